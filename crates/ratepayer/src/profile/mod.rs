@@ -1,0 +1,146 @@
+//! Utility profiles: everything that describes one utility as data (its time
+//! zone, currency, rounding policy, tariffs and meter self-reading rules),
+//! loaded from TOML or JSON and validated as a whole. The seed utilities ship
+//! built in (see [`builtin`]).
+
+pub mod builtin;
+
+use serde::{Deserialize, Serialize};
+
+use crate::tariff::{from_json, from_toml, validate, Problem, TariffError};
+use crate::{Currency, RoundingPolicy, Tariff, TariffSpec};
+
+/// A utility described as data.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ProfileSpec {
+    /// Stable identifier, for example `"shelby"`.
+    pub id: String,
+    /// The utility's name.
+    pub name: String,
+    /// IANA time zone of the utility, for example `"America/New_York"`.
+    pub time_zone: String,
+    /// Currency of its bills.
+    pub currency: Currency,
+    /// Rounding policy of its bills (tariffs may override it).
+    #[serde(default)]
+    pub rounding: RoundingPolicy,
+    /// Customer self-reading of meters, where the utility offers it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub self_read: Option<serde_json::Value>, // TODO(self_read): SelfReadPolicy
+    /// Its tariffs.
+    #[serde(default)]
+    pub tariffs: Vec<TariffSpec>,
+}
+
+/// A validated utility profile with its compiled tariffs.
+#[derive(Debug, Clone)]
+pub struct UtilityProfile {
+    spec: ProfileSpec,
+    time_zone: chrono_tz::Tz,
+    tariffs: Vec<Tariff>,
+}
+
+impl UtilityProfile {
+    /// Validates `spec`, reporting every problem of the profile and of each of
+    /// its tariffs at once (tariff paths start with `tariffs[i].`).
+    pub fn new(spec: ProfileSpec) -> Result<UtilityProfile, TariffError> {
+        let problems = check(&spec);
+        let tz = spec.time_zone.parse::<chrono_tz::Tz>();
+        match (problems.is_empty(), tz) {
+            (true, Ok(time_zone)) => {
+                let tariffs = spec
+                    .tariffs
+                    .iter()
+                    .map(|t| {
+                        let rounding = t.rounding.unwrap_or(spec.rounding);
+                        Tariff::new(t.clone()).map(|t| t.with_rounding(rounding))
+                    })
+                    .collect::<Result<Vec<_>, _>>()?;
+                Ok(UtilityProfile {
+                    spec,
+                    time_zone,
+                    tariffs,
+                })
+            }
+            _ => Err(TariffError::Invalid {
+                id: spec.id.clone(),
+                problems,
+            }),
+        }
+    }
+
+    /// Reads and validates a profile written in TOML.
+    pub fn from_toml(text: &str) -> Result<UtilityProfile, TariffError> {
+        UtilityProfile::new(from_toml(text)?)
+    }
+
+    /// Reads and validates a profile written in JSON.
+    pub fn from_json(text: &str) -> Result<UtilityProfile, TariffError> {
+        UtilityProfile::new(from_json(text)?)
+    }
+
+    /// The profile's data.
+    pub fn spec(&self) -> &ProfileSpec {
+        &self.spec
+    }
+
+    /// The utility's identifier.
+    pub fn id(&self) -> &str {
+        &self.spec.id
+    }
+
+    /// The utility's time zone.
+    pub fn time_zone(&self) -> chrono_tz::Tz {
+        self.time_zone
+    }
+
+    /// Its tariffs, compiled.
+    pub fn tariffs(&self) -> &[Tariff] {
+        &self.tariffs
+    }
+
+    /// The tariff with `id`.
+    pub fn tariff(&self, id: &str) -> Result<&Tariff, TariffError> {
+        self.tariffs.iter().find(|t| t.id() == id).ok_or_else(|| {
+            let known: Vec<&str> = self.tariffs.iter().map(|t| t.id()).collect();
+            TariffError::Invalid {
+                id: self.spec.id.clone(),
+                problems: vec![Problem {
+                    path: "tariffs".into(),
+                    message: format!("no tariff `{}`; the profile has {}", crate::money::excerpt(id), known.join(", ")),
+                }],
+            }
+        })
+    }
+}
+
+/// Every problem of a profile, including those of its tariffs.
+pub fn check(spec: &ProfileSpec) -> Vec<Problem> {
+    let mut problems = Vec::new();
+    let mut add = |path: String, message: String| problems.push(Problem { path, message });
+    if spec.id.trim().is_empty() {
+        add("id".into(), "is empty; give the profile a stable identifier".into());
+    }
+    if spec.time_zone.parse::<chrono_tz::Tz>().is_err() {
+        add(
+            "time_zone".into(),
+            format!("`{}` is not an IANA time zone; use a name such as America/Chicago", crate::money::excerpt(&spec.time_zone)),
+        );
+    }
+    for (i, t) in spec.tariffs.iter().enumerate() {
+        if spec.tariffs.iter().take(i).any(|o| o.id == t.id) {
+            add(format!("tariffs[{i}].id"), format!("`{}` is used by an earlier tariff", t.id));
+        }
+        if t.currency != spec.currency {
+            add(
+                format!("tariffs[{i}].currency"),
+                format!("{} differs from the profile's currency {}", t.currency, spec.currency),
+            );
+        }
+        for p in validate(t) {
+            add(format!("tariffs[{i}].{}", p.path), p.message);
+        }
+    }
+    problems
+}
