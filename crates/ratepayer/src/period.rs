@@ -65,10 +65,7 @@ impl BillingPeriod {
     /// The calendar month containing `day`.
     pub fn month_of(day: NaiveDate) -> BillingPeriod {
         let first = day.with_day(1).unwrap_or(day);
-        let last = first
-            .checked_add_months(chrono::Months::new(1))
-            .and_then(|d| d.pred_opt())
-            .unwrap_or(day);
+        let last = day.with_day(days_in_month(day)).unwrap_or(day);
         BillingPeriod {
             from: first,
             to: last,
@@ -110,7 +107,10 @@ impl BillingPeriod {
                 from: self.from,
                 to: prev,
             },
-            Some(BillingPeriod { from: day, to: self.to }),
+            Some(BillingPeriod {
+                from: day,
+                to: self.to,
+            }),
         )
     }
 
@@ -125,7 +125,10 @@ impl BillingPeriod {
             let month_end = BillingPeriod::month_of(start).to;
             let end = month_end.min(self.to);
             next = end.checked_add_days(Days::new(1));
-            Some(BillingPeriod { from: start, to: end })
+            Some(BillingPeriod {
+                from: start,
+                to: end,
+            })
         })
     }
 }
@@ -138,7 +141,12 @@ impl fmt::Display for BillingPeriod {
 
 /// Days in the month of `day`.
 pub fn days_in_month(day: NaiveDate) -> u32 {
-    BillingPeriod::month_of(day).days()
+    match day.month() {
+        4 | 6 | 9 | 11 => 30,
+        2 if day.leap_year() => 29,
+        2 => 28,
+        _ => 31,
+    }
 }
 
 #[cfg(test)]
@@ -159,7 +167,8 @@ mod tests {
 
     #[test]
     fn splits_at_month_boundaries() {
-        let p = BillingPeriod::new(day(2024, 1, 15), day(2024, 3, 14)).unwrap_or(BillingPeriod::month_of(day(2024, 1, 1)));
+        let p = BillingPeriod::new(day(2024, 1, 15), day(2024, 3, 14))
+            .unwrap_or(BillingPeriod::month_of(day(2024, 1, 1)));
         let parts: Vec<_> = p.calendar_months().map(|m| m.days()).collect();
         assert_eq!(parts, vec![17, 29, 14]);
         let (a, b) = p.split_before(day(2024, 2, 1));

@@ -108,8 +108,10 @@ impl Unit {
             Unit::Ccf => Decimal::from_i128_with_scale(28_316_846_592, 10),
             Unit::CubicMetre | Unit::Kwh => Decimal::ONE,
             // 105,480,400 J / 3,600,000 J per kWh
-            Unit::Therm => Decimal::from_i128_with_scale(1_054_804, 0)
-                / Decimal::from_i128_with_scale(36_000, 0),
+            Unit::Therm => {
+                Decimal::from_i128_with_scale(1_054_804, 0)
+                    / Decimal::from_i128_with_scale(36_000, 0)
+            }
         }
     }
 }
@@ -199,8 +201,14 @@ mod tests {
 
     #[test]
     fn volume_conversions_are_exact_where_defined() {
-        assert_eq!(convert(d("1"), Unit::Ccf, Unit::CubicFoot, None), Ok(d("100")));
-        assert_eq!(convert(d("1"), Unit::Kgal, Unit::Gallon, None), Ok(d("1000")));
+        assert_eq!(
+            convert(d("1"), Unit::Ccf, Unit::CubicFoot, None),
+            Ok(d("100"))
+        );
+        assert_eq!(
+            convert(d("1"), Unit::Kgal, Unit::Gallon, None),
+            Ok(d("1000"))
+        );
         assert_eq!(
             convert(d("1000"), Unit::Gallon, Unit::CubicMetre, None),
             Ok(d("3.785411784"))

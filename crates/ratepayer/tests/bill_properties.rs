@@ -2,6 +2,12 @@
 //! the total is the sum of the lines; splitting a period changes the total by
 //! no more than the rounding policy allows; inclining blocks never make a bill
 //! smaller as usage grows; zero usage bills exactly the fixed and minimum charges.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)]
 
 mod common;
 
@@ -28,23 +34,52 @@ fn policies() -> impl Strategy<Value = RoundingPolicy> {
     prop_oneof![
         Just(RoundingPolicy::PER_LINE_HALF_UP),
         Just(RoundingPolicy::TOTAL_ONLY_HALF_UP),
-        Just(RoundingPolicy { mode: ratepayer::RoundingMode::HalfEven, scope: ratepayer::RoundingScope::PerLine }),
+        Just(RoundingPolicy {
+            mode: ratepayer::RoundingMode::HalfEven,
+            scope: ratepayer::RoundingScope::PerLine
+        }),
     ]
 }
 
 fn all_tariffs() -> Vec<(Tariff, Unit, Option<&'static str>)> {
     vec![
-        (tariff("shelby", "shelby-water-residential"), Unit::Kgal, Some("1")),
+        (
+            tariff("shelby", "shelby-water-residential"),
+            Unit::Kgal,
+            Some("1"),
+        ),
         (tariff("shelby", "shelby-gas-residential"), Unit::Ccf, None),
-        (tariff("shelby", "shelby-electric-residential"), Unit::Kwh, None),
-        (tariff("medford", "medford-water-residential"), Unit::Ccf, Some("3/4")),
-        (tariff("cal-water", "cal-water-residential"), Unit::Ccf, Some("1")),
-        (tariff("crow-wing", "crow-wing-residential"), Unit::Kwh, None),
+        (
+            tariff("shelby", "shelby-electric-residential"),
+            Unit::Kwh,
+            None,
+        ),
+        (
+            tariff("medford", "medford-water-residential"),
+            Unit::Ccf,
+            Some("3/4"),
+        ),
+        (
+            tariff("cal-water", "cal-water-residential"),
+            Unit::Ccf,
+            Some("1"),
+        ),
+        (
+            tariff("crow-wing", "crow-wing-residential"),
+            Unit::Kwh,
+            None,
+        ),
         (tariff("gorod", "gorod-cold-water"), Unit::CubicMetre, None),
     ]
 }
 
-fn bill(t: &Tariff, period: BillingPeriod, usage: Decimal, unit: Unit, size: Option<&str>) -> ratepayer::Bill {
+fn bill(
+    t: &Tariff,
+    period: BillingPeriod,
+    usage: Decimal,
+    unit: Unit,
+    size: Option<&str>,
+) -> ratepayer::Bill {
     let mut input = BillInput::metered(period, Quantity::new(usage, unit));
     input.meter_size = size;
     t.bill(&input).unwrap_or_else(|e| panic!("{}: {e}", t.id()))
@@ -52,7 +87,11 @@ fn bill(t: &Tariff, period: BillingPeriod, usage: Decimal, unit: Unit, size: Opt
 
 /// Clamps a random period into the years every version of the seed tariffs covers.
 fn covered(p: BillingPeriod) -> BillingPeriod {
-    let shift = if p.from() < date("2025-01-01") { Days::new(366) } else { Days::new(0) };
+    let shift = if p.from() < date("2025-01-01") {
+        Days::new(366)
+    } else {
+        Days::new(0)
+    };
     BillingPeriod::new(p.from() + shift, p.to() + shift).unwrap_or(p)
 }
 
@@ -141,8 +180,15 @@ proptest! {
 #[test]
 fn a_bill_before_any_tariff_version_is_a_clear_error() {
     let t = tariff("shelby", "shelby-water-residential");
-    let early = BillingPeriod::new(NaiveDate::from_ymd_opt(2023, 6, 20).unwrap_or_default(), date("2023-07-10"))
-        .unwrap_or_else(|e| panic!("{e}"));
-    let e = t.bill(&BillInput::metered(early, Quantity::new(Decimal::ONE, Unit::Kgal)).meter_size("1"));
-    assert!(matches!(e, Err(ratepayer::BillError::NoRates { .. })), "{e:?}");
+    let early = BillingPeriod::new(
+        NaiveDate::from_ymd_opt(2023, 6, 20).unwrap_or_default(),
+        date("2023-07-10"),
+    )
+    .unwrap_or_else(|e| panic!("{e}"));
+    let e =
+        t.bill(&BillInput::metered(early, Quantity::new(Decimal::ONE, Unit::Kgal)).meter_size("1"));
+    assert!(
+        matches!(e, Err(ratepayer::BillError::NoRates { .. })),
+        "{e:?}"
+    );
 }

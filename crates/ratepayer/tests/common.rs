@@ -1,5 +1,11 @@
 //! Helpers shared by the integration tests: built-in tariffs, dates, decimals.
-#![allow(dead_code)]
+#![allow(
+    dead_code,
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)]
 
 use std::str::FromStr;
 

@@ -1,6 +1,12 @@
 //! Snapshots of error messages: every problem of a malformed tariff at once,
 //! each with its path; parse errors naming the field; billing and amount
 //! errors that say what was wrong and how to fix it.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)]
 
 mod common;
 
@@ -46,7 +52,10 @@ effective_from = 2024-07-01
 
 #[test]
 fn every_problem_of_a_tariff_is_reported_at_once() {
-    let e = Tariff::from_toml(BROKEN).err().map(|e| e.to_string()).unwrap_or_default();
+    let e = Tariff::from_toml(BROKEN)
+        .err()
+        .map(|e| e.to_string())
+        .unwrap_or_default();
     insta::assert_snapshot!(e);
 }
 
@@ -89,20 +98,43 @@ fn billing_errors_say_what_to_give() {
         water.bill(&metered("2025-10-01", "2025-10-31", "-5", Unit::Kgal).meter_size("1")),
         water.bill(&metered("2025-10-01", "2025-10-31", "5", Unit::Kwh).meter_size("1")),
         gas.bill(&metered("2025-10-01", "2025-10-31", "5", Unit::Ccf).therms_per_ccf(dec("0"))),
-        hot.bill(&BillInput { residents: None, ..BillInput::unmetered(period("2025-09-01", "2025-09-30"), 1) }),
-        water.bill(&BillInput::metered(period("2025-10-01", "2025-10-31"), Quantity::new(rust_decimal::Decimal::MAX, Unit::Kgal)).meter_size("1")),
+        hot.bill(&BillInput {
+            residents: None,
+            ..BillInput::unmetered(period("2025-09-01", "2025-09-30"), 1)
+        }),
+        water.bill(
+            &BillInput::metered(
+                period("2025-10-01", "2025-10-31"),
+                Quantity::new(rust_decimal::Decimal::MAX, Unit::Kgal),
+            )
+            .meter_size("1"),
+        ),
     ]
     .into_iter()
-    .map(|r| r.err().map(|e| e.to_string()).unwrap_or_else(|| "unexpectedly billed".into()))
+    .map(|r| {
+        r.err()
+            .map(|e| e.to_string())
+            .unwrap_or_else(|| "unexpectedly billed".into())
+    })
     .collect();
     insta::assert_snapshot!(report.join("\n"));
 }
 
 #[test]
 fn amount_errors_explain_the_expected_form() {
-    let report: Vec<String> = ["", " 12.34", "+5", "1,234.56", "12,34", ".5", "5.", "1e3", "$12", "05", "12.345", "1.2.3"]
-        .iter()
-        .map(|s| format!("{s:?} -> {}", Money::parse(s, Currency::USD).err().map(|e| e.to_string()).unwrap_or_else(|| "accepted".into())))
-        .collect();
+    let report: Vec<String> = [
+        "", " 12.34", "+5", "1,234.56", "12,34", ".5", "5.", "1e3", "$12", "05", "12.345", "1.2.3",
+    ]
+    .iter()
+    .map(|s| {
+        format!(
+            "{s:?} -> {}",
+            Money::parse(s, Currency::USD)
+                .err()
+                .map(|e| e.to_string())
+                .unwrap_or_else(|| "accepted".into())
+        )
+    })
+    .collect();
     insta::assert_snapshot!(report.join("\n"));
 }

@@ -150,17 +150,38 @@ fn bill_segment(
                 None => usage,
             };
             let qty = sub(top, lo)?.max(Decimal::ZERO);
-            out.push(&b.meta, seg.period, qty, LineUnit::Service(unit), b.rate, mul(qty, b.rate)?);
+            out.push(
+                &b.meta,
+                seg.period,
+                qty,
+                LineUnit::Service(unit),
+                b.rate,
+                mul(qty, b.rate)?,
+            );
         }
     }
     for s in v.surcharges.iter().filter(|s| applies(&s.classes, class)) {
-        out.push(&s.meta, seg.period, usage, LineUnit::Service(unit), s.rate, mul(usage, s.rate)?);
+        out.push(
+            &s.meta,
+            seg.period,
+            usage,
+            LineUnit::Service(unit),
+            s.rate,
+            mul(usage, s.rate)?,
+        );
     }
     if let Some(min) = &v.minimum {
         let base = out.sum_groups(start, &min.applies_to)?;
         let floor = mul(min.amount, m)?;
         if base < floor {
-            out.push(&min.meta, seg.period, m, LineUnit::Month, min.amount, sub(floor, base)?);
+            out.push(
+                &min.meta,
+                seg.period,
+                m,
+                LineUnit::Month,
+                min.amount,
+                sub(floor, base)?,
+            );
         }
     }
     for p in v.riders.iter().chain(&v.taxes) {
@@ -168,16 +189,26 @@ fn bill_segment(
         let amount = mul(base, p.percent)?
             .checked_div(Decimal::ONE_HUNDRED)
             .ok_or_else(overflow)?;
-        out.push(&p.meta, seg.period, base, LineUnit::Percent, p.percent, amount);
+        out.push(
+            &p.meta,
+            seg.period,
+            base,
+            LineUnit::Percent,
+            p.percent,
+            amount,
+        );
     }
     Ok(())
 }
 
 /// The normative (deemed) volume of one part of the period.
 fn normative(seg: &Segment<'_>, residents: Option<u32>) -> Result<Decimal, BillError> {
-    let per = seg.version.normative_per_resident.ok_or(BillError::UsageRequired(
-        "the tariff has no normative volume for unmetered service; give the metered usage",
-    ))?;
+    let per = seg
+        .version
+        .normative_per_resident
+        .ok_or(BillError::UsageRequired(
+            "the tariff has no normative volume for unmetered service; give the metered usage",
+        ))?;
     let n = residents.ok_or(BillError::UsageRequired(
         "unmetered service is billed per resident; give `residents`",
     ))?;
@@ -245,7 +276,9 @@ impl Tariff {
             total,
             normative: None,
         };
-        let has_normative = segs.iter().all(|s| s.version.normative_per_resident.is_some());
+        let has_normative = segs
+            .iter()
+            .all(|s| s.version.normative_per_resident.is_some());
         if input.usage.is_some() && input.residents.is_some() && has_normative {
             let deemed = self.bill(&BillInput {
                 usage: None,

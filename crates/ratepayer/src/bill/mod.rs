@@ -14,7 +14,10 @@ use serde::ser::SerializeStruct;
 use serde::{Serialize, Serializer};
 use thiserror::Error;
 
-use crate::{BillingPeriod, Currency, Money, MoneyError, PeriodError, Quantity, RoundingPolicy, Unit, UnitError};
+use crate::{
+    BillingPeriod, Currency, Money, MoneyError, PeriodError, Quantity, RoundingPolicy, Unit,
+    UnitError,
+};
 
 /// What kind of charge a bill line is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
@@ -211,7 +214,9 @@ impl Bill {
             .lines
             .iter()
             .filter(|l| keep(l))
-            .fold(Decimal::ZERO, |acc, l| acc.checked_add(l.amount.amount()).unwrap_or(acc));
+            .fold(Decimal::ZERO, |acc, l| {
+                acc.checked_add(l.amount.amount()).unwrap_or(acc)
+            });
         Money::new(sum, self.currency)
     }
 }

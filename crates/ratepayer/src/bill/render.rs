@@ -17,13 +17,28 @@ fn qty_unit(q: Decimal, unit: LineUnit, bill: &Bill) -> (String, String) {
 
 impl fmt::Display for Bill {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        writeln!(f, "Bill for {} ({} days), tariff {}", self.period, self.period.days(), self.tariff_id)?;
-        let kind = if self.usage_is_normative { " (normative)" } else { "" };
-        writeln!(f, "Usage: {} {}{kind}", self.usage.value.round_dp(4).normalize(), self.usage.unit)?;
         writeln!(
             f,
-            "{:<58} {:>10} {:<6} {:>9} {:>10}  {}",
-            "Description", "Quantity", "Unit", "Rate", "Amount", "Version"
+            "Bill for {} ({} days), tariff {}",
+            self.period,
+            self.period.days(),
+            self.tariff_id
+        )?;
+        let kind = if self.usage_is_normative {
+            " (normative)"
+        } else {
+            ""
+        };
+        writeln!(
+            f,
+            "Usage: {} {}{kind}",
+            self.usage.value.round_dp(4).normalize(),
+            self.usage.unit
+        )?;
+        writeln!(
+            f,
+            "{:<58} {:>10} {:<6} {:>9} {:>10}  Version",
+            "Description", "Quantity", "Unit", "Rate", "Amount"
         )?;
         for l in &self.lines {
             let rate = match l.unit {
@@ -45,7 +60,11 @@ impl fmt::Display for Bill {
             )?;
         }
         for (group, amount) in self.subtotals() {
-            writeln!(f, "  subtotal {group:<40} {:>45}", amount.to_decimal_string())?;
+            writeln!(
+                f,
+                "  subtotal {group:<40} {:>45}",
+                amount.to_decimal_string()
+            )?;
         }
         writeln!(f, "  taxes {:>89}", self.taxes().to_decimal_string())?;
         writeln!(f, "TOTAL {:>95}", self.total.to_string())?;

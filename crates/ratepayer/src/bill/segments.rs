@@ -80,9 +80,10 @@ pub(crate) fn segments<'t>(
 }
 
 fn div(a: Decimal, b: Decimal) -> Result<Decimal, BillError> {
-    a.checked_div(b).ok_or(BillError::Money(crate::MoneyError::Overflow {
-        operation: "a proration",
-    }))
+    a.checked_div(b)
+        .ok_or(BillError::Money(crate::MoneyError::Overflow {
+            operation: "a proration",
+        }))
 }
 
 /// Months that `part` of `whole` counts for under `proration`.
@@ -137,10 +138,14 @@ mod tests {
     #[test]
     fn calendar_month_proration() {
         let jan = p((2024, 1, 1), (2024, 1, 31));
-        assert_eq!(months(Proration::CalendarMonth, jan, jan).ok(), Some(Decimal::ONE));
+        assert_eq!(
+            months(Proration::CalendarMonth, jan, jan).ok(),
+            Some(Decimal::ONE)
+        );
         let leap = p((2024, 2, 15), (2024, 3, 14));
         let m = months(Proration::CalendarMonth, leap, leap).unwrap_or_default();
-        let expected = Decimal::from(15) / Decimal::from(29) + Decimal::from(14) / Decimal::from(31);
+        let expected =
+            Decimal::from(15) / Decimal::from(29) + Decimal::from(14) / Decimal::from(31);
         assert_eq!(m, expected);
     }
 

@@ -13,8 +13,8 @@ use serde::{Deserialize, Serialize};
 use thiserror::Error;
 
 pub use currency::Currency;
-pub use parse::{parse_amount_digits, parse_decimal};
 pub(crate) use parse::excerpt;
+pub use parse::{parse_amount_digits, parse_decimal};
 pub use rounding::{RoundingMode, RoundingPolicy, RoundingScope};
 
 /// What was wrong with an amount, a currency or a money operation.
@@ -243,7 +243,10 @@ mod tests {
         assert_eq!(usd("12").to_string(), "12.00 USD");
         assert_eq!(usd("3.750").to_decimal_string(), "3.75");
         assert_eq!(usd("0.125").to_decimal_string(), "0.125");
-        assert_eq!(Money::new(Decimal::from(5), Currency::JPY).to_string(), "5 JPY");
+        assert_eq!(
+            Money::new(Decimal::from(5), Currency::JPY).to_string(),
+            "5 JPY"
+        );
     }
 
     #[test]

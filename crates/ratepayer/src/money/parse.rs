@@ -60,10 +60,16 @@ pub fn parse_decimal(input: &str) -> Result<Decimal, MoneyError> {
         });
     }
     if int.is_empty() {
-        return Err(bad("it has no digit before the decimal point; write 0.5, not .5"));
+        return Err(bad(
+            "it has no digit before the decimal point; write 0.5, not .5",
+        ));
     }
     match frac {
-        Some("") => return Err(bad("it has no digit after the decimal point; write 5 or 5.0")),
+        Some("") => {
+            return Err(bad(
+                "it has no digit after the decimal point; write 5 or 5.0",
+            ))
+        }
         Some(f) if f.contains('.') => return Err(bad("it has more than one decimal point")),
         _ => {}
     }
@@ -96,14 +102,36 @@ mod tests {
         for ok in ["12.34", "0", "0.5", "-3.75", "1234567.89", "10"] {
             assert!(parse_decimal(ok).is_ok(), "{ok} refused");
         }
-        assert_eq!(parse_decimal("12.34").map(|d| d.to_string()), Ok("12.34".into()));
+        assert_eq!(
+            parse_decimal("12.34").map(|d| d.to_string()),
+            Ok("12.34".into())
+        );
     }
 
     #[test]
     fn ambiguous_amounts_are_refused() {
         for bad in [
-            "", " 12", "12 ", "+1", "1,234.56", "12,34", ".5", "5.", "1e3", "0x10", "NaN",
-            "inf", "$12", "05", "00.5", "1.2.3", "--1", "-", "١٢", "12.3.", "1_000",
+            "",
+            " 12",
+            "12 ",
+            "+1",
+            "1,234.56",
+            "12,34",
+            ".5",
+            "5.",
+            "1e3",
+            "0x10",
+            "NaN",
+            "inf",
+            "$12",
+            "05",
+            "00.5",
+            "1.2.3",
+            "--1",
+            "-",
+            "١٢",
+            "12.3.",
+            "1_000",
             "99999999999999999999999999999999",
         ] {
             assert!(parse_decimal(bad).is_err(), "{bad:?} accepted");

@@ -7,11 +7,26 @@ use crate::tariff::{Problem, TariffError};
 
 /// The identifier and TOML text of every built-in profile.
 pub const SOURCES: [(&str, &str); 5] = [
-    ("shelby", include_str!("../../../../examples/profiles/shelby.toml")),
-    ("medford", include_str!("../../../../examples/profiles/medford.toml")),
-    ("gorod", include_str!("../../../../examples/profiles/gorod.toml")),
-    ("crow-wing", include_str!("../../../../examples/profiles/crow-wing.toml")),
-    ("cal-water", include_str!("../../../../examples/profiles/cal-water.toml")),
+    (
+        "shelby",
+        include_str!("../../../../examples/profiles/shelby.toml"),
+    ),
+    (
+        "medford",
+        include_str!("../../../../examples/profiles/medford.toml"),
+    ),
+    (
+        "gorod",
+        include_str!("../../../../examples/profiles/gorod.toml"),
+    ),
+    (
+        "crow-wing",
+        include_str!("../../../../examples/profiles/crow-wing.toml"),
+    ),
+    (
+        "cal-water",
+        include_str!("../../../../examples/profiles/cal-water.toml"),
+    ),
 ];
 
 /// Identifiers of the built-in profiles.
@@ -21,13 +36,19 @@ pub fn ids() -> impl Iterator<Item = &'static str> {
 
 /// Loads the built-in profile `id`.
 pub fn load(id: &str) -> Result<UtilityProfile, TariffError> {
-    let (_, text) = SOURCES.iter().find(|(k, _)| *k == id).ok_or_else(|| TariffError::Invalid {
-        id: crate::money::excerpt(id),
-        problems: vec![Problem {
-            path: "id".into(),
-            message: format!("no built-in profile; use one of {}", ids().collect::<Vec<_>>().join(", ")),
-        }],
-    })?;
+    let (_, text) = SOURCES
+        .iter()
+        .find(|(k, _)| *k == id)
+        .ok_or_else(|| TariffError::Invalid {
+            id: crate::money::excerpt(id),
+            problems: vec![Problem {
+                path: "id".into(),
+                message: format!(
+                    "no built-in profile; use one of {}",
+                    ids().collect::<Vec<_>>().join(", ")
+                ),
+            }],
+        })?;
     UtilityProfile::from_toml(text)
 }
 

@@ -108,7 +108,11 @@ impl UtilityProfile {
                 id: self.spec.id.clone(),
                 problems: vec![Problem {
                     path: "tariffs".into(),
-                    message: format!("no tariff `{}`; the profile has {}", crate::money::excerpt(id), known.join(", ")),
+                    message: format!(
+                        "no tariff `{}`; the profile has {}",
+                        crate::money::excerpt(id),
+                        known.join(", ")
+                    ),
                 }],
             }
         })
@@ -120,22 +124,34 @@ pub fn check(spec: &ProfileSpec) -> Vec<Problem> {
     let mut problems = Vec::new();
     let mut add = |path: String, message: String| problems.push(Problem { path, message });
     if spec.id.trim().is_empty() {
-        add("id".into(), "is empty; give the profile a stable identifier".into());
+        add(
+            "id".into(),
+            "is empty; give the profile a stable identifier".into(),
+        );
     }
     if spec.time_zone.parse::<chrono_tz::Tz>().is_err() {
         add(
             "time_zone".into(),
-            format!("`{}` is not an IANA time zone; use a name such as America/Chicago", crate::money::excerpt(&spec.time_zone)),
+            format!(
+                "`{}` is not an IANA time zone; use a name such as America/Chicago",
+                crate::money::excerpt(&spec.time_zone)
+            ),
         );
     }
     for (i, t) in spec.tariffs.iter().enumerate() {
         if spec.tariffs.iter().take(i).any(|o| o.id == t.id) {
-            add(format!("tariffs[{i}].id"), format!("`{}` is used by an earlier tariff", t.id));
+            add(
+                format!("tariffs[{i}].id"),
+                format!("`{}` is used by an earlier tariff", t.id),
+            );
         }
         if t.currency != spec.currency {
             add(
                 format!("tariffs[{i}].currency"),
-                format!("{} differs from the profile's currency {}", t.currency, spec.currency),
+                format!(
+                    "{} differs from the profile's currency {}",
+                    t.currency, spec.currency
+                ),
             );
         }
         for p in validate(t) {

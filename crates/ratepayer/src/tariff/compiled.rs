@@ -12,7 +12,6 @@ use super::TariffError;
 use crate::bill::{LineKind, LineMeta};
 use crate::{Currency, RoundingPolicy, Unit};
 
-
 /// A validated tariff, ready to bill. Build one with [`Tariff::new`],
 /// [`Tariff::from_toml`] or [`Tariff::from_json`]. Cheap to share across
 /// threads (`Send + Sync`); billing never mutates it.
@@ -162,11 +161,21 @@ impl Tariff {
         self.versions
             .iter()
             .rposition(|v| v.from <= day)
-            .filter(|&i| self.versions.get(i).is_some_and(|v| v.to.is_none_or(|to| day <= to)))
+            .filter(|&i| {
+                self.versions
+                    .get(i)
+                    .is_some_and(|v| v.to.is_none_or(|to| day <= to))
+            })
     }
 }
 
-fn meta(version: &Arc<str>, description: String, group: &str, kind: LineKind, tier: Option<u8>) -> Arc<LineMeta> {
+fn meta(
+    version: &Arc<str>,
+    description: String,
+    group: &str,
+    kind: LineKind,
+    tier: Option<u8>,
+) -> Arc<LineMeta> {
     Arc::new(LineMeta {
         description,
         group: group.to_string(),
@@ -176,14 +185,24 @@ fn meta(version: &Arc<str>, description: String, group: &str, kind: LineKind, ti
     })
 }
 
-fn compile_blocks(version: &Arc<str>, name: &str, season: Option<&str>, group: &str, blocks: &[BlockSpec]) -> Vec<Block> {
+fn compile_blocks(
+    version: &Arc<str>,
+    name: &str,
+    season: Option<&str>,
+    group: &str,
+    blocks: &[BlockSpec],
+) -> Vec<Block> {
     let tiered = blocks.len() > 1;
     let mut prev = Decimal::ZERO;
     blocks
         .iter()
         .enumerate()
         .map(|(i, b)| {
-            let tier = if tiered { u8::try_from(i + 1).ok() } else { None };
+            let tier = if tiered {
+                u8::try_from(i + 1).ok()
+            } else {
+                None
+            };
             let mut description = name.to_string();
             if let Some(s) = season {
                 description.push_str(", ");
@@ -204,7 +223,12 @@ fn compile_blocks(version: &Arc<str>, name: &str, season: Option<&str>, group: &
         .collect()
 }
 
-fn compile_percent(version: &Arc<str>, p: &PercentSpec, kind: LineKind, default_group: &str) -> Percent {
+fn compile_percent(
+    version: &Arc<str>,
+    p: &PercentSpec,
+    kind: LineKind,
+    default_group: &str,
+) -> Percent {
     let group = p.group.as_deref().unwrap_or(default_group);
     Percent {
         meta: meta(version, p.name.clone(), group, kind, None),
@@ -218,7 +242,11 @@ fn compile_version(v: &VersionSpec, next: Option<&VersionSpec>) -> Version {
     let mut season_of_month = [0u8; 12];
     for (i, s) in v.seasons.iter().enumerate() {
         for &m in &s.months {
-            if let Some(slot) = usize::try_from(m).ok().and_then(|m| m.checked_sub(1)).and_then(|k| season_of_month.get_mut(k)) {
+            if let Some(slot) = usize::try_from(m)
+                .ok()
+                .and_then(|m| m.checked_sub(1))
+                .and_then(|k| season_of_month.get_mut(k))
+            {
                 *slot = u8::try_from(i).unwrap_or(0);
             }
         }
@@ -230,7 +258,11 @@ fn compile_version(v: &VersionSpec, next: Option<&VersionSpec>) -> Version {
             meta: meta(&label, f.name.clone(), &f.group, LineKind::Fixed, None),
             per: f.per,
             amount: f.amount,
-            by_size: f.by_meter_size.iter().map(|s| (s.size.trim().to_string(), s.amount)).collect(),
+            by_size: f
+                .by_meter_size
+                .iter()
+                .map(|s| (s.size.trim().to_string(), s.amount))
+                .collect(),
             classes: f.classes.clone(),
         })
         .collect();
@@ -244,7 +276,11 @@ fn compile_version(v: &VersionSpec, next: Option<&VersionSpec>) -> Version {
                 v.seasons
                     .iter()
                     .map(|s| {
-                        let blocks = c.by_season.iter().find(|b| b.season == s.name).map_or(&[][..], |b| &b.blocks);
+                        let blocks = c
+                            .by_season
+                            .iter()
+                            .find(|b| b.season == s.name)
+                            .map_or(&[][..], |b| &b.blocks);
                         compile_blocks(&label, &c.name, Some(&s.name), &c.group, blocks)
                     })
                     .collect()
@@ -283,15 +319,25 @@ fn compile_version(v: &VersionSpec, next: Option<&VersionSpec>) -> Version {
     }
     Version {
         from: v.effective_from,
-        to: v.effective_to.or_else(|| next.and_then(|n| n.effective_from.pred_opt())),
+        to: v
+            .effective_to
+            .or_else(|| next.and_then(|n| n.effective_from.pred_opt())),
         therms_per_ccf: v.therms_per_ccf,
         season_of_month,
         fixed,
         volumetric,
         surcharges,
         minimum,
-        riders: v.riders.iter().map(|r| compile_percent(&label, r, LineKind::Rider, "rider")).collect(),
-        taxes: v.taxes.iter().map(|t| compile_percent(&label, t, LineKind::Tax, "tax")).collect(),
+        riders: v
+            .riders
+            .iter()
+            .map(|r| compile_percent(&label, r, LineKind::Rider, "rider"))
+            .collect(),
+        taxes: v
+            .taxes
+            .iter()
+            .map(|t| compile_percent(&label, t, LineKind::Tax, "tax"))
+            .collect(),
         normative_per_resident: v.normative.as_ref().map(|n| n.per_resident),
         classes,
         label,

@@ -95,7 +95,11 @@ pub struct VersionSpec {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub effective_to: Option<NaiveDate>,
     /// Gas heat content, to bill metered volume in therms.
-    #[serde(default, with = "serde_decimal::option", skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        with = "serde_decimal::option",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub therms_per_ccf: Option<Decimal>,
     /// Seasons, when rates change with the month. Every month must belong to
     /// exactly one season.
@@ -166,7 +170,11 @@ pub struct FixedChargeSpec {
     #[serde(default)]
     pub per: FixedBasis,
     /// The amount for every meter size, or the default where a size is not listed.
-    #[serde(default, with = "serde_decimal::option", skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        with = "serde_decimal::option",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub amount: Option<Decimal>,
     /// Amounts by meter size.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
@@ -188,10 +196,18 @@ pub struct FixedChargeSpec {
 pub struct BlockSpec {
     /// Lower bound (usage per month, in the tariff unit); by default the
     /// previous block's `up_to`, or 0 for the first block.
-    #[serde(default, with = "serde_decimal::option", skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        with = "serde_decimal::option",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub from: Option<Decimal>,
     /// Upper bound; absent for the last, open-ended block.
-    #[serde(default, with = "serde_decimal::option", skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        with = "serde_decimal::option",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub up_to: Option<Decimal>,
     /// Price per unit in this block.
     #[serde(with = "serde_decimal")]

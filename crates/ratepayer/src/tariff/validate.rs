@@ -61,10 +61,16 @@ pub fn validate(spec: &TariffSpec) -> Vec<Problem> {
     }
     check_proration(&spec.proration, &mut p);
     if spec.versions.is_empty() {
-        p.add("versions", "no version; a tariff needs at least one dated version of its rates");
+        p.add(
+            "versions",
+            "no version; a tariff needs at least one dated version of its rates",
+        );
     }
     if spec.versions.len() > MAX_ITEMS {
-        p.add("versions", format!("has {} versions; at most {MAX_ITEMS}", spec.versions.len()));
+        p.add(
+            "versions",
+            format!("has {} versions; at most {MAX_ITEMS}", spec.versions.len()),
+        );
     }
     for (i, v) in spec.versions.iter().enumerate() {
         check_version(&format!("versions[{i}]"), v, &mut p);
@@ -88,7 +94,10 @@ fn check_proration(pr: &Proration, p: &mut Problems) {
                 );
             }
             if *max_days > 62 {
-                p.add("proration.max_days", format!("{max_days} days is not a monthly cycle; use at most 62"));
+                p.add(
+                    "proration.max_days",
+                    format!("{max_days} days is not a monthly cycle; use at most 62"),
+                );
             }
             check_days_per_month(*days_per_month, p);
         }
@@ -98,7 +107,10 @@ fn check_proration(pr: &Proration, p: &mut Problems) {
 
 fn check_days_per_month(d: Decimal, p: &mut Problems) {
     if d < Decimal::from(28) || d > Decimal::from(31) {
-        p.add("proration.days_per_month", format!("must be between 28 and 31, got {d}"));
+        p.add(
+            "proration.days_per_month",
+            format!("must be between 28 and 31, got {d}"),
+        );
     }
 }
 
@@ -112,7 +124,9 @@ fn check_version_dates(versions: &[VersionSpec], p: &mut Problems) {
                 );
             }
         }
-        let Some(next) = versions.get(i + 1) else { continue };
+        let Some(next) = versions.get(i + 1) else {
+            continue;
+        };
         if next.effective_from <= v.effective_from {
             p.add(
                 format!("versions[{}].effective_from", i + 1),
@@ -151,7 +165,9 @@ fn check_amount(path: String, value: Decimal, credit: bool, p: &mut Problems) {
     if value.is_sign_negative() && !value.is_zero() && !credit {
         p.add(
             path,
-            format!("{value} is negative; a charge is not negative unless it is marked `credit = true`"),
+            format!(
+                "{value} is negative; a charge is not negative unless it is marked `credit = true`"
+            ),
         );
     }
 }
@@ -164,17 +180,26 @@ fn check_name(path: String, name: &str, p: &mut Problems) {
 
 fn check_len<T>(path: &str, items: &[T], p: &mut Problems) {
     if items.len() > MAX_ITEMS {
-        p.add(path, format!("has {} entries; at most {MAX_ITEMS}", items.len()));
+        p.add(
+            path,
+            format!("has {} entries; at most {MAX_ITEMS}", items.len()),
+        );
     }
 }
 
 fn check_version(at: &str, v: &VersionSpec, p: &mut Problems) {
     if v.label.trim().is_empty() {
-        p.add(format!("{at}.label"), "is empty; the label names the version on bill lines");
+        p.add(
+            format!("{at}.label"),
+            "is empty; the label names the version on bill lines",
+        );
     }
     if let Some(hc) = v.therms_per_ccf {
         if hc <= Decimal::ZERO {
-            p.add(format!("{at}.therms_per_ccf"), format!("must be above zero, got {hc}"));
+            p.add(
+                format!("{at}.therms_per_ccf"),
+                format!("must be above zero, got {hc}"),
+            );
         }
     }
     check_len(&format!("{at}.fixed"), &v.fixed, p);
@@ -187,7 +212,10 @@ fn check_version(at: &str, v: &VersionSpec, p: &mut Problems) {
         check_name(format!("{at}.name"), &f.name, p);
         groups.insert(&f.group);
         if f.amount.is_none() && f.by_meter_size.is_empty() {
-            p.add(format!("{at}.amount"), "missing; give `amount`, `by_meter_size`, or both");
+            p.add(
+                format!("{at}.amount"),
+                "missing; give `amount`, `by_meter_size`, or both",
+            );
         }
         if let Some(a) = f.amount {
             check_amount(format!("{at}.amount"), a, f.credit, p);
@@ -195,9 +223,17 @@ fn check_version(at: &str, v: &VersionSpec, p: &mut Problems) {
         let mut sizes = BTreeSet::new();
         for (j, s) in f.by_meter_size.iter().enumerate() {
             if !sizes.insert(s.size.trim()) {
-                p.add(format!("{at}.by_meter_size[{j}].size"), format!("meter size `{}` is listed twice", s.size));
+                p.add(
+                    format!("{at}.by_meter_size[{j}].size"),
+                    format!("meter size `{}` is listed twice", s.size),
+                );
             }
-            check_amount(format!("{at}.by_meter_size[{j}].amount"), s.amount, f.credit, p);
+            check_amount(
+                format!("{at}.by_meter_size[{j}].amount"),
+                s.amount,
+                f.credit,
+                p,
+            );
         }
     }
     for (i, c) in v.volumetric.iter().enumerate() {
@@ -205,25 +241,50 @@ fn check_version(at: &str, v: &VersionSpec, p: &mut Problems) {
         check_name(format!("{at}.name"), &c.name, p);
         groups.insert(&c.group);
         match (c.blocks.is_empty(), c.by_season.is_empty()) {
-            (true, true) => p.add(format!("{at}.blocks"), "missing; give `blocks` or `by_season`"),
-            (false, false) => p.add(format!("{at}.by_season"), "give either `blocks` or `by_season`, not both"),
+            (true, true) => p.add(
+                format!("{at}.blocks"),
+                "missing; give `blocks` or `by_season`",
+            ),
+            (false, false) => p.add(
+                format!("{at}.by_season"),
+                "give either `blocks` or `by_season`, not both",
+            ),
             (false, true) => check_blocks(&format!("{at}.blocks"), &c.blocks, c.credit, p),
             (true, false) => {
                 if seasons.is_empty() {
-                    p.add(format!("{at}.by_season"), "the version defines no `seasons`");
+                    p.add(
+                        format!("{at}.by_season"),
+                        "the version defines no `seasons`",
+                    );
                 }
                 let mut seen = BTreeSet::new();
                 for (j, sb) in c.by_season.iter().enumerate() {
                     if !seasons.contains(sb.season.as_str()) {
-                        p.add(format!("{at}.by_season[{j}].season"), format!("`{}` is not a season of this version", sb.season));
+                        p.add(
+                            format!("{at}.by_season[{j}].season"),
+                            format!("`{}` is not a season of this version", sb.season),
+                        );
                     }
                     if !seen.insert(sb.season.as_str()) {
-                        p.add(format!("{at}.by_season[{j}].season"), format!("`{}` is listed twice", sb.season));
+                        p.add(
+                            format!("{at}.by_season[{j}].season"),
+                            format!("`{}` is listed twice", sb.season),
+                        );
                     }
-                    check_blocks(&format!("{at}.by_season[{j}].blocks"), &sb.blocks, c.credit, p);
+                    check_blocks(
+                        &format!("{at}.by_season[{j}].blocks"),
+                        &sb.blocks,
+                        c.credit,
+                        p,
+                    );
                 }
                 for s in seasons.iter().filter(|s| !seen.contains(*s)) {
-                    p.add(format!("{at}.by_season"), format!("no blocks for season `{s}`; usage in that season would not be priced"));
+                    p.add(
+                        format!("{at}.by_season"),
+                        format!(
+                            "no blocks for season `{s}`; usage in that season would not be priced"
+                        ),
+                    );
                 }
             }
         }
@@ -252,21 +313,30 @@ fn check_version(at: &str, v: &VersionSpec, p: &mut Problems) {
     }
     if let Some(n) = &v.normative {
         if n.per_resident <= Decimal::ZERO {
-            p.add(format!("{at}.normative.per_resident"), format!("must be above zero, got {}", n.per_resident));
+            p.add(
+                format!("{at}.normative.per_resident"),
+                format!("must be above zero, got {}", n.per_resident),
+            );
         }
     }
 }
 
 fn check_applies_to(at: &str, applies_to: &[String], groups: &BTreeSet<&str>, p: &mut Problems) {
     if applies_to.is_empty() {
-        p.add(format!("{at}.applies_to"), "is empty; name the groups of lines it applies to");
+        p.add(
+            format!("{at}.applies_to"),
+            "is empty; name the groups of lines it applies to",
+        );
     }
     for (j, g) in applies_to.iter().enumerate() {
         if !groups.contains(g.as_str()) {
             let known: Vec<_> = groups.iter().copied().collect();
             p.add(
                 format!("{at}.applies_to[{j}]"),
-                format!("no line before it is in group `{g}`; groups so far: {}", known.join(", ")),
+                format!(
+                    "no line before it is in group `{g}`; groups so far: {}",
+                    known.join(", ")
+                ),
             );
         }
     }
@@ -275,7 +345,10 @@ fn check_applies_to(at: &str, applies_to: &[String], groups: &BTreeSet<&str>, p:
 fn check_percent(at: &str, r: &PercentSpec, groups: &BTreeSet<&str>, p: &mut Problems) {
     check_name(format!("{at}.name"), &r.name, p);
     if r.percent < Decimal::ZERO || r.percent > Decimal::ONE_HUNDRED {
-        p.add(format!("{at}.percent"), format!("must be between 0 and 100, got {}", r.percent));
+        p.add(
+            format!("{at}.percent"),
+            format!("must be between 0 and 100, got {}", r.percent),
+        );
     }
     check_applies_to(at, &r.applies_to, groups, p);
 }
@@ -288,23 +361,45 @@ fn check_seasons<'a>(at: &str, v: &'a VersionSpec, p: &mut Problems) -> BTreeSet
     let mut owner: [Option<usize>; 12] = [None; 12];
     for (i, s) in v.seasons.iter().enumerate() {
         if !names.insert(s.name.as_str()) {
-            p.add(format!("{at}.seasons[{i}].name"), format!("season `{}` is defined twice", s.name));
+            p.add(
+                format!("{at}.seasons[{i}].name"),
+                format!("season `{}` is defined twice", s.name),
+            );
         }
         for (j, &m) in s.months.iter().enumerate() {
-            let slot = usize::try_from(m).ok().and_then(|m| m.checked_sub(1)).and_then(|k| owner.get_mut(k));
+            let slot = usize::try_from(m)
+                .ok()
+                .and_then(|m| m.checked_sub(1))
+                .and_then(|k| owner.get_mut(k));
             match slot {
-                None => p.add(format!("{at}.seasons[{i}].months[{j}]"), format!("{m} is not a month; use 1 to 12")),
+                None => p.add(
+                    format!("{at}.seasons[{i}].months[{j}]"),
+                    format!("{m} is not a month; use 1 to 12"),
+                ),
                 Some(Some(other)) => p.add(
                     format!("{at}.seasons[{i}].months[{j}]"),
-                    format!("month {m} is already in season `{}`", v.seasons.get(*other).map_or("", |s| s.name.as_str())),
+                    format!(
+                        "month {m} is already in season `{}`",
+                        v.seasons.get(*other).map_or("", |s| s.name.as_str())
+                    ),
                 ),
                 Some(slot) => *slot = Some(i),
             }
         }
     }
-    let missing: Vec<String> = (1..=12).zip(owner).filter(|(_, o)| o.is_none()).map(|(m, _)| m.to_string()).collect();
+    let missing: Vec<String> = (1..=12)
+        .zip(owner)
+        .filter(|(_, o)| o.is_none())
+        .map(|(m, _)| m.to_string())
+        .collect();
     if !missing.is_empty() {
-        p.add(format!("{at}.seasons"), format!("months {} are not covered by any season", missing.join(", ")));
+        p.add(
+            format!("{at}.seasons"),
+            format!(
+                "months {} are not covered by any season",
+                missing.join(", ")
+            ),
+        );
     }
     names
 }
@@ -328,9 +423,10 @@ fn check_blocks(at: &str, blocks: &[BlockSpec], credit: bool, p: &mut Problems) 
             _ => {}
         }
         match (from, b.up_to) {
-            (Some(f), Some(u)) if u <= f => {
-                p.add(format!("{bat}.up_to"), format!("{u} is not above the block's start {f}"))
-            }
+            (Some(f), Some(u)) if u <= f => p.add(
+                format!("{bat}.up_to"),
+                format!("{u} is not above the block's start {f}"),
+            ),
             (_, None) if i + 1 < blocks.len() => p.add(
                 format!("{bat}.up_to"),
                 "missing; only the last block may be open-ended",
