@@ -272,6 +272,7 @@ impl Tariff {
             rounding: self.rounding,
             usage: Quantity::new(billed, unit),
             usage_is_normative: input.usage.is_none(),
+            usage_is_estimated: input.estimated && input.usage.is_some(),
             lines: out.lines,
             total,
             normative: None,

@@ -169,6 +169,8 @@ pub struct Bill {
     pub usage: Quantity,
     /// True when the usage is the normative volume (unmetered service).
     pub usage_is_normative: bool,
+    /// True when the usage rests on an estimated meter read.
+    pub usage_is_estimated: bool,
     /// The line items, in order.
     pub lines: Vec<BillLine>,
     /// The amount due: the sum of the lines, rounded by the policy.
@@ -237,6 +239,8 @@ pub struct BillInput<'a> {
     pub residents: Option<u32>,
     /// Gas heat content for this period, overriding the tariff's.
     pub therms_per_ccf: Option<Decimal>,
+    /// True when the usage rests on an estimated read (shown on the bill).
+    pub estimated: bool,
 }
 
 impl<'a> BillInput<'a> {
@@ -249,6 +253,20 @@ impl<'a> BillInput<'a> {
             customer_class: None,
             residents: None,
             therms_per_ccf: None,
+            estimated: false,
+        }
+    }
+
+    /// Metered usage from meter reads: the total of every meter of the
+    /// service (see [`crate::meter::usage::service_usage`]), flagged as
+    /// estimated when any read is.
+    pub fn from_meters(
+        period: BillingPeriod,
+        usage: &crate::meter::usage::ServiceUsage,
+    ) -> BillInput<'a> {
+        BillInput {
+            estimated: usage.estimated,
+            ..BillInput::metered(period, usage.total)
         }
     }
 

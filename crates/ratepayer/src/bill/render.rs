@@ -24,10 +24,10 @@ impl fmt::Display for Bill {
             self.period.days(),
             self.tariff_id
         )?;
-        let kind = if self.usage_is_normative {
-            " (normative)"
-        } else {
-            ""
+        let kind = match (self.usage_is_normative, self.usage_is_estimated) {
+            (true, _) => " (normative)",
+            (false, true) => " (estimated read)",
+            (false, false) => "",
         };
         writeln!(
             f,

@@ -7,6 +7,7 @@ pub mod builtin;
 
 use serde::{Deserialize, Serialize};
 
+use crate::self_read::SelfReadPolicy;
 use crate::tariff::{from_json, from_toml, validate, Problem, TariffError};
 use crate::{Currency, RoundingPolicy, Tariff, TariffSpec};
 
@@ -27,7 +28,7 @@ pub struct ProfileSpec {
     pub rounding: RoundingPolicy,
     /// Customer self-reading of meters, where the utility offers it.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub self_read: Option<serde_json::Value>, // TODO(self_read): SelfReadPolicy
+    pub self_read: Option<SelfReadPolicy>,
     /// Its tariffs.
     #[serde(default)]
     pub tariffs: Vec<TariffSpec>,
@@ -137,6 +138,9 @@ pub fn check(spec: &ProfileSpec) -> Vec<Problem> {
                 crate::money::excerpt(&spec.time_zone)
             ),
         );
+    }
+    if let Some(Err(e)) = spec.self_read.as_ref().map(SelfReadPolicy::validate) {
+        add("self_read".into(), e.to_string());
     }
     for (i, t) in spec.tariffs.iter().enumerate() {
         if spec.tariffs.iter().take(i).any(|o| o.id == t.id) {
