@@ -19,14 +19,17 @@ fn overflow() -> BillError {
     })
 }
 
+#[inline]
 fn mul(a: Decimal, b: Decimal) -> Result<Decimal, BillError> {
     a.checked_mul(b).ok_or_else(overflow)
 }
 
+#[inline]
 fn add(a: Decimal, b: Decimal) -> Result<Decimal, BillError> {
     a.checked_add(b).ok_or_else(overflow)
 }
 
+#[inline]
 fn sub(a: Decimal, b: Decimal) -> Result<Decimal, BillError> {
     a.checked_sub(b).ok_or_else(overflow)
 }
@@ -130,6 +133,10 @@ fn bill_segment(
     let m = seg.months;
     let class = input.customer_class;
     let start = out.lines.len();
+    // Monthly block sizes scale by the months this part counts for; a whole
+    // month (the usual bill) needs no multiplication.
+    let whole_month = m == Decimal::ONE;
+    let scale = |x: Decimal| if whole_month { Ok(x) } else { mul(x, m) };
     for f in v.fixed.iter().filter(|f| applies(&f.classes, class)) {
         let rate = fixed_amount(f, input.meter_size)?;
         let (qty, lu) = match f.per {
@@ -141,15 +148,25 @@ fn bill_segment(
     for c in v.volumetric.iter().filter(|c| applies(&c.classes, class)) {
         let blocks = c.by_season.get(seg.season).map_or(&[][..], Vec::as_slice);
         for (i, b) in blocks.iter().enumerate() {
-            let lo = mul(b.from, m)?;
+            let lo = scale(b.from)?;
+            // Blocks are contiguous and increasing (validated): once usage is
+            // at or below a block's start, no later block has any.
             if i > 0 && usage <= lo {
                 break;
             }
             let top = match b.up_to {
-                Some(u) => usage.min(mul(u, m)?),
+                Some(u) => {
+                    let hi = scale(u)?;
+                    if hi < usage {
+                        hi
+                    } else {
+                        usage
+                    }
+                }
                 None => usage,
             };
-            let qty = sub(top, lo)?.max(Decimal::ZERO);
+            // usage > lo here (or lo = 0 for the first block), and hi > lo.
+            let qty = sub(top, lo)?;
             out.push(
                 &b.meta,
                 seg.period,

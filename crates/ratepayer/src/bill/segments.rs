@@ -95,6 +95,9 @@ pub(crate) fn months(
     let days = Decimal::from(part.days());
     match proration {
         Proration::CalendarMonth => {
+            if part.from().day() == 1 && part.days() == days_in_month(part.from()) {
+                return Ok(Decimal::ONE);
+            }
             let mut total = Decimal::ZERO;
             for m in part.calendar_months() {
                 let dim = days_in_month(m.from());
