@@ -25,8 +25,8 @@ pub enum TariffError {
         /// What the parser said.
         message: String,
     },
-    /// The tariff was read but breaks rules; every problem is listed.
-    #[error("tariff `{id}` has {n} problem(s):\n{list}", n = problems.len(), list = list(problems))]
+    /// The tariff or profile was read but breaks rules; every problem is listed.
+    #[error("`{id}` is not valid; {n} problem(s) to fix:\n{list}", n = problems.len(), list = list(problems))]
     Invalid {
         /// The tariff's id.
         id: String,

@@ -1,0 +1,395 @@
+//! The checks the fuzz targets run, written once.
+//!
+//! This file is the library of the `ratepayer-fuzz` crate (each target in
+//! `fuzz_targets/` calls one function) and is also compiled into the corpus
+//! replay test, `crates/ratepayer/tests/fuzz_corpus.rs`, with
+//! `#[path = "../../../fuzz/checks.rs"] mod checks;`, so `cargo test` on stable
+//! runs exactly what the fuzzer runs on every file of `fuzz/corpus/`.
+//!
+//! Nothing here may panic on any input except through an `assert!` of an
+//! invariant: a panic means a bug in ratepayer (or a broken invariant).
+//! It depends only on `ratepayer`, `rust_decimal`, `chrono` and `serde_json`,
+//! which the replay test gets from ratepayer's own dependencies.
+
+use chrono::{Days, NaiveDate};
+use ratepayer::money::parse_decimal;
+use ratepayer::profile::UtilityProfile;
+use ratepayer::{
+    Bill, BillInput, BillingPeriod, Currency, Money, Quantity, RoundingScope, Tariff, Unit,
+};
+use rust_decimal::Decimal;
+
+/// What a tariff input turned out to be.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Outcome {
+    /// It loaded as a standalone tariff.
+    pub tariff: bool,
+    /// It loaded as a utility profile.
+    pub profile: bool,
+    /// Bills computed without error from what loaded.
+    pub bills: usize,
+}
+
+/// The `tariff_toml` target: UTF-8 text (other bytes are skipped) read as a
+/// tariff and as a utility profile; whatever loads is billed.
+pub fn tariff_toml(data: &[u8]) -> Outcome {
+    let Ok(text) = std::str::from_utf8(data) else {
+        return Outcome::default();
+    };
+    tariff_text(text, Tariff::from_toml, UtilityProfile::from_toml)
+}
+
+/// The `tariff_json` target: the same with JSON.
+pub fn tariff_json(data: &[u8]) -> Outcome {
+    let Ok(text) = std::str::from_utf8(data) else {
+        return Outcome::default();
+    };
+    tariff_text(text, Tariff::from_json, UtilityProfile::from_json)
+}
+
+type Loader<T> = fn(&str) -> Result<T, ratepayer::TariffError>;
+
+fn tariff_text(text: &str, tariff: Loader<Tariff>, profile: Loader<UtilityProfile>) -> Outcome {
+    let mut out = Outcome::default();
+    match tariff(text) {
+        Ok(t) => {
+            out.tariff = true;
+            json_round_trip(&t);
+            out.bills += bill_tariff(&t);
+        }
+        Err(e) => assert!(!e.to_string().is_empty()),
+    }
+    match profile(text) {
+        Ok(p) => {
+            out.profile = true;
+            for t in p.tariffs() {
+                assert_eq!(t.currency(), p.spec().currency, "tariff {}", t.id());
+                assert!(p.tariff(t.id()).is_ok(), "tariff {} not found", t.id());
+                json_round_trip(t);
+                out.bills += bill_tariff(t);
+            }
+        }
+        Err(e) => assert!(!e.to_string().is_empty()),
+    }
+    out
+}
+
+/// A loaded tariff written back as JSON loads again, to the same data.
+fn json_round_trip(t: &Tariff) {
+    let json = t.to_json();
+    let back = Tariff::from_json(&json);
+    assert!(
+        back.is_ok(),
+        "tariff {} does not load from its own JSON: {:?}\n{json}",
+        t.id(),
+        back.err()
+    );
+    if let Ok(back) = back {
+        assert_eq!(
+            back.spec(),
+            t.spec(),
+            "tariff {} changed through JSON",
+            t.id()
+        );
+    }
+}
+
+fn date(y: i32, m: u32, d: u32) -> Option<NaiveDate> {
+    NaiveDate::from_ymd_opt(y, m, d)
+}
+
+fn period(from: Option<NaiveDate>, to: Option<NaiveDate>) -> Option<BillingPeriod> {
+    BillingPeriod::new(from?, to?).ok()
+}
+
+/// Periods worth billing: around the start of the first, second and last
+/// versions (a whole month, across the change, a single day), plus fixed
+/// months (a leap February, a three-month span) and the longest period.
+fn periods(t: &Tariff) -> Vec<BillingPeriod> {
+    let versions = &t.spec().versions;
+    let mut starts: Vec<NaiveDate> = versions.iter().take(2).map(|v| v.effective_from).collect();
+    starts.extend(versions.last().map(|v| v.effective_from));
+    starts.dedup();
+    let mut out = Vec::new();
+    for &d in &starts {
+        out.push(Some(BillingPeriod::month_of(d)));
+        out.push(period(
+            d.checked_sub_days(Days::new(10)),
+            d.checked_add_days(Days::new(20)),
+        ));
+        out.push(period(Some(d), Some(d)));
+    }
+    out.push(period(date(2025, 10, 1), date(2025, 10, 31)));
+    out.push(period(date(2024, 2, 1), date(2024, 2, 29)));
+    out.push(period(date(2024, 1, 15), date(2024, 4, 14)));
+    if let Some(&first) = starts.first() {
+        out.push(period(Some(first), first.checked_add_days(Days::new(799))));
+    }
+    let mut out: Vec<BillingPeriod> = out.into_iter().flatten().collect();
+    out.dedup();
+    out
+}
+
+fn usages() -> [Decimal; 6] {
+    [
+        Decimal::ZERO,
+        Decimal::new(74, 1),
+        Decimal::new(1, 3),
+        Decimal::new(123_456_789, 3),
+        Decimal::new(1_000_000_000_000, 0),
+        Decimal::MAX,
+    ]
+}
+
+/// Meter sizes and customer classes named anywhere in the tariff.
+fn sizes_and_classes(t: &Tariff) -> (Vec<String>, Vec<String>) {
+    let mut sizes: Vec<String> = Vec::new();
+    let mut classes: Vec<String> = Vec::new();
+    for v in &t.spec().versions {
+        for f in &v.fixed {
+            sizes.extend(f.by_meter_size.iter().map(|s| s.size.clone()));
+            classes.extend(f.classes.iter().cloned());
+        }
+        for c in &v.volumetric {
+            classes.extend(c.classes.iter().cloned());
+        }
+        for s in &v.surcharges {
+            classes.extend(s.classes.iter().cloned());
+        }
+    }
+    for list in [&mut sizes, &mut classes] {
+        list.sort();
+        list.dedup();
+        list.truncate(3);
+    }
+    (sizes, classes)
+}
+
+/// Bills `t` for a spread of periods, usages, units, meter sizes, classes and
+/// residents; checks every bill computed. Returns how many succeeded.
+pub fn bill_tariff(t: &Tariff) -> usize {
+    let (sizes, classes) = sizes_and_classes(t);
+    let size = sizes.first().map(String::as_str);
+    let class = classes.first().map(String::as_str);
+    let with = |input: BillInput<'_>| BillInput {
+        meter_size: size,
+        customer_class: class,
+        ..input
+    };
+    let mut ok = 0;
+    let periods = periods(t);
+    for &p in &periods {
+        for u in usages() {
+            ok += bill_one(t, &with(BillInput::metered(p, Quantity::new(u, t.unit()))));
+        }
+    }
+    let Some(&p) = periods.first() else {
+        return ok;
+    };
+    let usage = Quantity::new(Decimal::new(74, 1), t.unit());
+    let metered = with(BillInput::metered(p, usage));
+    let mut inputs = Vec::new();
+    for unit in Unit::ALL {
+        inputs.push(BillInput {
+            usage: Some(Quantity::new(Decimal::new(74, 1), unit)),
+            ..metered
+        });
+    }
+    for hc in [Decimal::new(1037, 3), Decimal::ZERO, Decimal::NEGATIVE_ONE] {
+        inputs.push(metered.therms_per_ccf(hc));
+        inputs
+            .push(BillInput::metered(p, Quantity::new(usage.value, Unit::Ccf)).therms_per_ccf(hc));
+    }
+    inputs.push(BillInput::metered(
+        p,
+        Quantity::new(Decimal::NEGATIVE_ONE, t.unit()),
+    ));
+    inputs.push(BillInput::metered(p, usage));
+    inputs.extend(sizes.iter().map(|s| BillInput {
+        meter_size: Some(s),
+        ..metered
+    }));
+    inputs.push(metered.meter_size(" nope "));
+    inputs.extend(classes.iter().map(|c| BillInput {
+        customer_class: Some(c),
+        ..metered
+    }));
+    inputs.push(metered.class("NOPE"));
+    inputs.push(metered.residents(3));
+    inputs.push(with(BillInput::unmetered(p, 3)));
+    inputs.push(with(BillInput::unmetered(p, 0)));
+    inputs.push(with(BillInput::unmetered(p, u32::MAX)));
+    inputs.push(BillInput {
+        residents: None,
+        ..with(BillInput::unmetered(p, 1))
+    });
+    for input in &inputs {
+        ok += bill_one(t, input);
+    }
+    ok
+}
+
+fn bill_one(t: &Tariff, input: &BillInput<'_>) -> usize {
+    match t.bill(input) {
+        Ok(bill) => {
+            check_bill(t, input, &bill);
+            1
+        }
+        Err(e) => {
+            assert!(!e.to_string().is_empty());
+            0
+        }
+    }
+}
+
+/// What every bill must satisfy.
+fn check_bill(t: &Tariff, input: &BillInput<'_>, bill: &Bill) {
+    let currency = t.currency();
+    let minor = currency.minor_units();
+    assert_eq!(&*bill.tariff_id, t.id());
+    assert_eq!(bill.period, input.period);
+    assert_eq!(bill.currency, currency);
+    assert_eq!(bill.rounding, t.rounding());
+    assert_eq!(bill.usage.unit, t.unit());
+    assert_eq!(bill.usage_is_normative, input.usage.is_none());
+    assert!(
+        !bill.usage.value.is_sign_negative() || bill.usage.value.is_zero(),
+        "negative usage billed: {bill:?}"
+    );
+    assert_eq!(bill.total.currency(), currency);
+    assert!(bill.total.is_rounded(), "total not rounded: {}", bill.total);
+    let mut sum = Some(Decimal::ZERO);
+    for l in &bill.lines {
+        assert_eq!(l.amount.currency(), currency);
+        assert!(
+            input.period.contains(l.period.from()) && input.period.contains(l.period.to()),
+            "line {:?} outside the bill period {}",
+            l.description(),
+            input.period
+        );
+        assert!(!l.description().is_empty());
+        if bill.rounding.scope == RoundingScope::PerLine {
+            assert!(
+                l.amount.is_rounded(),
+                "line {:?} not rounded: {}",
+                l.description(),
+                l.amount
+            );
+        }
+        sum = sum.and_then(|s| s.checked_add(l.amount.amount()));
+    }
+    // The engine summed the same lines in the same order without overflow.
+    assert_eq!(
+        sum.map(|s| bill.rounding.round(s, minor)),
+        Some(bill.total.amount()),
+        "total is not the rounded sum of the lines"
+    );
+    // Before tax plus taxes is the sum of the lines, up to the last digits an
+    // addition of 28-digit decimals rounds away (the order of the sums differs).
+    let parts = bill
+        .before_tax()
+        .amount()
+        .checked_add(bill.taxes().amount());
+    let magnitude = bill.lines.iter().try_fold(Decimal::ONE, |acc, l| {
+        acc.checked_add(l.amount.amount().abs())
+    });
+    let count = Decimal::from(bill.lines.len() + 1);
+    let tolerance = magnitude
+        .and_then(|m| m.checked_mul(count))
+        .map(|m| m * Decimal::new(2, 27));
+    if let (Some(sum), Some(parts), Some(tolerance)) = (sum, parts, tolerance) {
+        let gap = parts.checked_sub(sum).map(|g| g.abs());
+        assert!(
+            gap.is_some_and(|g| g <= tolerance),
+            "before tax + taxes {parts} is not the sum of the lines {sum}"
+        );
+    }
+    if let Some(n) = &bill.normative {
+        assert_eq!(n.normative_total.currency(), currency);
+        assert_eq!(n.normative_usage.unit, t.unit());
+    }
+    let text = bill.to_string();
+    assert!(text.contains("TOTAL"));
+    assert!(serde_json::to_string(bill).is_ok());
+}
+
+/// The `amount` target: UTF-8 text (other bytes are skipped) parsed as a
+/// decimal, as USD and JPY money, as a currency code and as a unit; and, when
+/// it starts with a currency code and a space (`"KWD 1.234"`), the rest as an
+/// amount in that currency. Returns what [`parse_decimal`] made of it.
+pub fn amount(data: &[u8]) -> Option<Result<Decimal, ratepayer::MoneyError>> {
+    let text = std::str::from_utf8(data).ok()?;
+    let decimal = parse_decimal(text);
+    match &decimal {
+        Ok(d) => {
+            // Re-formatted, it reads back to the same value, and formats the same.
+            let again = d.to_string();
+            let back = parse_decimal(&again);
+            assert_eq!(back, Ok(*d), "{text:?} -> {again:?} does not read back");
+            assert_eq!(
+                back.map(|b| b.to_string()),
+                Ok(again.clone()),
+                "{text:?} -> {again:?}"
+            );
+        }
+        Err(e) => assert!(!e.to_string().is_empty()),
+    }
+    for currency in [Currency::USD, Currency::JPY] {
+        check_money(text, currency, &decimal);
+    }
+    match Currency::from_code(text) {
+        Ok(c) => {
+            assert_eq!(c.code(), text);
+            assert!(c.minor_units() <= 4);
+            assert_eq!(Currency::from_code(c.code()), Ok(c));
+            assert_eq!(c.to_string(), text);
+        }
+        Err(e) => assert!(!e.to_string().is_empty()),
+    }
+    if let Ok(u) = text.parse::<Unit>() {
+        assert!(u.symbol().eq_ignore_ascii_case(text));
+    }
+    if let Some((code, rest)) = text.split_at_checked(3) {
+        if let (Ok(c), Some(rest)) = (Currency::from_code(code), rest.strip_prefix(' ')) {
+            check_money(rest, c, &parse_decimal(rest));
+        }
+    }
+    Some(decimal)
+}
+
+/// Money parsing agrees with [`parse_decimal`] and the currency's minor
+/// units, and an amount's text reads back to the same amount.
+fn check_money(text: &str, currency: Currency, decimal: &Result<Decimal, ratepayer::MoneyError>) {
+    let minor = currency.minor_units();
+    match Money::parse(text, currency) {
+        Ok(m) => {
+            assert_eq!(m.currency(), currency);
+            assert_eq!(decimal.as_ref().ok(), Some(&m.amount()), "{text:?}");
+            assert!(
+                m.amount().scale() <= minor,
+                "{text:?} has more than {minor} decimals"
+            );
+            assert!(m.is_rounded());
+            let shown = m.to_decimal_string();
+            assert_eq!(
+                Money::parse(&shown, currency),
+                Ok(m),
+                "{text:?} -> {shown:?} does not read back"
+            );
+            assert_eq!(m.to_string(), format!("{shown} {currency}"));
+            if !m.amount().is_zero() {
+                assert_eq!(m.is_negative(), m.amount().is_sign_negative());
+            }
+        }
+        Err(e) => {
+            assert!(!e.to_string().is_empty());
+            if let Ok(d) = decimal {
+                assert!(
+                    d.scale() > minor,
+                    "{text:?} is a decimal with {} places but not {currency}",
+                    d.scale()
+                );
+            }
+        }
+    }
+}
