@@ -63,6 +63,20 @@ impl Lines {
         });
     }
 
+    /// Pushes a `quantity × rate` line.
+    fn charge(
+        &mut self,
+        meta: &Arc<LineMeta>,
+        period: BillingPeriod,
+        quantity: Decimal,
+        unit: LineUnit,
+        rate: Decimal,
+    ) -> Result<(), BillError> {
+        let amount = mul(quantity, rate)?;
+        self.push(meta, period, quantity, unit, rate, amount);
+        Ok(())
+    }
+
     /// Sum of the lines from `start` whose group is in `groups`.
     fn sum_groups(&self, start: usize, groups: &[String]) -> Result<Decimal, BillError> {
         self.lines
@@ -143,7 +157,7 @@ fn bill_segment(
             FixedBasis::Month => (m, LineUnit::Month),
             FixedBasis::Day => (Decimal::from(seg.period.days()), LineUnit::Day),
         };
-        out.push(&f.meta, seg.period, qty, lu, rate, mul(rate, qty)?);
+        out.charge(&f.meta, seg.period, qty, lu, rate)?;
     }
     for c in v.volumetric.iter().filter(|c| applies(&c.classes, class)) {
         let blocks = c.by_season.get(seg.season).map_or(&[][..], Vec::as_slice);
@@ -167,25 +181,11 @@ fn bill_segment(
             };
             // usage > lo here (or lo = 0 for the first block), and hi > lo.
             let qty = sub(top, lo)?;
-            out.push(
-                &b.meta,
-                seg.period,
-                qty,
-                LineUnit::Service(unit),
-                b.rate,
-                mul(qty, b.rate)?,
-            );
+            out.charge(&b.meta, seg.period, qty, LineUnit::Service(unit), b.rate)?;
         }
     }
     for s in v.surcharges.iter().filter(|s| applies(&s.classes, class)) {
-        out.push(
-            &s.meta,
-            seg.period,
-            usage,
-            LineUnit::Service(unit),
-            s.rate,
-            mul(usage, s.rate)?,
-        );
+        out.charge(&s.meta, seg.period, usage, LineUnit::Service(unit), s.rate)?;
     }
     if let Some(min) = &v.minimum {
         let base = out.sum_groups(start, &min.applies_to)?;
