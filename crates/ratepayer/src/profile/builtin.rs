@@ -1,12 +1,13 @@
 //! The seed utilities as built-in profiles: City of Shelby, Medford Water,
-//! Gorod (Barnaul), Crow Wing Power and Cal Water. The TOML sources live in
+//! Gorod (Barnaul), Crow Wing Power, Cal Water, and the City of Chicago (seed 002's
+//! payment rules). The TOML sources live in
 //! the repository's `examples/profiles/` and are compiled into the library.
 
 use super::UtilityProfile;
 use crate::tariff::{Problem, TariffError};
 
 /// The identifier and TOML text of every built-in profile.
-pub const SOURCES: [(&str, &str); 5] = [
+pub const SOURCES: [(&str, &str); 6] = [
     (
         "shelby",
         include_str!("../../../../examples/profiles/shelby.toml"),
@@ -26,6 +27,10 @@ pub const SOURCES: [(&str, &str); 5] = [
     (
         "cal-water",
         include_str!("../../../../examples/profiles/cal-water.toml"),
+    ),
+    (
+        "chicago",
+        include_str!("../../../../examples/profiles/chicago.toml"),
     ),
 ];
 

@@ -7,6 +7,7 @@ pub mod builtin;
 
 use serde::{Deserialize, Serialize};
 
+use crate::fees::{FeeError, FeeSchedule, FeeScheduleSpec};
 use crate::self_read::SelfReadPolicy;
 use crate::tariff::{from_json, from_toml, validate, Problem, TariffError};
 use crate::{Currency, RoundingPolicy, Tariff, TariffSpec};
@@ -29,6 +30,9 @@ pub struct ProfileSpec {
     /// Customer self-reading of meters, where the utility offers it.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub self_read: Option<SelfReadPolicy>,
+    /// Its convenience-fee schedule, where it takes payments.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub fees: Option<FeeScheduleSpec>,
     /// Its tariffs.
     #[serde(default)]
     pub tariffs: Vec<TariffSpec>,
@@ -40,6 +44,7 @@ pub struct UtilityProfile {
     spec: ProfileSpec,
     time_zone: chrono_tz::Tz,
     tariffs: Vec<Tariff>,
+    fees: Option<FeeSchedule>,
 }
 
 impl UtilityProfile {
@@ -58,10 +63,20 @@ impl UtilityProfile {
                         Tariff::new(t.clone()).map(|t| t.with_rounding(rounding))
                     })
                     .collect::<Result<Vec<_>, _>>()?;
+                let fees = match &spec.fees {
+                    Some(f) => Some(FeeSchedule::new(f.clone(), spec.currency, spec.rounding).map_err(|e| {
+                        TariffError::Invalid {
+                            id: spec.id.clone(),
+                            problems: vec![Problem { path: "fees".into(), message: e.to_string() }],
+                        }
+                    })?),
+                    None => None,
+                };
                 Ok(UtilityProfile {
                     spec,
                     time_zone,
                     tariffs,
+                    fees,
                 })
             }
             _ => Err(TariffError::Invalid {
@@ -99,6 +114,11 @@ impl UtilityProfile {
     /// Its tariffs, compiled.
     pub fn tariffs(&self) -> &[Tariff] {
         &self.tariffs
+    }
+
+    /// The utility's fee schedule.
+    pub fn fee_schedule(&self) -> Result<&FeeSchedule, FeeError> {
+        self.fees.as_ref().ok_or_else(|| FeeError::NoSchedule(self.spec.id.clone()))
     }
 
     /// The tariff with `id`.
@@ -141,6 +161,11 @@ pub fn check(spec: &ProfileSpec) -> Vec<Problem> {
     }
     if let Some(Err(e)) = spec.self_read.as_ref().map(SelfReadPolicy::validate) {
         add("self_read".into(), e.to_string());
+    }
+    if let Some(f) = &spec.fees {
+        for p in crate::fees::validate(f) {
+            add(format!("fees.{}", p.path), p.message);
+        }
     }
     for (i, t) in spec.tariffs.iter().enumerate() {
         if spec.tariffs.iter().take(i).any(|o| o.id == t.id) {
