@@ -13,6 +13,9 @@
 
 use chrono::{Days, NaiveDate};
 use ratepayer::money::parse_decimal;
+use ratepayer::payment::{
+    self, AccountNumber, AccountNumberError, AccountNumberFormat, OneTimePaymentForm,
+};
 use ratepayer::profile::UtilityProfile;
 use ratepayer::{
     Bill, BillInput, BillingPeriod, Currency, Money, Quantity, RoundingScope, Tariff, Unit,
@@ -389,6 +392,133 @@ fn check_money(text: &str, currency: Currency, decimal: &Result<Decimal, ratepay
                     "{text:?} is a decimal with {} places but not {currency}",
                     d.scale()
                 );
+            }
+        }
+    }
+}
+
+/// The `account_number` target: UTF-8 text (other bytes are skipped)
+/// normalized as an account number in the default format (`00065821-0672430`,
+/// the result returned), an account-only format and a `821/72430` format;
+/// every accepted number is canonical for its format, normalizes to itself,
+/// keeps the typed digits, and survives JSON. When the text has two line
+/// breaks, its three lines are also the one-time payment form (account
+/// number, email, confirmation).
+pub fn account_number(data: &[u8]) -> Option<Result<AccountNumber, AccountNumberError>> {
+    let text = std::str::from_utf8(data).ok()?;
+    let formats = [
+        AccountNumberFormat::default(),
+        AccountNumberFormat::account_only(10),
+        AccountNumberFormat {
+            customer_digits: 3,
+            account_digits: 5,
+            separator: '/',
+        },
+    ];
+    let mut first = None;
+    for format in &formats {
+        let result = payment::normalize(text, format);
+        check_account_number(text, format, &result);
+        first.get_or_insert(result);
+    }
+    let mut lines = text.splitn(3, '\n');
+    if let (Some(account), Some(email), Some(confirmation)) =
+        (lines.next(), lines.next(), lines.next())
+    {
+        check_form(account, email, confirmation, &formats[0]);
+    }
+    first
+}
+
+fn check_account_number(
+    text: &str,
+    format: &AccountNumberFormat,
+    result: &Result<AccountNumber, AccountNumberError>,
+) {
+    let n = match result {
+        Ok(n) => n,
+        Err(e) => {
+            assert!(e.code().starts_with("account_number."), "{e:?}");
+            assert!(!e.to_string().is_empty());
+            return;
+        }
+    };
+    let digits =
+        |s: &str, len: u8| s.len() == usize::from(len) && s.bytes().all(|b| b.is_ascii_digit());
+    assert!(
+        digits(n.account(), format.account_digits),
+        "{text:?} -> {n}"
+    );
+    match n.customer() {
+        Some(c) => {
+            assert!(format.has_customer());
+            assert!(digits(c, format.customer_digits), "{text:?} -> {n}");
+            assert_eq!(
+                n.as_str(),
+                format!("{c}{}{}", format.separator, n.account())
+            );
+        }
+        None => {
+            assert!(!format.has_customer());
+            assert_eq!(n.as_str(), n.account());
+        }
+    }
+    assert_eq!(n.to_string(), n.as_str());
+    assert_eq!(
+        payment::normalize(n.as_str(), format).as_ref(),
+        Ok(n),
+        "{text:?} -> {n}"
+    );
+    // The typed digits survive: each part equals the canonical one but for
+    // leading zeros; typed without a separator, all digits are kept.
+    let compact: String = text.chars().filter(|c| !c.is_whitespace()).collect();
+    let typed: Vec<&str> = compact.split(format.separator).collect();
+    let canonical: Vec<&str> = n.as_str().split(format.separator).collect();
+    if typed.len() == canonical.len() {
+        for (t, c) in typed.iter().zip(&canonical) {
+            assert_eq!(
+                t.trim_start_matches('0'),
+                c.trim_start_matches('0'),
+                "{text:?} -> {n}"
+            );
+        }
+    } else {
+        assert_eq!(compact, canonical.concat(), "{text:?} -> {n}");
+    }
+    let json = serde_json::to_string(n).unwrap_or_default();
+    let back: Result<AccountNumber, _> = serde_json::from_str(&json);
+    assert_eq!(back.ok().as_ref(), Some(n), "{n} -> {json}");
+}
+
+/// The one-time payment form: a payer's account and email are valid and
+/// stable; otherwise each field has at most one error, with a code and message.
+fn check_form(account: &str, email: &str, confirmation: &str, format: &AccountNumberFormat) {
+    let form = OneTimePaymentForm {
+        account_number: account.to_string(),
+        email: email.to_string(),
+        email_confirmation: confirmation.to_string(),
+    };
+    match form.validate(format) {
+        Ok(payer) => {
+            assert_eq!(
+                payment::normalize(account, format).as_ref(),
+                Ok(&payer.account)
+            );
+            assert_eq!(
+                payment::validate_email(&payer.email).as_ref(),
+                Ok(&payer.email)
+            );
+            assert!(payment::emails_match(&payer.email, confirmation));
+            assert_eq!(payer.email.trim(), payer.email);
+        }
+        Err(errors) => {
+            assert!(!errors.is_empty());
+            let mut fields: Vec<&str> = errors.iter().map(|e| e.field).collect();
+            fields.dedup();
+            assert_eq!(fields.len(), errors.len(), "{errors:?}");
+            for e in &errors {
+                assert!(["account_number", "email", "email_confirmation"].contains(&e.field));
+                assert!(!e.code.is_empty() && !e.message.is_empty());
             }
         }
     }

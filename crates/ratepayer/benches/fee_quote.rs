@@ -22,7 +22,8 @@ fn load() -> Result<(FeeSchedule, FeeSchedule), String> {
         "[[rules]]\nchannels = [\"online\"]\nmethods = [\"debit_card\"]\nfee = { model = \"percent_bounded\", percent = 1.75, min = 0.95, max = 19.95 }\n",
     )
     .map_err(|e| e.to_string())?;
-    let bounded = FeeSchedule::new(spec, Currency::USD, RoundingPolicy::default()).map_err(|e| e.to_string())?;
+    let bounded = FeeSchedule::new(spec, Currency::USD, RoundingPolicy::default())
+        .map_err(|e| e.to_string())?;
     Ok((flat, bounded))
 }
 
@@ -43,10 +44,24 @@ fn main() {
     };
     let mut c = Criterion::default().configure_from_args();
     c.bench_function("fee_quote/flat_card_online", |b| {
-        b.iter(|| black_box(flat.quote(black_box(amount), Channel::Online, PaymentMethod::CreditCard, 1)))
+        b.iter(|| {
+            black_box(flat.quote(
+                black_box(amount),
+                Channel::Online,
+                PaymentMethod::CreditCard,
+                1,
+            ))
+        })
     });
     c.bench_function("fee_quote/percent_bounded", |b| {
-        b.iter(|| black_box(bounded.quote(black_box(amount), Channel::Online, PaymentMethod::DebitCard, 1)))
+        b.iter(|| {
+            black_box(bounded.quote(
+                black_box(amount),
+                Channel::Online,
+                PaymentMethod::DebitCard,
+                1,
+            ))
+        })
     });
     c.final_summary();
 }

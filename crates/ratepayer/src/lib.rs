@@ -35,6 +35,7 @@ pub mod bill;
 pub mod fees;
 pub mod meter;
 pub mod money;
+pub mod payment;
 pub mod period;
 pub mod profile;
 pub mod self_read;

@@ -1,7 +1,12 @@
 //! Property tests of fee quotes over random amounts, channels, methods and
 //! account counts: a fee is never negative, total = amount + fee, fees obey
 //! the rounding policy (whole minor units), and a per-account fee scales.
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing)]
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)]
 
 use proptest::prelude::*;
 use ratepayer::fees::{Channel, FeeBasis, FeeSchedule, FeeScheduleSpec, PaymentMethod};
@@ -42,7 +47,17 @@ fn schedules() -> Vec<FeeSchedule> {
         .collect();
     let spec = FeeScheduleSpec::from_toml(MODELS).unwrap();
     for mode in [RoundingMode::HalfUp, RoundingMode::HalfEven] {
-        out.push(FeeSchedule::new(spec.clone(), Currency::USD, RoundingPolicy { mode, ..RoundingPolicy::default() }).unwrap());
+        out.push(
+            FeeSchedule::new(
+                spec.clone(),
+                Currency::USD,
+                RoundingPolicy {
+                    mode,
+                    ..RoundingPolicy::default()
+                },
+            )
+            .unwrap(),
+        );
     }
     out
 }

@@ -1,6 +1,11 @@
 //! Convenience fees: every fee figure of the seed utilities, snapshots of
 //! quotes, confirmation against the quote shown, and the fee models.
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing)]
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)]
 
 mod common;
 
@@ -17,18 +22,28 @@ fn usd(s: &str) -> Money {
 }
 
 fn schedule(profile: &str) -> FeeSchedule {
-    builtin::load(profile).unwrap().fee_schedule().unwrap().clone()
+    builtin::load(profile)
+        .unwrap()
+        .fee_schedule()
+        .unwrap()
+        .clone()
 }
 
 fn fee(s: &FeeSchedule, channel: Channel, method: PaymentMethod) -> String {
-    s.quote(usd("84.20"), channel, method, 1).map(|q| q.fee.to_decimal_string()).unwrap_or_else(|e| format!("refused: {e}"))
+    s.quote(usd("84.20"), channel, method, 1)
+        .map(|q| q.fee.to_decimal_string())
+        .unwrap_or_else(|e| format!("refused: {e}"))
 }
 
 #[test]
 fn shelby_fees_match_seed_000() {
     let s = schedule("shelby");
     for channel in [Online, PhoneAgent, AutomatedPhone] {
-        assert_eq!(fee(&s, channel, CreditCard), "3.75", "{channel} credit card");
+        assert_eq!(
+            fee(&s, channel, CreditCard),
+            "3.75",
+            "{channel} credit card"
+        );
         assert_eq!(fee(&s, channel, DebitCard), "3.75", "{channel} debit card");
         assert_eq!(fee(&s, channel, Echeck), "0.95", "{channel} e-check");
     }
@@ -38,9 +53,21 @@ fn shelby_fees_match_seed_000() {
     assert_eq!(fee(&s, InPerson, Cash), "0.00");
     assert_eq!(fee(&s, InPerson, Check), "0.00");
     assert_eq!(fee(&s, InPerson, MoneyOrder), "0.00");
-    assert_eq!(fee(&s, Autopay, CreditCard), "3.75", "card AutoPay, per draft");
-    assert_eq!(fee(&s, Autopay, DebitCard), "3.75", "card AutoPay, per draft");
-    assert_eq!(fee(&s, Autopay, Echeck), "0.95", "checking-account AutoPay through the portal");
+    assert_eq!(
+        fee(&s, Autopay, CreditCard),
+        "3.75",
+        "card AutoPay, per draft"
+    );
+    assert_eq!(
+        fee(&s, Autopay, DebitCard),
+        "3.75",
+        "card AutoPay, per draft"
+    );
+    assert_eq!(
+        fee(&s, Autopay, Echeck),
+        "0.95",
+        "checking-account AutoPay through the portal"
+    );
     // The fee is per transaction, whatever the amount.
     let big = s.quote(usd("1234.56"), Online, CreditCard, 1).unwrap();
     assert_eq!(big.fee, usd("3.75"));
@@ -50,10 +77,17 @@ fn shelby_fees_match_seed_000() {
 #[test]
 fn chicago_fees_match_seed_002() {
     let s = schedule("chicago");
-    assert_eq!(fee(&s, Autopay, Echeck), "0.00", "no service fee on automatic debit");
+    assert_eq!(
+        fee(&s, Autopay, Echeck),
+        "0.00",
+        "no service fee on automatic debit"
+    );
     for channel in [PhoneAgent, AutomatedPhone] {
         let q = s.quote(usd("84.20"), channel, CreditCard, 1).unwrap();
-        assert!(q.fee.amount() > rust_decimal::Decimal::ZERO, "card by phone carries a fee");
+        assert!(
+            q.fee.amount() > rust_decimal::Decimal::ZERO,
+            "card by phone carries a fee"
+        );
     }
 }
 
@@ -89,7 +123,10 @@ fn quotes_snapshot() {
         chicago.quote(usd("61.07"), PhoneAgent, CreditCard, 1),
         crow.quote(usd("197.60"), Autopay, CreditCard, 1),
     ];
-    let text: Vec<String> = quotes.into_iter().map(|q| q.map(|q| q.to_string()).unwrap_or_else(|e| e.to_string())).collect();
+    let text: Vec<String> = quotes
+        .into_iter()
+        .map(|q| q.map(|q| q.to_string()).unwrap_or_else(|e| e.to_string()))
+        .collect();
     insta::assert_snapshot!(text.join("\n"));
 }
 
@@ -100,13 +137,31 @@ fn refusals_say_what_is_accepted() {
         s.quote(usd("10.00"), Mail, CreditCard, 1),
         s.quote(usd("0.00"), Online, CreditCard, 1),
         s.quote(usd("-5.00"), Online, CreditCard, 1),
-        s.quote(Money::new(dec("10.005"), Currency::USD), Online, CreditCard, 1),
-        s.quote(Money::parse("10", Currency::EUR).unwrap(), Online, CreditCard, 1),
+        s.quote(
+            Money::new(dec("10.005"), Currency::USD),
+            Online,
+            CreditCard,
+            1,
+        ),
+        s.quote(
+            Money::parse("10", Currency::EUR).unwrap(),
+            Online,
+            CreditCard,
+            1,
+        ),
         s.quote(usd("10.00"), Online, CreditCard, 0),
-        builtin::load("gorod").unwrap().fee_schedule().map(|s| s.quote(usd("1.00"), Online, Echeck, 1)).and_then(|q| q),
+        builtin::load("gorod")
+            .unwrap()
+            .fee_schedule()
+            .map(|s| s.quote(usd("1.00"), Online, Echeck, 1))
+            .and_then(|q| q),
     ]
     .into_iter()
-    .map(|r| r.err().map(|e| e.to_string()).unwrap_or_else(|| "quoted".into()))
+    .map(|r| {
+        r.err()
+            .map(|e| e.to_string())
+            .unwrap_or_else(|| "quoted".into())
+    })
     .collect();
     insta::assert_snapshot!(text.join("\n"));
 }
@@ -116,11 +171,21 @@ fn a_payment_is_confirmed_only_against_the_quote_the_schedule_gives() {
     let s = schedule("shelby");
     let shown = s.quote(usd("84.20"), Online, CreditCard, 1).unwrap();
     let ok = s.confirm(&shown).unwrap();
-    assert_eq!((ok.amount, ok.fee, ok.total), (usd("84.20"), usd("3.75"), usd("87.95")));
+    assert_eq!(
+        (ok.amount, ok.fee, ok.total),
+        (usd("84.20"), usd("3.75"), usd("87.95"))
+    );
 
     // The schedule changed between quote and confirmation: refused.
-    let mut spec = builtin::load("shelby").unwrap().spec().fees.clone().unwrap();
-    spec.rules[0].fee = ratepayer::fees::FeeModel::Flat { amount: dec("3.95") };
+    let mut spec = builtin::load("shelby")
+        .unwrap()
+        .spec()
+        .fees
+        .clone()
+        .unwrap();
+    spec.rules[0].fee = ratepayer::fees::FeeModel::Flat {
+        amount: dec("3.95"),
+    };
     let changed = FeeSchedule::new(spec, Currency::USD, RoundingPolicy::default()).unwrap();
     assert_eq!(changed.confirm(&shown), Err(FeeError::ScheduleChanged));
 
@@ -128,7 +193,10 @@ fn a_payment_is_confirmed_only_against_the_quote_the_schedule_gives() {
     let mut forged = shown.clone();
     forged.fee = usd("0.00");
     forged.total = forged.amount;
-    assert!(matches!(s.confirm(&forged), Err(FeeError::QuoteMismatch { .. })));
+    assert!(matches!(
+        s.confirm(&forged),
+        Err(FeeError::QuoteMismatch { .. })
+    ));
 }
 
 const MODELS: &str = r#"
@@ -164,25 +232,85 @@ fee = { model = "none" }
 fn fee_models_compute_as_documented() {
     let spec = FeeScheduleSpec::from_toml(MODELS).unwrap();
     let s = FeeSchedule::new(spec.clone(), Currency::USD, RoundingPolicy::default()).unwrap();
-    let f = |amount: &str, c, m, n| s.quote(usd(amount), c, m, n).unwrap().fee.to_decimal_string();
+    let f = |amount: &str, c, m, n| {
+        s.quote(usd(amount), c, m, n)
+            .unwrap()
+            .fee
+            .to_decimal_string()
+    };
     assert_eq!(f("100.00", Online, CreditCard, 1), "2.50");
-    assert_eq!(f("10.10", Online, CreditCard, 1), "0.25", "0.2525 rounds half-up to 0.25");
-    assert_eq!(f("10.30", Online, CreditCard, 1), "0.26", "0.2575 rounds to 0.26");
-    assert_eq!(f("20.00", Online, DebitCard, 1), "1.50", "2% is 0.40, below the minimum");
+    assert_eq!(
+        f("10.10", Online, CreditCard, 1),
+        "0.25",
+        "0.2525 rounds half-up to 0.25"
+    );
+    assert_eq!(
+        f("10.30", Online, CreditCard, 1),
+        "0.26",
+        "0.2575 rounds to 0.26"
+    );
+    assert_eq!(
+        f("20.00", Online, DebitCard, 1),
+        "1.50",
+        "2% is 0.40, below the minimum"
+    );
     assert_eq!(f("200.00", Online, DebitCard, 1), "4.00");
-    assert_eq!(f("900.00", Online, DebitCard, 1), "9.95", "2% is 18.00, above the maximum");
-    assert_eq!(f("100.00", PhoneAgent, CreditCard, 1), "2.95", "the band includes its upper bound");
+    assert_eq!(
+        f("900.00", Online, DebitCard, 1),
+        "9.95",
+        "2% is 18.00, above the maximum"
+    );
+    assert_eq!(
+        f("100.00", PhoneAgent, CreditCard, 1),
+        "2.95",
+        "the band includes its upper bound"
+    );
     assert_eq!(f("100.01", PhoneAgent, DebitCard, 1), "5.95");
     assert_eq!(f("5000.00", PhoneAgent, CreditCard, 1), "9.95");
-    assert_eq!(f("300.00", Online, Echeck, 3), "1.50", "per account: 3 x 0.50");
+    assert_eq!(
+        f("300.00", Online, Echeck, 3),
+        "1.50",
+        "per account: 3 x 0.50"
+    );
     assert_eq!(f("300.00", Online, Echeck, 1), "0.50");
-    let even = FeeSchedule::new(spec, Currency::USD, RoundingPolicy { mode: ratepayer::RoundingMode::HalfEven, ..RoundingPolicy::default() }).unwrap();
-    assert_eq!(even.quote(usd("10.10"), Online, CreditCard, 1).unwrap().fee, usd("0.25"));
-    assert_eq!(even.quote(usd("10.50"), Online, CreditCard, 1).unwrap().fee, usd("0.26"), "0.2625 -> 0.26 either way");
-    assert_eq!(even.quote(usd("10.70"), Online, CreditCard, 1).unwrap().fee, usd("0.27"), "0.2675 -> 0.27 either way");
-    assert_eq!(even.quote(usd("10.20"), Online, CreditCard, 1).unwrap().fee, usd("0.26"), "0.255 -> 0.26 (even)");
-    assert_eq!(even.quote(usd("10.60"), Online, CreditCard, 1).unwrap().fee, usd("0.26"), "0.265 -> 0.26 (even)");
-    assert_eq!(s.quote(usd("10.60"), Online, CreditCard, 1).unwrap().fee, usd("0.27"), "0.265 -> 0.27 (half-up)");
+    let even = FeeSchedule::new(
+        spec,
+        Currency::USD,
+        RoundingPolicy {
+            mode: ratepayer::RoundingMode::HalfEven,
+            ..RoundingPolicy::default()
+        },
+    )
+    .unwrap();
+    assert_eq!(
+        even.quote(usd("10.10"), Online, CreditCard, 1).unwrap().fee,
+        usd("0.25")
+    );
+    assert_eq!(
+        even.quote(usd("10.50"), Online, CreditCard, 1).unwrap().fee,
+        usd("0.26"),
+        "0.2625 -> 0.26 either way"
+    );
+    assert_eq!(
+        even.quote(usd("10.70"), Online, CreditCard, 1).unwrap().fee,
+        usd("0.27"),
+        "0.2675 -> 0.27 either way"
+    );
+    assert_eq!(
+        even.quote(usd("10.20"), Online, CreditCard, 1).unwrap().fee,
+        usd("0.26"),
+        "0.255 -> 0.26 (even)"
+    );
+    assert_eq!(
+        even.quote(usd("10.60"), Online, CreditCard, 1).unwrap().fee,
+        usd("0.26"),
+        "0.265 -> 0.26 (even)"
+    );
+    assert_eq!(
+        s.quote(usd("10.60"), Online, CreditCard, 1).unwrap().fee,
+        usd("0.27"),
+        "0.265 -> 0.27 (half-up)"
+    );
 }
 
 #[test]

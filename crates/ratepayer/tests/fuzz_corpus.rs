@@ -1,4 +1,5 @@
-//! Replays the fuzz corpora (`fuzz/corpus/{tariff_toml,tariff_json,amount}`)
+//! Replays the fuzz corpora
+//! (`fuzz/corpus/{tariff_toml,tariff_json,amount,account_number}`)
 //! on stable through the very checks the fuzz targets run (`fuzz/checks.rs`),
 //! so every seed and every input the fuzzer kept is a regression test.
 //!
@@ -156,6 +157,43 @@ fn amount_corpus_replays() {
         wrong.join("\n")
     );
     assert!(results.len() >= 30, "only {} amount seeds", results.len());
+}
+
+/// Account-number seeds: `ok-*` normalize in the default format
+/// (`00065821-0672430`), `bad-*` are refused with a code; `edge-*` (other
+/// formats, invalid UTF-8, one-time payment forms) must only not panic.
+#[test]
+fn account_number_corpus_replays() {
+    let results = replay("account_number", checks::account_number);
+    let mut wrong = Vec::new();
+    for (name, r) in &results {
+        match r {
+            Some(Ok(_)) if name.starts_with("bad-") => {
+                wrong.push(format!("{name}: accepted: {r:?}"))
+            }
+            Some(Err(_)) | None if name.starts_with("ok-") => {
+                wrong.push(format!("{name}: refused: {r:?}"))
+            }
+            _ => {}
+        }
+    }
+    assert!(
+        wrong.is_empty(),
+        "fuzz/corpus/account_number:\n{}",
+        wrong.join("\n")
+    );
+    let count = |prefix: &str| {
+        results
+            .iter()
+            .filter(|(n, _)| n.starts_with(prefix))
+            .count()
+    };
+    assert!(
+        count("ok-") >= 5 && count("bad-") >= 10,
+        "fuzz/corpus/account_number has {} ok- and {} bad- seeds",
+        count("ok-"),
+        count("bad-")
+    );
 }
 
 /// Every tariff of every built-in profile has a standalone TOML and JSON seed

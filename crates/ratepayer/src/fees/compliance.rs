@@ -78,12 +78,16 @@ impl CardRules {
 
     /// The cap of `brand` on `day`, if surcharging is allowed then.
     pub fn cap(&self, brand: CardBrand, day: NaiveDate) -> Option<&SurchargeCap> {
-        self.surcharge_caps.iter().find(|c| c.brand == brand && in_force(c.from, c.to, day))
+        self.surcharge_caps
+            .iter()
+            .find(|c| c.brand == brand && in_force(c.from, c.to, day))
     }
 
     /// The ban in `state` on `day`, if any.
     pub fn ban(&self, state: &str, day: NaiveDate) -> Option<&SurchargeBan> {
-        self.surcharge_bans.iter().find(|b| b.state == state && in_force(b.from, b.to, day))
+        self.surcharge_bans
+            .iter()
+            .find(|b| b.state == state && in_force(b.from, b.to, day))
     }
 }
 
@@ -91,7 +95,11 @@ struct Report(Vec<Finding>);
 
 impl Report {
     fn add(&mut self, rule: &'static str, path: String, message: String) {
-        self.0.push(Finding { rule, path, message });
+        self.0.push(Finding {
+            rule,
+            path,
+            message,
+        });
     }
 }
 
@@ -101,7 +109,12 @@ pub fn check(spec: &FeeScheduleSpec, rules: &CardRules, as_of: NaiveDate) -> Vec
     let card_fee = |m: &FeeModel| !matches!(m, FeeModel::None) && !super::schedule_is_zero(m);
     for (i, rule) in spec.rules.iter().enumerate() {
         let at = format!("rules[{i}]");
-        let cards: Vec<PaymentMethod> = rule.methods.iter().copied().filter(|m| m.is_card()).collect();
+        let cards: Vec<PaymentMethod> = rule
+            .methods
+            .iter()
+            .copied()
+            .filter(|m| m.is_card())
+            .collect();
         let charges = card_fee(&rule.fee);
         match rule.kind {
             FeeKind::Convenience if charges && !cards.is_empty() => {
@@ -133,8 +146,19 @@ pub fn check(spec: &FeeScheduleSpec, rules: &CardRules, as_of: NaiveDate) -> Vec
     r.0
 }
 
-fn surcharge(r: &mut Report, at: &str, spec: &FeeScheduleSpec, rule: &super::FeeRuleSpec, rules: &CardRules, as_of: NaiveDate) {
-    for m in rule.methods.iter().filter(|m| **m != PaymentMethod::CreditCard) {
+fn surcharge(
+    r: &mut Report,
+    at: &str,
+    spec: &FeeScheduleSpec,
+    rule: &super::FeeRuleSpec,
+    rules: &CardRules,
+    as_of: NaiveDate,
+) {
+    for m in rule
+        .methods
+        .iter()
+        .filter(|m| **m != PaymentMethod::CreditCard)
+    {
         r.add("surcharge-credit-only", format!("{at}.methods"),
             format!("a surcharge may apply to credit cards only, never to `{m}`; debit and prepaid cards are exempt even when run as credit"));
     }
@@ -196,8 +220,14 @@ fn uniform_card_fees(r: &mut Report, spec: &FeeScheduleSpec) {
 
 /// A convenience fee needs a customary, fee-free way to pay beside it.
 fn fee_free_customary_channel(r: &mut Report, spec: &FeeScheduleSpec) {
-    let any_fee = spec.rules.iter().any(|x| x.kind == FeeKind::Convenience && !super::schedule_is_zero(&x.fee));
-    let free_customary = spec.rules.iter().any(|x| x.channels.iter().any(|c| c.is_customary()) && super::schedule_is_zero(&x.fee));
+    let any_fee = spec
+        .rules
+        .iter()
+        .any(|x| x.kind == FeeKind::Convenience && !super::schedule_is_zero(&x.fee));
+    let free_customary = spec
+        .rules
+        .iter()
+        .any(|x| x.channels.iter().any(|c| c.is_customary()) && super::schedule_is_zero(&x.fee));
     if any_fee && !free_customary {
         r.add("card-convenience-fee-alternative-channel", "rules".into(),
             "a convenience fee is allowed only beside a customary way to pay without it (in person or by mail); add a fee-free in-person or mail rule".into());

@@ -60,7 +60,9 @@ pub enum FeeError {
     #[error("the fee schedule changed after this quote was shown; get a new quote and show it to the customer before confirming")]
     ScheduleChanged,
     /// The quote does not match what the schedule gives.
-    #[error("the quote shown has a fee of {shown_fee}, but the schedule gives {fee}; get a new quote")]
+    #[error(
+        "the quote shown has a fee of {shown_fee}, but the schedule gives {fee}; get a new quote"
+    )]
     QuoteMismatch {
         /// Fee on the quote.
         shown_fee: Money,

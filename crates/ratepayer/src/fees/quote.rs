@@ -61,7 +61,13 @@ pub struct ConfirmedPayment {
 impl FeeSchedule {
     /// Quotes a payment of `amount` by `method` through `channel`, covering
     /// `accounts` accounts (1 for a single account).
-    pub fn quote(&self, amount: Money, channel: Channel, method: PaymentMethod, accounts: u32) -> Result<FeeQuote, FeeError> {
+    pub fn quote(
+        &self,
+        amount: Money,
+        channel: Channel,
+        method: PaymentMethod,
+        accounts: u32,
+    ) -> Result<FeeQuote, FeeError> {
         if amount.currency() != self.currency {
             return Err(FeeError::Currency {
                 given: amount.currency(),
@@ -77,21 +83,27 @@ impl FeeSchedule {
         if accounts == 0 {
             return Err(FeeError::NoAccounts);
         }
-        let rule = self.rule(channel, method).ok_or_else(|| FeeError::NotAccepted {
-            channel,
-            method,
-            accepted: self
-                .accepted()
-                .iter()
-                .filter(|o| o.channel == channel)
-                .map(|o| o.method.name())
-                .collect::<Vec<_>>()
-                .join(", "),
-        })?;
+        let rule = self
+            .rule(channel, method)
+            .ok_or_else(|| FeeError::NotAccepted {
+                channel,
+                method,
+                accepted: self
+                    .accepted()
+                    .iter()
+                    .filter(|o| o.channel == channel)
+                    .map(|o| o.method.name())
+                    .collect::<Vec<_>>()
+                    .join(", "),
+            })?;
         let overflow = || FeeError::Overflow;
-        let mut fee = self.fee_for(&rule.spec.fee, amount.amount()).ok_or_else(overflow)?;
+        let mut fee = self
+            .fee_for(&rule.spec.fee, amount.amount())
+            .ok_or_else(overflow)?;
         if rule.spec.per == FeeBasis::Account && accounts > 1 {
-            fee = fee.checked_mul(Decimal::from(accounts)).ok_or_else(overflow)?;
+            fee = fee
+                .checked_mul(Decimal::from(accounts))
+                .ok_or_else(overflow)?;
         }
         let fee = Money::new(fee, self.currency);
         let total = amount.checked_add(&fee).map_err(|_| FeeError::Overflow)?;

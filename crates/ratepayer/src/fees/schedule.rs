@@ -7,7 +7,9 @@ use std::sync::Arc;
 use rust_decimal::Decimal;
 use serde::Serialize;
 
-use super::spec::{Channel, FeeBasis, FeeKind, FeeModel, FeeRuleSpec, FeeScheduleSpec, PaymentMethod};
+use super::spec::{
+    Channel, FeeBasis, FeeKind, FeeModel, FeeRuleSpec, FeeScheduleSpec, PaymentMethod,
+};
 use super::FeeError;
 use crate::tariff::Problem;
 use crate::{Currency, Money, RoundingPolicy};
@@ -48,20 +50,31 @@ pub fn validate(spec: &FeeScheduleSpec) -> Vec<Problem> {
     let mut problems = Vec::new();
     let mut add = |path: String, message: String| problems.push(Problem { path, message });
     if spec.rules.len() > MAX_RULES {
-        add("rules".into(), format!("has {} rules; at most {MAX_RULES}", spec.rules.len()));
+        add(
+            "rules".into(),
+            format!("has {} rules; at most {MAX_RULES}", spec.rules.len()),
+        );
     }
     let mut owner: [[Option<usize>; 8]; 8] = [[None; 8]; 8];
     for (i, r) in spec.rules.iter().enumerate() {
         let at = format!("rules[{i}]");
         if r.channels.is_empty() {
-            add(format!("{at}.channels"), "is empty; name the channels the rule prices".into());
+            add(
+                format!("{at}.channels"),
+                "is empty; name the channels the rule prices".into(),
+            );
         }
         if r.methods.is_empty() {
-            add(format!("{at}.methods"), "is empty; name the payment methods the rule prices".into());
+            add(
+                format!("{at}.methods"),
+                "is empty; name the payment methods the rule prices".into(),
+            );
         }
         for &c in &r.channels {
             for &m in &r.methods {
-                let slot = owner.get_mut(c.index()).and_then(|row| row.get_mut(m.index()));
+                let slot = owner
+                    .get_mut(c.index())
+                    .and_then(|row| row.get_mut(m.index()));
                 match slot {
                     Some(Some(j)) => add(
                         format!("{at}.methods"),
@@ -73,25 +86,38 @@ pub fn validate(spec: &FeeScheduleSpec) -> Vec<Problem> {
             }
         }
         if r.brand.is_some() && r.kind != FeeKind::Surcharge {
-            add(format!("{at}.brand"), "only a surcharge is set per card brand".into());
+            add(
+                format!("{at}.brand"),
+                "only a surcharge is set per card brand".into(),
+            );
         }
         check_model(&format!("{at}.fee"), &r.fee, &mut add);
     }
     if let Some(p) = spec.merchant_cost_percent {
         if p < Decimal::ZERO || p > Decimal::ONE_HUNDRED {
-            add("merchant_cost_percent".into(), format!("must be between 0 and 100, got {p}"));
+            add(
+                "merchant_cost_percent".into(),
+                format!("must be between 0 and 100, got {p}"),
+            );
         }
     }
     if let Some(s) = &spec.state {
         if s.len() != 2 || !s.chars().all(|c| c.is_ascii_uppercase()) {
-            add("state".into(), format!("`{}` is not a two-letter US state code such as NC", crate::money::excerpt(s)));
+            add(
+                "state".into(),
+                format!(
+                    "`{}` is not a two-letter US state code such as NC",
+                    crate::money::excerpt(s)
+                ),
+            );
         }
     }
     problems
 }
 
 fn negative(path: String, v: Decimal) -> Option<(String, String)> {
-    (v.is_sign_negative() && !v.is_zero()).then(|| (path, format!("{v} is negative; a fee is never negative")))
+    (v.is_sign_negative() && !v.is_zero())
+        .then(|| (path, format!("{v} is negative; a fee is never negative")))
 }
 
 fn check_model(at: &str, model: &FeeModel, add: &mut impl FnMut(String, String)) {
@@ -109,7 +135,10 @@ fn check_model(at: &str, model: &FeeModel, add: &mut impl FnMut(String, String))
         }
         FeeModel::Tiered { tiers } => {
             if tiers.is_empty() {
-                found.push((format!("{at}.tiers"), "is empty; give at least one band".into()));
+                found.push((
+                    format!("{at}.tiers"),
+                    "is empty; give at least one band".into(),
+                ));
             }
             let mut prev: Option<Decimal> = None;
             for (j, t) in tiers.iter().enumerate() {
@@ -117,8 +146,12 @@ fn check_model(at: &str, model: &FeeModel, add: &mut impl FnMut(String, String))
                 let last = j + 1 == tiers.len();
                 let path = format!("{at}.tiers[{j}].up_to");
                 match (t.up_to, last) {
-                    (None, false) => found.push((path, "missing; only the last band is open-ended".into())),
-                    (Some(_), true) => found.push((path, "the last band must be open-ended (no `up_to`)".into())),
+                    (None, false) => {
+                        found.push((path, "missing; only the last band is open-ended".into()))
+                    }
+                    (Some(_), true) => {
+                        found.push((path, "the last band must be open-ended (no `up_to`)".into()))
+                    }
                     (Some(u), false) if prev.is_some_and(|p| u <= p) => {
                         found.push((path, format!("{u} is not above the band before")))
                     }
@@ -186,13 +219,19 @@ fn disclosure(rule: &FeeRuleSpec, currency: Currency, free: &[PaymentOption]) ->
         FeeKind::Surcharge => "A credit card surcharge",
         FeeKind::ServiceFee => "A service fee",
     };
-    let mut text = format!("{what} of {} applies", describe(&rule.fee, rule.per, currency));
+    let mut text = format!(
+        "{what} of {} applies",
+        describe(&rule.fee, rule.per, currency)
+    );
     if let Some(by) = &rule.collected_by {
         text.push_str(&format!(", collected by {by}"));
     }
     text.push_str(". It is shown before you confirm and is not refundable.");
     if !free.is_empty() {
-        text.push_str(&format!(" You can pay without a fee {}.", describe_options(free)));
+        text.push_str(&format!(
+            " You can pay without a fee {}.",
+            describe_options(free)
+        ));
     }
     text
 }
@@ -201,7 +240,11 @@ fn disclosure(rule: &FeeRuleSpec, currency: Currency, free: &[PaymentOption]) ->
 pub(crate) fn describe_options(options: &[PaymentOption]) -> String {
     let mut parts: Vec<String> = Vec::new();
     for c in Channel::ALL {
-        let methods: Vec<&str> = options.iter().filter(|o| o.channel == c).map(|o| o.method.label()).collect();
+        let methods: Vec<&str> = options
+            .iter()
+            .filter(|o| o.channel == c)
+            .map(|o| o.method.label())
+            .collect();
         if !methods.is_empty() {
             parts.push(format!("{} ({})", c.phrase(), methods.join(", ")));
         }
@@ -211,12 +254,18 @@ pub(crate) fn describe_options(options: &[PaymentOption]) -> String {
 
 /// FNV-1a, 64 bits: a stable fingerprint (not a secret, not a security check).
 fn fnv1a(bytes: &[u8]) -> u64 {
-    bytes.iter().fold(0xcbf2_9ce4_8422_2325, |h, b| (h ^ u64::from(*b)).wrapping_mul(0x0100_0000_01b3))
+    bytes.iter().fold(0xcbf2_9ce4_8422_2325, |h, b| {
+        (h ^ u64::from(*b)).wrapping_mul(0x0100_0000_01b3)
+    })
 }
 
 impl FeeSchedule {
     /// Validates `spec` and compiles it for quoting in `currency` under `rounding`.
-    pub fn new(spec: FeeScheduleSpec, currency: Currency, rounding: RoundingPolicy) -> Result<FeeSchedule, FeeError> {
+    pub fn new(
+        spec: FeeScheduleSpec,
+        currency: Currency,
+        rounding: RoundingPolicy,
+    ) -> Result<FeeSchedule, FeeError> {
         let problems = validate(&spec);
         if !problems.is_empty() {
             return Err(FeeError::Invalid { problems });
@@ -226,11 +275,17 @@ impl FeeSchedule {
         for (i, r) in spec.rules.iter().enumerate() {
             for &c in &r.channels {
                 for &m in &r.methods {
-                    if let Some(slot) = table.get_mut(c.index()).and_then(|row| row.get_mut(m.index())) {
+                    if let Some(slot) = table
+                        .get_mut(c.index())
+                        .and_then(|row| row.get_mut(m.index()))
+                    {
                         *slot = u16::try_from(i + 1).unwrap_or(0);
                     }
                     if fee_is_zero(&r.fee) {
-                        fee_free.push(PaymentOption { channel: c, method: m });
+                        fee_free.push(PaymentOption {
+                            channel: c,
+                            method: m,
+                        });
                     }
                 }
             }
@@ -278,7 +333,10 @@ impl FeeSchedule {
         for c in Channel::ALL {
             for m in PaymentMethod::ALL {
                 if self.rule(c, m).is_some() {
-                    out.push(PaymentOption { channel: c, method: m });
+                    out.push(PaymentOption {
+                        channel: c,
+                        method: m,
+                    });
                 }
             }
         }
@@ -309,7 +367,9 @@ impl FeeSchedule {
             FeeModel::None => Some(Decimal::ZERO),
             FeeModel::Flat { amount } => Some(*amount),
             FeeModel::Percent { percent } => pct(*percent),
-            FeeModel::PercentBounded { percent, min, max } => pct(*percent).map(|f| f.max(*min).min(*max)),
+            FeeModel::PercentBounded { percent, min, max } => {
+                pct(*percent).map(|f| f.max(*min).min(*max))
+            }
             FeeModel::Tiered { tiers } => tiers
                 .iter()
                 .find(|t| t.up_to.is_none_or(|u| amount <= u))

@@ -179,20 +179,34 @@ impl fmt::Display for PaymentMethod {
 impl std::str::FromStr for Channel {
     type Err = String;
     fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Channel::ALL.into_iter().find(|c| c.name() == s).ok_or_else(|| {
-            let all: Vec<_> = Channel::ALL.iter().map(|c| c.name()).collect();
-            format!("`{}` is not a channel; use one of {}", crate::money::excerpt(s), all.join(", "))
-        })
+        Channel::ALL
+            .into_iter()
+            .find(|c| c.name() == s)
+            .ok_or_else(|| {
+                let all: Vec<_> = Channel::ALL.iter().map(|c| c.name()).collect();
+                format!(
+                    "`{}` is not a channel; use one of {}",
+                    crate::money::excerpt(s),
+                    all.join(", ")
+                )
+            })
     }
 }
 
 impl std::str::FromStr for PaymentMethod {
     type Err = String;
     fn from_str(s: &str) -> Result<Self, Self::Err> {
-        PaymentMethod::ALL.into_iter().find(|m| m.name() == s).ok_or_else(|| {
-            let all: Vec<_> = PaymentMethod::ALL.iter().map(|m| m.name()).collect();
-            format!("`{}` is not a payment method; use one of {}", crate::money::excerpt(s), all.join(", "))
-        })
+        PaymentMethod::ALL
+            .into_iter()
+            .find(|m| m.name() == s)
+            .ok_or_else(|| {
+                let all: Vec<_> = PaymentMethod::ALL.iter().map(|m| m.name()).collect();
+                format!(
+                    "`{}` is not a payment method; use one of {}",
+                    crate::money::excerpt(s),
+                    all.join(", ")
+                )
+            })
     }
 }
 
@@ -214,7 +228,11 @@ pub enum FeeKind {
 #[serde(deny_unknown_fields)]
 pub struct FeeTier {
     /// Highest payment amount in this band; absent for the last band.
-    #[serde(default, with = "serde_decimal::option", skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        with = "serde_decimal::option",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub up_to: Option<Decimal>,
     /// Flat fee for payments in this band.
     #[serde(with = "serde_decimal")]
@@ -318,7 +336,11 @@ pub struct FeeScheduleSpec {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub state: Option<String>,
     /// The merchant's card-acceptance cost, in percent, which caps a surcharge.
-    #[serde(default, with = "serde_decimal::option", skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        with = "serde_decimal::option",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub merchant_cost_percent: Option<Decimal>,
 }
 

@@ -8,6 +8,7 @@ pub mod builtin;
 use serde::{Deserialize, Serialize};
 
 use crate::fees::{FeeError, FeeSchedule, FeeScheduleSpec};
+use crate::payment::PaymentPolicy;
 use crate::self_read::SelfReadPolicy;
 use crate::tariff::{from_json, from_toml, validate, Problem, TariffError};
 use crate::{Currency, RoundingPolicy, Tariff, TariffSpec};
@@ -33,6 +34,9 @@ pub struct ProfileSpec {
     /// Its convenience-fee schedule, where it takes payments.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub fees: Option<FeeScheduleSpec>,
+    /// How it allocates payments and writes account numbers.
+    #[serde(default)]
+    pub payments: PaymentPolicy,
     /// Its tariffs.
     #[serde(default)]
     pub tariffs: Vec<TariffSpec>,
@@ -64,12 +68,17 @@ impl UtilityProfile {
                     })
                     .collect::<Result<Vec<_>, _>>()?;
                 let fees = match &spec.fees {
-                    Some(f) => Some(FeeSchedule::new(f.clone(), spec.currency, spec.rounding).map_err(|e| {
-                        TariffError::Invalid {
-                            id: spec.id.clone(),
-                            problems: vec![Problem { path: "fees".into(), message: e.to_string() }],
-                        }
-                    })?),
+                    Some(f) => Some(
+                        FeeSchedule::new(f.clone(), spec.currency, spec.rounding).map_err(|e| {
+                            TariffError::Invalid {
+                                id: spec.id.clone(),
+                                problems: vec![Problem {
+                                    path: "fees".into(),
+                                    message: e.to_string(),
+                                }],
+                            }
+                        })?,
+                    ),
                     None => None,
                 };
                 Ok(UtilityProfile {
@@ -118,7 +127,9 @@ impl UtilityProfile {
 
     /// The utility's fee schedule.
     pub fn fee_schedule(&self) -> Result<&FeeSchedule, FeeError> {
-        self.fees.as_ref().ok_or_else(|| FeeError::NoSchedule(self.spec.id.clone()))
+        self.fees
+            .as_ref()
+            .ok_or_else(|| FeeError::NoSchedule(self.spec.id.clone()))
     }
 
     /// The tariff with `id`.
@@ -161,6 +172,9 @@ pub fn check(spec: &ProfileSpec) -> Vec<Problem> {
     }
     if let Some(Err(e)) = spec.self_read.as_ref().map(SelfReadPolicy::validate) {
         add("self_read".into(), e.to_string());
+    }
+    if let Err(e) = spec.payments.account_number.validate() {
+        add("payments.account_number".into(), e.to_string());
     }
     if let Some(f) = &spec.fees {
         for p in crate::fees::validate(f) {
