@@ -5,6 +5,7 @@ use std::process::ExitCode;
 use std::str::FromStr;
 
 use chrono::NaiveDate;
+use ratepayer::fees::{Channel, PaymentMethod};
 use ratepayer::profile::builtin;
 use ratepayer::{BillInput, BillingPeriod, Quantity, Unit};
 use rust_decimal::Decimal;
@@ -130,6 +131,18 @@ fn run() -> Result<(), Box<dyn std::error::Error>> {
         input.residents = s.residents;
         let bill = tariff.bill(&input)?;
         println!("== {} — {}\n{bill}", profile.spec().name, s.who);
+    }
+    // Paying the first Shelby bill: the fee is quoted before the customer confirms (seed 000).
+    let shelby = builtin::load("shelby")?;
+    let fees = shelby.fee_schedule()?;
+    let due = ratepayer::Money::parse("57.22", shelby.spec().currency)?;
+    for (channel, method) in [
+        (Channel::Online, PaymentMethod::CreditCard),
+        (Channel::Online, PaymentMethod::Echeck),
+        (Channel::BankDraft, PaymentMethod::Echeck),
+    ] {
+        let quote = fees.quote(due, channel, method, 1)?;
+        println!("== City of Shelby — paying 57.22 USD\n{quote}");
     }
     Ok(())
 }
