@@ -32,6 +32,7 @@
 
 pub mod alerts;
 pub mod bill;
+pub mod calendar;
 pub mod fees;
 pub mod meter;
 pub mod money;

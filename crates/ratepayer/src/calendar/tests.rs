@@ -1,0 +1,316 @@
+//! Date tests of the banking calendars across 2024-2030: every Federal Reserve
+//! holiday rule (Sunday to Monday, Saturday not moved, Juneteenth from 2022),
+//! every roll convention, business-day arithmetic, and profile calendars.
+
+use super::*;
+
+fn d(s: &str) -> NaiveDate {
+    s.parse().unwrap_or_default()
+}
+
+/// The Federal Reserve's published closures, 2024-2030 (a Saturday holiday
+/// closes nothing: 2026-07-04, 2027-06-19, 2027-12-25, 2028-01-01, 2028-11-11).
+const FED_CLOSED: [(i32, &[&str]); 7] = [
+    (
+        2024,
+        &[
+            "01-01", "01-15", "02-19", "05-27", "06-19", "07-04", "09-02", "10-14", "11-11",
+            "11-28", "12-25",
+        ],
+    ),
+    (
+        2025,
+        &[
+            "01-01", "01-20", "02-17", "05-26", "06-19", "07-04", "09-01", "10-13", "11-11",
+            "11-27", "12-25",
+        ],
+    ),
+    (
+        2026,
+        &[
+            "01-01", "01-19", "02-16", "05-25", "06-19", "09-07", "10-12", "11-11", "11-26",
+            "12-25",
+        ],
+    ),
+    (
+        2027,
+        &[
+            "01-01", "01-18", "02-15", "05-31", "07-05", "09-06", "10-11", "11-11", "11-25",
+        ],
+    ),
+    (
+        2028,
+        &[
+            "01-17", "02-21", "05-29", "06-19", "07-04", "09-04", "10-09", "11-23", "12-25",
+        ],
+    ),
+    (
+        2029,
+        &[
+            "01-01", "01-15", "02-19", "05-28", "06-19", "07-04", "09-03", "10-08", "11-12",
+            "11-22", "12-25",
+        ],
+    ),
+    (
+        2030,
+        &[
+            "01-01", "01-21", "02-18", "05-27", "06-19", "07-04", "09-02", "10-14", "11-11",
+            "11-28", "12-25",
+        ],
+    ),
+];
+
+#[test]
+fn fed_closures_2024_to_2030_match_the_published_schedule() {
+    let fed = Calendar::fed();
+    for (year, days) in FED_CLOSED {
+        let expected: Vec<NaiveDate> = days.iter().map(|md| d(&format!("{year}-{md}"))).collect();
+        assert_eq!(fed.holidays_in(year), expected, "{year}");
+        // Every other weekday of the year is a banking day.
+        let first = d(&format!("{year}-01-01"));
+        for day in first.iter_days().take_while(|x| x.year() == year) {
+            let weekday = !matches!(day.weekday(), Weekday::Sat | Weekday::Sun);
+            assert_eq!(
+                fed.is_business_day(day),
+                weekday && !expected.contains(&day),
+                "{day}"
+            );
+        }
+    }
+}
+
+#[test]
+fn sunday_holidays_move_to_monday_and_saturday_holidays_do_not_move() {
+    let fed = Calendar::fed();
+    // Independence Day 2027 is a Sunday: the Fed closes Monday 5 July.
+    assert_eq!(
+        fed_holiday_on(d("2027-07-05")),
+        Some(FedHoliday::IndependenceDay)
+    );
+    assert!(!fed.is_business_day(d("2027-07-05")));
+    // Independence Day 2026 is a Saturday: Friday 3 July is a banking day.
+    assert!(fed.is_business_day(d("2026-07-03")));
+    assert_eq!(FedHoliday::IndependenceDay.observed(2026), None);
+    // Christmas 2027 and New Year 2028 are Saturdays: Friday 24 and 31 December are open.
+    assert!(fed.is_business_day(d("2027-12-24")));
+    assert!(fed.is_business_day(d("2027-12-31")));
+    // Veterans Day 2029 is a Sunday: Monday 12 November is closed.
+    assert!(!fed.is_business_day(d("2029-11-12")));
+}
+
+#[test]
+fn juneteenth_counts_from_2022() {
+    let fed = Calendar::fed();
+    assert!(
+        fed.is_business_day(d("2021-06-18")),
+        "no Juneteenth closure in 2021"
+    );
+    assert_eq!(FedHoliday::Juneteenth.date(2021), None);
+    assert!(
+        !fed.is_business_day(d("2022-06-20")),
+        "2022-06-19 is a Sunday, observed Monday"
+    );
+    assert!(!fed.is_business_day(d("2025-06-19")));
+    assert!(
+        fed.is_business_day(d("2027-06-18")),
+        "2027-06-19 is a Saturday; Friday is open"
+    );
+}
+
+#[test]
+fn thanksgiving_is_the_fourth_thursday() {
+    for (year, day) in [
+        (2024, "2024-11-28"),
+        (2025, "2025-11-27"),
+        (2026, "2026-11-26"),
+        (2027, "2027-11-25"),
+        (2028, "2028-11-23"),
+        (2029, "2029-11-22"),
+        (2030, "2030-11-28"),
+    ] {
+        assert_eq!(FedHoliday::Thanksgiving.observed(year), Some(d(day)));
+    }
+    // The day after Thanksgiving is a banking day.
+    assert!(Calendar::fed().is_business_day(d("2026-11-27")));
+}
+
+#[test]
+fn roll_conventions() {
+    let fed = Calendar::fed();
+    // Thanksgiving 2026 (Thursday 26 November).
+    assert_eq!(
+        fed.roll(d("2026-11-26"), Roll::Following),
+        Ok(d("2026-11-27"))
+    );
+    assert_eq!(
+        fed.roll(d("2026-11-26"), Roll::Preceding),
+        Ok(d("2026-11-25"))
+    );
+    // Saturday 31 October 2026: following would cross into November.
+    assert_eq!(
+        fed.roll(d("2026-10-31"), Roll::Following),
+        Ok(d("2026-11-02"))
+    );
+    assert_eq!(
+        fed.roll(d("2026-10-31"), Roll::ModifiedFollowing),
+        Ok(d("2026-10-30"))
+    );
+    // Sunday 1 March 2026: preceding would cross into February.
+    assert_eq!(
+        fed.roll(d("2026-03-01"), Roll::Preceding),
+        Ok(d("2026-02-27"))
+    );
+    assert_eq!(
+        fed.roll(d("2026-03-01"), Roll::ModifiedPreceding),
+        Ok(d("2026-03-02"))
+    );
+    // Year end: Friday 1 January 2027 is New Year's Day; the weekend follows.
+    assert_eq!(
+        fed.roll(d("2027-01-01"), Roll::Following),
+        Ok(d("2027-01-04"))
+    );
+    assert_eq!(
+        fed.roll(d("2027-01-01"), Roll::Preceding),
+        Ok(d("2026-12-31"))
+    );
+    assert_eq!(
+        fed.roll(d("2027-01-01"), Roll::ModifiedPreceding),
+        Ok(d("2027-01-04"))
+    );
+    // A business day does not move under any convention.
+    for r in [
+        Roll::Following,
+        Roll::Preceding,
+        Roll::ModifiedFollowing,
+        Roll::ModifiedPreceding,
+    ] {
+        assert_eq!(fed.roll(d("2026-11-25"), r), Ok(d("2026-11-25")));
+    }
+    assert_eq!(
+        "modified-following".parse::<Roll>(),
+        Ok(Roll::ModifiedFollowing)
+    );
+    assert!("sideways".parse::<Roll>().is_err());
+}
+
+#[test]
+fn business_day_arithmetic() {
+    let fed = Calendar::fed();
+    // Wednesday before Thanksgiving 2026 + 1 business day = Friday.
+    assert_eq!(
+        fed.add_business_days(d("2026-11-25"), 1),
+        Ok(d("2026-11-27"))
+    );
+    // Across Christmas and New Year 2024/2025.
+    assert_eq!(
+        fed.add_business_days(d("2024-12-24"), 3),
+        Ok(d("2024-12-30"))
+    );
+    assert_eq!(
+        fed.add_business_days(d("2024-12-31"), 1),
+        Ok(d("2025-01-02"))
+    );
+    assert_eq!(
+        fed.add_business_days(d("2025-01-02"), -1),
+        Ok(d("2024-12-31"))
+    );
+    assert_eq!(
+        fed.add_business_days(d("2025-01-06"), -5),
+        Ok(d("2024-12-27"))
+    );
+    // Zero rolls a closed day forward.
+    assert_eq!(
+        fed.add_business_days(d("2025-12-25"), 0),
+        Ok(d("2025-12-26"))
+    );
+    assert_eq!(
+        fed.business_days_between(d("2024-12-24"), d("2024-12-30")),
+        3
+    );
+    assert_eq!(
+        fed.business_days_between(d("2024-12-30"), d("2024-12-24")),
+        -3
+    );
+}
+
+#[test]
+fn a_utility_office_calendar_from_a_profile() {
+    let spec = CalendarSpec {
+        name: "Shelby City Hall".into(),
+        weekend: vec![Weekday::Sat, Weekday::Sun],
+        include_federal_reserve: true,
+        rules: vec![
+            HolidayRule {
+                name: "Day after Thanksgiving".into(),
+                month: 11,
+                day: None,
+                weekday: Some(Weekday::Thu),
+                nth: Some(4),
+                offset_days: 1,
+                observance: Observance::Nearest,
+                from_year: None,
+            },
+            HolidayRule {
+                name: "Christmas Eve".into(),
+                month: 12,
+                day: Some(24),
+                weekday: None,
+                nth: None,
+                offset_days: 0,
+                observance: Observance::Nearest,
+                from_year: None,
+            },
+        ],
+        dates: vec![HolidayDate {
+            date: d("2026-04-03"),
+            name: "Good Friday".into(),
+        }],
+    };
+    let office = Calendar::from_spec(&spec).unwrap_or_else(|_| Calendar::fed());
+    assert_eq!(office.name(), "Shelby City Hall");
+    assert!(
+        !office.is_business_day(d("2026-11-27")),
+        "day after Thanksgiving"
+    );
+    assert!(!office.is_business_day(d("2026-12-24")));
+    assert!(
+        !office.is_business_day(d("2027-12-24")),
+        "Christmas Eve 2027 is a Friday"
+    );
+    // Christmas Eve 2028 is a Sunday, observed on Monday 25th; Friday 22nd is open.
+    assert!(office.is_business_day(d("2028-12-22")));
+    assert!(!office.is_business_day(d("2028-12-25")));
+    assert!(!office.is_business_day(d("2026-04-03")), "one-off closure");
+    assert!(
+        !office.is_business_day(d("2026-11-26")),
+        "Fed holidays close it too"
+    );
+    let broken = CalendarSpec {
+        weekend: vec![
+            Weekday::Mon,
+            Weekday::Tue,
+            Weekday::Wed,
+            Weekday::Thu,
+            Weekday::Fri,
+            Weekday::Sat,
+            Weekday::Sun,
+        ],
+        rules: vec![HolidayRule {
+            month: 13,
+            ..spec.rules[1].clone()
+        }],
+        ..spec
+    };
+    match Calendar::from_spec(&broken) {
+        Err(CalendarError::Invalid { problems }) => assert_eq!(problems.len(), 2, "{problems:?}"),
+        other => panic!("{other:?}"),
+    }
+}
+
+#[test]
+fn years_outside_the_precomputed_range_still_work() {
+    let fed = Calendar::fed();
+    assert!(!fed.is_business_day(d("2200-12-25")));
+    assert!(!fed.is_business_day(d("1985-07-04")));
+    assert!(fed.is_business_day(d("1985-07-05")));
+}
