@@ -31,6 +31,7 @@
 //! ```
 
 pub mod alerts;
+pub mod autopay;
 pub mod bill;
 pub mod calendar;
 pub mod fees;
