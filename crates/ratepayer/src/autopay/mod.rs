@@ -4,14 +4,70 @@
 //! Enrolment cut-offs, draft amounts, notices, failure handling and
 //! idempotency keys build on this (issue "Autopay scheduling", items 3-7).
 
+mod amount;
 mod draft_date;
+pub mod notices;
+pub mod plan;
 
+pub use amount::{draft_amount, AmountBasis, DraftDecision};
 pub use draft_date::{draft_date, BillDates, DraftRule};
+pub use notices::{AmountNoticePreference, NoticeKind, NoticePolicy, PlanFlag, PlannedNotice};
+pub use plan::{
+    idempotency_key, plan, AutopayCustomer, AutopayOption, AutopayPlan, CardExpiry,
+    DraftInstruction, PlannedBill,
+};
 
 use chrono::NaiveDate;
+use serde::{Deserialize, Serialize};
 use thiserror::Error;
 
 use crate::calendar::CalendarError;
+
+/// Which banking calendar drafts follow.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[serde(rename_all = "snake_case")]
+pub enum CalendarChoice {
+    /// The Federal Reserve's ACH calendar.
+    #[default]
+    Fed,
+    /// The calendar in the profile's `[calendar]` section.
+    Profile,
+}
+
+/// A utility's AutoPay settings, as its profile's `[autopay]` section holds them.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AutopayPolicy {
+    /// The calendar drafts follow.
+    #[serde(default)]
+    pub calendar: CalendarChoice,
+    /// The ways to enrol the utility offers.
+    pub options: Vec<AutopayOption>,
+    /// Notices.
+    #[serde(default)]
+    pub notices: NoticePolicy,
+}
+
+impl AutopayPolicy {
+    /// The option named `name`.
+    pub fn option(&self, name: &str) -> Result<&AutopayOption, AutopayError> {
+        self.options
+            .iter()
+            .find(|o| o.name == name)
+            .ok_or_else(|| AutopayError::InvalidRule {
+                field: "option",
+                reason: format!(
+                    "no AutoPay option `{}`; the utility offers {}",
+                    crate::money::excerpt(name),
+                    self.options
+                        .iter()
+                        .map(|o| o.name.as_str())
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                ),
+            })
+    }
+}
 
 /// Why an autopay date could not be computed.
 #[derive(Debug, Clone, PartialEq, Eq, Error)]
@@ -35,6 +91,9 @@ pub enum AutopayError {
         /// What is wrong.
         reason: String,
     },
+    /// The fee for the draft could not be quoted.
+    #[error("the AutoPay fee: {0}")]
+    Fee(#[from] crate::fees::FeeError),
     /// The calendar could not give a date.
     #[error(transparent)]
     Calendar(#[from] CalendarError),

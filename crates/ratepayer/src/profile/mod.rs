@@ -7,6 +7,8 @@ pub mod builtin;
 
 use serde::{Deserialize, Serialize};
 
+use crate::autopay::{AutopayPolicy, CalendarChoice};
+use crate::calendar::{Calendar, CalendarError, CalendarSpec};
 use crate::fees::{FeeError, FeeSchedule, FeeScheduleSpec};
 use crate::payment::PaymentPolicy;
 use crate::self_read::SelfReadPolicy;
@@ -37,6 +39,12 @@ pub struct ProfileSpec {
     /// How it allocates payments and writes account numbers.
     #[serde(default)]
     pub payments: PaymentPolicy,
+    /// Its office calendar, where it has one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub calendar: Option<CalendarSpec>,
+    /// Its AutoPay options and rules.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub autopay: Option<AutopayPolicy>,
     /// Its tariffs.
     #[serde(default)]
     pub tariffs: Vec<TariffSpec>,
@@ -132,6 +140,24 @@ impl UtilityProfile {
             .ok_or_else(|| FeeError::NoSchedule(self.spec.id.clone()))
     }
 
+    /// The calendar AutoPay drafts follow: the Federal Reserve's, or the
+    /// profile's own when `[autopay] calendar = "profile"`.
+    pub fn draft_calendar(&self) -> Result<Calendar, CalendarError> {
+        let own = matches!(
+            self.spec.autopay.as_ref().map(|a| a.calendar),
+            Some(CalendarChoice::Profile)
+        );
+        match (&self.spec.calendar, own) {
+            (Some(spec), true) => Calendar::from_spec(spec),
+            _ => Ok(Calendar::fed()),
+        }
+    }
+
+    /// The utility's AutoPay settings.
+    pub fn autopay(&self) -> Option<&AutopayPolicy> {
+        self.spec.autopay.as_ref()
+    }
+
     /// The tariff with `id`.
     pub fn tariff(&self, id: &str) -> Result<&Tariff, TariffError> {
         self.tariffs.iter().find(|t| t.id() == id).ok_or_else(|| {
@@ -175,6 +201,43 @@ pub fn check(spec: &ProfileSpec) -> Vec<Problem> {
     }
     if let Err(e) = spec.payments.account_number.validate() {
         add("payments.account_number".into(), e.to_string());
+    }
+    if let Some(c) = &spec.calendar {
+        for p in c.problems() {
+            add(format!("calendar.{}", p.path), p.message);
+        }
+    }
+    if let Some(a) = &spec.autopay {
+        if a.calendar == CalendarChoice::Profile && spec.calendar.is_none() {
+            add(
+                "autopay.calendar".into(),
+                "is `profile` but the profile has no `[calendar]`".into(),
+            );
+        }
+        if a.options.is_empty() {
+            add(
+                "autopay.options".into(),
+                "is empty; list the AutoPay options the utility offers".into(),
+            );
+        }
+        for (i, o) in a.options.iter().enumerate() {
+            let priced = spec.fees.as_ref().is_some_and(|f| {
+                o.methods.iter().all(|m| {
+                    f.rules
+                        .iter()
+                        .any(|r| r.channels.contains(&o.channel) && r.methods.contains(m))
+                })
+            });
+            if !priced {
+                add(
+                    format!("autopay.options[{i}].methods"),
+                    format!(
+                        "every method of `{}` must be priced for channel `{}` in `[fees]`",
+                        o.name, o.channel
+                    ),
+                );
+            }
+        }
     }
     if let Some(f) = &spec.fees {
         for p in crate::fees::validate(f) {
