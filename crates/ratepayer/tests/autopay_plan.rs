@@ -234,3 +234,38 @@ fn idempotency_keys_are_deterministic_and_distinct() {
     );
     assert_eq!(a.get_version_num(), 5);
 }
+
+#[test]
+fn shelby_profile_enrolment_cut_off_is_three_banking_days_before_due() {
+    use chrono::TimeZone;
+    use ratepayer::autopay::enrolment::{enrol, EnrolmentRequest};
+    let shelby = builtin::load("shelby").unwrap();
+    let policy = shelby.autopay().unwrap().enrolment.clone().unwrap();
+    let request = EnrolmentRequest {
+        registered: true,
+        stored_method: true,
+        terms_accepted_version: Some("2024-07".into()),
+    };
+    // Due Monday 30 November 2026: three banking days back over Thanksgiving is
+    // Tuesday 24 November, 00:00 in New York (05:00 UTC).
+    let due = Some(date("2026-11-30"));
+    let tz = shelby.time_zone();
+    let cal = shelby.draft_calendar().unwrap();
+    let before = chrono::Utc
+        .with_ymd_and_hms(2026, 11, 24, 4, 59, 0)
+        .unwrap();
+    let at = chrono::Utc.with_ymd_and_hms(2026, 11, 24, 5, 0, 0).unwrap();
+    assert!(enrol(&request, &policy, due, before, tz, &cal)
+        .unwrap()
+        .first_bill
+        .covers_open_bill());
+    assert!(!enrol(&request, &policy, due, at, tz, &cal)
+        .unwrap()
+        .first_bill
+        .covers_open_bill());
+    let unregistered = EnrolmentRequest {
+        registered: false,
+        ..request
+    };
+    assert!(enrol(&unregistered, &policy, due, before, tz, &cal).is_err());
+}

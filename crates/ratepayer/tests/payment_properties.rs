@@ -84,7 +84,15 @@ fn any_payment(accounts: &[AccountDue]) -> impl Strategy<Value = (PaymentTarget,
         .sum();
     let total_due = Just((
         PaymentTarget::TotalDue,
-        Money::new(active_due.max(Decimal::ONE), Currency::USD),
+        // With nothing due, any amount: the payment must then be refused as NothingDue.
+        Money::new(
+            if active_due.is_zero() {
+                Decimal::ONE
+            } else {
+                active_due
+            },
+            Currency::USD,
+        ),
     ));
     let ids: Vec<String> = accounts.iter().map(|a| a.account.clone()).collect();
     let ids2 = ids.clone();

@@ -1,11 +1,15 @@
 //! Autopay scheduling: when a bill is drafted ([`draft_date`]), on a banking
 //! calendar (see [`crate::calendar`]).
 //!
-//! Enrolment cut-offs, draft amounts, notices, failure handling and
-//! idempotency keys build on this (issue "Autopay scheduling", items 3-7).
+//! Also: who may enrol and the cut-off before a due date ([`enrolment`]),
+//! the draft amount and fee ([`draft_amount`]), planned notices ([`notices`]),
+//! a customer's plan with idempotency keys ([`plan`]), and what follows a
+//! returned debit or declined card ([`failures`]).
 
 mod amount;
 mod draft_date;
+pub mod enrolment;
+pub mod failures;
 pub mod notices;
 pub mod plan;
 
@@ -46,6 +50,12 @@ pub struct AutopayPolicy {
     /// Notices.
     #[serde(default)]
     pub notices: NoticePolicy,
+    /// Who may enrol and the cut-off before a due date.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub enrolment: Option<enrolment::EnrolmentPolicy>,
+    /// Retries after returned debits and declined cards.
+    #[serde(default)]
+    pub retry: failures::RetryPolicy,
 }
 
 impl AutopayPolicy {

@@ -214,6 +214,12 @@ pub fn check(spec: &ProfileSpec) -> Vec<Problem> {
                 "is `profile` but the profile has no `[calendar]`".into(),
             );
         }
+        if let Some(Err(e)) = a.enrolment.as_ref().map(|e| e.validate()) {
+            add("autopay.enrolment".into(), e.to_string());
+        }
+        for p in a.retry.problems() {
+            add(format!("autopay.retry.{}", p.path), p.message);
+        }
         if a.options.is_empty() {
             add(
                 "autopay.options".into(),
