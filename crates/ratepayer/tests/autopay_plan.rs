@@ -269,3 +269,46 @@ fn shelby_profile_enrolment_cut_off_is_three_banking_days_before_due() {
     };
     assert!(enrol(&unregistered, &policy, due, before, tz, &cal).is_err());
 }
+
+#[test]
+fn a_returned_debit_is_presented_again_under_a_new_key() {
+    use ratepayer::autopay::failures::{
+        next_action, Attempt, AttemptOutcome, DraftFailure, FailureAction, RetryPolicy,
+    };
+    let bills = year("CW", 5, 15, ["197.60"; 12]);
+    let customer = AutopayCustomer {
+        account: "40012345".into(),
+        method: PaymentMethod::Echeck,
+        maximum: None,
+        amount_notices: Default::default(),
+        card_expiry: None,
+    };
+    let p = plan_for("crow-wing", "Auto Pay", &customer, &bills);
+    let first = &p.drafts[0];
+    let history = [Attempt {
+        attempt: 0,
+        date: first.date,
+        settled: Some(first.date + chrono::Days::new(1)),
+        outcome: AttemptOutcome::Failed(DraftFailure::AchReturn {
+            code: "R01".parse().unwrap(),
+        }),
+    }];
+    let action = next_action(
+        &history,
+        &RetryPolicy::default(),
+        &ratepayer::calendar::Calendar::fed(),
+        false,
+    )
+    .unwrap();
+    let FailureAction::Retry { attempt, on, .. } = action else {
+        panic!("{action:?}")
+    };
+    let again = first.retry(attempt, on);
+    assert_eq!(again.attempt, 1);
+    assert_ne!(again.idempotency_key, first.idempotency_key);
+    assert_eq!(
+        again.idempotency_key,
+        idempotency_key("40012345", &first.bill_id, 1)
+    );
+    assert_eq!(again.total, first.total);
+}

@@ -107,6 +107,20 @@ pub struct DraftInstruction {
     pub idempotency_key: Uuid,
 }
 
+impl DraftInstruction {
+    /// The instruction for presenting the same draft again as `attempt` on
+    /// `on` (after [`super::failures::next_action`] returned a retry): same
+    /// amounts, the attempt's own idempotency key.
+    pub fn retry(&self, attempt: u32, on: NaiveDate) -> DraftInstruction {
+        DraftInstruction {
+            attempt,
+            date: on,
+            idempotency_key: idempotency_key(&self.account, &self.bill_id, attempt),
+            ..self.clone()
+        }
+    }
+}
+
 /// The plan for one customer.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct AutopayPlan {
