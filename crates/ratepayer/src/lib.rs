@@ -40,6 +40,7 @@ pub mod money;
 pub mod payment;
 pub mod period;
 pub mod profile;
+pub mod registration;
 pub mod security;
 pub mod self_read;
 pub mod tariff;

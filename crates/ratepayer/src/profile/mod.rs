@@ -11,6 +11,7 @@ use crate::autopay::{AutopayPolicy, CalendarChoice};
 use crate::calendar::{Calendar, CalendarError, CalendarSpec};
 use crate::fees::{FeeError, FeeSchedule, FeeScheduleSpec};
 use crate::payment::PaymentPolicy;
+use crate::registration::RegistrationPolicy;
 use crate::self_read::SelfReadPolicy;
 use crate::tariff::{from_json, from_toml, validate, Problem, TariffError};
 use crate::{Currency, RoundingPolicy, Tariff, TariffSpec};
@@ -39,6 +40,9 @@ pub struct ProfileSpec {
     /// How it allocates payments and writes account numbers.
     #[serde(default)]
     pub payments: PaymentPolicy,
+    /// How customers register and prove an account is theirs.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub registration: Option<RegistrationPolicy>,
     /// Its office calendar, where it has one.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub calendar: Option<CalendarSpec>,
@@ -201,6 +205,20 @@ pub fn check(spec: &ProfileSpec) -> Vec<Problem> {
     }
     if let Err(e) = spec.payments.account_number.validate() {
         add("payments.account_number".into(), e.to_string());
+    }
+    if let Some(r) = &spec.registration {
+        if r.terms_version.trim().is_empty() {
+            add(
+                "registration.terms_version".into(),
+                "is empty; name the version of the terms customers accept".into(),
+            );
+        }
+        if r.proofs.is_empty() {
+            add(
+                "registration.proofs".into(),
+                "is empty; list what a customer gives to prove the account is theirs".into(),
+            );
+        }
     }
     if let Some(c) = &spec.calendar {
         for p in c.problems() {
