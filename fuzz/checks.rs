@@ -523,3 +523,213 @@ fn check_form(account: &str, email: &str, confirmation: &str, format: &AccountNu
         }
     }
 }
+
+/// Which presets accepted the password of a `password` input.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct PasswordOutcome {
+    /// NIST SP 800-63B-4, the password the only factor.
+    pub nist_single_factor: bool,
+    /// NIST SP 800-63B-4 with multi-factor authentication on.
+    pub nist_mfa: bool,
+    /// Cal Water's composition rule, either way.
+    pub legacy: bool,
+}
+
+/// The `password` target: the bytes read as UTF-8 lossily (invalid
+/// sequences become U+FFFD); the first line is the password, the next five
+/// (when present) its context: username, email, account number, utility
+/// name, street. Checked with both presets, MFA off and on: an accepted
+/// password is long enough and short enough in code points after NFC, in
+/// NFC, and equals `NormalizedPassword::new` of the input; failures are
+/// well formed (codes `password.*`, each once, messages set, an oversized
+/// input refused for its bytes alone); NIST with MFA accepts whatever NIST
+/// without accepts; the context only ever adds `password.contains_context`.
+pub fn password(data: &[u8]) -> PasswordOutcome {
+    use ratepayer::password::{Mfa, NormalizedPassword, PasswordContext, PasswordPolicy};
+
+    let text = String::from_utf8_lossy(data);
+    let mut lines = text.split('\n');
+    let password = lines.next().unwrap_or_default();
+    let mut field = || lines.next();
+    let context = PasswordContext {
+        username: field(),
+        email: field(),
+        account_number: field(),
+        utility_name: field(),
+        street: field(),
+    };
+    let mut accepted = [false; 4];
+    let policies = [
+        PasswordPolicy::nist_800_63b_4(),
+        PasswordPolicy::legacy_composition(),
+    ];
+    let runs = policies.iter().flat_map(|p| [(p, Mfa::Off), (p, Mfa::On)]);
+    for (slot, (policy, mfa)) in accepted.iter_mut().zip(runs) {
+        let codes = |ctx: &PasswordContext<'_>| match policy.check(password, ctx, mfa) {
+            Ok(p) => {
+                let count = p.char_count();
+                assert!(
+                    count >= policy.min_length_for(mfa) as usize,
+                    "{count} {mfa:?}"
+                );
+                assert!(count <= policy.max_length as usize, "{count}");
+                assert_eq!(p.form().as_str(), "NFC");
+                assert_eq!(NormalizedPassword::new(password).as_ref(), Ok(&p));
+                Vec::new()
+            }
+            Err(failures) => {
+                assert!(!failures.is_empty());
+                let mut codes: Vec<&'static str> = failures.iter().map(|f| f.code).collect();
+                for f in &failures {
+                    assert!(
+                        f.code.starts_with("password.") && !f.message.is_empty(),
+                        "{f}"
+                    );
+                }
+                if codes.contains(&"password.too_long_bytes") {
+                    assert_eq!(codes.len(), 1, "{codes:?}");
+                    assert!(password.len() > policy.max_bytes as usize);
+                }
+                let n = codes.len();
+                codes.sort_unstable();
+                codes.dedup();
+                assert_eq!(codes.len(), n, "a rule reported twice");
+                codes
+            }
+        };
+        let with_context = codes(&context);
+        let without = codes(&PasswordContext::default());
+        assert!(!without.contains(&"password.contains_context"));
+        let mut expected = with_context.clone();
+        expected.retain(|c| *c != "password.contains_context");
+        assert_eq!(without, expected, "the context changed other rules");
+        *slot = with_context.is_empty();
+    }
+    let [nist_single_factor, nist_mfa, legacy_off, legacy_on] = accepted;
+    assert!(
+        !nist_single_factor || nist_mfa,
+        "NIST with MFA refused what NIST alone accepted"
+    );
+    assert_eq!(
+        legacy_off, legacy_on,
+        "the legacy rule does not depend on MFA"
+    );
+    PasswordOutcome {
+        nist_single_factor,
+        nist_mfa,
+        legacy: legacy_off,
+    }
+}
+
+/// What a registration input did under each seed utility's recipe.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct RegistrationOutcome {
+    /// Profiles whose recipe accepted it.
+    pub accepted: Vec<&'static str>,
+}
+
+struct FixtureDirectory(Vec<ratepayer::registration::AccountRecord>);
+
+impl ratepayer::registration::Directory for FixtureDirectory {
+    fn account(&self, n: &AccountNumber) -> Option<ratepayer::registration::AccountRecord> {
+        self.0.iter().find(|r| r.account_number == *n).cloned()
+    }
+    fn username_taken(&self, u: &str) -> bool {
+        u == "taken.user"
+    }
+}
+
+/// The `registration` target: lines are account number, customer number,
+/// ZIP, name, tax ID, email, username and accepted terms version (empty: the
+/// profile's current one). Each seed recipe runs on a fixture account; a
+/// refusal to verify ownership must be the one public response, and an
+/// accepted registration must carry normalised values.
+pub fn registration(data: &[u8]) -> RegistrationOutcome {
+    use ratepayer::registration::{
+        register, AccountRecord, RegistrationChannel, RegistrationContext, RegistrationForm,
+    };
+
+    let text = String::from_utf8_lossy(data);
+    let mut lines = text.split('\n');
+    let mut next = || lines.next().map(str::to_string);
+    let opt = |v: Option<String>| v.filter(|s| !s.is_empty());
+    let account_number = next().unwrap_or_default();
+    let (customer, zip, name, tax, email, username, terms) =
+        (next(), next(), next(), next(), next(), next(), next());
+    let mut out = RegistrationOutcome::default();
+    let now = chrono::DateTime::from_timestamp(1_795_000_000, 0).unwrap_or_default();
+    for id in ["shelby", "medford", "crow-wing", "cal-water"] {
+        let Ok(profile) = ratepayer::profile::builtin::load(id) else {
+            continue;
+        };
+        let spec = profile.spec();
+        let Some(policy) = &spec.registration else {
+            continue;
+        };
+        let format = &spec.payments.account_number;
+        let fixture = |number: &str| -> Option<AccountRecord> {
+            let account_number = ratepayer::payment::normalize(number, format).ok()?;
+            Some(AccountRecord {
+                account_number,
+                customer_number: Some("42137".into()),
+                zip: Some("97501".into()),
+                name: Some("Núñez".into()),
+                email: Some("pat.doe@example.com".into()),
+                commercial: false,
+                tax_id: None,
+                login: None,
+            })
+        };
+        let sample = match id {
+            "shelby" => "012345678",
+            "medford" => "00065821-0672430",
+            "crow-wing" => "40012345",
+            _ => "1234567890",
+        };
+        let dir = FixtureDirectory(fixture(sample).into_iter().collect());
+        let form = RegistrationForm {
+            account_number: account_number.clone(),
+            customer_number: opt(customer.clone()),
+            zip: opt(zip.clone()),
+            name: opt(name.clone()),
+            tax_id: opt(tax.clone()),
+            email: email.clone().unwrap_or_default(),
+            username: opt(username.clone()),
+            accepted_terms_version: opt(terms.clone())
+                .or_else(|| Some(policy.terms_version.clone())),
+        };
+        let ctx = RegistrationContext {
+            channel: RegistrationChannel::Web,
+            open_bill_due: chrono::NaiveDate::from_ymd_opt(2026, 12, 1),
+            time_zone: profile.time_zone(),
+            now,
+        };
+        match register(&form, policy, format, &dir, ctx) {
+            Ok(r) => {
+                assert_eq!(
+                    r.username,
+                    r.username.to_lowercase(),
+                    "{id}: username not lower-cased"
+                );
+                assert_eq!(
+                    ratepayer::payment::validate_email(&r.email).ok().as_deref(),
+                    Some(r.email.as_str()),
+                    "{id}: email not normalised"
+                );
+                assert_eq!(r.terms.accepted_at, now);
+                out.accepted.push(id);
+            }
+            Err(e) => {
+                if e.public.code == "registration.not_verified" {
+                    assert_eq!(e.public.message, ratepayer::registration::NOT_VERIFIED);
+                    assert_eq!(
+                        e.public.field, None,
+                        "{id}: a refusal to verify must not name a field"
+                    );
+                }
+                assert!(!e.public.message.is_empty() && !e.internal.to_string().is_empty());
+            }
+        }
+    }
+    out
+}

@@ -1,5 +1,5 @@
 //! Replays the fuzz corpora
-//! (`fuzz/corpus/{tariff_toml,tariff_json,amount,account_number}`)
+//! (`fuzz/corpus/{tariff_toml,tariff_json,amount,account_number,password}`)
 //! on stable through the very checks the fuzz targets run (`fuzz/checks.rs`),
 //! so every seed and every input the fuzzer kept is a regression test.
 //!
@@ -194,6 +194,64 @@ fn account_number_corpus_replays() {
         count("ok-"),
         count("bad-")
     );
+}
+
+/// Password seeds: `ok-*` are accepted by the NIST SP 800-63B-4 preset with
+/// the password the only factor; `bad-*` are refused by both presets, MFA
+/// off and on; `edge-*` (invalid UTF-8, format characters, the exact byte
+/// cap, MFA-only and legacy-only passwords) must only not panic.
+#[test]
+fn password_corpus_replays() {
+    let results = replay("password", checks::password);
+    let mut wrong = Vec::new();
+    for (name, o) in &results {
+        if name.starts_with("ok-") && !o.nist_single_factor {
+            wrong.push(format!("{name}: refused: {o:?}"));
+        }
+        if name.starts_with("bad-") && (o.nist_single_factor || o.nist_mfa || o.legacy) {
+            wrong.push(format!("{name}: accepted: {o:?}"));
+        }
+    }
+    assert!(
+        wrong.is_empty(),
+        "fuzz/corpus/password:\n{}",
+        wrong.join("\n")
+    );
+    let count = |prefix: &str| {
+        results
+            .iter()
+            .filter(|(n, _)| n.starts_with(prefix))
+            .count()
+    };
+    assert!(
+        count("ok-") >= 5 && count("bad-") >= 10,
+        "fuzz/corpus/password has {} ok- and {} bad- seeds",
+        count("ok-"),
+        count("bad-")
+    );
+}
+
+/// Registration seeds: `ok-*` are accepted by at least one seed recipe,
+/// `bad-*` by none; nothing panics and every refusal to verify ownership is
+/// the one public response.
+#[test]
+fn registration_corpus_replays() {
+    let results = replay("registration", checks::registration);
+    let mut wrong = Vec::new();
+    for (name, o) in &results {
+        if name.starts_with("ok-") && o.accepted.is_empty() {
+            wrong.push(format!("{name}: refused by every recipe"));
+        }
+        if name.starts_with("bad-") && !o.accepted.is_empty() {
+            wrong.push(format!("{name}: accepted by {:?}", o.accepted));
+        }
+    }
+    assert!(
+        wrong.is_empty(),
+        "fuzz/corpus/registration:\n{}",
+        wrong.join("\n")
+    );
+    assert!(results.iter().filter(|(n, _)| n.starts_with("ok-")).count() >= 4);
 }
 
 /// Every tariff of every built-in profile has a standalone TOML and JSON seed

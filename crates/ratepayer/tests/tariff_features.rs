@@ -123,3 +123,28 @@ fn a_daily_proration_tariff_counts_days() {
     // 31 days / 30 = 1.0333.. months of the 10.00 charge
     assert_eq!(b.total.to_decimal_string(), "10.33");
 }
+
+#[test]
+fn cal_water_uses_the_legacy_password_preset_and_others_nist() {
+    use ratepayer::password::{Mfa, PasswordContext};
+    let cal = builtin::load("cal-water").unwrap();
+    let shelby = builtin::load("shelby").unwrap();
+    let ctx = PasswordContext::default();
+    assert!(
+        cal.spec()
+            .password
+            .check("Tr0ub4dor&x", &ctx, Mfa::Off)
+            .is_ok(),
+        "8+ with all four classes"
+    );
+    assert!(
+        shelby
+            .spec()
+            .password
+            .check("Tr0ub4dor&x", &ctx, Mfa::Off)
+            .is_err(),
+        "NIST wants 15 single-factor"
+    );
+    assert!(!cal.spec().password.compliance_report().is_empty());
+    assert!(shelby.spec().password.compliance_report().is_empty());
+}

@@ -10,10 +10,13 @@ use serde::{Deserialize, Serialize};
 use crate::autopay::{AutopayPolicy, CalendarChoice};
 use crate::calendar::{Calendar, CalendarError, CalendarSpec};
 use crate::fees::{FeeError, FeeSchedule, FeeScheduleSpec};
+use crate::login::LoginPolicy;
+use crate::password::PasswordPolicy;
 use crate::payment::PaymentPolicy;
 use crate::registration::RegistrationPolicy;
 use crate::self_read::SelfReadPolicy;
 use crate::tariff::{from_json, from_toml, validate, Problem, TariffError};
+use crate::verification::VerificationPolicy;
 use crate::{Currency, RoundingPolicy, Tariff, TariffSpec};
 
 /// A utility described as data.
@@ -43,6 +46,15 @@ pub struct ProfileSpec {
     /// How customers register and prove an account is theirs.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub registration: Option<RegistrationPolicy>,
+    /// The password policy (NIST SP 800-63B-4 unless the profile says otherwise).
+    #[serde(default)]
+    pub password: PasswordPolicy,
+    /// Verification codes, temporary passwords and recovery tokens.
+    #[serde(default)]
+    pub verification: VerificationPolicy,
+    /// Login throttling and the unrecognised-device challenge.
+    #[serde(default)]
+    pub login: LoginPolicy,
     /// Its office calendar, where it has one.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub calendar: Option<CalendarSpec>,
@@ -219,6 +231,12 @@ pub fn check(spec: &ProfileSpec) -> Vec<Problem> {
                 "is empty; list what a customer gives to prove the account is theirs".into(),
             );
         }
+    }
+    for p in spec.verification.problems() {
+        add(format!("verification.{}", p.path), p.message);
+    }
+    for p in spec.login.problems() {
+        add(format!("login.{}", p.path), p.message);
     }
     if let Some(c) = &spec.calendar {
         for p in c.problems() {

@@ -1,0 +1,8 @@
+//! Fuzz target `registration`: see `ratepayer_fuzz::registration` in `fuzz/checks.rs`.
+#![no_main]
+
+use libfuzzer_sys::fuzz_target;
+
+fuzz_target!(|data: &[u8]| {
+    let _ = ratepayer_fuzz::registration(data);
+});
