@@ -2,6 +2,7 @@
 //! history consistency, policy validation and return-code parsing.
 
 use super::*;
+use crate::calendar::Calendar;
 
 fn d(s: &str) -> NaiveDate {
     s.parse().unwrap()
