@@ -364,6 +364,8 @@ pub fn verify(
 }
 
 #[cfg(test)]
+mod fixtures;
+#[cfg(test)]
 mod resend_tests;
 #[cfg(test)]
 mod tests;

@@ -7,32 +7,7 @@ use chrono::Duration;
 use super::*;
 use crate::security::SeededRandom;
 
-const KEY: &[u8] = b"server-key-held-outside-the-database";
-
-fn now() -> DateTime<Utc> {
-    "2025-10-01T12:00:00Z".parse().unwrap()
-}
-
-fn phone() -> Contact {
-    Contact::phone("(218) 829-2827").unwrap()
-}
-
-fn email() -> Contact {
-    Contact::email("ann@example.com").unwrap()
-}
-
-fn sms_code(seed: u64) -> (IssuedCode, CodeRecord) {
-    let policy = CodePolicy::default();
-    issue(
-        Purpose::ActivateSms,
-        &phone(),
-        &policy,
-        &mut SeededRandom::new(seed),
-        now(),
-        KEY,
-    )
-    .unwrap()
-}
+use super::fixtures::*;
 
 #[test]
 fn resending_voids_the_old_code_and_keeps_the_failure_count() {
