@@ -336,3 +336,19 @@ fee = { model = "percent_bounded", percent = 120, min = 5, max = 1 }
     let e = FeeSchedule::new(spec, Currency::USD, RoundingPolicy::default()).unwrap_err();
     insta::assert_snapshot!(e.to_string());
 }
+
+#[test]
+fn channels_and_methods_parse_by_name() {
+    assert_eq!("phone_agent".parse::<Channel>(), Ok(PhoneAgent));
+    assert_eq!("echeck".parse::<PaymentMethod>(), Ok(Echeck));
+    let e = "fax".parse::<Channel>().unwrap_err();
+    assert!(
+        e.starts_with("`fax` is not a channel; use one of online, mobile_app"),
+        "{e}"
+    );
+    let e = "bitcoin".parse::<PaymentMethod>().unwrap_err();
+    assert!(
+        e.contains("is not a payment method") && e.contains("money_order"),
+        "{e}"
+    );
+}

@@ -452,14 +452,7 @@ pub enum MigrationStatus {
     RunsInLegacy,
 }
 
-/// A notice to a customer.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Notice {
-    /// The day it is sent.
-    pub date: NaiveDate,
-    /// What it says.
-    pub text: String,
-}
+pub use super::notices::{NoticeKind, PlannedNotice as Notice};
 
 /// The outcome for one legacy AutoPay enrolment.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -496,6 +489,8 @@ pub fn migrate_legacy(records: &[LegacyAutopay], cutover: NaiveDate) -> Vec<Migr
             status: MigrationStatus::Suspended,
             notice: Notice {
                 date: cutover,
+                kind: NoticeKind::MigrationSuspended,
+                bill_id: None,
                 text: format!(
                     "Account {}: we moved to a new billing portal on {cutover}, and AutoPay \
                      enrolments were not carried over. Your AutoPay with {} (set up on {}) is \
@@ -530,6 +525,8 @@ pub fn migrate_scheduled(
                     status: MigrationStatus::Cancelled,
                     notice: Some(Notice {
                         date: cutover,
+                        kind: NoticeKind::ScheduledPaymentCancelled,
+                        bill_id: None,
                         text: format!(
                             "Account {}: your automatic payment of {} scheduled for {} has been \
                              cancelled, because payments scheduled on or after {cutover} were not \

@@ -25,10 +25,19 @@ pub enum NoticeKind {
     PayByHand,
     /// AutoPay is suspended.
     AutopaySuspended,
+    /// A draft failed and will be tried again.
+    DraftFailedRetrying,
+    /// AutoPay has ended (the account is closed).
+    AutopayEnded,
+    /// A legacy AutoPay enrolment was not carried over to a new portal.
+    MigrationSuspended,
+    /// A payment scheduled in a legacy portal was cancelled at cut-over.
+    ScheduledPaymentCancelled,
 }
 
-/// A notice to deliver on a date.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+/// A notice to deliver on a date: the one notice type of AutoPay, whether it
+/// comes from a plan, a failed draft or a portal migration.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub struct PlannedNotice {
     /// When to send it.
     pub date: NaiveDate,

@@ -294,10 +294,14 @@ impl Tariff {
             total,
             normative: None,
         };
-        let has_normative = segs
-            .iter()
-            .all(|s| s.version.normative_per_resident.is_some());
-        if input.usage.is_some() && input.residents.is_some() && has_normative {
+        // Only a metered bill with a resident count is compared (rare): the
+        // check over the parts runs only then.
+        let compare = input.usage.is_some()
+            && input.residents.is_some()
+            && segs
+                .iter()
+                .all(|s| s.version.normative_per_resident.is_some());
+        if compare {
             let deemed = self.bill(&BillInput {
                 usage: None,
                 ..*input

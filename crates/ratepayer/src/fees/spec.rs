@@ -176,37 +176,39 @@ impl fmt::Display for PaymentMethod {
     }
 }
 
+/// Finds the item of `all` whose `name` is `s`, or says what the names are.
+fn parse_named<T: Copy>(
+    s: &str,
+    all: &[T],
+    name: fn(T) -> &'static str,
+    what: &str,
+) -> Result<T, String> {
+    all.iter().copied().find(|x| name(*x) == s).ok_or_else(|| {
+        let names: Vec<&str> = all.iter().map(|x| name(*x)).collect();
+        format!(
+            "`{}` is not {what}; use one of {}",
+            crate::money::excerpt(s),
+            names.join(", ")
+        )
+    })
+}
+
 impl std::str::FromStr for Channel {
     type Err = String;
     fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Channel::ALL
-            .into_iter()
-            .find(|c| c.name() == s)
-            .ok_or_else(|| {
-                let all: Vec<_> = Channel::ALL.iter().map(|c| c.name()).collect();
-                format!(
-                    "`{}` is not a channel; use one of {}",
-                    crate::money::excerpt(s),
-                    all.join(", ")
-                )
-            })
+        parse_named(s, &Channel::ALL, Channel::name, "a channel")
     }
 }
 
 impl std::str::FromStr for PaymentMethod {
     type Err = String;
     fn from_str(s: &str) -> Result<Self, Self::Err> {
-        PaymentMethod::ALL
-            .into_iter()
-            .find(|m| m.name() == s)
-            .ok_or_else(|| {
-                let all: Vec<_> = PaymentMethod::ALL.iter().map(|m| m.name()).collect();
-                format!(
-                    "`{}` is not a payment method; use one of {}",
-                    crate::money::excerpt(s),
-                    all.join(", ")
-                )
-            })
+        parse_named(
+            s,
+            &PaymentMethod::ALL,
+            PaymentMethod::name,
+            "a payment method",
+        )
     }
 }
 

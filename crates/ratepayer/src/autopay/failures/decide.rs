@@ -123,6 +123,7 @@ fn suspend(a: &Attempt, failure: DraftFailure, reason: SuspendReason) -> Failure
     FailureAction::Suspend {
         reason,
         notify: Notice {
+            bill_id: None,
             date,
             kind: NoticeKind::AutopaySuspended,
             text: format!(
@@ -151,6 +152,7 @@ fn retry(a: &Attempt, failure: DraftFailure, on: NaiveDate) -> FailureAction {
         attempt: a.attempt.saturating_add(1),
         on,
         notify: Notice {
+            bill_id: None,
             date: failed_on(a, failure),
             kind: NoticeKind::DraftFailedRetrying,
             text: format!(
@@ -195,6 +197,7 @@ fn end(a: &Attempt) -> FailureAction {
     };
     FailureAction::End {
         notify: Notice {
+            bill_id: None,
             date,
             kind: NoticeKind::AutopayEnded,
             text,

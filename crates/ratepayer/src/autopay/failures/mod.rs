@@ -5,8 +5,7 @@
 //! `[autopay]` section), the failure kinds ([`DraftFailure`],
 //! [`AchReturnCode`]), the attempt history ([`Attempt`]) and the decision
 //! [`next_action`], with the customer notice each decision carries
-//! ([`Notice`]; self-contained here, to be unified with
-//! [`super::notices`] later).
+//! ([`Notice`], the shared [`super::notices::PlannedNotice`]).
 //!
 //! # One history, one draft
 //!
@@ -163,28 +162,7 @@ pub struct Attempt {
     pub outcome: AttemptOutcome,
 }
 
-/// What a failure notice is about.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum NoticeKind {
-    /// A draft failed and will be tried again.
-    DraftFailedRetrying,
-    /// AutoPay is suspended: update the payment method and pay by hand.
-    AutopaySuspended,
-    /// AutoPay has ended (the account is closed).
-    AutopayEnded,
-}
-
-/// A notice to the customer about a failed draft.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
-pub struct Notice {
-    /// The day the failure (or the final outcome) is known.
-    pub date: NaiveDate,
-    /// What it is about.
-    pub kind: NoticeKind,
-    /// The text for the customer.
-    pub text: String,
-}
+pub use super::notices::{NoticeKind, PlannedNotice as Notice};
 
 /// Why AutoPay is suspended.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
