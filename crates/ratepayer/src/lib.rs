@@ -46,6 +46,7 @@ pub mod profile;
 pub mod registration;
 pub mod security;
 pub mod self_read;
+pub mod store;
 pub mod tariff;
 pub mod units;
 pub mod verification;

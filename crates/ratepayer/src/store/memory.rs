@@ -1,0 +1,366 @@
+//! An in-memory [`Store`](super::Store): every record in ordered maps behind
+//! one lock. A transaction holds the lock and works on a copy, which its
+//! commit puts in place; dropping it discards the copy. Meant for unit tests
+//! and small embeddings (each transaction copies the whole store).
+
+use std::collections::BTreeMap;
+use std::sync::{Mutex, MutexGuard};
+
+use super::records::*;
+use super::{
+    AccountStore, AuditStore, LoginStore, MoneyStore, StorageError, StorageErrorKind, Store,
+    StoreResult, Tx,
+};
+
+type AccountKey = (String, String);
+
+#[derive(Debug, Clone, Default)]
+struct Data {
+    logins: BTreeMap<String, LoginRow>,
+    contacts: BTreeMap<(String, String), ContactRow>,
+    codes: BTreeMap<String, CodeRow>,
+    devices: BTreeMap<String, DeviceRow>,
+    accounts: BTreeMap<AccountKey, AccountRow>,
+    links: Vec<LinkRow>,
+    bills: BTreeMap<AccountKey, Vec<BillRow>>,
+    charges: BTreeMap<(String, String, String), ChargeRow>,
+    methods: Vec<PaymentMethodRow>,
+    payments: Vec<PaymentRow>,
+    enrolments: BTreeMap<AccountKey, EnrolmentRow>,
+    drafts: BTreeMap<String, DraftRow>,
+    audit: Vec<AuditEvent>,
+}
+
+/// The in-memory store.
+#[derive(Debug, Default)]
+pub struct MemoryStore {
+    data: Mutex<Data>,
+}
+
+impl MemoryStore {
+    /// An empty store.
+    pub fn new() -> MemoryStore {
+        MemoryStore::default()
+    }
+}
+
+struct MemoryTx<'a> {
+    guard: MutexGuard<'a, Data>,
+    work: Data,
+}
+
+impl Store for MemoryStore {
+    fn begin(&self) -> StoreResult<Box<dyn Tx + '_>> {
+        // A panic in another transaction leaves the committed data intact
+        // (it never committed), so a poisoned lock is safe to take over.
+        let guard = self.data.lock().unwrap_or_else(|p| p.into_inner());
+        let work = guard.clone();
+        Ok(Box::new(MemoryTx { guard, work }))
+    }
+}
+
+fn key(a: &str, b: &str) -> AccountKey {
+    (a.to_owned(), b.to_owned())
+}
+
+fn contact_key(c: &ContactRow) -> (String, String) {
+    (c.login.clone(), c.contact.as_str().to_owned())
+}
+
+impl LoginStore for MemoryTx<'_> {
+    fn insert_login(&mut self, login: &LoginRow) -> StoreResult<()> {
+        let taken = self
+            .work
+            .logins
+            .values()
+            .any(|l| l.utility == login.utility && l.username == login.username);
+        if taken || self.work.logins.contains_key(&login.id) {
+            return Err(StorageError::new(
+                StorageErrorKind::Conflict,
+                format!("the username `{}` is taken", login.username),
+            ));
+        }
+        self.work.logins.insert(login.id.clone(), login.clone());
+        Ok(())
+    }
+
+    fn update_login(&mut self, login: &LoginRow) -> StoreResult<()> {
+        match self.work.logins.get_mut(&login.id) {
+            Some(l) => {
+                *l = login.clone();
+                Ok(())
+            }
+            None => Err(StorageError::new(
+                StorageErrorKind::NotFound,
+                "no such login to update",
+            )),
+        }
+    }
+
+    fn login(&mut self, id: &str) -> StoreResult<Option<LoginRow>> {
+        Ok(self.work.logins.get(id).cloned())
+    }
+
+    fn login_by_username(
+        &mut self,
+        utility: &str,
+        username: &str,
+    ) -> StoreResult<Option<LoginRow>> {
+        Ok(self
+            .work
+            .logins
+            .values()
+            .find(|l| l.utility == utility && l.username == username)
+            .cloned())
+    }
+
+    fn put_contact(&mut self, contact: &ContactRow) -> StoreResult<()> {
+        self.work
+            .contacts
+            .insert(contact_key(contact), contact.clone());
+        Ok(())
+    }
+
+    fn contacts(&mut self, login: &str) -> StoreResult<Vec<ContactRow>> {
+        Ok(self
+            .work
+            .contacts
+            .values()
+            .filter(|c| c.login == login)
+            .cloned()
+            .collect())
+    }
+
+    fn put_code(&mut self, code: &CodeRow) -> StoreResult<()> {
+        self.work.codes.insert(code.id.clone(), code.clone());
+        Ok(())
+    }
+
+    fn code(&mut self, id: &str) -> StoreResult<Option<CodeRow>> {
+        Ok(self.work.codes.get(id).cloned())
+    }
+
+    fn put_device(&mut self, device: &DeviceRow) -> StoreResult<()> {
+        self.work
+            .devices
+            .insert(device.id().to_owned(), device.clone());
+        Ok(())
+    }
+
+    fn devices(&mut self, login: &str) -> StoreResult<Vec<DeviceRow>> {
+        Ok(self
+            .work
+            .devices
+            .values()
+            .filter(|d| d.login() == login)
+            .cloned()
+            .collect())
+    }
+}
+
+impl AccountStore for MemoryTx<'_> {
+    fn put_account(&mut self, account: &AccountRow) -> StoreResult<()> {
+        self.work
+            .accounts
+            .insert(key(&account.utility, account.number()), account.clone());
+        Ok(())
+    }
+
+    fn account(&mut self, utility: &str, number: &str) -> StoreResult<Option<AccountRow>> {
+        Ok(self.work.accounts.get(&key(utility, number)).cloned())
+    }
+
+    fn put_link(&mut self, link: &LinkRow) -> StoreResult<()> {
+        let same = |l: &&mut LinkRow| {
+            l.login == link.login && l.utility == link.utility && l.account == link.account
+        };
+        match self.work.links.iter_mut().find(same) {
+            Some(l) => *l = link.clone(),
+            None => self.work.links.push(link.clone()),
+        }
+        Ok(())
+    }
+
+    fn delete_link(&mut self, login: &str, utility: &str, account: &str) -> StoreResult<bool> {
+        let before = self.work.links.len();
+        self.work
+            .links
+            .retain(|l| !(l.login == login && l.utility == utility && l.account == account));
+        Ok(self.work.links.len() != before)
+    }
+
+    fn links_of_login(&mut self, login: &str) -> StoreResult<Vec<LinkRow>> {
+        Ok(self
+            .work
+            .links
+            .iter()
+            .filter(|l| l.login == login)
+            .cloned()
+            .collect())
+    }
+
+    fn links_of_account(&mut self, utility: &str, account: &str) -> StoreResult<Vec<LinkRow>> {
+        Ok(self
+            .work
+            .links
+            .iter()
+            .filter(|l| l.utility == utility && l.account == account)
+            .cloned()
+            .collect())
+    }
+}
+
+impl MoneyStore for MemoryTx<'_> {
+    fn insert_bill(&mut self, bill: &BillRow) -> StoreResult<()> {
+        let bills = self
+            .work
+            .bills
+            .entry(key(&bill.utility, &bill.account))
+            .or_default();
+        if bills.iter().any(|b| b.bill_id == bill.bill_id) {
+            return Err(StorageError::new(
+                StorageErrorKind::Conflict,
+                format!("bill `{}` was posted before", bill.bill_id),
+            ));
+        }
+        bills.push(bill.clone());
+        bills.sort_by(|a, b| (b.bill_date, &b.bill_id).cmp(&(a.bill_date, &a.bill_id)));
+        Ok(())
+    }
+
+    fn bills(&mut self, utility: &str, account: &str) -> StoreResult<Vec<BillRow>> {
+        Ok(self
+            .work
+            .bills
+            .get(&key(utility, account))
+            .cloned()
+            .unwrap_or_default())
+    }
+
+    fn put_charge(&mut self, charge: &ChargeRow) -> StoreResult<()> {
+        self.work.charges.insert(
+            (
+                charge.utility.clone(),
+                charge.account.clone(),
+                charge.charge.id.clone(),
+            ),
+            charge.clone(),
+        );
+        Ok(())
+    }
+
+    fn charges(&mut self, utility: &str, account: &str) -> StoreResult<Vec<ChargeRow>> {
+        Ok(self
+            .work
+            .charges
+            .values()
+            .filter(|c| c.utility == utility && c.account == account)
+            .cloned()
+            .collect())
+    }
+
+    fn insert_payment_method(&mut self, method: &PaymentMethodRow) -> StoreResult<()> {
+        self.work.methods.push(method.clone());
+        Ok(())
+    }
+
+    fn payment_methods(&mut self, login: &str) -> StoreResult<Vec<PaymentMethodRow>> {
+        Ok(self
+            .work
+            .methods
+            .iter()
+            .filter(|m| m.login == login)
+            .cloned()
+            .collect())
+    }
+
+    fn insert_payment(&mut self, payment: &PaymentRow) -> StoreResult<()> {
+        self.work.payments.push(payment.clone());
+        Ok(())
+    }
+
+    fn payments_of_account(
+        &mut self,
+        utility: &str,
+        account: &str,
+    ) -> StoreResult<Vec<PaymentRow>> {
+        Ok(self
+            .work
+            .payments
+            .iter()
+            .filter(|p| {
+                p.utility == utility && p.allocation.accounts.iter().any(|a| a.account == account)
+            })
+            .cloned()
+            .collect())
+    }
+
+    fn put_enrolment(&mut self, enrolment: &EnrolmentRow) -> StoreResult<()> {
+        self.work.enrolments.insert(
+            key(&enrolment.utility, &enrolment.account),
+            enrolment.clone(),
+        );
+        Ok(())
+    }
+
+    fn enrolment(&mut self, utility: &str, account: &str) -> StoreResult<Option<EnrolmentRow>> {
+        Ok(self.work.enrolments.get(&key(utility, account)).cloned())
+    }
+
+    fn active_enrolments(&mut self, utility: &str) -> StoreResult<Vec<EnrolmentRow>> {
+        Ok(self
+            .work
+            .enrolments
+            .values()
+            .filter(|e| e.utility == utility && e.status == EnrolmentStatus::Active)
+            .cloned()
+            .collect())
+    }
+
+    fn claim_draft(&mut self, draft: &DraftRow) -> StoreResult<bool> {
+        if self.work.drafts.contains_key(&draft.idempotency_key) {
+            return Ok(false);
+        }
+        self.work
+            .drafts
+            .insert(draft.idempotency_key.clone(), draft.clone());
+        Ok(true)
+    }
+
+    fn drafts(&mut self, utility: &str, account: &str) -> StoreResult<Vec<DraftRow>> {
+        let mut out: Vec<DraftRow> = self
+            .work
+            .drafts
+            .values()
+            .filter(|d| d.utility == utility && d.account == account)
+            .cloned()
+            .collect();
+        out.sort_by(|a, b| (a.executed_at, a.attempt).cmp(&(b.executed_at, b.attempt)));
+        Ok(out)
+    }
+}
+
+impl AuditStore for MemoryTx<'_> {
+    fn append_audit(&mut self, event: &AuditEvent) -> StoreResult<()> {
+        self.work.audit.push(event.clone());
+        Ok(())
+    }
+
+    fn audit_events(&mut self, utility: &str) -> StoreResult<Vec<AuditEvent>> {
+        Ok(self
+            .work
+            .audit
+            .iter()
+            .filter(|e| e.utility == utility)
+            .cloned()
+            .collect())
+    }
+}
+
+impl Tx for MemoryTx<'_> {
+    fn commit(self: Box<Self>) -> StoreResult<()> {
+        let MemoryTx { mut guard, work } = *self;
+        *guard = work;
+        Ok(())
+    }
+}

@@ -1,0 +1,172 @@
+//! The storage port: what the portal service persists, as traits an
+//! application implements over its own database. [`Store::begin`] opens a
+//! transaction ([`Tx`]); every change made through it becomes visible only
+//! on [`Tx::commit`], and a transaction dropped without a commit changes
+//! nothing. The portal runs each operation (register + link + first code,
+//! a payment with its allocation, a batch of AutoPay drafts) in one
+//! transaction, so a failure leaves no half-written records.
+//!
+//! [`MemoryStore`] is an in-memory store for tests and small embeddings; the
+//! `ratepayer-sqlite` crate is the example adapter for a real database.
+//!
+//! Records live in [`records`]. Keys: logins by id and by (utility,
+//! username); accounts, bills, charges and enrolments by (utility, account
+//! number); drafts by idempotency key, which a store must keep unique.
+
+mod memory;
+pub mod records;
+
+use thiserror::Error;
+
+pub use memory::MemoryStore;
+pub use records::{
+    AccountRow, AuditEvent, AuditKind, BillRow, ChargeRow, CodeRow, ContactRow, DeviceRow,
+    DraftRow, EnrolmentRow, EnrolmentStatus, LinkRow, LoginRow, PaymentMethodRow, PaymentRow,
+    PaymentSource, Role, StatementLine,
+};
+
+/// What went wrong in a store.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum StorageErrorKind {
+    /// A uniqueness rule was broken (a username or key that exists).
+    Conflict,
+    /// The record to change does not exist.
+    NotFound,
+    /// The database is busy or locked by another process; retry.
+    Busy,
+    /// A stored record could not be read back (corrupt or from a newer version).
+    Corrupt,
+    /// Any other failure of the database.
+    Backend,
+}
+
+/// A failure of the store; the message says what and how to fix it.
+#[derive(Debug, Clone, PartialEq, Eq, Error)]
+#[error("storage: {message}")]
+pub struct StorageError {
+    /// What kind of failure.
+    pub kind: StorageErrorKind,
+    /// What went wrong and what to do.
+    pub message: String,
+}
+
+impl StorageError {
+    /// A failure of `kind` with `message`.
+    pub fn new(kind: StorageErrorKind, message: impl Into<String>) -> StorageError {
+        StorageError {
+            kind,
+            message: message.into(),
+        }
+    }
+
+    /// A stable machine code: `storage.conflict`, `storage.not_found`,
+    /// `storage.busy`, `storage.corrupt` or `storage.backend`.
+    pub fn code(&self) -> &'static str {
+        match self.kind {
+            StorageErrorKind::Conflict => "storage.conflict",
+            StorageErrorKind::NotFound => "storage.not_found",
+            StorageErrorKind::Busy => "storage.busy",
+            StorageErrorKind::Corrupt => "storage.corrupt",
+            StorageErrorKind::Backend => "storage.backend",
+        }
+    }
+}
+
+/// A result of the store.
+pub type StoreResult<T> = Result<T, StorageError>;
+
+/// A database the portal can open transactions on. Shared between threads.
+pub trait Store: Send + Sync {
+    /// Opens a transaction that holds the write lock from the start, so two
+    /// processes never interleave their changes.
+    fn begin(&self) -> StoreResult<Box<dyn Tx + '_>>;
+}
+
+/// Logins, their contacts, codes and remembered devices.
+pub trait LoginStore {
+    /// Adds a login; [`StorageErrorKind::Conflict`] when (utility, username) exists.
+    fn insert_login(&mut self, login: &LoginRow) -> StoreResult<()>;
+    /// Replaces a login (by id).
+    fn update_login(&mut self, login: &LoginRow) -> StoreResult<()>;
+    /// The login with this id.
+    fn login(&mut self, id: &str) -> StoreResult<Option<LoginRow>>;
+    /// The login of `utility` with this lower-cased username.
+    fn login_by_username(&mut self, utility: &str, username: &str)
+        -> StoreResult<Option<LoginRow>>;
+    /// Adds or replaces a contact (by login and contact).
+    fn put_contact(&mut self, contact: &ContactRow) -> StoreResult<()>;
+    /// Every contact of a login.
+    fn contacts(&mut self, login: &str) -> StoreResult<Vec<ContactRow>>;
+    /// Adds or replaces a code (by id).
+    fn put_code(&mut self, code: &CodeRow) -> StoreResult<()>;
+    /// The code with this id.
+    fn code(&mut self, id: &str) -> StoreResult<Option<CodeRow>>;
+    /// Adds or replaces a remembered device (by id).
+    fn put_device(&mut self, device: &DeviceRow) -> StoreResult<()>;
+    /// Every device of a login.
+    fn devices(&mut self, login: &str) -> StoreResult<Vec<DeviceRow>>;
+}
+
+/// Accounts and the links between logins and accounts.
+pub trait AccountStore {
+    /// Adds or replaces an account (by utility and number).
+    fn put_account(&mut self, account: &AccountRow) -> StoreResult<()>;
+    /// The account of `utility` with this canonical number.
+    fn account(&mut self, utility: &str, number: &str) -> StoreResult<Option<AccountRow>>;
+    /// Adds or replaces a link (by login, utility and account).
+    fn put_link(&mut self, link: &LinkRow) -> StoreResult<()>;
+    /// Removes a link; false when there was none.
+    fn delete_link(&mut self, login: &str, utility: &str, account: &str) -> StoreResult<bool>;
+    /// Every link of a login, in the order they were made.
+    fn links_of_login(&mut self, login: &str) -> StoreResult<Vec<LinkRow>>;
+    /// Every link to an account.
+    fn links_of_account(&mut self, utility: &str, account: &str) -> StoreResult<Vec<LinkRow>>;
+}
+
+/// Bills, open charges, payment methods, payments, AutoPay enrolments and
+/// executed drafts.
+pub trait MoneyStore {
+    /// Adds a bill; [`StorageErrorKind::Conflict`] when its id exists on the account.
+    fn insert_bill(&mut self, bill: &BillRow) -> StoreResult<()>;
+    /// Every bill of an account, newest bill date first.
+    fn bills(&mut self, utility: &str, account: &str) -> StoreResult<Vec<BillRow>>;
+    /// Adds or replaces an open charge (by account and charge id).
+    fn put_charge(&mut self, charge: &ChargeRow) -> StoreResult<()>;
+    /// Every charge of an account, paid ones (amount zero) included.
+    fn charges(&mut self, utility: &str, account: &str) -> StoreResult<Vec<ChargeRow>>;
+    /// Adds a stored payment method.
+    fn insert_payment_method(&mut self, method: &PaymentMethodRow) -> StoreResult<()>;
+    /// Every payment method of a login.
+    fn payment_methods(&mut self, login: &str) -> StoreResult<Vec<PaymentMethodRow>>;
+    /// Adds a payment.
+    fn insert_payment(&mut self, payment: &PaymentRow) -> StoreResult<()>;
+    /// Every payment touching an account, oldest first.
+    fn payments_of_account(&mut self, utility: &str, account: &str)
+        -> StoreResult<Vec<PaymentRow>>;
+    /// Adds or replaces an account's enrolment (one per account).
+    fn put_enrolment(&mut self, enrolment: &EnrolmentRow) -> StoreResult<()>;
+    /// The account's enrolment, active or cancelled.
+    fn enrolment(&mut self, utility: &str, account: &str) -> StoreResult<Option<EnrolmentRow>>;
+    /// Every active enrolment of a utility, by account number.
+    fn active_enrolments(&mut self, utility: &str) -> StoreResult<Vec<EnrolmentRow>>;
+    /// Records an executed draft unless its idempotency key was recorded
+    /// before; true when recorded now. Stores must make this atomic with the
+    /// rest of the transaction (a unique key).
+    fn claim_draft(&mut self, draft: &DraftRow) -> StoreResult<bool>;
+    /// Every executed draft of an account, oldest first.
+    fn drafts(&mut self, utility: &str, account: &str) -> StoreResult<Vec<DraftRow>>;
+}
+
+/// The audit trail, append only.
+pub trait AuditStore {
+    /// Appends an event.
+    fn append_audit(&mut self, event: &AuditEvent) -> StoreResult<()>;
+    /// Every event of a utility, in the order appended.
+    fn audit_events(&mut self, utility: &str) -> StoreResult<Vec<AuditEvent>>;
+}
+
+/// One transaction over every part of the store.
+pub trait Tx: LoginStore + AccountStore + MoneyStore + AuditStore {
+    /// Makes every change of the transaction durable and visible, at once.
+    fn commit(self: Box<Self>) -> StoreResult<()>;
+}
