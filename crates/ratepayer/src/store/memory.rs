@@ -335,7 +335,7 @@ impl MoneyStore for MemoryTx<'_> {
             .filter(|d| d.utility == utility && d.account == account)
             .cloned()
             .collect();
-        out.sort_by(|a, b| (a.executed_at, a.attempt).cmp(&(b.executed_at, b.attempt)));
+        out.sort_by_key(|d| (d.executed_at, d.attempt));
         Ok(out)
     }
 }
