@@ -1,0 +1,174 @@
+//! The example storage adapter of ratepayer, and its embedded default:
+//! the storage port ([`ratepayer::store`]) over SQLite, compiled in with
+//! rusqlite's `bundled` feature so nothing is needed on the system.
+//!
+//! [`SqliteStore`] holds one connection. Every [`Store::begin`] starts a
+//! `BEGIN IMMEDIATE` transaction, which takes the database's write lock at
+//! once: two processes (or two [`SqliteStore`]s in one process) never
+//! interleave their changes, and a second writer waits up to the busy
+//! timeout ([`DEFAULT_BUSY_TIMEOUT`]) instead of failing. A transaction
+//! dropped without [`Tx::commit`](ratepayer::store::Tx::commit) rolls back.
+//!
+//! Opening a file sets WAL mode (readers never block the writer),
+//! `synchronous=NORMAL` (a commit survives a crash of the process; a power
+//! cut may lose the last commits, never corrupt the file) and
+//! `foreign_keys=ON`, then applies the schema's migrations
+//! ([`SCHEMA_VERSION`]); a database written by a newer version is refused.
+//!
+//! ```
+//! use ratepayer::store::Store;
+//! use ratepayer_sqlite::SqliteStore;
+//!
+//! # fn main() -> Result<(), ratepayer::store::StorageError> {
+//! let path = std::env::temp_dir().join(format!("ratepayer-doc-{}.db", std::process::id()));
+//! let store = SqliteStore::open(&path)?;
+//! let mut tx = store.begin()?;
+//! assert!(tx.login("no-such-login")?.is_none());
+//! tx.commit()?;
+//! # drop(store);
+//! # for suffix in ["", "-wal", "-shm"] {
+//! #     let _ = std::fs::remove_file(format!("{}{suffix}", path.display()));
+//! # }
+//! # Ok(())
+//! # }
+//! ```
+//!
+//! Errors map onto [`StorageErrorKind`]: a lock held past the busy timeout
+//! is `Busy`, a broken unique key `Conflict`, a record referring to a login
+//! or account that does not exist `NotFound`, an unreadable record or a
+//! newer schema `Corrupt`.
+
+mod error;
+mod schema;
+mod tx;
+
+use std::fmt;
+use std::path::{Path, PathBuf};
+use std::sync::Mutex;
+use std::time::Duration;
+
+use ratepayer::store::{StorageError, StorageErrorKind, Store, StoreResult, Tx};
+use rusqlite::Connection;
+
+pub use schema::SCHEMA_VERSION;
+
+use crate::error::db;
+use crate::tx::SqliteTx;
+
+/// How long a transaction waits for another connection's write lock before
+/// failing with [`StorageErrorKind::Busy`]: 10 seconds.
+pub const DEFAULT_BUSY_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// Prepared statements kept per connection (every statement of the adapter fits).
+const STATEMENT_CACHE: usize = 64;
+
+/// The storage port over one SQLite connection. Shared between threads
+/// (transactions on one store take turns); open one per process, or more
+/// than one on the same file: each has its own connection, and SQLite's
+/// locks keep their transactions apart.
+pub struct SqliteStore {
+    conn: Mutex<Connection>,
+    path: Option<PathBuf>,
+}
+
+impl fmt::Debug for SqliteStore {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("SqliteStore")
+            .field("path", &self.path)
+            .finish_non_exhaustive()
+    }
+}
+
+impl SqliteStore {
+    /// Opens (creating if needed) the database file at `path`, in WAL mode
+    /// with foreign keys on, and brings its schema up to date.
+    ///
+    /// Fails with [`StorageErrorKind::Corrupt`] when the file is not a
+    /// SQLite database or was written by a newer version
+    /// ([`SCHEMA_VERSION`]), [`StorageErrorKind::Busy`] when another process
+    /// holds the write lock past the busy timeout, and
+    /// [`StorageErrorKind::Backend`] when the file cannot be opened.
+    pub fn open(path: impl AsRef<Path>) -> StoreResult<SqliteStore> {
+        let path = path.as_ref();
+        let conn = Connection::open(path).map_err(|e| {
+            db(
+                &format!("opening the database file `{}`", path.display()),
+                e,
+            )
+        })?;
+        SqliteStore::setup(conn, Some(path.to_path_buf()))
+    }
+
+    /// A private database in memory, gone when the store is dropped: for
+    /// tests and throwaway runs.
+    pub fn open_in_memory() -> StoreResult<SqliteStore> {
+        let conn =
+            Connection::open_in_memory().map_err(|e| db("opening an in-memory database", e))?;
+        SqliteStore::setup(conn, None)
+    }
+
+    fn setup(mut conn: Connection, path: Option<PathBuf>) -> StoreResult<SqliteStore> {
+        let what = "configuring the database connection";
+        conn.busy_timeout(DEFAULT_BUSY_TIMEOUT)
+            .map_err(|e| db(what, e))?;
+        conn.set_prepared_statement_cache_capacity(STATEMENT_CACHE);
+        if path.is_some() {
+            let mode: String = conn
+                .query_row("PRAGMA journal_mode = WAL", [], |r| r.get(0))
+                .map_err(|e| db("switching the database to WAL mode", e))?;
+            if !mode.eq_ignore_ascii_case("wal") {
+                return Err(StorageError::new(
+                    StorageErrorKind::Backend,
+                    format!(
+                        "the database could not be switched to WAL mode (it is in `{mode}` \
+                         mode); put the file on a local file system that supports shared memory"
+                    ),
+                ));
+            }
+        }
+        conn.execute_batch("PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON;")
+            .map_err(|e| db(what, e))?;
+        schema::migrate(&mut conn)?;
+        Ok(SqliteStore {
+            conn: Mutex::new(conn),
+            path,
+        })
+    }
+
+    /// The database file, or `None` for an in-memory database.
+    pub fn path(&self) -> Option<&Path> {
+        self.path.as_deref()
+    }
+
+    /// How long a transaction waits for another connection's write lock
+    /// before failing with [`StorageErrorKind::Busy`] (default
+    /// [`DEFAULT_BUSY_TIMEOUT`]).
+    pub fn set_busy_timeout(&self, timeout: Duration) -> StoreResult<()> {
+        self.lock()
+            .busy_timeout(timeout)
+            .map_err(|e| db("setting the busy timeout", e))
+    }
+
+    /// The schema version of the open database: [`SCHEMA_VERSION`] once opened.
+    pub fn schema_version(&self) -> StoreResult<u32> {
+        let v = schema::version(&self.lock())?;
+        u32::try_from(v).map_err(|_| {
+            StorageError::new(
+                StorageErrorKind::Corrupt,
+                format!("the database has an invalid schema version {v}"),
+            )
+        })
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, Connection> {
+        // A panic while a transaction was open dropped it (rolling back), so
+        // the connection is usable: take over a poisoned lock.
+        self.conn.lock().unwrap_or_else(|p| p.into_inner())
+    }
+}
+
+impl Store for SqliteStore {
+    fn begin(&self) -> StoreResult<Box<dyn Tx + '_>> {
+        Ok(Box::new(SqliteTx::begin(self.lock())?))
+    }
+}

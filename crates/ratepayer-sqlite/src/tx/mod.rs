@@ -1,0 +1,128 @@
+//! A transaction on a [`SqliteStore`](crate::SqliteStore): it holds the
+//! store's connection for its whole life, starts with `BEGIN IMMEDIATE`,
+//! ends with `COMMIT` in [`Tx::commit`], and rolls back when dropped
+//! uncommitted. The port's methods are implemented in the submodules, one
+//! per trait, over cached prepared statements.
+
+mod account;
+mod audit;
+mod login;
+mod money;
+
+use std::sync::MutexGuard;
+
+use chrono::{DateTime, Utc};
+use ratepayer::store::{StorageError, StorageErrorKind, StoreResult, Tx};
+use ratepayer::Money;
+use rusqlite::{Connection, Params};
+use serde::de::DeserializeOwned;
+
+use crate::error::{db, from_json};
+
+/// An open transaction.
+pub(crate) struct SqliteTx<'a> {
+    conn: MutexGuard<'a, Connection>,
+    /// True until committed: dropping it then rolls back.
+    open: bool,
+}
+
+impl<'a> SqliteTx<'a> {
+    /// Starts a write transaction on the connection, waiting for another
+    /// connection's write lock up to the busy timeout.
+    pub(crate) fn begin(conn: MutexGuard<'a, Connection>) -> StoreResult<SqliteTx<'a>> {
+        if !conn.is_autocommit() {
+            // Left open by a failed commit or rollback: start clean.
+            conn.execute_batch("ROLLBACK")
+                .map_err(|e| db("rolling back an unfinished transaction", e))?;
+        }
+        conn.execute_batch("BEGIN IMMEDIATE")
+            .map_err(|e| db("starting a transaction", e))?;
+        Ok(SqliteTx { conn, open: true })
+    }
+
+    /// Runs a statement that changes rows; the number of rows changed.
+    fn exec(&self, what: &str, sql: &str, params: impl Params) -> StoreResult<usize> {
+        let mut stmt = self.conn.prepare_cached(sql).map_err(|e| db(what, e))?;
+        stmt.execute(params).map_err(|e| db(what, e))
+    }
+
+    /// Every record a query's first column (JSON) holds, in the query's order.
+    fn all<T: DeserializeOwned>(
+        &self,
+        what: &str,
+        sql: &str,
+        params: impl Params,
+    ) -> StoreResult<Vec<T>> {
+        let mut stmt = self.conn.prepare_cached(sql).map_err(|e| db(what, e))?;
+        let mut rows = stmt.query(params).map_err(|e| db(what, e))?;
+        let mut out = Vec::new();
+        while let Some(row) = rows.next().map_err(|e| db(what, e))? {
+            out.push(json_column(what, row)?);
+        }
+        Ok(out)
+    }
+
+    /// The record of a query's first row, if any.
+    fn one<T: DeserializeOwned>(
+        &self,
+        what: &str,
+        sql: &str,
+        params: impl Params,
+    ) -> StoreResult<Option<T>> {
+        let mut stmt = self.conn.prepare_cached(sql).map_err(|e| db(what, e))?;
+        let mut rows = stmt.query(params).map_err(|e| db(what, e))?;
+        match rows.next().map_err(|e| db(what, e))? {
+            Some(row) => Ok(Some(json_column(what, row)?)),
+            None => Ok(None),
+        }
+    }
+}
+
+/// The record in a row's first column.
+fn json_column<T: DeserializeOwned>(what: &str, row: &rusqlite::Row<'_>) -> StoreResult<T> {
+    let text = row
+        .get_ref(0)
+        .map_err(|e| db(what, e))?
+        .as_str()
+        .map_err(|e| db(what, rusqlite::Error::from(e)))?;
+    from_json(what, text)
+}
+
+/// Replaces a conflict's message with `message` (other errors pass through).
+fn conflict(e: StorageError, message: impl FnOnce() -> String) -> StorageError {
+    if e.kind == StorageErrorKind::Conflict {
+        StorageError::new(StorageErrorKind::Conflict, message())
+    } else {
+        e
+    }
+}
+
+/// An amount as stored: its exact decimal string.
+fn amount(m: &Money) -> String {
+    m.amount().to_string()
+}
+
+/// An instant as two sortable integers: seconds and nanoseconds since 1970.
+fn instant(at: &DateTime<Utc>) -> (i64, u32) {
+    (at.timestamp(), at.timestamp_subsec_nanos())
+}
+
+impl Tx for SqliteTx<'_> {
+    fn commit(mut self: Box<Self>) -> StoreResult<()> {
+        self.conn
+            .execute_batch("COMMIT")
+            .map_err(|e| db("committing the transaction", e))?;
+        self.open = false;
+        Ok(())
+    }
+}
+
+impl Drop for SqliteTx<'_> {
+    fn drop(&mut self) {
+        if self.open && !self.conn.is_autocommit() {
+            // Nothing to report to: a failed rollback leaves the transaction
+            // open, and the next `begin` rolls it back before starting.
+            let _ = self.conn.execute_batch("ROLLBACK");
+        }
+    }
+}

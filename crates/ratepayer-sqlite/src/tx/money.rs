@@ -1,0 +1,244 @@
+//! [`MoneyStore`] on SQLite: bills, charges, payment methods, payments (with
+//! a `payment_accounts` index of the accounts each one touches), AutoPay
+//! enrolments and executed drafts. A draft is claimed by inserting its
+//! idempotency key, the table's primary key, so a key is claimed once
+//! across every connection and process.
+
+use chrono::Datelike;
+use ratepayer::store::{
+    BillRow, ChargeRow, DraftRow, EnrolmentRow, EnrolmentStatus, MoneyStore, PaymentMethodRow,
+    PaymentRow, PaymentSource, StoreResult,
+};
+use rusqlite::params;
+
+use super::{amount, conflict, instant, SqliteTx};
+use crate::error::{db, to_json};
+
+/// An enrolment status as stored.
+fn enrolment_status(s: EnrolmentStatus) -> &'static str {
+    match s {
+        EnrolmentStatus::Active => "active",
+        EnrolmentStatus::Cancelled => "cancelled",
+    }
+}
+
+/// A payment source as stored.
+fn source(s: PaymentSource) -> &'static str {
+    match s {
+        PaymentSource::Portal => "portal",
+        PaymentSource::Autopay => "autopay",
+    }
+}
+
+impl MoneyStore for SqliteTx<'_> {
+    fn insert_bill(&mut self, bill: &BillRow) -> StoreResult<()> {
+        let what = "adding a bill";
+        let data = to_json(what, bill)?;
+        self.exec(
+            what,
+            "INSERT INTO bills (utility, account, bill_id, bill_day, due_date, total, currency, data)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+            params![
+                bill.utility,
+                bill.account,
+                bill.bill_id,
+                bill.bill_date.num_days_from_ce(),
+                bill.due_date.to_string(),
+                amount(&bill.total),
+                bill.total.currency().code(),
+                data
+            ],
+        )
+        .map_err(|e| conflict(e, || format!("bill `{}` was posted before", bill.bill_id)))?;
+        Ok(())
+    }
+
+    fn bills(&mut self, utility: &str, account: &str) -> StoreResult<Vec<BillRow>> {
+        self.all(
+            "reading the bills of an account",
+            "SELECT data FROM bills WHERE utility = ?1 AND account = ?2
+             ORDER BY bill_day DESC, bill_id DESC",
+            [utility, account],
+        )
+    }
+
+    fn put_charge(&mut self, charge: &ChargeRow) -> StoreResult<()> {
+        let what = "saving an open charge";
+        let data = to_json(what, charge)?;
+        self.exec(
+            what,
+            "INSERT INTO charges (utility, account, charge_id, due_date, amount, currency, data)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)
+             ON CONFLICT (utility, account, charge_id) DO UPDATE
+             SET due_date = excluded.due_date, amount = excluded.amount,
+                 currency = excluded.currency, data = excluded.data",
+            params![
+                charge.utility,
+                charge.account,
+                charge.charge.id,
+                charge.charge.due_date.to_string(),
+                amount(&charge.charge.amount),
+                charge.charge.amount.currency().code(),
+                data
+            ],
+        )?;
+        Ok(())
+    }
+
+    fn charges(&mut self, utility: &str, account: &str) -> StoreResult<Vec<ChargeRow>> {
+        self.all(
+            "reading the charges of an account",
+            "SELECT data FROM charges WHERE utility = ?1 AND account = ?2 ORDER BY charge_id",
+            [utility, account],
+        )
+    }
+
+    fn insert_payment_method(&mut self, method: &PaymentMethodRow) -> StoreResult<()> {
+        let what = "adding a payment method";
+        let data = to_json(what, method)?;
+        self.exec(
+            what,
+            "INSERT INTO payment_methods (id, login, data) VALUES (?1, ?2, ?3)",
+            params![method.id, method.login, data],
+        )
+        .map_err(|e| conflict(e, || format!("payment method `{}` exists", method.id)))?;
+        Ok(())
+    }
+
+    fn payment_methods(&mut self, login: &str) -> StoreResult<Vec<PaymentMethodRow>> {
+        self.all(
+            "reading payment methods",
+            "SELECT data FROM payment_methods WHERE login = ?1 ORDER BY seq",
+            [login],
+        )
+    }
+
+    fn insert_payment(&mut self, payment: &PaymentRow) -> StoreResult<()> {
+        let what = "adding a payment";
+        let data = to_json(what, payment)?;
+        self.exec(
+            what,
+            "INSERT INTO payments
+             (id, utility, login, source, amount, fee, total, currency, idempotency_key, at, data)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
+            params![
+                payment.id,
+                payment.utility,
+                payment.login,
+                source(payment.source),
+                amount(&payment.amount),
+                amount(&payment.fee),
+                amount(&payment.total),
+                payment.total.currency().code(),
+                payment.idempotency_key,
+                payment.at.to_rfc3339(),
+                data
+            ],
+        )
+        .map_err(|e| {
+            conflict(e, || {
+                format!("payment `{}` was recorded before", payment.id)
+            })
+        })?;
+        let seq = self.conn.last_insert_rowid();
+        let mut stmt = self
+            .conn
+            .prepare_cached(
+                "INSERT OR IGNORE INTO payment_accounts (utility, account, payment)
+                 VALUES (?1, ?2, ?3)",
+            )
+            .map_err(|e| db(what, e))?;
+        for part in &payment.allocation.accounts {
+            stmt.execute(params![payment.utility, part.account, seq])
+                .map_err(|e| db(what, e))?;
+        }
+        Ok(())
+    }
+
+    fn payments_of_account(
+        &mut self,
+        utility: &str,
+        account: &str,
+    ) -> StoreResult<Vec<PaymentRow>> {
+        self.all(
+            "reading the payments of an account",
+            "SELECT p.data FROM payment_accounts pa JOIN payments p ON p.seq = pa.payment
+             WHERE pa.utility = ?1 AND pa.account = ?2 ORDER BY pa.payment",
+            [utility, account],
+        )
+    }
+
+    fn put_enrolment(&mut self, enrolment: &EnrolmentRow) -> StoreResult<()> {
+        let what = "saving an AutoPay enrolment";
+        let data = to_json(what, enrolment)?;
+        self.exec(
+            what,
+            "INSERT INTO enrolments (utility, account, login, status, data)
+             VALUES (?1, ?2, ?3, ?4, ?5)
+             ON CONFLICT (utility, account) DO UPDATE
+             SET login = excluded.login, status = excluded.status, data = excluded.data",
+            params![
+                enrolment.utility,
+                enrolment.account,
+                enrolment.login,
+                enrolment_status(enrolment.status),
+                data
+            ],
+        )?;
+        Ok(())
+    }
+
+    fn enrolment(&mut self, utility: &str, account: &str) -> StoreResult<Option<EnrolmentRow>> {
+        self.one(
+            "reading an AutoPay enrolment",
+            "SELECT data FROM enrolments WHERE utility = ?1 AND account = ?2",
+            [utility, account],
+        )
+    }
+
+    fn active_enrolments(&mut self, utility: &str) -> StoreResult<Vec<EnrolmentRow>> {
+        self.all(
+            "reading the active AutoPay enrolments",
+            "SELECT data FROM enrolments WHERE utility = ?1 AND status = 'active'
+             ORDER BY account",
+            [utility],
+        )
+    }
+
+    fn claim_draft(&mut self, draft: &DraftRow) -> StoreResult<bool> {
+        let what = "claiming an AutoPay draft";
+        let data = to_json(what, draft)?;
+        let (secs, nanos) = instant(&draft.executed_at);
+        let inserted = self.exec(
+            what,
+            "INSERT INTO drafts (idempotency_key, utility, account, bill_id, attempt, date, total,
+                                 currency, payment_id, executed_secs, executed_nanos, data)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)
+             ON CONFLICT (idempotency_key) DO NOTHING",
+            params![
+                draft.idempotency_key,
+                draft.utility,
+                draft.account,
+                draft.bill_id,
+                draft.attempt,
+                draft.date.to_string(),
+                amount(&draft.total),
+                draft.total.currency().code(),
+                draft.payment_id,
+                secs,
+                nanos,
+                data
+            ],
+        )?;
+        Ok(inserted > 0)
+    }
+
+    fn drafts(&mut self, utility: &str, account: &str) -> StoreResult<Vec<DraftRow>> {
+        self.all(
+            "reading the drafts of an account",
+            "SELECT data FROM drafts WHERE utility = ?1 AND account = ?2
+             ORDER BY executed_secs, executed_nanos, attempt, idempotency_key",
+            [utility, account],
+        )
+    }
+}

@@ -1,0 +1,515 @@
+//! The storage conformance suite: what every implementation of
+//! `ratepayer::store::Store` must do, written once as functions over
+//! `&dyn Store` and run against `MemoryStore`, `SqliteStore` on a file and
+//! `SqliteStore` in memory. Every method round-trips its records exactly
+//! and returns them in the port's documented order; keys that must be
+//! unique are; a dropped transaction leaves nothing behind and a committed
+//! one is visible; a draft's idempotency key is claimed once.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)]
+
+mod common;
+
+use common::*;
+use ratepayer::store::{AuditKind, EnrolmentStatus, Role, StorageErrorKind, Store, Tx};
+
+const U: &str = "shelby";
+const OTHER: &str = "crow-wing";
+
+/// Two logins and three accounts of `U` (and one account of `OTHER`),
+/// committed: what the other records refer to.
+fn seed(store: &dyn Store) {
+    let mut tx = store.begin().unwrap();
+    tx.insert_login(&login("l1", U, "pat")).unwrap();
+    tx.insert_login(&login("l2", U, "sam")).unwrap();
+    tx.insert_login(&login("l3", OTHER, "pat")).unwrap();
+    for n in ["100001", "100002", "100003"] {
+        tx.put_account(&account(U, n, Some("l1"))).unwrap();
+    }
+    tx.put_account(&account(OTHER, "100001", Some("l3")))
+        .unwrap();
+    tx.commit().unwrap();
+}
+
+fn logins_round_trip(store: &dyn Store) {
+    seed(store);
+    let mut tx = store.begin().unwrap();
+    same(&tx.login("l1").unwrap().unwrap(), &login("l1", U, "pat"));
+    same(
+        &tx.login_by_username(U, "pat").unwrap().unwrap(),
+        &login("l1", U, "pat"),
+    );
+    same(
+        &tx.login_by_username(OTHER, "pat").unwrap().unwrap(),
+        &login("l3", OTHER, "pat"),
+    );
+    assert!(tx.login("nobody").unwrap().is_none());
+    assert!(tx.login_by_username(U, "nobody").unwrap().is_none());
+
+    let mut changed = login("l1", U, "pat");
+    changed.must_change_password = false;
+    changed.credential.pepper_id = None;
+    changed.email = "new@example.com".to_owned();
+    tx.update_login(&changed).unwrap();
+    same(&tx.login("l1").unwrap().unwrap(), &changed);
+    same(&tx.login_by_username(U, "pat").unwrap().unwrap(), &changed);
+
+    let err = tx.update_login(&login("nobody", U, "nobody")).unwrap_err();
+    assert_eq!(err.kind, StorageErrorKind::NotFound);
+    assert!(tx.login("nobody").unwrap().is_none());
+    tx.commit().unwrap();
+
+    let mut tx = store.begin().unwrap();
+    same(&tx.login("l1").unwrap().unwrap(), &changed);
+}
+
+fn login_uniqueness(store: &dyn Store) {
+    seed(store);
+    let mut tx = store.begin().unwrap();
+    // The same username in the same utility, under a new id.
+    let err = tx.insert_login(&login("l9", U, "pat")).unwrap_err();
+    assert_eq!(err.kind, StorageErrorKind::Conflict);
+    assert_eq!(err.code(), "storage.conflict");
+    assert!(err.message.contains("pat"), "{}", err.message);
+    // The same id again.
+    let err = tx.insert_login(&login("l1", U, "newname")).unwrap_err();
+    assert_eq!(err.kind, StorageErrorKind::Conflict);
+    // The transaction goes on after a conflict.
+    tx.insert_login(&login("l4", U, "kim")).unwrap();
+    tx.commit().unwrap();
+
+    let mut tx = store.begin().unwrap();
+    assert!(tx.login("l9").unwrap().is_none());
+    same(&tx.login("l1").unwrap().unwrap(), &login("l1", U, "pat"));
+    same(&tx.login("l4").unwrap().unwrap(), &login("l4", U, "kim"));
+}
+
+fn contacts_codes_devices_round_trip(store: &dyn Store) {
+    seed(store);
+    let mut tx = store.begin().unwrap();
+    let mut zed = contact("l1", "zed@example.com");
+    zed.verified_at = None;
+    tx.put_contact(&zed).unwrap();
+    tx.put_contact(&contact("l1", "amy@example.com")).unwrap();
+    tx.put_contact(&contact("l2", "other@example.com")).unwrap();
+    // Replacing a contact (by login and contact): now verified.
+    tx.put_contact(&contact("l1", "zed@example.com")).unwrap();
+    let got = tx.contacts("l1").unwrap();
+    assert_eq!(got.len(), 2);
+    same(&got[0], &contact("l1", "amy@example.com"));
+    same(&got[1], &contact("l1", "zed@example.com"));
+    assert!(tx.contacts("nobody").unwrap().is_empty());
+
+    tx.put_code(&code("c1", "l1")).unwrap();
+    same(&tx.code("c1").unwrap().unwrap(), &code("c1", "l1"));
+    let mut moved = code("c1", "l2");
+    moved.record = code("c0", "l2").record;
+    tx.put_code(&moved).unwrap();
+    same(&tx.code("c1").unwrap().unwrap(), &moved);
+    assert!(tx.code("c2").unwrap().is_none());
+
+    tx.put_device(&device("d2", "l1")).unwrap();
+    tx.put_device(&device("d1", "l1")).unwrap();
+    tx.put_device(&device("d3", "l2")).unwrap();
+    tx.put_device(&device("d2", "l1")).unwrap();
+    let got = tx.devices("l1").unwrap();
+    assert_eq!(got.len(), 2);
+    same(&got[0], &device("d1", "l1"));
+    same(&got[1], &device("d2", "l1"));
+    tx.commit().unwrap();
+
+    let mut tx = store.begin().unwrap();
+    assert_eq!(tx.contacts("l1").unwrap().len(), 2);
+    same(&tx.code("c1").unwrap().unwrap(), &moved);
+    assert_eq!(tx.devices("l2").unwrap().len(), 1);
+}
+
+fn accounts_and_links(store: &dyn Store) {
+    seed(store);
+    let mut tx = store.begin().unwrap();
+    same(
+        &tx.account(U, "100001").unwrap().unwrap(),
+        &account(U, "100001", Some("l1")),
+    );
+    assert!(tx.account(U, "999999").unwrap().is_none());
+    assert_eq!(tx.account(OTHER, "100001").unwrap().unwrap().utility, OTHER);
+
+    let mut changed = account(U, "100002", None);
+    changed.paperless = false;
+    changed.billing_email = None;
+    changed.credit = usd("0.00");
+    tx.put_account(&changed).unwrap();
+    same(&tx.account(U, "100002").unwrap().unwrap(), &changed);
+
+    tx.put_link(&link("l1", U, "100003", Role::Owner)).unwrap();
+    tx.put_link(&link("l1", U, "100001", Role::Owner)).unwrap();
+    tx.put_link(&link("l2", U, "100001", Role::AuthorizedUser))
+        .unwrap();
+    // Replacing a link keeps its place.
+    let mut renamed = link("l1", U, "100003", Role::Owner);
+    renamed.nickname = None;
+    renamed.by_staff = false;
+    tx.put_link(&renamed).unwrap();
+    let got = tx.links_of_login("l1").unwrap();
+    assert_eq!(got.len(), 2);
+    same(&got[0], &renamed);
+    same(&got[1], &link("l1", U, "100001", Role::Owner));
+    let got = tx.links_of_account(U, "100001").unwrap();
+    assert_eq!(got.len(), 2);
+    same(&got[0], &link("l1", U, "100001", Role::Owner));
+    same(&got[1], &link("l2", U, "100001", Role::AuthorizedUser));
+    assert!(tx.links_of_account(OTHER, "100001").unwrap().is_empty());
+
+    assert!(tx.delete_link("l1", U, "100003").unwrap());
+    assert!(!tx.delete_link("l1", U, "100003").unwrap());
+    assert!(!tx.delete_link("l1", OTHER, "100001").unwrap());
+    assert_eq!(tx.links_of_login("l1").unwrap().len(), 1);
+    tx.commit().unwrap();
+
+    let mut tx = store.begin().unwrap();
+    assert_eq!(tx.links_of_login("l1").unwrap().len(), 1);
+    assert_eq!(tx.links_of_account(U, "100001").unwrap().len(), 2);
+    same(&tx.account(U, "100002").unwrap().unwrap(), &changed);
+}
+
+fn bills_newest_first_and_unique(store: &dyn Store) {
+    seed(store);
+    let mut tx = store.begin().unwrap();
+    tx.insert_bill(&bill(U, "100001", "b-jan", day(2026, 1, 5)))
+        .unwrap();
+    tx.insert_bill(&bill(U, "100001", "b-mar", day(2026, 3, 5)))
+        .unwrap();
+    tx.insert_bill(&bill(U, "100001", "b-feb", day(2026, 2, 5)))
+        .unwrap();
+    // Same date: the later id first.
+    tx.insert_bill(&bill(U, "100001", "b-feb2", day(2026, 2, 5)))
+        .unwrap();
+    tx.insert_bill(&bill(U, "100002", "b-jan", day(2026, 1, 5)))
+        .unwrap();
+    let err = tx
+        .insert_bill(&bill(U, "100001", "b-feb", day(2026, 4, 5)))
+        .unwrap_err();
+    assert_eq!(err.kind, StorageErrorKind::Conflict);
+    assert!(err.message.contains("b-feb"), "{}", err.message);
+
+    let got = tx.bills(U, "100001").unwrap();
+    let ids: Vec<&str> = got.iter().map(|b| b.bill_id.as_str()).collect();
+    assert_eq!(ids, ["b-mar", "b-feb2", "b-feb", "b-jan"]);
+    same(&got[2], &bill(U, "100001", "b-feb", day(2026, 2, 5)));
+    assert_eq!(tx.bills(U, "100002").unwrap().len(), 1);
+    assert!(tx.bills(U, "100003").unwrap().is_empty());
+    tx.commit().unwrap();
+    let mut tx = store.begin().unwrap();
+    assert_eq!(tx.bills(U, "100001").unwrap().len(), 4);
+}
+
+fn charges_replace_by_id(store: &dyn Store) {
+    seed(store);
+    let mut tx = store.begin().unwrap();
+    tx.put_charge(&charge(U, "100001", "c2", "24.20")).unwrap();
+    tx.put_charge(&charge(U, "100001", "c1", "60.00")).unwrap();
+    tx.put_charge(&charge(U, "100002", "c1", "5.00")).unwrap();
+    // Paid: kept with amount zero.
+    tx.put_charge(&charge(U, "100001", "c2", "0.00")).unwrap();
+    let got = tx.charges(U, "100001").unwrap();
+    assert_eq!(got.len(), 2);
+    same(&got[0], &charge(U, "100001", "c1", "60.00"));
+    same(&got[1], &charge(U, "100001", "c2", "0.00"));
+    assert_eq!(tx.charges(U, "100002").unwrap().len(), 1);
+    assert!(tx.charges(OTHER, "100001").unwrap().is_empty());
+    tx.commit().unwrap();
+    let mut tx = store.begin().unwrap();
+    same(
+        &tx.charges(U, "100001").unwrap()[1],
+        &charge(U, "100001", "c2", "0.00"),
+    );
+}
+
+fn payment_methods_and_payments(store: &dyn Store) {
+    seed(store);
+    let mut tx = store.begin().unwrap();
+    tx.insert_payment_method(&payment_method("pm2", "l1"))
+        .unwrap();
+    tx.insert_payment_method(&payment_method("pm1", "l1"))
+        .unwrap();
+    tx.insert_payment_method(&payment_method("pm3", "l2"))
+        .unwrap();
+    let got = tx.payment_methods("l1").unwrap();
+    assert_eq!(got.len(), 2);
+    same(&got[0], &payment_method("pm2", "l1"));
+    same(&got[1], &payment_method("pm1", "l1"));
+
+    let both = payment("p1", U, "l1", &["100001", "100002"]);
+    let one = payment("p2", U, "l1", &["100002"]);
+    let first = payment("p0", U, "l1", &["100001"]);
+    tx.insert_payment(&both).unwrap();
+    tx.insert_payment(&one).unwrap();
+    tx.insert_payment(&first).unwrap();
+    tx.insert_payment(&payment("p9", OTHER, "l3", &["100001"]))
+        .unwrap();
+    let got = tx.payments_of_account(U, "100001").unwrap();
+    assert_eq!(got.len(), 2);
+    same(&got[0], &both);
+    same(&got[1], &first);
+    let got = tx.payments_of_account(U, "100002").unwrap();
+    assert_eq!(got.len(), 2);
+    same(&got[0], &both);
+    same(&got[1], &one);
+    assert!(tx.payments_of_account(U, "100003").unwrap().is_empty());
+    assert_eq!(tx.payments_of_account(OTHER, "100001").unwrap().len(), 1);
+    tx.commit().unwrap();
+    let mut tx = store.begin().unwrap();
+    assert_eq!(tx.payments_of_account(U, "100002").unwrap().len(), 2);
+    assert_eq!(tx.payment_methods("l2").unwrap().len(), 1);
+}
+
+fn enrolments(store: &dyn Store) {
+    seed(store);
+    let mut tx = store.begin().unwrap();
+    tx.put_enrolment(&enrolment(U, "100003", "l1", EnrolmentStatus::Active))
+        .unwrap();
+    tx.put_enrolment(&enrolment(U, "100001", "l1", EnrolmentStatus::Active))
+        .unwrap();
+    tx.put_enrolment(&enrolment(U, "100002", "l1", EnrolmentStatus::Active))
+        .unwrap();
+    tx.put_enrolment(&enrolment(OTHER, "100001", "l3", EnrolmentStatus::Active))
+        .unwrap();
+    // Cancelled: kept, but no longer active.
+    let cancelled = enrolment(U, "100002", "l1", EnrolmentStatus::Cancelled);
+    tx.put_enrolment(&cancelled).unwrap();
+    same(&tx.enrolment(U, "100002").unwrap().unwrap(), &cancelled);
+    assert!(tx.enrolment(U, "999999").unwrap().is_none());
+    let got = tx.active_enrolments(U).unwrap();
+    let accounts: Vec<&str> = got.iter().map(|e| e.account.as_str()).collect();
+    assert_eq!(accounts, ["100001", "100003"]);
+    same(
+        &got[0],
+        &enrolment(U, "100001", "l1", EnrolmentStatus::Active),
+    );
+    assert_eq!(tx.active_enrolments(OTHER).unwrap().len(), 1);
+    assert!(tx.active_enrolments("nowhere").unwrap().is_empty());
+    tx.commit().unwrap();
+    let mut tx = store.begin().unwrap();
+    assert_eq!(tx.active_enrolments(U).unwrap().len(), 2);
+}
+
+fn drafts_claimed_once(store: &dyn Store) {
+    seed(store);
+    let mut tx = store.begin().unwrap();
+    let first = draft("k1", U, "100001", "2026-02-20T06:00:00Z");
+    assert!(tx.claim_draft(&first).unwrap());
+    // The same key again, even with other details: refused, the first kept.
+    let mut again = draft("k1", U, "100001", "2026-02-21T06:00:00Z");
+    again.attempt = 1;
+    assert!(!tx.claim_draft(&again).unwrap());
+    tx.commit().unwrap();
+
+    let mut tx = store.begin().unwrap();
+    assert!(!tx.claim_draft(&first).unwrap());
+    // Oldest first, to the fraction of a second; ties by attempt.
+    let half = draft("k2", U, "100001", "2026-02-20T06:00:00.5Z");
+    let mut retry = draft("k3", U, "100001", "2026-02-20T06:00:00Z");
+    retry.attempt = 1;
+    let early = draft("k4", U, "100001", "2026-02-19T23:59:59.999999999Z");
+    assert!(tx.claim_draft(&half).unwrap());
+    assert!(tx.claim_draft(&retry).unwrap());
+    assert!(tx.claim_draft(&early).unwrap());
+    assert!(tx
+        .claim_draft(&draft("k5", U, "100002", "2026-02-20T06:00:00Z"))
+        .unwrap());
+    let got = tx.drafts(U, "100001").unwrap();
+    let keys: Vec<&str> = got.iter().map(|d| d.idempotency_key.as_str()).collect();
+    assert_eq!(keys, ["k4", "k1", "k3", "k2"]);
+    same(&got[1], &first);
+    assert_eq!(tx.drafts(U, "100002").unwrap().len(), 1);
+    assert!(tx.drafts(OTHER, "100001").unwrap().is_empty());
+}
+
+fn audit_in_order(store: &dyn Store) {
+    let mut tx = store.begin().unwrap();
+    tx.append_audit(&audit(U, AuditKind::Registered, "first"))
+        .unwrap();
+    tx.append_audit(&audit(OTHER, AuditKind::LoginFailed, "elsewhere"))
+        .unwrap();
+    tx.append_audit(&audit(U, AuditKind::PaymentMade, "second"))
+        .unwrap();
+    tx.commit().unwrap();
+    let mut tx = store.begin().unwrap();
+    tx.append_audit(&audit(U, AuditKind::DraftExecuted, "third"))
+        .unwrap();
+    let got = tx.audit_events(U).unwrap();
+    assert_eq!(got.len(), 3);
+    same(&got[0], &audit(U, AuditKind::Registered, "first"));
+    same(&got[1], &audit(U, AuditKind::PaymentMade, "second"));
+    same(&got[2], &audit(U, AuditKind::DraftExecuted, "third"));
+    assert_eq!(tx.audit_events(OTHER).unwrap().len(), 1);
+    assert!(tx.audit_events("nowhere").unwrap().is_empty());
+}
+
+/// Writes one record of every kind in `tx`.
+fn write_everything(tx: &mut dyn Tx) {
+    tx.insert_login(&login("l7", U, "lee")).unwrap();
+    tx.put_account(&account(U, "100007", Some("l7"))).unwrap();
+    tx.put_contact(&contact("l7", "lee@example.com")).unwrap();
+    tx.put_code(&code("c7", "l7")).unwrap();
+    tx.put_device(&device("d7", "l7")).unwrap();
+    tx.put_link(&link("l7", U, "100007", Role::Owner)).unwrap();
+    tx.insert_bill(&bill(U, "100007", "b7", day(2026, 2, 1)))
+        .unwrap();
+    tx.put_charge(&charge(U, "100007", "c7", "84.20")).unwrap();
+    tx.insert_payment_method(&payment_method("pm7", "l7"))
+        .unwrap();
+    tx.insert_payment(&payment("p7", U, "l7", &["100007"]))
+        .unwrap();
+    tx.put_enrolment(&enrolment(U, "100007", "l7", EnrolmentStatus::Active))
+        .unwrap();
+    assert!(tx
+        .claim_draft(&draft("k7", U, "100007", "2026-02-20T06:00:00Z"))
+        .unwrap());
+    tx.append_audit(&audit(U, AuditKind::Registered, "lee"))
+        .unwrap();
+    // Changes to records that were there before, too.
+    let mut l1 = login("l1", U, "pat");
+    l1.must_change_password = false;
+    tx.update_login(&l1).unwrap();
+    tx.put_account(&account(U, "100001", None)).unwrap();
+}
+
+/// Asserts that nothing `write_everything` wrote is there.
+fn nothing_written(tx: &mut dyn Tx) {
+    assert!(tx.login("l7").unwrap().is_none());
+    assert!(tx.login_by_username(U, "lee").unwrap().is_none());
+    assert!(tx.account(U, "100007").unwrap().is_none());
+    assert!(tx.contacts("l7").unwrap().is_empty());
+    assert!(tx.code("c7").unwrap().is_none());
+    assert!(tx.devices("l7").unwrap().is_empty());
+    assert!(tx.links_of_login("l7").unwrap().is_empty());
+    assert!(tx.bills(U, "100007").unwrap().is_empty());
+    assert!(tx.charges(U, "100007").unwrap().is_empty());
+    assert!(tx.payment_methods("l7").unwrap().is_empty());
+    assert!(tx.payments_of_account(U, "100007").unwrap().is_empty());
+    assert!(tx.enrolment(U, "100007").unwrap().is_none());
+    assert!(tx.active_enrolments(U).unwrap().is_empty());
+    assert!(tx.drafts(U, "100007").unwrap().is_empty());
+    assert!(tx.audit_events(U).unwrap().is_empty());
+    same(&tx.login("l1").unwrap().unwrap(), &login("l1", U, "pat"));
+    same(
+        &tx.account(U, "100001").unwrap().unwrap(),
+        &account(U, "100001", Some("l1")),
+    );
+}
+
+fn rollback_on_drop(store: &dyn Store) {
+    seed(store);
+    {
+        let mut tx = store.begin().unwrap();
+        write_everything(&mut *tx);
+        // Visible inside the transaction.
+        assert!(tx.login("l7").unwrap().is_some());
+        assert_eq!(tx.drafts(U, "100007").unwrap().len(), 1);
+    }
+    let mut tx = store.begin().unwrap();
+    nothing_written(&mut *tx);
+    // The dropped transaction's draft key is free again.
+    assert!(tx
+        .claim_draft(&draft("k7", U, "100007", "2026-02-20T06:00:00Z"))
+        .unwrap());
+}
+
+fn commit_makes_visible(store: &dyn Store) {
+    seed(store);
+    let mut tx = store.begin().unwrap();
+    write_everything(&mut *tx);
+    tx.commit().unwrap();
+    let mut tx = store.begin().unwrap();
+    same(&tx.login("l7").unwrap().unwrap(), &login("l7", U, "lee"));
+    same(
+        &tx.account(U, "100007").unwrap().unwrap(),
+        &account(U, "100007", Some("l7")),
+    );
+    assert_eq!(tx.contacts("l7").unwrap().len(), 1);
+    assert!(tx.code("c7").unwrap().is_some());
+    assert_eq!(tx.devices("l7").unwrap().len(), 1);
+    assert_eq!(tx.links_of_login("l7").unwrap().len(), 1);
+    assert_eq!(tx.bills(U, "100007").unwrap().len(), 1);
+    assert_eq!(tx.charges(U, "100007").unwrap().len(), 1);
+    assert_eq!(tx.payment_methods("l7").unwrap().len(), 1);
+    assert_eq!(tx.payments_of_account(U, "100007").unwrap().len(), 1);
+    assert!(tx.enrolment(U, "100007").unwrap().is_some());
+    assert_eq!(tx.drafts(U, "100007").unwrap().len(), 1);
+    assert_eq!(tx.audit_events(U).unwrap().len(), 1);
+    assert!(!tx.login("l1").unwrap().unwrap().must_change_password);
+    assert!(tx
+        .account(U, "100001")
+        .unwrap()
+        .unwrap()
+        .record
+        .login
+        .is_none());
+    assert!(!tx
+        .claim_draft(&draft("k7", U, "100007", "2026-02-20T06:00:00Z"))
+        .unwrap());
+}
+
+fn empty_store_reads_nothing(store: &dyn Store) {
+    let mut tx = store.begin().unwrap();
+    assert!(tx.login("l1").unwrap().is_none());
+    assert!(tx.active_enrolments(U).unwrap().is_empty());
+    assert!(tx.audit_events(U).unwrap().is_empty());
+    tx.commit().unwrap();
+}
+
+/// Runs every check above against each store.
+macro_rules! conformance {
+    ($($check:ident),* $(,)?) => {
+        mod memory {
+            use ratepayer::store::MemoryStore;
+            $(
+                #[test]
+                fn $check() {
+                    super::$check(&MemoryStore::new());
+                }
+            )*
+        }
+        mod sqlite_file {
+            use ratepayer_sqlite::SqliteStore;
+            $(
+                #[test]
+                fn $check() {
+                    let db = crate::common::TempDb::new(stringify!($check));
+                    let store = SqliteStore::open(db.path()).unwrap();
+                    super::$check(&store);
+                }
+            )*
+        }
+        mod sqlite_in_memory {
+            use ratepayer_sqlite::SqliteStore;
+            $(
+                #[test]
+                fn $check() {
+                    super::$check(&SqliteStore::open_in_memory().unwrap());
+                }
+            )*
+        }
+    };
+}
+
+conformance!(
+    logins_round_trip,
+    login_uniqueness,
+    contacts_codes_devices_round_trip,
+    accounts_and_links,
+    bills_newest_first_and_unique,
+    charges_replace_by_id,
+    payment_methods_and_payments,
+    enrolments,
+    drafts_claimed_once,
+    audit_in_order,
+    rollback_on_drop,
+    commit_makes_visible,
+    empty_store_reads_nothing,
+);
