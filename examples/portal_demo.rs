@@ -170,7 +170,10 @@ fn run(path: PathBuf) -> Res<()> {
     }
     let store: Arc<dyn Store> = Arc::new(SqliteStore::open(&path)?);
     let notifier = Arc::new(RecordingNotifier::new());
-    println!("ratepayer portal demo on a fresh SQLite file: {}\n", path.display());
+    println!(
+        "ratepayer portal demo on a fresh SQLite file: {}\n",
+        path.display()
+    );
 
     println!("1. Registration, each utility with its own recipe");
     let mut portals = Vec::new();
@@ -247,7 +250,13 @@ fn run(path: PathBuf) -> Res<()> {
     let code = notifier
         .last_code_to(&Contact::email(pat_c.email)?)
         .ok_or("no sign-in code")?;
-    shelby.pass_device_challenge(pat, &challenge_id, &code, Some("demo laptop"), at(11, 6, 9)?)?;
+    shelby.pass_device_challenge(
+        pat,
+        &challenge_id,
+        &code,
+        Some("demo laptop"),
+        at(11, 6, 9)?,
+    )?;
     println!("   patdoe passed the emailed-code challenge; the device is remembered");
     import(shelby, pat_c, &["100002"])?;
     let linked = shelby.link_account(
@@ -259,7 +268,10 @@ fn run(path: PathBuf) -> Res<()> {
         },
         at(11, 6, 10)?,
     )?;
-    println!("   linked {linked} (\"Rental on Oak St\"); a notice went to {}\n", pat_c.email);
+    println!(
+        "   linked {linked} (\"Rental on Oak St\"); a notice went to {}\n",
+        pat_c.email
+    );
 
     println!("3. October water bills");
     let tariff = shelby.profile().tariff("shelby-water-residential")?;
@@ -280,7 +292,10 @@ fn run(path: PathBuf) -> Res<()> {
             },
             at(11, 3, 12)?,
         )?;
-        println!("   {account}: {gallons} gal -> {}", bill.total.to_decimal_string());
+        println!(
+            "   {account}: {gallons} gal -> {}",
+            bill.total.to_decimal_string()
+        );
     }
     let home = shelby.home(pat)?;
     for a in &home.accounts {
@@ -292,7 +307,10 @@ fn run(path: PathBuf) -> Res<()> {
             a.due_date.map(|d| d.to_string()).unwrap_or_default()
         );
     }
-    println!("   total due across linked accounts: {}\n", home.total_due.to_decimal_string());
+    println!(
+        "   total due across linked accounts: {}\n",
+        home.total_due.to_decimal_string()
+    );
 
     println!("4. Convenience fees, quoted before paying");
     let card = shelby.add_payment_method(
@@ -403,7 +421,10 @@ fn run(path: PathBuf) -> Res<()> {
             e.detail
         );
     }
-    println!("\n{} messages sent (codes, notices, receipts).", notifier.sent().len());
+    println!(
+        "\n{} messages sent (codes, notices, receipts).",
+        notifier.sent().len()
+    );
     Ok(())
 }
 
