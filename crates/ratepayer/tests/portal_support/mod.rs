@@ -469,3 +469,57 @@ pub fn journey(store: Arc<dyn Store>) {
         assert!(!e.detail.contains(&token), "{e:?}");
     }
 }
+
+/// Refused calls (bad nickname, unknown account, a card number as a
+/// token, a weak or unauthenticated password change, a bad billing email)
+/// leave every record as it was.
+pub fn refusals_change_nothing(store: Arc<dyn Store>) {
+    let (p, _, pat) = shelby_with_pat(store.clone());
+    let snapshot = |store: &Arc<dyn Store>| {
+        let mut tx = store.begin().unwrap();
+        format!(
+            "{:?}{:?}{:?}{:?}{:?}",
+            tx.login(&pat).unwrap(),
+            tx.links_of_login(&pat).unwrap(),
+            tx.charges("shelby", "000100001").unwrap(),
+            tx.account("shelby", "000100002").unwrap(),
+            tx.payment_methods(&pat).unwrap(),
+        )
+    };
+    let before = snapshot(&store);
+    let now = nov(7, 9);
+    assert!(p
+        .set_nickname(&pat, "100001", Some("\u{7}bell"), now)
+        .is_err());
+    assert!(p
+        .set_nickname(&pat, "not a number", Some("x"), now)
+        .is_err());
+    assert!(p
+        .add_payment_method(
+            &pat,
+            &NewPaymentMethod {
+                method: PaymentMethod::CreditCard,
+                token: "4111 1111 1111 1111".into(),
+                label: "Visa".into(),
+                card_expiry: None,
+            },
+            now,
+        )
+        .is_err());
+    assert!(p.change_password(&pat, PASSWORD, "short", now).is_err());
+    assert!(p
+        .change_password(&pat, "wrong-password-x", PASSWORD, now)
+        .is_err());
+    assert!(p
+        .set_delivery(
+            &pat,
+            "100001",
+            &ratepayer::portal::DeliverySettings {
+                billing_email: Some("not an email".into()),
+                ..Default::default()
+            },
+            now,
+        )
+        .is_err());
+    assert_eq!(snapshot(&store), before);
+}
