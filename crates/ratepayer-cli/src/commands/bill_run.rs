@@ -223,10 +223,16 @@ fn bill_one(
     c: &Customer<'_>,
 ) -> Result<Bill, String> {
     let Some((_, tariff)) = tariffs.iter().find(|(id, _)| *id == c.tariff) else {
-        return Err(profile
-            .tariff(c.tariff)
-            .err()
-            .map_or_else(|| "unknown tariff".into(), |e| e.to_string()));
+        return Err(format!(
+            "`tariff` `{}` is not a tariff of profile `{}`; use one of {}",
+            c.tariff.chars().take(40).collect::<String>(),
+            profile.id(),
+            tariffs
+                .iter()
+                .map(|(id, _)| *id)
+                .collect::<Vec<_>>()
+                .join(", ")
+        ));
     };
     let period = BillingPeriod::new(c.from, c.to).map_err(|e| e.to_string())?;
     let mut input = match (c.usage, c.residents) {
