@@ -63,7 +63,7 @@ pub fn run() -> ExitCode {
     match execute(&cli) {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
-            eprintln!("error: {e}");
+            output::eprintln_err(&format!("error: {e}"));
             ExitCode::from(e.exit_code())
         }
     }

@@ -27,6 +27,12 @@ pub fn println_out(text: &str) -> Result<(), CliError> {
     }
 }
 
+/// Prints `text` and a newline on stderr; a failure to write there is
+/// ignored (there is nowhere left to report it), never a panic.
+pub fn eprintln_err(text: &str) {
+    let _ = writeln!(std::io::stderr().lock(), "{text}");
+}
+
 /// `{"from", "to"}` of a period.
 pub fn period_json(p: &BillingPeriod) -> Value {
     json!({ "from": p.from().to_string(), "to": p.to().to_string() })

@@ -57,7 +57,7 @@ pub fn run(args: &BillArgs, json: bool) -> Result<(), CliError> {
                 .with_decimals(ratepayer::meter::MAX_DECIMALS);
             let used = consumption_for_period(&meter, &reads, &period).map_err(CliError::domain)?;
             if used.service != period {
-                eprintln!(
+                crate::output::eprintln_err(&format!(
                     "note: the reads measure {} to {} (reads dated {} and {}), not exactly the period billed; the bill covers {} to {}",
                     used.service.from(),
                     used.service.to(),
@@ -65,7 +65,7 @@ pub fn run(args: &BillArgs, json: bool) -> Result<(), CliError> {
                     used.closing.date,
                     period.from(),
                     period.to()
-                );
+                ));
             }
             let mut bill_input = BillInput::metered(
                 period,
