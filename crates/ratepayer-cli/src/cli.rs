@@ -123,8 +123,9 @@ The customers CSV has a header row naming its columns, in any order:
   tariff       the id of a tariff of the profile (required)
   from         first day of service, YYYY-MM-DD (required)
   to           last day of service, included, YYYY-MM-DD (required)
-  usage        metered usage over the period, a plain decimal such as 7.4;
-               empty for unmetered service billed on residents
+  usage        metered usage over the period, a plain decimal such as 7.4
+               (required column; empty for unmetered service billed on
+               residents)
   unit         unit of the usage: gal, kgal, ft3, ccf, m3, kwh, therm
                (empty: the tariff's unit)
   meter_size   meter size for charges priced by it, such as 5/8 (optional)
@@ -142,7 +143,7 @@ The output CSV has the columns
   account,tariff,from,to,days,usage,unit,before_tax,taxes,total,currency,status,message
 with usage in the tariff's unit, money as decimal strings, status `ok` or `error`.
 
-Every row is read before anything is written: the output goes to a temporary file next to OUT and is renamed onto OUT only when the whole run succeeds. A row that cannot be billed stops the run (exit 1, every problem listed with its line, OUT not written) unless --keep-going is given: then such rows are written with status `error` and the reason, and the exit code is 1 when there is any.
+The input is streamed and the output written to a temporary file next to OUT, renamed onto OUT only when the whole run succeeds, so a failed run leaves OUT as it was. A row that cannot be billed stops the run (exit 1, every problem listed with its line, OUT not written) unless --keep-going is given: then such rows are written with status `error` and the reason, and the exit code is 1 when there is any.
 
 A progress bar shows on stderr when stderr is a terminal (see --progress), and a summary (customers, errors, time, throughput) ends the run.
 
