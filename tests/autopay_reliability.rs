@@ -51,8 +51,8 @@ fn assert_exactly_once(db: &Path) {
         let payments = tx.payments_of_account("shelby", &account).unwrap();
         assert_eq!(payments.len(), 1, "{account}: {payments:?}");
         assert_eq!(
-            payments[0].idempotency_key.as_deref(),
-            Some(drafts[0].idempotency_key.as_str())
+            payments.first().and_then(|p| p.idempotency_key.as_deref()),
+            drafts.first().map(|d| d.idempotency_key.as_str())
         );
         let due: Decimal = tx
             .charges("shelby", &account)
