@@ -68,9 +68,9 @@ pub struct CycleReport {
     pub failures: Vec<(String, String)>,
 }
 
-/// Enrolments per transaction in the cycle: a crash loses at most one
-/// batch, which the next run redoes.
-const BATCH: usize = 2_000;
+/// Enrolments per transaction in the cycle, unless the portal sets another
+/// number ([`Portal::with_autopay_batch`]).
+pub(super) const DEFAULT_BATCH: usize = 2_000;
 
 struct CycleContext<'a> {
     policy: &'a rules::AutopayPolicy,
@@ -236,6 +236,17 @@ impl Portal {
         as_of: NaiveDate,
         now: DateTime<Utc>,
     ) -> Result<CycleReport, PortalError> {
+        self.run_autopay_cycle_observed(as_of, now, &mut |_| {})
+    }
+
+    /// [`Portal::run_autopay_cycle`], calling `on_batch` with the report so
+    /// far after each batch has committed (for progress reporting).
+    pub fn run_autopay_cycle_observed(
+        &self,
+        as_of: NaiveDate,
+        now: DateTime<Utc>,
+        on_batch: &mut dyn FnMut(&CycleReport),
+    ) -> Result<CycleReport, PortalError> {
         let Some(policy) = self.profile.autopay() else {
             return Ok(CycleReport::default());
         };
@@ -255,7 +266,7 @@ impl Portal {
             enrolments: enrolments.len(),
             ..CycleReport::default()
         };
-        for batch in enrolments.chunks(BATCH) {
+        for batch in enrolments.chunks(self.autopay_batch) {
             self.transact(|tx| {
                 for e in batch {
                     if let Err(err) = self.cycle_account(tx, e, &ctx, &mut report) {
@@ -267,6 +278,7 @@ impl Portal {
                 }
                 Ok(())
             })?;
+            on_batch(&report);
         }
         Ok(report)
     }

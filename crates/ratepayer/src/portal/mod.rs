@@ -74,6 +74,7 @@ pub struct Portal {
     secrets: PortalSecrets,
     rng: Mutex<Box<dyn RandomSource + Send>>,
     notifier: Arc<dyn Notifier>,
+    autopay_batch: usize,
 }
 
 impl std::fmt::Debug for Portal {
@@ -106,7 +107,16 @@ impl Portal {
             secrets,
             rng: Mutex::new(rng),
             notifier,
+            autopay_batch: autopay::DEFAULT_BATCH,
         })
+    }
+
+    /// Sets how many enrolments the AutoPay cycle handles per transaction
+    /// (default 2,000; at least 1). A crash loses at most one batch, which
+    /// the next run redoes; smaller batches hold the write lock for less time.
+    pub fn with_autopay_batch(mut self, enrolments: usize) -> Portal {
+        self.autopay_batch = enrolments.max(1);
+        self
     }
 
     /// The utility's profile.
