@@ -151,3 +151,8 @@ fn failed_logins_are_throttled_then_locked_out_of_guessing() {
 fn refused_calls_change_no_record() {
     refusals_change_nothing(Arc::new(MemoryStore::new()));
 }
+
+#[test]
+fn registration_commits_all_or_nothing() {
+    registration_is_all_or_nothing(Arc::new(MemoryStore::new()));
+}

@@ -8,7 +8,7 @@
 
 use chrono::{DateTime, NaiveDate, Utc};
 
-use super::{Notice, Portal, PortalError};
+use super::{Portal, PortalError};
 use crate::autopay::enrolment::{self, EnrolmentRequest, FirstBill};
 use crate::autopay::{
     self as rules, AmountNoticePreference, AutopayCustomer, BillDates, DraftInstruction, DraftRule,
@@ -20,7 +20,6 @@ use crate::payment::{allocate, AccountDue, AllocationPolicy, ChargeKind, Payment
 use crate::store::{
     AuditKind, ChargeRow, DraftRow, EnrolmentRow, EnrolmentStatus, PaymentRow, PaymentSource, Tx,
 };
-use crate::verification::Contact;
 use crate::Money;
 
 /// What the owner chooses when enrolling.
@@ -190,13 +189,7 @@ impl Portal {
                 login.email,
             ))
         })?;
-        if let Ok(to) = Contact::email(&email) {
-            self.notifier.send(&Notice {
-                to,
-                subject: "AutoPay is set up".into(),
-                body: enrolled.message.clone(),
-            });
-        }
+        self.email(&email, "AutoPay is set up", enrolled.message.clone());
         Ok(enrolled)
     }
 

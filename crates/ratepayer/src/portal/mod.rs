@@ -143,6 +143,34 @@ impl Portal {
         f(guard.as_mut())
     }
 
+    /// The Argon2id credential of a normalised password, with the portal's
+    /// parameters and pepper.
+    fn hash_password(
+        &self,
+        normalized: &crate::password::NormalizedPassword,
+    ) -> Result<crate::credential::StoredCredential, PortalError> {
+        Ok(self.with_rng(|rng| {
+            crate::credential::hash(
+                normalized,
+                &self.secrets.hash_params,
+                rng,
+                self.secrets.pepper.as_ref(),
+            )
+        })?)
+    }
+
+    /// Emails `to` (a login's or account's address) after a commit; an
+    /// address that no longer parses is skipped.
+    fn email(&self, to: &str, subject: &str, body: String) {
+        if let Ok(to) = crate::verification::Contact::email(to) {
+            self.notifier.send(&Notice {
+                to,
+                subject: subject.to_owned(),
+                body,
+            });
+        }
+    }
+
     /// A new opaque identifier (16 random bytes, hex).
     fn new_id(&self) -> Result<String, PortalError> {
         let mut bytes = [0u8; 16];
