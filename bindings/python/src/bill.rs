@@ -3,7 +3,7 @@
 
 use chrono::NaiveDate;
 use pyo3::prelude::*;
-use pyo3::types::PyDict;
+use pyo3::types::{PyDict, PyList};
 
 use crate::money::{py_decimal, py_money};
 
@@ -138,6 +138,9 @@ impl Bill {
             .and_then(|i| self.inner.lines.get(i))
             .map(|l| BillLine { inner: l.clone() })
             .ok_or_else(|| pyo3::exceptions::PyIndexError::new_err("bill line index out of range"))
+    }
+    fn __iter__<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        Ok(PyList::new(py, self.lines())?.try_iter()?.into_any())
     }
     fn __str__(&self) -> String {
         self.inner.to_string()
