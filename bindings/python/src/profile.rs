@@ -5,7 +5,7 @@
 use std::path::PathBuf;
 use std::sync::Arc;
 
-use chrono::{DateTime, NaiveDate, Utc};
+use chrono::{DateTime, FixedOffset, NaiveDate, Utc};
 use pyo3::exceptions::PyOSError;
 use pyo3::prelude::*;
 
@@ -169,7 +169,7 @@ impl Profile {
         &self,
         account_number: String,
         email: String,
-        now: DateTime<Utc>,
+        now: DateTime<FixedOffset>,
         accounts: Vec<PyRef<'_, AccountRecord>>,
         customer_number: Option<String>,
         zip: Option<String>,
@@ -198,7 +198,7 @@ impl Profile {
             &taken_usernames,
             channel,
             open_bill_due,
-            now,
+            now.with_timezone(&Utc),
         )
     }
 
