@@ -240,8 +240,8 @@ impl BillLine {
     }
     fn __repr__(&self) -> String {
         format!(
-            "BillLine({:?}, {} {} x {} = {})",
-            self.inner.description(),
+            "BillLine({}, {} {} x {} = {})",
+            crate::R(self.inner.description()),
             self.inner.quantity.round_dp(4).normalize(),
             self.inner.unit,
             self.inner.rate.normalize(),

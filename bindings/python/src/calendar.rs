@@ -70,6 +70,6 @@ impl Calendar {
         self.inner.business_days_between(start, end)
     }
     fn __repr__(&self) -> String {
-        format!("Calendar({:?})", self.inner.name())
+        format!("Calendar({})", crate::R(self.inner.name()))
     }
 }

@@ -102,7 +102,11 @@ pub struct Problem {
 #[pymethods]
 impl Problem {
     fn __repr__(&self) -> String {
-        format!("Problem(path={:?}, message={:?})", self.path, self.message)
+        format!(
+            "Problem(path={}, message={})",
+            crate::R(&self.path),
+            crate::R(&self.message)
+        )
     }
     fn __str__(&self) -> String {
         format!("{}: {}", self.path, self.message)

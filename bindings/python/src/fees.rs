@@ -98,13 +98,13 @@ impl FeeQuote {
     }
     fn __repr__(&self) -> String {
         format!(
-            "FeeQuote(amount={}, fee={}, total={}, currency={:?}, channel={:?}, method={:?})",
+            "FeeQuote(amount={}, fee={}, total={}, currency={}, channel={}, method={})",
             self.inner.amount.to_decimal_string(),
             self.inner.fee.to_decimal_string(),
             self.inner.total.to_decimal_string(),
-            self.inner.amount.currency().code(),
-            self.inner.channel.name(),
-            self.inner.method.name()
+            crate::R(self.inner.amount.currency().code()),
+            crate::R(self.inner.channel.name()),
+            crate::R(self.inner.method.name())
         )
     }
 }

@@ -16,7 +16,44 @@ mod profile;
 mod registration;
 mod tariff;
 
+use std::fmt;
+
 use pyo3::prelude::*;
+
+/// A string as Python's `repr` writes it: `'text'`, for `__repr__`s.
+pub(crate) struct R<'a>(pub &'a str);
+
+impl fmt::Display for R<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("'")?;
+        for c in self.0.chars() {
+            match c {
+                '\\' => f.write_str("\\\\")?,
+                '\'' => f.write_str("\\'")?,
+                '\n' => f.write_str("\\n")?,
+                c if c.is_control() => write!(f, "\\x{:02x}", u32::from(c))?,
+                c => write!(f, "{c}")?,
+            }
+        }
+        f.write_str("'")
+    }
+}
+
+/// A list of strings as Python's `repr` writes it: `['a', 'b']`.
+pub(crate) struct RList<'a, S: AsRef<str>>(pub &'a [S]);
+
+impl<S: AsRef<str>> fmt::Display for RList<'_, S> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("[")?;
+        for (i, s) in self.0.iter().enumerate() {
+            if i > 0 {
+                f.write_str(", ")?;
+            }
+            write!(f, "{}", R(s.as_ref()))?;
+        }
+        f.write_str("]")
+    }
+}
 
 /// The extension module.
 #[pymodule]

@@ -56,9 +56,9 @@ impl Meter {
     }
     fn __repr__(&self) -> String {
         format!(
-            "Meter({:?}, unit={:?}, dials={})",
-            self.inner.id,
-            self.inner.unit.symbol(),
+            "Meter({}, unit={}, dials={})",
+            crate::R(&self.inner.id),
+            crate::R(self.inner.unit.symbol()),
             self.inner.dials
         )
     }
@@ -115,10 +115,10 @@ impl Read {
     }
     fn __repr__(&self) -> String {
         format!(
-            "Read({}, {}, kind={:?})",
+            "Read({}, {}, kind={})",
             self.inner.date,
             self.inner.value,
-            self.kind()
+            crate::R(self.kind())
         )
     }
 }

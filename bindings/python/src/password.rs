@@ -36,8 +36,9 @@ pub struct PasswordFailure {
 impl PasswordFailure {
     fn __repr__(&self) -> String {
         format!(
-            "PasswordFailure(code={:?}, message={:?})",
-            self.code, self.message
+            "PasswordFailure(code={}, message={})",
+            crate::R(self.code),
+            crate::R(&self.message)
         )
     }
 }
@@ -140,7 +141,10 @@ impl PasswordCheck {
         if self.failures.is_empty() {
             "PasswordCheck(ok=True)".to_string()
         } else {
-            format!("PasswordCheck(ok=False, codes={:?})", self.codes())
+            format!(
+                "PasswordCheck(ok=False, codes={})",
+                crate::RList(&self.codes())
+            )
         }
     }
 }

@@ -244,10 +244,10 @@ impl Profile {
 
     fn __repr__(&self) -> String {
         format!(
-            "Profile(id={:?}, name={:?}, tariffs={:?})",
-            self.inner.id(),
-            self.inner.spec().name,
-            self.tariff_ids()
+            "Profile(id={}, name={}, tariffs={})",
+            crate::R(self.inner.id()),
+            crate::R(&self.inner.spec().name),
+            crate::RList(&self.tariff_ids())
         )
     }
 }

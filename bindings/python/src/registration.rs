@@ -67,9 +67,13 @@ impl AccountRecord {
     }
     fn __repr__(&self) -> String {
         format!(
-            "AccountRecord({:?}, registered={})",
-            self.account_number,
-            self.login.is_some()
+            "AccountRecord({}, registered={})",
+            crate::R(&self.account_number),
+            if self.login.is_some() {
+                "True"
+            } else {
+                "False"
+            }
         )
     }
 }
@@ -98,9 +102,9 @@ pub struct Registration {
 impl Registration {
     fn __repr__(&self) -> String {
         format!(
-            "Registration(account_number={:?}, username={:?}, covers_current_bill={})",
-            self.account_number,
-            self.username,
+            "Registration(account_number={}, username={}, covers_current_bill={})",
+            crate::R(&self.account_number),
+            crate::R(&self.username),
             if self.covers_current_bill {
                 "True"
             } else {

@@ -245,10 +245,10 @@ impl Tariff {
 
     fn __repr__(&self) -> String {
         format!(
-            "Tariff(id={:?}, unit={:?}, currency={:?})",
-            self.inner.id(),
-            self.inner.unit().symbol(),
-            self.inner.currency().code()
+            "Tariff(id={}, unit={}, currency={})",
+            crate::R(self.inner.id()),
+            crate::R(self.inner.unit().symbol()),
+            crate::R(self.inner.currency().code())
         )
     }
 }

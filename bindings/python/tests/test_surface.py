@@ -22,8 +22,20 @@ def test_profiles_load_builtin_and_from_files() -> None:
     from_file = ratepayer.Profile.load(path)
     assert from_file.id == "medford" and from_file.currency == "USD"
     assert from_file.tariff_ids == ratepayer.Profile.builtin("medford").tariff_ids
-    assert repr(from_file).startswith("Profile(id='medford'") or "medford" in repr(from_file)
+    assert repr(from_file) == (
+        "Profile(id='medford', name='Medford Water', tariffs=['medford-water-residential'])")
     assert ratepayer.validate(path.read_text()) == []
+
+
+def test_profile_from_json() -> None:
+    import json
+
+    tomllib = pytest.importorskip("tomllib")  # Python 3.11+
+    data = tomllib.loads((REPO / "examples" / "profiles" / "shelby.toml").read_text())
+    profile = ratepayer.Profile.from_json(json.dumps(data, default=str))
+    bill = profile.tariff("shelby-water-residential").bill(
+        start=START, end=END, usage=7400, unit="gal", meter_size="5/8")
+    assert bill.total == Decimal("57.22")
 
 
 def test_tariff_from_json_round_trips(water: ratepayer.Tariff) -> None:
@@ -52,12 +64,17 @@ def test_reprs_are_useful(water: ratepayer.Tariff, shelby: ratepayer.Profile) ->
     bill = water.bill(start=START, end=END, usage=7400, unit="gal", meter_size="5/8")
     assert repr(bill) == (
         "<Bill shelby-water-residential 2025-10-01..2025-10-31 total=57.22 USD (5 lines)>")
-    assert repr(bill[1]) == 'BillLine("Water usage, tier 1", 2 kgal x 4.35 = 8.70)'
+    assert repr(bill[1]) == "BillLine('Water usage, tier 1', 2 kgal x 4.35 = 8.70)"
     assert "TOTAL" in str(bill) and "57.22" in str(bill)
     quote = shelby.quote_fee(Decimal("57.22"), channel="online", method="credit_card")
-    assert repr(quote) == ('FeeQuote(amount=57.22, fee=3.75, total=60.97, currency="USD", '
-                           'channel="online", method="credit_card")')
-    assert repr(ratepayer.Calendar.fed()) == 'Calendar("Federal Reserve (ACH)")'
+    assert repr(quote) == ("FeeQuote(amount=57.22, fee=3.75, total=60.97, currency='USD', "
+                           "channel='online', method='credit_card')")
+    assert repr(ratepayer.Calendar.fed()) == "Calendar('Federal Reserve (ACH)')"
+    assert repr(water) == "Tariff(id='shelby-water-residential', unit='kgal', currency='USD')"
+    check = shelby.check_password("Password1!")
+    assert repr(check) == "PasswordCheck(ok=False, codes=['password.too_short', 'password.blocklisted'])"
+    assert repr(ratepayer.AccountRecord("1", login="x")) == "AccountRecord('1', registered=True)"
+    assert repr(ratepayer.Problem) and repr(ratepayer.validate("id = 1")[0]).startswith("Problem(path=")
 
 
 def test_to_dict(water: ratepayer.Tariff) -> None:
@@ -79,7 +96,8 @@ def test_bill_from_meter_reads(water: ratepayer.Tariff) -> None:
     bill = water.bill_from_reads(start=START, end=END, reads=[(meter, opening, closing)],
                                  meter_size="5/8")
     assert bill.total == Decimal("57.22") and bill.usage_is_estimated
-    assert repr(meter) == 'Meter("M-1", unit="gal", dials=6)'
+    assert repr(meter) == "Meter('M-1', unit='gal', dials=6)"
+    assert repr(closing) == "Read(2025-11-01, 107400, kind='estimated')"
     assert closing.kind == "estimated" and closing.value == Decimal("107400")
 
 
