@@ -90,6 +90,22 @@ impl Bill {
     fn usage_is_estimated(&self) -> bool {
         self.inner.usage_is_estimated
     }
+    /// For metered service with a known number of residents, the saving
+    /// against the normative (deemed) volume: a dict with `normative_usage`,
+    /// `normative_total`, `saved_units` and `saved_money` (all `Decimal`);
+    /// None otherwise.
+    #[getter]
+    fn normative<'py>(&self, py: Python<'py>) -> PyResult<Option<Bound<'py, PyDict>>> {
+        let Some(n) = &self.inner.normative else {
+            return Ok(None);
+        };
+        let d = PyDict::new(py);
+        d.set_item("normative_usage", py_decimal(py, n.normative_usage.value)?)?;
+        d.set_item("normative_total", py_money(py, &n.normative_total)?)?;
+        d.set_item("saved_units", py_decimal(py, n.saved_units)?)?;
+        d.set_item("saved_money", py_money(py, &n.saved_money)?)?;
+        Ok(Some(d))
+    }
     /// The line items, in order.
     #[getter]
     fn lines(&self) -> Vec<BillLine> {

@@ -83,10 +83,17 @@ def test_to_dict(water: ratepayer.Tariff) -> None:
     assert d["lines"][1]["rate"] == Decimal("4.35") and d["lines"][1]["unit"] == "kgal"
 
 
-def test_unmetered_bill_per_resident() -> None:
+def test_unmetered_bill_per_resident_and_the_normative_comparison() -> None:
     gorod = ratepayer.Profile.builtin("gorod").tariff("gorod-cold-water")
-    bill = gorod.bill(start=date(2025, 10, 1), end=date(2025, 10, 31), residents=3)
-    assert bill.usage_is_normative and bill.total > 0
+    period = dict(start=date(2025, 10, 1), end=date(2025, 10, 31))
+    deemed = gorod.bill(**period, residents=3)
+    assert deemed.usage_is_normative and deemed.total > 0 and deemed.normative is None
+    metered = gorod.bill(**period, usage=Decimal("10"), residents=3)
+    n = metered.normative
+    assert n is not None and not metered.usage_is_normative
+    assert n["normative_total"] == deemed.total and n["normative_usage"] == deemed.usage
+    assert n["saved_money"] == deemed.total - metered.total
+    assert n["saved_units"] == deemed.usage - Decimal("10")
 
 
 def test_bill_from_meter_reads(water: ratepayer.Tariff) -> None:
