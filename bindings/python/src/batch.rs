@@ -77,15 +77,19 @@ impl Interned {
     }
 }
 
-/// A sequence as a list: lists as they are, anything with `tolist()`
-/// (numpy arrays, pandas Series) through it, other iterables collected.
+/// A sequence as a list: lists as they are, anything with `tolist()` or
+/// `to_pylist()` (numpy arrays, pandas Series, pyarrow arrays) through it,
+/// other iterables collected.
 fn as_list<'py>(obj: &Bound<'py, PyAny>) -> PyResult<Bound<'py, PyList>> {
     if let Ok(l) = obj.cast::<PyList>() {
         return Ok(l.clone());
     }
-    if obj.hasattr("tolist")? {
-        if let Ok(l) = obj.call_method0("tolist")?.cast_into::<PyList>() {
-            return Ok(l);
+    // numpy arrays and pandas Series have `tolist`, pyarrow arrays `to_pylist`.
+    for method in ["tolist", "to_pylist"] {
+        if obj.hasattr(method)? {
+            if let Ok(l) = obj.call_method0(method)?.cast_into::<PyList>() {
+                return Ok(l);
+            }
         }
     }
     if obj.is_instance_of::<PyString>() {

@@ -198,7 +198,8 @@ impl Tariff {
     }
 
     /// Bills many accounts from columns: a mapping (a dict, or a pandas
-    /// DataFrame) of equal-length sequences named `usage` and optionally
+    /// DataFrame; for pyarrow, a dict of its arrays) of equal-length
+    /// sequences named `usage` and optionally
     /// `start`, `end`, `meter_size`, `customer_class`. `start`/`end` given
     /// here apply to every row that has no column of its own.
     #[pyo3(signature = (columns, *, start = None, end = None, unit = None, errors = "raise"))]

@@ -100,6 +100,23 @@ def test_pandas_is_optional_but_accepted(water: ratepayer.Tariff) -> None:
     assert list(out["total_minor"]) == [5722, 1310]
 
 
+class _ArrowLike:
+    """A column with `to_pylist()`, as pyarrow arrays have."""
+
+    def __init__(self, values: list[object]) -> None:
+        self.values = values
+
+    def to_pylist(self) -> list[object]:
+        return list(self.values)
+
+
+def test_columns_with_tolist_or_to_pylist(water: ratepayer.Tariff) -> None:
+    result = water.bill_columns({"usage": _ArrowLike([7400, 0]),
+                                 "meter_size": _ArrowLike(["5/8", "5/8"])},
+                                start=START, end=END, unit="gal")
+    assert result.totals() == [Decimal("57.22"), Decimal("13.10")]
+
+
 def test_the_gil_is_released_during_a_batch(water: ratepayer.Tariff) -> None:
     """Another Python thread keeps running while the rows are billed.
 
