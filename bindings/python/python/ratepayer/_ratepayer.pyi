@@ -1,0 +1,450 @@
+"""Type stubs of the extension module `ratepayer._ratepayer` (hand-written,
+checked by mypy's stubtest in scripts/test-python)."""
+
+import array
+import datetime
+import os
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from decimal import Decimal
+from typing import Any, Literal, TypeAlias, final
+
+__all__ = [
+    "AccountRecord",
+    "AutopayError",
+    "BatchResult",
+    "Bill",
+    "BillError",
+    "BillLine",
+    "Calendar",
+    "CalendarError",
+    "FeeError",
+    "FeeQuote",
+    "Meter",
+    "MeterError",
+    "MoneyError",
+    "PasswordCheck",
+    "PasswordFailure",
+    "PasswordPolicyError",
+    "Problem",
+    "Profile",
+    "ProfileError",
+    "RatepayerError",
+    "Read",
+    "Registration",
+    "RegistrationError",
+    "StorageError",
+    "Tariff",
+    "TariffError",
+    "__version__",
+    "parse_money",
+    "validate",
+]
+
+__version__: str
+
+# An exact number: Decimal, int or a plain decimal string. Never a float.
+_Exact: TypeAlias = Decimal | int | str
+
+class RatepayerError(Exception):
+    code: str
+    message: str
+
+class ProfileError(RatepayerError):
+    problems: list[Problem]
+
+class TariffError(RatepayerError):
+    problems: list[Problem]
+
+class BillError(RatepayerError):
+    row: int
+
+class MoneyError(RatepayerError): ...
+class MeterError(RatepayerError): ...
+
+class FeeError(RatepayerError):
+    problems: list[Problem]
+
+class PasswordPolicyError(RatepayerError):
+    failures: list[PasswordFailure]
+
+class RegistrationError(RatepayerError):
+    field: str | None
+    internal_reason: str
+
+class CalendarError(RatepayerError):
+    problems: list[Problem]
+
+class AutopayError(RatepayerError): ...
+class StorageError(RatepayerError): ...
+
+@final
+class Problem:
+    @property
+    def path(self) -> str: ...
+    @property
+    def message(self) -> str: ...
+
+@final
+class Profile:
+    @staticmethod
+    def builtin(id: str) -> Profile: ...
+    @staticmethod
+    def builtin_ids() -> list[str]: ...
+    @staticmethod
+    def from_toml(text: str) -> Profile: ...
+    @staticmethod
+    def from_json(text: str) -> Profile: ...
+    @staticmethod
+    def load(path: str | os.PathLike[str]) -> Profile: ...
+    @property
+    def id(self) -> str: ...
+    @property
+    def name(self) -> str: ...
+    @property
+    def time_zone(self) -> str: ...
+    @property
+    def currency(self) -> str: ...
+    @property
+    def tariff_ids(self) -> list[str]: ...
+    def tariff(self, id: str) -> Tariff: ...
+    def quote_fee(
+        self, amount: _Exact, *, channel: str, method: str, accounts: int = 1
+    ) -> FeeQuote: ...
+    def check_password(
+        self,
+        password: str,
+        *,
+        username: str | None = None,
+        email: str | None = None,
+        account_number: str | None = None,
+        street: str | None = None,
+        mfa: bool = False,
+    ) -> PasswordCheck: ...
+    def password_compliance(self) -> list[tuple[str, str]]: ...
+    def register(
+        self,
+        *,
+        account_number: str,
+        email: str,
+        now: datetime.datetime,
+        accounts: Sequence[AccountRecord],
+        customer_number: str | None = None,
+        zip: str | None = None,
+        name: str | None = None,
+        tax_id: str | None = None,
+        username: str | None = None,
+        accepted_terms_version: str | None = None,
+        channel: Literal["web", "app", "phone"] = "web",
+        open_bill_due: datetime.date | None = None,
+        taken_usernames: Sequence[str] = ...,
+    ) -> Registration: ...
+    def autopay_options(self) -> list[str]: ...
+    def draft_date(
+        self,
+        option: str,
+        *,
+        bill_date: datetime.date,
+        due_date: datetime.date,
+        printed_draft_date: datetime.date | None = None,
+    ) -> datetime.date: ...
+    def draft_dates(
+        self,
+        option: str,
+        bills: Iterable[
+            tuple[datetime.date, datetime.date]
+            | tuple[datetime.date, datetime.date, datetime.date | None]
+        ],
+    ) -> list[datetime.date]: ...
+    def draft_calendar(self) -> Calendar: ...
+
+@final
+class Tariff:
+    @staticmethod
+    def from_toml(text: str) -> Tariff: ...
+    @staticmethod
+    def from_json(text: str) -> Tariff: ...
+    @property
+    def id(self) -> str: ...
+    @property
+    def unit(self) -> str: ...
+    @property
+    def currency(self) -> str: ...
+    def to_json(self) -> str: ...
+    def bill(
+        self,
+        *,
+        start: datetime.date,
+        end: datetime.date,
+        usage: _Exact | None = None,
+        unit: str | None = None,
+        meter_size: str | None = None,
+        customer_class: str | None = None,
+        residents: int | None = None,
+        therms_per_ccf: _Exact | None = None,
+        estimated: bool = False,
+    ) -> Bill: ...
+    def bill_from_reads(
+        self,
+        *,
+        start: datetime.date,
+        end: datetime.date,
+        reads: Sequence[tuple[Meter, Read, Read]],
+        meter_size: str | None = None,
+        customer_class: str | None = None,
+        residents: int | None = None,
+        therms_per_ccf: _Exact | None = None,
+    ) -> Bill: ...
+    def bill_batch(
+        self,
+        usage: Iterable[_Exact],
+        *,
+        start: datetime.date | Iterable[datetime.date],
+        end: datetime.date | Iterable[datetime.date],
+        unit: str | None = None,
+        meter_size: str | Iterable[str | None] | None = None,
+        customer_class: str | Iterable[str | None] | None = None,
+        errors: Literal["raise", "collect"] = "raise",
+    ) -> BatchResult: ...
+    def bill_columns(
+        self,
+        columns: Mapping[str, Any],
+        *,
+        start: datetime.date | Iterable[datetime.date] | None = None,
+        end: datetime.date | Iterable[datetime.date] | None = None,
+        unit: str | None = None,
+        errors: Literal["raise", "collect"] = "raise",
+    ) -> BatchResult: ...
+
+@final
+class Bill:
+    @property
+    def tariff_id(self) -> str: ...
+    @property
+    def start(self) -> datetime.date: ...
+    @property
+    def end(self) -> datetime.date: ...
+    @property
+    def days(self) -> int: ...
+    @property
+    def currency(self) -> str: ...
+    @property
+    def total(self) -> Decimal: ...
+    @property
+    def taxes(self) -> Decimal: ...
+    @property
+    def before_tax(self) -> Decimal: ...
+    @property
+    def usage(self) -> Decimal: ...
+    @property
+    def usage_unit(self) -> str: ...
+    @property
+    def usage_is_normative(self) -> bool: ...
+    @property
+    def usage_is_estimated(self) -> bool: ...
+    @property
+    def normative(self) -> dict[str, Decimal] | None: ...
+    @property
+    def lines(self) -> list[BillLine]: ...
+    def subtotals(self) -> dict[str, Decimal]: ...
+    def to_dict(self) -> dict[str, Any]: ...
+    def __len__(self) -> int: ...
+    def __getitem__(self, index: int, /) -> BillLine: ...
+    def __iter__(self) -> Iterator[BillLine]: ...
+
+@final
+class BillLine:
+    @property
+    def description(self) -> str: ...
+    @property
+    def group(self) -> str: ...
+    @property
+    def kind(self) -> Literal["fixed", "usage", "surcharge", "minimum", "rider", "tax"]: ...
+    @property
+    def version(self) -> str: ...
+    @property
+    def tier(self) -> int | None: ...
+    @property
+    def start(self) -> datetime.date: ...
+    @property
+    def end(self) -> datetime.date: ...
+    @property
+    def quantity(self) -> Decimal: ...
+    @property
+    def unit(self) -> str: ...
+    @property
+    def rate(self) -> Decimal: ...
+    @property
+    def amount(self) -> Decimal: ...
+    def to_dict(self) -> dict[str, Any]: ...
+
+@final
+class Meter:
+    def __new__(
+        cls,
+        id: str,
+        *,
+        unit: str,
+        dials: int,
+        location: str = "",
+        multiplier: _Exact | None = None,
+        decimals: int = 0,
+    ) -> Meter: ...
+    @property
+    def id(self) -> str: ...
+    @property
+    def unit(self) -> str: ...
+
+@final
+class Read:
+    def __new__(
+        cls,
+        date: datetime.date,
+        value: _Exact,
+        kind: Literal["actual", "estimated", "customer_submitted"] = "actual",
+    ) -> Read: ...
+    @property
+    def date(self) -> datetime.date: ...
+    @property
+    def value(self) -> Decimal: ...
+    @property
+    def kind(self) -> str: ...
+
+@final
+class BatchResult:
+    @property
+    def totals_minor(self) -> array.array[int]: ...
+    @property
+    def minor_units(self) -> int: ...
+    @property
+    def currency(self) -> str: ...
+    @property
+    def tariff_id(self) -> str: ...
+    @property
+    def ok(self) -> list[bool]: ...
+    @property
+    def errors(self) -> list[tuple[int, str, str]]: ...
+    def totals(self) -> list[Decimal | None]: ...
+    def sum(self) -> Decimal: ...
+    def columns(self) -> dict[str, Any]: ...
+    def __len__(self) -> int: ...
+    def __getitem__(self, index: int, /) -> Decimal | None: ...
+
+@final
+class FeeQuote:
+    @property
+    def amount(self) -> Decimal: ...
+    @property
+    def fee(self) -> Decimal: ...
+    @property
+    def total(self) -> Decimal: ...
+    @property
+    def currency(self) -> str: ...
+    @property
+    def channel(self) -> str: ...
+    @property
+    def method(self) -> str: ...
+    @property
+    def accounts(self) -> int: ...
+    @property
+    def disclosure(self) -> str: ...
+    @property
+    def fee_free_alternatives(self) -> list[tuple[str, str]]: ...
+    @property
+    def schedule_fingerprint(self) -> str: ...
+
+@final
+class PasswordFailure:
+    @property
+    def code(self) -> str: ...
+    @property
+    def message(self) -> str: ...
+
+@final
+class PasswordCheck:
+    @property
+    def ok(self) -> bool: ...
+    @property
+    def failures(self) -> list[PasswordFailure]: ...
+    @property
+    def codes(self) -> list[str]: ...
+    @property
+    def normalization(self) -> str | None: ...
+    def raise_for_failures(self) -> None: ...
+    def __bool__(self) -> bool: ...
+
+@final
+class AccountRecord:
+    def __new__(
+        cls,
+        account_number: str,
+        *,
+        customer_number: str | None = None,
+        zip: str | None = None,
+        name: str | None = None,
+        email: str | None = None,
+        commercial: bool = False,
+        tax_id: str | None = None,
+        login: str | None = None,
+    ) -> AccountRecord: ...
+    @property
+    def account_number(self) -> str: ...
+    @property
+    def customer_number(self) -> str | None: ...
+    @property
+    def zip(self) -> str | None: ...
+    @property
+    def name(self) -> str | None: ...
+    @property
+    def email(self) -> str | None: ...
+    @property
+    def commercial(self) -> bool: ...
+    @property
+    def tax_id(self) -> str | None: ...
+    @property
+    def login(self) -> str | None: ...
+
+@final
+class Registration:
+    @property
+    def account_number(self) -> str: ...
+    @property
+    def username(self) -> str: ...
+    @property
+    def email(self) -> str: ...
+    @property
+    def terms_version(self) -> str: ...
+    @property
+    def accepted_at(self) -> datetime.datetime: ...
+    @property
+    def covers_current_bill(self) -> bool: ...
+    @property
+    def deadline(self) -> datetime.datetime | None: ...
+
+@final
+class Calendar:
+    @staticmethod
+    def fed() -> Calendar: ...
+    @property
+    def name(self) -> str: ...
+    def is_business_day(self, day: datetime.date) -> bool: ...
+    def is_holiday(self, day: datetime.date) -> bool: ...
+    def holidays(self, year: int) -> list[datetime.date]: ...
+    def roll(
+        self,
+        day: datetime.date,
+        roll: Literal[
+            "following", "preceding", "modified_following", "modified_preceding"
+        ] = "following",
+    ) -> datetime.date: ...
+    def add_business_days(self, day: datetime.date, n: int) -> datetime.date: ...
+    def business_days_between(
+        self, start: datetime.date, end: datetime.date
+    ) -> int: ...
+
+def validate(
+    text: str,
+    *,
+    format: Literal["toml", "json"] = "toml",
+    kind: Literal["profile", "tariff"] = "profile",
+) -> list[Problem]: ...
+def parse_money(text: str, currency: str = "USD") -> Decimal: ...

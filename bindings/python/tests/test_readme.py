@@ -1,0 +1,20 @@
+"""The Python examples in README.md run as written."""
+
+from __future__ import annotations
+
+import re
+
+from conftest import REPO
+
+
+def test_readme_python_blocks_run() -> None:
+    text = (REPO / "README.md").read_text()
+    section = text.split("## Using it from Python", 1)[1].split("\n## ", 1)[0]
+    blocks = re.findall(r"```python\n(.*?)```", section, flags=re.S)
+    assert len(blocks) >= 3
+    scope: dict = {}
+    for block in blocks:
+        exec(compile(block, "README.md", "exec"), scope)  # noqa: S102
+    assert str(scope["bill"].total) == "57.22"
+    assert list(scope["result"].totals_minor) == [5722, 25970, 1310]
+    assert str(scope["result"].sum()) == "330.02"
