@@ -67,11 +67,15 @@ fn run() -> R<()> {
     }
     let report = result?;
     println!("autopay_store over {accounts} accounts (SQLite file, WAL, synchronous=NORMAL):");
-    let line = |name: &str, d: Duration| {
+    let line = |name: &str, p: Phase| {
+        let cpu = p
+            .cpu
+            .map(|c| format!("  cpu {:>7.3} s", c.as_secs_f64()))
+            .unwrap_or_default();
         println!(
-            "  {name:<44} {:>9.3} s  ({:>8.2} µs/account)",
-            d.as_secs_f64(),
-            d.as_secs_f64() * 1e6 / accounts.max(1) as f64
+            "  {name:<52} wall {:>7.3} s ({:>7.2} µs/account){cpu}",
+            p.wall.as_secs_f64(),
+            p.wall.as_secs_f64() * 1e6 / accounts.max(1) as f64
         );
     };
     line(
@@ -84,27 +88,55 @@ fn run() -> R<()> {
     Ok(())
 }
 
+/// Wall-clock and CPU time of one phase.
+#[derive(Clone, Copy)]
+struct Phase {
+    wall: Duration,
+    cpu: Option<Duration>,
+}
+
+impl Phase {
+    fn start() -> (Instant, Option<Duration>) {
+        (Instant::now(), cpu_time())
+    }
+
+    fn since((wall, cpu): (Instant, Option<Duration>)) -> Phase {
+        Phase {
+            wall: wall.elapsed(),
+            cpu: cpu.zip(cpu_time()).map(|(a, b)| b.saturating_sub(a)),
+        }
+    }
+}
+
+/// CPU time this process has run so far (Linux: /proc/self/schedstat), so
+/// the figures mean something on a machine busy with other work.
+fn cpu_time() -> Option<Duration> {
+    let text = std::fs::read_to_string("/proc/self/schedstat").ok()?;
+    let nanos = text.split_whitespace().next()?.parse::<u64>().ok()?;
+    Some(Duration::from_nanos(nanos))
+}
+
 struct Report {
-    seed: Duration,
-    enrolments: Duration,
-    first: Duration,
-    second: Duration,
+    seed: Phase,
+    enrolments: Phase,
+    first: Phase,
+    second: Phase,
 }
 
 fn measure(path: &std::path::Path, accounts: usize) -> R<Report> {
     let store = SqliteStore::open(path).map_err(|e| e.to_string())?;
     let fx = Fixtures::new()?;
 
-    let t = Instant::now();
+    let t = Phase::start();
     seed(&store, &fx, accounts)?;
-    let seed_time = t.elapsed();
+    let seed_time = Phase::since(t);
 
-    let t = Instant::now();
+    let t = Phase::start();
     let enrolled = {
         let mut tx = store.begin().map_err(|e| e.to_string())?;
         tx.active_enrolments(UTILITY).map_err(|e| e.to_string())?
     };
-    let enrolments = t.elapsed();
+    let enrolments = Phase::since(t);
     if enrolled.len() != accounts {
         return Err(format!(
             "{} enrolments, {accounts} expected",
@@ -112,15 +144,15 @@ fn measure(path: &std::path::Path, accounts: usize) -> R<Report> {
         ));
     }
 
-    let t = Instant::now();
+    let t = Phase::start();
     let drafted = cycle(&store, &fx, &enrolled)?;
-    let first = t.elapsed();
+    let first = Phase::since(t);
     if drafted != accounts {
         return Err(format!("first run drafted {drafted}, {accounts} expected"));
     }
-    let t = Instant::now();
+    let t = Phase::start();
     let drafted = cycle(&store, &fx, &enrolled)?;
-    let second = t.elapsed();
+    let second = Phase::since(t);
     if drafted != 0 {
         return Err(format!("second run drafted {drafted}, none expected"));
     }

@@ -48,6 +48,7 @@ use std::sync::Mutex;
 use std::time::Duration;
 
 use ratepayer::store::{StorageError, StorageErrorKind, Store, StoreResult, Tx};
+use rusqlite::config::DbConfig;
 use rusqlite::Connection;
 
 pub use schema::SCHEMA_VERSION;
@@ -61,6 +62,18 @@ pub const DEFAULT_BUSY_TIMEOUT: Duration = Duration::from_secs(10);
 
 /// Prepared statements kept per connection (every statement of the adapter fits).
 const STATEMENT_CACHE: usize = 64;
+
+/// Per-connection settings: durable commits without an fsync each
+/// (WAL + NORMAL), foreign keys enforced, a 64 MiB page cache and up to
+/// 256 MiB of the file memory-mapped (the AutoPay cycle reads each account's
+/// rows once, all over the file), and WAL checkpoints every 16 MiB rather
+/// than every 4 MiB (fewer fsyncs in a long cycle).
+const PRAGMAS: &str = "PRAGMA synchronous = NORMAL;
+PRAGMA foreign_keys = ON;
+PRAGMA cache_size = -65536;
+PRAGMA mmap_size = 268435456;
+PRAGMA wal_autocheckpoint = 4000;
+PRAGMA temp_store = MEMORY;";
 
 /// The storage port over one SQLite connection. Shared between threads
 /// (transactions on one store take turns); open one per process, or more
@@ -112,6 +125,12 @@ impl SqliteStore {
         conn.busy_timeout(DEFAULT_BUSY_TIMEOUT)
             .map_err(|e| db(what, e))?;
         conn.set_prepared_statement_cache_capacity(STATEMENT_CACHE);
+        // Query-planner stability: without it, the bundled SQLite (built
+        // with STAT4) re-prepares a cached statement each time a parameter
+        // of an index range is re-bound, such as every `charges(utility,
+        // account)`, which doubled the cost of the AutoPay cycle.
+        conn.set_db_config(DbConfig::SQLITE_DBCONFIG_ENABLE_QPSG, true)
+            .map_err(|e| db(what, e))?;
         if path.is_some() {
             let mode: String = conn
                 .query_row("PRAGMA journal_mode = WAL", [], |r| r.get(0))
@@ -126,8 +145,7 @@ impl SqliteStore {
                 ));
             }
         }
-        conn.execute_batch("PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON;")
-            .map_err(|e| db(what, e))?;
+        conn.execute_batch(PRAGMAS).map_err(|e| db(what, e))?;
         schema::migrate(&mut conn)?;
         Ok(SqliteStore {
             conn: Mutex::new(conn),
