@@ -40,8 +40,25 @@ impl<'a> SqliteTx<'a> {
         Ok(SqliteTx { conn, open: true })
     }
 
+    /// Fails when SQLite ended the transaction itself (it rolls back the
+    /// whole transaction on some errors, such as a full disk): a further
+    /// statement would otherwise run, and commit, on its own.
+    fn live(&self, what: &str) -> StoreResult<()> {
+        if self.conn.is_autocommit() {
+            return Err(StorageError::new(
+                StorageErrorKind::Backend,
+                format!(
+                    "{what} failed: the transaction was rolled back after an earlier error; \
+                     begin a new transaction and start the operation again"
+                ),
+            ));
+        }
+        Ok(())
+    }
+
     /// Runs a statement that changes rows; the number of rows changed.
     fn exec(&self, what: &str, sql: &str, params: impl Params) -> StoreResult<usize> {
+        self.live(what)?;
         let mut stmt = self.conn.prepare_cached(sql).map_err(|e| db(what, e))?;
         stmt.execute(params).map_err(|e| db(what, e))
     }
@@ -53,6 +70,7 @@ impl<'a> SqliteTx<'a> {
         sql: &str,
         params: impl Params,
     ) -> StoreResult<Vec<T>> {
+        self.live(what)?;
         let mut stmt = self.conn.prepare_cached(sql).map_err(|e| db(what, e))?;
         let mut rows = stmt.query(params).map_err(|e| db(what, e))?;
         let mut out = Vec::new();
@@ -69,6 +87,7 @@ impl<'a> SqliteTx<'a> {
         sql: &str,
         params: impl Params,
     ) -> StoreResult<Option<T>> {
+        self.live(what)?;
         let mut stmt = self.conn.prepare_cached(sql).map_err(|e| db(what, e))?;
         let mut rows = stmt.query(params).map_err(|e| db(what, e))?;
         match rows.next().map_err(|e| db(what, e))? {
