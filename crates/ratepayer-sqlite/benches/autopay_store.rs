@@ -10,6 +10,7 @@
 //! ```text
 //! cargo bench -p ratepayer-sqlite --bench autopay_store
 //! cargo bench -p ratepayer-sqlite --bench autopay_store -- --accounts 20000
+//! cargo bench -p ratepayer-sqlite --bench autopay_store -- --mmap-mib 256
 //! ```
 //!
 //! The target for the whole cycle (store and rules) is at most 5 s for
@@ -33,7 +34,7 @@ use ratepayer::store::{
     LoginRow, PaymentRow, PaymentSource, StatementLine, Store,
 };
 use ratepayer::{Currency, Money};
-use ratepayer_sqlite::SqliteStore;
+use ratepayer_sqlite::{SqliteOptions, SqliteStore};
 
 const UTILITY: &str = "shelby";
 const BATCH: usize = 500;
@@ -59,14 +60,25 @@ fn run() -> R<()> {
         None if bench => 100_000,
         None => 300,
     };
+    let mut options = SqliteOptions::default();
+    if let Some(i) = args.iter().position(|a| a == "--mmap-mib") {
+        let mib = args
+            .get(i + 1)
+            .and_then(|n| n.parse::<u64>().ok())
+            .ok_or("--mmap-mib takes a number")?;
+        options.mmap_bytes = mib << 20;
+    }
     let path =
         std::env::temp_dir().join(format!("ratepayer-autopay-bench-{}.db", std::process::id()));
-    let result = measure(&path, accounts);
+    let result = measure(&path, accounts, options);
     for suffix in ["", "-wal", "-shm"] {
         let _ = std::fs::remove_file(format!("{}{suffix}", path.display()));
     }
     let report = result?;
-    println!("autopay_store over {accounts} accounts (SQLite file, WAL, synchronous=NORMAL):");
+    println!(
+        "autopay_store over {accounts} accounts (SQLite file, WAL, synchronous=NORMAL, mmap {} MiB):",
+        options.mmap_bytes >> 20
+    );
     let line = |name: &str, p: Phase| {
         let cpu = p
             .cpu
@@ -123,8 +135,8 @@ struct Report {
     second: Phase,
 }
 
-fn measure(path: &std::path::Path, accounts: usize) -> R<Report> {
-    let store = SqliteStore::open(path).map_err(|e| e.to_string())?;
+fn measure(path: &std::path::Path, accounts: usize, options: SqliteOptions) -> R<Report> {
+    let store = SqliteStore::open_with(path, options).map_err(|e| e.to_string())?;
     let fx = Fixtures::new()?;
 
     let t = Phase::start();

@@ -19,7 +19,7 @@ use std::time::Duration;
 
 use common::*;
 use ratepayer::store::{Role, StorageErrorKind, Store};
-use ratepayer_sqlite::{SqliteStore, SCHEMA_VERSION};
+use ratepayer_sqlite::{SqliteOptions, SqliteStore, DEFAULT_BUSY_TIMEOUT, SCHEMA_VERSION};
 use rusqlite::Connection;
 
 const U: &str = "shelby";
@@ -329,4 +329,32 @@ fn two_stores_on_one_file_claim_each_draft_key_once() {
         }
     }
     assert_eq!(total + free, KEYS);
+}
+
+#[test]
+fn options_change_the_timeout_cache_and_memory_map() {
+    let defaults = SqliteOptions::default();
+    assert_eq!(defaults.busy_timeout, DEFAULT_BUSY_TIMEOUT);
+    assert_eq!(defaults.mmap_bytes, 0);
+    let db = TempDb::new("options");
+    let a = SqliteStore::open(db.path()).unwrap();
+    seed(&a);
+    let options = SqliteOptions {
+        busy_timeout: Duration::from_millis(50),
+        cache_kib: 512,
+        mmap_bytes: 64 << 20,
+    };
+    let b = SqliteStore::open_with(db.path(), options).unwrap();
+    let mut tx = b.begin().unwrap();
+    same(&tx.login("l1").unwrap().unwrap(), &login("l1", U, "pat"));
+    tx.put_link(&link("l1", U, "100001", Role::Owner)).unwrap();
+    tx.commit().unwrap();
+
+    // Opening migrates under the write lock: with another store's
+    // transaction open, it waits its busy timeout, then reports Busy.
+    let tx = a.begin().unwrap();
+    let err = SqliteStore::open_with(db.path(), options).unwrap_err();
+    assert_eq!(err.kind, StorageErrorKind::Busy, "{}", err.message);
+    drop(tx);
+    assert!(SqliteStore::open_with(db.path(), options).is_ok());
 }
