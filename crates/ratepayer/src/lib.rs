@@ -42,6 +42,7 @@ pub mod money;
 pub mod password;
 pub mod payment;
 pub mod period;
+pub mod portal;
 pub mod profile;
 pub mod registration;
 pub mod security;

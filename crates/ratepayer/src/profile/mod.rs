@@ -61,6 +61,9 @@ pub struct ProfileSpec {
     /// Its AutoPay options and rules.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub autopay: Option<AutopayPolicy>,
+    /// Its portal display rules.
+    #[serde(default)]
+    pub portal: crate::portal::PortalPolicy,
     /// Its tariffs.
     #[serde(default)]
     pub tariffs: Vec<TariffSpec>,

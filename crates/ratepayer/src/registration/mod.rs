@@ -277,6 +277,48 @@ pub fn register(
     {
         return Err(Rejection::new(InternalReason::TermsNotAccepted));
     }
+    check_proofs(form, &email, &account, policy, directory)?;
+    if directory.username_taken(&username) {
+        return Err(Rejection::new(InternalReason::UsernameTaken));
+    }
+    let current_bill = match (policy.deadline_hours_before_due, open_bill_due) {
+        (Some(hours), Some(due)) => {
+            let start = crate::autopay::enrolment::local_start_of_day(due, tz)
+                .map_err(|e| invalid("account_number", e.to_string()))?
+                .with_timezone(&Utc);
+            let deadline = start - chrono::Duration::hours(i64::from(hours));
+            if now < deadline {
+                CurrentBill::Covered
+            } else {
+                CurrentBill::NotCovered { deadline }
+            }
+        }
+        _ => CurrentBill::Covered,
+    };
+    Ok(Registration {
+        account,
+        username,
+        email,
+        terms: TermsAcceptance {
+            version: policy.terms_version.clone(),
+            accepted_at: now,
+        },
+        current_bill,
+    })
+}
+
+/// Checks the proofs of ownership `policy` asks for against the account's
+/// record: their format first, then the lookup, then each comparison (in
+/// constant time), then that nobody holds the account yet. `email` is the
+/// typed email, validated (compared with the account's for
+/// [`Proof::AccountEmail`]). Returns the account's record.
+fn check_proofs(
+    form: &RegistrationForm,
+    email: &str,
+    account: &AccountNumber,
+    policy: &RegistrationPolicy,
+    directory: &dyn Directory,
+) -> Result<AccountRecord, Rejection> {
     // Format of every asked proof, before anything is looked up.
     for proof in &policy.proofs {
         match proof {
@@ -296,7 +338,7 @@ pub fn register(
         }
     }
     let record = directory
-        .account(&account)
+        .account(account)
         .ok_or_else(|| Rejection::new(InternalReason::NoMatch))?;
     for proof in &policy.proofs {
         match proof {
@@ -354,33 +396,29 @@ pub fn register(
             InternalReason::AlreadyRegistered
         }));
     }
-    if directory.username_taken(&username) {
-        return Err(Rejection::new(InternalReason::UsernameTaken));
-    }
-    let current_bill = match (policy.deadline_hours_before_due, open_bill_due) {
-        (Some(hours), Some(due)) => {
-            let start = crate::autopay::enrolment::local_start_of_day(due, tz)
-                .map_err(|e| invalid("account_number", e.to_string()))?
-                .with_timezone(&Utc);
-            let deadline = start - chrono::Duration::hours(i64::from(hours));
-            if now < deadline {
-                CurrentBill::Covered
-            } else {
-                CurrentBill::NotCovered { deadline }
-            }
-        }
-        _ => CurrentBill::Covered,
+    Ok(record)
+}
+
+/// Proves that whoever typed `form` holds the account it names, with the
+/// same recipe and the same rejections as [`register`], for linking a
+/// further account to a login: the account number and the policy's proofs
+/// only (`form.email` is the email typed, compared with the account's where
+/// the recipe asks for it; username and terms are not looked at). An
+/// account already held by a login is refused like any failed proof.
+pub fn prove(
+    form: &RegistrationForm,
+    policy: &RegistrationPolicy,
+    format: &AccountNumberFormat,
+    directory: &dyn Directory,
+) -> Result<AccountRecord, Rejection> {
+    let account = account_number(&form.account_number, format)
+        .map_err(|e| invalid("account_number", e.to_string()))?;
+    let email = if policy.proofs.contains(&Proof::AccountEmail) {
+        validate_email(&form.email).map_err(|e| invalid("email", e.form_message()))?
+    } else {
+        String::new()
     };
-    Ok(Registration {
-        account,
-        username,
-        email,
-        terms: TermsAcceptance {
-            version: policy.terms_version.clone(),
-            accepted_at: now,
-        },
-        current_bill,
-    })
+    check_proofs(form, &email, &account, policy, directory)
 }
 
 #[cfg(test)]

@@ -1,0 +1,386 @@
+//! The command line's grammar (clap derive): every subcommand, its options and
+//! its help text. `ratepayer help <command>` prints what is written here.
+
+use std::path::PathBuf;
+
+use chrono::NaiveDate;
+use clap::{Args, Parser, Subcommand, ValueEnum};
+use ratepayer::fees::{Channel, PaymentMethod};
+use ratepayer::Unit;
+
+/// The `ratepayer` command line.
+#[derive(Debug, Parser)]
+#[command(
+    name = "ratepayer",
+    version,
+    about = "Utility-billing back office: validate profiles, bill customers, quote fees, AutoPay dates, banking calendars, password checks.",
+    long_about = None,
+    after_help = "PROFILE arguments take a profile file (TOML, or JSON when the name ends in .json) or the id of a built-in profile (shelby, medford, gorod, crow-wing, cal-water, chicago) when no such file exists.\n\nExit codes: 0 success; 1 a domain error (the message is on stderr; nothing is written); 2 a usage error."
+)]
+pub struct Cli {
+    /// Print JSON on stdout instead of a table (money as decimal strings, dates as YYYY-MM-DD).
+    #[arg(long, global = true)]
+    pub json: bool,
+    /// The command.
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// The subcommands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Utility profiles.
+    #[command(subcommand)]
+    Profile(ProfileCommand),
+    /// Bill one account from a tariff and a usage CSV; prints the line items and the total.
+    Bill(BillArgs),
+    /// Bill every customer of a customers CSV into an output CSV.
+    #[command(long_about = BILL_RUN_HELP)]
+    BillRun(BillRunArgs),
+    /// Convenience fees.
+    #[command(subcommand)]
+    Fee(FeeCommand),
+    /// AutoPay.
+    #[command(subcommand)]
+    Autopay(AutopayCommand),
+    /// Banking calendars.
+    #[command(subcommand)]
+    Calendar(CalendarCommand),
+    /// Password policy.
+    #[command(subcommand)]
+    Password(PasswordCommand),
+    /// Writes a synthetic customers CSV for bill-run benchmarks (not a stable interface).
+    #[command(hide = true)]
+    GenCustomers(GenCustomersArgs),
+}
+
+/// `ratepayer profile ...`
+#[derive(Debug, Subcommand)]
+pub enum ProfileCommand {
+    /// Validate a profile, reporting every problem at once (exit 1 when there is any).
+    Validate {
+        /// The profile: a file (TOML or .json) or a built-in profile id.
+        #[arg(value_name = "PROFILE")]
+        profile: String,
+    },
+}
+
+/// Where a tariff's rates come from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum TariffFormat {
+    /// ratepayer's own tariff format (TOML, or JSON when the name ends in .json).
+    Native,
+    /// A rate from the OpenEI Utility Rate Database (needs electric billing: not supported yet).
+    Urdb,
+}
+
+/// `ratepayer bill ...`
+#[derive(Debug, Args)]
+#[command(
+    after_help = "The usage CSV has a header row. Register reads: `date,reading[,kind]` (a read dated D is the register value at the start of day D, so 1 to 31 October is measured by the reads of 1 October and 1 November; kind is actual, estimated or customer_submitted). Interval usage `timestamp,kwh` is recognised but needs electric billing, not supported yet.\n\nExamples:\n  ratepayer bill --tariff my-tariff.toml --usage reads.csv --from 2025-10-01 --to 2025-10-31 --meter-size 5/8\n  ratepayer bill --profile shelby --tariff shelby-water-residential --usage reads.csv --from 2025-10-01 --to 2025-10-31 --meter-size 5/8 --json"
+)]
+pub struct BillArgs {
+    /// The tariff: a tariff file, or with --profile the id of one of the profile's tariffs.
+    #[arg(long, value_name = "FILE|ID")]
+    pub tariff: String,
+    /// Take the tariff from this profile (a file or a built-in id); --tariff is then its id.
+    #[arg(long, value_name = "PROFILE")]
+    pub profile: Option<String>,
+    /// The tariff file's format.
+    #[arg(long, value_enum, default_value_t = TariffFormat::Native)]
+    pub format: TariffFormat,
+    /// The usage CSV: register reads (date,reading) or intervals (timestamp,kwh).
+    #[arg(long, value_name = "FILE.csv")]
+    pub usage: PathBuf,
+    /// First day of service billed (YYYY-MM-DD).
+    #[arg(long, value_parser = parse_date, value_name = "DATE")]
+    pub from: NaiveDate,
+    /// Last day of service billed, included (YYYY-MM-DD).
+    #[arg(long, value_parser = parse_date, value_name = "DATE")]
+    pub to: NaiveDate,
+    /// Meter size, for charges priced by it (for example 5/8).
+    #[arg(long, value_name = "SIZE")]
+    pub meter_size: Option<String>,
+    /// Customer class, for charges restricted to classes.
+    #[arg(long, value_name = "CLASS")]
+    pub class: Option<String>,
+    /// Residents, for a normative volume and the saving against it.
+    #[arg(long, value_name = "N")]
+    pub residents: Option<u32>,
+    /// Unit the register reads count (the tariff's unit when not given).
+    #[arg(long, value_parser = parse_unit, value_name = "UNIT")]
+    pub unit: Option<Unit>,
+    /// One bill per calendar month (needs interval usage: not supported yet).
+    #[arg(long)]
+    pub monthly: bool,
+}
+
+/// The customers CSV format, shown by `ratepayer help bill-run`.
+pub const BILL_RUN_HELP: &str = "Bill every customer of a customers CSV with the tariffs of a profile, and write one row per customer to an output CSV.
+
+The customers CSV has a header row naming its columns, in any order:
+  account      the account number (required, not blank)
+  tariff       the id of a tariff of the profile (required)
+  from         first day of service, YYYY-MM-DD (required)
+  to           last day of service, included, YYYY-MM-DD (required)
+  usage        metered usage over the period, a plain decimal such as 7.4
+               (required column; empty for unmetered service billed on
+               residents)
+  unit         unit of the usage: gal, kgal, ft3, ccf, m3, kwh, therm
+               (empty: the tariff's unit)
+  meter_size   meter size for charges priced by it, such as 5/8 (optional)
+  class        customer class for charges restricted to classes (optional)
+  residents    number of residents, for normative volumes (optional)
+  estimated    true when the usage rests on an estimated read (optional)
+Columns marked optional may be left out of the header altogether.
+
+Example:
+  account,tariff,from,to,usage,unit,meter_size
+  00065821-0672430,shelby-water-residential,2025-10-01,2025-10-31,7.4,kgal,5/8
+  00065822-0672431,shelby-gas-residential,2025-10-01,2025-10-31,42,therm,
+
+The output CSV has the columns
+  account,tariff,from,to,days,usage,unit,before_tax,taxes,total,currency,status,message
+with usage in the tariff's unit, money as decimal strings, status `ok` or `error`.
+
+The input is streamed and the output written to a temporary file next to OUT, renamed onto OUT only when the whole run succeeds, so a failed run leaves OUT as it was. A row that cannot be billed stops the run (exit 1, every problem listed with its line, OUT not written) unless --keep-going is given: then such rows are written with status `error` and the reason, and the exit code is 1 when there is any.
+
+A progress bar shows on stderr when stderr is a terminal (see --progress), and a summary (customers, errors, time, throughput) ends the run.
+
+Example:
+  ratepayer bill-run --profile examples/profiles/shelby.toml --customers customers.csv --out bills.csv";
+
+/// `ratepayer bill-run ...`
+#[derive(Debug, Args)]
+pub struct BillRunArgs {
+    /// The profile whose tariffs bill the customers (a file or a built-in id).
+    #[arg(long, value_name = "PROFILE")]
+    pub profile: String,
+    /// The customers CSV (see `ratepayer help bill-run` for its columns).
+    #[arg(long, value_name = "FILE.csv")]
+    pub customers: PathBuf,
+    /// The output CSV, written only when the run succeeds.
+    #[arg(long, value_name = "FILE.csv")]
+    pub out: PathBuf,
+    /// Write rows that cannot be billed with status `error` instead of stopping.
+    #[arg(long)]
+    pub keep_going: bool,
+    /// When to show the progress bar on stderr.
+    #[arg(long, value_enum, default_value_t = Progress::Auto)]
+    pub progress: Progress,
+}
+
+/// When to show a progress bar.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Progress {
+    /// When stderr is a terminal.
+    Auto,
+    /// Always (also when stderr is a file).
+    Always,
+    /// Never.
+    Never,
+}
+
+/// `ratepayer fee ...`
+#[derive(Debug, Subcommand)]
+pub enum FeeCommand {
+    /// Quote a payment: amount, fee, total and the fee-free ways to pay.
+    #[command(
+        after_help = "Example:\n  ratepayer fee quote --profile shelby --channel online --method credit_card --amount 123.45"
+    )]
+    Quote(FeeQuoteArgs),
+}
+
+/// `ratepayer fee quote ...`
+#[derive(Debug, Args)]
+pub struct FeeQuoteArgs {
+    /// The profile whose fee schedule prices the payment.
+    #[arg(long, value_name = "PROFILE")]
+    pub profile: String,
+    /// Payment channel: online, mobile_app, phone_agent, automated_phone, autopay, in_person, mail, bank_draft.
+    #[arg(long, value_parser = parse_channel)]
+    pub channel: Channel,
+    /// Payment method: credit_card, debit_card, prepaid_card, echeck, cash, check, ...
+    #[arg(long, value_parser = parse_method)]
+    pub method: PaymentMethod,
+    /// The amount paid to the utility, a plain decimal such as 123.45.
+    #[arg(long)]
+    pub amount: String,
+    /// How many accounts the payment covers.
+    #[arg(long, default_value_t = 1)]
+    pub accounts: u32,
+}
+
+/// `ratepayer autopay ...`
+#[derive(Debug, Subcommand)]
+pub enum AutopayCommand {
+    /// The date a bill is drafted on.
+    #[command(
+        after_help = "RULE is one of:\n  on-due              on the due date (default)\n  printed             on the draft date printed on the bill (give --printed)\n  before:N            N business days before the due date\n  before-calendar:N   N calendar days before the due date\n  day:N               day N of the month, the first on or after the bill date (give --bill-date)\nWith --option NAME the rule of that AutoPay option of the --calendar profile is used instead.\n\nExamples:\n  ratepayer autopay next --calendar fed --due 2025-07-04 --rule on-due --roll preceding\n  ratepayer autopay next --calendar shelby --option 'Card AutoPay' --due 2025-07-04 --json"
+    )]
+    Next(AutopayNextArgs),
+}
+
+/// `ratepayer autopay next ...`
+#[derive(Debug, Args)]
+pub struct AutopayNextArgs {
+    /// `fed` (the Federal Reserve's ACH calendar) or a profile, whose AutoPay calendar is used.
+    #[arg(long, default_value = "fed", value_name = "fed|PROFILE")]
+    pub calendar: String,
+    /// The bill's due date.
+    #[arg(long, value_parser = parse_date, value_name = "DATE")]
+    pub due: NaiveDate,
+    /// The bill's date (the due date when not given).
+    #[arg(long, value_parser = parse_date, value_name = "DATE")]
+    pub bill_date: Option<NaiveDate>,
+    /// The draft date printed on the bill, for the `printed` rule.
+    #[arg(long, value_parser = parse_date, value_name = "DATE")]
+    pub printed: Option<NaiveDate>,
+    /// The draft rule (see below).
+    #[arg(long, value_parser = parse_rule, conflicts_with = "option")]
+    pub rule: Option<RuleArg>,
+    /// Where a closed day moves: following, preceding, modified-following, modified-preceding (default: preceding; following for day:N).
+    #[arg(long, value_parser = parse_roll, conflicts_with = "option")]
+    pub roll: Option<ratepayer::calendar::Roll>,
+    /// Use the rule of this AutoPay option of the --calendar profile.
+    #[arg(long, value_name = "NAME")]
+    pub option: Option<String>,
+}
+
+/// A draft rule as typed, before the roll is applied.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RuleArg {
+    /// `on-due`.
+    OnDue,
+    /// `printed`.
+    Printed,
+    /// `before:N` (business) or `before-calendar:N`.
+    Before {
+        /// Days before the due date.
+        days: u32,
+        /// Business days (true) or calendar days.
+        business: bool,
+    },
+    /// `day:N`.
+    DayOfMonth(u32),
+}
+
+/// `ratepayer calendar ...`
+#[derive(Debug, Subcommand)]
+pub enum CalendarCommand {
+    /// Whether DATE is a banking day.
+    #[command(after_help = "Example:\n  ratepayer calendar is-banking-day 2025-07-04")]
+    IsBankingDay {
+        /// The date (YYYY-MM-DD).
+        #[arg(value_parser = parse_date, value_name = "DATE")]
+        date: NaiveDate,
+        /// `fed` or a profile, whose own `[calendar]` is used.
+        #[arg(long, default_value = "fed", value_name = "fed|PROFILE")]
+        calendar: String,
+    },
+    /// DATE moved by N banking days (N may be negative: before DATE).
+    #[command(
+        after_help = "Example:\n  ratepayer calendar add-business-days 2025-07-03 1\n  ratepayer calendar add-business-days 2025-07-07 -2"
+    )]
+    AddBusinessDays {
+        /// The date (YYYY-MM-DD).
+        #[arg(value_parser = parse_date, value_name = "DATE")]
+        date: NaiveDate,
+        /// Banking days to add (negative to go back).
+        #[arg(allow_negative_numbers = true, value_name = "N")]
+        n: i32,
+        /// `fed` or a profile, whose own `[calendar]` is used.
+        #[arg(long, default_value = "fed", value_name = "fed|PROFILE")]
+        calendar: String,
+    },
+}
+
+/// `ratepayer password ...`
+#[derive(Debug, Subcommand)]
+pub enum PasswordCommand {
+    /// Check a new password against a policy; the password is read from stdin (never the command line).
+    #[command(
+        after_help = "Exit code 0 when the policy accepts the password, 1 when it refuses it. One trailing newline of stdin is dropped.\n\nExamples:\n  printf '%s' \"$NEW_PASSWORD\" | ratepayer password check --policy nist --context username=patdoe\n  ratepayer password check --policy legacy --json < password.txt"
+    )]
+    Check(PasswordCheckArgs),
+}
+
+/// `ratepayer password check ...`
+#[derive(Debug, Args)]
+pub struct PasswordCheckArgs {
+    /// `nist` (NIST SP 800-63B-4), `legacy` (composition rules) or a profile, whose policy is used.
+    #[arg(long, default_value = "nist", value_name = "legacy|nist|PROFILE")]
+    pub policy: String,
+    /// Details of the customer the password must not contain: FIELD=VALUE with FIELD one of username, email, account, utility, street; a bare WORD counts as the username.
+    #[arg(long, num_args = 1.., value_name = "WORD")]
+    pub context: Vec<String>,
+    /// Multi-factor authentication is on (NIST allows 8 characters then).
+    #[arg(long)]
+    pub mfa: bool,
+}
+
+/// `ratepayer gen-customers ...` (hidden).
+#[derive(Debug, Args)]
+pub struct GenCustomersArgs {
+    /// How many customers.
+    #[arg(long, default_value_t = 1000)]
+    pub count: u64,
+    /// The output CSV.
+    #[arg(long)]
+    pub out: PathBuf,
+}
+
+/// Parses a date written YYYY-MM-DD.
+pub fn parse_date(s: &str) -> Result<NaiveDate, String> {
+    NaiveDate::parse_from_str(s, "%Y-%m-%d").map_err(|e| {
+        format!("`{s}` is not a date ({e}); write it as YYYY-MM-DD, such as 2025-10-31")
+    })
+}
+
+fn parse_unit(s: &str) -> Result<Unit, String> {
+    s.parse::<Unit>().map_err(|e| e.to_string())
+}
+
+fn parse_channel(s: &str) -> Result<Channel, String> {
+    s.parse::<Channel>()
+}
+
+fn parse_method(s: &str) -> Result<PaymentMethod, String> {
+    s.parse::<PaymentMethod>()
+}
+
+fn parse_roll(s: &str) -> Result<ratepayer::calendar::Roll, String> {
+    s.parse::<ratepayer::calendar::Roll>()
+        .map_err(|e| e.to_string())
+}
+
+/// Parses a draft rule: `on-due`, `printed`, `before:N`, `before-calendar:N`, `day:N`.
+pub fn parse_rule(s: &str) -> Result<RuleArg, String> {
+    let number = |n: &str, what: &str| {
+        n.parse::<u32>()
+            .map_err(|_| format!("`{n}` in `{s}` is not {what}; write a whole number such as 3"))
+    };
+    match s.split_once(':') {
+        None if s == "on-due" => Ok(RuleArg::OnDue),
+        None if s == "printed" => Ok(RuleArg::Printed),
+        Some(("before", n)) => Ok(RuleArg::Before {
+            days: number(n, "a number of days")?,
+            business: true,
+        }),
+        Some(("before-calendar", n)) => Ok(RuleArg::Before {
+            days: number(n, "a number of days")?,
+            business: false,
+        }),
+        Some(("day", n)) => {
+            let d = number(n, "a day of the month")?;
+            if (1..=31).contains(&d) {
+                Ok(RuleArg::DayOfMonth(d))
+            } else {
+                Err(format!("day {d} is not a day of a month; use 1 to 31"))
+            }
+        }
+        _ => Err(format!(
+            "`{s}` is not a draft rule; use on-due, printed, before:N, before-calendar:N or day:N"
+        )),
+    }
+}

@@ -1,0 +1,12 @@
+//! One file per subcommand; each takes its parsed arguments and `--json`,
+//! prints its result on stdout and returns a [`crate::error::CliError`] for
+//! stderr (exit code 1).
+
+pub mod autopay_next;
+pub mod bill;
+pub mod bill_run;
+pub mod calendar;
+pub mod fee_quote;
+pub mod gen_customers;
+pub mod password_check;
+pub mod profile_validate;

@@ -1,0 +1,68 @@
+//! Loading what commands name on the command line: profiles (a file or a
+//! built-in id), tariff files, calendars (`fed` or a profile's) and text files.
+
+use std::path::Path;
+
+use ratepayer::calendar::Calendar;
+use ratepayer::profile::{builtin, UtilityProfile};
+use ratepayer::Tariff;
+
+use crate::error::CliError;
+
+/// Reads a whole text file.
+pub fn read_text(path: &Path) -> Result<String, CliError> {
+    std::fs::read_to_string(path).map_err(|e| CliError::io(path, "read", &e))
+}
+
+fn is_json(path: &Path) -> bool {
+    path.extension()
+        .is_some_and(|e| e.eq_ignore_ascii_case("json"))
+}
+
+/// Loads a profile from a file (TOML, or JSON when it ends in `.json`), or
+/// the built-in profile of that id when no such file exists.
+pub fn profile(name: &str) -> Result<UtilityProfile, CliError> {
+    let path = Path::new(name);
+    if !path.exists() {
+        if builtin::ids().any(|id| id == name) {
+            return builtin::load(name).map_err(CliError::domain);
+        }
+        return Err(CliError::Domain(format!(
+            "no profile file `{name}`, and it is not a built-in profile; give the path of a profile file or one of {}",
+            builtin::ids().collect::<Vec<_>>().join(", ")
+        )));
+    }
+    let text = read_text(path)?;
+    let loaded = if is_json(path) {
+        UtilityProfile::from_json(&text)
+    } else {
+        UtilityProfile::from_toml(&text)
+    };
+    loaded.map_err(|e| CliError::Domain(format!("{}: {e}", path.display())))
+}
+
+/// Loads a tariff file (TOML, or JSON when it ends in `.json`).
+pub fn tariff_file(path: &Path) -> Result<Tariff, CliError> {
+    let text = read_text(path)?;
+    let loaded = if is_json(path) {
+        Tariff::from_json(&text)
+    } else {
+        Tariff::from_toml(&text)
+    };
+    loaded.map_err(|e| CliError::Domain(format!("{}: {e}", path.display())))
+}
+
+/// `fed`, or the profile's own `[calendar]` (its office calendar).
+pub fn office_calendar(name: &str) -> Result<Calendar, CliError> {
+    if name == "fed" {
+        return Ok(Calendar::fed());
+    }
+    let p = profile(name)?;
+    match &p.spec().calendar {
+        Some(spec) => Calendar::from_spec(spec).map_err(CliError::domain),
+        None => Err(CliError::Domain(format!(
+            "profile `{}` has no `[calendar]`; use --calendar fed, or add a [calendar] section to the profile",
+            p.id()
+        ))),
+    }
+}

@@ -1,0 +1,256 @@
+//! The usage CSV of `ratepayer bill`: its header says what it holds, register
+//! reads (`date,reading[,kind]`) or interval usage (`timestamp,kwh`), and the
+//! reader returns one or the other. Any bytes are accepted as input: a bad
+//! file gives a [`CliError::Csv`] listing every problem with its line, never
+//! a panic.
+
+use chrono::{DateTime, FixedOffset, NaiveDate, NaiveDateTime};
+use csv::ByteRecord;
+use ratepayer::meter::{Read, ReadKind};
+use ratepayer::money::parse_decimal;
+use rust_decimal::Decimal;
+
+use crate::error::{CliError, Problems};
+
+/// The largest usage file read (64 MiB, about 1.5 million lines).
+pub const MAX_USAGE_BYTES: u64 = 64 << 20;
+
+/// One interval of metered energy: usage in the interval that starts at `start`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Interval {
+    /// When the interval starts, as written (local time when no offset is given).
+    pub start: NaiveDateTime,
+    /// The UTC offset written with the timestamp, if any.
+    pub offset: Option<FixedOffset>,
+    /// Energy used in the interval, in kWh.
+    pub kwh: Decimal,
+}
+
+/// What a usage CSV holds.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum UsageFile {
+    /// Register reads, in file order.
+    Reads(Vec<Read>),
+    /// Interval usage, in file order.
+    Intervals(Vec<Interval>),
+}
+
+#[derive(Clone, Copy)]
+enum Shape {
+    Reads { with_kind: bool },
+    Intervals,
+}
+
+fn field(rec: &ByteRecord, i: usize) -> Result<&str, String> {
+    let raw = rec.get(i).unwrap_or_default();
+    std::str::from_utf8(raw)
+        .map(str::trim)
+        .map_err(|_| format!("column {} is not UTF-8 text; save the file as UTF-8", i + 1))
+}
+
+fn shape(header: &ByteRecord) -> Result<Shape, String> {
+    let names: Vec<String> = (0..header.len())
+        .map(|i| {
+            field(header, i)
+                .map(|s| s.trim_start_matches('\u{feff}').to_ascii_lowercase())
+                .unwrap_or_default()
+        })
+        .collect();
+    let names: Vec<&str> = names.iter().map(String::as_str).collect();
+    match names.as_slice() {
+        ["date", "reading"] => Ok(Shape::Reads { with_kind: false }),
+        ["date", "reading", "kind"] => Ok(Shape::Reads { with_kind: true }),
+        ["timestamp", "kwh"] => Ok(Shape::Intervals),
+        _ => Err(format!(
+            "the header is `{}`; the first row must be `date,reading` (register reads, optionally `,kind`) or `timestamp,kwh` (interval usage)",
+            excerpt(&names.join(","))
+        )),
+    }
+}
+
+fn excerpt(s: &str) -> String {
+    let mut out: String = s.chars().take(60).collect();
+    if s.chars().count() > 60 {
+        out.push('…');
+    }
+    out
+}
+
+/// Parses `YYYY-MM-DD` quickly and strictly.
+pub fn parse_iso_date(s: &str) -> Result<NaiveDate, String> {
+    let bad = || {
+        format!(
+            "`{}` is not a date; write it as YYYY-MM-DD, such as 2025-10-31",
+            excerpt(s)
+        )
+    };
+    let b = s.as_bytes();
+    if b.len() != 10 || b.get(4) != Some(&b'-') || b.get(7) != Some(&b'-') {
+        return Err(bad());
+    }
+    let num = |r: std::ops::Range<usize>| -> Option<u32> {
+        let part = b.get(r)?;
+        part.iter().try_fold(0u32, |acc, c| {
+            c.is_ascii_digit().then(|| acc * 10 + u32::from(c - b'0'))
+        })
+    };
+    let (Some(y), Some(m), Some(d)) = (num(0..4), num(5..7), num(8..10)) else {
+        return Err(bad());
+    };
+    let year = i32::try_from(y).map_err(|_| bad())?;
+    NaiveDate::from_ymd_opt(year, m, d).ok_or_else(|| {
+        format!(
+            "`{s}` is not a day of the calendar (month 1 to 12, day within the month); check the date"
+        )
+    })
+}
+
+fn parse_kind(s: &str) -> Result<ReadKind, String> {
+    match s {
+        "" | "actual" => Ok(ReadKind::Actual),
+        "estimated" => Ok(ReadKind::Estimated),
+        "customer_submitted" => Ok(ReadKind::CustomerSubmitted),
+        _ => Err(format!(
+            "`{}` is not a read kind; use actual, estimated or customer_submitted (empty means actual)",
+            excerpt(s)
+        )),
+    }
+}
+
+fn parse_timestamp(s: &str) -> Result<(NaiveDateTime, Option<FixedOffset>), String> {
+    if let Ok(t) = DateTime::parse_from_rfc3339(s) {
+        return Ok((t.naive_local(), Some(*t.offset())));
+    }
+    for format in [
+        "%Y-%m-%dT%H:%M:%S",
+        "%Y-%m-%d %H:%M:%S",
+        "%Y-%m-%dT%H:%M",
+        "%Y-%m-%d %H:%M",
+    ] {
+        if let Ok(t) = NaiveDateTime::parse_from_str(s, format) {
+            return Ok((t, None));
+        }
+    }
+    Err(format!(
+        "`{}` is not a timestamp; write it as YYYY-MM-DDTHH:MM[:SS], optionally with a UTC offset such as -05:00",
+        excerpt(s)
+    ))
+}
+
+fn expect_fields(rec: &ByteRecord, n: usize, columns: &str) -> Result<(), String> {
+    if rec.len() == n {
+        Ok(())
+    } else {
+        Err(format!(
+            "has {} field(s), the header {n}; write each row as `{columns}`",
+            rec.len()
+        ))
+    }
+}
+
+fn read_row(rec: &ByteRecord, shape: Shape) -> Result<Row, String> {
+    match shape {
+        Shape::Reads { with_kind } => {
+            let n = if with_kind { 3 } else { 2 };
+            expect_fields(
+                rec,
+                n,
+                if with_kind {
+                    "date,reading,kind"
+                } else {
+                    "date,reading"
+                },
+            )?;
+            let date = parse_iso_date(field(rec, 0)?).map_err(|e| format!("`date`: {e}"))?;
+            let value = parse_decimal(field(rec, 1)?).map_err(|e| format!("`reading`: {e}"))?;
+            let kind = if with_kind {
+                parse_kind(field(rec, 2)?).map_err(|e| format!("`kind`: {e}"))?
+            } else {
+                ReadKind::Actual
+            };
+            Ok(Row::Read(Read::new(date, value, kind)))
+        }
+        Shape::Intervals => {
+            expect_fields(rec, 2, "timestamp,kwh")?;
+            let (start, offset) =
+                parse_timestamp(field(rec, 0)?).map_err(|e| format!("`timestamp`: {e}"))?;
+            let kwh = parse_decimal(field(rec, 1)?).map_err(|e| format!("`kwh`: {e}"))?;
+            Ok(Row::Interval(Interval { start, offset, kwh }))
+        }
+    }
+}
+
+enum Row {
+    Read(Read),
+    Interval(Interval),
+}
+
+/// Reads a usage CSV from `bytes`; `name` names the file in messages.
+pub fn parse_usage(bytes: &[u8], name: &str) -> Result<UsageFile, CliError> {
+    let mut problems = Problems::default();
+    let mut reader = csv::ReaderBuilder::new()
+        .has_headers(false)
+        .flexible(true)
+        .from_reader(bytes);
+    let mut rec = ByteRecord::new();
+    let mut shape_found: Option<Shape> = None;
+    let mut reads = Vec::new();
+    let mut intervals = Vec::new();
+    loop {
+        match reader.read_byte_record(&mut rec) {
+            Ok(false) => break,
+            Ok(true) => {}
+            Err(e) => {
+                let line = e.position().map_or(0, csv::Position::line);
+                problems.add(line, format!("the CSV cannot be read: {e}"));
+                break;
+            }
+        }
+        let line = rec.position().map_or(0, csv::Position::line);
+        match shape_found {
+            None => match shape(&rec) {
+                Ok(s) => shape_found = Some(s),
+                Err(e) => {
+                    problems.add(line, e);
+                    break;
+                }
+            },
+            Some(s) => match read_row(&rec, s) {
+                Ok(Row::Read(r)) => reads.push(r),
+                Ok(Row::Interval(i)) => intervals.push(i),
+                Err(e) => problems.add(line, e),
+            },
+        }
+    }
+    let path = std::path::Path::new(name);
+    match shape_found {
+        None if problems.is_empty() => Err(CliError::Csv {
+            path: name.to_string(),
+            problems: vec![(
+                1,
+                "the file is empty; write a header `date,reading` and a row per register read"
+                    .into(),
+            )],
+            total: 1,
+        }),
+        None => problems.into_result(path).map(|()| UsageFile::Reads(reads)),
+        Some(s) => {
+            problems.into_result(path)?;
+            match s {
+                Shape::Reads { .. } if reads.len() < 2 => Err(CliError::Csv {
+                    path: name.to_string(),
+                    problems: vec![(
+                        1,
+                        format!(
+                            "{} read(s); give at least two, the reads that open and close the period",
+                            reads.len()
+                        ),
+                    )],
+                    total: 1,
+                }),
+                Shape::Reads { .. } => Ok(UsageFile::Reads(reads)),
+                Shape::Intervals => Ok(UsageFile::Intervals(intervals)),
+            }
+        }
+    }
+}

@@ -1,0 +1,201 @@
+//! Back-office feeds into the portal: importing the utility's account
+//! records (what registration proofs are checked against) and posting a
+//! computed bill to an account (its statement and its open charge).
+
+use chrono::{DateTime, NaiveDate, Utc};
+
+use super::{Portal, PortalError};
+use crate::payment::{AccountStatus, ChargeKind, OpenCharge};
+use crate::registration::AccountRecord;
+use crate::store::{AccountRow, AuditKind, BillRow, ChargeRow, StatementLine, Tx};
+use crate::{Bill, Money};
+
+/// An account record from the utility's customer system.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AccountImport {
+    /// The record registration proofs are checked against (its `login` is ignored).
+    pub record: AccountRecord,
+    /// Active or closed.
+    pub status: AccountStatus,
+    /// The service address.
+    pub service_address: Option<String>,
+}
+
+/// A bill to post: the computed bill and its dates.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PostedBill<'a> {
+    /// The account (typed or canonical).
+    pub account: &'a str,
+    /// The bill's id, unique within the account.
+    pub bill_id: &'a str,
+    /// The bill computed by a tariff.
+    pub bill: &'a Bill,
+    /// When it is issued.
+    pub bill_date: NaiveDate,
+    /// When it is due.
+    pub due_date: NaiveDate,
+    /// The bank-draft date printed on it, where the utility prints one.
+    pub printed_draft_date: Option<NaiveDate>,
+}
+
+/// The due date of the account's newest bill that is still unpaid.
+pub(super) fn open_bill_due(
+    tx: &mut dyn Tx,
+    utility: &str,
+    account: &str,
+) -> Result<Option<NaiveDate>, PortalError> {
+    Ok(tx
+        .charges(utility, account)?
+        .into_iter()
+        .filter(|c| c.charge.kind == ChargeKind::Balance && !c.charge.amount.amount().is_zero())
+        .max_by_key(|c| (c.charge.bill_date, c.charge.due_date))
+        .map(|c| c.charge.due_date))
+}
+
+impl Portal {
+    /// Adds or updates accounts from the utility's records, keeping each
+    /// existing account's login, settings, credit and counters.
+    pub fn import_accounts(
+        &self,
+        imports: &[AccountImport],
+        now: DateTime<Utc>,
+    ) -> Result<usize, PortalError> {
+        let currency = self.profile.spec().currency;
+        let format = &self.profile.spec().payments.account_number;
+        self.transact(|tx| {
+            for import in imports {
+                let number =
+                    crate::payment::normalize(import.record.account_number.as_str(), format)
+                        .map_err(|e| PortalError::Invalid {
+                            field: "account_number",
+                            message: e.to_string(),
+                        })?;
+                let existing = tx.account(self.utility(), number.as_str())?;
+                let mut record = import.record.clone();
+                record.account_number = number;
+                record.login = existing.as_ref().and_then(|a| a.record.login.clone());
+                let row = match existing {
+                    Some(mut a) => {
+                        a.record = record;
+                        a.status = import.status;
+                        a.service_address = import.service_address.clone();
+                        a
+                    }
+                    None => AccountRow {
+                        utility: self.utility().to_owned(),
+                        record,
+                        status: import.status,
+                        currency,
+                        service_address: import.service_address.clone(),
+                        paperless: false,
+                        ebilling: false,
+                        text_alerts: false,
+                        billing_email: None,
+                        credit: Money::zero(currency),
+                        throttle: Default::default(),
+                    },
+                };
+                tx.put_account(&row)?;
+            }
+            let _ = now;
+            Ok(imports.len())
+        })
+    }
+
+    /// Posts a computed bill to an account: its statement (lines and total)
+    /// and an open charge for the total, less any credit on the account.
+    pub fn post_bill(
+        &self,
+        posted: &PostedBill<'_>,
+        now: DateTime<Utc>,
+    ) -> Result<BillRow, PortalError> {
+        let number = self.canonical(posted.account)?;
+        let bill = posted.bill;
+        if posted.due_date < posted.bill_date {
+            return Err(PortalError::Invalid {
+                field: "due_date",
+                message: format!(
+                    "{} is before the bill date {}; a bill is due on or after its date",
+                    posted.due_date, posted.bill_date
+                ),
+            });
+        }
+        if posted.bill_id.trim().is_empty() || posted.bill_id.len() > 64 {
+            return Err(PortalError::Invalid {
+                field: "bill_id",
+                message: "must be 1 to 64 characters".into(),
+            });
+        }
+        self.transact(|tx| {
+            let mut account = tx
+                .account(self.utility(), &number)?
+                .ok_or_else(|| PortalError::not_found("account", &number))?;
+            if bill.currency != account.currency {
+                return Err(PortalError::Invalid {
+                    field: "bill",
+                    message: format!(
+                        "is in {}, the account in {}",
+                        bill.currency, account.currency
+                    ),
+                });
+            }
+            let row = BillRow {
+                utility: self.utility().to_owned(),
+                account: number.clone(),
+                bill_id: posted.bill_id.to_owned(),
+                period_from: bill.period.from(),
+                period_to: bill.period.to(),
+                bill_date: posted.bill_date,
+                due_date: posted.due_date,
+                printed_draft_date: posted.printed_draft_date,
+                total: bill.total,
+                lines: bill
+                    .lines
+                    .iter()
+                    .map(|l| StatementLine {
+                        description: l.description().to_owned(),
+                        amount: l.amount,
+                    })
+                    .collect(),
+            };
+            tx.insert_bill(&row)?;
+            // A credit on the account pays the new bill first.
+            let applied = if account.credit.amount() > bill.total.amount() {
+                bill.total
+            } else {
+                account.credit
+            };
+            let open = bill.total.checked_sub(&applied)?;
+            account.credit = account.credit.checked_sub(&applied)?;
+            tx.put_account(&account)?;
+            tx.put_charge(&ChargeRow {
+                utility: self.utility().to_owned(),
+                account: number.clone(),
+                charge: OpenCharge {
+                    id: posted.bill_id.to_owned(),
+                    kind: ChargeKind::Balance,
+                    bill_date: posted.bill_date,
+                    due_date: posted.due_date,
+                    amount: if open.is_negative() {
+                        Money::zero(open.currency())
+                    } else {
+                        open
+                    },
+                },
+            })?;
+            tx.append_audit(&self.event(
+                AuditKind::BillPosted,
+                now,
+                None,
+                Some(&number),
+                format!(
+                    "bill {} of {} due {}",
+                    posted.bill_id,
+                    bill.total.to_decimal_string(),
+                    posted.due_date
+                ),
+            ))?;
+            Ok(row)
+        })
+    }
+}

@@ -1,0 +1,186 @@
+//! The portal service: one utility's self-service rules composed with a
+//! [`Store`]. It registers logins, verifies contacts, signs customers in
+//! (throttling, device challenge), changes passwords, links and unlinks
+//! accounts, shows what is due, quotes and records payments, enrols in and
+//! cancels AutoPay, runs the AutoPay cycle exactly once per draft, and keeps
+//! an audit trail of every security and money event.
+//!
+//! Each call runs in one store transaction: it commits whole or not at all.
+//! A call refused for bad input changes no record; a refusal that matters
+//! to security (a failed login, a rejected registration or code) is written
+//! to the audit trail, and a failed login counts towards throttling, as the
+//! login rules require. "Now" is always a parameter. Messages (codes,
+//! notices) go out through a [`Notifier`] after the commit.
+//!
+//! The parts: [`register`](Portal::register) and contacts in `signup`,
+//! sign-in in `session`, linking and settings in `linking`, the home page
+//! and bills in `views`, back-office posting in `back_office`, payments in
+//! `payments`, AutoPay in `autopay`.
+
+mod autopay;
+mod back_office;
+mod error;
+mod linking;
+mod notify;
+mod payments;
+mod session;
+mod signup;
+mod views;
+
+use std::sync::{Arc, Mutex};
+
+use chrono::{DateTime, Utc};
+
+pub use autopay::{CycleReport, EnrolRequest, Enrolled};
+pub use back_office::{AccountImport, PostedBill};
+pub use error::PortalError;
+pub use linking::{DeliverySettings, LinkRequest};
+pub use notify::{Notice, Notifier, NullNotifier, RecordingNotifier};
+pub use payments::{NewPaymentMethod, PaymentReceipt, PaymentRequest};
+pub use session::{LoginAttempt, LoginOutcome};
+pub use signup::{Registered, SignupRequest};
+pub use views::{AccountSummary, BillView, HomeView, PortalPolicy};
+
+use crate::credential::{HashParams, Pepper};
+use crate::profile::UtilityProfile;
+use crate::security::{hex, RandomSource};
+use crate::store::{AuditEvent, AuditKind, Store, Tx};
+
+/// The secrets and parameters of a portal (from the application's
+/// configuration, never from a profile).
+pub struct PortalSecrets {
+    /// Key of the keyed digests of codes and device tokens (32 random bytes or more).
+    pub digest_key: Vec<u8>,
+    /// Argon2id parameters for new credentials.
+    pub hash_params: HashParams,
+    /// Optional pepper mixed into every credential.
+    pub pepper: Option<Pepper>,
+}
+
+impl std::fmt::Debug for PortalSecrets {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("PortalSecrets")
+            .field("digest_key", &"<redacted>")
+            .field("hash_params", &self.hash_params)
+            .field("pepper", &self.pepper.as_ref().map(|_| "<redacted>"))
+            .finish()
+    }
+}
+
+/// One utility's portal over a store.
+pub struct Portal {
+    profile: UtilityProfile,
+    store: Arc<dyn Store>,
+    secrets: PortalSecrets,
+    rng: Mutex<Box<dyn RandomSource + Send>>,
+    notifier: Arc<dyn Notifier>,
+}
+
+impl std::fmt::Debug for Portal {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Portal")
+            .field("utility", &self.profile.id())
+            .finish_non_exhaustive()
+    }
+}
+
+impl Portal {
+    /// A portal for `profile` over `store`, drawing randomness from `rng`
+    /// ([`crate::security::OsRandom`] in production) and sending messages
+    /// through `notifier`.
+    pub fn new(
+        profile: UtilityProfile,
+        store: Arc<dyn Store>,
+        secrets: PortalSecrets,
+        rng: Box<dyn RandomSource + Send>,
+        notifier: Arc<dyn Notifier>,
+    ) -> Result<Portal, PortalError> {
+        if secrets.digest_key.len() < 32 {
+            return Err(PortalError::Config(
+                "the digest key is shorter than 32 bytes; generate 32 random bytes for it".into(),
+            ));
+        }
+        Ok(Portal {
+            profile,
+            store,
+            secrets,
+            rng: Mutex::new(rng),
+            notifier,
+        })
+    }
+
+    /// The utility's profile.
+    pub fn profile(&self) -> &UtilityProfile {
+        &self.profile
+    }
+
+    /// The store.
+    pub fn store(&self) -> &Arc<dyn Store> {
+        &self.store
+    }
+
+    fn utility(&self) -> &str {
+        self.profile.id()
+    }
+
+    fn key(&self) -> &[u8] {
+        &self.secrets.digest_key
+    }
+
+    /// Runs `f` with the random source.
+    fn with_rng<R>(&self, f: impl FnOnce(&mut dyn RandomSource) -> R) -> R {
+        let mut guard = self.rng.lock().unwrap_or_else(|p| p.into_inner());
+        f(guard.as_mut())
+    }
+
+    /// A new opaque identifier (16 random bytes, hex).
+    fn new_id(&self) -> Result<String, PortalError> {
+        let mut bytes = [0u8; 16];
+        self.with_rng(|r| r.fill(&mut bytes))?;
+        Ok(hex(&bytes))
+    }
+
+    /// Runs `f` in one transaction, committing when it succeeds.
+    fn transact<R>(
+        &self,
+        f: impl FnOnce(&mut dyn Tx) -> Result<R, PortalError>,
+    ) -> Result<R, PortalError> {
+        let mut tx = self.store.begin()?;
+        let out = f(tx.as_mut())?;
+        tx.commit()?;
+        Ok(out)
+    }
+
+    /// Records a refusal that matters to security in its own transaction
+    /// (the refused operation's transaction was rolled back).
+    fn audit_refusal(&self, event: AuditEvent) -> Result<(), PortalError> {
+        self.transact(|tx| Ok(tx.append_audit(&event)?))
+    }
+
+    fn event(
+        &self,
+        kind: AuditKind,
+        at: DateTime<Utc>,
+        login: Option<&str>,
+        account: Option<&str>,
+        detail: impl Into<String>,
+    ) -> AuditEvent {
+        AuditEvent {
+            at,
+            utility: self.utility().to_owned(),
+            kind,
+            login: login.map(str::to_owned),
+            account: account.map(str::to_owned),
+            detail: detail.into(),
+        }
+    }
+
+    /// Every audit event of the utility, oldest first.
+    pub fn audit_trail(&self) -> Result<Vec<AuditEvent>, PortalError> {
+        let utility = self.utility().to_owned();
+        self.transact(|tx| Ok(tx.audit_events(&utility)?))
+    }
+}
+
+#[cfg(test)]
+mod tests;

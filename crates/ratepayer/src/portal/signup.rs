@@ -1,0 +1,369 @@
+//! Signing up: registration with the utility's recipe (login, owner link,
+//! email contact and its first code, in one transaction), adding a contact,
+//! and verifying a contact with its code.
+
+use std::cell::RefCell;
+
+use chrono::{DateTime, Utc};
+
+use super::{Notice, Portal, PortalError};
+use crate::credential;
+use crate::password::{Mfa, PasswordContext};
+use crate::payment::{normalize as account_number, AccountNumber};
+use crate::registration::{
+    self, AccountRecord, CurrentBill, Directory, RegistrationChannel, RegistrationContext,
+    RegistrationForm, Rejection,
+};
+use crate::store::{
+    AuditKind, CodeRow, ContactRow, LinkRow, LoginRow, Role, StorageError, StoreResult, Tx,
+};
+use crate::verification::{code, Contact, ContactKind, Purpose};
+
+/// What a customer types to register.
+#[derive(Clone, PartialEq, Eq)]
+pub struct SignupRequest {
+    /// The registration form (account proofs, email, username, terms).
+    pub form: RegistrationForm,
+    /// The password chosen.
+    pub password: String,
+    /// Where the registration comes from.
+    pub channel: RegistrationChannel,
+}
+
+impl std::fmt::Debug for SignupRequest {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SignupRequest")
+            .field("form", &self.form)
+            .field("password", &"<redacted>")
+            .field("channel", &self.channel)
+            .finish()
+    }
+}
+
+/// A login just created.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Registered {
+    /// The login's id.
+    pub login_id: String,
+    /// Its username (lower-cased).
+    pub username: String,
+    /// The account linked, canonical.
+    pub account: String,
+    /// Whether AutoPay and paperless chosen now cover the open bill.
+    pub current_bill: CurrentBill,
+    /// The id of the code sent to the email, to verify it.
+    pub email_code_id: String,
+}
+
+/// Registration's view of the store, inside the transaction.
+pub(super) struct TxDirectory<'a> {
+    tx: RefCell<&'a mut dyn Tx>,
+    utility: &'a str,
+    error: RefCell<Option<StorageError>>,
+}
+
+impl<'a> TxDirectory<'a> {
+    pub(super) fn new(tx: &'a mut dyn Tx, utility: &'a str) -> TxDirectory<'a> {
+        TxDirectory {
+            tx: RefCell::new(tx),
+            utility,
+            error: RefCell::new(None),
+        }
+    }
+
+    fn keep<T: Default>(&self, r: StoreResult<T>) -> T {
+        r.unwrap_or_else(|e| {
+            self.error.replace(Some(e));
+            T::default()
+        })
+    }
+
+    /// The first storage failure met, if any: the answers given after it
+    /// are not to be trusted.
+    pub(super) fn into_error(self) -> Option<StorageError> {
+        self.error.into_inner()
+    }
+}
+
+impl Directory for TxDirectory<'_> {
+    fn account(&self, number: &AccountNumber) -> Option<AccountRecord> {
+        let r = self.tx.borrow_mut().account(self.utility, number.as_str());
+        self.keep(r.map(|a| a.map(|a| a.record)))
+    }
+
+    fn username_taken(&self, username_lower: &str) -> bool {
+        let r = self
+            .tx
+            .borrow_mut()
+            .login_by_username(self.utility, username_lower);
+        self.keep(r.map(|l| l.is_some()))
+    }
+}
+
+impl Portal {
+    /// Registers a login with the utility's recipe: checks the form and the
+    /// proofs, then the password against the policy, then creates the
+    /// login, links the account as its owner, records the email contact and
+    /// sends it a code — all in one transaction. A refusal changes nothing
+    /// but the audit trail, and tells the customer only the public reason.
+    pub fn register(
+        &self,
+        request: &SignupRequest,
+        now: DateTime<Utc>,
+    ) -> Result<Registered, PortalError> {
+        let spec = self.profile.spec();
+        let policy = spec.registration.as_ref().ok_or_else(|| {
+            PortalError::Config("the profile has no [registration] section".into())
+        })?;
+        let format = &spec.payments.account_number;
+        let utility = self.utility();
+        let mut tx = self.store.begin()?;
+        let open_bill_due = match account_number(&request.form.account_number, format) {
+            Ok(n) => super::back_office::open_bill_due(tx.as_mut(), utility, n.as_str())?,
+            Err(_) => None,
+        };
+        let ctx = RegistrationContext {
+            channel: request.channel,
+            open_bill_due,
+            time_zone: self.profile.time_zone(),
+            now,
+        };
+        let outcome = {
+            let directory = TxDirectory::new(tx.as_mut(), utility);
+            let outcome = registration::register(&request.form, policy, format, &directory, ctx);
+            if let Some(e) = directory.into_error() {
+                return Err(e.into());
+            }
+            outcome
+        };
+        let reg = match outcome {
+            Ok(reg) => reg,
+            Err(rejection) => {
+                drop(tx);
+                return Err(self.rejected(rejection, None, now));
+            }
+        };
+        let account_no = reg.account.as_str().to_owned();
+        let mut account = tx
+            .account(utility, &account_no)?
+            .ok_or_else(|| PortalError::not_found("account", &account_no))?;
+        let context = PasswordContext {
+            username: Some(&reg.username),
+            email: Some(&reg.email),
+            account_number: Some(&account_no),
+            utility_name: Some(&spec.name),
+            street: account.service_address.as_deref(),
+        };
+        let normalized = spec
+            .password
+            .check(&request.password, &context, Mfa::Off)
+            .map_err(PortalError::Password)?;
+        let stored = self.with_rng(|rng| {
+            credential::hash(
+                &normalized,
+                &self.secrets.hash_params,
+                rng,
+                self.secrets.pepper.as_ref(),
+            )
+        })?;
+        let login_id = self.new_id()?;
+        tx.insert_login(&LoginRow {
+            id: login_id.clone(),
+            utility: utility.to_owned(),
+            username: reg.username.clone(),
+            email: reg.email.clone(),
+            credential: stored,
+            must_change_password: false,
+            throttle: Default::default(),
+            terms: reg.terms.clone(),
+            created_at: now,
+        })?;
+        account.record.login = Some(login_id.clone());
+        tx.put_account(&account)?;
+        tx.put_link(&LinkRow {
+            login: login_id.clone(),
+            utility: utility.to_owned(),
+            account: account_no.clone(),
+            role: Role::Owner,
+            nickname: None,
+            linked_at: now,
+            by_staff: false,
+        })?;
+        let contact = Contact::email(&reg.email).map_err(|e| PortalError::Invalid {
+            field: "email",
+            message: e.to_string(),
+        })?;
+        let (notice, email_code_id) = self.issue_code(tx.as_mut(), &login_id, &contact, now)?;
+        let effect = match reg.current_bill {
+            CurrentBill::Covered => "covers the open bill".to_owned(),
+            CurrentBill::NotCovered { deadline } => {
+                format!("after the deadline {deadline}: preferences start with the next bill")
+            }
+        };
+        tx.append_audit(&self.event(
+            AuditKind::Registered,
+            now,
+            Some(&login_id),
+            Some(&account_no),
+            format!("registered `{}`; {effect}", reg.username),
+        ))?;
+        tx.commit()?;
+        self.notifier.send(&notice);
+        Ok(Registered {
+            login_id,
+            username: reg.username,
+            account: account_no,
+            current_bill: reg.current_bill,
+            email_code_id,
+        })
+    }
+
+    /// Audits a refused registration or link and returns its public error.
+    pub(super) fn rejected(
+        &self,
+        rejection: Rejection,
+        login: Option<&str>,
+        now: DateTime<Utc>,
+    ) -> PortalError {
+        let event = self.event(
+            AuditKind::RegistrationRejected,
+            now,
+            login,
+            None,
+            rejection.internal.to_string(),
+        );
+        match self.audit_refusal(event) {
+            Ok(()) => PortalError::Registration(rejection.public),
+            Err(e) => e,
+        }
+    }
+
+    /// Stores a contact-activation code for `contact` and returns the
+    /// message to send after the commit, with the code's id.
+    fn issue_code(
+        &self,
+        tx: &mut dyn Tx,
+        login: &str,
+        contact: &Contact,
+        now: DateTime<Utc>,
+    ) -> Result<(Notice, String), PortalError> {
+        let purpose = match contact.kind() {
+            ContactKind::Email => Purpose::ActivateEmail,
+            ContactKind::Sms => Purpose::ActivateSms,
+        };
+        let policy = &self.profile.spec().verification.codes;
+        let (issued, record) =
+            self.with_rng(|rng| code::issue(purpose, contact, policy, rng, now, self.key()))?;
+        let id = self.new_id()?;
+        tx.put_contact(&ContactRow {
+            login: login.to_owned(),
+            contact: contact.clone(),
+            verified_at: None,
+        })?;
+        tx.put_code(&CodeRow {
+            id: id.clone(),
+            login: login.to_owned(),
+            record,
+        })?;
+        let notice = Notice {
+            to: contact.clone(),
+            subject: format!("Your {} verification code", self.profile.spec().name),
+            body: format!(
+                "Your verification code is {}. Enter it in the portal to confirm this contact.",
+                issued.code()
+            ),
+        };
+        Ok((notice, id))
+    }
+
+    /// Adds an email address or phone number (`kind` decides which) to a
+    /// login and sends it a code; returns the code's id.
+    pub fn add_contact(
+        &self,
+        login_id: &str,
+        kind: ContactKind,
+        value: &str,
+        now: DateTime<Utc>,
+    ) -> Result<String, PortalError> {
+        let contact = match kind {
+            ContactKind::Email => Contact::email(value),
+            ContactKind::Sms => Contact::phone(value),
+        }
+        .map_err(|e| PortalError::Invalid {
+            field: "contact",
+            message: e.to_string(),
+        })?;
+        let (notice, id) = self.transact(|tx| {
+            self.require_login(tx, login_id)?;
+            self.issue_code(tx, login_id, &contact, now)
+        })?;
+        self.notifier.send(&notice);
+        Ok(id)
+    }
+
+    /// Verifies a contact with the code sent to it. A wrong code counts as
+    /// an attempt (kept, and audited) even though the call fails.
+    pub fn verify_contact(
+        &self,
+        login_id: &str,
+        code_id: &str,
+        candidate: &str,
+        now: DateTime<Utc>,
+    ) -> Result<(), PortalError> {
+        let mut tx = self.store.begin()?;
+        let mut row = tx
+            .code(code_id)?
+            .filter(|c| c.login == login_id)
+            .ok_or_else(|| PortalError::not_found("code", code_id))?;
+        let purpose = row.record.purpose();
+        if !matches!(purpose, Purpose::ActivateEmail | Purpose::ActivateSms) {
+            return Err(PortalError::not_found("code", code_id));
+        }
+        let contact = row.record.contact().clone();
+        let result = code::verify(
+            &mut row.record,
+            purpose,
+            &contact,
+            candidate,
+            now,
+            self.key(),
+        );
+        tx.put_code(&row)?;
+        match result {
+            Ok(_) => {
+                tx.put_contact(&ContactRow {
+                    login: login_id.to_owned(),
+                    contact,
+                    verified_at: Some(now),
+                })?;
+                tx.append_audit(&self.event(
+                    AuditKind::ContactVerified,
+                    now,
+                    Some(login_id),
+                    None,
+                    format!("{} verified", purpose),
+                ))?;
+                tx.commit()?;
+                Ok(())
+            }
+            Err(e) => {
+                tx.append_audit(&self.event(
+                    AuditKind::CodeRejected,
+                    now,
+                    Some(login_id),
+                    None,
+                    format!("{purpose} code refused: {}", e.code()),
+                ))?;
+                tx.commit()?;
+                Err(e.into())
+            }
+        }
+    }
+
+    /// The login with `id`, or not found.
+    pub(super) fn require_login(&self, tx: &mut dyn Tx, id: &str) -> Result<LoginRow, PortalError> {
+        tx.login(id)?
+            .filter(|l| l.utility == self.utility())
+            .ok_or_else(|| PortalError::not_found("login", id))
+    }
+}

@@ -1,0 +1,153 @@
+//! The portal service over the in-memory store: the shared journey, one
+//! account per login (seed 004) with the staff override, login throttling,
+//! and refusals that leave the store unchanged.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)]
+
+mod portal_support;
+
+use std::sync::Arc;
+
+use portal_support::*;
+use ratepayer::payment::AccountStatus;
+use ratepayer::portal::{
+    AccountImport, LinkRequest, LoginAttempt, PortalError, RecordingNotifier, SignupRequest,
+};
+use ratepayer::registration::{RegistrationChannel, RegistrationForm};
+use ratepayer::store::{MemoryStore, Store};
+
+#[test]
+fn the_whole_journey_on_the_memory_store() {
+    journey(Arc::new(MemoryStore::new()));
+}
+
+#[test]
+fn cal_water_allows_one_account_per_login_unless_staff_link() {
+    let store: Arc<dyn Store> = Arc::new(MemoryStore::new());
+    let p = portal("cal-water", store, Arc::new(RecordingNotifier::new()));
+    let imports: Vec<AccountImport> = ["1000000001", "1000000002"]
+        .iter()
+        .map(|n| AccountImport {
+            record: record(&p, n, "1"),
+            status: AccountStatus::Active,
+            service_address: None,
+        })
+        .collect();
+    p.import_accounts(&imports, nov(1, 9)).unwrap();
+    let form = |account: &str| RegistrationForm {
+        account_number: account.into(),
+        zip: Some("28150-1234".into()),
+        email: "lee@example.com".into(),
+        accepted_terms_version: Some("2025-03".into()),
+        ..Default::default()
+    };
+    let lee = p
+        .register(
+            &SignupRequest {
+                form: form("1000000001"),
+                password: PASSWORD.into(),
+                channel: RegistrationChannel::App,
+            },
+            nov(2, 9),
+        )
+        .unwrap()
+        .login_id;
+    let err = p
+        .link_account(
+            &lee,
+            &LinkRequest {
+                form: form("1000000002"),
+                password: PASSWORD.into(),
+                nickname: None,
+            },
+            nov(2, 10),
+        )
+        .unwrap_err();
+    assert!(matches!(err, PortalError::Forbidden(_)), "{err:?}");
+    assert!(err.to_string().contains("customer service"));
+    assert_eq!(p.home(&lee).unwrap().accounts.len(), 1);
+    p.staff_link("clerk-1", &lee, "1000000002", nov(2, 11))
+        .unwrap();
+    assert_eq!(p.home(&lee).unwrap().accounts.len(), 2);
+}
+
+#[test]
+fn registration_by_phone_is_refused_and_creates_nothing() {
+    let store: Arc<dyn Store> = Arc::new(MemoryStore::new());
+    let p = portal("shelby", store.clone(), Arc::new(RecordingNotifier::new()));
+    p.import_accounts(
+        &[AccountImport {
+            record: record(&p, "100001", "5001"),
+            status: AccountStatus::Active,
+            service_address: None,
+        }],
+        nov(1, 9),
+    )
+    .unwrap();
+    let err = p
+        .register(
+            &SignupRequest {
+                form: RegistrationForm {
+                    account_number: "100001".into(),
+                    customer_number: Some("5001".into()),
+                    email: "pat@example.com".into(),
+                    username: Some("patdoe".into()),
+                    accepted_terms_version: Some("2024-07".into()),
+                    ..Default::default()
+                },
+                password: PASSWORD.into(),
+                channel: RegistrationChannel::Phone,
+            },
+            nov(2, 9),
+        )
+        .unwrap_err();
+    assert!(matches!(err, PortalError::Registration(_)));
+    let mut tx = store.begin().unwrap();
+    assert!(tx.login_by_username("shelby", "patdoe").unwrap().is_none());
+    assert!(tx
+        .links_of_account("shelby", "000100001")
+        .unwrap()
+        .is_empty());
+    let trail = tx.audit_events("shelby").unwrap();
+    assert_eq!(trail.last().unwrap().kind.as_str(), "registration_rejected");
+    assert!(trail.last().unwrap().detail.contains("phone"));
+}
+
+#[test]
+fn failed_logins_are_throttled_then_locked_out_of_guessing() {
+    let store: Arc<dyn Store> = Arc::new(MemoryStore::new());
+    let (p, _, _) = shelby_with_pat(store);
+    let wrong = LoginAttempt {
+        username: "patdoe",
+        password: "not-the-password",
+        device_token: None,
+    };
+    for _ in 0..3 {
+        assert_eq!(
+            p.login(&wrong, nov(6, 9)),
+            Err(PortalError::WrongCredentials)
+        );
+    }
+    // The fourth failure starts the delays: even the right password waits.
+    assert_eq!(
+        p.login(&wrong, nov(6, 9)),
+        Err(PortalError::WrongCredentials)
+    );
+    let right = LoginAttempt {
+        password: PASSWORD,
+        ..wrong.clone()
+    };
+    let err = p.login(&right, nov(6, 9)).unwrap_err();
+    assert!(matches!(err, PortalError::Throttled { .. }), "{err:?}");
+    // After the delay the right password works and clears the counters.
+    assert!(p.login(&right, nov(6, 10)).is_ok());
+}
+
+#[test]
+fn refused_calls_change_no_record() {
+    refusals_change_nothing(Arc::new(MemoryStore::new()));
+}

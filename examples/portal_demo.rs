@@ -1,0 +1,443 @@
+//! The end-to-end portal demo on a fresh SQLite file: loads the seed
+//! utilities' profiles, registers a customer of each with its own recipe
+//! (and shows a refused registration), links a second Shelby account, bills
+//! October, quotes the convenience fees, pays part of two linked accounts,
+//! enrols in AutoPay and runs the AutoPay cycle twice for the same day (the
+//! second run drafts nothing), then prints what the portal did.
+//!
+//! Usage: `portal-demo [DATABASE]` (default `target/ratepayer-demo.sqlite`,
+//! deleted first so every run starts fresh).
+
+use std::error::Error;
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::sync::Arc;
+
+use chrono::{DateTime, NaiveDate, TimeZone, Utc};
+use ratepayer::autopay::CardExpiry;
+use ratepayer::credential::HashParams;
+use ratepayer::fees::{Channel, PaymentMethod};
+use ratepayer::payment::{AccountNumber, AccountStatus, PaymentTarget, SplitPart};
+use ratepayer::portal::{
+    AccountImport, EnrolRequest, LinkRequest, LoginAttempt, LoginOutcome, NewPaymentMethod,
+    PaymentRequest, Portal, PortalSecrets, PostedBill, RecordingNotifier, SignupRequest,
+};
+use ratepayer::profile::builtin;
+use ratepayer::registration::{AccountRecord, RegistrationChannel, RegistrationForm};
+use ratepayer::security::{OsRandom, RandomSource};
+use ratepayer::store::Store;
+use ratepayer::verification::Contact;
+use ratepayer::{BillInput, BillingPeriod, Currency, Money, Quantity, Unit};
+use ratepayer_sqlite::SqliteStore;
+use rust_decimal::Decimal;
+
+type Res<T> = Result<T, Box<dyn Error>>;
+
+fn at(month: u32, day: u32, hour: u32) -> Res<DateTime<Utc>> {
+    Utc.with_ymd_and_hms(2025, month, day, hour, 0, 0)
+        .single()
+        .ok_or_else(|| "bad demo time".into())
+}
+
+fn date(month: u32, day: u32) -> Res<NaiveDate> {
+    NaiveDate::from_ymd_opt(2025, month, day).ok_or_else(|| "bad demo date".into())
+}
+
+fn usd(text: &str) -> Res<Money> {
+    Ok(Money::parse(text, Currency::USD)?)
+}
+
+fn portal(id: &str, store: &Arc<dyn Store>, notifier: &Arc<RecordingNotifier>) -> Res<Portal> {
+    let mut key = vec![0u8; 32];
+    OsRandom.fill(&mut key)?;
+    Ok(Portal::new(
+        builtin::load(id)?,
+        store.clone(),
+        PortalSecrets {
+            digest_key: key,
+            hash_params: HashParams::default(),
+            pepper: None,
+        },
+        Box::new(OsRandom),
+        notifier.clone(),
+    )?)
+}
+
+/// One customer of a seed utility, with the recipe's proofs.
+struct Customer {
+    utility: &'static str,
+    account: &'static str,
+    customer_number: Option<&'static str>,
+    zip: Option<&'static str>,
+    name: Option<&'static str>,
+    email: &'static str,
+    username: Option<&'static str>,
+    terms: &'static str,
+    password: &'static str,
+}
+
+const CUSTOMERS: &[Customer] = &[
+    Customer {
+        utility: "shelby",
+        account: "100001",
+        customer_number: Some("65821"),
+        zip: None,
+        name: None,
+        email: "pat@example.com",
+        username: Some("patdoe"),
+        terms: "2024-07",
+        password: "glacier-violet-trombone-88",
+    },
+    Customer {
+        utility: "medford",
+        account: "65821-672430",
+        customer_number: None,
+        zip: Some("97501"),
+        name: None,
+        email: "rivera@example.org",
+        username: None,
+        terms: "watersmart-2025",
+        password: "pear orchard in the rogue valley",
+    },
+    Customer {
+        utility: "crow-wing",
+        account: "4410023",
+        customer_number: None,
+        zip: None,
+        name: Some("Lindqvist"),
+        email: "lindqvist@example.net",
+        username: None,
+        terms: "smarthub-2025",
+        password: "loons-call-over-gull-lake",
+    },
+    Customer {
+        utility: "cal-water",
+        account: "7700012345",
+        customer_number: None,
+        zip: Some("95112"),
+        name: None,
+        email: "nguyen@example.com",
+        username: None,
+        terms: "2025-03",
+        password: "Drought-Tolerant-Garden-7",
+    },
+];
+
+fn form(c: &Customer, account: &str) -> RegistrationForm {
+    RegistrationForm {
+        account_number: account.into(),
+        customer_number: c.customer_number.map(Into::into),
+        zip: c.zip.map(Into::into),
+        name: c.name.map(Into::into),
+        email: c.email.into(),
+        username: c.username.map(Into::into),
+        accepted_terms_version: Some(c.terms.into()),
+        ..Default::default()
+    }
+}
+
+fn import(p: &Portal, c: &Customer, accounts: &[&str]) -> Res<()> {
+    let format = &p.profile().spec().payments.account_number;
+    let imports = accounts
+        .iter()
+        .map(|n| {
+            Ok(AccountImport {
+                record: AccountRecord {
+                    account_number: AccountNumber::parse(n, format)?,
+                    customer_number: c.customer_number.map(Into::into),
+                    zip: c.zip.map(Into::into),
+                    name: c.name.map(Into::into),
+                    email: Some(c.email.into()),
+                    commercial: false,
+                    tax_id: None,
+                    login: None,
+                },
+                status: AccountStatus::Active,
+                service_address: Some("412 Main Street".into()),
+            })
+        })
+        .collect::<Res<Vec<_>>>()?;
+    p.import_accounts(&imports, at(11, 1, 12)?)?;
+    Ok(())
+}
+
+fn run(path: PathBuf) -> Res<()> {
+    if path.exists() {
+        std::fs::remove_file(&path)?;
+    }
+    if let Some(dir) = path.parent() {
+        std::fs::create_dir_all(dir)?;
+    }
+    let store: Arc<dyn Store> = Arc::new(SqliteStore::open(&path)?);
+    let notifier = Arc::new(RecordingNotifier::new());
+    println!(
+        "ratepayer portal demo on a fresh SQLite file: {}\n",
+        path.display()
+    );
+
+    println!("1. Registration, each utility with its own recipe");
+    let mut portals = Vec::new();
+    for c in CUSTOMERS {
+        let p = portal(c.utility, &store, &notifier)?;
+        import(&p, c, &[c.account])?;
+        let reg = p.register(
+            &SignupRequest {
+                form: form(c, c.account),
+                password: c.password.into(),
+                channel: RegistrationChannel::Web,
+            },
+            at(11, 5, 15)?,
+        )?;
+        let contact = Contact::email(c.email)?;
+        let code = notifier
+            .last_code_to(&contact)
+            .ok_or("no verification code was sent")?;
+        p.verify_contact(&reg.login_id, &reg.email_code_id, &code, at(11, 5, 15)?)?;
+        let proofs: Vec<String> = p
+            .profile()
+            .spec()
+            .registration
+            .as_ref()
+            .map(|r| r.proofs.iter().map(|x| format!("{x:?}")).collect())
+            .unwrap_or_default();
+        println!(
+            "   {:<16} {:<22} registered `{}` with {} (email verified)",
+            p.profile().spec().name,
+            reg.account,
+            reg.username,
+            proofs.join(" + ")
+        );
+        portals.push((c, p, reg.login_id));
+    }
+    let (pat_c, shelby, pat) = portals.first().ok_or("no Shelby customer")?;
+
+    let refused = shelby
+        .register(
+            &SignupRequest {
+                form: RegistrationForm {
+                    customer_number: Some("99999".into()),
+                    username: Some("somebody".into()),
+                    ..form(pat_c, "100002")
+                },
+                password: "another-long-passphrase".into(),
+                channel: RegistrationChannel::Web,
+            },
+            at(11, 5, 16)?,
+        )
+        .err()
+        .ok_or("the wrong customer number was accepted")?;
+    let internal = shelby
+        .audit_trail()?
+        .into_iter()
+        .rev()
+        .find(|e| e.kind.as_str() == "registration_rejected")
+        .map(|e| e.detail)
+        .unwrap_or_default();
+    println!("   refused: \"{refused}\"\n   (audit log only: {internal})\n");
+
+    println!("2. Sign-in from a new device, then linking a second account");
+    let LoginOutcome::ChallengeRequired { challenge_id, .. } = shelby.login(
+        &LoginAttempt {
+            username: "PatDoe",
+            password: pat_c.password,
+            device_token: None,
+        },
+        at(11, 6, 9)?,
+    )?
+    else {
+        return Err("a new device should be challenged".into());
+    };
+    let code = notifier
+        .last_code_to(&Contact::email(pat_c.email)?)
+        .ok_or("no sign-in code")?;
+    shelby.pass_device_challenge(
+        pat,
+        &challenge_id,
+        &code,
+        Some("demo laptop"),
+        at(11, 6, 9)?,
+    )?;
+    println!("   patdoe passed the emailed-code challenge; the device is remembered");
+    import(shelby, pat_c, &["100002"])?;
+    let linked = shelby.link_account(
+        pat,
+        &LinkRequest {
+            form: form(pat_c, "100002"),
+            password: pat_c.password.into(),
+            nickname: Some("Rental on Oak St".into()),
+        },
+        at(11, 6, 10)?,
+    )?;
+    println!(
+        "   linked {linked} (\"Rental on Oak St\"); a notice went to {}\n",
+        pat_c.email
+    );
+
+    println!("3. October water bills");
+    let tariff = shelby.profile().tariff("shelby-water-residential")?;
+    let october = BillingPeriod::new(date(10, 1)?, date(10, 31)?)?;
+    for (account, gallons) in [("100001", 7400), ("100002", 3200)] {
+        let bill = tariff.bill(
+            &BillInput::metered(october, Quantity::new(Decimal::from(gallons), Unit::Gallon))
+                .meter_size("5/8"),
+        )?;
+        shelby.post_bill(
+            &PostedBill {
+                account,
+                bill_id: "2025-10",
+                bill: &bill,
+                bill_date: date(11, 3)?,
+                due_date: date(11, 24)?,
+                printed_draft_date: None,
+            },
+            at(11, 3, 12)?,
+        )?;
+        println!(
+            "   {account}: {gallons} gal -> {}",
+            bill.total.to_decimal_string()
+        );
+    }
+    let home = shelby.home(pat)?;
+    for a in &home.accounts {
+        println!(
+            "   {} {:<18} due {:>7} on {}",
+            a.account,
+            a.nickname.as_deref().unwrap_or("(home)"),
+            a.amount_due.to_decimal_string(),
+            a.due_date.map(|d| d.to_string()).unwrap_or_default()
+        );
+    }
+    println!(
+        "   total due across linked accounts: {}\n",
+        home.total_due.to_decimal_string()
+    );
+
+    println!("4. Convenience fees, quoted before paying");
+    let card = shelby.add_payment_method(
+        pat,
+        &NewPaymentMethod {
+            method: PaymentMethod::CreditCard,
+            token: "tok_demo_visa".into(),
+            label: "Visa ending 4242".into(),
+            card_expiry: Some(CardExpiry {
+                year: 2029,
+                month: 8,
+            }),
+        },
+        at(11, 7, 9)?,
+    )?;
+    let bank = shelby.add_payment_method(
+        pat,
+        &NewPaymentMethod {
+            method: PaymentMethod::Echeck,
+            token: "tok_demo_checking".into(),
+            label: "Checking ending 6789".into(),
+            card_expiry: None,
+        },
+        at(11, 7, 9)?,
+    )?;
+    let split = PaymentTarget::Split(vec![
+        SplitPart {
+            account: "100001".into(),
+            amount: usd("25.00")?,
+        },
+        SplitPart {
+            account: "100002".into(),
+            amount: usd("15.00")?,
+        },
+    ]);
+    for (label, method) in [("card", &card), ("e-check", &bank)] {
+        let q = shelby.quote_payment(pat, &split, usd("40.00")?, Channel::Online, method)?;
+        println!(
+            "   online by {label:<8} amount {} + fee {} = {}",
+            q.amount.to_decimal_string(),
+            q.fee.to_decimal_string(),
+            q.total.to_decimal_string()
+        );
+    }
+    let quote = shelby.quote_payment(pat, &split, usd("40.00")?, Channel::Online, &bank)?;
+    println!("   disclosure: {}\n", quote.disclosure);
+
+    println!("5. A partial payment across the two linked accounts (e-check)");
+    let receipt = shelby.pay(
+        pat,
+        &PaymentRequest {
+            target: split,
+            payment_method_id: bank.clone(),
+            quote,
+        },
+        at(11, 7, 10)?,
+    )?;
+    for part in &receipt.allocation.accounts {
+        println!("   {} paid {}", part.account, part.paid.to_decimal_string());
+    }
+    println!(
+        "   charged {} (fee {}); total still due {}\n",
+        receipt.total.to_decimal_string(),
+        receipt.fee.to_decimal_string(),
+        shelby.home(pat)?.total_due.to_decimal_string()
+    );
+
+    println!("6. AutoPay, and the AutoPay cycle run twice for the due date");
+    for account in ["100001", "100002"] {
+        let enrolled = shelby.enrol_autopay(
+            pat,
+            &EnrolRequest {
+                account: account.into(),
+                option: "Card AutoPay".into(),
+                payment_method_id: card.clone(),
+                accepted_terms_version: Some("2024-07".into()),
+                maximum: Some(usd("250.00")?),
+                amount_notices: Default::default(),
+            },
+            at(11, 7, 11)?,
+        )?;
+        println!("   {account}: {}", enrolled.message);
+    }
+    for run in 1..=2 {
+        let report = shelby.run_autopay_cycle(date(11, 24)?, at(11, 24, 6)?)?;
+        println!(
+            "   run {run} for 2025-11-24: {} enrolment(s), {} drafted ({}), {} already drafted",
+            report.enrolments,
+            report.drafted,
+            report
+                .charged
+                .map(|m| m.to_decimal_string())
+                .unwrap_or_else(|| "nothing".into()),
+            report.already_drafted
+        );
+    }
+    println!(
+        "   total due after AutoPay: {}\n",
+        shelby.home(pat)?.total_due.to_decimal_string()
+    );
+
+    println!("7. Audit trail (Shelby)");
+    for e in shelby.audit_trail()? {
+        println!(
+            "   {} {:<22} {}",
+            e.at.format("%m-%d %H:%M"),
+            e.kind.as_str(),
+            e.detail
+        );
+    }
+    println!(
+        "\n{} messages sent (codes, notices, receipts).",
+        notifier.sent().len()
+    );
+    Ok(())
+}
+
+fn main() -> ExitCode {
+    let path = std::env::args_os()
+        .nth(1)
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from("target/ratepayer-demo.sqlite"));
+    match run(path) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("demo failed: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}

@@ -1,0 +1,133 @@
+//! Every due AutoPay draft is executed exactly once on SQLite: when two
+//! processes run the cycle at once on the same database file, and when a
+//! runner is killed (SIGKILL) mid-cycle and started again.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::time::Duration;
+
+use ratepayer::store::Store;
+use ratepayer_sqlite::SqliteStore;
+use rust_decimal::Decimal;
+
+const RUNNER: &str = env!("CARGO_BIN_EXE_autopay-runner");
+const ACCOUNTS: usize = 3_000;
+
+fn fresh_db(name: &str) -> PathBuf {
+    let path = std::env::temp_dir().join(format!("ratepayer-{name}-{}.sqlite", std::process::id()));
+    for suffix in ["", "-wal", "-shm"] {
+        let _ = std::fs::remove_file(format!("{}{suffix}", path.display()));
+    }
+    path
+}
+
+fn runner(args: &[&str]) -> Command {
+    let mut c = Command::new(RUNNER);
+    c.args(args).stdout(Stdio::piped()).stderr(Stdio::piped());
+    c
+}
+
+fn seed(db: &Path) {
+    let out = runner(&["seed", db.to_str().unwrap(), &ACCOUNTS.to_string()])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+/// Every account: exactly one draft, exactly one AutoPay payment with that
+/// draft's key, and nothing left due.
+fn assert_exactly_once(db: &Path) {
+    let store = SqliteStore::open(db).unwrap();
+    let mut tx = store.begin().unwrap();
+    for i in 0..ACCOUNTS {
+        let account = format!("000{:06}", 200_000 + i);
+        let drafts = tx.drafts("shelby", &account).unwrap();
+        assert_eq!(drafts.len(), 1, "{account}: {drafts:?}");
+        let payments = tx.payments_of_account("shelby", &account).unwrap();
+        assert_eq!(payments.len(), 1, "{account}: {payments:?}");
+        assert_eq!(
+            payments[0].idempotency_key.as_deref(),
+            Some(drafts[0].idempotency_key.as_str())
+        );
+        let due: Decimal = tx
+            .charges("shelby", &account)
+            .unwrap()
+            .iter()
+            .map(|c| c.charge.amount.amount())
+            .sum();
+        assert_eq!(due, Decimal::ZERO, "{account}");
+    }
+}
+
+fn counts(stdout: &[u8]) -> (usize, usize) {
+    let text = String::from_utf8_lossy(stdout);
+    let words: Vec<&str> = text.split_whitespace().collect();
+    match words.as_slice() {
+        ["drafted", d, "already", a] => (d.parse().unwrap(), a.parse().unwrap()),
+        _ => panic!("unexpected runner output: {text}"),
+    }
+}
+
+#[test]
+fn two_processes_at_once_draft_each_bill_once() {
+    let db = fresh_db("two-processes");
+    seed(&db);
+    let path = db.to_str().unwrap();
+    let a = runner(&["run", path]).spawn().unwrap();
+    let b = runner(&["run", path]).spawn().unwrap();
+    let (a, b) = (a.wait_with_output().unwrap(), b.wait_with_output().unwrap());
+    assert!(a.status.success(), "{}", String::from_utf8_lossy(&a.stderr));
+    assert!(b.status.success(), "{}", String::from_utf8_lossy(&b.stderr));
+    let (da, _) = counts(&a.stdout);
+    let (db_, _) = counts(&b.stdout);
+    assert_eq!(
+        da + db_,
+        ACCOUNTS,
+        "together they drafted each account once"
+    );
+    assert_exactly_once(&db);
+    let again = runner(&["run", path]).output().unwrap();
+    assert_eq!(counts(&again.stdout).0, 0, "a later run drafts nothing");
+}
+
+#[test]
+fn a_runner_killed_mid_cycle_is_finished_by_the_next_run() {
+    let db = fresh_db("sigkill");
+    seed(&db);
+    let path = db.to_str().unwrap();
+    let drafted = |i: usize| {
+        let store = SqliteStore::open(&db).unwrap();
+        let mut tx = store.begin().unwrap();
+        !tx.drafts("shelby", &format!("000{:06}", 200_000 + i))
+            .unwrap()
+            .is_empty()
+    };
+    // Kill the runner (SIGKILL) as soon as its first batch has committed.
+    let mut child = runner(&["run", path]).spawn().unwrap();
+    while !drafted(0) {
+        assert!(
+            child.try_wait().unwrap().is_none(),
+            "the runner ended early"
+        );
+        std::thread::sleep(Duration::from_millis(2));
+    }
+    child.kill().unwrap();
+    let status = child.wait().unwrap();
+    let killed_mid_cycle = !status.success() && !drafted(ACCOUNTS - 1);
+    let rest = runner(&["run", path]).output().unwrap();
+    assert!(
+        rest.status.success(),
+        "{}",
+        String::from_utf8_lossy(&rest.stderr)
+    );
+    assert_exactly_once(&db);
+    assert!(
+        killed_mid_cycle,
+        "no kill landed mid-cycle; the test proved nothing"
+    );
+}
