@@ -234,6 +234,19 @@ impl SqliteStore {
     }
 }
 
+impl SqliteStore {
+    /// Opens a read-only transaction: a consistent snapshot of the
+    /// committed data that, in WAL mode, neither waits for another
+    /// connection's write lock nor holds off its writers (unlike
+    /// [`Store::begin`], which takes the write lock at once). For views,
+    /// reports and polling; every write through it fails with
+    /// [`StorageErrorKind::Backend`] and changes nothing. Dropping or
+    /// committing it ends the snapshot.
+    pub fn begin_read(&self) -> StoreResult<Box<dyn Tx + '_>> {
+        Ok(Box::new(SqliteTx::begin_read(self.lock())?))
+    }
+}
+
 impl Store for SqliteStore {
     fn begin(&self) -> StoreResult<Box<dyn Tx + '_>> {
         Ok(Box::new(SqliteTx::begin(self.lock())?))

@@ -195,10 +195,17 @@ pub(crate) fn refuse_newer(current: i64) -> StoreResult<()> {
     Ok(())
 }
 
-/// Applies every migration the database lacks, in one transaction; refuses
-/// a database from a newer version. Safe to call on every open.
+/// Applies every migration the database lacks, in one transaction (which
+/// checks the version again under the write lock, so two connections
+/// migrating at once apply each migration once); refuses a database from a
+/// newer version. Safe to call on every open.
 pub(crate) fn migrate(conn: &mut Connection) -> StoreResult<()> {
     let what = "migrating the database schema";
+    // Up to date (the usual case): nothing to write, so no need to wait
+    // for another connection's write lock.
+    if version(conn)? == i64::from(SCHEMA_VERSION) {
+        return Ok(());
+    }
     let tx = conn
         .transaction_with_behavior(TransactionBehavior::Immediate)
         .map_err(|e| db(what, e))?;

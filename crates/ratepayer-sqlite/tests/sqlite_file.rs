@@ -350,11 +350,59 @@ fn options_change_the_timeout_cache_and_memory_map() {
     tx.put_link(&link("l1", U, "100001", Role::Owner)).unwrap();
     tx.commit().unwrap();
 
-    // Opening migrates under the write lock: with another store's
-    // transaction open, it waits its busy timeout, then reports Busy.
+    // The busy timeout applies: with another store's transaction open, a
+    // write transaction waits 50 ms, then reports Busy.
     let tx = a.begin().unwrap();
-    let err = SqliteStore::open_with(db.path(), options).unwrap_err();
+    let err = b.begin().err().unwrap();
     assert_eq!(err.kind, StorageErrorKind::Busy, "{}", err.message);
     drop(tx);
-    assert!(SqliteStore::open_with(db.path(), options).is_ok());
+    assert!(b.begin().is_ok());
+}
+
+#[test]
+fn a_read_transaction_neither_waits_for_nor_holds_off_a_writer() {
+    let db = TempDb::new("read");
+    let a = SqliteStore::open(db.path()).unwrap();
+    let b = SqliteStore::open(db.path()).unwrap();
+    b.set_busy_timeout(Duration::from_millis(50)).unwrap();
+    seed(&a);
+
+    // A writer holds the lock: a read goes ahead and sees only commits.
+    let mut write = a.begin().unwrap();
+    write.insert_login(&login("l2", U, "sam")).unwrap();
+    let mut read = b.begin_read().unwrap();
+    assert!(read.login("l1").unwrap().is_some());
+    assert!(read.login("l2").unwrap().is_none());
+    // The writer commits while the read is open; the read keeps its snapshot.
+    write.commit().unwrap();
+    assert!(read.login("l2").unwrap().is_none());
+    drop(read);
+    let mut read = b.begin_read().unwrap();
+    assert!(read.login("l2").unwrap().is_some());
+
+    // Writes through a read transaction are refused and change nothing.
+    let err = read.insert_login(&login("l3", U, "kim")).unwrap_err();
+    assert_eq!(err.kind, StorageErrorKind::Backend);
+    assert!(err.message.contains("read-only"), "{}", err.message);
+    assert!(read
+        .claim_draft(&draft("k1", U, "100001", "2026-02-20T06:00:00Z"))
+        .is_err());
+    read.commit().unwrap();
+    let mut tx = a.begin().unwrap();
+    assert!(tx.login("l3").unwrap().is_none());
+    assert!(tx.drafts(U, "100001").unwrap().is_empty());
+}
+
+#[test]
+fn opening_an_up_to_date_database_does_not_wait_for_a_writer() {
+    let db = TempDb::new("open-while-writing");
+    let a = SqliteStore::open(db.path()).unwrap();
+    seed(&a);
+    let _write = a.begin().unwrap();
+    let options = SqliteOptions {
+        busy_timeout: Duration::from_millis(50),
+        ..SqliteOptions::default()
+    };
+    let b = SqliteStore::open_with(db.path(), options).unwrap();
+    assert!(b.begin_read().unwrap().login("l1").unwrap().is_some());
 }
