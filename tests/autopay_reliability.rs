@@ -1,12 +1,7 @@
 //! Every due AutoPay draft is executed exactly once on SQLite: when two
 //! processes run the cycle at once on the same database file, and when a
 //! runner is killed (SIGKILL) mid-cycle and started again.
-#![allow(
-    clippy::unwrap_used,
-    clippy::expect_used,
-    clippy::panic,
-    clippy::indexing_slicing
-)]
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
@@ -56,8 +51,8 @@ fn assert_exactly_once(db: &Path) {
         let payments = tx.payments_of_account("shelby", &account).unwrap();
         assert_eq!(payments.len(), 1, "{account}: {payments:?}");
         assert_eq!(
-            payments[0].idempotency_key.as_deref(),
-            Some(drafts[0].idempotency_key.as_str())
+            payments.first().and_then(|p| p.idempotency_key.as_deref()),
+            drafts.first().map(|d| d.idempotency_key.as_str())
         );
         let due: Decimal = tx
             .charges("shelby", &account)

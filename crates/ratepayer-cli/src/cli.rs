@@ -49,6 +49,10 @@ pub enum Command {
     /// Password policy.
     #[command(subcommand)]
     Password(PasswordCommand),
+    /// The end-to-end portal demo on a fresh SQLite file: registration with each seed
+    /// utility's recipe, a refused registration, linking, bills, fee quotes, a split
+    /// partial payment, AutoPay run twice for the same day, and the audit trail.
+    Demo(DemoArgs),
     /// Writes a synthetic customers CSV for bill-run benchmarks (not a stable interface).
     #[command(hide = true)]
     GenCustomers(GenCustomersArgs),
@@ -383,4 +387,13 @@ pub fn parse_rule(s: &str) -> Result<RuleArg, String> {
             "`{s}` is not a draft rule; use on-due, printed, before:N, before-calendar:N or day:N"
         )),
     }
+}
+
+/// `ratepayer demo ...`
+#[derive(Debug, Args)]
+pub struct DemoArgs {
+    /// The SQLite file to create (deleted first); default `ratepayer-demo.sqlite`
+    /// in the system's temporary directory.
+    #[arg(long, value_name = "FILE")]
+    pub db: Option<std::path::PathBuf>,
 }

@@ -46,6 +46,7 @@ pub fn execute(cli: &Cli) -> Result<(), CliError> {
         Command::Password(PasswordCommand::Check(args)) => {
             commands::password_check::run(args, json, std::io::stdin().lock())
         }
+        Command::Demo(args) => commands::demo::run(args),
         Command::GenCustomers(args) => commands::gen_customers::run(args),
     }
 }

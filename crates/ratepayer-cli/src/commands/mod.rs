@@ -6,6 +6,7 @@ pub mod autopay_next;
 pub mod bill;
 pub mod bill_run;
 pub mod calendar;
+pub mod demo;
 pub mod fee_quote;
 pub mod gen_customers;
 pub mod password_check;

@@ -7,6 +7,7 @@ mod autopay;
 mod bill;
 mod bill_run;
 mod calendar;
+mod demo;
 mod fee;
 mod password;
 mod profile;

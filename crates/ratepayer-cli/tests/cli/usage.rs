@@ -10,7 +10,7 @@ fn unknown_commands_and_options_exit_2() {
         &["profile"],
         &["profile", "validate"],
         &["fee", "quote", "--frobnicate"],
-        &["demo"],
+        &["demo", "--frobnicate"],
         &["gen-customers"],
     ] {
         let run = ratepayer(args);
@@ -32,6 +32,7 @@ fn help_lists_every_command_and_the_exit_codes() {
         "autopay",
         "calendar",
         "password",
+        "demo",
         "Exit codes",
     ] {
         assert!(run.stdout.contains(command), "{command}: {}", run.stdout);

@@ -86,6 +86,9 @@ impl MoneyStore for SqliteTx<'_> {
     }
 
     fn charges(&mut self, utility: &str, account: &str) -> StoreResult<Vec<ChargeRow>> {
+        // `ORDER BY` is free here: the primary key's index is in this order,
+        // and the connection's query-planner stability (see `setup`) keeps
+        // SQLite from re-preparing the statement on every new binding.
         self.all(
             "reading the charges of an account",
             "SELECT data FROM charges WHERE utility = ?1 AND account = ?2 ORDER BY charge_id",

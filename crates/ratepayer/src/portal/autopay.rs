@@ -18,7 +18,7 @@ use crate::calendar::Calendar;
 use crate::fees::FeeSchedule;
 use crate::payment::{allocate, AccountDue, AllocationPolicy, ChargeKind, PaymentTarget};
 use crate::store::{
-    AuditKind, DraftRow, EnrolmentRow, EnrolmentStatus, PaymentRow, PaymentSource, Tx,
+    AuditKind, ChargeRow, DraftRow, EnrolmentRow, EnrolmentStatus, PaymentRow, PaymentSource, Tx,
 };
 use crate::verification::Contact;
 use crate::Money;
@@ -70,7 +70,7 @@ pub struct CycleReport {
 
 /// Enrolments per transaction in the cycle: a crash loses at most one
 /// batch, which the next run redoes.
-const BATCH: usize = 500;
+const BATCH: usize = 2_000;
 
 struct CycleContext<'a> {
     policy: &'a rules::AutopayPolicy,
@@ -383,6 +383,11 @@ impl Portal {
         if !claimed {
             return Ok(false);
         }
+        let charge_row = Some(ChargeRow {
+            utility: self.utility().to_owned(),
+            account: e.account.clone(),
+            charge: charge.clone(),
+        });
         let due = AccountDue {
             account: e.account.clone(),
             status: crate::payment::AccountStatus::Active,
@@ -396,7 +401,17 @@ impl Portal {
             ctx.allocation,
             draft.date,
         )?;
-        self.apply(tx, &allocation)?;
+        // The draft pays its own bill's charge: write its remaining amount
+        // straight away (no credit arises, the draft is at most the charge).
+        match (allocation.accounts.as_slice(), charge_row) {
+            ([part], Some(mut row)) if part.credit.amount().is_zero() => {
+                if let Some(item) = part.items.iter().find(|i| i.charge_id == row.charge.id) {
+                    row.charge.amount = item.remaining;
+                    tx.put_charge(&row)?;
+                }
+            }
+            _ => self.apply(tx, &allocation)?,
+        }
         tx.insert_payment(&PaymentRow {
             id: payment_id,
             utility: self.utility().to_owned(),

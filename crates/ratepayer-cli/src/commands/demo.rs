@@ -5,12 +5,13 @@
 //! enrols in AutoPay and runs the AutoPay cycle twice for the same day (the
 //! second run drafts nothing), then prints what the portal did.
 //!
-//! Usage: `portal-demo [DATABASE]` (default `target/ratepayer-demo.sqlite`,
-//! deleted first so every run starts fresh).
+//! `ratepayer demo [--db FILE]` (default `ratepayer-demo.sqlite` in the
+//! system's temporary directory, deleted first so every run starts fresh).
+//! Money and times are the demo's own; the secrets and randomness are real
+//! (the OS generator, Argon2id at the OWASP parameters).
 
 use std::error::Error;
 use std::path::PathBuf;
-use std::process::ExitCode;
 use std::sync::Arc;
 
 use chrono::{DateTime, NaiveDate, TimeZone, Utc};
@@ -32,6 +33,9 @@ use ratepayer_sqlite::SqliteStore;
 use rust_decimal::Decimal;
 
 type Res<T> = Result<T, Box<dyn Error>>;
+
+use crate::cli::DemoArgs;
+use crate::error::CliError;
 
 fn at(month: u32, day: u32, hour: u32) -> Res<DateTime<Utc>> {
     Utc.with_ymd_and_hms(2025, month, day, hour, 0, 0)
@@ -161,9 +165,12 @@ fn import(p: &Portal, c: &Customer, accounts: &[&str]) -> Res<()> {
     Ok(())
 }
 
-fn run(path: PathBuf) -> Res<()> {
-    if path.exists() {
-        std::fs::remove_file(&path)?;
+fn run_demo(path: PathBuf) -> Res<()> {
+    for suffix in ["", "-wal", "-shm"] {
+        let file = PathBuf::from(format!("{}{suffix}", path.display()));
+        if file.exists() {
+            std::fs::remove_file(&file)?;
+        }
     }
     if let Some(dir) = path.parent() {
         std::fs::create_dir_all(dir)?;
@@ -428,16 +435,11 @@ fn run(path: PathBuf) -> Res<()> {
     Ok(())
 }
 
-fn main() -> ExitCode {
-    let path = std::env::args_os()
-        .nth(1)
-        .map(PathBuf::from)
-        .unwrap_or_else(|| PathBuf::from("target/ratepayer-demo.sqlite"));
-    match run(path) {
-        Ok(()) => ExitCode::SUCCESS,
-        Err(e) => {
-            eprintln!("demo failed: {e}");
-            ExitCode::FAILURE
-        }
-    }
+/// Runs the demo on a fresh database file.
+pub fn run(args: &DemoArgs) -> Result<(), CliError> {
+    let path = args
+        .db
+        .clone()
+        .unwrap_or_else(|| std::env::temp_dir().join("ratepayer-demo.sqlite"));
+    run_demo(path).map_err(|e| CliError::Domain(format!("the demo failed: {e}")))
 }
