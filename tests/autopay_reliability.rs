@@ -3,9 +3,9 @@
 //! runner is killed (SIGKILL) mid-cycle and started again.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
+use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
-use std::time::Duration;
 
 use ratepayer::store::Store;
 use ratepayer_sqlite::SqliteStore;
@@ -78,8 +78,8 @@ fn two_processes_at_once_draft_each_bill_once() {
     let db = fresh_db("two-processes");
     seed(&db);
     let path = db.to_str().unwrap();
-    let a = runner(&["run", path]).spawn().unwrap();
-    let b = runner(&["run", path]).spawn().unwrap();
+    let a = runner(&["run", path, "100"]).spawn().unwrap();
+    let b = runner(&["run", path, "100"]).spawn().unwrap();
     let (a, b) = (a.wait_with_output().unwrap(), b.wait_with_output().unwrap());
     assert!(a.status.success(), "{}", String::from_utf8_lossy(&a.stderr));
     assert!(b.status.success(), "{}", String::from_utf8_lossy(&b.stderr));
@@ -109,18 +109,19 @@ fn a_runner_killed_mid_cycle_is_finished_by_the_next_run() {
             .unwrap()
             .is_empty()
     };
-    // Kill the runner (SIGKILL) as soon as its first batch has committed.
-    let mut child = runner(&["run", path]).spawn().unwrap();
-    while !drafted(0) {
-        assert!(
-            child.try_wait().unwrap().is_none(),
-            "the runner ended early"
-        );
-        std::thread::sleep(Duration::from_millis(2));
-    }
+    // Kill the runner (SIGKILL) as soon as it reports its first batch (of 50)
+    // committed.
+    let mut child = runner(&["run", path, "50"])
+        .env("AUTOPAY_RUNNER_PROGRESS", "1")
+        .spawn()
+        .unwrap();
+    let mut progress = BufReader::new(child.stdout.take().unwrap());
+    let mut line = String::new();
+    progress.read_line(&mut line).unwrap();
     child.kill().unwrap();
     let status = child.wait().unwrap();
-    let killed_mid_cycle = !status.success() && !drafted(ACCOUNTS - 1);
+    assert!(line.starts_with("committed"), "{line}");
+    let killed_mid_cycle = !status.success() && drafted(0) && !drafted(ACCOUNTS - 1);
     let rest = runner(&["run", path]).output().unwrap();
     assert!(
         rest.status.success(),

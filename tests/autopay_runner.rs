@@ -4,7 +4,7 @@
 //!
 //! ```text
 //! autopay-runner seed  DB N        # N Shelby accounts, each with an open bill and Card AutoPay
-//! autopay-runner run   DB          # the cycle for 2025-11-24; prints drafted/already counts
+//! autopay-runner run   DB [BATCH]  # the cycle for 2025-11-24; prints drafted/already counts
 //! autopay-runner bench N [DB]      # seed N, then time one cycle and a second, empty one
 //! ```
 
@@ -121,13 +121,22 @@ fn seed(store: &dyn Store, n: usize) -> Res<()> {
     Ok(())
 }
 
-fn run(store: Arc<dyn Store>) -> Res<(usize, usize)> {
-    let p = portal(store)?;
+fn run(store: Arc<dyn Store>, batch: Option<usize>) -> Res<(usize, usize)> {
+    let mut p = portal(store)?;
+    if let Some(n) = batch {
+        p = p.with_autopay_batch(n);
+    }
+    let batch = batch.filter(|_| std::env::var_os("AUTOPAY_RUNNER_PROGRESS").is_some());
     let now = Utc
         .with_ymd_and_hms(2025, 11, 24, 6, 0, 0)
         .single()
         .ok_or("time")?;
-    let report = p.run_autopay_cycle(due()?, now)?;
+    let report = p.run_autopay_cycle_observed(due()?, now, &mut |so_far| {
+        // Progress after each committed batch (the SIGKILL test waits for it).
+        if batch.is_some() {
+            println!("committed {}", so_far.drafted + so_far.already_drafted);
+        }
+    })?;
     if !report.failures.is_empty() {
         return Err(format!(
             "{} accounts failed: {:?}",
@@ -145,8 +154,9 @@ fn main_inner(args: &[String]) -> Res<()> {
             let store = SqliteStore::open(db)?;
             seed(&store, n.parse()?)
         }
-        [cmd, db] if cmd == "run" => {
-            let (drafted, already) = run(Arc::new(SqliteStore::open(db)?))?;
+        [cmd, db, rest @ ..] if cmd == "run" => {
+            let batch = rest.first().map(|b| b.parse()).transpose()?;
+            let (drafted, already) = run(Arc::new(SqliteStore::open(db)?), batch)?;
             println!("drafted {drafted} already {already}");
             Ok(())
         }
@@ -168,14 +178,14 @@ fn main_inner(args: &[String]) -> Res<()> {
                 t.elapsed().as_secs_f64()
             );
             let t = Instant::now();
-            let (drafted, _) = run(store.clone())?;
+            let (drafted, _) = run(store.clone(), None)?;
             let first = t.elapsed().as_secs_f64();
             println!(
                 "autopay cycle: {drafted} drafts executed in {first:.2} s ({:.1} µs per account)",
                 first * 1e6 / n as f64
             );
             let t = Instant::now();
-            let (again, _) = run(store)?;
+            let (again, _) = run(store, None)?;
             println!(
                 "second cycle for the same day: {again} drafts in {:.2} s",
                 t.elapsed().as_secs_f64()
@@ -185,7 +195,7 @@ fn main_inner(args: &[String]) -> Res<()> {
             }
             Ok(())
         }
-        _ => Err("usage: autopay-runner seed DB N | run DB | bench N [DB]".into()),
+        _ => Err("usage: autopay-runner seed DB N | run DB [BATCH] | bench N [DB]".into()),
     }
 }
 

@@ -29,3 +29,8 @@ fn the_whole_journey_on_sqlite() {
 fn refused_calls_change_no_record_on_sqlite() {
     portal_support::refusals_change_nothing(fresh("refusals"));
 }
+
+#[test]
+fn registration_commits_all_or_nothing_on_sqlite() {
+    portal_support::registration_is_all_or_nothing(fresh("atomic"));
+}

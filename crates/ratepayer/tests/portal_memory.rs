@@ -151,3 +151,50 @@ fn failed_logins_are_throttled_then_locked_out_of_guessing() {
 fn refused_calls_change_no_record() {
     refusals_change_nothing(Arc::new(MemoryStore::new()));
 }
+
+#[test]
+fn registration_commits_all_or_nothing() {
+    registration_is_all_or_nothing(Arc::new(MemoryStore::new()));
+}
+
+#[test]
+fn changing_the_password_forgets_remembered_devices() {
+    let store: Arc<dyn Store> = Arc::new(MemoryStore::new());
+    let (p, notifier, pat) = shelby_with_pat(store);
+    let email = ratepayer::verification::Contact::email("Pat@Example.com").unwrap();
+    let attempt = |password, token| LoginAttempt {
+        username: "patdoe",
+        password,
+        device_token: token,
+    };
+    let ratepayer::portal::LoginOutcome::ChallengeRequired { challenge_id, .. } =
+        p.login(&attempt(PASSWORD, None), nov(6, 9)).unwrap()
+    else {
+        panic!("challenged")
+    };
+    let code = notifier.last_code_to(&email).unwrap();
+    let ratepayer::portal::LoginOutcome::SignedIn { device_token, .. } = p
+        .pass_device_challenge(&pat, &challenge_id, &code, Some("phone"), nov(6, 9))
+        .unwrap()
+    else {
+        panic!("signed in")
+    };
+    let token = device_token.unwrap();
+    let new = "Tidewater-marigold-saxophone-19";
+    p.change_password(&pat, PASSWORD, new, nov(7, 9)).unwrap();
+    assert!(notifier
+        .sent()
+        .iter()
+        .any(|n| n.subject == "Your password was changed"));
+    assert_eq!(
+        p.login(&attempt(PASSWORD, Some(&token)), nov(7, 10)),
+        Err(PortalError::WrongCredentials)
+    );
+    assert!(
+        matches!(
+            p.login(&attempt(new, Some(&token)), nov(7, 10)).unwrap(),
+            ratepayer::portal::LoginOutcome::ChallengeRequired { .. }
+        ),
+        "the remembered device was forgotten"
+    );
+}

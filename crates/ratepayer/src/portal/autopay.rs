@@ -8,7 +8,7 @@
 
 use chrono::{DateTime, NaiveDate, Utc};
 
-use super::{Notice, Portal, PortalError};
+use super::{Portal, PortalError};
 use crate::autopay::enrolment::{self, EnrolmentRequest, FirstBill};
 use crate::autopay::{
     self as rules, AmountNoticePreference, AutopayCustomer, BillDates, DraftInstruction, DraftRule,
@@ -20,7 +20,6 @@ use crate::payment::{allocate, AccountDue, AllocationPolicy, ChargeKind, Payment
 use crate::store::{
     AuditKind, ChargeRow, DraftRow, EnrolmentRow, EnrolmentStatus, PaymentRow, PaymentSource, Tx,
 };
-use crate::verification::Contact;
 use crate::Money;
 
 /// What the owner chooses when enrolling.
@@ -68,9 +67,9 @@ pub struct CycleReport {
     pub failures: Vec<(String, String)>,
 }
 
-/// Enrolments per transaction in the cycle: a crash loses at most one
-/// batch, which the next run redoes.
-const BATCH: usize = 2_000;
+/// Enrolments per transaction in the cycle, unless the portal sets another
+/// number ([`Portal::with_autopay_batch`]).
+pub(super) const DEFAULT_BATCH: usize = 2_000;
 
 struct CycleContext<'a> {
     policy: &'a rules::AutopayPolicy,
@@ -190,13 +189,7 @@ impl Portal {
                 login.email,
             ))
         })?;
-        if let Ok(to) = Contact::email(&email) {
-            self.notifier.send(&Notice {
-                to,
-                subject: "AutoPay is set up".into(),
-                body: enrolled.message.clone(),
-            });
-        }
+        self.email(&email, "AutoPay is set up", enrolled.message.clone());
         Ok(enrolled)
     }
 
@@ -236,6 +229,17 @@ impl Portal {
         as_of: NaiveDate,
         now: DateTime<Utc>,
     ) -> Result<CycleReport, PortalError> {
+        self.run_autopay_cycle_observed(as_of, now, &mut |_| {})
+    }
+
+    /// [`Portal::run_autopay_cycle`], calling `on_batch` with the report so
+    /// far after each batch has committed (for progress reporting).
+    pub fn run_autopay_cycle_observed(
+        &self,
+        as_of: NaiveDate,
+        now: DateTime<Utc>,
+        on_batch: &mut dyn FnMut(&CycleReport),
+    ) -> Result<CycleReport, PortalError> {
         let Some(policy) = self.profile.autopay() else {
             return Ok(CycleReport::default());
         };
@@ -255,7 +259,7 @@ impl Portal {
             enrolments: enrolments.len(),
             ..CycleReport::default()
         };
-        for batch in enrolments.chunks(BATCH) {
+        for batch in enrolments.chunks(self.autopay_batch) {
             self.transact(|tx| {
                 for e in batch {
                     if let Err(err) = self.cycle_account(tx, e, &ctx, &mut report) {
@@ -267,6 +271,7 @@ impl Portal {
                 }
                 Ok(())
             })?;
+            on_batch(&report);
         }
         Ok(report)
     }

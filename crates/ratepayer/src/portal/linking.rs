@@ -6,11 +6,10 @@
 use chrono::{DateTime, Utc};
 
 use super::signup::TxDirectory;
-use super::{Notice, Portal, PortalError};
+use super::{Portal, PortalError};
 use crate::payment::{normalize as account_number, validate_email};
 use crate::registration::{self, RegistrationForm};
 use crate::store::{AccountRow, AuditKind, EnrolmentStatus, LinkRow, LoginRow, Role, Tx};
-use crate::verification::Contact;
 
 /// What a signed-in customer types to link a further account.
 #[derive(Clone, PartialEq, Eq)]
@@ -112,13 +111,7 @@ impl Portal {
     }
 
     fn notify_login(&self, login: &LoginRow, subject: &str, body: String) {
-        if let Ok(to) = Contact::email(&login.email) {
-            self.notifier.send(&Notice {
-                to,
-                subject: subject.to_owned(),
-                body,
-            });
-        }
+        self.email(&login.email, subject, body);
     }
 
     /// Links a further account to a signed-in login: the password again,

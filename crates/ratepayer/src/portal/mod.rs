@@ -74,6 +74,7 @@ pub struct Portal {
     secrets: PortalSecrets,
     rng: Mutex<Box<dyn RandomSource + Send>>,
     notifier: Arc<dyn Notifier>,
+    autopay_batch: usize,
 }
 
 impl std::fmt::Debug for Portal {
@@ -106,7 +107,16 @@ impl Portal {
             secrets,
             rng: Mutex::new(rng),
             notifier,
+            autopay_batch: autopay::DEFAULT_BATCH,
         })
+    }
+
+    /// Sets how many enrolments the AutoPay cycle handles per transaction
+    /// (default 2,000; at least 1). A crash loses at most one batch, which
+    /// the next run redoes; smaller batches hold the write lock for less time.
+    pub fn with_autopay_batch(mut self, enrolments: usize) -> Portal {
+        self.autopay_batch = enrolments.max(1);
+        self
     }
 
     /// The utility's profile.
@@ -131,6 +141,34 @@ impl Portal {
     fn with_rng<R>(&self, f: impl FnOnce(&mut dyn RandomSource) -> R) -> R {
         let mut guard = self.rng.lock().unwrap_or_else(|p| p.into_inner());
         f(guard.as_mut())
+    }
+
+    /// The Argon2id credential of a normalised password, with the portal's
+    /// parameters and pepper.
+    fn hash_password(
+        &self,
+        normalized: &crate::password::NormalizedPassword,
+    ) -> Result<crate::credential::StoredCredential, PortalError> {
+        Ok(self.with_rng(|rng| {
+            crate::credential::hash(
+                normalized,
+                &self.secrets.hash_params,
+                rng,
+                self.secrets.pepper.as_ref(),
+            )
+        })?)
+    }
+
+    /// Emails `to` (a login's or account's address) after a commit; an
+    /// address that no longer parses is skipped.
+    fn email(&self, to: &str, subject: &str, body: String) {
+        if let Ok(to) = crate::verification::Contact::email(to) {
+            self.notifier.send(&Notice {
+                to,
+                subject: subject.to_owned(),
+                body,
+            });
+        }
     }
 
     /// A new opaque identifier (16 random bytes, hex).

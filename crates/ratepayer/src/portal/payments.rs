@@ -6,12 +6,11 @@
 
 use chrono::{DateTime, Utc};
 
-use super::{Notice, Portal, PortalError};
+use super::{Portal, PortalError};
 use crate::autopay::CardExpiry;
 use crate::fees::{Channel, FeeQuote, PaymentMethod};
 use crate::payment::{allocate, AccountDue, PaymentAllocation, PaymentTarget};
 use crate::store::{AuditKind, ChargeRow, PaymentMethodRow, PaymentRow, PaymentSource, Tx};
-use crate::verification::Contact;
 use crate::Money;
 
 /// A payment method to store.
@@ -323,19 +322,17 @@ impl Portal {
                 login.email,
             ))
         })?;
-        if let Ok(to) = Contact::email(&notify_to) {
-            self.notifier.send(&Notice {
-                to,
-                subject: "Payment received".into(),
-                body: format!(
-                    "We received your payment of {} (fee {}, total {}). Confirmation {}.",
-                    receipt.allocation.total.to_decimal_string(),
-                    receipt.fee.to_decimal_string(),
-                    receipt.total.to_decimal_string(),
-                    receipt.payment_id
-                ),
-            });
-        }
+        self.email(
+            &notify_to,
+            "Payment received",
+            format!(
+                "We received your payment of {} (fee {}, total {}). Confirmation {}.",
+                receipt.allocation.total.to_decimal_string(),
+                receipt.fee.to_decimal_string(),
+                receipt.total.to_decimal_string(),
+                receipt.payment_id
+            ),
+        );
         Ok(receipt)
     }
 

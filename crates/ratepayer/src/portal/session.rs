@@ -179,14 +179,7 @@ impl Portal {
         if needs_rehash {
             let normalized =
                 NormalizedPassword::normalize(attempt.password, login.credential.normalization);
-            login.credential = self.with_rng(|rng| {
-                credential::hash(
-                    &normalized,
-                    &self.secrets.hash_params,
-                    rng,
-                    self.secrets.pepper.as_ref(),
-                )
-            })?;
+            login.credential = self.hash_password(&normalized)?;
         }
         self.save_counters(tx.as_mut(), &login, account.as_mut(), account_counter)?;
         let record = match attempt.device_token {
@@ -381,14 +374,7 @@ impl Portal {
             .password
             .check(new, &context, Mfa::Off)
             .map_err(PortalError::Password)?;
-        login.credential = self.with_rng(|rng| {
-            credential::hash(
-                &normalized,
-                &self.secrets.hash_params,
-                rng,
-                self.secrets.pepper.as_ref(),
-            )
-        })?;
+        login.credential = self.hash_password(&normalized)?;
         login.must_change_password = false;
         tx.update_login(&login)?;
         let mut devices = tx.devices(login_id)?;
@@ -410,13 +396,12 @@ impl Portal {
             format!("password changed; {forgotten} remembered device(s) forgotten"),
         ))?;
         tx.commit()?;
-        if let Ok(to) = Contact::email(&login.email) {
-            self.notifier.send(&Notice {
-                to,
-                subject: "Your password was changed".into(),
-                body: "Your portal password was changed. If this was not you, contact customer service.".into(),
-            });
-        }
+        self.email(
+            &login.email,
+            "Your password was changed",
+            "Your portal password was changed. If this was not you, contact customer service."
+                .into(),
+        );
         Ok(())
     }
 

@@ -7,7 +7,6 @@ use std::cell::RefCell;
 use chrono::{DateTime, Utc};
 
 use super::{Notice, Portal, PortalError};
-use crate::credential;
 use crate::password::{Mfa, PasswordContext};
 use crate::payment::{normalize as account_number, AccountNumber};
 use crate::registration::{
@@ -158,14 +157,7 @@ impl Portal {
             .password
             .check(&request.password, &context, Mfa::Off)
             .map_err(PortalError::Password)?;
-        let stored = self.with_rng(|rng| {
-            credential::hash(
-                &normalized,
-                &self.secrets.hash_params,
-                rng,
-                self.secrets.pepper.as_ref(),
-            )
-        })?;
+        let stored = self.hash_password(&normalized)?;
         let login_id = self.new_id()?;
         tx.insert_login(&LoginRow {
             id: login_id.clone(),

@@ -523,3 +523,75 @@ pub fn refusals_change_nothing(store: Arc<dyn Store>) {
         .is_err());
     assert_eq!(snapshot(&store), before);
 }
+
+/// Random bytes for the first `ok` draws, then a failure.
+struct FailingRandom {
+    ok: usize,
+    inner: SeededRandom,
+}
+
+impl ratepayer::security::RandomSource for FailingRandom {
+    fn fill(&mut self, buf: &mut [u8]) -> Result<(), ratepayer::security::RandomError> {
+        if self.ok == 0 {
+            return Err(ratepayer::security::RandomError(
+                "test: entropy gone".into(),
+            ));
+        }
+        self.ok -= 1;
+        self.inner.fill(buf)
+    }
+}
+
+/// Registration writes the login, the owner link, the email contact and its
+/// code in one transaction: when the code cannot be drawn, nothing of it is
+/// left, and registering again afterwards works.
+pub fn registration_is_all_or_nothing(store: Arc<dyn Store>) {
+    let notifier = Arc::new(RecordingNotifier::new());
+    let good = portal("shelby", store.clone(), notifier.clone());
+    good.import_accounts(
+        &[AccountImport {
+            record: record(&good, "100001", "5001"),
+            status: AccountStatus::Active,
+            service_address: None,
+        }],
+        nov(1, 9),
+    )
+    .unwrap();
+    let request = SignupRequest {
+        form: shelby_form("100001", "5001", "patdoe"),
+        password: PASSWORD.into(),
+        channel: RegistrationChannel::Web,
+    };
+    // The salt and the login id are drawn; the code is not.
+    let failing = Portal::new(
+        builtin::load("shelby").unwrap(),
+        store.clone(),
+        secrets(),
+        Box::new(FailingRandom {
+            ok: 2,
+            inner: SeededRandom::new(1),
+        }),
+        notifier.clone(),
+    )
+    .unwrap();
+    let err = failing.register(&request, nov(2, 9)).unwrap_err();
+    assert!(err.to_string().contains("entropy gone"), "{err:?}");
+    {
+        let mut tx = store.begin().unwrap();
+        assert!(tx.login_by_username("shelby", "patdoe").unwrap().is_none());
+        assert!(tx
+            .links_of_account("shelby", "000100001")
+            .unwrap()
+            .is_empty());
+        let account = tx.account("shelby", "000100001").unwrap().unwrap();
+        assert_eq!(account.record.login, None);
+    }
+    assert!(
+        notifier.sent().is_empty(),
+        "nothing is sent for a rolled-back registration"
+    );
+    let reg = good.register(&request, nov(2, 10)).unwrap();
+    let mut tx = store.begin().unwrap();
+    assert_eq!(tx.contacts(&reg.login_id).unwrap().len(), 1);
+    assert!(tx.code(&reg.email_code_id).unwrap().is_some());
+}
