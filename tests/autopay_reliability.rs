@@ -101,10 +101,8 @@ fn a_runner_killed_mid_cycle_is_finished_by_the_next_run() {
     seed(&db);
     let path = db.to_str().unwrap();
     let drafted = |i: usize| {
-        // A read-only snapshot: polling must not wait for the runner's
-        // write lock (it would rarely get it between two batches).
         let store = SqliteStore::open(&db).unwrap();
-        let mut tx = store.begin_read().unwrap();
+        let mut tx = store.begin().unwrap();
         !tx.drafts("shelby", &format!("000{:06}", 200_000 + i))
             .unwrap()
             .is_empty()
