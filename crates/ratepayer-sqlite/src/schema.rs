@@ -179,14 +179,8 @@ pub(crate) fn version(conn: &Connection) -> StoreResult<i64> {
         .map_err(|e| db("reading the schema version", e))
 }
 
-/// Applies every migration the database lacks, in one transaction; refuses
-/// a database from a newer version. Safe to call on every open.
-pub(crate) fn migrate(conn: &mut Connection) -> StoreResult<()> {
-    let what = "migrating the database schema";
-    let tx = conn
-        .transaction_with_behavior(TransactionBehavior::Immediate)
-        .map_err(|e| db(what, e))?;
-    let current = version(&tx)?;
+/// Refuses a schema version this build does not know (a newer one).
+pub(crate) fn refuse_newer(current: i64) -> StoreResult<()> {
     let known = i64::from(SCHEMA_VERSION);
     if current > known || current < 0 {
         return Err(StorageError::new(
@@ -198,6 +192,25 @@ pub(crate) fn migrate(conn: &mut Connection) -> StoreResult<()> {
             ),
         ));
     }
+    Ok(())
+}
+
+/// Applies every migration the database lacks, in one transaction (which
+/// checks the version again under the write lock, so two connections
+/// migrating at once apply each migration once); refuses a database from a
+/// newer version. Safe to call on every open.
+pub(crate) fn migrate(conn: &mut Connection) -> StoreResult<()> {
+    let what = "migrating the database schema";
+    // Up to date (the usual case): nothing to write, so no need to wait
+    // for another connection's write lock.
+    if version(conn)? == i64::from(SCHEMA_VERSION) {
+        return Ok(());
+    }
+    let tx = conn
+        .transaction_with_behavior(TransactionBehavior::Immediate)
+        .map_err(|e| db(what, e))?;
+    let current = version(&tx)?;
+    refuse_newer(current)?;
     for (next, sql) in (1_i64..).zip(MIGRATIONS) {
         if next <= current {
             continue;

@@ -1,7 +1,7 @@
 //! A transaction on a [`SqliteStore`](crate::SqliteStore): it holds the
-//! store's connection for its whole life, starts with `BEGIN IMMEDIATE`,
-//! ends with `COMMIT` in [`Tx::commit`], and rolls back when dropped
-//! uncommitted. The port's methods are implemented in the submodules, one
+//! store's connection for its whole life, starts with `BEGIN IMMEDIATE`
+//! (or plain `BEGIN` for a read-only transaction), ends with `COMMIT` in
+//! [`Tx::commit`], and rolls back when dropped uncommitted. The port's methods are implemented in the submodules, one
 //! per trait, over cached prepared statements.
 
 mod account;
@@ -24,24 +24,71 @@ pub(crate) struct SqliteTx<'a> {
     conn: MutexGuard<'a, Connection>,
     /// True until committed: dropping it then rolls back.
     open: bool,
+    /// A read-only transaction: every write is refused.
+    read_only: bool,
 }
 
 impl<'a> SqliteTx<'a> {
     /// Starts a write transaction on the connection, waiting for another
     /// connection's write lock up to the busy timeout.
     pub(crate) fn begin(conn: MutexGuard<'a, Connection>) -> StoreResult<SqliteTx<'a>> {
+        SqliteTx::start(conn, "BEGIN IMMEDIATE", false)
+    }
+
+    /// Starts a read-only transaction: a snapshot of the committed data
+    /// (taken at its first read) that neither waits for nor holds off a
+    /// writer in WAL mode.
+    pub(crate) fn begin_read(conn: MutexGuard<'a, Connection>) -> StoreResult<SqliteTx<'a>> {
+        SqliteTx::start(conn, "BEGIN", true)
+    }
+
+    fn start(
+        conn: MutexGuard<'a, Connection>,
+        sql: &str,
+        read_only: bool,
+    ) -> StoreResult<SqliteTx<'a>> {
         if !conn.is_autocommit() {
             // Left open by a failed commit or rollback: start clean.
             conn.execute_batch("ROLLBACK")
                 .map_err(|e| db("rolling back an unfinished transaction", e))?;
         }
-        conn.execute_batch("BEGIN IMMEDIATE")
+        conn.execute_batch(sql)
             .map_err(|e| db("starting a transaction", e))?;
-        Ok(SqliteTx { conn, open: true })
+        Ok(SqliteTx {
+            conn,
+            open: true,
+            read_only,
+        })
+    }
+
+    /// Fails when SQLite ended the transaction itself (it rolls back the
+    /// whole transaction on some errors, such as a full disk): a further
+    /// statement would otherwise run, and commit, on its own.
+    fn live(&self, what: &str) -> StoreResult<()> {
+        if self.conn.is_autocommit() {
+            return Err(StorageError::new(
+                StorageErrorKind::Backend,
+                format!(
+                    "{what} failed: the transaction was rolled back after an earlier error; \
+                     begin a new transaction and start the operation again"
+                ),
+            ));
+        }
+        Ok(())
     }
 
     /// Runs a statement that changes rows; the number of rows changed.
     fn exec(&self, what: &str, sql: &str, params: impl Params) -> StoreResult<usize> {
+        if self.read_only {
+            return Err(StorageError::new(
+                StorageErrorKind::Backend,
+                format!(
+                    "{what} failed: the transaction is read-only; write in a transaction \
+                     from `Store::begin`"
+                ),
+            ));
+        }
+        self.live(what)?;
         let mut stmt = self.conn.prepare_cached(sql).map_err(|e| db(what, e))?;
         stmt.execute(params).map_err(|e| db(what, e))
     }
@@ -53,6 +100,7 @@ impl<'a> SqliteTx<'a> {
         sql: &str,
         params: impl Params,
     ) -> StoreResult<Vec<T>> {
+        self.live(what)?;
         let mut stmt = self.conn.prepare_cached(sql).map_err(|e| db(what, e))?;
         let mut rows = stmt.query(params).map_err(|e| db(what, e))?;
         let mut out = Vec::new();
@@ -69,6 +117,7 @@ impl<'a> SqliteTx<'a> {
         sql: &str,
         params: impl Params,
     ) -> StoreResult<Option<T>> {
+        self.live(what)?;
         let mut stmt = self.conn.prepare_cached(sql).map_err(|e| db(what, e))?;
         let mut rows = stmt.query(params).map_err(|e| db(what, e))?;
         match rows.next().map_err(|e| db(what, e))? {
