@@ -14,7 +14,7 @@ use crate::RatepayerError;
 /// The text format of a profile.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, uniffi::Enum)]
 pub enum ProfileFormat {
-    /// TOML, as in `examples/profiles/*.toml`.
+    /// TOML, as in the seed profiles under `examples/profiles`.
     Toml,
     /// JSON, the same fields.
     Json,
