@@ -82,6 +82,14 @@ pub enum RatepayerError {
         /// What was wrong and how to fix it.
         detail: String,
     },
+    /// A store or directory implemented in Kotlin or Swift failed (it threw).
+    #[error("{code}: {detail}")]
+    Store {
+        /// Stable machine code.
+        code: String,
+        /// What was wrong and how to fix it.
+        detail: String,
+    },
     /// A value passed in was malformed (a date, a unit, a name).
     #[error("{code}: {detail}")]
     Input {
@@ -110,6 +118,7 @@ impl RatepayerError {
             | RatepayerError::Fee { code, .. }
             | RatepayerError::Registration { code, .. }
             | RatepayerError::Autopay { code, .. }
+            | RatepayerError::Store { code, .. }
             | RatepayerError::Input { code, .. } => code,
         }
     }
@@ -243,6 +252,17 @@ impl From<CalendarError> for RatepayerError {
         RatepayerError::Autopay {
             code: "autopay.calendar".into(),
             detail: e.to_string(),
+        }
+    }
+}
+
+/// An exception a foreign implementation (Kotlin, Swift) threw that was not
+/// a `RatepayerError`: it comes back as `RatepayerError.Store`.
+impl From<uniffi::UnexpectedUniFFICallbackError> for RatepayerError {
+    fn from(e: uniffi::UnexpectedUniFFICallbackError) -> Self {
+        RatepayerError::Store {
+            code: "store.foreign_exception".into(),
+            detail: format!("the app's implementation threw: {}", e.reason),
         }
     }
 }

@@ -17,8 +17,10 @@
 //! exception (`InternalException` in Kotlin); the wrappers themselves never
 //! panic (workspace lints deny unwrap, expect and panic).
 //!
-//! The storage port / portal service is not exported yet; it will come as a
-//! `#[uniffi::export(with_foreign)]` trait beside [`profile::Profile`].
+//! An app implements [`registration::AccountDirectory`] in Kotlin or Swift
+//! (`#[uniffi::export(with_foreign)]`); an exception it throws comes back as
+//! `RatepayerError.Store`. The storage port and portal service (issue 7) are
+//! not exported yet; they will follow the same pattern.
 
 uniffi::setup_scaffolding!("ratepayer");
 

@@ -2,10 +2,12 @@
 //! the profile's recipe (proofs, username rule, terms, deadline), with the
 //! public response to show and the internal reason for the audit log.
 //!
-//! The accounts and taken usernames are passed in as lists for now; when the
-//! storage port is exported they will come from a `with_foreign` store trait
-//! the app implements (see the crate documentation).
+//! Accounts and taken usernames come from a list passed in
+//! ([`Profile::check_registration`]) or from an [`AccountDirectory`] the app
+//! implements in Kotlin or Swift ([`Profile::check_registration_in`]), the
+//! same `with_foreign` pattern the storage port will use.
 
+use std::sync::{Arc, Mutex};
 use std::time::SystemTime;
 
 use chrono::{DateTime, Utc};
@@ -148,6 +150,56 @@ impl Directory for ListDirectory {
     }
 }
 
+/// Where registration looks accounts and usernames up, implemented by the
+/// app (a Kotlin or Swift class) over its own database. An exception thrown
+/// here comes back from the check as `RatepayerError.Store`.
+#[uniffi::export(with_foreign)]
+pub trait AccountDirectory: Send + Sync {
+    /// The account with this canonical number (as the utility's format
+    /// writes it), or none.
+    fn account(&self, account_number: String) -> Result<Option<AccountRecord>, RatepayerError>;
+    /// True when a login already has this username (given lower-cased).
+    fn username_taken(&self, username_lower: String) -> Result<bool, RatepayerError>;
+}
+
+/// The core's directory over a foreign one. The core's lookups cannot fail,
+/// so the first failure is kept, the lookup answers the safe way (no account;
+/// username taken), and the check returns the failure instead of its result.
+struct ForeignDirectory<'a> {
+    inner: Arc<dyn AccountDirectory>,
+    format: &'a AccountNumberFormat,
+    failure: Mutex<Option<RatepayerError>>,
+}
+
+impl ForeignDirectory<'_> {
+    fn keep(&self, e: RatepayerError) {
+        if let Ok(mut slot) = self.failure.lock() {
+            slot.get_or_insert(e);
+        }
+    }
+}
+
+impl Directory for ForeignDirectory<'_> {
+    fn account(&self, number: &AccountNumber) -> Option<CoreRecord> {
+        match self.inner.account(number.as_str().to_string()) {
+            Ok(Some(r)) => record(r, self.format).map_err(|e| self.keep(e)).ok(),
+            Ok(None) => None,
+            Err(e) => {
+                self.keep(e);
+                None
+            }
+        }
+    }
+    fn username_taken(&self, username_lower: &str) -> bool {
+        self.inner
+            .username_taken(username_lower.to_string())
+            .unwrap_or_else(|e| {
+                self.keep(e);
+                true
+            })
+    }
+}
+
 fn record(r: AccountRecord, format: &AccountNumberFormat) -> Result<CoreRecord, RatepayerError> {
     let number = AccountNumber::parse(&r.account_number, format).map_err(|e| {
         RatepayerError::Registration {
@@ -180,6 +232,50 @@ impl Profile {
         accounts: Vec<AccountRecord>,
         taken_usernames: Vec<String>,
     ) -> Result<RegistrationOutcome, RatepayerError> {
+        let format = &self.core().spec().payments.account_number;
+        let directory = ListDirectory {
+            accounts: accounts
+                .into_iter()
+                .map(|r| record(r, format))
+                .collect::<Result<_, _>>()?,
+            usernames: taken_usernames,
+        };
+        self.register_with(form, attempt, &directory)
+    }
+
+    /// [`Profile::check_registration`] looking accounts and usernames up in
+    /// a directory the app implements. If the directory throws, the check
+    /// raises `RatepayerError.Store` (or the `RatepayerError` it threw).
+    pub fn check_registration_in(
+        &self,
+        form: RegistrationForm,
+        attempt: RegistrationAttempt,
+        directory: Arc<dyn AccountDirectory>,
+    ) -> Result<RegistrationOutcome, RatepayerError> {
+        let directory = ForeignDirectory {
+            inner: directory,
+            format: &self.core().spec().payments.account_number,
+            failure: Mutex::new(None),
+        };
+        let outcome = self.register_with(form, attempt, &directory)?;
+        match directory.failure.into_inner() {
+            Ok(Some(e)) => Err(e),
+            Ok(None) => Ok(outcome),
+            Err(_) => Err(RatepayerError::Store {
+                code: "store.poisoned".into(),
+                detail: "a directory lookup panicked; try again".into(),
+            }),
+        }
+    }
+}
+
+impl Profile {
+    fn register_with(
+        &self,
+        form: RegistrationForm,
+        attempt: RegistrationAttempt,
+        directory: &dyn Directory,
+    ) -> Result<RegistrationOutcome, RatepayerError> {
         let p = self.core();
         let spec = p.spec();
         let policy = spec
@@ -190,13 +286,6 @@ impl Profile {
                 detail: format!("the utility profile `{}` has no `[registration]`", p.id()),
             })?;
         let format = &spec.payments.account_number;
-        let directory = ListDirectory {
-            accounts: accounts
-                .into_iter()
-                .map(|r| record(r, format))
-                .collect::<Result<_, _>>()?,
-            usernames: taken_usernames,
-        };
         let form = CoreForm {
             account_number: form.account_number,
             customer_number: form.customer_number,
@@ -213,7 +302,7 @@ impl Profile {
             time_zone: p.time_zone(),
             now: DateTime::<Utc>::from(attempt.now),
         };
-        Ok(match register(&form, policy, format, &directory, ctx) {
+        Ok(match register(&form, policy, format, directory, ctx) {
             Ok(r) => {
                 let missed = match r.current_bill {
                     CurrentBill::Covered => None,
@@ -267,6 +356,45 @@ mod tests {
             open_bill_due: None,
             now: SystemTime::UNIX_EPOCH,
         }
+    }
+
+    struct Fixed(Option<AccountRecord>, bool);
+
+    impl AccountDirectory for Fixed {
+        fn account(&self, n: String) -> Result<Option<AccountRecord>, RatepayerError> {
+            match &self.0 {
+                Some(_) if self.1 => Err(RatepayerError::Store {
+                    code: "store.down".into(),
+                    detail: format!("lookup of {n} failed"),
+                }),
+                r => Ok(r.clone()),
+            }
+        }
+        fn username_taken(&self, _: String) -> Result<bool, RatepayerError> {
+            Ok(false)
+        }
+    }
+
+    #[test]
+    fn a_directory_the_app_implements_is_used_and_its_failure_surfaces(
+    ) -> Result<(), RatepayerError> {
+        let shelby = Profile::builtin("shelby".into())?;
+        let ok = shelby.check_registration_in(
+            form(),
+            web(),
+            Arc::new(Fixed(Some(shelby_account()), false)),
+        )?;
+        assert!(matches!(ok, RegistrationOutcome::Accepted { .. }), "{ok:?}");
+        let down = shelby.check_registration_in(
+            form(),
+            web(),
+            Arc::new(Fixed(Some(shelby_account()), true)),
+        );
+        assert!(
+            matches!(down, Err(RatepayerError::Store { ref code, .. }) if code == "store.down"),
+            "{down:?}"
+        );
+        Ok(())
     }
 
     #[test]

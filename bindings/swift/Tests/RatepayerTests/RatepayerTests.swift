@@ -75,4 +75,33 @@ final class RatepayerTests: XCTestCase {
             guard case RatepayerError.Profile = error else { return XCTFail("expected Profile, got \(error)") }
         }
     }
+
+    final class MapDirectory: AccountDirectory, @unchecked Sendable {
+        let accounts: [String: AccountRecord]
+        init(_ accounts: [String: AccountRecord]) { self.accounts = accounts }
+        func account(accountNumber: String) throws -> AccountRecord? { accounts[accountNumber] }
+        func usernameTaken(usernameLower: String) throws -> Bool { false }
+    }
+
+    struct DatabaseDown: Error {}
+
+    final class BrokenDirectory: AccountDirectory, @unchecked Sendable {
+        func account(accountNumber: String) throws -> AccountRecord? { throw DatabaseDown() }
+        func usernameTaken(usernameLower: String) throws -> Bool { false }
+    }
+
+    func testRegistrationOverASwiftDirectory() throws {
+        let p = try shelby()
+        let form = RegistrationForm(accountNumber: "123456789", customerNumber: "5501", email: "pat@example.com",
+                                    username: "patdoe", acceptedTermsVersion: "2024-07")
+        let attempt = RegistrationAttempt(channel: .app, now: Date(timeIntervalSince1970: 1_767_614_400))
+        let dir = MapDirectory(["123456789": AccountRecord(accountNumber: "123456789", customerNumber: "5501")])
+        guard case .accepted(_, let username, _, _, _, _) = try p.checkRegistrationIn(form: form, attempt: attempt, directory: dir) else {
+            return XCTFail("expected an accepted registration")
+        }
+        XCTAssertEqual(username, "patdoe")
+        XCTAssertThrowsError(try p.checkRegistrationIn(form: form, attempt: attempt, directory: BrokenDirectory())) { error in
+            guard case RatepayerError.Store = error else { return XCTFail("expected Store, got \(error)") }
+        }
+    }
 }

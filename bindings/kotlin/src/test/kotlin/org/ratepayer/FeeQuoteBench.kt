@@ -7,7 +7,7 @@ package org.ratepayer
  * `isFedBusinessDay`) to separate the boundary from the quote itself.
  */
 fun main() {
-    val n = (System.getProperty("bench.iterations") ?: "2000000").toInt()
+    val n = (System.getProperty("bench.iterations") ?: "200000").toInt()
     val shelby = Profile.builtin("shelby")
     val day = java.time.LocalDate.parse("2026-11-25")
     fun time(label: String, body: () -> Unit) {

@@ -159,3 +159,39 @@ class JourneyTest {
         threads.forEach(Thread::join)
     }
 }
+
+/** Registration over a directory implemented in Kotlin (the foreign-trait pattern the store will use). */
+class ForeignDirectoryTest {
+    private val shelby = Profile.builtin("shelby")
+    private val form = RegistrationForm(
+        accountNumber = "123456789", customerNumber = "5501", email = "pat@example.com",
+        username = "patdoe", acceptedTermsVersion = "2024-07",
+    )
+    private val web = RegistrationAttempt(RegistrationChannel.APP, null, Instant.parse("2026-01-05T12:00:00Z"))
+
+    class MapDirectory(private val accounts: Map<String, AccountRecord>, private val taken: Set<String>) : AccountDirectory {
+        val asked = mutableListOf<String>()
+        override fun account(accountNumber: String): AccountRecord? = accounts[accountNumber].also { asked.add(accountNumber) }
+        override fun usernameTaken(usernameLower: String): Boolean = usernameLower in taken
+    }
+
+    @Test
+    fun `registration looks accounts up in a Kotlin directory`() {
+        val dir = MapDirectory(mapOf("123456789" to AccountRecord(accountNumber = "123456789", customerNumber = "5501")), setOf("taken.user"))
+        val ok = shelby.checkRegistrationIn(form, web, dir)
+        assertTrue(ok is RegistrationOutcome.Accepted, "$ok")
+        assertEquals(listOf("123456789"), dir.asked)
+        val taken = shelby.checkRegistrationIn(form.copy(username = "Taken.User"), web, dir)
+        assertEquals("registration.username_taken", (taken as RegistrationOutcome.Rejected).code)
+    }
+
+    @Test
+    fun `an exception thrown by the Kotlin directory comes back typed`() {
+        val broken = object : AccountDirectory {
+            override fun account(accountNumber: String): AccountRecord? = throw IllegalStateException("database is down")
+            override fun usernameTaken(usernameLower: String): Boolean = false
+        }
+        val e = assertThrows<RatepayerException.Store> { shelby.checkRegistrationIn(form, web, broken) }
+        assertTrue(e.detail.contains("database is down"), e.detail)
+    }
+}
