@@ -21,7 +21,16 @@ fun main() {
     time("quoteFee(\"57.22\", ONLINE, CREDIT_CARD, 1)") {
         sink += shelby.quoteFee("57.22", Channel.ONLINE, PaymentMethod.CREDIT_CARD, 1u).accounts.toInt()
     }
-    time("isFedBusinessDay(LocalDate) (boundary floor)") {
+    time("builtinProfileIds() (no arguments)") {
+        sink += builtinProfileIds().size
+    }
+    time("profile.info() (a record back)") {
+        sink += shelby.info().tariffIds.size
+    }
+    time("parseAmount(\"57.22\", \"USD\")") {
+        sink += parseAmount("57.22", "USD").amount.scale()
+    }
+    time("isFedBusinessDay(LocalDate)") {
         if (isFedBusinessDay(day)) sink++
     }
     println("(sink $sink)")
