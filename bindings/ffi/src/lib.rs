@@ -1,0 +1,36 @@
+//! # ratepayer-ffi
+//!
+//! The uniffi surface of ratepayer for Kotlin and Swift (proc-macros, no
+//! UDL). Thin wrapper types, one module per core module; every exported
+//! function that can fail returns `Result<_, RatepayerError>`, the one public
+//! error type. The API is synchronous and every object is `Send + Sync`.
+//!
+//! Types that cross the boundary:
+//! - decimals ([`money::ExactDecimal`]) travel as decimal strings; Kotlin sees
+//!   `java.math.BigDecimal` (uniffi.toml custom type), Swift a `String`;
+//! - dates ([`calendar::IsoDate`]) travel as ISO `YYYY-MM-DD` strings; Kotlin
+//!   sees `java.time.LocalDate`, Swift a `String`;
+//! - amounts a user typed are `String` parameters parsed inside the call, so a
+//!   bad amount raises `RatepayerError.Money`, never an internal error.
+//!
+//! A Rust panic is caught by uniffi at the boundary and raised as an internal
+//! exception (`InternalException` in Kotlin); the wrappers themselves never
+//! panic (workspace lints deny unwrap, expect and panic).
+//!
+//! An app implements [`registration::AccountDirectory`] in Kotlin or Swift
+//! (`#[uniffi::export(with_foreign)]`); an exception it throws comes back as
+//! `RatepayerError.Store`. The storage port and portal service (issue 7) are
+//! not exported yet; they will follow the same pattern.
+
+uniffi::setup_scaffolding!("ratepayer");
+
+pub mod bill;
+pub mod calendar;
+pub mod error;
+pub mod fees;
+pub mod money;
+pub mod password;
+pub mod profile;
+pub mod registration;
+
+pub use error::RatepayerError;
