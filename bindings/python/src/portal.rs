@@ -4,8 +4,9 @@
 //! views, payments, AutoPay and the audit trail. Every call is one store
 //! transaction; a refused call changes nothing (security refusals are
 //! audited). The GIL is released around every store call (SQLite busy
-//! waits, Argon2 hashing). Messages go to an outbox Python reads back
-//! (`Portal.outbox()`, `Portal.take_outbox()`), filled only after a commit.
+//! waits, Argon2 hashing). Messages go, after the commit, to an outbox
+//! Python reads back (`Portal.outbox()`, `Portal.take_outbox()`), or to a
+//! `notify(to, subject, body)` callable given when the portal is opened.
 //! Errors map into the `ratepayer.RatepayerError` hierarchy with
 //! `PortalError::code()` as `.code`.
 
@@ -19,7 +20,7 @@ use pyo3::prelude::*;
 use pyo3::types::{PyDict, PyString};
 
 use ratepayer::autopay::CardExpiry;
-use ratepayer::credential::HashParams as CoreHashParams;
+use ratepayer::credential::{HashParams as CoreHashParams, Pepper};
 use ratepayer::fees::{Channel, PaymentMethod};
 use ratepayer::payment::{AccountNumber, AccountStatus, PaymentTarget, SplitPart};
 use ratepayer::portal::{
@@ -30,6 +31,7 @@ use ratepayer::portal::{
 use ratepayer::registration::{RegistrationChannel, RegistrationForm};
 use ratepayer::security::OsRandom;
 use ratepayer::store::Store;
+use ratepayer::verification::ContactKind;
 use ratepayer::Currency;
 use ratepayer_sqlite::SqliteStore;
 
@@ -239,6 +241,66 @@ impl Notifier for Outbox {
     }
 }
 
+/// The notifier behind `notify=`: calls `notify(to, subject, body)` after
+/// each commit. An exception it raises is reported through
+/// `sys.unraisablehook` (the portal call has already committed).
+struct CallbackNotifier {
+    callback: Py<PyAny>,
+}
+
+impl Notifier for CallbackNotifier {
+    fn send(&self, notice: &CoreNotice) {
+        Python::attach(|py| {
+            let args = (
+                notice.to.as_str().to_owned(),
+                notice.subject.clone(),
+                notice.body.clone(),
+            );
+            if let Err(e) = self.callback.call1(py, args) {
+                e.write_unraisable(py, Some(self.callback.bind(py)));
+            }
+        });
+    }
+}
+
+/// How a portal is set up, from `Portal.open`'s keywords.
+struct Setup {
+    digest_key: Vec<u8>,
+    hash_params: Option<HashParams>,
+    pepper: Option<(String, Vec<u8>)>,
+    notify: Option<Py<PyAny>>,
+    autopay_batch: Option<usize>,
+}
+
+impl Setup {
+    fn new(
+        digest_key: &Bound<'_, PyAny>,
+        hash_params: Option<PyRef<'_, HashParams>>,
+        pepper: Option<(String, Vec<u8>)>,
+        notify: Option<Bound<'_, PyAny>>,
+        autopay_batch: Option<usize>,
+    ) -> PyResult<Setup> {
+        let notify = match notify {
+            Some(n) if !n.is_none() => {
+                if !n.is_callable() {
+                    return Err(PyTypeError::new_err(
+                        "`notify` must be a callable notify(to, subject, body), or None",
+                    ));
+                }
+                Some(n.unbind())
+            }
+            _ => None,
+        };
+        Ok(Setup {
+            digest_key: key_of(digest_key)?,
+            hash_params: hash_params.map(|h| *h),
+            pepper,
+            notify,
+            autopay_batch,
+        })
+    }
+}
+
 fn utc(now: DateTime<FixedOffset>) -> DateTime<Utc> {
     now.with_timezone(&Utc)
 }
@@ -256,24 +318,39 @@ impl Portal {
     fn build(
         profile: &Profile,
         store: Arc<dyn Store>,
-        digest_key: Vec<u8>,
-        hash_params: Option<HashParams>,
+        setup: Setup,
         path: Option<PathBuf>,
     ) -> PyResult<Portal> {
         let outbox = Arc::new(Outbox::default());
-        let secrets = PortalSecrets {
-            digest_key,
-            hash_params: hash_params.map_or(CoreHashParams::OWASP, |h| h.inner),
-            pepper: None,
+        let pepper = match setup.pepper {
+            Some((id, key)) => Some(Pepper::new(&id, &key).map_err(|e| {
+                PyErr::from(Raise::new::<PortalError>(
+                    "credential.pepper",
+                    e.to_string(),
+                ))
+            })?),
+            None => None,
         };
-        let inner = CorePortal::new(
+        let secrets = PortalSecrets {
+            digest_key: setup.digest_key,
+            hash_params: setup.hash_params.map_or(CoreHashParams::OWASP, |h| h.inner),
+            pepper,
+        };
+        let notifier: Arc<dyn Notifier> = match setup.notify {
+            Some(callback) => Arc::new(CallbackNotifier { callback }),
+            None => outbox.clone(),
+        };
+        let mut inner = CorePortal::new(
             (*profile.inner).clone(),
             store,
             secrets,
             Box::new(OsRandom),
-            outbox.clone(),
+            notifier,
         )
         .map_err(|e| portal_error(&e))?;
+        if let Some(n) = setup.autopay_batch {
+            inner = inner.with_autopay_batch(n);
+        }
         Ok(Portal {
             currency: profile.inner.spec().currency,
             inner,
@@ -353,44 +430,47 @@ impl Portal {
     /// (created and migrated when new; WAL mode). `digest_key` keys the
     /// digests of codes and device tokens: 32 random bytes or more, kept
     /// secret and stable. `hash_params` are the Argon2id parameters of new
-    /// credentials (OWASP's by default).
+    /// credentials (OWASP's by default); `pepper` an optional `(id, key)`
+    /// mixed into every credential. Messages go to `outbox()`, or, with
+    /// `notify`, to `notify(to, subject, body)` after each commit.
+    /// `autopay_batch` sets the enrolments per AutoPay transaction.
     #[staticmethod]
-    #[pyo3(signature = (profile, database_path, *, digest_key, hash_params = None))]
+    #[pyo3(signature = (profile, database_path, *, digest_key, hash_params = None, pepper = None, notify = None, autopay_batch = None))]
+    #[allow(clippy::too_many_arguments)]
     fn open(
         py: Python<'_>,
         profile: PyRef<'_, Profile>,
         database_path: PathBuf,
         digest_key: &Bound<'_, PyAny>,
         hash_params: Option<PyRef<'_, HashParams>>,
+        pepper: Option<(String, Vec<u8>)>,
+        notify: Option<Bound<'_, PyAny>>,
+        autopay_batch: Option<usize>,
     ) -> PyResult<Portal> {
-        let hash_params = hash_params.map(|h| *h);
-        let key = key_of(digest_key)?;
+        let setup = Setup::new(digest_key, hash_params, pepper, notify, autopay_batch)?;
         let path = database_path.clone();
         let store = py
             .detach(|| SqliteStore::open(&path))
             .map_err(|e| portal_error(&CorePortalError::Storage(e)))?;
-        Portal::build(
-            &profile,
-            Arc::new(store),
-            key,
-            hash_params,
-            Some(database_path),
-        )
+        Portal::build(&profile, Arc::new(store), setup, Some(database_path))
     }
 
-    /// A portal over a fresh in-memory SQLite database (for tests and demos).
+    /// A portal over a fresh in-memory SQLite database (for tests and
+    /// demos); the keywords are `open`'s.
     #[staticmethod]
-    #[pyo3(signature = (profile, *, digest_key, hash_params = None))]
+    #[pyo3(signature = (profile, *, digest_key, hash_params = None, pepper = None, notify = None, autopay_batch = None))]
     fn in_memory(
         profile: PyRef<'_, Profile>,
         digest_key: &Bound<'_, PyAny>,
         hash_params: Option<PyRef<'_, HashParams>>,
+        pepper: Option<(String, Vec<u8>)>,
+        notify: Option<Bound<'_, PyAny>>,
+        autopay_batch: Option<usize>,
     ) -> PyResult<Portal> {
-        let hash_params = hash_params.map(|h| *h);
-        let key = key_of(digest_key)?;
+        let setup = Setup::new(digest_key, hash_params, pepper, notify, autopay_batch)?;
         let store = SqliteStore::open_in_memory()
             .map_err(|e| portal_error(&CorePortalError::Storage(e)))?;
-        Portal::build(&profile, Arc::new(store), key, hash_params, None)
+        Portal::build(&profile, Arc::new(store), setup, None)
     }
 
     /// The utility's id.
@@ -561,6 +641,30 @@ impl Portal {
     ) -> PyResult<()> {
         let now = utc(now);
         self.run(py, |p| p.verify_contact(&login_id, &code_id, &code, now))
+    }
+
+    /// Adds an `email` or a `phone` number to a login and sends it a code;
+    /// returns the code's id (for `verify_contact`).
+    #[pyo3(signature = (login_id, *, now, email = None, phone = None))]
+    fn add_contact(
+        &self,
+        py: Python<'_>,
+        login_id: String,
+        now: DateTime<FixedOffset>,
+        email: Option<String>,
+        phone: Option<String>,
+    ) -> PyResult<String> {
+        let (kind, value) = match (email, phone) {
+            (Some(e), None) => (ContactKind::Email, e),
+            (None, Some(p)) => (ContactKind::Sms, p),
+            _ => {
+                return Err(PyTypeError::new_err(
+                    "pass exactly one of `email` or `phone`",
+                ))
+            }
+        };
+        let now = utc(now);
+        self.run(py, |p| p.add_contact(&login_id, kind, &value, now))
     }
 
     /// Signs in. A wrong password counts a failure; from an unrecognised

@@ -5,6 +5,8 @@ and float money refused."""
 from __future__ import annotations
 
 import sqlite3
+import threading
+import time
 from datetime import date, datetime, timezone
 from decimal import Decimal
 from pathlib import Path
@@ -285,3 +287,59 @@ def test_outbox_take_and_roles(portal: ratepayer.Portal) -> None:
     assert portal.home(pat).accounts[-1].status == "closed"
     portal.unlink_account(pat, "100001", now=nov(9))
     assert len(portal.home(sam)) == 1
+
+
+def test_notify_callable_pepper_and_contacts(shelby: ratepayer.Profile) -> None:
+    sent: list[tuple[str, str, str]] = []
+
+    def notify(to: str, subject: str, body: str) -> None:
+        sent.append((to, subject, body))
+
+    portal = ratepayer.Portal.in_memory(shelby, digest_key=KEY, hash_params=FAST,
+                                        pepper=("2025-01", bytes(range(32, 64))),
+                                        notify=notify, autopay_batch=10)
+    seeded(portal, shelby)
+    pat = register_pat(portal).login_id
+    assert portal.outbox() == [] and len(sent) == 1
+    code_id = portal.add_contact(pat, phone="704-555-0134", now=nov(6))
+    to, _, body = sent[-1]
+    assert to.endswith("7045550134") or "704" in to
+    code = next(w for w in body.replace(".", " ").split() if w.isdigit() and len(w) >= 6)
+    portal.verify_contact(pat, code_id, code, now=nov(6))
+    assert "contact_verified" in [e.kind for e in portal.audit_trail()]
+    assert portal.login("patdoe", PASSWORD, now=nov(6)).challenge_required
+    with pytest.raises(TypeError):
+        portal.add_contact(pat, now=nov(6))
+    with pytest.raises(TypeError):
+        ratepayer.Portal.in_memory(shelby, digest_key=KEY, notify="not callable")  # type: ignore[arg-type]
+
+
+def test_store_calls_release_the_gil(shelby: ratepayer.Profile) -> None:
+    """Argon2 at the OWASP parameters runs with the GIL released: another
+    Python thread keeps running well inside the call's window."""
+    portal = ratepayer.Portal.in_memory(shelby, digest_key=KEY)
+    seeded(portal, shelby)
+    pat = register_pat(portal).login_id
+    ticks: list[float] = []
+    done = threading.Event()
+
+    def count() -> None:
+        while not done.is_set():
+            ticks.append(time.monotonic())
+            time.sleep(0.001)
+
+    worker = threading.Thread(target=count)
+    worker.start()
+    windows = []
+    try:
+        for _ in range(3):
+            start = time.monotonic()
+            with pytest.raises(ratepayer.PortalError):
+                portal.change_password(pat, current="not-the-password", new=PASSWORD,
+                                       now=nov(7))
+            windows.append((start, time.monotonic()))
+    finally:
+        done.set()
+        worker.join()
+    inside = [t for t in ticks for a, b in windows if b - a > 0.02 and a + 0.005 < t < b - 0.005]
+    assert inside, (windows, len(ticks))

@@ -4,7 +4,7 @@ checked by mypy's stubtest in scripts/test-python)."""
 import array
 import datetime
 import os
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from decimal import Decimal
 from typing import Any, Literal, TypeAlias, final
 
@@ -677,10 +677,19 @@ class Portal:
         *,
         digest_key: bytes,
         hash_params: HashParams | None = None,
+        pepper: tuple[str, bytes] | None = None,
+        notify: Callable[[str, str, str], object] | None = None,
+        autopay_batch: int | None = None,
     ) -> Portal: ...
     @staticmethod
     def in_memory(
-        profile: Profile, *, digest_key: bytes, hash_params: HashParams | None = None
+        profile: Profile,
+        *,
+        digest_key: bytes,
+        hash_params: HashParams | None = None,
+        pepper: tuple[str, bytes] | None = None,
+        notify: Callable[[str, str, str], object] | None = None,
+        autopay_batch: int | None = None,
     ) -> Portal: ...
     @property
     def utility(self) -> str: ...
@@ -720,6 +729,14 @@ class Portal:
     def verify_contact(
         self, login_id: str, code_id: str, code: str, *, now: datetime.datetime
     ) -> None: ...
+    def add_contact(
+        self,
+        login_id: str,
+        *,
+        now: datetime.datetime,
+        email: str | None = None,
+        phone: str | None = None,
+    ) -> str: ...
     def login(
         self,
         username: str,
