@@ -349,6 +349,8 @@ pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
         ty.setattr("message", "")?;
         m.add(name, ty)?;
     }
+    py.get_type::<PortalError>()
+        .setattr("retry_after_seconds", py.None())?;
     m.add_class::<Problem>()?;
     Ok(())
 }

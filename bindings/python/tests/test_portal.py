@@ -343,3 +343,50 @@ def test_store_calls_release_the_gil(shelby: ratepayer.Profile) -> None:
         worker.join()
     inside = [t for t in ticks for a, b in windows if b - a > 0.02 and a + 0.005 < t < b - 0.005]
     assert inside, (windows, len(ticks))
+
+
+def test_throttled_login_says_when_to_retry(portal: ratepayer.Portal) -> None:
+    register_pat(portal)
+    refusals = []
+    for _ in range(6):
+        with pytest.raises(ratepayer.PortalError) as e:
+            portal.login("patdoe", "wrong-password-here", now=nov(6, 9))
+        refusals.append(e.value)
+    assert refusals[0].code == "login.wrong_credentials"
+    assert refusals[0].retry_after_seconds is None
+    assert "login.throttled" in [r.code for r in refusals]
+    with pytest.raises(ratepayer.PortalError) as throttled:
+        portal.login("patdoe", PASSWORD, now=nov(6, 9))
+    assert throttled.value.code == "login.throttled"
+    assert isinstance(throttled.value.retry_after_seconds, int)
+    assert throttled.value.retry_after_seconds > 0
+
+
+def test_cycle_from_two_threads_drafts_once(shelby: ratepayer.Profile, tmp_path: Path) -> None:
+    path = tmp_path / "portal.sqlite"
+    first = ratepayer.Portal.open(shelby, path, digest_key=KEY, hash_params=FAST)
+    seeded(first, shelby)
+    pat = register_pat(first).login_id
+    card = first.add_payment_method(pat, method="credit_card", token="tok_visa",
+                                    label="Visa ending 4242", card_expiry=(2030, 12), now=nov(7))
+    first.enrol_autopay(pat, "100001", option="Card AutoPay", payment_method_id=card,
+                        accepted_terms_version="2024-07", now=nov(7))
+    second = ratepayer.Portal.open(shelby, path, digest_key=KEY, hash_params=FAST)
+    reports: list[ratepayer.CycleReport] = []
+    errors: list[BaseException] = []
+
+    def run(p: ratepayer.Portal) -> None:
+        try:
+            reports.append(p.run_autopay_cycle(date(2025, 11, 24), now=nov(24, 6)))
+        except BaseException as e:  # noqa: BLE001 - reported below
+            errors.append(e)
+
+    threads = [threading.Thread(target=run, args=(p,)) for p in (first, second, first)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert not errors, errors
+    assert sum(r.drafted for r in reports) == 1
+    assert first.home(pat).accounts[0].amount_due == Decimal("0.00")
+    assert [e.kind for e in second.audit_trail()].count("draft_executed") == 1

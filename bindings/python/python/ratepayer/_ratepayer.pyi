@@ -93,7 +93,8 @@ class AutopayError(RatepayerError): ...
 class StorageError(RatepayerError): ...
 
 class PortalError(RatepayerError):
-    retry_after_seconds: int
+    # Seconds to wait before the next sign-in try (`login.throttled` only).
+    retry_after_seconds: int | None
 
 @final
 class Problem:
