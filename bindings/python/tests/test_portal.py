@@ -89,7 +89,7 @@ def test_journey(shelby: ratepayer.Profile, tmp_path: Path) -> None:
 
     # The email code from the outbox verifies the contact.
     notice = portal.outbox()[-1]
-    assert notice.to == "Pat@example.com".lower() or notice.to.lower() == "pat@example.com"
+    assert notice.to.lower() == "pat@example.com" and notice.channel == "email"
     code = notice.code
     assert code and code not in repr(notice) and "<redacted>" in repr(notice)
     with pytest.raises(ratepayer.RatepayerError) as wrong:
@@ -170,16 +170,33 @@ def test_journey(shelby: ratepayer.Profile, tmp_path: Path) -> None:
     portal.cancel_autopay(pat, "100001", now=nov(25))
     assert portal.home(pat).accounts[0].autopay is None
 
+    # E-billing shows the history; text alerts alone still mean paper.
+    portal.post_bill("100001", water_bill(shelby, 5000), bill_id="2025-11",
+                     bill_date=date(2025, 12, 3), due_date=date(2025, 12, 24), now=nov(30))
+    assert len(portal.bills(pat, "100001")) == 1
+    portal.set_delivery(pat, "100001", ebilling=True, text_alerts=True,
+                        billing_email="bills@example.com", now=nov(30))
+    assert [b.bill_id for b in portal.bills(pat, "100001")] == ["2025-11", "2025-10"]
+    assert portal.home(pat).accounts[0].paper_bill
+
+    # A password change forgets the remembered device.
+    new_password = "Harbor-lantern-quince-417"
+    portal.change_password(pat, current=PASSWORD, new=new_password, now=nov(30))
+    assert portal.outbox()[-1].subject == "Your password was changed"
+    assert portal.login("patdoe", new_password, device_token=signed_in.device_token,
+                        now=nov(30)).challenge_required
+
     # The audit trail has the security and money events and no secret.
     trail = portal.audit_trail()
     kinds = {e.kind for e in trail}
     for kind in ["registered", "registration_rejected", "contact_verified", "login_failed",
                  "device_challenged", "device_trusted", "login_succeeded", "account_linked",
                  "payment_made", "autopay_enrolled", "draft_executed", "autopay_cancelled",
-                 "bill_posted"]:
+                 "bill_posted", "password_changed", "settings_changed"]:
         assert kind in kinds, kind
     for e in trail:
-        assert PASSWORD not in e.detail and code not in e.detail
+        assert PASSWORD not in e.detail and new_password not in e.detail
+        assert code not in e.detail
         assert signed_in.device_token not in e.detail
     assert all(e.at.tzinfo is not None for e in trail)
 

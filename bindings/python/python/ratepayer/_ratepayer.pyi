@@ -4,6 +4,7 @@ checked by mypy's stubtest in scripts/test-python)."""
 import array
 import datetime
 import os
+import pathlib
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from decimal import Decimal
 from typing import Any, Literal, TypeAlias, final
@@ -695,7 +696,7 @@ class Portal:
     @property
     def utility(self) -> str: ...
     @property
-    def database_path(self) -> str | None: ...
+    def database_path(self) -> pathlib.Path | None: ...
     def outbox(self) -> list[Notice]: ...
     def take_outbox(self) -> list[Notice]: ...
     def import_accounts(
