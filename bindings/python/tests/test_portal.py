@@ -86,6 +86,13 @@ def test_journey(shelby: ratepayer.Profile, tmp_path: Path) -> None:
     assert rejected.value.code == "registration.not_verified"
     assert "9999" not in rejected.value.message and "5002" not in rejected.value.message
     assert isinstance(rejected.value, ratepayer.RatepayerError)
+    with pytest.raises(ratepayer.RegistrationError) as no_account:
+        portal.register(account_number="999999", customer_number="5002",
+                        email="sam@example.com", username="sam.doe", password=PASSWORD,
+                        accepted_terms_version="2024-07", now=nov(5, 13))
+    assert (no_account.value.code, no_account.value.message) == (
+        rejected.value.code, rejected.value.message), "the same answer either way"
+    assert rejected.value.internal_reason == "recorded in the portal's audit trail"
 
     # The email code from the outbox verifies the contact.
     notice = portal.outbox()[-1]
