@@ -19,6 +19,11 @@ impl Bill {
     pub fn new(inner: ratepayer::Bill) -> Bill {
         Bill { inner }
     }
+
+    /// The core bill.
+    pub fn inner(&self) -> &ratepayer::Bill {
+        &self.inner
+    }
 }
 
 /// One line of a bill: `quantity × rate = amount` (for a percentage line,

@@ -86,7 +86,13 @@ create_exception!(
     ratepayer,
     StorageError,
     RatepayerError,
-    "The portal store failed (reserved: the storage port is not bound in this release)."
+    "The portal's store failed (`.code` such as `storage.busy`: retry; `storage.conflict`)."
+);
+create_exception!(
+    ratepayer,
+    PortalError,
+    RatepayerError,
+    "A portal call was refused (not found, not allowed, wrong credentials, throttled, bad field...)."
 );
 
 /// One problem of a profile, tariff or schedule: where, and what to fix.
@@ -336,12 +342,15 @@ pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
         ("CalendarError", py.get_type::<CalendarError>(), "calendar"),
         ("AutopayError", py.get_type::<AutopayError>(), "autopay"),
         ("StorageError", py.get_type::<StorageError>(), "storage"),
+        ("PortalError", py.get_type::<PortalError>(), "portal"),
     ];
     for (name, ty, code) in types {
         ty.setattr("code", code)?;
         ty.setattr("message", "")?;
         m.add(name, ty)?;
     }
+    py.get_type::<PortalError>()
+        .setattr("retry_after_seconds", py.None())?;
     m.add_class::<Problem>()?;
     Ok(())
 }

@@ -18,6 +18,18 @@ pub struct FeeQuote {
     inner: ratepayer::fees::FeeQuote,
 }
 
+impl FeeQuote {
+    /// Wraps a core quote.
+    pub fn new(inner: ratepayer::fees::FeeQuote) -> FeeQuote {
+        FeeQuote { inner }
+    }
+
+    /// The core quote.
+    pub fn inner(&self) -> &ratepayer::fees::FeeQuote {
+        &self.inner
+    }
+}
+
 fn bad_name(code: &str, message: String) -> PyErr {
     Raise::new::<FeeError>(code, message).into()
 }

@@ -160,8 +160,8 @@ impl Profile {
     }
 
     /// Checks a registration against the profile's recipe, matching the
-    /// proofs against `accounts` (the utility's records; the portal store is
-    /// not bound in this release). Returns the accepted `Registration` or
+    /// proofs against `accounts` (the utility's records, passed in: a dry run
+    /// of the recipe; `Portal.register` registers against the store). Returns the accepted `Registration` or
     /// raises `RegistrationError` whose `.code`/`.message` are the public view.
     #[pyo3(signature = (*, account_number, email, now, accounts, customer_number = None, zip = None, name = None, tax_id = None, username = None, accepted_terms_version = None, channel = "web", open_bill_due = None, taken_usernames = Vec::new()))]
     #[allow(clippy::too_many_arguments)]

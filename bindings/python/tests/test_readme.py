@@ -18,3 +18,5 @@ def test_readme_python_blocks_run() -> None:
     assert str(scope["bill"].total) == "57.22"
     assert list(scope["result"].totals_minor) == [5722, 25970, 1310]
     assert str(scope["result"].sum()) == "330.02"
+    assert str(scope["quote"].fee) == "3.75"
+    assert str(scope["portal"].home(scope["reg"].login_id).total_due) == "17.22"

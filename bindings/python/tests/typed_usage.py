@@ -49,5 +49,44 @@ def usage_of_the_typed_surface() -> Decimal:
     return quote.total
 
 
+def typed_portal() -> Decimal:
+    shelby = ratepayer.Profile.builtin("shelby")
+    fast: ratepayer.HashParams = ratepayer.HashParams.below_owasp_floor_for_tests()
+    portal: ratepayer.Portal = ratepayer.Portal.in_memory(
+        shelby, digest_key=bytes(32), hash_params=fast
+    )
+    now = datetime(2025, 11, 5, 12, tzinfo=timezone.utc)
+    count: int = portal.import_accounts(
+        [ratepayer.AccountImport(ratepayer.AccountRecord("100001", customer_number="5001"))],
+        now=now,
+    )
+    assert count == 1
+    reg: ratepayer.Registered = portal.register(
+        account_number="100001", customer_number="5001", email="pat@example.com",
+        username="patdoe", password="Glacier-violet-trombone-88",
+        accepted_terms_version="2024-07", now=now,
+    )
+    notices: list[ratepayer.Notice] = portal.outbox()
+    code: str | None = notices[-1].code
+    assert code is not None
+    portal.verify_contact(reg.login_id, reg.email_code_id, code, now=now)
+    outcome: ratepayer.LoginOutcome = portal.login("patdoe", "Glacier-violet-trombone-88", now=now)
+    assert outcome.challenge_required
+    home: ratepayer.HomeView = portal.home(reg.login_id)
+    summaries: list[ratepayer.AccountSummary] = list(home)
+    assert len(summaries) == 1
+    report: ratepayer.CycleReport = portal.run_autopay_cycle(date(2025, 11, 24), now=now)
+    charged: Decimal | None = report.charged
+    assert charged is None
+    events: list[ratepayer.AuditEvent] = portal.audit_trail()
+    assert events
+    try:
+        portal.home("nobody")
+    except ratepayer.PortalError as e:
+        assert e.code == "not_found.login"
+    return home.total_due
+
+
 def test_typed_usage_runs() -> None:
     assert usage_of_the_typed_surface() == Decimal("58.17")
+    assert typed_portal() == Decimal("0.00")

@@ -4,32 +4,48 @@ checked by mypy's stubtest in scripts/test-python)."""
 import array
 import datetime
 import os
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+import pathlib
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from decimal import Decimal
 from typing import Any, Literal, TypeAlias, final
 
 __all__ = [
+    "AccountImport",
     "AccountRecord",
+    "AccountSummary",
+    "AuditEvent",
     "AutopayError",
     "BatchResult",
     "Bill",
     "BillError",
     "BillLine",
+    "BillView",
     "Calendar",
     "CalendarError",
+    "CycleReport",
+    "Enrolled",
     "FeeError",
     "FeeQuote",
+    "HashParams",
+    "HomeView",
+    "LoginOutcome",
     "Meter",
     "MeterError",
     "MoneyError",
+    "Notice",
     "PasswordCheck",
     "PasswordFailure",
     "PasswordPolicyError",
+    "PaymentReceipt",
+    "Portal",
+    "PortalError",
+    "PostedBill",
     "Problem",
     "Profile",
     "ProfileError",
     "RatepayerError",
     "Read",
+    "Registered",
     "Registration",
     "RegistrationError",
     "StorageError",
@@ -76,6 +92,10 @@ class CalendarError(RatepayerError):
 
 class AutopayError(RatepayerError): ...
 class StorageError(RatepayerError): ...
+
+class PortalError(RatepayerError):
+    # Seconds to wait before the next sign-in try (`login.throttled` only).
+    retry_after_seconds: int | None
 
 @final
 class Problem:
@@ -448,3 +468,381 @@ def validate(
     kind: Literal["profile", "tariff"] = "profile",
 ) -> list[Problem]: ...
 def parse_money(text: str, currency: str = "USD") -> Decimal: ...
+
+# A payment split: account -> amount, as a mapping or as pairs.
+_Split: TypeAlias = Mapping[str, _Exact] | Iterable[tuple[str, _Exact]]
+
+@final
+class HashParams:
+    def __new__(
+        cls, *, memory_kib: int = 19456, iterations: int = 2, parallelism: int = 1
+    ) -> HashParams: ...
+    @staticmethod
+    def owasp() -> HashParams: ...
+    @staticmethod
+    def below_owasp_floor_for_tests(
+        *, memory_kib: int = 64, iterations: int = 1, parallelism: int = 1
+    ) -> HashParams: ...
+    @property
+    def memory_kib(self) -> int: ...
+    @property
+    def iterations(self) -> int: ...
+    @property
+    def parallelism(self) -> int: ...
+
+@final
+class AccountImport:
+    def __new__(
+        cls,
+        record: AccountRecord,
+        *,
+        status: Literal["active", "closed"] = "active",
+        service_address: str | None = None,
+    ) -> AccountImport: ...
+    @property
+    def record(self) -> AccountRecord: ...
+    @property
+    def status(self) -> str: ...
+    @property
+    def service_address(self) -> str | None: ...
+
+@final
+class Notice:
+    @property
+    def to(self) -> str: ...
+    @property
+    def channel(self) -> str: ...
+    @property
+    def subject(self) -> str: ...
+    @property
+    def body(self) -> str: ...
+    @property
+    def code(self) -> str | None: ...
+
+@final
+class Registered:
+    @property
+    def login_id(self) -> str: ...
+    @property
+    def username(self) -> str: ...
+    @property
+    def account(self) -> str: ...
+    @property
+    def covers_current_bill(self) -> bool: ...
+    @property
+    def deadline(self) -> datetime.datetime | None: ...
+    @property
+    def email_code_id(self) -> str: ...
+
+@final
+class LoginOutcome:
+    @property
+    def signed_in(self) -> bool: ...
+    @property
+    def challenge_required(self) -> bool: ...
+    @property
+    def login_id(self) -> str: ...
+    @property
+    def challenge_id(self) -> str | None: ...
+    @property
+    def must_change_password(self) -> bool: ...
+    @property
+    def device_token(self) -> str | None: ...
+    def __bool__(self) -> bool: ...
+
+@final
+class AccountSummary:
+    @property
+    def account(self) -> str: ...
+    @property
+    def nickname(self) -> str | None: ...
+    @property
+    def role(self) -> str: ...
+    @property
+    def status(self) -> str: ...
+    @property
+    def service_address(self) -> str | None: ...
+    @property
+    def amount_due(self) -> Decimal: ...
+    @property
+    def due_date(self) -> datetime.date | None: ...
+    @property
+    def autopay(self) -> str | None: ...
+    @property
+    def credit(self) -> Decimal: ...
+    @property
+    def paper_bill(self) -> bool: ...
+    @property
+    def ebilling(self) -> bool: ...
+
+@final
+class HomeView:
+    @property
+    def accounts(self) -> list[AccountSummary]: ...
+    @property
+    def total_due(self) -> Decimal: ...
+    def __len__(self) -> int: ...
+    def __iter__(self) -> Iterator[AccountSummary]: ...
+
+@final
+class PostedBill:
+    @property
+    def account(self) -> str: ...
+    @property
+    def bill_id(self) -> str: ...
+    @property
+    def period_start(self) -> datetime.date: ...
+    @property
+    def period_end(self) -> datetime.date: ...
+    @property
+    def bill_date(self) -> datetime.date: ...
+    @property
+    def due_date(self) -> datetime.date: ...
+    @property
+    def printed_draft_date(self) -> datetime.date | None: ...
+    @property
+    def total(self) -> Decimal: ...
+    @property
+    def lines(self) -> list[tuple[str, Decimal]]: ...
+
+@final
+class BillView:
+    @property
+    def bills(self) -> list[PostedBill]: ...
+    @property
+    def history_shown(self) -> bool: ...
+    def __len__(self) -> int: ...
+    def __iter__(self) -> Iterator[PostedBill]: ...
+
+@final
+class PaymentReceipt:
+    @property
+    def payment_id(self) -> str: ...
+    @property
+    def amount(self) -> Decimal: ...
+    @property
+    def fee(self) -> Decimal: ...
+    @property
+    def total(self) -> Decimal: ...
+    @property
+    def allocations(self) -> list[tuple[str, Decimal, Decimal]]: ...
+
+@final
+class Enrolled:
+    @property
+    def first_bill(self) -> str: ...
+    @property
+    def open_bill_due(self) -> datetime.date | None: ...
+    @property
+    def cutoff(self) -> datetime.datetime | None: ...
+    @property
+    def message(self) -> str: ...
+    @property
+    def covers_open_bill(self) -> bool: ...
+
+@final
+class CycleReport:
+    @property
+    def enrolments(self) -> int: ...
+    @property
+    def drafted(self) -> int: ...
+    @property
+    def already_drafted(self) -> int: ...
+    @property
+    def pay_by_hand(self) -> int: ...
+    @property
+    def suspended(self) -> int: ...
+    @property
+    def failures(self) -> list[tuple[str, str]]: ...
+    @property
+    def charged(self) -> Decimal | None: ...
+
+@final
+class AuditEvent:
+    @property
+    def at(self) -> datetime.datetime: ...
+    @property
+    def kind(self) -> str: ...
+    @property
+    def login_id(self) -> str | None: ...
+    @property
+    def account(self) -> str | None: ...
+    @property
+    def detail(self) -> str: ...
+
+@final
+class Portal:
+    @staticmethod
+    def open(
+        profile: Profile,
+        database_path: str | os.PathLike[str],
+        *,
+        digest_key: bytes,
+        hash_params: HashParams | None = None,
+        pepper: tuple[str, bytes] | None = None,
+        notify: Callable[[str, str, str], object] | None = None,
+        autopay_batch: int | None = None,
+    ) -> Portal: ...
+    @staticmethod
+    def in_memory(
+        profile: Profile,
+        *,
+        digest_key: bytes,
+        hash_params: HashParams | None = None,
+        pepper: tuple[str, bytes] | None = None,
+        notify: Callable[[str, str, str], object] | None = None,
+        autopay_batch: int | None = None,
+    ) -> Portal: ...
+    @property
+    def utility(self) -> str: ...
+    @property
+    def database_path(self) -> pathlib.Path | None: ...
+    def outbox(self) -> list[Notice]: ...
+    def take_outbox(self) -> list[Notice]: ...
+    def import_accounts(
+        self, accounts: Iterable[AccountImport | AccountRecord], *, now: datetime.datetime
+    ) -> int: ...
+    def post_bill(
+        self,
+        account: str,
+        bill: Bill,
+        *,
+        bill_id: str,
+        bill_date: datetime.date,
+        due_date: datetime.date,
+        now: datetime.datetime,
+        printed_draft_date: datetime.date | None = None,
+    ) -> PostedBill: ...
+    def register(
+        self,
+        *,
+        account_number: str,
+        email: str,
+        password: str,
+        now: datetime.datetime,
+        customer_number: str | None = None,
+        zip: str | None = None,
+        name: str | None = None,
+        tax_id: str | None = None,
+        username: str | None = None,
+        accepted_terms_version: str | None = None,
+        channel: Literal["web", "app", "phone"] = "web",
+    ) -> Registered: ...
+    def verify_contact(
+        self, login_id: str, code_id: str, code: str, *, now: datetime.datetime
+    ) -> None: ...
+    def add_contact(
+        self,
+        login_id: str,
+        *,
+        now: datetime.datetime,
+        email: str | None = None,
+        phone: str | None = None,
+    ) -> str: ...
+    def login(
+        self,
+        username: str,
+        password: str,
+        *,
+        now: datetime.datetime,
+        device_token: str | None = None,
+    ) -> LoginOutcome: ...
+    def pass_device_challenge(
+        self,
+        login_id: str,
+        challenge_id: str,
+        code: str,
+        *,
+        now: datetime.datetime,
+        remember: str | None = None,
+    ) -> LoginOutcome: ...
+    def change_password(
+        self, login_id: str, *, current: str, new: str, now: datetime.datetime
+    ) -> None: ...
+    def link_account(
+        self,
+        login_id: str,
+        *,
+        account_number: str,
+        password: str,
+        now: datetime.datetime,
+        customer_number: str | None = None,
+        zip: str | None = None,
+        name: str | None = None,
+        tax_id: str | None = None,
+        email: str | None = None,
+        nickname: str | None = None,
+    ) -> str: ...
+    def staff_link(
+        self, staff: str, login_id: str, account: str, *, now: datetime.datetime
+    ) -> str: ...
+    def unlink_account(
+        self, login_id: str, account: str, *, now: datetime.datetime
+    ) -> None: ...
+    def add_authorized_user(
+        self, owner_login_id: str, account: str, username: str, *, now: datetime.datetime
+    ) -> None: ...
+    def set_nickname(
+        self, login_id: str, account: str, nickname: str | None, *, now: datetime.datetime
+    ) -> None: ...
+    def set_delivery(
+        self,
+        login_id: str,
+        account: str,
+        *,
+        now: datetime.datetime,
+        paperless: bool = False,
+        ebilling: bool = False,
+        text_alerts: bool = False,
+        billing_email: str | None = None,
+    ) -> None: ...
+    def home(self, login_id: str) -> HomeView: ...
+    def bills(self, login_id: str, account: str) -> BillView: ...
+    def add_payment_method(
+        self,
+        login_id: str,
+        *,
+        method: str,
+        token: str,
+        label: str,
+        now: datetime.datetime,
+        card_expiry: tuple[int, int] | None = None,
+    ) -> str: ...
+    def quote_payment(
+        self,
+        login_id: str,
+        *,
+        amount: _Exact,
+        payment_method_id: str,
+        channel: str = "online",
+        account: str | None = None,
+        split: _Split | None = None,
+    ) -> FeeQuote: ...
+    def pay(
+        self,
+        login_id: str,
+        *,
+        quote: FeeQuote,
+        payment_method_id: str,
+        now: datetime.datetime,
+        account: str | None = None,
+        split: _Split | None = None,
+    ) -> PaymentReceipt: ...
+    def enrol_autopay(
+        self,
+        login_id: str,
+        account: str,
+        *,
+        option: str,
+        payment_method_id: str,
+        now: datetime.datetime,
+        accepted_terms_version: str | None = None,
+        maximum: _Exact | None = None,
+    ) -> Enrolled: ...
+    def cancel_autopay(
+        self, login_id: str, account: str, *, now: datetime.datetime
+    ) -> None: ...
+    def run_autopay_cycle(
+        self, as_of: datetime.date, *, now: datetime.datetime
+    ) -> CycleReport: ...
+    def audit_trail(self) -> list[AuditEvent]: ...

@@ -1,0 +1,1016 @@
+//! `ratepayer.Portal`: one utility's self-service portal over the embedded
+//! SQLite store (`ratepayer_sqlite::SqliteStore`, a file or in memory):
+//! registration, contacts, sign-in with the device challenge, linking,
+//! views, payments, AutoPay and the audit trail. Every call is one store
+//! transaction; a refused call changes nothing (security refusals are
+//! audited). The GIL is released around every store call (SQLite busy
+//! waits, Argon2 hashing). Messages go, after the commit, to an outbox
+//! Python reads back (`Portal.outbox()`, `Portal.take_outbox()`), or to a
+//! `notify(to, subject, body)` callable given when the portal is opened.
+//! Errors map into the `ratepayer.RatepayerError` hierarchy with
+//! `PortalError::code()` as `.code`.
+
+use std::path::PathBuf;
+use std::str::FromStr;
+use std::sync::{Arc, Mutex};
+
+use chrono::{DateTime, FixedOffset, NaiveDate, Utc};
+use pyo3::exceptions::PyTypeError;
+use pyo3::prelude::*;
+use pyo3::types::{PyDict, PyString};
+
+use ratepayer::autopay::CardExpiry;
+use ratepayer::credential::{HashParams as CoreHashParams, Pepper};
+use ratepayer::fees::{Channel, PaymentMethod};
+use ratepayer::payment::{AccountNumber, AccountStatus, PaymentTarget, SplitPart};
+use ratepayer::portal::{
+    AccountImport as CoreImport, DeliverySettings, EnrolRequest, LinkRequest, LoginAttempt,
+    NewPaymentMethod, Notice as CoreNotice, Notifier, PaymentRequest, Portal as CorePortal,
+    PortalError as CorePortalError, PortalSecrets, PostedBill as CorePosted, SignupRequest,
+};
+use ratepayer::registration::{RegistrationChannel, RegistrationForm};
+use ratepayer::security::OsRandom;
+use ratepayer::store::Store;
+use ratepayer::verification::ContactKind;
+use ratepayer::Currency;
+use ratepayer_sqlite::SqliteStore;
+
+use crate::bill::Bill;
+use crate::errors::{
+    AutopayError, FeeError, MoneyError, PasswordPolicyError, PortalError, Raise, RegistrationError,
+    StorageError,
+};
+use crate::fees::FeeQuote;
+use crate::money::to_money;
+use crate::password::PasswordFailure;
+use crate::profile::Profile;
+use crate::registration::AccountRecord;
+use crate::store::{
+    AuditEvent, BillView, CycleReport, Enrolled, HomeView, LoginOutcome, Notice, PaymentReceipt,
+    PostedBill, Registered,
+};
+
+/// A portal error as a Python exception: storage failures are
+/// `StorageError`; registration, password, fee, money and AutoPay refusals
+/// their domain's exception; every other refusal `PortalError`. `.code` is
+/// the core's `PortalError::code()`.
+pub fn portal_error(e: &CorePortalError) -> PyErr {
+    let code = e.code();
+    let message = e.to_string();
+    Python::attach(|py| match e {
+        CorePortalError::Storage(_) => Raise::new::<StorageError>(code, message).into(),
+        CorePortalError::Registration(p) => Raise::new::<RegistrationError>(code, message)
+            .with_value(py, "field", p.field)
+            .with_value(
+                py,
+                "internal_reason",
+                "recorded in the portal's audit trail",
+            )
+            .into(),
+        CorePortalError::Password(failures) => {
+            let list: Vec<PasswordFailure> = failures
+                .iter()
+                .map(|f| PasswordFailure {
+                    code: f.code,
+                    message: f.message.clone(),
+                })
+                .collect();
+            Raise::new::<PasswordPolicyError>(code, message)
+                .with_value(py, "failures", list)
+                .into()
+        }
+        CorePortalError::Fee(_) => Raise::new::<FeeError>(code, message).into(),
+        CorePortalError::Money(_) => Raise::new::<MoneyError>(code, message).into(),
+        CorePortalError::Autopay(_) | CorePortalError::Enrolment(_) => {
+            Raise::new::<AutopayError>(code, message).into()
+        }
+        CorePortalError::Throttled {
+            retry_after_seconds,
+        } => Raise::new::<PortalError>(code, message)
+            .with_value(py, "retry_after_seconds", *retry_after_seconds)
+            .into(),
+        _ => Raise::new::<PortalError>(code, message).into(),
+    })
+}
+
+fn invalid(field: &str, message: impl Into<String>) -> PyErr {
+    Raise::new::<PortalError>(format!("invalid.{field}"), message.into()).into()
+}
+
+/// Argon2id parameters for new credentials.
+#[pyclass(module = "ratepayer", frozen)]
+#[derive(Clone, Copy)]
+pub struct HashParams {
+    inner: CoreHashParams,
+}
+
+#[pymethods]
+impl HashParams {
+    /// Parameters at or above the OWASP floor (m ≥ 7168 KiB, m × t ≥ 35840).
+    #[new]
+    #[pyo3(signature = (*, memory_kib = 19_456, iterations = 2, parallelism = 1))]
+    fn py_new(memory_kib: u32, iterations: u32, parallelism: u32) -> PyResult<HashParams> {
+        CoreHashParams::new(memory_kib, iterations, parallelism)
+            .map(|inner| HashParams { inner })
+            .map_err(|e| Raise::new::<PortalError>("credential.params", e.to_string()).into())
+    }
+
+    /// OWASP's recommendation: m = 19456 KiB, t = 2, p = 1 (the default).
+    #[staticmethod]
+    fn owasp() -> HashParams {
+        HashParams {
+            inner: CoreHashParams::OWASP,
+        }
+    }
+
+    /// Parameters below the OWASP floor, FOR TESTS ONLY: they make hashing
+    /// fast and the hashes cheap to crack.
+    #[staticmethod]
+    #[pyo3(signature = (*, memory_kib = 64, iterations = 1, parallelism = 1))]
+    fn below_owasp_floor_for_tests(
+        memory_kib: u32,
+        iterations: u32,
+        parallelism: u32,
+    ) -> PyResult<HashParams> {
+        CoreHashParams::below_owasp_floor_for_tests(memory_kib, iterations, parallelism)
+            .map(|inner| HashParams { inner })
+            .map_err(|e| Raise::new::<PortalError>("credential.params", e.to_string()).into())
+    }
+
+    /// Memory in KiB.
+    #[getter]
+    fn memory_kib(&self) -> u32 {
+        self.inner.memory_kib()
+    }
+    /// Passes.
+    #[getter]
+    fn iterations(&self) -> u32 {
+        self.inner.iterations()
+    }
+    /// Lanes.
+    #[getter]
+    fn parallelism(&self) -> u32 {
+        self.inner.parallelism()
+    }
+    fn __repr__(&self) -> String {
+        format!(
+            "HashParams(memory_kib={}, iterations={}, parallelism={})",
+            self.inner.memory_kib(),
+            self.inner.iterations(),
+            self.inner.parallelism()
+        )
+    }
+}
+
+/// An account from the utility's customer system, for `Portal.import_accounts`.
+#[pyclass(module = "ratepayer", frozen)]
+pub struct AccountImport {
+    record: Py<AccountRecord>,
+    closed: bool,
+    service_address: Option<String>,
+}
+
+#[pymethods]
+impl AccountImport {
+    /// `record` (its `login` is ignored), `status` `"active"` or `"closed"`
+    /// (view only, no online payment) and the service address.
+    #[new]
+    #[pyo3(signature = (record, *, status = "active", service_address = None))]
+    fn py_new(
+        record: Py<AccountRecord>,
+        status: &str,
+        service_address: Option<String>,
+    ) -> PyResult<AccountImport> {
+        Ok(AccountImport {
+            record,
+            closed: parse_status(status)? == AccountStatus::Closed,
+            service_address,
+        })
+    }
+    /// The account record.
+    #[getter]
+    fn record(&self, py: Python<'_>) -> Py<AccountRecord> {
+        self.record.clone_ref(py)
+    }
+    /// `"active"` or `"closed"`.
+    #[getter]
+    fn status(&self) -> &'static str {
+        if self.closed {
+            "closed"
+        } else {
+            "active"
+        }
+    }
+    /// The service address.
+    #[getter]
+    fn service_address(&self) -> Option<&str> {
+        self.service_address.as_deref()
+    }
+    fn __repr__(&self, py: Python<'_>) -> String {
+        format!(
+            "AccountImport({}, status={})",
+            crate::R(&self.record.borrow(py).account_number),
+            crate::R(self.status())
+        )
+    }
+}
+
+fn parse_status(status: &str) -> PyResult<AccountStatus> {
+    match status {
+        "active" => Ok(AccountStatus::Active),
+        "closed" => Ok(AccountStatus::Closed),
+        other => Err(invalid(
+            "status",
+            format!("`{other}` is not an account status; use \"active\" or \"closed\""),
+        )),
+    }
+}
+
+/// The notifier behind `Portal.outbox()`: keeps every message sent.
+#[derive(Default)]
+struct Outbox {
+    sent: Mutex<Vec<CoreNotice>>,
+}
+
+impl Notifier for Outbox {
+    fn send(&self, notice: &CoreNotice) {
+        self.sent
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .push(notice.clone());
+    }
+}
+
+/// The notifier behind `notify=`: calls `notify(to, subject, body)` after
+/// each commit. An exception it raises is reported through
+/// `sys.unraisablehook` (the portal call has already committed).
+struct CallbackNotifier {
+    callback: Py<PyAny>,
+}
+
+impl Notifier for CallbackNotifier {
+    fn send(&self, notice: &CoreNotice) {
+        Python::attach(|py| {
+            let args = (
+                notice.to.as_str().to_owned(),
+                notice.subject.clone(),
+                notice.body.clone(),
+            );
+            if let Err(e) = self.callback.call1(py, args) {
+                e.write_unraisable(py, Some(self.callback.bind(py)));
+            }
+        });
+    }
+}
+
+/// How a portal is set up, from `Portal.open`'s keywords.
+struct Setup {
+    digest_key: Vec<u8>,
+    hash_params: Option<HashParams>,
+    pepper: Option<(String, Vec<u8>)>,
+    notify: Option<Py<PyAny>>,
+    autopay_batch: Option<usize>,
+}
+
+impl Setup {
+    fn new(
+        digest_key: &Bound<'_, PyAny>,
+        hash_params: Option<PyRef<'_, HashParams>>,
+        pepper: Option<(String, Vec<u8>)>,
+        notify: Option<Bound<'_, PyAny>>,
+        autopay_batch: Option<usize>,
+    ) -> PyResult<Setup> {
+        let notify = match notify {
+            Some(n) if !n.is_none() => {
+                if !n.is_callable() {
+                    return Err(PyTypeError::new_err(
+                        "`notify` must be a callable notify(to, subject, body), or None",
+                    ));
+                }
+                Some(n.unbind())
+            }
+            _ => None,
+        };
+        Ok(Setup {
+            digest_key: key_of(digest_key)?,
+            hash_params: hash_params.map(|h| *h),
+            pepper,
+            notify,
+            autopay_batch,
+        })
+    }
+}
+
+fn utc(now: DateTime<FixedOffset>) -> DateTime<Utc> {
+    now.with_timezone(&Utc)
+}
+
+/// One utility's portal over the embedded SQLite store.
+#[pyclass(module = "ratepayer", frozen)]
+pub struct Portal {
+    inner: CorePortal,
+    outbox: Arc<Outbox>,
+    currency: Currency,
+    path: Option<PathBuf>,
+}
+
+impl Portal {
+    fn build(
+        profile: &Profile,
+        store: Arc<dyn Store>,
+        setup: Setup,
+        path: Option<PathBuf>,
+    ) -> PyResult<Portal> {
+        let outbox = Arc::new(Outbox::default());
+        let pepper = match setup.pepper {
+            Some((id, key)) => Some(Pepper::new(&id, &key).map_err(|e| {
+                PyErr::from(Raise::new::<PortalError>(
+                    "credential.pepper",
+                    e.to_string(),
+                ))
+            })?),
+            None => None,
+        };
+        let secrets = PortalSecrets {
+            digest_key: setup.digest_key,
+            hash_params: setup.hash_params.map_or(CoreHashParams::OWASP, |h| h.inner),
+            pepper,
+        };
+        let notifier: Arc<dyn Notifier> = match setup.notify {
+            Some(callback) => Arc::new(CallbackNotifier { callback }),
+            None => outbox.clone(),
+        };
+        let mut inner = CorePortal::new(
+            (*profile.inner).clone(),
+            store,
+            secrets,
+            Box::new(OsRandom),
+            notifier,
+        )
+        .map_err(|e| portal_error(&e))?;
+        if let Some(n) = setup.autopay_batch {
+            inner = inner.with_autopay_batch(n);
+        }
+        Ok(Portal {
+            currency: profile.inner.spec().currency,
+            inner,
+            outbox,
+            path,
+        })
+    }
+
+    /// Runs `f` on the portal with the GIL released; maps its error.
+    fn run<T: Send>(
+        &self,
+        py: Python<'_>,
+        f: impl FnOnce(&CorePortal) -> Result<T, CorePortalError> + Send,
+    ) -> PyResult<T> {
+        py.detach(|| f(&self.inner)).map_err(|e| portal_error(&e))
+    }
+
+    fn money(&self, obj: &Bound<'_, PyAny>, what: &str) -> PyResult<ratepayer::Money> {
+        to_money(obj, self.currency, what)
+    }
+
+    /// The payment target: `split` (a mapping or pairs of account → amount),
+    /// else one `account`, else the total due.
+    fn target(
+        &self,
+        account: Option<String>,
+        split: Option<&Bound<'_, PyAny>>,
+    ) -> PyResult<PaymentTarget> {
+        match (account, split) {
+            (Some(_), Some(s)) if !s.is_none() => Err(PyTypeError::new_err(
+                "pass either `account` or `split`, not both",
+            )),
+            (_, Some(s)) if !s.is_none() => {
+                let items = match s.cast::<PyDict>() {
+                    Ok(d) => d.items().into_any(),
+                    Err(_) => s.clone(),
+                };
+                let mut parts = Vec::new();
+                for item in items.try_iter()? {
+                    let (account, amount): (String, Bound<'_, PyAny>) = item?.extract()?;
+                    let amount = self.money(&amount, "split amount")?;
+                    parts.push(SplitPart { account, amount });
+                }
+                Ok(PaymentTarget::Split(parts))
+            }
+            (Some(a), _) => Ok(PaymentTarget::Account(a)),
+            (None, _) => Ok(PaymentTarget::TotalDue),
+        }
+    }
+}
+
+fn channel_of(channel: &str) -> PyResult<RegistrationChannel> {
+    match channel {
+        "web" => Ok(RegistrationChannel::Web),
+        "app" => Ok(RegistrationChannel::App),
+        "phone" => Ok(RegistrationChannel::Phone),
+        other => Err(Raise::new::<RegistrationError>(
+            "registration.unknown_channel",
+            format!("`{other}` is not a registration channel; use web, app or phone"),
+        )
+        .into()),
+    }
+}
+
+fn key_of(digest_key: &Bound<'_, PyAny>) -> PyResult<Vec<u8>> {
+    if digest_key.is_instance_of::<PyString>() {
+        return Err(PyTypeError::new_err(
+            "`digest_key` must be bytes (32 random bytes or more, e.g. secrets.token_bytes(32)), not str",
+        ));
+    }
+    digest_key.extract::<Vec<u8>>()
+}
+
+#[pymethods]
+impl Portal {
+    /// A portal for `profile` over the SQLite database at `database_path`
+    /// (created and migrated when new; WAL mode). `digest_key` keys the
+    /// digests of codes and device tokens: 32 random bytes or more, kept
+    /// secret and stable. `hash_params` are the Argon2id parameters of new
+    /// credentials (OWASP's by default); `pepper` an optional `(id, key)`
+    /// mixed into every credential. Messages go to `outbox()`, or, with
+    /// `notify`, to `notify(to, subject, body)` after each commit.
+    /// `autopay_batch` sets the enrolments per AutoPay transaction.
+    #[staticmethod]
+    #[pyo3(signature = (profile, database_path, *, digest_key, hash_params = None, pepper = None, notify = None, autopay_batch = None))]
+    #[allow(clippy::too_many_arguments)]
+    fn open(
+        py: Python<'_>,
+        profile: PyRef<'_, Profile>,
+        database_path: PathBuf,
+        digest_key: &Bound<'_, PyAny>,
+        hash_params: Option<PyRef<'_, HashParams>>,
+        pepper: Option<(String, Vec<u8>)>,
+        notify: Option<Bound<'_, PyAny>>,
+        autopay_batch: Option<usize>,
+    ) -> PyResult<Portal> {
+        let setup = Setup::new(digest_key, hash_params, pepper, notify, autopay_batch)?;
+        let path = database_path.clone();
+        let store = py
+            .detach(|| SqliteStore::open(&path))
+            .map_err(|e| portal_error(&CorePortalError::Storage(e)))?;
+        Portal::build(&profile, Arc::new(store), setup, Some(database_path))
+    }
+
+    /// A portal over a fresh in-memory SQLite database (for tests and
+    /// demos); the keywords are `open`'s.
+    #[staticmethod]
+    #[pyo3(signature = (profile, *, digest_key, hash_params = None, pepper = None, notify = None, autopay_batch = None))]
+    fn in_memory(
+        profile: PyRef<'_, Profile>,
+        digest_key: &Bound<'_, PyAny>,
+        hash_params: Option<PyRef<'_, HashParams>>,
+        pepper: Option<(String, Vec<u8>)>,
+        notify: Option<Bound<'_, PyAny>>,
+        autopay_batch: Option<usize>,
+    ) -> PyResult<Portal> {
+        let setup = Setup::new(digest_key, hash_params, pepper, notify, autopay_batch)?;
+        let store = SqliteStore::open_in_memory()
+            .map_err(|e| portal_error(&CorePortalError::Storage(e)))?;
+        Portal::build(&profile, Arc::new(store), setup, None)
+    }
+
+    /// The utility's id.
+    #[getter]
+    fn utility(&self) -> &str {
+        self.inner.profile().id()
+    }
+
+    /// The database file, or None in memory.
+    #[getter]
+    fn database_path(&self) -> Option<PathBuf> {
+        self.path.clone()
+    }
+
+    /// Every message sent so far, oldest first (each added after its
+    /// transaction committed).
+    fn outbox(&self) -> Vec<Notice> {
+        self.outbox
+            .sent
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .iter()
+            .map(Notice::from)
+            .collect()
+    }
+
+    /// Every message sent so far, removing them from the outbox (for an
+    /// application that delivers them).
+    fn take_outbox(&self) -> Vec<Notice> {
+        let sent = std::mem::take(&mut *self.outbox.sent.lock().unwrap_or_else(|p| p.into_inner()));
+        sent.iter().map(Notice::from).collect()
+    }
+
+    /// Adds or updates accounts from the utility's records (each an
+    /// `AccountImport`, or an `AccountRecord` taken as active); returns how
+    /// many. All or nothing.
+    #[pyo3(signature = (accounts, *, now))]
+    fn import_accounts(
+        &self,
+        py: Python<'_>,
+        accounts: &Bound<'_, PyAny>,
+        now: DateTime<FixedOffset>,
+    ) -> PyResult<usize> {
+        let format = &self.inner.profile().spec().payments.account_number;
+        let mut imports = Vec::new();
+        for item in accounts.try_iter()? {
+            let item = item?;
+            let (record, closed, service_address) = match item.cast::<AccountImport>() {
+                Ok(i) => {
+                    let i = i.get();
+                    (
+                        i.record.bind(py).clone(),
+                        i.closed,
+                        i.service_address.clone(),
+                    )
+                }
+                Err(_) => (item.cast_into::<AccountRecord>()?, false, None),
+            };
+            let r = record.get();
+            let number = AccountNumber::parse(&r.account_number, format)
+                .map_err(|e| invalid("account_number", format!("`{}`: {e}", r.account_number)))?;
+            imports.push(CoreImport {
+                record: ratepayer::registration::AccountRecord {
+                    account_number: number,
+                    customer_number: r.customer_number.clone(),
+                    zip: r.zip.clone(),
+                    name: r.name.clone(),
+                    email: r.email.clone(),
+                    commercial: r.commercial,
+                    tax_id: r.tax_id.clone(),
+                    login: None,
+                },
+                status: if closed {
+                    AccountStatus::Closed
+                } else {
+                    AccountStatus::Active
+                },
+                service_address,
+            });
+        }
+        let now = utc(now);
+        self.run(py, |p| p.import_accounts(&imports, now))
+    }
+
+    /// Posts a bill computed by a tariff to an account: its statement and
+    /// an open charge for the total (less any credit).
+    #[pyo3(signature = (account, bill, *, bill_id, bill_date, due_date, now, printed_draft_date = None))]
+    #[allow(clippy::too_many_arguments)]
+    fn post_bill(
+        &self,
+        py: Python<'_>,
+        account: String,
+        bill: PyRef<'_, Bill>,
+        bill_id: String,
+        bill_date: NaiveDate,
+        due_date: NaiveDate,
+        now: DateTime<FixedOffset>,
+        printed_draft_date: Option<NaiveDate>,
+    ) -> PyResult<PostedBill> {
+        let bill = bill.inner().clone();
+        let now = utc(now);
+        self.run(py, |p| {
+            p.post_bill(
+                &CorePosted {
+                    account: &account,
+                    bill_id: &bill_id,
+                    bill: &bill,
+                    bill_date,
+                    due_date,
+                    printed_draft_date,
+                },
+                now,
+            )
+        })
+        .map(PostedBill::from)
+    }
+
+    /// Registers a login with the utility's recipe (login, owner link, email
+    /// contact and its code, in one transaction). A refusal raises
+    /// `RegistrationError` (public view only) or `PasswordPolicyError` and
+    /// changes nothing but the audit trail.
+    #[pyo3(signature = (*, account_number, email, password, now, customer_number = None, zip = None, name = None, tax_id = None, username = None, accepted_terms_version = None, channel = "web"))]
+    #[allow(clippy::too_many_arguments)]
+    fn register(
+        &self,
+        py: Python<'_>,
+        account_number: String,
+        email: String,
+        password: String,
+        now: DateTime<FixedOffset>,
+        customer_number: Option<String>,
+        zip: Option<String>,
+        name: Option<String>,
+        tax_id: Option<String>,
+        username: Option<String>,
+        accepted_terms_version: Option<String>,
+        channel: &str,
+    ) -> PyResult<Registered> {
+        let request = SignupRequest {
+            form: RegistrationForm {
+                account_number,
+                customer_number,
+                zip,
+                name,
+                tax_id,
+                email,
+                username,
+                accepted_terms_version,
+            },
+            password,
+            channel: channel_of(channel)?,
+        };
+        let now = utc(now);
+        self.run(py, |p| p.register(&request, now))
+            .map(Registered::from)
+    }
+
+    /// Verifies a contact with the code sent to it (`code_id` from
+    /// `Registered.email_code_id`). A wrong code counts an attempt.
+    #[pyo3(signature = (login_id, code_id, code, *, now))]
+    fn verify_contact(
+        &self,
+        py: Python<'_>,
+        login_id: String,
+        code_id: String,
+        code: String,
+        now: DateTime<FixedOffset>,
+    ) -> PyResult<()> {
+        let now = utc(now);
+        self.run(py, |p| p.verify_contact(&login_id, &code_id, &code, now))
+    }
+
+    /// Adds an `email` or a `phone` number to a login and sends it a code;
+    /// returns the code's id (for `verify_contact`).
+    #[pyo3(signature = (login_id, *, now, email = None, phone = None))]
+    fn add_contact(
+        &self,
+        py: Python<'_>,
+        login_id: String,
+        now: DateTime<FixedOffset>,
+        email: Option<String>,
+        phone: Option<String>,
+    ) -> PyResult<String> {
+        let (kind, value) = match (email, phone) {
+            (Some(e), None) => (ContactKind::Email, e),
+            (None, Some(p)) => (ContactKind::Sms, p),
+            _ => {
+                return Err(PyTypeError::new_err(
+                    "pass exactly one of `email` or `phone`",
+                ))
+            }
+        };
+        let now = utc(now);
+        self.run(py, |p| p.add_contact(&login_id, kind, &value, now))
+    }
+
+    /// Signs in. A wrong password counts a failure; from an unrecognised
+    /// device (no `device_token`, or an unknown one) a code is sent to the
+    /// login's email and the outcome asks for `pass_device_challenge`.
+    #[pyo3(signature = (username, password, *, now, device_token = None))]
+    fn login(
+        &self,
+        py: Python<'_>,
+        username: String,
+        password: String,
+        now: DateTime<FixedOffset>,
+        device_token: Option<String>,
+    ) -> PyResult<LoginOutcome> {
+        let now = utc(now);
+        self.run(py, |p| {
+            p.login(
+                &LoginAttempt {
+                    username: &username,
+                    password: &password,
+                    device_token: device_token.as_deref(),
+                },
+                now,
+            )
+        })
+        .map(LoginOutcome::from)
+    }
+
+    /// Completes a challenged login with the emailed code; with `remember`
+    /// (a device label) the outcome carries a device token to send next time.
+    #[pyo3(signature = (login_id, challenge_id, code, *, now, remember = None))]
+    fn pass_device_challenge(
+        &self,
+        py: Python<'_>,
+        login_id: String,
+        challenge_id: String,
+        code: String,
+        now: DateTime<FixedOffset>,
+        remember: Option<String>,
+    ) -> PyResult<LoginOutcome> {
+        let now = utc(now);
+        self.run(py, |p| {
+            p.pass_device_challenge(&login_id, &challenge_id, &code, remember.as_deref(), now)
+        })
+        .map(LoginOutcome::from)
+    }
+
+    /// Changes the password after checking the current one; every
+    /// remembered device is forgotten and the login's email told.
+    #[pyo3(signature = (login_id, *, current, new, now))]
+    fn change_password(
+        &self,
+        py: Python<'_>,
+        login_id: String,
+        current: String,
+        new: String,
+        now: DateTime<FixedOffset>,
+    ) -> PyResult<()> {
+        let now = utc(now);
+        self.run(py, |p| p.change_password(&login_id, &current, &new, now))
+    }
+
+    /// Links a further account to a login: the password again and the
+    /// registration recipe's proofs. Returns the canonical account number.
+    #[pyo3(signature = (login_id, *, account_number, password, now, customer_number = None, zip = None, name = None, tax_id = None, email = None, nickname = None))]
+    #[allow(clippy::too_many_arguments)]
+    fn link_account(
+        &self,
+        py: Python<'_>,
+        login_id: String,
+        account_number: String,
+        password: String,
+        now: DateTime<FixedOffset>,
+        customer_number: Option<String>,
+        zip: Option<String>,
+        name: Option<String>,
+        tax_id: Option<String>,
+        email: Option<String>,
+        nickname: Option<String>,
+    ) -> PyResult<String> {
+        let request = LinkRequest {
+            form: RegistrationForm {
+                account_number,
+                customer_number,
+                zip,
+                name,
+                tax_id,
+                email: email.unwrap_or_default(),
+                username: None,
+                accepted_terms_version: None,
+            },
+            password,
+            nickname,
+        };
+        let now = utc(now);
+        self.run(py, |p| p.link_account(&login_id, &request, now))
+    }
+
+    /// Staff link an account to a login (no proofs; allowed past one account
+    /// per login). `staff` names the clerk for the audit trail.
+    #[pyo3(signature = (staff, login_id, account, *, now))]
+    fn staff_link(
+        &self,
+        py: Python<'_>,
+        staff: String,
+        login_id: String,
+        account: String,
+        now: DateTime<FixedOffset>,
+    ) -> PyResult<String> {
+        let now = utc(now);
+        self.run(py, |p| p.staff_link(&staff, &login_id, &account, now))
+    }
+
+    /// Unlinks an account from a login (the owner's unlink removes the
+    /// authorised users and cancels AutoPay).
+    #[pyo3(signature = (login_id, account, *, now))]
+    fn unlink_account(
+        &self,
+        py: Python<'_>,
+        login_id: String,
+        account: String,
+        now: DateTime<FixedOffset>,
+    ) -> PyResult<()> {
+        let now = utc(now);
+        self.run(py, |p| p.unlink_account(&login_id, &account, now))
+    }
+
+    /// The owner lets another login (by username) view and pay the account.
+    #[pyo3(signature = (owner_login_id, account, username, *, now))]
+    fn add_authorized_user(
+        &self,
+        py: Python<'_>,
+        owner_login_id: String,
+        account: String,
+        username: String,
+        now: DateTime<FixedOffset>,
+    ) -> PyResult<()> {
+        let now = utc(now);
+        self.run(py, |p| {
+            p.add_authorized_user(&owner_login_id, &account, &username, now)
+        })
+    }
+
+    /// Sets (or with None clears) the login's nickname for an account.
+    #[pyo3(signature = (login_id, account, nickname, *, now))]
+    fn set_nickname(
+        &self,
+        py: Python<'_>,
+        login_id: String,
+        account: String,
+        nickname: Option<String>,
+        now: DateTime<FixedOffset>,
+    ) -> PyResult<()> {
+        let now = utc(now);
+        self.run(py, |p| {
+            p.set_nickname(&login_id, &account, nickname.as_deref(), now)
+        })
+    }
+
+    /// Sets how an account's bills are delivered (owner only). Text alerts
+    /// alone still mean a paper bill.
+    #[pyo3(signature = (login_id, account, *, now, paperless = false, ebilling = false, text_alerts = false, billing_email = None))]
+    #[allow(clippy::too_many_arguments)]
+    fn set_delivery(
+        &self,
+        py: Python<'_>,
+        login_id: String,
+        account: String,
+        now: DateTime<FixedOffset>,
+        paperless: bool,
+        ebilling: bool,
+        text_alerts: bool,
+        billing_email: Option<String>,
+    ) -> PyResult<()> {
+        let settings = DeliverySettings {
+            paperless,
+            ebilling,
+            text_alerts,
+            billing_email,
+        };
+        let now = utc(now);
+        self.run(py, |p| p.set_delivery(&login_id, &account, &settings, now))
+    }
+
+    /// The home page: every linked account and the total due.
+    fn home(&self, py: Python<'_>, login_id: String) -> PyResult<HomeView> {
+        let home = self.run(py, |p| p.home(&login_id))?;
+        HomeView::new(py, home)
+    }
+
+    /// An account's bills (history only with e-billing, per the profile).
+    fn bills(&self, py: Python<'_>, login_id: String, account: String) -> PyResult<BillView> {
+        let view = self.run(py, |p| p.bills(&login_id, &account))?;
+        BillView::new(py, view)
+    }
+
+    /// Stores a payment method as the processor's token (a card or bank
+    /// number is refused); returns its id. `method` is a fee-schedule method
+    /// name (`"credit_card"`, `"echeck"`, ...); `card_expiry` is `(year, month)`.
+    #[pyo3(signature = (login_id, *, method, token, label, now, card_expiry = None))]
+    #[allow(clippy::too_many_arguments)]
+    fn add_payment_method(
+        &self,
+        py: Python<'_>,
+        login_id: String,
+        method: &str,
+        token: String,
+        label: String,
+        now: DateTime<FixedOffset>,
+        card_expiry: Option<(i32, u32)>,
+    ) -> PyResult<String> {
+        let method = PaymentMethod::from_str(method)
+            .map_err(|m| PyErr::from(Raise::new::<FeeError>("fee.unknown_method", m)))?;
+        let new = NewPaymentMethod {
+            method,
+            token,
+            label,
+            card_expiry: card_expiry.map(|(year, month)| CardExpiry { year, month }),
+        };
+        let now = utc(now);
+        self.run(py, |p| p.add_payment_method(&login_id, &new, now))
+    }
+
+    /// Quotes a payment of `amount` with a stored method: to `split` (a
+    /// mapping or pairs of account → amount), one `account`, or else the
+    /// total due. Show the quote, then pass it to `pay`.
+    #[pyo3(signature = (login_id, *, amount, payment_method_id, channel = "online", account = None, split = None))]
+    #[allow(clippy::too_many_arguments)]
+    fn quote_payment(
+        &self,
+        py: Python<'_>,
+        login_id: String,
+        amount: &Bound<'_, PyAny>,
+        payment_method_id: String,
+        channel: &str,
+        account: Option<String>,
+        split: Option<&Bound<'_, PyAny>>,
+    ) -> PyResult<FeeQuote> {
+        let amount = self.money(amount, "amount")?;
+        let target = self.target(account, split)?;
+        let channel = Channel::from_str(channel)
+            .map_err(|m| PyErr::from(Raise::new::<FeeError>("fee.unknown_channel", m)))?;
+        self.run(py, |p| {
+            p.quote_payment(&login_id, &target, amount, channel, &payment_method_id)
+        })
+        .map(FeeQuote::new)
+    }
+
+    /// Records a payment the customer confirmed with `quote` (from
+    /// `quote_payment`, with the same target): split over the accounts, any
+    /// excess a credit. All or nothing.
+    #[pyo3(signature = (login_id, *, quote, payment_method_id, now, account = None, split = None))]
+    #[allow(clippy::too_many_arguments)]
+    fn pay(
+        &self,
+        py: Python<'_>,
+        login_id: String,
+        quote: PyRef<'_, FeeQuote>,
+        payment_method_id: String,
+        now: DateTime<FixedOffset>,
+        account: Option<String>,
+        split: Option<&Bound<'_, PyAny>>,
+    ) -> PyResult<PaymentReceipt> {
+        let request = PaymentRequest {
+            target: self.target(account, split)?,
+            payment_method_id,
+            quote: quote.inner().clone(),
+        };
+        let now = utc(now);
+        self.run(py, |p| p.pay(&login_id, &request, now))
+            .map(PaymentReceipt::from)
+    }
+
+    /// Enrols an account in AutoPay (owner only) with a stored method.
+    #[pyo3(signature = (login_id, account, *, option, payment_method_id, now, accepted_terms_version = None, maximum = None))]
+    #[allow(clippy::too_many_arguments)]
+    fn enrol_autopay(
+        &self,
+        py: Python<'_>,
+        login_id: String,
+        account: String,
+        option: String,
+        payment_method_id: String,
+        now: DateTime<FixedOffset>,
+        accepted_terms_version: Option<String>,
+        maximum: Option<&Bound<'_, PyAny>>,
+    ) -> PyResult<Enrolled> {
+        let maximum = match maximum {
+            Some(m) if !m.is_none() => Some(self.money(m, "maximum")?),
+            _ => None,
+        };
+        let request = EnrolRequest {
+            account,
+            option,
+            payment_method_id,
+            accepted_terms_version,
+            maximum,
+            amount_notices: Default::default(),
+        };
+        let now = utc(now);
+        self.run(py, |p| p.enrol_autopay(&login_id, &request, now))
+            .map(Enrolled::from)
+    }
+
+    /// Cancels AutoPay on an account (owner only).
+    #[pyo3(signature = (login_id, account, *, now))]
+    fn cancel_autopay(
+        &self,
+        py: Python<'_>,
+        login_id: String,
+        account: String,
+        now: DateTime<FixedOffset>,
+    ) -> PyResult<()> {
+        let now = utc(now);
+        self.run(py, |p| p.cancel_autopay(&login_id, &account, now))
+    }
+
+    /// Runs the AutoPay cycle for `as_of`: every draft due by then that no
+    /// run executed yet is executed, exactly once (safe to run again, or
+    /// from several processes).
+    #[pyo3(signature = (as_of, *, now))]
+    fn run_autopay_cycle(
+        &self,
+        py: Python<'_>,
+        as_of: NaiveDate,
+        now: DateTime<FixedOffset>,
+    ) -> PyResult<CycleReport> {
+        let now = utc(now);
+        self.run(py, |p| p.run_autopay_cycle(as_of, now))
+            .map(CycleReport::from)
+    }
+
+    /// Every audit event of the utility, oldest first.
+    fn audit_trail(&self, py: Python<'_>) -> PyResult<Vec<AuditEvent>> {
+        let events = self.run(py, |p| p.audit_trail())?;
+        Ok(events.into_iter().map(AuditEvent::from).collect())
+    }
+
+    fn __repr__(&self) -> String {
+        format!(
+            "Portal(utility={}, database={})",
+            crate::R(self.inner.profile().id()),
+            self.path.as_ref().map_or_else(
+                || "':memory:'".to_owned(),
+                |p| crate::R(&p.display().to_string()).to_string()
+            )
+        )
+    }
+}
