@@ -16,7 +16,10 @@ use super::tou::{effective_tiers, tier_kwh, EffTier};
 use super::ElectricError;
 use crate::bill::{LineKind, LineMeta};
 use crate::calendar::Calendar;
-use crate::{Bill, BillLine, BillingPeriod, LineUnit, Money, Quantity, RoundingPolicy, Unit};
+use crate::{
+    Bill, BillLine, BillingPeriod, LineUnit, Money, Quantity, RoundingMode, RoundingPolicy,
+    RoundingScope, Unit,
+};
 
 /// One month of an electric statement: the bill and the figures behind it.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -74,6 +77,10 @@ pub struct PreparedYear<'t> {
     energy_in_month: Vec<Vec<u8>>,
     /// Demand periods used in each month, ascending.
     demand_in_month: Vec<Vec<u8>>,
+    /// Runs of hours with the same month and periods.
+    runs: Vec<super::schedule::Run>,
+    /// The most lines a month can have.
+    lines_per_month: usize,
 }
 
 impl ElectricTariff {
@@ -154,7 +161,16 @@ impl ElectricTariff {
                 }
             })
             .collect();
+        let runs = map.runs(self.energy_periods.len(), self.demand_periods.len().max(1));
+        let tiers = |v: &[Vec<_>]| v.iter().map(Vec::len).sum::<usize>();
+        let lines_per_month = self.energy_periods.iter().map(Vec::len).sum::<usize>()
+            + tiers(&self.demand_periods)
+            + self.flat_demand.iter().map(Vec::len).max().unwrap_or(0)
+            + self.fixed.len()
+            + 1;
         Ok(PreparedYear {
+            lines_per_month,
+            runs,
             tariff: self,
             map,
             energy_meta,
@@ -172,6 +188,64 @@ impl ElectricTariff {
             demand_in_month,
         })
     }
+}
+
+/// `value` rounded to `dp` places under `policy`'s mode: integer arithmetic
+/// when the mantissa and the divisor fit 64 bits (every usual bill line),
+/// else [`RoundingPolicy::round`]. Both give the same result.
+#[inline]
+fn round(policy: RoundingPolicy, value: Decimal, dp: u32) -> Decimal {
+    let scale = value.scale();
+    if scale <= dp {
+        return value;
+    }
+    let k = scale - dp;
+    let (Ok(m), Some(pow)) = (i64::try_from(value.mantissa()), 10i64.checked_pow(k)) else {
+        return policy.round(value, dp);
+    };
+    let (q, r) = (m / pow, m % pow);
+    let twice = r.unsigned_abs().saturating_mul(2);
+    let pow_u = pow.unsigned_abs();
+    let away = twice > pow_u
+        || (twice == pow_u
+            && match policy.mode {
+                RoundingMode::HalfUp => true,
+                RoundingMode::HalfEven => q % 2 != 0,
+            });
+    let q = if away { q + m.signum() } else { q };
+    Decimal::try_new(q, dp).unwrap_or_else(|_| policy.round(value, dp))
+}
+
+/// Sum and maximum of non-negative values below 2^62, in one pass. The
+/// maximum is branch-free with 64-bit add, subtract, shift and mask, which
+/// SSE2 has as packed instructions (its packed 64-bit compare does not exist).
+#[inline]
+fn sum_max(values: &[i64]) -> (i64, i64) {
+    values.iter().fold((0i64, 0i64), |(s, m), &v| {
+        let above = (m.wrapping_sub(v) as u64 >> 63) as i64;
+        (s + v, m + (v.wrapping_sub(m) & above.wrapping_neg()))
+    })
+}
+
+/// `d` kWh in integer nano-kWh (rounded half-even).
+fn to_nano(d: Decimal) -> Result<i128, ElectricError> {
+    let n = d
+        .checked_mul(Decimal::from(1_000_000_000u32))
+        .ok_or_else(|| ov("a tier"))?
+        .round();
+    i128::try_from(n).map_err(|_| ov("a tier"))
+}
+
+/// `part × tier / total`, rounded half away from zero (integers; `total` > 0).
+fn pro_rata(part: i128, tier: i128, total: i128) -> Result<i128, ElectricError> {
+    let num = part.checked_mul(tier).ok_or_else(|| ov("an energy tier"))?;
+    let q = num / total;
+    let r = num % total;
+    Ok(if 2 * r.abs() >= total {
+        q + num.signum()
+    } else {
+        q
+    })
 }
 
 fn ov(what: &'static str) -> ElectricError {
@@ -209,7 +283,10 @@ impl MonthLines {
         rate: Decimal,
         amount: Decimal,
     ) -> Result<Decimal, ElectricError> {
-        let a = self.policy.round_line(amount, self.currency.minor_units());
+        let a = match self.policy.scope {
+            RoundingScope::PerLine => round(self.policy, amount, self.currency.minor_units()),
+            RoundingScope::TotalOnly => amount,
+        };
         self.sum = self
             .sum
             .checked_add(a)
@@ -258,37 +335,30 @@ impl PreparedYear<'_> {
             peak: [0; 12],
             count: [0; 12],
         };
-        let months = self.map.month.get(h0..).unwrap_or_default();
-        let eps = self.map.energy.get(h0..).unwrap_or_default();
-        let dps = self.map.demand.get(h0..).unwrap_or_default();
-        let tou = self.tariff.has_tou_demand();
-        let mut add = |m: u8, ep: u8, dp: u8, sum: i64, max: i64, n: u32| {
-            let m = usize::from(m);
-            if let Some(e) = t.energy.get_mut(m * ne + usize::from(ep)) {
+        let values = series.micro_kwh();
+        let end = h0 + hours;
+        let first = self.runs.partition_point(|r| (r.end as usize) <= h0);
+        for r in self.runs.get(first..).unwrap_or_default() {
+            let (rs, re) = (r.start as usize, r.end as usize);
+            if rs >= end {
+                break;
+            }
+            let a = (rs.max(h0) - h0) * per_hour;
+            let b = ((re.min(end) - h0) * per_hour).min(values.len());
+            let slice = values.get(a..b).unwrap_or_default();
+            let (sum, max) = sum_max(slice);
+            if let Some(e) = t.energy.get_mut(usize::from(r.energy)) {
                 *e += sum;
             }
+            if let Some(d) = t.demand_max.get_mut(usize::from(r.demand)) {
+                *d = (*d).max(max);
+            }
+            let m = usize::from(r.month);
             if let Some(p) = t.peak.get_mut(m) {
                 *p = (*p).max(max);
             }
-            if tou {
-                if let Some(d) = t.demand_max.get_mut(m * nd + usize::from(dp)) {
-                    *d = (*d).max(max);
-                }
-            }
             if let Some(c) = t.count.get_mut(m) {
-                *c += n;
-            }
-        };
-        let hourly = months.iter().zip(eps).zip(dps);
-        if per_hour == 1 {
-            for (&v, ((&m, &ep), &dp)) in series.micro_kwh().iter().zip(hourly) {
-                add(m, ep, dp, v, v, 1);
-            }
-        } else {
-            for (chunk, ((&m, &ep), &dp)) in series.micro_kwh().chunks(per_hour).zip(hourly) {
-                let sum: i64 = chunk.iter().sum();
-                let max = chunk.iter().copied().max().unwrap_or(0);
-                add(m, ep, dp, sum, max, chunk.len() as u32);
+                *c += (b - a) as u32;
             }
         }
         Ok(t)
@@ -334,7 +404,7 @@ impl PreparedYear<'_> {
             let first = NaiveDate::from_ymd_opt(self.map.year, m as u32 + 1, 1)
                 .ok_or(ElectricError::Year(self.map.year))?;
             let mut lines = MonthLines {
-                lines: Vec::with_capacity(16),
+                lines: Vec::with_capacity(self.lines_per_month),
                 period: BillingPeriod::month_of(first),
                 policy,
                 currency,
@@ -357,11 +427,12 @@ impl PreparedYear<'_> {
             if let (Some(template), true) = (template, month_micro > 0) {
                 effective_tiers(template, days, bd_m, &mut eff)?;
                 tier_kwh(&eff, month_kwh, &mut split)?;
+                let total_nano = i128::from(month_micro) * 1000;
                 for &(k, q_t) in &split {
                     let Some(e) = eff.get(k) else { continue };
-                    let share = q_t
-                        .checked_div(month_kwh)
-                        .ok_or_else(|| ov("a tier share"))?;
+                    // The tier's kWh in nano-kWh; each period gets its share
+                    // pro rata in integer arithmetic (rounded to the nano-kWh).
+                    let q_t_nano = to_nano(q_t)?;
                     for (p, &e_p) in energies.iter().enumerate() {
                         if e_p == 0 {
                             continue;
@@ -372,9 +443,14 @@ impl PreparedYear<'_> {
                         ) else {
                             continue;
                         };
-                        let q = Decimal::new(e_p, 6)
-                            .checked_mul(share)
-                            .ok_or_else(|| ov("an energy tier"))?;
+                        let e_nano = i128::from(e_p) * 1000;
+                        let q_nano = if q_t_nano == total_nano {
+                            e_nano
+                        } else {
+                            pro_rata(e_nano, q_t_nano, total_nano)?
+                        };
+                        let q = Decimal::try_from_i128_with_scale(q_nano, 9)
+                            .map_err(|_| ov("an energy tier"))?;
                         let amount = q
                             .checked_mul(tier.rate)
                             .ok_or_else(|| ov("an energy charge"))?;

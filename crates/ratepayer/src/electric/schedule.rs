@@ -114,3 +114,46 @@ impl HourMap {
         self.month.len()
     }
 }
+
+/// A run of consecutive hours of a year with the same month, energy period
+/// and demand period: the unit of the billing pass.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Run {
+    /// First hour of the year in the run.
+    pub start: u32,
+    /// One past the last hour.
+    pub end: u32,
+    /// Month, 0-based.
+    pub month: u8,
+    /// Index of (month, energy period): `month × energy periods + period`.
+    pub energy: u16,
+    /// Index of (month, demand period): `month × demand periods + period`.
+    pub demand: u16,
+}
+
+impl HourMap {
+    /// The runs of the year, for `ne` energy and `nd` demand periods.
+    pub fn runs(&self, ne: usize, nd: usize) -> Vec<Run> {
+        let mut out: Vec<Run> = Vec::new();
+        let hours = self.month.iter().zip(&self.energy).zip(&self.demand);
+        for (h, ((&m, &e), &d)) in hours.enumerate() {
+            let month = usize::from(m);
+            let energy = u16::try_from(month * ne + usize::from(e)).unwrap_or(u16::MAX);
+            let demand = u16::try_from(month * nd + usize::from(d)).unwrap_or(u16::MAX);
+            let h = u32::try_from(h).unwrap_or(u32::MAX);
+            match out.last_mut() {
+                Some(r) if r.month == m && r.energy == energy && r.demand == demand => {
+                    r.end = h + 1
+                }
+                _ => out.push(Run {
+                    start: h,
+                    end: h + 1,
+                    month: m,
+                    energy,
+                    demand,
+                }),
+            }
+        }
+        out
+    }
+}
