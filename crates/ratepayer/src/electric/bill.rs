@@ -194,7 +194,7 @@ impl ElectricTariff {
 /// when the mantissa and the divisor fit 64 bits (every usual bill line),
 /// else [`RoundingPolicy::round`]. Both give the same result.
 #[inline]
-fn round(policy: RoundingPolicy, value: Decimal, dp: u32) -> Decimal {
+pub(super) fn round(policy: RoundingPolicy, value: Decimal, dp: u32) -> Decimal {
     let scale = value.scale();
     if scale <= dp {
         return value;
@@ -220,7 +220,7 @@ fn round(policy: RoundingPolicy, value: Decimal, dp: u32) -> Decimal {
 /// maximum is branch-free with 64-bit add, subtract, shift and mask, which
 /// SSE2 has as packed instructions (its packed 64-bit compare does not exist).
 #[inline]
-fn sum_max(values: &[i64]) -> (i64, i64) {
+pub(super) fn sum_max(values: &[i64]) -> (i64, i64) {
     values.iter().fold((0i64, 0i64), |(s, m), &v| {
         let above = (m.wrapping_sub(v) as u64 >> 63) as i64;
         (s + v, m + (v.wrapping_sub(m) & above.wrapping_neg()))
@@ -237,7 +237,7 @@ fn to_nano(d: Decimal) -> Result<i128, ElectricError> {
 }
 
 /// `part × tier / total`, rounded half away from zero (integers; `total` > 0).
-fn pro_rata(part: i128, tier: i128, total: i128) -> Result<i128, ElectricError> {
+pub(super) fn pro_rata(part: i128, tier: i128, total: i128) -> Result<i128, ElectricError> {
     let num = part.checked_mul(tier).ok_or_else(|| ov("an energy tier"))?;
     let q = num / total;
     let r = num % total;
