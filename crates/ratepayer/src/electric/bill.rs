@@ -394,6 +394,7 @@ impl PreparedYear<'_> {
         let mut months = Vec::new();
         let mut eff: Vec<EffTier> = Vec::new();
         let mut split: Vec<(usize, Decimal)> = Vec::new();
+        let mut split_nano: Vec<(usize, i128)> = Vec::new();
         let mut pre_sum = Decimal::ZERO;
         let mut total = Decimal::ZERO;
         for m in 0..12usize {
@@ -428,22 +429,28 @@ impl PreparedYear<'_> {
                 effective_tiers(template, days, bd_m, &mut eff)?;
                 tier_kwh(&eff, month_kwh, &mut split)?;
                 let total_nano = i128::from(month_micro) * 1000;
+                // Each tier's kWh in nano-kWh; each period gets its share pro
+                // rata in integer arithmetic (rounded to the nano-kWh).
+                split_nano.clear();
                 for &(k, q_t) in &split {
-                    let Some(e) = eff.get(k) else { continue };
-                    // The tier's kWh in nano-kWh; each period gets its share
-                    // pro rata in integer arithmetic (rounded to the nano-kWh).
-                    let q_t_nano = to_nano(q_t)?;
-                    for (p, &e_p) in energies.iter().enumerate() {
-                        if e_p == 0 {
-                            continue;
-                        }
-                        let (Some(tier), Some(meta)) = (
-                            tariff.energy_periods.get(p).and_then(|v| v.get(e.src)),
-                            self.energy_meta.get(p).and_then(|v| v.get(e.src)),
-                        ) else {
+                    if let Some(e) = eff.get(k) {
+                        split_nano.push((e.src, to_nano(q_t)?));
+                    }
+                }
+                for (p, &e_p) in energies.iter().enumerate() {
+                    if e_p == 0 {
+                        continue;
+                    }
+                    let (Some(tiers), Some(metas)) =
+                        (tariff.energy_periods.get(p), self.energy_meta.get(p))
+                    else {
+                        continue;
+                    };
+                    let e_nano = i128::from(e_p) * 1000;
+                    for &(src, q_t_nano) in &split_nano {
+                        let (Some(tier), Some(meta)) = (tiers.get(src), metas.get(src)) else {
                             continue;
                         };
-                        let e_nano = i128::from(e_p) * 1000;
                         let q_nano = if q_t_nano == total_nano {
                             e_nano
                         } else {
