@@ -426,3 +426,21 @@ proptest! {
         prop_assert!((b - a).abs() < Decimal::new(1, 6), "{} vs {}", b, a);
     }
 }
+
+#[test]
+fn utc_timestamps_become_local_standard_time() {
+    // 2029-07-01 06:00 UTC is 00:00 Central Standard Time (the wall clock,
+    // on daylight time, says 01:00).
+    let utc = chrono::DateTime::from_timestamp(1_877_580_000, 0).unwrap();
+    assert_eq!(utc.to_string(), "2029-07-01 06:00:00 UTC");
+    let s =
+        IntervalSeries::from_utc_micro_kwh(utc, chrono_tz::America::Chicago, 60, vec![1]).unwrap();
+    assert_eq!(s.start().to_string(), "2029-07-01 00:00:00");
+    // India is UTC+5:30: an hour-aligned UTC start is not on the hour there.
+    let e =
+        IntervalSeries::from_utc_micro_kwh(utc, chrono_tz::Asia::Kolkata, 60, vec![1]).unwrap_err();
+    assert!(
+        e.to_string().contains("start the series on the hour"),
+        "{e}"
+    );
+}

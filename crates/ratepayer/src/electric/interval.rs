@@ -1,5 +1,6 @@
 //! Interval usage series: kWh per fixed-length interval, timestamped in the
-//! utility's local standard time, stored compactly as integer micro-kWh
+//! utility's local standard time (or converted from UTC with its time
+//! zone), stored compactly as integer micro-kWh
 //! (exact sums, no floating point).
 
 use chrono::{NaiveDateTime, Timelike};
@@ -62,6 +63,28 @@ impl IntervalSeries {
             step_minutes,
             micro_kwh,
         })
+    }
+
+    /// A series whose first interval begins at the UTC instant `start_utc`,
+    /// for a utility in `zone`: the start becomes the zone's local standard
+    /// time (its base offset, daylight saving ignored, as SAM's calendar and
+    /// tariff schedules count hours). It must fall on the hour there.
+    pub fn from_utc_micro_kwh(
+        start_utc: chrono::DateTime<chrono::Utc>,
+        zone: chrono_tz::Tz,
+        step_minutes: u16,
+        micro_kwh: Vec<i64>,
+    ) -> Result<IntervalSeries, ElectricError> {
+        use chrono::TimeZone;
+        use chrono_tz::OffsetComponents;
+        let offset = zone
+            .offset_from_utc_datetime(&start_utc.naive_utc())
+            .base_utc_offset();
+        let local = start_utc
+            .naive_utc()
+            .checked_add_signed(offset)
+            .ok_or_else(|| ElectricError::Series(format!("it starts at {start_utc}, which is out of range; give a date between 1900 and 2200")))?;
+        IntervalSeries::from_micro_kwh(local, step_minutes, micro_kwh)
     }
 
     /// A series from kWh values (rounded half-even to the micro-kWh).
