@@ -64,8 +64,8 @@ pub struct ElectricStatement {
 /// schedule) and the labels of every line. Build it once per tariff and
 /// year with [`ElectricTariff::prepare`], then bill any number of series.
 #[derive(Debug, Clone)]
-pub struct PreparedYear<'t> {
-    tariff: &'t ElectricTariff,
+pub struct PreparedYear {
+    tariff: Arc<ElectricTariff>,
     map: HourMap,
     id: Arc<str>,
     energy_meta: Vec<Vec<Arc<LineMeta>>>,
@@ -84,13 +84,15 @@ pub struct PreparedYear<'t> {
 }
 
 impl ElectricTariff {
-    /// Validates the tariff and prepares it for `year`. Holidays of
-    /// `calendar` (when given) are billed on the weekend schedules.
+    /// Validates the tariff and prepares a copy of it for `year`. Holidays
+    /// of `calendar` (when given: the utility profile's own, built with
+    /// [`Calendar::from_spec`], or [`Calendar::fed`]) are billed on the
+    /// weekend schedules.
     pub fn prepare(
         &self,
         year: i32,
         calendar: Option<&Calendar>,
-    ) -> Result<PreparedYear<'_>, ElectricError> {
+    ) -> Result<PreparedYear, ElectricError> {
         self.validate()?;
         let map = HourMap::build(year, &self.energy_schedule, &self.demand_schedule, calendar)?;
         let id: Arc<str> = Arc::from(self.id.as_str());
@@ -171,7 +173,7 @@ impl ElectricTariff {
         Ok(PreparedYear {
             lines_per_month,
             runs,
-            tariff: self,
+            tariff: Arc::new(self.clone()),
             map,
             energy_meta,
             tou_meta,
@@ -337,10 +339,15 @@ impl MonthLines {
     }
 }
 
-impl PreparedYear<'_> {
+impl PreparedYear {
     /// The calendar year prepared.
     pub fn year(&self) -> i32 {
         self.map.year
+    }
+
+    /// The tariff prepared (a copy taken by [`ElectricTariff::prepare`]).
+    pub fn tariff(&self) -> &ElectricTariff {
+        &self.tariff
     }
 
     fn accumulate(&self, series: &IntervalSeries) -> Result<Totals, ElectricError> {
@@ -409,7 +416,7 @@ impl PreparedYear<'_> {
         series: &IntervalSeries,
         policy: RoundingPolicy,
     ) -> Result<ElectricStatement, ElectricError> {
-        let tariff = self.tariff;
+        let tariff = &*self.tariff;
         let currency = tariff.currency;
         let t = self.accumulate(series)?;
         let ne = tariff.energy_periods.len();
