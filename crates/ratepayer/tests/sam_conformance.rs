@@ -2,7 +2,8 @@
 //! (copied from the shared conformance set; see its README) is imported from
 //! its URDB form, billed on its hourly load for 2029 with only the total
 //! rounded, and every monthly bill and component must match SAM's within the
-//! case's tolerance ($0.01).
+//! case's tolerance ($0.01); monthly kWh, peak kW and billing demand must match
+//! SAM's diagnostics.
 #![allow(
     clippy::unwrap_used,
     clippy::expect_used,
@@ -70,6 +71,7 @@ fn every_sam_case_matches_within_a_cent() {
             .unwrap();
         assert_eq!(st.months.len(), 12, "{name}");
         let exp = &case["expected"];
+        let mut worst = Decimal::ZERO;
         for (m, month) in st.months.iter().enumerate() {
             let checks = [
                 (
@@ -94,11 +96,42 @@ fn every_sam_case_matches_within_a_cent() {
                     field
                 };
                 let want = dec(&exp[key][m]);
+                if field != "total (rounded)" {
+                    worst = worst.max((got - want).abs());
+                }
                 if (got - want).abs() > tol {
                     failures.push(format!(
                         "{name} month {}: {field} = {got}, SAM {want} (diff {})",
                         m + 1,
                         (got - want).round_dp(6)
+                    ));
+                }
+            }
+        }
+        eprintln!(
+            "{name}: largest unrounded difference from SAM ${}",
+            worst.round_dp(9)
+        );
+        // Diagnostics: energy, peak and (where SAM reports it) billing demand.
+        let diag = &case["diagnostics"];
+        for (m, month) in st.months.iter().enumerate() {
+            let mut figures = vec![
+                ("monthly_kwh", month.kwh, Decimal::new(1, 3)),
+                ("monthly_peak_kw", month.peak_kw, Decimal::new(1, 5)),
+            ];
+            if diag["billing_demand_kw"].is_array() {
+                figures.push((
+                    "billing_demand_kw",
+                    month.billing_demand_kw,
+                    Decimal::new(1, 5),
+                ));
+            }
+            for (field, got, tol) in figures {
+                let want = dec(&diag[field][m]);
+                if (got - want).abs() > tol {
+                    failures.push(format!(
+                        "{name} month {}: {field} = {got}, SAM {want}",
+                        m + 1
                     ));
                 }
             }
