@@ -161,6 +161,7 @@ fn importer_reports_every_problem_at_once() {
         text.contains("use \"$/month\", \"$/day\" or \"$/year\""),
         "{text}"
     );
+    insta::assert_snapshot!("electric_urdb_refusal", text);
     assert!(urdb::import("x", "[1, 2]").is_err());
     assert!(urdb::import("x", "{not json").is_err());
 }

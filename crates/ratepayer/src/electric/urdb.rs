@@ -430,10 +430,12 @@ impl<'a> Cx<'a> {
             _ => None,
         };
         if d.is_none() {
-            self.problem(
-                path,
-                format!("is {}; give a number below 1e28 in size", short(v)),
-            );
+            let fix = if v.is_number() {
+                "give a number below 1e28 in size"
+            } else {
+                "give a JSON number such as 0.1 (not text, a list or an object)"
+            };
+            self.problem(path, format!("is {}; {fix}", short(v)));
         }
         d
     }
