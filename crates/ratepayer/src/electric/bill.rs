@@ -170,6 +170,8 @@ impl ElectricTariff {
             + self.flat_demand.iter().map(Vec::len).max().unwrap_or(0)
             + self.fixed.len()
             + 1;
+        // An upper bound for the usual tariff; a huge one grows as needed.
+        let lines_per_month = lines_per_month.min(256);
         Ok(PreparedYear {
             lines_per_month,
             runs,
