@@ -733,3 +733,85 @@ pub fn registration(data: &[u8]) -> RegistrationOutcome {
     }
     out
 }
+
+/// What a URDB input turned out to be.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct UrdbOutcome {
+    /// It imported as a tariff.
+    pub imported: bool,
+    /// Monthly bills computed from it.
+    pub months: usize,
+}
+
+/// The `urdb` target: UTF-8 text (other bytes are skipped) imported with
+/// `electric::urdb::import`. An imported tariff must validate, give a reason
+/// for every unused field, prepare for a year, and bill a short hourly
+/// series (January and December 2029) into monthly bills whose totals are
+/// the rounded sums of their lines, in US dollars.
+pub fn urdb(data: &[u8]) -> UrdbOutcome {
+    use ratepayer::electric::{urdb, IntervalSeries};
+    use ratepayer::RoundingPolicy;
+
+    let mut out = UrdbOutcome::default();
+    let Ok(text) = std::str::from_utf8(data) else {
+        return out;
+    };
+    let Ok(imported) = urdb::import("fuzz", text) else {
+        return out;
+    };
+    out.imported = true;
+    assert!(
+        imported
+            .unused
+            .iter()
+            .all(|u| !u.reason.is_empty() && !u.field.is_empty()),
+        "an unused field without a reason"
+    );
+    let tariff = imported.tariff;
+    assert!(
+        tariff.validate().is_ok(),
+        "an imported tariff does not validate"
+    );
+    let year = tariff.prepare(2029, None);
+    assert!(year.is_ok(), "an imported tariff does not prepare");
+    let Ok(year) = year else {
+        return out;
+    };
+    let at = |m: u32| {
+        NaiveDate::from_ymd_opt(2029, m, 1)
+            .and_then(|d| d.and_hms_opt(0, 0, 0))
+            .unwrap_or_default()
+    };
+    let shape = |i: usize| -> i64 { ((i * 7919) % 97) as i64 * 250_000 };
+    for (m, hours) in [(1, 31 * 24), (12, 31 * 24)] {
+        let Ok(series) = IntervalSeries::from_micro_kwh(at(m), 60, (0..hours).map(shape).collect())
+        else {
+            continue;
+        };
+        for policy in [
+            RoundingPolicy::PER_LINE_HALF_UP,
+            RoundingPolicy::TOTAL_ONLY_HALF_UP,
+        ] {
+            let Ok(st) = year.bill(&series, policy) else {
+                continue;
+            };
+            for month in &st.months {
+                let b = &month.bill;
+                assert_eq!(b.currency, Currency::USD);
+                let sum = b
+                    .lines
+                    .iter()
+                    .try_fold(Decimal::ZERO, |a, l| a.checked_add(l.amount.amount()));
+                if let Some(sum) = sum {
+                    assert_eq!(
+                        b.total.amount(),
+                        policy.round(sum, 2),
+                        "total is not the rounded sum of the lines"
+                    );
+                }
+                out.months += 1;
+            }
+        }
+    }
+    out
+}

@@ -35,6 +35,7 @@ pub mod autopay;
 pub mod bill;
 pub mod calendar;
 pub mod credential;
+pub mod electric;
 pub mod fees;
 pub mod login;
 pub mod meter;

@@ -1,5 +1,5 @@
 //! Replays the fuzz corpora
-//! (`fuzz/corpus/{tariff_toml,tariff_json,amount,account_number,password}`)
+//! (`fuzz/corpus/{tariff_toml,tariff_json,amount,account_number,password,registration,urdb}`)
 //! on stable through the very checks the fuzz targets run (`fuzz/checks.rs`),
 //! so every seed and every input the fuzzer kept is a regression test.
 //!
@@ -296,4 +296,22 @@ fn every_profile_tariff_has_a_loading_seed() {
         }
     }
     assert!(checked > 0, "no profile tariff seed was checked");
+}
+
+/// URDB seeds: `ok-*` import and bill both months of the check's series under
+/// both rounding policies; `bad-*` are refused; `edge-*` must only not panic.
+#[test]
+fn urdb_corpus_replays() {
+    let results = replay("urdb", checks::urdb);
+    let mut wrong = Vec::new();
+    for (name, r) in &results {
+        if name.starts_with("ok-") && (!r.imported || r.months != 4) {
+            wrong.push(format!("{name}: {r:?}"));
+        }
+        if name.starts_with("bad-") && r.imported {
+            wrong.push(format!("{name}: imported"));
+        }
+    }
+    assert!(wrong.is_empty(), "fuzz/corpus/urdb:\n{}", wrong.join("\n"));
+    assert!(results.len() >= 20, "only {} urdb seeds", results.len());
 }

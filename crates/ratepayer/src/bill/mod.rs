@@ -48,6 +48,8 @@ pub enum LineUnit {
     Service(Unit),
     /// The quantity is an amount of money and the rate a percentage of it.
     Percent,
+    /// Kilowatts of demand (an electric demand charge).
+    Kilowatt,
 }
 
 impl fmt::Display for LineUnit {
@@ -57,6 +59,7 @@ impl fmt::Display for LineUnit {
             LineUnit::Day => f.write_str("day"),
             LineUnit::Service(u) => write!(f, "{u}"),
             LineUnit::Percent => f.write_str("%"),
+            LineUnit::Kilowatt => f.write_str("kW"),
         }
     }
 }
@@ -100,6 +103,26 @@ pub struct BillLine {
 }
 
 impl BillLine {
+    /// A line from its parts (for billing engines outside this module, such
+    /// as [`crate::electric`]); `amount` is taken as given.
+    pub(crate) fn from_parts(
+        meta: Arc<LineMeta>,
+        period: BillingPeriod,
+        quantity: Decimal,
+        unit: LineUnit,
+        rate: Decimal,
+        amount: Money,
+    ) -> BillLine {
+        BillLine {
+            meta,
+            period,
+            quantity,
+            unit,
+            rate,
+            amount,
+        }
+    }
+
     /// Description shown on the bill.
     pub fn description(&self) -> &str {
         &self.meta.description

@@ -1,0 +1,141 @@
+//! Time to compute one annual electric bill: 8,760 hourly values under a
+//! 4-period time-of-use tariff (weekday off-peak, shoulder, peak; a weekend
+//! period), each period with 3 energy tiers, a 2-tier TOU demand charge on
+//! 4 demand periods, and a fixed charge. Each iteration bills the whole year
+//! into 12 itemised monthly bills (`crate::Bill`s) from a prepared year.
+//!
+//! * `tou_annual/bill` — one annual bill, the hour map prepared once.
+//! * `tou_annual/prepare_and_bill` — preparing the year's hour map as well.
+//!
+//! ```text
+//! cargo bench -p ratepayer --bench tou_annual -- --warm-up-time 1 --measurement-time 3
+//! ```
+//!
+//! The target is at most 20 µs per annual bill.
+
+use std::hint::black_box;
+
+use chrono::NaiveDate;
+use criterion::Criterion;
+use ratepayer::electric::{
+    ChargeUnit, DemandTier, ElectricTariff, EnergyTier, EnergyUnit, IntervalSeries, PeriodCharge,
+    Schedule,
+};
+use ratepayer::{Currency, RoundingPolicy};
+use rust_decimal::Decimal;
+
+fn tariff() -> ElectricTariff {
+    let tiers = |base: i64| {
+        vec![
+            EnergyTier {
+                max: Some(Decimal::from(500)),
+                rate: Decimal::new(base, 4),
+                unit: EnergyUnit::Kwh,
+            },
+            EnergyTier {
+                max: Some(Decimal::from(1500)),
+                rate: Decimal::new(base + 150, 4),
+                unit: EnergyUnit::Kwh,
+            },
+            EnergyTier {
+                max: None,
+                rate: Decimal::new(base + 300, 4),
+                unit: EnergyUnit::Kwh,
+            },
+        ]
+    };
+    let mut weekday = [[0u8; 24]; 12];
+    for row in weekday.iter_mut() {
+        for (h, p) in row.iter_mut().enumerate() {
+            *p = match h {
+                16..=20 => 2,
+                7..=15 | 21 => 1,
+                _ => 0,
+            };
+        }
+    }
+    let schedule = Schedule {
+        weekday,
+        weekend: [[3; 24]; 12],
+    };
+    let demand = |rate: i64| {
+        vec![
+            DemandTier {
+                max: Some(Decimal::from(50)),
+                rate: Decimal::new(rate, 2),
+            },
+            DemandTier {
+                max: None,
+                rate: Decimal::new(rate + 200, 2),
+            },
+        ]
+    };
+    let mut t = ElectricTariff::flat("bench-tou4", Currency::USD, Decimal::ZERO);
+    t.energy_periods = vec![tiers(800), tiers(1200), tiers(2400), tiers(700)];
+    t.energy_schedule = schedule.clone();
+    t.demand_periods = vec![demand(0), demand(450), demand(1275), demand(0)];
+    t.demand_schedule = schedule;
+    t.fixed = vec![PeriodCharge {
+        amount: Decimal::new(2500, 2),
+        unit: ChargeUnit::PerMonth,
+    }];
+    t
+}
+
+/// A deterministic commercial-looking load: a daily shape plus noise, in micro-kWh.
+fn load() -> Result<IntervalSeries, String> {
+    let mut x: u64 = 0x2545_F491_4F6C_DD1D;
+    let values: Vec<i64> = (0..8760)
+        .map(|i| {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            let h = i % 24;
+            let shape = if (8..18).contains(&h) {
+                40_000_000
+            } else {
+                12_000_000
+            };
+            shape + (x % 15_000_000) as i64
+        })
+        .collect();
+    let start = NaiveDate::from_ymd_opt(2029, 1, 1)
+        .and_then(|d| d.and_hms_opt(0, 0, 0))
+        .ok_or("bad date")?;
+    IntervalSeries::from_micro_kwh(start, 60, values).map_err(|e| e.to_string())
+}
+
+fn main() {
+    let (tariff, series) = match load() {
+        Ok(s) => (tariff(), s),
+        Err(e) => {
+            eprintln!("tou_annual bench: {e}");
+            std::process::exit(1);
+        }
+    };
+    let year = match tariff.prepare(2029, None) {
+        Ok(y) => y,
+        Err(e) => {
+            eprintln!("tou_annual bench: {e}");
+            std::process::exit(1);
+        }
+    };
+    let mut c = Criterion::default().configure_from_args();
+    let mut group = c.benchmark_group("tou_annual");
+    group.bench_function("bill", |b| {
+        b.iter(|| {
+            let _ = black_box(year.bill(black_box(&series), RoundingPolicy::PER_LINE_HALF_UP));
+        })
+    });
+    group.bench_function("prepare_and_bill", |b| {
+        b.iter(|| {
+            let _ = black_box(
+                tariff
+                    .prepare(2029, None)
+                    .and_then(|y| y.bill(black_box(&series), RoundingPolicy::PER_LINE_HALF_UP)),
+            );
+        })
+    });
+    group.finish();
+    c.final_summary();
+}

@@ -1,0 +1,656 @@
+//! Billing a series: [`PreparedYear`] (a tariff's hour map for one year and
+//! its line labels), the one-pass integer accumulation of energy per (month,
+//! period) and peak interval per (month, demand period), then the monthly
+//! bills as [`crate::Bill`]s with itemised lines ([`ElectricStatement`]).
+
+use std::sync::Arc;
+
+use chrono::NaiveDate;
+use rust_decimal::Decimal;
+
+use super::demand::{billing_demand, block};
+use super::interval::IntervalSeries;
+use super::schedule::HourMap;
+use super::tariff::{ChargeUnit, ElectricTariff};
+use super::tou::{effective_tiers, tier_kwh, EffTier};
+use super::ElectricError;
+use crate::bill::{LineKind, LineMeta};
+use crate::calendar::Calendar;
+use crate::{
+    Bill, BillLine, BillingPeriod, LineUnit, Money, Quantity, RoundingMode, RoundingPolicy,
+    RoundingScope, Unit,
+};
+
+/// One month of an electric statement: the bill and the figures behind it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ElectricMonth {
+    /// Month of the year, 1 to 12.
+    pub month: u32,
+    /// The bill, with one line per charge.
+    pub bill: Bill,
+    /// Energy used in the month, kWh.
+    pub kwh: Decimal,
+    /// Highest interval demand of the month, kW.
+    pub peak_kw: Decimal,
+    /// The billing demand (peak raised by ratchet and minimum), kW.
+    pub billing_demand_kw: Decimal,
+    /// Energy charges (sum of the energy lines).
+    pub energy: Money,
+    /// Flat demand charges.
+    pub demand_flat: Money,
+    /// Time-of-use demand charges.
+    pub demand_tou: Money,
+    /// Fixed charges.
+    pub fixed: Money,
+    /// Minimum-charge top-up (monthly or, in December, annual).
+    pub minimum: Money,
+}
+
+/// The bills of every month a series touches, in one year.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ElectricStatement {
+    /// Tariff billed.
+    pub tariff_id: String,
+    /// Calendar year billed.
+    pub year: i32,
+    /// One entry per month with data, in order.
+    pub months: Vec<ElectricMonth>,
+    /// Sum of the monthly totals.
+    pub total: Money,
+}
+
+/// A tariff ready to bill one calendar year: the energy and demand period
+/// of every hour (weekends and the calendar's holidays on the weekend
+/// schedule) and the labels of every line. Build it once per tariff and
+/// year with [`ElectricTariff::prepare`], then bill any number of series.
+#[derive(Debug, Clone)]
+pub struct PreparedYear {
+    tariff: Arc<ElectricTariff>,
+    map: HourMap,
+    id: Arc<str>,
+    energy_meta: Vec<Vec<Arc<LineMeta>>>,
+    tou_meta: Vec<Vec<Arc<LineMeta>>>,
+    flat_meta: Vec<Vec<Arc<LineMeta>>>,
+    fixed_meta: Arc<LineMeta>,
+    minimum_meta: Arc<LineMeta>,
+    /// Energy periods used in each month, ascending.
+    energy_in_month: Vec<Vec<u8>>,
+    /// Demand periods used in each month, ascending.
+    demand_in_month: Vec<Vec<u8>>,
+    /// Runs of hours with the same month and periods.
+    runs: Vec<super::schedule::Run>,
+    /// The most lines a month can have.
+    lines_per_month: usize,
+}
+
+impl ElectricTariff {
+    /// Validates the tariff and prepares a copy of it for `year`. Holidays
+    /// of `calendar` (when given: the utility profile's own, built with
+    /// [`Calendar::from_spec`], or [`Calendar::fed`]) are billed on the
+    /// weekend schedules.
+    pub fn prepare(
+        &self,
+        year: i32,
+        calendar: Option<&Calendar>,
+    ) -> Result<PreparedYear, ElectricError> {
+        self.validate()?;
+        let map = HourMap::build(year, &self.energy_schedule, &self.demand_schedule, calendar)?;
+        let id: Arc<str> = Arc::from(self.id.as_str());
+        let meta = |description: String, group: &str, kind: LineKind, tier: Option<usize>| {
+            Arc::new(LineMeta {
+                description,
+                group: group.to_string(),
+                kind,
+                version: id.clone(),
+                tier: tier.and_then(|t| u8::try_from(t + 1).ok()),
+            })
+        };
+        let np = self.energy_periods.len();
+        let energy_meta = self
+            .energy_periods
+            .iter()
+            .enumerate()
+            .map(|(p, tiers)| {
+                (0..tiers.len())
+                    .map(|t| {
+                        let d = match (np > 1, tiers.len() > 1) {
+                            (true, true) => format!("Energy, period {}, tier {}", p + 1, t + 1),
+                            (true, false) => format!("Energy, period {}", p + 1),
+                            (false, true) => format!("Energy, tier {}", t + 1),
+                            (false, false) => "Energy".to_string(),
+                        };
+                        meta(d, "Energy", LineKind::Usage, Some(t))
+                    })
+                    .collect()
+            })
+            .collect();
+        let demand_meta = |periods: &[Vec<super::DemandTier>], what: &str, group: &str| {
+            let n = periods.len();
+            periods
+                .iter()
+                .enumerate()
+                .map(|(p, tiers)| {
+                    (0..tiers.len())
+                        .map(|t| {
+                            let mut d = what.to_string();
+                            if n > 1 {
+                                d.push_str(&format!(", period {}", p + 1));
+                            }
+                            if tiers.len() > 1 {
+                                d.push_str(&format!(", tier {}", t + 1));
+                            }
+                            meta(d, group, LineKind::Usage, Some(t))
+                        })
+                        .collect()
+                })
+                .collect::<Vec<_>>()
+        };
+        let tou_meta = demand_meta(
+            &self.demand_periods,
+            "Demand (time of use)",
+            "Demand (time of use)",
+        );
+        let flat_meta = demand_meta(&self.flat_demand, "Demand", "Demand");
+        let energy_in_month = (0..12)
+            .map(|m| self.energy_schedule.periods_in_month(m))
+            .collect();
+        let demand_in_month = (0..12)
+            .map(|m| {
+                if self.demand_periods.is_empty() {
+                    Vec::new()
+                } else {
+                    self.demand_schedule.periods_in_month(m)
+                }
+            })
+            .collect();
+        let runs = map.runs(self.energy_periods.len(), self.demand_periods.len().max(1));
+        let tiers = |v: &[Vec<_>]| v.iter().map(Vec::len).sum::<usize>();
+        let lines_per_month = self.energy_periods.iter().map(Vec::len).sum::<usize>()
+            + tiers(&self.demand_periods)
+            + self.flat_demand.iter().map(Vec::len).max().unwrap_or(0)
+            + self.fixed.len()
+            + 1;
+        // An upper bound for the usual tariff; a huge one grows as needed.
+        let lines_per_month = lines_per_month.min(256);
+        Ok(PreparedYear {
+            lines_per_month,
+            runs,
+            tariff: Arc::new(self.clone()),
+            map,
+            energy_meta,
+            tou_meta,
+            flat_meta,
+            fixed_meta: meta("Fixed charge".into(), "Fixed", LineKind::Fixed, None),
+            minimum_meta: meta(
+                "Minimum charge top-up".into(),
+                "Minimum",
+                LineKind::Minimum,
+                None,
+            ),
+            id,
+            energy_in_month,
+            demand_in_month,
+        })
+    }
+}
+
+/// `value` rounded to `dp` places under `policy`'s mode: integer arithmetic
+/// when the mantissa and the divisor fit 64 bits (every usual bill line),
+/// else [`RoundingPolicy::round`]. Both give the same result.
+#[inline]
+pub(super) fn round(policy: RoundingPolicy, value: Decimal, dp: u32) -> Decimal {
+    let scale = value.scale();
+    if scale <= dp {
+        return value;
+    }
+    let k = scale - dp;
+    let Some((m, (q, r, pow))) = i64::try_from(value.mantissa())
+        .ok()
+        .and_then(|m| Some((m, div_pow10(m, k)?)))
+    else {
+        return policy.round(value, dp);
+    };
+    let twice = r.unsigned_abs().saturating_mul(2);
+    let pow_u = pow.unsigned_abs();
+    let away = twice > pow_u
+        || (twice == pow_u
+            && match policy.mode {
+                RoundingMode::HalfUp => true,
+                RoundingMode::HalfEven => q % 2 != 0,
+            });
+    let q = if away { q + m.signum() } else { q };
+    Decimal::try_new(q, dp).unwrap_or_else(|_| policy.round(value, dp))
+}
+
+/// `(m / 10^k, m % 10^k, 10^k)` for k ≤ 18, each divisor a constant (the
+/// compiler turns it into a multiplication; a 64-bit `idiv` costs ~40 cycles).
+#[inline]
+fn div_pow10(m: i64, k: u32) -> Option<(i64, i64, i64)> {
+    macro_rules! by {
+        ($p:expr) => {
+            Some((m / $p, m % $p, $p))
+        };
+    }
+    match k {
+        1 => by!(10),
+        2 => by!(100),
+        3 => by!(1_000),
+        4 => by!(10_000),
+        5 => by!(100_000),
+        6 => by!(1_000_000),
+        7 => by!(10_000_000),
+        8 => by!(100_000_000),
+        9 => by!(1_000_000_000),
+        10 => by!(10_000_000_000),
+        11 => by!(100_000_000_000),
+        12 => by!(1_000_000_000_000),
+        13 => by!(10_000_000_000_000),
+        14 => by!(100_000_000_000_000),
+        15 => by!(1_000_000_000_000_000),
+        16 => by!(10_000_000_000_000_000),
+        17 => by!(100_000_000_000_000_000),
+        18 => by!(1_000_000_000_000_000_000),
+        _ => None,
+    }
+}
+
+/// Sum and maximum of non-negative values below 2^62, in one pass. The
+/// maximum is branch-free with 64-bit add, subtract, shift and mask, which
+/// SSE2 has as packed instructions (its packed 64-bit compare does not exist).
+#[inline]
+pub(super) fn sum_max(values: &[i64]) -> (i64, i64) {
+    values.iter().fold((0i64, 0i64), |(s, m), &v| {
+        let above = (m.wrapping_sub(v) as u64 >> 63) as i64;
+        (s + v, m + (v.wrapping_sub(m) & above.wrapping_neg()))
+    })
+}
+
+/// `d` kWh in integer nano-kWh (rounded half-even).
+fn to_nano(d: Decimal) -> Result<i128, ElectricError> {
+    let n = d
+        .checked_mul(Decimal::from(1_000_000_000u32))
+        .ok_or_else(|| ov("a tier"))?
+        .round();
+    i128::try_from(n).map_err(|_| ov("a tier"))
+}
+
+/// `part × tier / total`, rounded half away from zero (integers; `total` > 0).
+pub(super) fn pro_rata(part: i128, tier: i128, total: i128) -> Result<i128, ElectricError> {
+    let num = part.checked_mul(tier).ok_or_else(|| ov("an energy tier"))?;
+    let q = num / total;
+    let r = num % total;
+    Ok(if 2 * r.abs() >= total {
+        q + num.signum()
+    } else {
+        q
+    })
+}
+
+fn ov(what: &'static str) -> ElectricError {
+    ElectricError::Overflow(what)
+}
+
+/// Integer totals of a series over one year.
+struct Totals {
+    /// micro-kWh per (month, energy period), `m * ne + p`.
+    energy: Vec<i64>,
+    /// Largest interval micro-kWh per (month, demand period), `m * nd + q`.
+    demand_max: Vec<i64>,
+    /// Largest interval micro-kWh per month.
+    peak: [i64; 12],
+    /// Intervals per month.
+    count: [u32; 12],
+}
+
+/// Collects the lines of one month.
+struct MonthLines {
+    lines: Vec<BillLine>,
+    period: BillingPeriod,
+    policy: RoundingPolicy,
+    currency: crate::Currency,
+    sum: Decimal,
+}
+
+impl MonthLines {
+    /// Pushes a line of `amount` (rounded per the policy); returns the amount pushed.
+    fn push(
+        &mut self,
+        meta: &Arc<LineMeta>,
+        quantity: Decimal,
+        unit: LineUnit,
+        rate: Decimal,
+        amount: Decimal,
+    ) -> Result<Decimal, ElectricError> {
+        let a = match self.policy.scope {
+            RoundingScope::PerLine => round(self.policy, amount, self.currency.minor_units()),
+            RoundingScope::TotalOnly => amount,
+        };
+        self.sum = self
+            .sum
+            .checked_add(a)
+            .ok_or_else(|| ov("the bill total"))?;
+        self.lines.push(BillLine::from_parts(
+            meta.clone(),
+            self.period,
+            quantity,
+            unit,
+            rate,
+            Money::new(a, self.currency),
+        ));
+        Ok(a)
+    }
+}
+
+impl PreparedYear {
+    /// The calendar year prepared.
+    pub fn year(&self) -> i32 {
+        self.map.year
+    }
+
+    /// The tariff prepared (a copy taken by [`ElectricTariff::prepare`]).
+    pub fn tariff(&self) -> &ElectricTariff {
+        &self.tariff
+    }
+
+    fn accumulate(&self, series: &IntervalSeries) -> Result<Totals, ElectricError> {
+        let year = self.map.year;
+        let offset = series.start() - self.map.first_day.and_time(chrono::NaiveTime::MIN);
+        let h0 = usize::try_from(offset.num_hours()).map_err(|_| {
+            ElectricError::OutsideYear(format!(
+                "starts at {}, before {year}; bill each calendar year with a year prepared for it",
+                series.start()
+            ))
+        })?;
+        let per_hour = series.per_hour();
+        let hours = series.len().div_ceil(per_hour);
+        if h0 + hours > self.map.hours() {
+            return Err(ElectricError::OutsideYear(format!(
+                "starting {} for {} intervals runs past the end of {year}; split it at the year boundary and bill each year with a year prepared for it",
+                series.start(),
+                series.len()
+            )));
+        }
+        let ne = self.tariff.energy_periods.len();
+        let nd = self.tariff.demand_periods.len().max(1);
+        let mut t = Totals {
+            energy: vec![0; 12 * ne],
+            demand_max: vec![0; 12 * nd],
+            peak: [0; 12],
+            count: [0; 12],
+        };
+        let values = series.micro_kwh();
+        let end = h0 + hours;
+        let first = self.runs.partition_point(|r| (r.end as usize) <= h0);
+        for r in self.runs.get(first..).unwrap_or_default() {
+            let (rs, re) = (r.start as usize, r.end as usize);
+            if rs >= end {
+                break;
+            }
+            let a = (rs.max(h0) - h0) * per_hour;
+            let b = ((re.min(end) - h0) * per_hour).min(values.len());
+            let slice = values.get(a..b).unwrap_or_default();
+            let (sum, max) = sum_max(slice);
+            if let Some(e) = t.energy.get_mut(usize::from(r.energy)) {
+                *e += sum;
+            }
+            if let Some(d) = t.demand_max.get_mut(usize::from(r.demand)) {
+                *d = (*d).max(max);
+            }
+            let m = usize::from(r.month);
+            if let Some(p) = t.peak.get_mut(m) {
+                *p = (*p).max(max);
+            }
+            if let Some(c) = t.count.get_mut(m) {
+                *c += (b - a) as u32;
+            }
+        }
+        Ok(t)
+    }
+
+    /// Bills every month of `series` that has data. Amounts are rounded by
+    /// `policy` (use [`RoundingPolicy::TOTAL_ONLY_HALF_UP`] to compare with
+    /// SAM, which never rounds).
+    ///
+    /// The series must lie in the prepared year. Each month is billed whole
+    /// (nothing is prorated); an annual minimum is settled in December.
+    pub fn bill(
+        &self,
+        series: &IntervalSeries,
+        policy: RoundingPolicy,
+    ) -> Result<ElectricStatement, ElectricError> {
+        let tariff = &*self.tariff;
+        let currency = tariff.currency;
+        let t = self.accumulate(series)?;
+        let ne = tariff.energy_periods.len();
+        let nd = tariff.demand_periods.len().max(1);
+        let per_hour = i64::try_from(series.per_hour()).unwrap_or(1);
+        let kw = |micro: i64| Decimal::new(micro.saturating_mul(per_hour), 6);
+        let mut peaks = [Decimal::ZERO; 12];
+        for (p, &v) in peaks.iter_mut().zip(&t.peak) {
+            *p = kw(v);
+        }
+        let bd = billing_demand(
+            &peaks,
+            tariff.ratchet.as_ref(),
+            tariff.minimum_billing_demand_kw,
+        )?;
+        let mut months = Vec::new();
+        let mut eff: Vec<EffTier> = Vec::new();
+        let mut split: Vec<(usize, Decimal)> = Vec::new();
+        let mut split_nano: Vec<(usize, i128)> = Vec::new();
+        let mut pre_sum = Decimal::ZERO;
+        let mut total = Decimal::ZERO;
+        for m in 0..12usize {
+            if t.count.get(m).copied().unwrap_or(0) == 0 {
+                continue;
+            }
+            let days = self.map.days_in_month.get(m).copied().unwrap_or(30);
+            let first = NaiveDate::from_ymd_opt(self.map.year, m as u32 + 1, 1)
+                .ok_or(ElectricError::Year(self.map.year))?;
+            let mut lines = MonthLines {
+                lines: Vec::with_capacity(self.lines_per_month),
+                period: BillingPeriod::month_of(first),
+                policy,
+                currency,
+                sum: Decimal::ZERO,
+            };
+            let bd_m = bd.get(m).copied().unwrap_or_default();
+            // Energy: the month's tiers split pro rata among its periods.
+            let energies = t.energy.get(m * ne..(m + 1) * ne).unwrap_or_default();
+            let month_micro: i64 = energies.iter().sum();
+            let month_kwh = Decimal::new(month_micro, 6);
+            let mut energy = Decimal::ZERO;
+            let used = self
+                .energy_in_month
+                .get(m)
+                .map(Vec::as_slice)
+                .unwrap_or_default();
+            let template = used
+                .first()
+                .and_then(|&p| tariff.energy_periods.get(usize::from(p)));
+            if let (Some(template), true) = (template, month_micro > 0) {
+                effective_tiers(template, days, bd_m, &mut eff)?;
+                tier_kwh(&eff, month_kwh, &mut split)?;
+                let total_nano = i128::from(month_micro) * 1000;
+                // Each tier's kWh in nano-kWh; each period gets its share pro
+                // rata in integer arithmetic (rounded to the nano-kWh).
+                split_nano.clear();
+                for &(k, q_t) in &split {
+                    if let Some(e) = eff.get(k) {
+                        split_nano.push((e.src, to_nano(q_t)?));
+                    }
+                }
+                for (p, &e_p) in energies.iter().enumerate() {
+                    if e_p == 0 {
+                        continue;
+                    }
+                    let (Some(tiers), Some(metas)) =
+                        (tariff.energy_periods.get(p), self.energy_meta.get(p))
+                    else {
+                        continue;
+                    };
+                    let e_nano = i128::from(e_p) * 1000;
+                    for &(src, q_t_nano) in &split_nano {
+                        let (Some(tier), Some(meta)) = (tiers.get(src), metas.get(src)) else {
+                            continue;
+                        };
+                        let q_nano = if q_t_nano == total_nano {
+                            e_nano
+                        } else {
+                            pro_rata(e_nano, q_t_nano, total_nano)?
+                        };
+                        let q = Decimal::try_from_i128_with_scale(q_nano, 9)
+                            .map_err(|_| ov("an energy tier"))?;
+                        let amount = q
+                            .checked_mul(tier.rate)
+                            .ok_or_else(|| ov("an energy charge"))?;
+                        let a =
+                            lines.push(meta, q, LineUnit::Service(Unit::Kwh), tier.rate, amount)?;
+                        energy = energy
+                            .checked_add(a)
+                            .ok_or_else(|| ov("the energy charge"))?;
+                    }
+                }
+            }
+            // TOU demand: each period's own peak.
+            let mut demand_tou = Decimal::ZERO;
+            if tariff.has_tou_demand() {
+                let dused = self
+                    .demand_in_month
+                    .get(m)
+                    .map(Vec::as_slice)
+                    .unwrap_or_default();
+                for &q in dused {
+                    let q = usize::from(q);
+                    let d = kw(t.demand_max.get(m * nd + q).copied().unwrap_or(0));
+                    let (Some(tiers), Some(metas)) =
+                        (tariff.demand_periods.get(q), self.tou_meta.get(q))
+                    else {
+                        continue;
+                    };
+                    block(d, tiers, |i, kw_in, rate| {
+                        let amount = kw_in
+                            .checked_mul(rate)
+                            .ok_or_else(|| ov("a demand charge"))?;
+                        if let Some(meta) = metas.get(i) {
+                            let a = lines.push(meta, kw_in, LineUnit::Kilowatt, rate, amount)?;
+                            demand_tou = demand_tou
+                                .checked_add(a)
+                                .ok_or_else(|| ov("the demand charge"))?;
+                        }
+                        Ok(())
+                    })?;
+                }
+            }
+            // Flat demand: the billing demand.
+            let mut demand_flat = Decimal::ZERO;
+            if !tariff.flat_demand.is_empty() {
+                let f = usize::from(tariff.flat_demand_months.get(m).copied().unwrap_or(0));
+                if let (Some(tiers), Some(metas)) =
+                    (tariff.flat_demand.get(f), self.flat_meta.get(f))
+                {
+                    block(bd_m, tiers, |i, kw_in, rate| {
+                        let amount = kw_in
+                            .checked_mul(rate)
+                            .ok_or_else(|| ov("a demand charge"))?;
+                        if let Some(meta) = metas.get(i) {
+                            let a = lines.push(meta, kw_in, LineUnit::Kilowatt, rate, amount)?;
+                            demand_flat = demand_flat
+                                .checked_add(a)
+                                .ok_or_else(|| ov("the demand charge"))?;
+                        }
+                        Ok(())
+                    })?;
+                }
+            }
+            // Fixed charges.
+            let mut fixed = Decimal::ZERO;
+            for c in &tariff.fixed {
+                let (q, unit, rate, amount) = match c.unit {
+                    ChargeUnit::PerMonth => (Decimal::ONE, LineUnit::Month, c.amount, c.amount),
+                    ChargeUnit::PerDay => {
+                        let d = Decimal::from(days);
+                        let a = d
+                            .checked_mul(c.amount)
+                            .ok_or_else(|| ov("a fixed charge"))?;
+                        (d, LineUnit::Day, c.amount, a)
+                    }
+                    ChargeUnit::PerYear => {
+                        let r = c
+                            .amount
+                            .checked_div(Decimal::from(12))
+                            .ok_or_else(|| ov("a fixed charge"))?;
+                        (Decimal::ONE, LineUnit::Month, r, r)
+                    }
+                };
+                let a = lines.push(&self.fixed_meta, q, unit, rate, amount)?;
+                fixed = fixed.checked_add(a).ok_or_else(|| ov("the fixed charge"))?;
+            }
+            // Minimum charges.
+            let pre = lines.sum;
+            pre_sum = pre_sum
+                .checked_add(pre)
+                .ok_or_else(|| ov("the annual total"))?;
+            let floor = match tariff.minimum {
+                Some(c) if c.unit == ChargeUnit::PerMonth => Some(c.amount),
+                Some(c) if c.unit == ChargeUnit::PerDay => Some(
+                    c.amount
+                        .checked_mul(Decimal::from(days))
+                        .ok_or_else(|| ov("the minimum"))?,
+                ),
+                Some(c) if m == 11 => {
+                    // Annual minimum, settled in December against the sum
+                    // before any monthly top-up.
+                    let short = c
+                        .amount
+                        .checked_sub(pre_sum)
+                        .ok_or_else(|| ov("the minimum"))?;
+                    Some(pre.checked_add(short).ok_or_else(|| ov("the minimum"))?)
+                }
+                _ => None,
+            };
+            let mut minimum = Decimal::ZERO;
+            if let Some(floor) = floor {
+                let top = floor.checked_sub(pre).ok_or_else(|| ov("the minimum"))?;
+                if top > Decimal::ZERO {
+                    minimum =
+                        lines.push(&self.minimum_meta, Decimal::ONE, LineUnit::Month, top, top)?;
+                }
+            }
+            let month_total = Money::new(policy.round(lines.sum, currency.minor_units()), currency);
+            total = total
+                .checked_add(month_total.amount())
+                .ok_or_else(|| ov("the statement total"))?;
+            let period = lines.period;
+            months.push(ElectricMonth {
+                month: m as u32 + 1,
+                bill: Bill {
+                    tariff_id: self.id.clone(),
+                    period,
+                    currency,
+                    rounding: policy,
+                    usage: Quantity::new(month_kwh, Unit::Kwh),
+                    usage_is_normative: false,
+                    usage_is_estimated: false,
+                    lines: lines.lines,
+                    total: month_total,
+                    normative: None,
+                },
+                kwh: month_kwh,
+                peak_kw: peaks.get(m).copied().unwrap_or_default(),
+                billing_demand_kw: bd_m,
+                energy: Money::new(energy, currency),
+                demand_flat: Money::new(demand_flat, currency),
+                demand_tou: Money::new(demand_tou, currency),
+                fixed: Money::new(fixed, currency),
+                minimum: Money::new(minimum, currency),
+            });
+        }
+        Ok(ElectricStatement {
+            tariff_id: tariff.id.clone(),
+            year: self.map.year,
+            months,
+            total: Money::new(total, currency),
+        })
+    }
+}

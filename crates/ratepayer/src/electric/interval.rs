@@ -1,0 +1,148 @@
+//! Interval usage series: kWh per fixed-length interval, timestamped in the
+//! utility's local standard time (or converted from UTC with its time
+//! zone), stored compactly as integer micro-kWh
+//! (exact sums, no floating point).
+
+use chrono::{NaiveDateTime, Timelike};
+use rust_decimal::Decimal;
+
+use super::ElectricError;
+
+/// Integer units per kWh in an [`IntervalSeries`] (1 unit = 1 mWh).
+pub const MICRO_KWH_PER_KWH: i64 = 1_000_000;
+
+/// The most one interval may hold, in kWh (10 GWh). It keeps every sum of a
+/// year of one-minute intervals inside an `i64`.
+pub const MAX_INTERVAL_KWH: i64 = 10_000_000;
+
+/// Consecutive intervals of `step_minutes` each, the first beginning at
+/// `start` (local standard time, on the hour). Energy is kept in integer
+/// micro-kWh; values given with more digits are rounded half-even to the
+/// micro-kWh (below a thousandth of a cent at any retail rate).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct IntervalSeries {
+    start: NaiveDateTime,
+    step_minutes: u16,
+    micro_kwh: Vec<i64>,
+}
+
+impl IntervalSeries {
+    /// A series from integer micro-kWh values.
+    ///
+    /// `step_minutes` must divide 60 (1, 2, 3, 4, 5, 6, 10, 12, 15, 20, 30 or
+    /// 60); `start` must be on the hour; every value must be 0 to
+    /// [`MAX_INTERVAL_KWH`] kWh.
+    pub fn from_micro_kwh(
+        start: NaiveDateTime,
+        step_minutes: u16,
+        micro_kwh: Vec<i64>,
+    ) -> Result<IntervalSeries, ElectricError> {
+        if step_minutes == 0 || 60 % step_minutes != 0 {
+            return Err(ElectricError::Series(format!(
+                "the interval is {step_minutes} minutes; use a length that divides an hour (5, 15, 30 or 60 minutes)"
+            )));
+        }
+        if start.minute() != 0 || start.second() != 0 || start.nanosecond() != 0 {
+            return Err(ElectricError::Series(format!(
+                "it starts at {start}; start the series on the hour (drop the intervals before it)"
+            )));
+        }
+        let max = MAX_INTERVAL_KWH * MICRO_KWH_PER_KWH;
+        if let Some((i, v)) = micro_kwh
+            .iter()
+            .enumerate()
+            .find(|(_, v)| !(0..=max).contains(*v))
+        {
+            return Err(ElectricError::Series(format!(
+                "interval {i} holds {} kWh; each interval must hold 0 to {MAX_INTERVAL_KWH} kWh (export is not billed here: give consumption only)",
+                Decimal::new(*v, 6)
+            )));
+        }
+        Ok(IntervalSeries {
+            start,
+            step_minutes,
+            micro_kwh,
+        })
+    }
+
+    /// A series whose first interval begins at the UTC instant `start_utc`,
+    /// for a utility in `zone`: the start becomes the zone's local standard
+    /// time (its base offset, daylight saving ignored, as SAM's calendar and
+    /// tariff schedules count hours). It must fall on the hour there.
+    pub fn from_utc_micro_kwh(
+        start_utc: chrono::DateTime<chrono::Utc>,
+        zone: chrono_tz::Tz,
+        step_minutes: u16,
+        micro_kwh: Vec<i64>,
+    ) -> Result<IntervalSeries, ElectricError> {
+        use chrono::TimeZone;
+        use chrono_tz::OffsetComponents;
+        let offset = zone
+            .offset_from_utc_datetime(&start_utc.naive_utc())
+            .base_utc_offset();
+        let local = start_utc
+            .naive_utc()
+            .checked_add_signed(offset)
+            .ok_or_else(|| ElectricError::Series(format!("it starts at {start_utc}, which is out of range; give a date between 1900 and 2200")))?;
+        IntervalSeries::from_micro_kwh(local, step_minutes, micro_kwh)
+    }
+
+    /// A series from kWh values (rounded half-even to the micro-kWh).
+    pub fn from_kwh(
+        start: NaiveDateTime,
+        step_minutes: u16,
+        kwh: &[Decimal],
+    ) -> Result<IntervalSeries, ElectricError> {
+        let mut v = Vec::with_capacity(kwh.len());
+        for (i, k) in kwh.iter().enumerate() {
+            let scaled = k
+                .round_dp(6)
+                .checked_mul(Decimal::from(MICRO_KWH_PER_KWH))
+                .and_then(|d| i64::try_from(d).ok())
+                .ok_or_else(|| {
+                    ElectricError::Series(format!(
+                        "interval {i} holds {k} kWh; each interval must hold 0 to {MAX_INTERVAL_KWH} kWh"
+                    ))
+                })?;
+            v.push(scaled);
+        }
+        IntervalSeries::from_micro_kwh(start, step_minutes, v)
+    }
+
+    /// When the first interval begins.
+    pub fn start(&self) -> NaiveDateTime {
+        self.start
+    }
+
+    /// Length of each interval in minutes.
+    pub fn step_minutes(&self) -> u16 {
+        self.step_minutes
+    }
+
+    /// Intervals per hour.
+    pub fn per_hour(&self) -> usize {
+        usize::from(60 / self.step_minutes.max(1))
+    }
+
+    /// The values in micro-kWh.
+    pub fn micro_kwh(&self) -> &[i64] {
+        &self.micro_kwh
+    }
+
+    /// Number of intervals.
+    pub fn len(&self) -> usize {
+        self.micro_kwh.len()
+    }
+
+    /// True when the series has no interval.
+    pub fn is_empty(&self) -> bool {
+        self.micro_kwh.is_empty()
+    }
+
+    /// Total energy in kWh.
+    pub fn total_kwh(&self) -> Decimal {
+        // Each value is at most 1e13 and a series fits memory, so the sum fits i128.
+        let sum: i128 = self.micro_kwh.iter().map(|&v| i128::from(v)).sum();
+        Decimal::try_from_i128_with_scale(sum, 6).unwrap_or(Decimal::MAX)
+    }
+}

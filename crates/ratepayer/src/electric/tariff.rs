@@ -1,0 +1,330 @@
+//! The electric tariff model: energy periods and tiers, demand periods and
+//! tiers, flat demand by month, fixed and minimum charges, the ratchet and the
+//! minimum billing demand; and its validation (every problem listed).
+
+use rust_decimal::Decimal;
+use serde::{Deserialize, Serialize};
+
+use super::schedule::Schedule;
+use super::ElectricError;
+use crate::tariff::Problem;
+use crate::Currency;
+
+/// What an energy tier's `max` counts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, Default)]
+#[serde(rename_all = "snake_case")]
+pub enum EnergyUnit {
+    /// Cumulative kWh in the month.
+    #[default]
+    Kwh,
+    /// kWh per day, times the days in the billing month.
+    KwhDaily,
+    /// kWh per kW of billing demand (block-step tiers, see the module docs).
+    KwhPerKw,
+    /// kWh per kW of billing demand per day.
+    KwhPerKwDaily,
+}
+
+impl EnergyUnit {
+    /// True for the units scaled by billing demand.
+    pub fn per_kw(self) -> bool {
+        matches!(self, EnergyUnit::KwhPerKw | EnergyUnit::KwhPerKwDaily)
+    }
+    /// True for the units scaled by the days of the month.
+    pub fn daily(self) -> bool {
+        matches!(self, EnergyUnit::KwhDaily | EnergyUnit::KwhPerKwDaily)
+    }
+}
+
+/// One tier of an energy period: up to `max` (cumulative, in `unit`) at `rate` per kWh.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct EnergyTier {
+    /// Upper limit of the tier; `None` for the last, unbounded tier.
+    pub max: Option<Decimal>,
+    /// Price per kWh (URDB `rate + adj`).
+    pub rate: Decimal,
+    /// What `max` counts.
+    #[serde(default)]
+    pub unit: EnergyUnit,
+}
+
+/// One tier of a demand charge: up to `max` kW (cumulative) at `rate` per kW.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DemandTier {
+    /// Upper limit in kW; `None` for the last, unbounded tier.
+    pub max: Option<Decimal>,
+    /// Price per kW (URDB `rate + adj`).
+    pub rate: Decimal,
+}
+
+/// How often a fixed or minimum charge applies.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ChargeUnit {
+    /// Every billed month.
+    PerMonth,
+    /// Every day of each billed month.
+    PerDay,
+    /// Per year: a fixed charge bills one twelfth a month; a minimum is an
+    /// annual minimum, topped up in December.
+    PerYear,
+}
+
+/// An amount charged per month, day or year.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PeriodCharge {
+    /// The amount.
+    pub amount: Decimal,
+    /// Per what.
+    pub unit: ChargeUnit,
+}
+
+/// A demand ratchet: the billing demand is at least `percent` of the highest
+/// peak of the `lookback_months` months before (same year only).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Ratchet {
+    /// A fraction: 0.8 for 80 %.
+    pub percent: Decimal,
+    /// How many months before the billed month count.
+    pub lookback_months: u8,
+    /// Which months' peaks count (January first); all when every entry is true.
+    pub months: [bool; 12],
+}
+
+/// An electric tariff for interval data. Build one in code or with
+/// [`super::urdb::import`]; [`ElectricTariff::validate`] lists every problem,
+/// and [`ElectricTariff::prepare`] refuses an invalid tariff.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ElectricTariff {
+    /// Tariff id, shown on bills.
+    pub id: String,
+    /// Currency of every rate.
+    pub currency: Currency,
+    /// Energy tiers of each period (period 0 first).
+    pub energy_periods: Vec<Vec<EnergyTier>>,
+    /// The energy period of each month and hour.
+    pub energy_schedule: Schedule,
+    /// Demand tiers of each TOU demand period (empty: no TOU demand charge).
+    pub demand_periods: Vec<Vec<DemandTier>>,
+    /// The demand period of each month and hour (used when `demand_periods` is not empty).
+    pub demand_schedule: Schedule,
+    /// Flat (all hours) demand tiers, by flat period (empty: no flat demand charge).
+    pub flat_demand: Vec<Vec<DemandTier>>,
+    /// The flat demand period of each month (January first).
+    pub flat_demand_months: [u8; 12],
+    /// Fixed charges.
+    pub fixed: Vec<PeriodCharge>,
+    /// Minimum charge: per month (or per day, times the days of the month)
+    /// on the whole monthly bill, or per year (topped up in December).
+    pub minimum: Option<PeriodCharge>,
+    /// Demand ratchet.
+    pub ratchet: Option<Ratchet>,
+    /// Minimum billing demand in kW.
+    pub minimum_billing_demand_kw: Option<Decimal>,
+}
+
+impl ElectricTariff {
+    /// A tariff with a single flat energy rate per kWh and nothing else;
+    /// add charges by setting fields.
+    pub fn flat(id: &str, currency: Currency, rate: Decimal) -> ElectricTariff {
+        ElectricTariff {
+            id: id.to_string(),
+            currency,
+            energy_periods: vec![vec![EnergyTier {
+                max: None,
+                rate,
+                unit: EnergyUnit::Kwh,
+            }]],
+            energy_schedule: Schedule::uniform(0),
+            demand_periods: Vec::new(),
+            demand_schedule: Schedule::uniform(0),
+            flat_demand: Vec::new(),
+            flat_demand_months: [0; 12],
+            fixed: Vec::new(),
+            minimum: None,
+            ratchet: None,
+            minimum_billing_demand_kw: None,
+        }
+    }
+
+    /// Every problem with the tariff (empty when it is valid).
+    pub fn problems(&self) -> Vec<Problem> {
+        let mut out = Vec::new();
+        let mut p = |path: String, message: String| out.push(Problem { path, message });
+        if self.id.trim().is_empty() {
+            p("id".into(), "is empty; give the tariff an id".into());
+        }
+        if self.energy_periods.is_empty() {
+            p(
+                "energy_periods".into(),
+                "is empty; give at least one period with one tier".into(),
+            );
+        }
+        if self.energy_periods.len() > 255 {
+            p(
+                "energy_periods".into(),
+                format!(
+                    "has {} periods; at most 255 are supported",
+                    self.energy_periods.len()
+                ),
+            );
+        }
+        for (i, tiers) in self.energy_periods.iter().enumerate() {
+            if tiers.is_empty() {
+                p(
+                    format!("energy_periods[{i}]"),
+                    "has no tier; give at least one".into(),
+                );
+            }
+        }
+        schedule_problems(
+            &mut p,
+            "energy_schedule",
+            &self.energy_schedule,
+            self.energy_periods.len(),
+        );
+        // SAM's rule: periods used in the same month share their tier limits.
+        for m in 0..12 {
+            let used = self.energy_schedule.periods_in_month(m);
+            let mut first: Option<(usize, Vec<TierLimit>)> = None;
+            for &q in &used {
+                let Some(tiers) = self.energy_periods.get(usize::from(q)) else {
+                    continue;
+                };
+                let limits: Vec<_> = tiers.iter().map(|t| (t.max, t.unit)).collect();
+                match &first {
+                    None => first = Some((usize::from(q), limits)),
+                    Some((f, l)) if *l != limits => p(
+                        format!("energy_periods[{q}]"),
+                        format!(
+                            "has tier limits different from period {f}, and both are used in month {}; periods of the same month must share tier count, max and unit (their rates may differ)",
+                            m + 1
+                        ),
+                    ),
+                    Some(_) => {}
+                }
+            }
+        }
+        for (i, tiers) in self.demand_periods.iter().enumerate() {
+            if tiers.is_empty() {
+                p(
+                    format!("demand_periods[{i}]"),
+                    "has no tier; give at least one".into(),
+                );
+            }
+        }
+        if !self.demand_periods.is_empty() {
+            if self.demand_periods.len() > 255 {
+                p(
+                    "demand_periods".into(),
+                    "has more than 255 periods; at most 255 are supported".into(),
+                );
+            }
+            schedule_problems(
+                &mut p,
+                "demand_schedule",
+                &self.demand_schedule,
+                self.demand_periods.len(),
+            );
+            for m in 0..12 {
+                let used = self.demand_schedule.periods_in_month(m);
+                let mut first: Option<(u8, Vec<Option<Decimal>>)> = None;
+                for &q in &used {
+                    let Some(tiers) = self.demand_periods.get(usize::from(q)) else {
+                        continue;
+                    };
+                    let limits: Vec<_> = tiers.iter().map(|t| t.max).collect();
+                    match &first {
+                        None => first = Some((q, limits)),
+                        Some((f, l)) if *l != limits => p(
+                            format!("demand_periods[{q}]"),
+                            format!(
+                                "has tier limits different from period {f}, and both are used in month {}; demand periods of the same month must share their tier limits",
+                                m + 1
+                            ),
+                        ),
+                        Some(_) => {}
+                    }
+                }
+            }
+        }
+        for (i, tiers) in self.flat_demand.iter().enumerate() {
+            if tiers.is_empty() {
+                p(
+                    format!("flat_demand[{i}]"),
+                    "has no tier; give at least one".into(),
+                );
+            }
+        }
+        if !self.flat_demand.is_empty() {
+            for (m, &q) in self.flat_demand_months.iter().enumerate() {
+                if usize::from(q) >= self.flat_demand.len() {
+                    p(
+                        format!("flat_demand_months[{m}]"),
+                        format!(
+                            "is {q} but there are {} flat demand periods; use 0 to {}",
+                            self.flat_demand.len(),
+                            self.flat_demand.len().saturating_sub(1)
+                        ),
+                    );
+                }
+            }
+        }
+        if let Some(r) = &self.ratchet {
+            if r.percent.is_sign_negative() {
+                p(
+                    "ratchet.percent".into(),
+                    format!(
+                        "is {}; give a fraction of 0 or more (0.8 for 80 %)",
+                        r.percent
+                    ),
+                );
+            }
+        }
+        if let Some(k) = self.minimum_billing_demand_kw {
+            if k.is_sign_negative() {
+                p(
+                    "minimum_billing_demand_kw".into(),
+                    format!("is {k}; give 0 or more kW"),
+                );
+            }
+        }
+        out
+    }
+
+    /// `Ok` when the tariff is valid, else every problem.
+    pub fn validate(&self) -> Result<(), ElectricError> {
+        let problems = self.problems();
+        if problems.is_empty() {
+            Ok(())
+        } else {
+            Err(ElectricError::Invalid { problems })
+        }
+    }
+
+    /// True when the tariff has a TOU demand charge.
+    pub fn has_tou_demand(&self) -> bool {
+        !self.demand_periods.is_empty()
+    }
+}
+
+/// A tier's limit and unit, which periods of one month must share.
+type TierLimit = (Option<Decimal>, EnergyUnit);
+
+fn schedule_problems(p: &mut impl FnMut(String, String), name: &str, s: &Schedule, periods: usize) {
+    for (kind, grid) in [("weekday", &s.weekday), ("weekend", &s.weekend)] {
+        for (m, row) in grid.iter().enumerate() {
+            for (h, &v) in row.iter().enumerate() {
+                if usize::from(v) >= periods {
+                    p(
+                        format!("{name}.{kind}[{m}][{h}]"),
+                        format!(
+                            "is period {v} but there are {periods} periods; use 0 to {} (0-based)",
+                            periods.saturating_sub(1)
+                        ),
+                    );
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,651 @@
+//! The OpenEI URDB JSON importer: one URDB rate object (an element of the
+//! API's `items`) becomes an [`ElectricTariff`], together with every field
+//! it did not use and why. Nothing is dropped silently.
+
+use std::str::FromStr;
+
+use rust_decimal::Decimal;
+use serde_json::{Map, Value};
+
+use super::schedule::Schedule;
+use super::tariff::{
+    ChargeUnit, DemandTier, ElectricTariff, EnergyTier, EnergyUnit, PeriodCharge, Ratchet,
+};
+use super::ElectricError;
+use crate::tariff::Problem;
+use crate::Currency;
+
+/// A URDB field (or a part of one) that the importer did not use.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct UnusedField {
+    /// Path of the field, for example `dgrules` or `energyratestructure[0][1].sell`.
+    pub field: String,
+    /// Why it was not used.
+    pub reason: String,
+}
+
+/// The result of an import: the tariff and what was left out of it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Imported {
+    /// The tariff.
+    pub tariff: ElectricTariff,
+    /// Every field not used, with the reason, in field order.
+    pub unused: Vec<UnusedField>,
+}
+
+/// The largest limit kept as a number; SAM writes "no limit" as 1e38.
+const UNBOUNDED: f64 = 1e28;
+
+/// Imports one URDB rate object from JSON text, as tariff `id` in US dollars.
+///
+/// Reads `energyratestructure` (tiers `max`, `rate`, `adj`, `unit`),
+/// `energyweekdayschedule`/`energyweekendschedule`, `demandratestructure`
+/// with its schedules and `demandrateunit`, `flatdemandstructure` with
+/// `flatdemandmonths` and `flatdemandunit`, `fixedchargefirstmeter` with
+/// `fixedchargeunits` (or the legacy `fixedmonthlycharge`), `mincharge` with
+/// `minchargeunits` (or the legacy `minmonthlycharge`/`annualmincharge`),
+/// and `lookbackpercent`/`lookbackrange`/`lookbackmonths`. Schedules are
+/// 0-based, as URDB writes them. Every problem is returned at once.
+pub fn import(id: &str, json: &str) -> Result<Imported, ElectricError> {
+    let v: Value = serde_json::from_str(json).map_err(|e| ElectricError::Json(e.to_string()))?;
+    import_value(id, &v)
+}
+
+/// [`import`] from a parsed JSON value.
+pub fn import_value(id: &str, v: &Value) -> Result<Imported, ElectricError> {
+    let Some(obj) = v.as_object() else {
+        return Err(ElectricError::Json(format!(
+            "the top level is {}, not an object",
+            kind(v)
+        )));
+    };
+    let mut cx = Cx::default();
+    let mut t = ElectricTariff::flat(id, Currency::USD, Decimal::ZERO);
+
+    if let Some(s) = cx.take(obj, "energyratestructure") {
+        t.energy_periods = cx.periods(s, "energyratestructure", energy_tier);
+    }
+    let wd = cx
+        .take(obj, "energyweekdayschedule")
+        .map(|s| cx.schedule(s, "energyweekdayschedule"));
+    let we = cx
+        .take(obj, "energyweekendschedule")
+        .map(|s| cx.schedule(s, "energyweekendschedule"));
+    t.energy_schedule = cx.schedules(wd, we, t.energy_periods.len(), "energy");
+
+    if let Some(s) = cx.take(obj, "demandratestructure") {
+        t.demand_periods = cx.periods(s, "demandratestructure", demand_tier);
+    }
+    let wd = cx
+        .take(obj, "demandweekdayschedule")
+        .map(|s| cx.schedule(s, "demandweekdayschedule"));
+    let we = cx
+        .take(obj, "demandweekendschedule")
+        .map(|s| cx.schedule(s, "demandweekendschedule"));
+    if t.demand_periods.is_empty() {
+        for (name, s) in [
+            ("demandweekdayschedule", &wd),
+            ("demandweekendschedule", &we),
+        ] {
+            if s.is_some() {
+                cx.unused(name, "there is no demandratestructure for it to schedule");
+            }
+        }
+    } else {
+        t.demand_schedule = cx.schedules(wd, we, t.demand_periods.len(), "demand");
+    }
+    for unit_field in ["demandrateunit", "flatdemandunit"] {
+        if let Some(u) = cx.take(obj, unit_field) {
+            if !u.as_str().is_some_and(|s| s.eq_ignore_ascii_case("kw")) {
+                cx.problem(unit_field, format!("is {}; only kW demand is supported (kVA and hp are not): convert the rates to kW", short(u)));
+            }
+        }
+    }
+
+    if let Some(s) = cx.take(obj, "flatdemandstructure") {
+        t.flat_demand = cx.periods(s, "flatdemandstructure", demand_tier);
+    }
+    if let Some(m) = cx.take(obj, "flatdemandmonths") {
+        match m.as_array().filter(|a| a.len() == 12) {
+            Some(a) => {
+                for (i, x) in a.iter().enumerate() {
+                    match x.as_u64().and_then(|n| u8::try_from(n).ok()) {
+                        Some(n) => {
+                            if let Some(slot) = t.flat_demand_months.get_mut(i) {
+                                *slot = n;
+                            }
+                        }
+                        None => cx.problem(
+                            &format!("flatdemandmonths[{i}]"),
+                            format!("is {}; give a period number 0 to 255", short(x)),
+                        ),
+                    }
+                }
+                if t.flat_demand.is_empty() {
+                    cx.unused(
+                        "flatdemandmonths",
+                        "there is no flatdemandstructure for it to schedule",
+                    );
+                }
+            }
+            None => cx.problem(
+                "flatdemandmonths",
+                "must be a list of 12 period numbers, January first".into(),
+            ),
+        }
+    } else if t.flat_demand.len() > 1 {
+        cx.problem(
+            "flatdemandmonths",
+            "is missing; with several flatdemandstructure periods, give the period of each month"
+                .into(),
+        );
+    }
+
+    // Fixed charges.
+    let fixed_units = cx.take(obj, "fixedchargeunits");
+    let legacy_fixed = cx.take(obj, "fixedmonthlycharge");
+    if let Some(a) = cx.take(obj, "fixedchargefirstmeter") {
+        if let Some(amount) = cx.money(a, "fixedchargefirstmeter") {
+            let unit = cx.charge_unit(fixed_units, "fixedchargeunits");
+            t.fixed.push(PeriodCharge { amount, unit });
+        }
+        if legacy_fixed.is_some() {
+            cx.unused(
+                "fixedmonthlycharge",
+                "superseded by fixedchargefirstmeter (legacy field)",
+            );
+        }
+    } else if let Some(a) = legacy_fixed {
+        if let Some(amount) = cx.money(a, "fixedmonthlycharge") {
+            t.fixed.push(PeriodCharge {
+                amount,
+                unit: ChargeUnit::PerMonth,
+            });
+        }
+        if fixed_units.is_some() {
+            cx.unused(
+                "fixedchargeunits",
+                "there is no fixedchargefirstmeter for it to qualify",
+            );
+        }
+    } else if fixed_units.is_some() {
+        cx.unused(
+            "fixedchargeunits",
+            "there is no fixedchargefirstmeter for it to qualify",
+        );
+    }
+
+    // Minimum charges: one is billed.
+    let min_units = cx.take(obj, "minchargeunits");
+    let legacy_monthly = cx.take(obj, "minmonthlycharge");
+    let legacy_annual = cx.take(obj, "annualmincharge");
+    if let Some(a) = cx.take(obj, "mincharge") {
+        if let Some(amount) = cx.money(a, "mincharge") {
+            let unit = cx.charge_unit(min_units, "minchargeunits");
+            t.minimum = Some(PeriodCharge { amount, unit });
+        }
+        for (n, v) in [
+            ("minmonthlycharge", &legacy_monthly),
+            ("annualmincharge", &legacy_annual),
+        ] {
+            if v.is_some() {
+                cx.unused(n, "superseded by mincharge (legacy field)");
+            }
+        }
+    } else {
+        if min_units.is_some() {
+            cx.unused("minchargeunits", "there is no mincharge for it to qualify");
+        }
+        if let Some(a) = legacy_monthly {
+            if let Some(amount) = cx.money(a, "minmonthlycharge") {
+                t.minimum = Some(PeriodCharge {
+                    amount,
+                    unit: ChargeUnit::PerMonth,
+                });
+            }
+            if legacy_annual.is_some() {
+                cx.unused(
+                    "annualmincharge",
+                    "a tariff bills one minimum charge and minmonthlycharge was used",
+                );
+            }
+        } else if let Some(a) = legacy_annual {
+            if let Some(amount) = cx.money(a, "annualmincharge") {
+                t.minimum = Some(PeriodCharge {
+                    amount,
+                    unit: ChargeUnit::PerYear,
+                });
+            }
+        }
+    }
+
+    // Ratchet.
+    let pct = cx.take(obj, "lookbackpercent");
+    let range = cx.take(obj, "lookbackrange");
+    let lmonths = cx.take(obj, "lookbackmonths");
+    if pct.is_some() || range.is_some() {
+        let percent = pct
+            .and_then(|p| cx.number(p, "lookbackpercent"))
+            .unwrap_or_default();
+        let lookback = match range {
+            None => 0,
+            Some(r) => match r.as_u64().and_then(|n| u8::try_from(n).ok()) {
+                Some(n) => n,
+                None => {
+                    cx.problem(
+                        "lookbackrange",
+                        format!("is {}; give a whole number of months", short(r)),
+                    );
+                    0
+                }
+            },
+        };
+        let mut months = [true; 12];
+        if let Some(lm) = lmonths {
+            match lm.as_array().filter(|a| a.len() == 12) {
+                Some(a) => {
+                    for (i, x) in a.iter().enumerate() {
+                        let b = match x {
+                            Value::Bool(b) => Some(*b),
+                            Value::Number(n) => n.as_u64().filter(|&n| n <= 1).map(|n| n == 1),
+                            _ => None,
+                        };
+                        match (b, months.get_mut(i)) {
+                            (Some(b), Some(slot)) => *slot = b,
+                            _ => cx.problem(
+                                &format!("lookbackmonths[{i}]"),
+                                format!("is {}; give true or false", short(x)),
+                            ),
+                        }
+                    }
+                }
+                None => cx.problem(
+                    "lookbackmonths",
+                    "must be a list of 12 true/false values, January first".into(),
+                ),
+            }
+        }
+        t.ratchet = Some(Ratchet {
+            percent,
+            lookback_months: lookback,
+            months,
+        });
+    } else if lmonths.is_some() {
+        cx.unused(
+            "lookbackmonths",
+            "there is no lookbackpercent for it to qualify",
+        );
+    }
+
+    // Everything else is reported.
+    for (k, v) in obj {
+        if !cx.taken.contains(&k.as_str()) {
+            let reason = reason_for(k, v);
+            cx.unused(k, reason);
+        }
+    }
+
+    if cx.problems.is_empty() {
+        cx.problems.extend(t.problems());
+    }
+    if !cx.problems.is_empty() {
+        return Err(ElectricError::Invalid {
+            problems: cx.problems,
+        });
+    }
+    cx.unused.sort_by(|a, b| a.field.cmp(&b.field));
+    Ok(Imported {
+        tariff: t,
+        unused: cx.unused,
+    })
+}
+
+fn reason_for(k: &str, v: &Value) -> &'static str {
+    const INFO: &[&str] = &[
+        "name",
+        "label",
+        "uri",
+        "utility",
+        "eiaid",
+        "sector",
+        "description",
+        "source",
+        "sourceparent",
+        "startdate",
+        "enddate",
+        "approved",
+        "country",
+        "servicetype",
+        "supersedes",
+        "revisions",
+        "is_default",
+        "latest_update",
+        "utility_name",
+        "basicinformationcomments",
+        "energycomments",
+        "demandcomments",
+        "dgrules_comments",
+    ];
+    const APPLICABILITY: &[&str] = &[
+        "peakkwcapacitymin",
+        "peakkwcapacitymax",
+        "peakkwcapacityhistory",
+        "peakkwhusagemin",
+        "peakkwhusagemax",
+        "peakkwhusagehistory",
+        "voltageminimum",
+        "voltagemaximum",
+        "voltagecategory",
+        "phasewiring",
+    ];
+    if INFO.contains(&k) {
+        return "descriptive: it does not change a bill";
+    }
+    if APPLICABILITY.contains(&k) {
+        return "eligibility criteria: they decide who may take the tariff, not the bill";
+    }
+    match k {
+        "dgrules" => "net metering and net billing rules apply to generation; these bills are for consumption only",
+        "demandwindow" => "the demand window is the series' interval length: give the series at that interval",
+        "fixedchargeeaaddl" => "the charge for each additional meter is not billed: a bill here is for one meter",
+        "demandratchetpercentage" => "per-month ratchet percentages are not supported; express the ratchet with lookbackpercent and lookbackrange",
+        "demandreactivepowercharge" => "reactive power (kVAR) is not metered by an interval kWh series",
+        "energyattrs" | "demandattrs" | "fixedattrs" => "free-text attributes: review them by hand, they are not billed",
+        "coincidentratestructure" | "coincidentrateschedule" | "coincidentrateunit" | "coincidentsched" => "coincident demand needs the system peak hours, which a customer's series does not give",
+        "demandunits" | "demandmax" | "demandmin" => "demand applicability fields: they decide who may take the tariff, not the bill",
+        _ if k.contains("comment") => "descriptive: it does not change a bill",
+        _ if v.is_null() => "empty (null)",
+        _ => "not a URDB field this importer bills",
+    }
+}
+
+fn kind(v: &Value) -> &'static str {
+    match v {
+        Value::Null => "null",
+        Value::Bool(_) => "a boolean",
+        Value::Number(_) => "a number",
+        Value::String(_) => "a string",
+        Value::Array(_) => "a list",
+        Value::Object(_) => "an object",
+    }
+}
+
+fn short(v: &Value) -> String {
+    let s = v.to_string();
+    if s.chars().count() > 40 {
+        format!("{}…", s.chars().take(40).collect::<String>())
+    } else {
+        s
+    }
+}
+
+#[derive(Default)]
+struct Cx<'a> {
+    taken: Vec<&'a str>,
+    unused: Vec<UnusedField>,
+    problems: Vec<Problem>,
+}
+
+type TierReader<T> = fn(&mut Cx<'_>, &Map<String, Value>, &str) -> Option<T>;
+
+impl<'a> Cx<'a> {
+    fn take(&mut self, obj: &'a Map<String, Value>, k: &'static str) -> Option<&'a Value> {
+        let v = obj.get(k)?;
+        self.taken.push(k);
+        if v.is_null() {
+            self.unused(k, "empty (null)");
+            return None;
+        }
+        Some(v)
+    }
+
+    fn unused(&mut self, field: &str, reason: &str) {
+        self.unused.push(UnusedField {
+            field: field.to_string(),
+            reason: reason.to_string(),
+        });
+    }
+
+    fn problem(&mut self, path: &str, message: String) {
+        self.problems.push(Problem {
+            path: path.to_string(),
+            message,
+        });
+    }
+
+    /// A number as an exact decimal (the shortest decimal that reads back as the same double).
+    fn number(&mut self, v: &Value, path: &str) -> Option<Decimal> {
+        let d = match v {
+            Value::Number(n) => {
+                if let Some(i) = n.as_i64() {
+                    Some(Decimal::from(i))
+                } else if let Some(u) = n.as_u64() {
+                    Some(Decimal::from(u))
+                } else {
+                    n.as_f64()
+                        .filter(|f| f.is_finite() && f.abs() < UNBOUNDED)
+                        .and_then(|f| Decimal::from_str(&format!("{f}")).ok())
+                }
+            }
+            _ => None,
+        };
+        if d.is_none() {
+            let fix = if v.is_number() {
+                "give a number below 1e28 in size"
+            } else {
+                "give a JSON number such as 0.1 (not text, a list or an object)"
+            };
+            self.problem(path, format!("is {}; {fix}", short(v)));
+        }
+        d
+    }
+
+    fn money(&mut self, v: &Value, path: &str) -> Option<Decimal> {
+        self.number(v, path)
+    }
+
+    fn charge_unit(&mut self, v: Option<&Value>, path: &str) -> ChargeUnit {
+        let Some(v) = v else {
+            return ChargeUnit::PerMonth;
+        };
+        match v.as_str().map(str::to_ascii_lowercase).as_deref() {
+            Some("$/month") => ChargeUnit::PerMonth,
+            Some("$/day") => ChargeUnit::PerDay,
+            Some("$/year") => ChargeUnit::PerYear,
+            _ => {
+                self.problem(
+                    path,
+                    format!("is {}; use \"$/month\", \"$/day\" or \"$/year\"", short(v)),
+                );
+                ChargeUnit::PerMonth
+            }
+        }
+    }
+
+    fn periods<T>(&mut self, v: &Value, name: &str, tier: TierReader<T>) -> Vec<Vec<T>> {
+        let Some(periods) = v.as_array() else {
+            self.problem(
+                name,
+                format!(
+                    "is {}; give a list of periods, each a list of tiers",
+                    kind(v)
+                ),
+            );
+            return Vec::new();
+        };
+        let mut out = Vec::with_capacity(periods.len());
+        for (p, tiers) in periods.iter().enumerate() {
+            let Some(tiers) = tiers.as_array() else {
+                self.problem(
+                    &format!("{name}[{p}]"),
+                    format!("is {}; give a list of tier objects", kind(tiers)),
+                );
+                continue;
+            };
+            let mut row = Vec::with_capacity(tiers.len());
+            for (i, t) in tiers.iter().enumerate() {
+                let path = format!("{name}[{p}][{i}]");
+                match t.as_object() {
+                    Some(o) => {
+                        if let Some(x) = tier(self, o, &path) {
+                            row.push(x);
+                        }
+                    }
+                    None => self.problem(
+                        &path,
+                        format!(
+                            "is {}; give a tier object such as {{\"max\": 500, \"rate\": 0.1}}",
+                            kind(t)
+                        ),
+                    ),
+                }
+            }
+            out.push(row);
+        }
+        out
+    }
+
+    /// `max`, `rate + adj` of a tier, reporting unknown keys.
+    fn tier_common(
+        &mut self,
+        o: &Map<String, Value>,
+        path: &str,
+        extra: &[&str],
+    ) -> Option<(Option<Decimal>, Decimal)> {
+        let max = match o.get("max") {
+            None | Some(Value::Null) => None,
+            Some(Value::Number(n)) if n.as_f64().is_some_and(|f| f >= UNBOUNDED) => None,
+            Some(v) => Some(self.number(v, &format!("{path}.max"))?),
+        };
+        let mut part = |k: &str| -> Option<Decimal> {
+            match o.get(k) {
+                None | Some(Value::Null) => Some(Decimal::ZERO),
+                Some(v) => self.number(v, &format!("{path}.{k}")),
+            }
+        };
+        let rate = part("rate")?;
+        let adj = part("adj")?;
+        for (k, _) in o {
+            if ["max", "rate", "adj"].contains(&k.as_str()) || extra.contains(&k.as_str()) {
+                continue;
+            }
+            let reason = match k.as_str() {
+                "sell" => "sell rates price exported energy; these bills are for consumption only",
+                "unit" => "demand tiers are in kW (see demandrateunit / flatdemandunit)",
+                _ => "not a URDB tier field this importer bills",
+            };
+            self.unused(&format!("{path}.{k}"), reason);
+        }
+        let rate = rate.checked_add(adj).or_else(|| {
+            self.problem(
+                &format!("{path}.rate"),
+                "rate + adj is too large; check the figures".into(),
+            );
+            None
+        })?;
+        Some((max, rate))
+    }
+}
+
+fn energy_tier(cx: &mut Cx<'_>, o: &Map<String, Value>, path: &str) -> Option<EnergyTier> {
+    let (max, rate) = cx.tier_common(o, path, &["unit"])?;
+    let unit = match o.get("unit") {
+        None | Some(Value::Null) => EnergyUnit::Kwh,
+        Some(v) => match v.as_str().map(str::to_ascii_lowercase).as_deref() {
+            Some("kwh") => EnergyUnit::Kwh,
+            Some("kwh daily") | Some("kwh/day") => EnergyUnit::KwhDaily,
+            Some("kwh/kw") => EnergyUnit::KwhPerKw,
+            Some("kwh/kw daily") => EnergyUnit::KwhPerKwDaily,
+            _ => {
+                cx.problem(
+                    &format!("{path}.unit"),
+                    format!(
+                        "is {}; use \"kWh\", \"kWh daily\", \"kWh/kW\" or \"kWh/kW daily\"",
+                        short(v)
+                    ),
+                );
+                return None;
+            }
+        },
+    };
+    Some(EnergyTier { max, rate, unit })
+}
+
+fn demand_tier(cx: &mut Cx<'_>, o: &Map<String, Value>, path: &str) -> Option<DemandTier> {
+    let (max, rate) = cx.tier_common(o, path, &[])?;
+    Some(DemandTier { max, rate })
+}
+
+impl Cx<'_> {
+    fn schedule(&mut self, v: &Value, name: &str) -> Option<[[u8; 24]; 12]> {
+        let rows = v.as_array().filter(|a| a.len() == 12);
+        let Some(rows) = rows else {
+            self.problem(
+                name,
+                "must be 12 rows (January first) of 24 period numbers (hour 0 first)".into(),
+            );
+            return None;
+        };
+        let mut out = [[0u8; 24]; 12];
+        let mut ok = true;
+        for (m, (row, slot)) in rows.iter().zip(out.iter_mut()).enumerate() {
+            match row.as_array().filter(|a| a.len() == 24) {
+                Some(cells) => {
+                    for (h, (c, s)) in cells.iter().zip(slot.iter_mut()).enumerate() {
+                        match c.as_u64().and_then(|n| u8::try_from(n).ok()) {
+                            Some(n) => *s = n,
+                            None => {
+                                ok = false;
+                                self.problem(
+                                    &format!("{name}[{m}][{h}]"),
+                                    format!(
+                                        "is {}; give a 0-based period number 0 to 255",
+                                        short(c)
+                                    ),
+                                );
+                            }
+                        }
+                    }
+                }
+                None => {
+                    ok = false;
+                    self.problem(
+                        &format!("{name}[{m}]"),
+                        "must be 24 period numbers, hour 0 first".into(),
+                    );
+                }
+            }
+        }
+        ok.then_some(out)
+    }
+
+    /// Weekday and weekend grids; a missing weekend grid is the weekday one,
+    /// and a single period needs no grid.
+    fn schedules(
+        &mut self,
+        weekday: Option<Option<[[u8; 24]; 12]>>,
+        weekend: Option<Option<[[u8; 24]; 12]>>,
+        periods: usize,
+        what: &str,
+    ) -> Schedule {
+        match (weekday, weekend) {
+            (Some(Some(d)), Some(Some(e))) => Schedule {
+                weekday: d,
+                weekend: e,
+            },
+            (Some(Some(d)), None) => Schedule {
+                weekday: d,
+                weekend: d,
+            },
+            (None, Some(Some(e))) => Schedule {
+                weekday: e,
+                weekend: e,
+            },
+            (None, None) if periods > 1 => {
+                self.problem(&format!("{what}weekdayschedule"), format!("is missing; with {periods} {what} periods, give the period of every month and hour"));
+                Schedule::uniform(0)
+            }
+            _ => Schedule::uniform(0),
+        }
+    }
+}
