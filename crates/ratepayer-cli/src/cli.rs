@@ -74,14 +74,14 @@ pub enum ProfileCommand {
 pub enum TariffFormat {
     /// ratepayer's own tariff format (TOML, or JSON when the name ends in .json).
     Native,
-    /// A rate from the OpenEI Utility Rate Database (needs electric billing: not supported yet).
+    /// A rate from the OpenEI Utility Rate Database (JSON): time of use, demand, fixed and minimum charges; bills interval usage month by month.
     Urdb,
 }
 
 /// `ratepayer bill ...`
 #[derive(Debug, Args)]
 #[command(
-    after_help = "The usage CSV has a header row. Register reads: `date,reading[,kind]` (a read dated D is the register value at the start of day D, so 1 to 31 October is measured by the reads of 1 October and 1 November; kind is actual, estimated or customer_submitted). Interval usage `timestamp,kwh` is recognised but needs electric billing, not supported yet.\n\nExamples:\n  ratepayer bill --tariff my-tariff.toml --usage reads.csv --from 2025-10-01 --to 2025-10-31 --meter-size 5/8\n  ratepayer bill --profile shelby --tariff shelby-water-residential --usage reads.csv --from 2025-10-01 --to 2025-10-31 --meter-size 5/8 --json"
+    after_help = "The usage CSV has a header row. Register reads: `date,reading[,kind]` (a read dated D is the register value at the start of day D, so 1 to 31 October is measured by the reads of 1 October and 1 November; kind is actual, estimated or customer_submitted). Interval usage: `timestamp,kwh` (consecutive intervals of one length that divides an hour, such as 15 or 60 minutes; timestamps in the utility's standard time). A native tariff bills the intervals' kWh over the period; a URDB rate (--format urdb) bills time of use and demand, one bill per calendar month; with --profile, the profile's office holidays count as weekend days and its rounding applies.\n\nExamples:\n  ratepayer bill --tariff my-tariff.toml --usage reads.csv --from 2025-10-01 --to 2025-10-31 --meter-size 5/8\n  ratepayer bill --profile shelby --tariff shelby-water-residential --usage reads.csv --from 2025-10-01 --to 2025-10-31 --meter-size 5/8 --json\n  ratepayer bill --format urdb --tariff coop-tou.json --usage intervals.csv --from 2025-01-01 --to 2025-12-31 --monthly"
 )]
 pub struct BillArgs {
     /// The tariff: a tariff file, or with --profile the id of one of the profile's tariffs.
@@ -114,7 +114,7 @@ pub struct BillArgs {
     /// Unit the register reads count (the tariff's unit when not given).
     #[arg(long, value_parser = parse_unit, value_name = "UNIT")]
     pub unit: Option<Unit>,
-    /// One bill per calendar month (needs interval usage: not supported yet).
+    /// One bill per calendar month of interval usage (JSON: a list of bills, in order).
     #[arg(long)]
     pub monthly: bool,
 }

@@ -1,14 +1,16 @@
-//! `ratepayer bill`: one bill from a tariff and a usage CSV. Register reads
-//! are billed now; interval usage, URDB rates and `--monthly` need electric
-//! billing (issue 3) and are refused with a clear message until it lands:
-//! they plug in at the `UsageFile::Intervals` and `TariffFormat::Urdb` arms.
+//! `ratepayer bill`: bills from a tariff and a usage CSV. Register reads are
+//! billed over the period by a native tariff; interval usage by a native
+//! tariff (its kWh per period) or by a URDB rate (`--format urdb`: time of
+//! use, demand, one bill per calendar month; see [`super::bill_intervals`]).
+//! `--monthly` prints one bill per calendar month, as a JSON list.
 
 use std::io::Read as _;
 use std::path::Path;
 
 use ratepayer::meter::{consumption_for_period, Meter};
-use ratepayer::{BillInput, BillingPeriod, Quantity, Tariff};
+use ratepayer::{BillInput, BillingPeriod, Quantity, RoundingPolicy, Tariff};
 
+use super::bill_intervals;
 use crate::cli::{BillArgs, TariffFormat};
 use crate::error::CliError;
 use crate::input;
@@ -17,17 +19,10 @@ use crate::usage_csv::{parse_usage, UsageFile, MAX_USAGE_BYTES};
 
 /// Runs the command.
 pub fn run(args: &BillArgs, json: bool) -> Result<(), CliError> {
-    if args.format == TariffFormat::Urdb {
-        return Err(CliError::NotSupported(
-            "`--format urdb` needs electric billing (issue 3), which this build does not have; write the rate as a ratepayer tariff (TOML or JSON) and use --format native".into(),
-        ));
-    }
-    if args.monthly {
-        return Err(CliError::NotSupported(
-            "`--monthly` bills a year of interval usage month by month and needs electric billing (issue 3), which this build does not have; bill each month with --from/--to instead".into(),
-        ));
-    }
     let period = BillingPeriod::new(args.from, args.to).map_err(CliError::domain)?;
+    if args.format == TariffFormat::Urdb {
+        return urdb(args, period, json);
+    }
     let owned_profile;
     let owned_tariff;
     let tariff: &Tariff = match &args.profile {
@@ -44,9 +39,21 @@ pub fn run(args: &BillArgs, json: bool) -> Result<(), CliError> {
     };
     let name = args.usage.display().to_string();
     match parse_usage(&read_usage(&args.usage)?, &name)? {
-        UsageFile::Intervals(_) => Err(CliError::NotSupported(format!(
-            "`{name}` holds interval usage (timestamp,kwh), which needs electric billing (issue 3); give register reads (date,reading) for now"
-        ))),
+        UsageFile::Intervals(intervals) => {
+            let series = bill_intervals::series(&intervals, args.from, args.to, &name)?;
+            let bills = bill_intervals::native_bills(
+                tariff,
+                &series,
+                period,
+                args.monthly,
+                args.meter_size.as_deref(),
+                args.class.as_deref(),
+            )?;
+            print_bills(&bills, args.monthly, json)
+        }
+        UsageFile::Reads(_) if args.monthly => Err(CliError::Usage(
+            "`--monthly` bills interval usage (timestamp,kwh) month by month; with register reads, bill each month with --from/--to".into(),
+        )),
         UsageFile::Reads(reads) => {
             let unit = args.unit.unwrap_or_else(|| tariff.unit());
             let meter_id = args
@@ -82,6 +89,71 @@ pub fn run(args: &BillArgs, json: bool) -> Result<(), CliError> {
                 println_out(bill.to_string().trim_end())
             }
         }
+    }
+}
+
+/// `--format urdb`: the tariff file is one URDB rate (JSON); the usage must
+/// be intervals. Fields the importer did not use are listed on stderr.
+fn urdb(args: &BillArgs, period: BillingPeriod, json: bool) -> Result<(), CliError> {
+    let path = Path::new(&args.tariff);
+    let text = input::read_text(path)?;
+    let id = path
+        .file_stem()
+        .map_or_else(|| "urdb".to_owned(), |s| s.to_string_lossy().into_owned());
+    let imported = ratepayer::electric::urdb::import(&id, &text).map_err(CliError::domain)?;
+    for unused in &imported.unused {
+        crate::output::eprintln_err(&format!(
+            "note: URDB field `{}` not used: {}",
+            unused.field, unused.reason
+        ));
+    }
+    let profile = args.profile.as_deref().map(input::profile).transpose()?;
+    let calendar = match profile.as_ref().and_then(|p| p.spec().calendar.as_ref()) {
+        Some(spec) => {
+            Some(ratepayer::calendar::Calendar::from_spec(spec).map_err(CliError::domain)?)
+        }
+        None => None,
+    };
+    let rounding = profile
+        .as_ref()
+        .map_or(RoundingPolicy::PER_LINE_HALF_UP, |p| p.spec().rounding);
+    let name = args.usage.display().to_string();
+    let UsageFile::Intervals(intervals) = parse_usage(&read_usage(&args.usage)?, &name)? else {
+        return Err(CliError::Domain(format!(
+            "`{name}` holds register reads; a URDB rate bills interval usage (timestamp,kwh)"
+        )));
+    };
+    let series = bill_intervals::series(&intervals, period.from(), period.to(), &name)?;
+    let bills =
+        bill_intervals::electric_bills(&imported.tariff, &series, calendar.as_ref(), rounding)?;
+    if !args.monthly && bills.len() != 1 {
+        return Err(CliError::Usage(format!(
+            "the period has usage in {} calendar months and electric bills are monthly; add --monthly, or give --from/--to of one month",
+            bills.len()
+        )));
+    }
+    print_bills(&bills, args.monthly, json)
+}
+
+/// One bill (a JSON object) or, with `monthly`, a list of them.
+fn print_bills(bills: &[ratepayer::Bill], monthly: bool, json: bool) -> Result<(), CliError> {
+    if json {
+        if monthly {
+            print_json(&serde_json::Value::Array(
+                bills.iter().map(bill_json).collect(),
+            ))
+        } else {
+            match bills.first() {
+                Some(bill) => print_json(&bill_json(bill)),
+                None => Err(CliError::Domain("no bill: the period has no usage".into())),
+            }
+        }
+    } else {
+        let text: Vec<String> = bills
+            .iter()
+            .map(|b| b.to_string().trim_end().to_owned())
+            .collect();
+        println_out(&text.join("\n\n"))
     }
 }
 

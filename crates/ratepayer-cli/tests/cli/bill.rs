@@ -154,29 +154,165 @@ fn domain_errors_exit_1_with_a_clear_message() {
     assert!(run.stderr.contains("no tariff `nope`"), "{}", run.stderr);
 }
 
+/// Hourly interval rows from `from` for `hours` hours, `kwh` each.
+fn hourly(from: &str, hours: usize, kwh: &str) -> String {
+    let start = chrono::NaiveDateTime::parse_from_str(&format!("{from} 00:00"), "%Y-%m-%d %H:%M")
+        .unwrap_or_default();
+    let mut csv = String::from("timestamp,kwh\n");
+    for h in 0..hours {
+        let t = start + chrono::Duration::hours(h as i64);
+        csv.push_str(&format!("{},{kwh}\n", t.format("%Y-%m-%dT%H:%M")));
+    }
+    csv
+}
+
+/// A two-period TOU rate (0.25 from 16:00 to 20:00, 0.10 otherwise) with a
+/// 12.50 monthly fixed charge, as OpenEI URDB JSON.
+fn urdb_rate() -> String {
+    let day = "[0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,1,1,1,1,0,0,0,0]";
+    let months = [day; 12].join(",");
+    format!(
+        r#"{{"name": "Example TOU", "energyratestructure": [[{{"rate": 0.10}}], [{{"rate": 0.25}}]],
+        "energyweekdayschedule": [{months}], "energyweekendschedule": [{months}],
+        "fixedchargefirstmeter": 12.5, "fixedchargeunits": "$/month"}}"#
+    )
+}
+
+fn urdb_bill(
+    dir: &std::path::Path,
+    usage: &str,
+    from: &str,
+    to: &str,
+    extra: &[&str],
+) -> super::Run {
+    let usage = write(dir, "intervals.csv", usage);
+    let rate = write(dir, "tou.json", &urdb_rate());
+    let mut args = vec![
+        "bill", "--format", "urdb", "--tariff", &rate, "--usage", &usage, "--from", from, "--to",
+        to,
+    ];
+    args.extend_from_slice(extra);
+    ratepayer(&args)
+}
+
 #[test]
-fn electric_parts_are_refused_until_they_exist() {
-    let dir = scratch("bill-electric");
+fn interval_usage_under_a_urdb_time_of_use_rate() {
+    let dir = scratch("bill-urdb");
+    let run = urdb_bill(
+        &dir,
+        &hourly("2029-01-01", 31 * 24, "1"),
+        "2029-01-01",
+        "2029-01-31",
+        &["--json"],
+    );
+    assert_eq!(run.code, 0, "{run:?}");
+    let v = run.json();
+    // 31 days x (20 h x 0.10 + 4 h x 0.25) + 12.50
+    assert_eq!(v["total"], "105.50", "{v}");
+    assert_eq!(v["period"]["from"], "2029-01-01");
+    assert!(
+        run.stderr.contains("URDB field `name` not used"),
+        "{}",
+        run.stderr
+    );
+
+    // Two months: one bill each with --monthly, refused without it.
+    let two = hourly("2029-01-01", (31 + 28) * 24, "1");
+    let run = urdb_bill(
+        &dir,
+        &two,
+        "2029-01-01",
+        "2029-02-28",
+        &["--json", "--monthly"],
+    );
+    assert_eq!(run.code, 0, "{run:?}");
+    let v = run.json();
+    let bills = v.as_array().cloned().unwrap_or_default();
+    assert_eq!(bills.len(), 2, "{v}");
+    assert_eq!(bills[1]["total"], "96.50", "28 x 3.00 + 12.50: {v}");
+    let run = urdb_bill(&dir, &two, "2029-01-01", "2029-02-28", &[]);
+    assert_eq!(run.code, 2, "{run:?}");
+    assert!(run.stderr.contains("--monthly"), "{}", run.stderr);
+}
+
+#[test]
+fn interval_usage_under_a_native_tariff_month_by_month() {
+    let dir = scratch("bill-intervals-native");
+    let usage = write(
+        &dir,
+        "intervals.csv",
+        &hourly("2025-10-01", (31 + 30) * 24, "0.5"),
+    );
+    let shelby = profile("shelby");
+    let run = ratepayer(&[
+        "bill",
+        "--profile",
+        &shelby,
+        "--tariff",
+        "shelby-electric-residential",
+        "--usage",
+        &usage,
+        "--from",
+        "2025-10-01",
+        "--to",
+        "2025-11-30",
+        "--monthly",
+        "--json",
+    ]);
+    assert_eq!(run.code, 0, "{run:?}");
+    let v = run.json();
+    let bills = v.as_array().cloned().unwrap_or_default();
+    assert_eq!(bills.len(), 2, "{v}");
+    assert_eq!(bills[0]["usage"]["value"], "372", "31 x 24 x 0.5 kWh: {v}");
+    assert_eq!(bills[1]["usage"]["value"], "360");
+    assert_eq!(bills[1]["period"]["from"], "2025-11-01");
+}
+
+#[test]
+fn interval_and_electric_mistakes_are_refused() {
+    let dir = scratch("bill-electric-errors");
+    // A gap between intervals.
     let run = bill(
         &dir,
-        "timestamp,kwh\n2025-10-01T00:00,1.25\n2025-10-01T01:00,0.5\n",
+        "timestamp,kwh\n2025-10-01T00:00,1.25\n2025-10-01T01:00,0.5\n2025-10-01T03:00,0.5\n",
         &[],
     );
     assert_eq!(run.code, 1, "{run:?}");
-    assert!(run.stderr.contains("not supported yet"), "{}", run.stderr);
-    assert!(run.stderr.contains("interval usage"), "{}", run.stderr);
-
+    assert!(
+        run.stderr.contains("consecutive intervals"),
+        "{}",
+        run.stderr
+    );
+    // Not a timestamp.
     let run = bill(&dir, "timestamp,kwh\nyesterday,1\n", &[]);
     assert_eq!(run.code, 1, "{run:?}");
     assert!(run.stderr.contains("not a timestamp"), "{}", run.stderr);
-
-    let run = bill(&dir, OCTOBER, &["--format", "urdb"]);
+    // A URDB rate needs intervals, not register reads.
+    let run = urdb_bill(&dir, OCTOBER, "2025-10-01", "2025-10-31", &[]);
     assert_eq!(run.code, 1, "{run:?}");
-    assert!(run.stderr.contains("--format urdb"), "{}", run.stderr);
-
+    assert!(run.stderr.contains("register reads"), "{}", run.stderr);
+    // --monthly needs intervals.
     let run = bill(&dir, OCTOBER, &["--monthly"]);
-    assert_eq!(run.code, 1, "{run:?}");
+    assert_eq!(run.code, 2, "{run:?}");
     assert!(run.stderr.contains("--monthly"), "{}", run.stderr);
+    // A URDB file that is not JSON.
+    let rate = write(&dir, "broken.json", "{ not json");
+    let usage = write(&dir, "i.csv", &hourly("2029-01-01", 48, "1"));
+    let run = ratepayer(&[
+        "bill",
+        "--format",
+        "urdb",
+        "--tariff",
+        &rate,
+        "--usage",
+        &usage,
+        "--from",
+        "2029-01-01",
+        "--to",
+        "2029-01-02",
+    ]);
+    assert_eq!(run.code, 1, "{run:?}");
+    assert!(!run.stderr.is_empty());
 }
 
 #[test]
