@@ -815,3 +815,194 @@ pub fn urdb(data: &[u8]) -> UrdbOutcome {
     }
     out
 }
+
+/// What the `portal` target did with its input.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct PortalOutcome {
+    /// The registration was accepted.
+    pub registered: bool,
+    /// Calls that took the typed text without an error (link, nickname,
+    /// payment method, delivery, contact, login).
+    pub accepted: Vec<&'static str>,
+}
+
+/// The `portal` target: lines of typed text (account number, customer
+/// number, email, username, password, nickname, token, label, billing email,
+/// phone) fed to every portal call that takes user text, on an in-memory
+/// store with one Shelby account. Nothing may panic; a refused registration
+/// leaves no login; a refused call changes no record.
+pub fn portal(data: &[u8]) -> PortalOutcome {
+    use std::sync::Arc;
+
+    use ratepayer::credential::HashParams;
+    use ratepayer::portal::{
+        AccountImport, DeliverySettings, LinkRequest, LoginAttempt, NewPaymentMethod, NullNotifier,
+        Portal, PortalSecrets, SignupRequest,
+    };
+    use ratepayer::registration::{AccountRecord, RegistrationChannel, RegistrationForm};
+    use ratepayer::store::{MemoryStore, Store};
+    use ratepayer::verification::ContactKind;
+
+    let mut out = PortalOutcome::default();
+    let text = String::from_utf8_lossy(data);
+    let mut lines = text.split('\n');
+    let mut next = || lines.next().unwrap_or_default().to_string();
+    let (account, customer, email, username, password) = (next(), next(), next(), next(), next());
+    let (nickname, token, label, billing, phone) = (next(), next(), next(), next(), next());
+    let now = chrono::DateTime::from_timestamp(1_795_000_000, 0).unwrap_or_default();
+    let Ok(profile) = ratepayer::profile::builtin::load("shelby") else {
+        return out;
+    };
+    let format = profile.spec().payments.account_number;
+    let Ok(params) = HashParams::below_owasp_floor_for_tests(64, 1, 1) else {
+        return out;
+    };
+    let store: Arc<dyn Store> = Arc::new(MemoryStore::new());
+    let Ok(portal) = Portal::new(
+        profile,
+        store.clone(),
+        PortalSecrets {
+            digest_key: vec![9; 32],
+            hash_params: params,
+            pepper: None,
+        },
+        Box::new(ratepayer::security::SeededRandom::new(7)),
+        Arc::new(NullNotifier),
+    ) else {
+        return out;
+    };
+    let Ok(number) = ratepayer::payment::AccountNumber::parse("100001", &format) else {
+        return out;
+    };
+    let imported = portal.import_accounts(
+        &[AccountImport {
+            record: AccountRecord {
+                account_number: number,
+                customer_number: Some("5001".into()),
+                zip: None,
+                name: None,
+                email: Some("pat@example.com".into()),
+                commercial: false,
+                tax_id: None,
+                login: None,
+            },
+            status: ratepayer::payment::AccountStatus::Active,
+            service_address: None,
+        }],
+        now,
+    );
+    assert!(imported.is_ok(), "importing a good account: {imported:?}");
+    let form = RegistrationForm {
+        account_number: account.clone(),
+        customer_number: Some(customer.clone()),
+        email: email.clone(),
+        username: Some(username.clone()),
+        accepted_terms_version: Some("2024-07".into()),
+        ..Default::default()
+    };
+    let request = SignupRequest {
+        form: form.clone(),
+        password: password.clone(),
+        channel: RegistrationChannel::Web,
+    };
+    let login = match portal.register(&request, now) {
+        Ok(reg) => {
+            out.registered = true;
+            reg.login_id
+        }
+        Err(_) => {
+            let mut tx = match store.begin() {
+                Ok(tx) => tx,
+                Err(_) => return out,
+            };
+            let held = tx
+                .account("shelby", "000100001")
+                .ok()
+                .flatten()
+                .and_then(|a| a.record.login);
+            assert!(held.is_none(), "a refused registration left a login");
+            return out;
+        }
+    };
+    let mut ok = |name: &'static str, result: bool| {
+        if result {
+            out.accepted.push(name);
+        }
+    };
+    ok(
+        "login",
+        portal
+            .login(
+                &LoginAttempt {
+                    username: &username,
+                    password: &password,
+                    device_token: Some(&token),
+                },
+                now,
+            )
+            .is_ok(),
+    );
+    ok(
+        "link",
+        portal
+            .link_account(
+                &login,
+                &LinkRequest {
+                    form,
+                    password: password.clone(),
+                    nickname: Some(nickname.clone()),
+                },
+                now,
+            )
+            .is_ok(),
+    );
+    ok(
+        "nickname",
+        portal
+            .set_nickname(&login, &account, Some(&nickname), now)
+            .is_ok(),
+    );
+    ok(
+        "payment_method",
+        portal
+            .add_payment_method(
+                &login,
+                &NewPaymentMethod {
+                    method: ratepayer::fees::PaymentMethod::Echeck,
+                    token: token.clone(),
+                    label: label.clone(),
+                    card_expiry: None,
+                },
+                now,
+            )
+            .is_ok(),
+    );
+    ok(
+        "delivery",
+        portal
+            .set_delivery(
+                &login,
+                &account,
+                &DeliverySettings {
+                    paperless: true,
+                    ebilling: true,
+                    text_alerts: false,
+                    billing_email: Some(billing),
+                },
+                now,
+            )
+            .is_ok(),
+    );
+    ok(
+        "contact",
+        portal
+            .add_contact(&login, ContactKind::Sms, &phone, now)
+            .is_ok(),
+    );
+    let home = portal.home(&login);
+    assert!(
+        home.is_ok(),
+        "the home page of a registered login: {home:?}"
+    );
+    out
+}

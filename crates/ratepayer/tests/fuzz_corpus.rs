@@ -1,5 +1,5 @@
 //! Replays the fuzz corpora
-//! (`fuzz/corpus/{tariff_toml,tariff_json,amount,account_number,password,registration,urdb}`)
+//! (`fuzz/corpus/{tariff_toml,tariff_json,amount,account_number,password,registration,urdb,portal}`)
 //! on stable through the very checks the fuzz targets run (`fuzz/checks.rs`),
 //! so every seed and every input the fuzzer kept is a regression test.
 //!
@@ -314,4 +314,34 @@ fn urdb_corpus_replays() {
     }
     assert!(wrong.is_empty(), "fuzz/corpus/urdb:\n{}", wrong.join("\n"));
     assert!(results.len() >= 20, "only {} urdb seeds", results.len());
+}
+
+/// Portal seeds: `ok-*` register (and the journey's seed passes every call
+/// that takes text), `bad-*` do not; nothing panics, and a refused
+/// registration leaves no login (checked inside the target).
+#[test]
+fn portal_corpus_replays() {
+    let results = replay("portal", checks::portal);
+    let mut wrong = Vec::new();
+    for (name, o) in &results {
+        if name.starts_with("ok-") && !o.registered {
+            wrong.push(format!("{name}: not registered"));
+        }
+        if name.starts_with("bad-") && o.registered {
+            wrong.push(format!("{name}: registered"));
+        }
+        // Linking the registered account again is refused ("already linked").
+        if name == "ok-shelby-journey" && o.accepted.len() != 5 {
+            wrong.push(format!("{name}: accepted only {:?}", o.accepted));
+        }
+        if name == "ok-card-number-token-refused" && o.accepted.contains(&"payment_method") {
+            wrong.push(format!("{name}: a card number was stored as a token"));
+        }
+    }
+    assert!(
+        wrong.is_empty(),
+        "fuzz/corpus/portal:\n{}",
+        wrong.join("\n")
+    );
+    assert!(results.len() >= 6, "only {} portal seeds", results.len());
 }
