@@ -414,12 +414,12 @@ pub struct EnrolRequest {
     /// Regulation E: notify only when a draft is outside `min`..=`max` (as
     /// typed); none means a notice before every draft.
     #[uniffi(default = None)]
-    pub notify_outside: Option<SplitRange>,
+    pub notify_outside: Option<AmountRange>,
 }
 
 /// A range of amounts, as typed.
 #[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
-pub struct SplitRange {
+pub struct AmountRange {
     /// The least amount.
     pub min: String,
     /// The most amount.
