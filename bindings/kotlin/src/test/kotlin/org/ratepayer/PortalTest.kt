@@ -209,8 +209,30 @@ class PortalTest {
         }
         assertEquals(before, portal.home(pat))
 
+        // Staff link a closed account; delivery settings; an authorised user
+        // who cannot change AutoPay; cancel; change the password; unlink.
+        assertEquals("000100003", portal.staffLink("clerk-7", pat, "100003", nov(8, 8)))
+        assertTrue(portal.home(pat).accounts.last().closed)
+        portal.setDelivery(pat, "100001", DeliverySettings(false, true, true, "bills@example.com"), nov(8, 9))
+        assertTrue(portal.bills(pat, "100001").historyShown)
+        val sam = portal.register(form("100004", "5002", "sam.doe"), password, RegistrationChannel.WEB, nov(8, 9)).loginId
+        portal.addAuthorizedUser(pat, "100001", "Sam.Doe", nov(8, 10))
+        assertEquals("authorized_user", portal.home(sam).accounts.first { it.account == "000100001" }.role)
+        assertEquals("portal.forbidden", assertThrows<RatepayerException.Portal> { portal.cancelAutopay(sam, "100001", nov(8, 10)) }.code)
+        portal.cancelAutopay(pat, "100001", nov(8, 11))
+        assertEquals(null, portal.home(pat).accounts[0].autopay)
+        val newPassword = "Tidewater-marigold-saxophone-19"
+        portal.changePassword(pat, password, newPassword, nov(9, 9))
+        assertEquals("login.wrong_credentials", assertThrows<RatepayerException.Portal> { portal.login("patdoe", password, null, nov(9, 10)) }.code)
+        assertTrue(portal.login("patdoe", newPassword, null, nov(9, 10)) is LoginOutcome.ChallengeRequired)
+        portal.unlinkAccount(pat, "100002", nov(9, 11))
+        assertEquals(listOf("000100001", "000100003"), portal.home(pat).accounts.map { it.account })
+
         val kinds = portal.auditTrail().map { it.kind }
-        for (k in listOf("registered", "registration_rejected", "contact_verified", "device_trusted", "account_linked", "payment_made", "autopay_enrolled", "draft_executed")) {
+        for (k in listOf(
+            "registered", "registration_rejected", "contact_verified", "device_trusted", "account_linked", "payment_made",
+            "autopay_enrolled", "draft_executed", "access_granted", "autopay_cancelled", "password_changed", "account_unlinked",
+        )) {
             assertTrue(k in kinds, "no $k in $kinds")
         }
     }
