@@ -237,29 +237,7 @@ impl Profile {
     /// text raises `RatepayerError.Input`; a rule the request breaks (no
     /// meter size, a period the tariff does not cover) `RatepayerError.Bill`.
     pub fn bill(&self, tariff_id: String, request: BillRequest) -> Result<Bill, RatepayerError> {
-        let tariff = self.core().tariff(&tariff_id)?;
-        let period = BillingPeriod::new(request.from, request.to)?;
-        let u = unit(&request.unit)?;
-        let usage = request
-            .usage
-            .as_deref()
-            .map(|t| decimal("usage", t).map(|v| Quantity::new(v, u)))
-            .transpose()?;
-        let therms = request
-            .therms_per_ccf
-            .as_deref()
-            .map(|t| decimal("therms_per_ccf", t))
-            .transpose()?;
-        let input = BillInput {
-            period,
-            usage,
-            meter_size: request.meter_size.as_deref(),
-            customer_class: request.customer_class.as_deref(),
-            residents: request.residents,
-            therms_per_ccf: therms,
-            estimated: request.estimated,
-        };
-        Ok(Bill::from(&tariff.bill(&input)?))
+        Ok(Bill::from(&self.core_bill(&tariff_id, &request)?))
     }
 
     /// Bills the period `from`..=`to` from meter reads: every meter's
@@ -293,6 +271,39 @@ impl Profile {
         input.meter_size = meter_size.as_deref();
         input.customer_class = customer_class.as_deref();
         Ok(Bill::from(&tariff.bill(&input)?))
+    }
+}
+
+impl Profile {
+    /// The core's bill of `request` under tariff `tariff_id`.
+    pub(crate) fn core_bill(
+        &self,
+        tariff_id: &str,
+        request: &BillRequest,
+    ) -> Result<CoreBill, RatepayerError> {
+        let tariff = self.core().tariff(tariff_id)?;
+        let period = BillingPeriod::new(request.from, request.to)?;
+        let u = unit(&request.unit)?;
+        let usage = request
+            .usage
+            .as_deref()
+            .map(|t| decimal("usage", t).map(|v| Quantity::new(v, u)))
+            .transpose()?;
+        let therms = request
+            .therms_per_ccf
+            .as_deref()
+            .map(|t| decimal("therms_per_ccf", t))
+            .transpose()?;
+        let input = BillInput {
+            period,
+            usage,
+            meter_size: request.meter_size.as_deref(),
+            customer_class: request.customer_class.as_deref(),
+            residents: request.residents,
+            therms_per_ccf: therms,
+            estimated: request.estimated,
+        };
+        Ok(tariff.bill(&input)?)
     }
 }
 

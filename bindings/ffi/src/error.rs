@@ -7,6 +7,8 @@ use ratepayer::autopay::AutopayError;
 use ratepayer::calendar::CalendarError;
 use ratepayer::fees::FeeError;
 use ratepayer::meter::MeterError;
+use ratepayer::portal::PortalError;
+use ratepayer::store::StorageError;
 use ratepayer::{BillError, MoneyError, PeriodError, TariffError, UnitError};
 
 /// One problem of a profile or tariff: where (`path`) and what to fix.
@@ -90,6 +92,17 @@ pub enum RatepayerError {
         /// What was wrong and how to fix it.
         detail: String,
     },
+    /// A portal call was refused (wrong credentials, not allowed, a bad
+    /// field, a registration that could not be verified, ...); `code` is
+    /// the core's `PortalError::code()`. Nothing was changed beyond what the
+    /// refusal documents (failed logins count; refusals are audited).
+    #[error("{code}: {detail}")]
+    Portal {
+        /// Stable machine code, for example `login.wrong_credentials`.
+        code: String,
+        /// What was wrong and how to fix it.
+        detail: String,
+    },
     /// A value passed in was malformed (a date, a unit, a name).
     #[error("{code}: {detail}")]
     Input {
@@ -119,6 +132,7 @@ impl RatepayerError {
             | RatepayerError::Registration { code, .. }
             | RatepayerError::Autopay { code, .. }
             | RatepayerError::Store { code, .. }
+            | RatepayerError::Portal { code, .. }
             | RatepayerError::Input { code, .. } => code,
         }
     }
@@ -263,6 +277,27 @@ impl From<uniffi::UnexpectedUniFFICallbackError> for RatepayerError {
         RatepayerError::Store {
             code: "store.foreign_exception".into(),
             detail: format!("the app's implementation threw: {}", e.reason),
+        }
+    }
+}
+
+impl From<StorageError> for RatepayerError {
+    fn from(e: StorageError) -> Self {
+        RatepayerError::Store {
+            code: e.code().into(),
+            detail: e.to_string(),
+        }
+    }
+}
+
+impl From<PortalError> for RatepayerError {
+    fn from(e: PortalError) -> Self {
+        match e {
+            PortalError::Storage(s) => s.into(),
+            other => RatepayerError::Portal {
+                code: other.code(),
+                detail: other.to_string(),
+            },
         }
     }
 }

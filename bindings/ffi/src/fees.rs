@@ -129,7 +129,7 @@ pub struct ConfirmedPayment {
     pub method: PaymentMethod,
 }
 
-fn to_core(q: &FeeQuote) -> Result<CoreQuote, RatepayerError> {
+pub(crate) fn to_core(q: &FeeQuote) -> Result<CoreQuote, RatepayerError> {
     let c = currency(&q.currency)?;
     let fingerprint = u64::from_str_radix(&q.schedule_fingerprint, 16).map_err(|_| {
         RatepayerError::input(

@@ -19,8 +19,10 @@
 //!
 //! An app implements [`registration::AccountDirectory`] in Kotlin or Swift
 //! (`#[uniffi::export(with_foreign)]`); an exception it throws comes back as
-//! `RatepayerError.Store`. The storage port and portal service (issue 7) are
-//! not exported yet; they will follow the same pattern.
+//! `RatepayerError.Store`. The portal service ([`portal::Portal`]) runs over
+//! a SQLite file or over a store the app implements
+//! ([`store::ForeignKvStore`], a small transactional key-value interface the
+//! core's `KvStore` maps the whole storage port onto).
 
 uniffi::setup_scaffolding!("ratepayer");
 
@@ -30,7 +32,9 @@ pub mod error;
 pub mod fees;
 pub mod money;
 pub mod password;
+pub mod portal;
 pub mod profile;
 pub mod registration;
+pub mod store;
 
 pub use error::RatepayerError;

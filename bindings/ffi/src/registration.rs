@@ -131,6 +131,20 @@ pub enum RegistrationOutcome {
     },
 }
 
+/// The core's form from the foreign one.
+pub(crate) fn core_form(form: RegistrationForm) -> CoreForm {
+    CoreForm {
+        account_number: form.account_number,
+        customer_number: form.customer_number,
+        zip: form.zip,
+        name: form.name,
+        tax_id: form.tax_id,
+        email: form.email,
+        username: form.username,
+        accepted_terms_version: form.accepted_terms_version,
+    }
+}
+
 struct ListDirectory {
     accounts: Vec<CoreRecord>,
     usernames: Vec<String>,
@@ -200,7 +214,12 @@ impl Directory for ForeignDirectory<'_> {
     }
 }
 
-fn record(r: AccountRecord, format: &AccountNumberFormat) -> Result<CoreRecord, RatepayerError> {
+/// The core's record of an account from the foreign one, its number
+/// normalised to `format`.
+pub(crate) fn record(
+    r: AccountRecord,
+    format: &AccountNumberFormat,
+) -> Result<CoreRecord, RatepayerError> {
     let number = AccountNumber::parse(&r.account_number, format).map_err(|e| {
         RatepayerError::Registration {
             code: "registration.bad_record".into(),
@@ -286,16 +305,7 @@ impl Profile {
                 detail: format!("the utility profile `{}` has no `[registration]`", p.id()),
             })?;
         let format = &spec.payments.account_number;
-        let form = CoreForm {
-            account_number: form.account_number,
-            customer_number: form.customer_number,
-            zip: form.zip,
-            name: form.name,
-            tax_id: form.tax_id,
-            email: form.email,
-            username: form.username,
-            accepted_terms_version: form.accepted_terms_version,
-        };
+        let form = core_form(form);
         let ctx = RegistrationContext {
             channel: attempt.channel,
             open_bill_due: attempt.open_bill_due,

@@ -475,6 +475,15 @@ macro_rules! conformance {
                 }
             )*
         }
+        mod kv_memory {
+            use ratepayer::store::{KvStore, MemoryKv};
+            $(
+                #[test]
+                fn $check() {
+                    super::$check(&KvStore::new(MemoryKv::new()));
+                }
+            )*
+        }
         mod sqlite_file {
             use ratepayer_sqlite::SqliteStore;
             $(

@@ -1,5 +1,6 @@
 // The journey of the Kotlin suite, in Swift: the shared bill vectors, a fee
-// quote, a password check, AutoPay dates and the typed error for bad input.
+// quote, a password check, AutoPay dates, the typed error for bad input, and
+// the portal journey over SQLite and over a store written in Swift.
 // Run: bindings/swift/generate && (cd bindings/swift && swift test)
 import Foundation
 import XCTest
@@ -103,5 +104,146 @@ final class RatepayerTests: XCTestCase {
         XCTAssertThrowsError(try p.checkRegistrationIn(form: form, attempt: attempt, directory: BrokenDirectory())) { error in
             guard case RatepayerError.Store = error else { return XCTFail("expected Store, got \(error)") }
         }
+    }
+
+    // MARK: the portal service
+
+    /// A store written in Swift: dictionaries; a transaction holds the lock
+    /// from begin to commit or rollback and works on a copy (copy on begin).
+    final class DictKvStore: ForeignKvStore, @unchecked Sendable {
+        private var committed: [String: [String: String]] = [:]
+        private var pending: [UInt64: [String: [String: String]]] = [:]
+        private var next: UInt64 = 0
+        private let gate = DispatchSemaphore(value: 1)
+        private let lock = NSLock()
+        private(set) var commits = 0
+
+        private func with<R>(_ f: () throws -> R) rethrows -> R { lock.lock(); defer { lock.unlock() }; return try f() }
+        private func check(_ tx: UInt64) throws {
+            guard with({ pending[tx] != nil }) else { throw RatepayerError.Store(code: "store.no_transaction", detail: "no open transaction \(tx)") }
+        }
+
+        func begin() throws -> UInt64 {
+            gate.wait()
+            return with { next += 1; pending[next] = committed; return next }
+        }
+        func get(tx: UInt64, table: String, key: String) throws -> String? {
+            try check(tx); return with { pending[tx]?[table]?[key] }
+        }
+        func put(tx: UInt64, table: String, key: String, value: String) throws {
+            try check(tx); with { pending[tx]?[table, default: [:]][key] = value }
+        }
+        func putIfAbsent(tx: UInt64, table: String, key: String, value: String) throws -> Bool {
+            try check(tx)
+            return with {
+                if pending[tx]?[table]?[key] != nil { return false }
+                pending[tx]?[table, default: [:]][key] = value
+                return true
+            }
+        }
+        func delete(tx: UInt64, table: String, key: String) throws -> Bool {
+            try check(tx); return with { pending[tx]?[table]?.removeValue(forKey: key) != nil }
+        }
+        func scan(tx: UInt64, table: String, prefix: String) throws -> [KvEntry] {
+            try check(tx)
+            return with { (pending[tx]?[table] ?? [:]).filter { $0.key.hasPrefix(prefix) }.map { KvEntry(key: $0.key, value: $0.value) } }
+        }
+        func commit(tx: UInt64) throws {
+            try check(tx)
+            with { committed = pending.removeValue(forKey: tx) ?? committed; commits += 1 }
+            gate.signal()
+        }
+        func rollback(tx: UInt64) throws {
+            if with({ pending.removeValue(forKey: tx) }) != nil { gate.signal() }
+        }
+    }
+
+    final class KeepingNotifier: Notifier, @unchecked Sendable {
+        private let lock = NSLock()
+        private var sent: [Notice] = []
+        func send(to: String, subject: String, body: String) throws {
+            lock.lock(); sent.append(Notice(to: to, subject: subject, body: body)); lock.unlock()
+        }
+        var messages: [Notice] { lock.lock(); defer { lock.unlock() }; return sent }
+    }
+
+    func nov(_ day: Int, _ hour: Int) -> Date {
+        ISO8601DateFormatter().date(from: String(format: "2025-11-%02dT%02d:00:00Z", day, hour))!
+    }
+
+    func lastCode(_ messages: [Notice], to: String) throws -> String {
+        let withCode = messages.last { $0.to.lowercased() == to && $0.body.range(of: "[0-9]{6,}", options: .regularExpression) != nil }
+        let body = try XCTUnwrap(withCode?.body)
+        let range = try XCTUnwrap(body.range(of: "[0-9]{6,}", options: .regularExpression))
+        return String(body[range])
+    }
+
+    func form(_ account: String, _ customer: String, _ username: String) -> RegistrationForm {
+        RegistrationForm(accountNumber: account, customerNumber: customer, email: "Pat@Example.com",
+                         username: username, acceptedTermsVersion: "2024-07")
+    }
+
+    /// The journey of the Kotlin PortalTest.
+    func journey(_ portal: Portal, _ messages: () -> [Notice]) throws {
+        let password = "Glacier-violet-trombone-88"
+        let imports = [("100001", "5001", false), ("100002", "5001", false), ("100003", "5001", true), ("100004", "5002", false)]
+            .map { AccountImport(record: AccountRecord(accountNumber: $0.0, customerNumber: $0.1, zip: "28150", name: "Doe",
+                                                       email: "pat@example.com"), closed: $0.2, serviceAddress: "\($0.0) Elm Street") }
+        XCTAssertEqual(try portal.importAccounts(accounts: imports, now: nov(1, 12)), 4)
+        for (account, gallons) in [("100001", "7400"), ("100002", "3000")] {
+            _ = try portal.postBill(account: account, billId: "2025-10", tariffId: "shelby-water-residential",
+                                    request: BillRequest(from: "2025-10-01", to: "2025-10-31", usage: gallons, unit: "gal", meterSize: "5/8"),
+                                    billDate: "2025-11-03", dueDate: "2025-11-24", printedDraftDate: nil, now: nov(3, 12))
+        }
+        let reg = try portal.register(form: form("000100001", "5001", "PatDoe"), password: password, channel: .web, now: nov(5, 12))
+        let pat = reg.loginId
+        XCTAssertThrowsError(try portal.register(form: form("100004", "9999", "someone1"), password: password, channel: .web, now: nov(5, 13))) { error in
+            guard case RatepayerError.Portal(let code, _) = error else { return XCTFail("expected Portal, got \(error)") }
+            XCTAssertEqual(code, "registration.not_verified")
+        }
+        try portal.verifyContact(loginId: pat, codeId: reg.emailCodeId, code: try lastCode(messages(), to: "pat@example.com"), now: nov(5, 12))
+        guard case .challengeRequired(_, let challengeId) = try portal.login(username: "patdoe", password: password, deviceToken: nil, now: nov(6, 9)) else {
+            return XCTFail("a new device is challenged")
+        }
+        guard case .signedIn(_, _, let token) = try portal.passDeviceChallenge(
+            loginId: pat, challengeId: challengeId, code: try lastCode(messages(), to: "pat@example.com"), remember: "laptop", now: nov(6, 9)) else {
+            return XCTFail("signed in")
+        }
+        XCTAssertNotNil(token)
+        XCTAssertEqual(try portal.linkAccount(loginId: pat, form: form("100002", "5001", "patdoe"), password: password,
+                                              nickname: "Lake cabin", now: nov(7, 10)), "000100002")
+        XCTAssertEqual(try portal.home(loginId: pat).accounts.map(\.amountDue).first, "57.22")
+        let card = try portal.addPaymentMethod(loginId: pat, method: NewPaymentMethod(method: .creditCard, token: "tok_visa_pat",
+                                               label: "Visa ending 4242", cardExpiry: CardExpiry(year: 2030, month: 12)), now: nov(7, 10))
+        let bank = try portal.addPaymentMethod(loginId: pat, method: NewPaymentMethod(method: .echeck, token: "tok_bank_pat",
+                                               label: "Checking ending 6789", cardExpiry: nil), now: nov(7, 10))
+        let split = PaymentTarget.split(parts: [SplitAmount(account: "100001", amount: "30.00"), SplitAmount(account: "100002", amount: "10.00")])
+        let quote = try portal.quotePayment(loginId: pat, target: split, amount: "40.00", channel: .online, paymentMethodId: card)
+        XCTAssertEqual(quote.fee, "3.75")
+        XCTAssertEqual(try portal.quotePayment(loginId: pat, target: split, amount: "40.00", channel: .online, paymentMethodId: bank).fee, "0.95")
+        XCTAssertEqual(try portal.pay(loginId: pat, target: split, paymentMethodId: card, quote: quote, now: nov(7, 11)).total, "43.75")
+        _ = try portal.enrolAutopay(loginId: pat, request: EnrolRequest(account: "100001", option: "Card AutoPay", paymentMethodId: card,
+                                                                        acceptedTermsVersion: "2024-07"), now: nov(7, 13))
+        XCTAssertEqual(try portal.runAutopayCycle(asOf: "2025-11-24", now: nov(24, 6)).drafted, 1)
+        XCTAssertEqual(try portal.runAutopayCycle(asOf: "2025-11-24", now: nov(24, 7)).drafted, 0)
+        XCTAssertThrowsError(try portal.quotePayment(loginId: pat, target: split, amount: "12,34", channel: .online, paymentMethodId: card)) { error in
+            guard case RatepayerError.Money = error else { return XCTFail("expected Money, got \(error)") }
+        }
+        XCTAssertTrue(try portal.auditTrail().map(\.kind).contains("draft_executed"))
+    }
+
+    func testPortalJourneyOnSqlite() throws {
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("ratepayer-\(UUID().uuidString).sqlite").path
+        let portal = try Portal.openSqlite(profile: try shelby(), path: path, digestKey: Data(repeating: 7, count: 32))
+        var outbox: [Notice] = []
+        try journey(portal) { outbox += portal.takeOutbox(); return outbox }
+    }
+
+    func testPortalJourneyOnASwiftStore() throws {
+        let store = DictKvStore()
+        let notifier = KeepingNotifier()
+        let portal = try Portal.withStore(profile: try shelby(), store: store, digestKey: Data(repeating: 7, count: 32), notifier: notifier)
+        try journey(portal) { notifier.messages }
+        XCTAssertGreaterThan(store.commits, 10)
     }
 }

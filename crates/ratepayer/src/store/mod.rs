@@ -7,17 +7,22 @@
 //! transaction, so a failure leaves no half-written records.
 //!
 //! [`MemoryStore`] is an in-memory store for tests and small embeddings; the
-//! `ratepayer-sqlite` crate is the example adapter for a real database.
+//! `ratepayer-sqlite` crate is the example adapter for a real database;
+//! [`KvStore`] implements the whole port over a small key-value port
+//! ([`KvBackend`]), which is what the Kotlin and Swift bindings export.
 //!
 //! Records live in [`records`]. Keys: logins by id and by (utility,
 //! username); accounts, bills, charges and enrolments by (utility, account
 //! number); drafts by idempotency key, which a store must keep unique.
 
+pub mod kv;
+mod kv_memory;
 mod memory;
 pub mod records;
 
 use thiserror::Error;
 
+pub use kv::{KvBackend, KvStore, KvTx, MemoryKv};
 pub use memory::MemoryStore;
 pub use records::{
     AccountRow, AuditEvent, AuditKind, BillRow, ChargeRow, CodeRow, ContactRow, DeviceRow,

@@ -1,0 +1,1046 @@
+//! The portal service (one utility's self-service rules over a store):
+//! [`Portal`], opened over a SQLite file or over a store the app implements
+//! ([`ForeignKvStore`]), with the records its calls take and return.
+//! Messages (codes, notices) go to a [`Notifier`] the app implements, or,
+//! without one, to an outbox the app drains with [`Portal::take_outbox`].
+//! "Now" is always a parameter (`Instant` in Kotlin, `Date` in Swift);
+//! amounts a user typed are strings parsed in the portal's currency.
+
+use std::sync::{Arc, Mutex};
+use std::time::SystemTime;
+
+use chrono::{DateTime, Utc};
+use ratepayer::autopay::enrolment::FirstBill as CoreFirstBill;
+use ratepayer::autopay::{AmountNoticePreference, CardExpiry as CoreExpiry};
+use ratepayer::credential::HashParams;
+use ratepayer::payment::{
+    AccountStatus, PaymentAllocation, PaymentTarget as CoreTarget, SplitPart,
+};
+use ratepayer::portal::{
+    self as core, AccountImport as CoreImport, LinkRequest, LoginAttempt, PortalSecrets,
+    PostedBill, SignupRequest,
+};
+use ratepayer::security::OsRandom;
+use ratepayer::store::{AuditEvent, BillRow, KvStore, Store};
+use ratepayer::{Currency, Money as CoreMoney};
+use ratepayer_sqlite::SqliteStore;
+
+use crate::bill::BillRequest;
+use crate::calendar::IsoDate;
+use crate::fees::{Channel, FeeQuote, PaymentMethod};
+use crate::money::{amount_of, ExactDecimal};
+use crate::profile::Profile;
+use crate::registration::{
+    core_form, record, AccountRecord, RegistrationChannel, RegistrationForm,
+};
+use crate::store::{ForeignBackend, ForeignKvStore};
+use crate::RatepayerError;
+
+/// One message the portal sends (a code, a notice, a confirmation).
+#[derive(Clone, PartialEq, Eq, uniffi::Record)]
+pub struct Notice {
+    /// The email address or phone number it goes to.
+    pub to: String,
+    /// Its subject.
+    pub subject: String,
+    /// Its text; may hold a one-time code: never log it.
+    pub body: String,
+}
+
+impl std::fmt::Debug for Notice {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Notice")
+            .field("to", &self.to)
+            .field("subject", &self.subject)
+            .field("body", &"<redacted>")
+            .finish()
+    }
+}
+
+/// Sends the portal's messages (email, text), implemented by the app. It is
+/// called after the portal call committed; an exception is ignored (the app
+/// retries its own sends).
+#[uniffi::export(with_foreign)]
+pub trait Notifier: Send + Sync {
+    /// Sends one message.
+    fn send(&self, to: String, subject: String, body: String) -> Result<(), RatepayerError>;
+}
+
+/// The core's notifier: the app's, or the outbox.
+struct Outgoing {
+    app: Option<Arc<dyn Notifier>>,
+    outbox: Mutex<Vec<Notice>>,
+}
+
+impl core::Notifier for Outgoing {
+    fn send(&self, notice: &core::Notice) {
+        let n = Notice {
+            to: notice.to.as_str().to_owned(),
+            subject: notice.subject.clone(),
+            body: notice.body.clone(),
+        };
+        match &self.app {
+            Some(app) => {
+                // Committed already: a failed send is the app's to retry.
+                let _ = app.send(n.to, n.subject, n.body);
+            }
+            None => self
+                .outbox
+                .lock()
+                .unwrap_or_else(|p| p.into_inner())
+                .push(n),
+        }
+    }
+}
+
+/// An account to import from the utility's records.
+#[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
+pub struct AccountImport {
+    /// The record registration proofs are checked against.
+    pub record: AccountRecord,
+    /// Closed accounts are view only.
+    #[uniffi(default = false)]
+    pub closed: bool,
+    /// The service address, as printed.
+    #[uniffi(default = None)]
+    pub service_address: Option<String>,
+}
+
+/// A login created by registration.
+#[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
+pub struct Registered {
+    /// The login's id.
+    pub login_id: String,
+    /// Its username, lower-cased.
+    pub username: String,
+    /// The account linked, canonical.
+    pub account: String,
+    /// True when AutoPay and paperless chosen now cover the open bill.
+    pub current_bill_covered: bool,
+    /// The id of the code sent to the email, for `verify_contact`.
+    pub email_code_id: String,
+}
+
+/// The outcome of a login or a device challenge.
+#[derive(Debug, Clone, PartialEq, Eq, uniffi::Enum)]
+pub enum LoginOutcome {
+    /// Signed in.
+    SignedIn {
+        /// The login's id.
+        login_id: String,
+        /// A temporary password must be changed first.
+        must_change_password: bool,
+        /// A new remembered-device token (after a challenge passed with a
+        /// device name): send it with later logins.
+        device_token: Option<String>,
+    },
+    /// An unrecognised device: a code went to the login's email.
+    ChallengeRequired {
+        /// The login's id.
+        login_id: String,
+        /// The challenge's id, for `pass_device_challenge`.
+        challenge_id: String,
+    },
+}
+
+impl From<core::LoginOutcome> for LoginOutcome {
+    fn from(o: core::LoginOutcome) -> Self {
+        match o {
+            core::LoginOutcome::SignedIn {
+                login_id,
+                must_change_password,
+                device_token,
+            } => LoginOutcome::SignedIn {
+                login_id,
+                must_change_password,
+                device_token,
+            },
+            core::LoginOutcome::ChallengeRequired {
+                login_id,
+                challenge_id,
+            } => LoginOutcome::ChallengeRequired {
+                login_id,
+                challenge_id,
+            },
+        }
+    }
+}
+
+/// How an account's bills are delivered.
+#[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
+pub struct DeliverySettings {
+    /// No paper bill is mailed.
+    pub paperless: bool,
+    /// E-billing: bill history is shown online.
+    pub ebilling: bool,
+    /// Text alerts (a paper bill is still mailed unless paperless).
+    pub text_alerts: bool,
+    /// A separate email for bills and payment confirmations.
+    #[uniffi(default = None)]
+    pub billing_email: Option<String>,
+}
+
+/// One linked account on the home page.
+#[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
+pub struct AccountSummary {
+    /// Canonical account number.
+    pub account: String,
+    /// The login's nickname for it.
+    pub nickname: Option<String>,
+    /// `owner` or `authorized_user`.
+    pub role: String,
+    /// Closed accounts are view only.
+    pub closed: bool,
+    /// The service address.
+    pub service_address: Option<String>,
+    /// The sum of its open charges.
+    pub amount_due: ExactDecimal,
+    /// The earliest due date of its open charges.
+    pub due_date: Option<IsoDate>,
+    /// The AutoPay option it is enrolled in.
+    pub autopay: Option<String>,
+    /// Money paid beyond every charge.
+    pub credit: ExactDecimal,
+    /// A paper bill is mailed.
+    pub paper_bill: bool,
+    /// Enrolled in e-billing.
+    pub ebilling: bool,
+}
+
+/// The home page: every linked account and the total due.
+#[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
+pub struct HomeView {
+    /// In the order linked.
+    pub accounts: Vec<AccountSummary>,
+    /// The amount due across every active account.
+    pub total_due: ExactDecimal,
+    /// ISO 4217 code of every amount.
+    pub currency: String,
+}
+
+/// One line of a stored bill.
+#[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
+pub struct StatementLine {
+    /// What it is.
+    pub description: String,
+    /// Its amount.
+    pub amount: ExactDecimal,
+}
+
+/// A bill posted to an account.
+#[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
+pub struct StoredBill {
+    /// The canonical account number.
+    pub account: String,
+    /// The bill's id, unique within the account.
+    pub bill_id: String,
+    /// First service day.
+    pub period_from: IsoDate,
+    /// Last service day.
+    pub period_to: IsoDate,
+    /// When it was issued.
+    pub bill_date: IsoDate,
+    /// When it is due.
+    pub due_date: IsoDate,
+    /// The printed bank-draft date, where the utility prints one.
+    pub printed_draft_date: Option<IsoDate>,
+    /// Its total.
+    pub total: ExactDecimal,
+    /// Its lines.
+    pub lines: Vec<StatementLine>,
+}
+
+impl From<&BillRow> for StoredBill {
+    fn from(b: &BillRow) -> Self {
+        StoredBill {
+            account: b.account.clone(),
+            bill_id: b.bill_id.clone(),
+            period_from: b.period_from,
+            period_to: b.period_to,
+            bill_date: b.bill_date,
+            due_date: b.due_date,
+            printed_draft_date: b.printed_draft_date,
+            total: amount_of(&b.total),
+            lines: b
+                .lines
+                .iter()
+                .map(|l| StatementLine {
+                    description: l.description.clone(),
+                    amount: amount_of(&l.amount),
+                })
+                .collect(),
+        }
+    }
+}
+
+/// The bills a login may see for an account.
+#[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
+pub struct BillView {
+    /// Newest first.
+    pub bills: Vec<StoredBill>,
+    /// False when only the current bill is shown (no e-billing).
+    pub history_shown: bool,
+}
+
+/// A card's expiry.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, uniffi::Record)]
+pub struct CardExpiry {
+    /// The year, for example 2030.
+    pub year: i32,
+    /// The month, 1 to 12.
+    pub month: u32,
+}
+
+/// A payment method to store: the processor's token, never a card number.
+#[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
+pub struct NewPaymentMethod {
+    /// Card or bank account kind.
+    pub method: PaymentMethod,
+    /// The payment processor's token.
+    pub token: String,
+    /// What the customer sees ("Visa ending 4242").
+    pub label: String,
+    /// Required for cards.
+    #[uniffi(default = None)]
+    pub card_expiry: Option<CardExpiry>,
+}
+
+/// An amount to one account, as the user typed it.
+#[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
+pub struct SplitAmount {
+    /// The account (typed or canonical).
+    pub account: String,
+    /// The amount, for example `"30.00"`.
+    pub amount: String,
+}
+
+/// What a payment pays.
+#[derive(Debug, Clone, PartialEq, Eq, uniffi::Enum)]
+pub enum PaymentTarget {
+    /// The full amount due of every active account.
+    TotalDue,
+    /// Any amount to one account.
+    Account {
+        /// The account (typed or canonical).
+        account: String,
+    },
+    /// Chosen amounts to chosen accounts; they add up to the payment.
+    Split {
+        /// The parts.
+        parts: Vec<SplitAmount>,
+    },
+}
+
+/// How a payment paid one charge.
+#[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
+pub struct AllocatedCharge {
+    /// The charge's id.
+    pub charge_id: String,
+    /// `penalty` or `balance`.
+    pub kind: String,
+    /// Its due date.
+    pub due_date: IsoDate,
+    /// Paid now.
+    pub applied: ExactDecimal,
+    /// Still unpaid.
+    pub remaining: ExactDecimal,
+}
+
+/// How a payment paid one account.
+#[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
+pub struct AccountPayment {
+    /// Canonical account number.
+    pub account: String,
+    /// Paid to it.
+    pub paid: ExactDecimal,
+    /// Per charge.
+    pub charges: Vec<AllocatedCharge>,
+    /// Beyond every charge: a credit.
+    pub credit: ExactDecimal,
+}
+
+/// A payment recorded.
+#[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
+pub struct PaymentReceipt {
+    /// The payment's id.
+    pub payment_id: String,
+    /// Paid to the utility.
+    pub amount: ExactDecimal,
+    /// The convenience fee.
+    pub fee: ExactDecimal,
+    /// Charged to the customer.
+    pub total: ExactDecimal,
+    /// Per account.
+    pub accounts: Vec<AccountPayment>,
+}
+
+fn accounts_of(a: &PaymentAllocation) -> Vec<AccountPayment> {
+    a.accounts
+        .iter()
+        .map(|acc| AccountPayment {
+            account: acc.account.clone(),
+            paid: amount_of(&acc.paid),
+            charges: acc
+                .items
+                .iter()
+                .map(|i| AllocatedCharge {
+                    charge_id: i.charge_id.clone(),
+                    kind: i.kind.as_str().to_owned(),
+                    due_date: i.due_date,
+                    applied: amount_of(&i.applied),
+                    remaining: amount_of(&i.remaining),
+                })
+                .collect(),
+            credit: amount_of(&acc.credit),
+        })
+        .collect()
+}
+
+/// An AutoPay enrolment request.
+#[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
+pub struct EnrolRequest {
+    /// The account (typed or canonical).
+    pub account: String,
+    /// The AutoPay option's name in the profile ("Card AutoPay").
+    pub option: String,
+    /// The stored payment method to draft.
+    pub payment_method_id: String,
+    /// The AutoPay terms version accepted.
+    #[uniffi(default = None)]
+    pub accepted_terms_version: Option<String>,
+    /// The most a draft may be, as typed; a larger bill is paid by hand.
+    #[uniffi(default = None)]
+    pub maximum: Option<String>,
+    /// Regulation E: notify only when a draft is outside `min`..=`max` (as
+    /// typed); none means a notice before every draft.
+    #[uniffi(default = None)]
+    pub notify_outside: Option<AmountRange>,
+}
+
+/// A range of amounts, as typed.
+#[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
+pub struct AmountRange {
+    /// The least amount.
+    pub min: String,
+    /// The most amount.
+    pub max: String,
+}
+
+/// The first bill AutoPay drafts.
+#[derive(Debug, Clone, PartialEq, Eq, uniffi::Enum)]
+pub enum FirstBill {
+    /// The open bill.
+    Current {
+        /// Its due date.
+        due_date: IsoDate,
+        /// The enrolment cut-off that was met.
+        cutoff: SystemTime,
+    },
+    /// The next bill (the open bill's cut-off has passed).
+    Next {
+        /// The open bill's due date (paid by hand).
+        due_date: IsoDate,
+        /// The cut-off that was missed.
+        cutoff: SystemTime,
+    },
+    /// The next bill issued (none is open).
+    NextIssued,
+}
+
+/// AutoPay set up.
+#[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
+pub struct Enrolled {
+    /// The first bill drafted.
+    pub first_bill: FirstBill,
+    /// What the customer is told.
+    pub message: String,
+}
+
+/// One account the AutoPay cycle could not plan.
+#[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
+pub struct CycleFailure {
+    /// The account.
+    pub account: String,
+    /// Why.
+    pub reason: String,
+}
+
+/// What one run of the AutoPay cycle did.
+#[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
+pub struct CycleReport {
+    /// Active enrolments looked at.
+    pub enrolments: u64,
+    /// Drafts executed by this run.
+    pub drafted: u64,
+    /// Drafts due that an earlier run had executed.
+    pub already_drafted: u64,
+    /// Bills left to pay by hand (above the maximum).
+    pub pay_by_hand: u64,
+    /// Accounts whose AutoPay is suspended (expired card).
+    pub suspended: u64,
+    /// The sum charged by this run's drafts, if any.
+    pub charged: Option<ExactDecimal>,
+    /// Accounts that could not be planned.
+    pub failures: Vec<CycleFailure>,
+}
+
+/// One event of the audit trail (never a secret).
+#[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
+pub struct AuditEntry {
+    /// When.
+    pub at: SystemTime,
+    /// What happened, snake_case (`registered`, `payment_made`, ...).
+    pub kind: String,
+    /// The login concerned.
+    pub login: Option<String>,
+    /// The account concerned.
+    pub account: Option<String>,
+    /// Details for staff.
+    pub detail: String,
+}
+
+impl From<&AuditEvent> for AuditEntry {
+    fn from(e: &AuditEvent) -> Self {
+        AuditEntry {
+            at: SystemTime::from(e.at),
+            kind: e.kind.as_str().to_owned(),
+            login: e.login.clone(),
+            account: e.account.clone(),
+            detail: e.detail.clone(),
+        }
+    }
+}
+
+/// One utility's portal over a store. Every call runs in one transaction.
+#[derive(uniffi::Object)]
+pub struct Portal {
+    inner: core::Portal,
+    profile: Arc<Profile>,
+    outgoing: Arc<Outgoing>,
+    currency: Currency,
+}
+
+impl std::fmt::Debug for Portal {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Portal")
+            .field("portal", &self.inner)
+            .finish_non_exhaustive()
+    }
+}
+
+fn utc(t: SystemTime) -> DateTime<Utc> {
+    DateTime::<Utc>::from(t)
+}
+
+impl Portal {
+    fn build(
+        profile: Arc<Profile>,
+        store: Arc<dyn Store>,
+        digest_key: Vec<u8>,
+        notifier: Option<Arc<dyn Notifier>>,
+    ) -> Result<Arc<Portal>, RatepayerError> {
+        let outgoing = Arc::new(Outgoing {
+            app: notifier,
+            outbox: Mutex::new(Vec::new()),
+        });
+        let inner = core::Portal::new(
+            profile.core().clone(),
+            store,
+            PortalSecrets {
+                digest_key,
+                hash_params: HashParams::default(),
+                pepper: None,
+            },
+            Box::new(OsRandom),
+            outgoing.clone(),
+        )?;
+        let currency = profile.core().spec().currency;
+        Ok(Arc::new(Portal {
+            inner,
+            profile,
+            outgoing,
+            currency,
+        }))
+    }
+
+    fn money(&self, text: &str) -> Result<CoreMoney, RatepayerError> {
+        Ok(CoreMoney::parse(text, self.currency)?)
+    }
+
+    fn target(&self, target: &PaymentTarget) -> Result<CoreTarget, RatepayerError> {
+        Ok(match target {
+            PaymentTarget::TotalDue => CoreTarget::TotalDue,
+            PaymentTarget::Account { account } => CoreTarget::Account(account.clone()),
+            PaymentTarget::Split { parts } => CoreTarget::Split(
+                parts
+                    .iter()
+                    .map(|p| {
+                        Ok(SplitPart {
+                            account: p.account.clone(),
+                            amount: self.money(&p.amount)?,
+                        })
+                    })
+                    .collect::<Result<_, RatepayerError>>()?,
+            ),
+        })
+    }
+}
+
+#[uniffi::export]
+impl Portal {
+    /// A portal for `profile` over the SQLite database file at `path`
+    /// (created and migrated when new). `digest_key`: 32 random bytes or
+    /// more, kept secret and the same across runs (codes and device tokens
+    /// are keyed with it). Without a `notifier`, messages go to the outbox.
+    #[uniffi::constructor(default(notifier = None))]
+    pub fn open_sqlite(
+        profile: Arc<Profile>,
+        path: String,
+        digest_key: Vec<u8>,
+        notifier: Option<Arc<dyn Notifier>>,
+    ) -> Result<Arc<Portal>, RatepayerError> {
+        let store = SqliteStore::open(&path)?;
+        Portal::build(profile, Arc::new(store), digest_key, notifier)
+    }
+
+    /// A portal for `profile` over a store the app implements.
+    #[uniffi::constructor(default(notifier = None))]
+    pub fn with_store(
+        profile: Arc<Profile>,
+        store: Arc<dyn ForeignKvStore>,
+        digest_key: Vec<u8>,
+        notifier: Option<Arc<dyn Notifier>>,
+    ) -> Result<Arc<Portal>, RatepayerError> {
+        let store = KvStore::new(ForeignBackend(store));
+        Portal::build(profile, Arc::new(store), digest_key, notifier)
+    }
+
+    /// The messages sent since the last call, oldest first, when the portal
+    /// has no notifier (empty otherwise).
+    pub fn take_outbox(&self) -> Vec<Notice> {
+        std::mem::take(
+            &mut *self
+                .outgoing
+                .outbox
+                .lock()
+                .unwrap_or_else(|p| p.into_inner()),
+        )
+    }
+
+    /// Imports (adds or updates) accounts from the utility's records;
+    /// returns how many.
+    pub fn import_accounts(
+        &self,
+        accounts: Vec<AccountImport>,
+        now: SystemTime,
+    ) -> Result<u64, RatepayerError> {
+        let format = &self.inner.profile().spec().payments.account_number;
+        let imports = accounts
+            .into_iter()
+            .map(|a| {
+                Ok(CoreImport {
+                    record: record(a.record, format)?,
+                    status: if a.closed {
+                        AccountStatus::Closed
+                    } else {
+                        AccountStatus::Active
+                    },
+                    service_address: a.service_address,
+                })
+            })
+            .collect::<Result<Vec<_>, RatepayerError>>()?;
+        let n = self.inner.import_accounts(&imports, utc(now))?;
+        Ok(u64::try_from(n).unwrap_or(u64::MAX))
+    }
+
+    /// Bills `request` under `tariff_id` and posts it to `account` as bill
+    /// `bill_id` (an open charge due on `due_date`).
+    #[allow(clippy::too_many_arguments)]
+    pub fn post_bill(
+        &self,
+        account: String,
+        bill_id: String,
+        tariff_id: String,
+        request: BillRequest,
+        bill_date: IsoDate,
+        due_date: IsoDate,
+        printed_draft_date: Option<IsoDate>,
+        now: SystemTime,
+    ) -> Result<StoredBill, RatepayerError> {
+        let bill = self.profile.core_bill(&tariff_id, &request)?;
+        let row = self.inner.post_bill(
+            &PostedBill {
+                account: &account,
+                bill_id: &bill_id,
+                bill: &bill,
+                bill_date,
+                due_date,
+                printed_draft_date,
+            },
+            utc(now),
+        )?;
+        Ok(StoredBill::from(&row))
+    }
+
+    /// Registers a login with the utility's recipe; a code goes to the email.
+    /// A refusal raises `RatepayerError.Portal` (`registration.not_verified`
+    /// whatever the reason) and is audited.
+    pub fn register(
+        &self,
+        form: RegistrationForm,
+        password: String,
+        channel: RegistrationChannel,
+        now: SystemTime,
+    ) -> Result<Registered, RatepayerError> {
+        let r = self.inner.register(
+            &SignupRequest {
+                form: core_form(form),
+                password,
+                channel,
+            },
+            utc(now),
+        )?;
+        Ok(Registered {
+            login_id: r.login_id,
+            username: r.username,
+            account: r.account,
+            current_bill_covered: matches!(
+                r.current_bill,
+                ratepayer::registration::CurrentBill::Covered
+            ),
+            email_code_id: r.email_code_id,
+        })
+    }
+
+    /// Verifies a contact with the code sent to it.
+    pub fn verify_contact(
+        &self,
+        login_id: String,
+        code_id: String,
+        code: String,
+        now: SystemTime,
+    ) -> Result<(), RatepayerError> {
+        Ok(self
+            .inner
+            .verify_contact(&login_id, &code_id, &code, utc(now))?)
+    }
+
+    /// Signs in; an unrecognised device gets a challenge (a code by email).
+    pub fn login(
+        &self,
+        username: String,
+        password: String,
+        device_token: Option<String>,
+        now: SystemTime,
+    ) -> Result<LoginOutcome, RatepayerError> {
+        let attempt = LoginAttempt {
+            username: &username,
+            password: &password,
+            device_token: device_token.as_deref(),
+        };
+        Ok(self.inner.login(&attempt, utc(now))?.into())
+    }
+
+    /// Passes a device challenge with the emailed code; with a device name
+    /// (`remember`), the device is remembered and a token returned.
+    pub fn pass_device_challenge(
+        &self,
+        login_id: String,
+        challenge_id: String,
+        code: String,
+        remember: Option<String>,
+        now: SystemTime,
+    ) -> Result<LoginOutcome, RatepayerError> {
+        Ok(self
+            .inner
+            .pass_device_challenge(
+                &login_id,
+                &challenge_id,
+                &code,
+                remember.as_deref(),
+                utc(now),
+            )?
+            .into())
+    }
+
+    /// Changes the password (the current one is checked); remembered
+    /// devices are forgotten.
+    pub fn change_password(
+        &self,
+        login_id: String,
+        current: String,
+        new_password: String,
+        now: SystemTime,
+    ) -> Result<(), RatepayerError> {
+        Ok(self
+            .inner
+            .change_password(&login_id, &current, &new_password, utc(now))?)
+    }
+
+    /// Links a further account with the recipe's proofs and the password
+    /// again; returns the canonical account number.
+    pub fn link_account(
+        &self,
+        login_id: String,
+        form: RegistrationForm,
+        password: String,
+        nickname: Option<String>,
+        now: SystemTime,
+    ) -> Result<String, RatepayerError> {
+        Ok(self.inner.link_account(
+            &login_id,
+            &LinkRequest {
+                form: core_form(form),
+                password,
+                nickname,
+            },
+            utc(now),
+        )?)
+    }
+
+    /// Staff link an account to a login (overrides one account per login).
+    pub fn staff_link(
+        &self,
+        staff: String,
+        login_id: String,
+        account: String,
+        now: SystemTime,
+    ) -> Result<String, RatepayerError> {
+        Ok(self
+            .inner
+            .staff_link(&staff, &login_id, &account, utc(now))?)
+    }
+
+    /// Unlinks an account (the owner's unlink also removes authorised
+    /// users and AutoPay).
+    pub fn unlink_account(
+        &self,
+        login_id: String,
+        account: String,
+        now: SystemTime,
+    ) -> Result<(), RatepayerError> {
+        Ok(self.inner.unlink_account(&login_id, &account, utc(now))?)
+    }
+
+    /// The owner lets another login (by username) view and pay the account.
+    pub fn add_authorized_user(
+        &self,
+        owner_login_id: String,
+        account: String,
+        username: String,
+        now: SystemTime,
+    ) -> Result<(), RatepayerError> {
+        Ok(self
+            .inner
+            .add_authorized_user(&owner_login_id, &account, &username, utc(now))?)
+    }
+
+    /// Sets an account's bill delivery (paperless, e-billing, alerts,
+    /// billing email).
+    pub fn set_delivery(
+        &self,
+        login_id: String,
+        account: String,
+        settings: DeliverySettings,
+        now: SystemTime,
+    ) -> Result<(), RatepayerError> {
+        let settings = core::DeliverySettings {
+            paperless: settings.paperless,
+            ebilling: settings.ebilling,
+            text_alerts: settings.text_alerts,
+            billing_email: settings.billing_email,
+        };
+        Ok(self
+            .inner
+            .set_delivery(&login_id, &account, &settings, utc(now))?)
+    }
+
+    /// The home page: every linked account and the total due.
+    pub fn home(&self, login_id: String) -> Result<HomeView, RatepayerError> {
+        let h = self.inner.home(&login_id)?;
+        Ok(HomeView {
+            accounts: h
+                .accounts
+                .iter()
+                .map(|a| AccountSummary {
+                    account: a.account.clone(),
+                    nickname: a.nickname.clone(),
+                    role: a.role.as_str().to_owned(),
+                    closed: a.status == AccountStatus::Closed,
+                    service_address: a.service_address.clone(),
+                    amount_due: amount_of(&a.amount_due),
+                    due_date: a.due_date,
+                    autopay: a.autopay.clone(),
+                    credit: amount_of(&a.credit),
+                    paper_bill: a.paper_bill,
+                    ebilling: a.ebilling,
+                })
+                .collect(),
+            total_due: amount_of(&h.total_due),
+            currency: h.total_due.currency().code().to_string(),
+        })
+    }
+
+    /// The bills of a linked account the login may see.
+    pub fn bills(&self, login_id: String, account: String) -> Result<BillView, RatepayerError> {
+        let v = self.inner.bills(&login_id, &account)?;
+        Ok(BillView {
+            bills: v.bills.iter().map(StoredBill::from).collect(),
+            history_shown: v.history_shown,
+        })
+    }
+
+    /// Stores a payment method (a token); returns its id.
+    pub fn add_payment_method(
+        &self,
+        login_id: String,
+        method: NewPaymentMethod,
+        now: SystemTime,
+    ) -> Result<String, RatepayerError> {
+        let new = core::NewPaymentMethod {
+            method: method.method,
+            token: method.token,
+            label: method.label,
+            card_expiry: method.card_expiry.map(|e| CoreExpiry {
+                year: e.year,
+                month: e.month,
+            }),
+        };
+        Ok(self.inner.add_payment_method(&login_id, &new, utc(now))?)
+    }
+
+    /// Quotes the fee of paying `amount` (as typed) to `target` with a
+    /// stored method, to show before the customer confirms.
+    pub fn quote_payment(
+        &self,
+        login_id: String,
+        target: PaymentTarget,
+        amount: String,
+        channel: Channel,
+        payment_method_id: String,
+    ) -> Result<FeeQuote, RatepayerError> {
+        let target = self.target(&target)?;
+        let amount = self.money(&amount)?;
+        let q =
+            self.inner
+                .quote_payment(&login_id, &target, amount, channel, &payment_method_id)?;
+        Ok(FeeQuote::from(&q))
+    }
+
+    /// Records a payment the customer confirmed against `quote` (refused
+    /// when the quote is not what the schedule gives now).
+    pub fn pay(
+        &self,
+        login_id: String,
+        target: PaymentTarget,
+        payment_method_id: String,
+        quote: FeeQuote,
+        now: SystemTime,
+    ) -> Result<PaymentReceipt, RatepayerError> {
+        let request = core::PaymentRequest {
+            target: self.target(&target)?,
+            payment_method_id,
+            quote: crate::fees::to_core(&quote)?,
+        };
+        let r = self.inner.pay(&login_id, &request, utc(now))?;
+        Ok(PaymentReceipt {
+            payment_id: r.payment_id,
+            amount: amount_of(&r.allocation.total),
+            fee: amount_of(&r.fee),
+            total: amount_of(&r.total),
+            accounts: accounts_of(&r.allocation),
+        })
+    }
+
+    /// Enrols an account (owner only) in an AutoPay option.
+    pub fn enrol_autopay(
+        &self,
+        login_id: String,
+        request: EnrolRequest,
+        now: SystemTime,
+    ) -> Result<Enrolled, RatepayerError> {
+        let maximum = request
+            .maximum
+            .as_deref()
+            .map(|m| self.money(m))
+            .transpose()?;
+        let amount_notices = match &request.notify_outside {
+            Some(r) => AmountNoticePreference::OutsideRange {
+                min: self.money(&r.min)?,
+                max: self.money(&r.max)?,
+            },
+            None => AmountNoticePreference::default(),
+        };
+        let e = self.inner.enrol_autopay(
+            &login_id,
+            &core::EnrolRequest {
+                account: request.account,
+                option: request.option,
+                payment_method_id: request.payment_method_id,
+                accepted_terms_version: request.accepted_terms_version,
+                maximum,
+                amount_notices,
+            },
+            utc(now),
+        )?;
+        let first_bill = match e.first_bill {
+            CoreFirstBill::Current { due_date, cutoff } => FirstBill::Current {
+                due_date,
+                cutoff: SystemTime::from(cutoff.with_timezone(&Utc)),
+            },
+            CoreFirstBill::Next { due_date, cutoff } => FirstBill::Next {
+                due_date,
+                cutoff: SystemTime::from(cutoff.with_timezone(&Utc)),
+            },
+            CoreFirstBill::NextIssued => FirstBill::NextIssued,
+        };
+        Ok(Enrolled {
+            first_bill,
+            message: e.message,
+        })
+    }
+
+    /// Cancels an account's AutoPay (owner only).
+    pub fn cancel_autopay(
+        &self,
+        login_id: String,
+        account: String,
+        now: SystemTime,
+    ) -> Result<(), RatepayerError> {
+        Ok(self.inner.cancel_autopay(&login_id, &account, utc(now))?)
+    }
+
+    /// Runs the AutoPay cycle for `as_of`: every draft due is executed
+    /// exactly once, however often it runs.
+    pub fn run_autopay_cycle(
+        &self,
+        as_of: IsoDate,
+        now: SystemTime,
+    ) -> Result<CycleReport, RatepayerError> {
+        let r = self.inner.run_autopay_cycle(as_of, utc(now))?;
+        let n = |v: usize| u64::try_from(v).unwrap_or(u64::MAX);
+        Ok(CycleReport {
+            enrolments: n(r.enrolments),
+            drafted: n(r.drafted),
+            already_drafted: n(r.already_drafted),
+            pay_by_hand: n(r.pay_by_hand),
+            suspended: n(r.suspended),
+            charged: r.charged.as_ref().map(amount_of),
+            failures: r
+                .failures
+                .into_iter()
+                .map(|(account, reason)| CycleFailure { account, reason })
+                .collect(),
+        })
+    }
+
+    /// Every audit event of the utility, oldest first.
+    pub fn audit_trail(&self) -> Result<Vec<AuditEntry>, RatepayerError> {
+        Ok(self
+            .inner
+            .audit_trail()?
+            .iter()
+            .map(AuditEntry::from)
+            .collect())
+    }
+}

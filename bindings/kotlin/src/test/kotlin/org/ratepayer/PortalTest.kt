@@ -1,0 +1,273 @@
+package org.ratepayer
+
+import java.math.BigDecimal
+import java.nio.file.Files
+import java.time.Instant
+import java.time.LocalDate
+import java.util.concurrent.Semaphore
+import java.util.concurrent.atomic.AtomicInteger
+import org.junit.jupiter.api.Assertions.assertEquals
+import org.junit.jupiter.api.Assertions.assertNotNull
+import org.junit.jupiter.api.Assertions.assertTrue
+import org.junit.jupiter.api.Test
+import org.junit.jupiter.api.assertThrows
+
+/**
+ * A store implemented in Kotlin: tables of HashMaps; a transaction holds the
+ * one permit from begin to commit or rollback and works on a copy of the
+ * committed tables (copy on begin), which its commit puts in place.
+ */
+class MapKvStore : ForeignKvStore {
+    private val committed = HashMap<String, HashMap<String, String>>()
+    private val open = HashMap<ULong, HashMap<String, HashMap<String, String>>>()
+    private val gate = Semaphore(1)
+    private var next = 0UL
+    val commits = AtomicInteger()
+    val rollbacks = AtomicInteger()
+
+    private fun copy(src: Map<String, HashMap<String, String>>) =
+        HashMap(src.mapValues { HashMap(it.value) })
+
+    private fun work(tx: ULong) = synchronized(this) { open[tx] }
+        ?: throw RatepayerException.Store("store.no_transaction", "no open transaction $tx")
+
+    override fun begin(): ULong {
+        gate.acquire()
+        synchronized(this) {
+            next += 1u
+            open[next] = copy(committed)
+            return next
+        }
+    }
+
+    override fun get(tx: ULong, table: String, key: String): String? = work(tx)[table]?.get(key)
+
+    override fun put(tx: ULong, table: String, key: String, value: String) {
+        work(tx).getOrPut(table) { HashMap() }[key] = value
+    }
+
+    override fun putIfAbsent(tx: ULong, table: String, key: String, value: String): Boolean {
+        val t = work(tx).getOrPut(table) { HashMap() }
+        if (key in t) return false
+        t[key] = value
+        return true
+    }
+
+    override fun delete(tx: ULong, table: String, key: String): Boolean = work(tx)[table]?.remove(key) != null
+
+    override fun scan(tx: ULong, table: String, prefix: String): List<KvEntry> =
+        work(tx)[table]?.filterKeys { it.startsWith(prefix) }?.map { KvEntry(it.key, it.value) } ?: emptyList()
+
+    override fun commit(tx: ULong) {
+        synchronized(this) {
+            val w = open.remove(tx) ?: throw RatepayerException.Store("store.no_transaction", "no open transaction $tx")
+            committed.clear()
+            committed.putAll(w)
+        }
+        commits.incrementAndGet()
+        gate.release()
+    }
+
+    override fun rollback(tx: ULong) {
+        val removed = synchronized(this) { open.remove(tx) }
+        if (removed != null) {
+            rollbacks.incrementAndGet()
+            gate.release()
+        }
+    }
+
+    fun tables(): Set<String> = synchronized(this) { committed.keys.toSet() }
+}
+
+/** Keeps every message the portal sends, as an app's mailer would send them. */
+class KeepingNotifier : Notifier {
+    val sent = mutableListOf<Notice>()
+    override fun send(to: String, subject: String, body: String) {
+        synchronized(sent) { sent.add(Notice(to, subject, body)) }
+    }
+}
+
+/** The portal journey over SQLite and over the Kotlin store above. */
+class PortalTest {
+    private val shelby = Profile.builtin("shelby")
+    private val key = ByteArray(32) { 7 }
+    private val password = "Glacier-violet-trombone-88"
+
+    private fun nov(day: Int, hour: Int) = Instant.parse("2025-11-%02dT%02d:00:00Z".format(day, hour))
+    private fun date(text: String) = LocalDate.parse(text)
+
+    private fun form(account: String, customer: String, username: String) = RegistrationForm(
+        accountNumber = account,
+        customerNumber = customer,
+        email = "Pat@Example.com",
+        username = username,
+        acceptedTermsVersion = "2024-07",
+    )
+
+    /** The last one-time code in the messages to `to`. */
+    private fun lastCode(messages: List<Notice>, to: String): String {
+        val m = messages.lastOrNull { it.to.equals(to, ignoreCase = true) && Regex("\\d{6,}").containsMatchIn(it.body) }
+        assertNotNull(m, "a code was sent to $to")
+        return Regex("\\d{6,}").find(m!!.body)!!.value
+    }
+
+    /** The whole journey; `messages` returns every message sent so far. */
+    private fun journey(portal: Portal, messages: () -> List<Notice>) {
+        val imports = listOf(
+            Triple("100001", "5001", false), Triple("100002", "5001", false),
+            Triple("100003", "5001", true), Triple("100004", "5002", false),
+        ).map { (n, c, closed) ->
+            AccountImport(
+                AccountRecord(accountNumber = n, customerNumber = c, zip = "28150", name = "Doe", email = "pat@example.com"),
+                closed, "$n Elm Street",
+            )
+        }
+        assertEquals(4UL, portal.importAccounts(imports, nov(1, 12)))
+        for ((account, gallons) in listOf("100001" to "7400", "100002" to "3000")) {
+            val request = BillRequest(
+                from = date("2025-10-01"), to = date("2025-10-31"), usage = gallons, unit = "gal",
+                meterSize = "5/8",
+            )
+            val bill = portal.postBill(
+                account, "2025-10", "shelby-water-residential", request,
+                date("2025-11-03"), date("2025-11-24"), null, nov(3, 12),
+            )
+            assertEquals(date("2025-11-24"), bill.dueDate)
+        }
+
+        // Register with Shelby's recipe (account + customer number); a
+        // wrong proof is refused with the one public code.
+        val reg = portal.register(form("000100001", "5001", "PatDoe"), password, RegistrationChannel.WEB, nov(5, 12))
+        assertEquals("000100001", reg.account)
+        assertEquals("patdoe", reg.username)
+        val pat = reg.loginId
+        val refused = assertThrows<RatepayerException.Portal> {
+            portal.register(form("100004", "9999", "someone1"), password, RegistrationChannel.WEB, nov(5, 13))
+        }
+        assertEquals("registration.not_verified", refused.code)
+
+        // Verify the email with the code sent to it.
+        portal.verifyContact(pat, reg.emailCodeId, lastCode(messages(), "pat@example.com"), nov(5, 12))
+
+        // Login from a new device: challenged, then signed in and remembered.
+        val challenged = portal.login("patdoe", password, null, nov(6, 9))
+        assertTrue(challenged is LoginOutcome.ChallengeRequired, "$challenged")
+        val challengeId = (challenged as LoginOutcome.ChallengeRequired).challengeId
+        val signedIn = portal.passDeviceChallenge(pat, challengeId, lastCode(messages(), "pat@example.com"), "laptop", nov(6, 9))
+        val token = (signedIn as LoginOutcome.SignedIn).deviceToken
+        assertNotNull(token)
+        assertTrue(portal.login("patdoe", password, token, nov(7, 9)) is LoginOutcome.SignedIn)
+        assertThrows<RatepayerException.Portal> { portal.login("patdoe", "wrong-password-here", token, nov(7, 9)) }
+
+        // Link a second account with the same proofs and the password again.
+        assertEquals("000100002", portal.linkAccount(pat, form("100002", "5001", "patdoe"), password, "Lake cabin", nov(7, 10)))
+        val home = portal.home(pat)
+        assertEquals(listOf("000100001", "000100002"), home.accounts.map { it.account })
+        assertEquals(BigDecimal("57.22"), home.accounts[0].amountDue)
+        assertEquals("Lake cabin", home.accounts[1].nickname)
+        assertEquals(home.accounts[0].amountDue + home.accounts[1].amountDue, home.totalDue)
+
+        // Quote: Shelby's card fee 3.75, e-check 0.95; pay a split partial amount by card.
+        val card = portal.addPaymentMethod(
+            pat, NewPaymentMethod(PaymentMethod.CREDIT_CARD, "tok_visa_pat", "Visa ending 4242", CardExpiry(2030, 12u)), nov(7, 10),
+        )
+        val bank = portal.addPaymentMethod(
+            pat, NewPaymentMethod(PaymentMethod.ECHECK, "tok_bank_pat", "Checking ending 6789", null), nov(7, 10),
+        )
+        val split = PaymentTarget.Split(listOf(SplitAmount("100001", "30.00"), SplitAmount("100002", "10.00")))
+        val quote = portal.quotePayment(pat, split, "40.00", Channel.ONLINE, card)
+        assertEquals(BigDecimal("3.75"), quote.fee)
+        assertEquals(BigDecimal("0.95"), portal.quotePayment(pat, split, "40.00", Channel.ONLINE, bank).fee)
+        val stale = assertThrows<RatepayerException.Portal> { portal.pay(pat, split, card, quote.copy(fee = BigDecimal("0.00")), nov(7, 11)) }
+        assertEquals("fee.refused", stale.code)
+        val receipt = portal.pay(pat, split, card, quote, nov(7, 11))
+        assertEquals(BigDecimal("43.75"), receipt.total)
+        assertEquals(listOf(BigDecimal("30.00"), BigDecimal("10.00")), receipt.accounts.map { it.paid })
+        assertEquals(BigDecimal("27.22"), portal.home(pat).accounts[0].amountDue)
+
+        // AutoPay, then the cycle twice for the same date: drafted once.
+        val enrolled = portal.enrolAutopay(
+            pat, EnrolRequest("100001", "Card AutoPay", card, "2024-07", null, null), nov(7, 13),
+        )
+        assertTrue(enrolled.firstBill is FirstBill.Current, "${enrolled.firstBill}")
+        val first = portal.runAutopayCycle(date("2025-11-24"), nov(24, 6))
+        assertEquals(1UL, first.drafted)
+        assertEquals(BigDecimal("30.97"), first.charged)
+        val second = portal.runAutopayCycle(date("2025-11-24"), nov(24, 7))
+        assertEquals(0UL, second.drafted)
+        assertEquals(null, second.charged)
+        assertEquals("Card AutoPay", portal.home(pat).accounts[0].autopay)
+        assertEquals(1, portal.bills(pat, "100001").bills.size)
+
+        // Bad input raises the typed exception and changes nothing.
+        val before = portal.home(pat)
+        assertThrows<RatepayerException.Money> { portal.quotePayment(pat, split, "12,34", Channel.ONLINE, card) }
+        val unknown = assertThrows<RatepayerException.Portal> { portal.home("no-such-login") }
+        assertTrue(unknown.code.startsWith("not_found"), unknown.code)
+        assertThrows<RatepayerException.Portal> {
+            portal.setDelivery(pat, "100001", DeliverySettings(true, true, false, "not an email"), nov(8, 9))
+        }
+        assertEquals(before, portal.home(pat))
+
+        // Staff link a closed account; delivery settings; an authorised user
+        // who cannot change AutoPay; cancel; change the password; unlink.
+        assertEquals("000100003", portal.staffLink("clerk-7", pat, "100003", nov(8, 8)))
+        assertTrue(portal.home(pat).accounts.last().closed)
+        portal.setDelivery(pat, "100001", DeliverySettings(false, true, true, "bills@example.com"), nov(8, 9))
+        assertTrue(portal.bills(pat, "100001").historyShown)
+        val sam = portal.register(form("100004", "5002", "sam.doe"), password, RegistrationChannel.WEB, nov(8, 9)).loginId
+        portal.addAuthorizedUser(pat, "100001", "Sam.Doe", nov(8, 10))
+        assertEquals("authorized_user", portal.home(sam).accounts.first { it.account == "000100001" }.role)
+        assertEquals("portal.forbidden", assertThrows<RatepayerException.Portal> { portal.cancelAutopay(sam, "100001", nov(8, 10)) }.code)
+        portal.cancelAutopay(pat, "100001", nov(8, 11))
+        assertEquals(null, portal.home(pat).accounts[0].autopay)
+        val newPassword = "Tidewater-marigold-saxophone-19"
+        portal.changePassword(pat, password, newPassword, nov(9, 9))
+        assertEquals("login.wrong_credentials", assertThrows<RatepayerException.Portal> { portal.login("patdoe", password, null, nov(9, 10)) }.code)
+        assertTrue(portal.login("patdoe", newPassword, null, nov(9, 10)) is LoginOutcome.ChallengeRequired)
+        portal.unlinkAccount(pat, "100002", nov(9, 11))
+        assertEquals(listOf("000100001", "000100003"), portal.home(pat).accounts.map { it.account })
+
+        val kinds = portal.auditTrail().map { it.kind }
+        for (k in listOf(
+            "registered", "registration_rejected", "contact_verified", "device_trusted", "account_linked", "payment_made",
+            "autopay_enrolled", "draft_executed", "access_granted", "autopay_cancelled", "password_changed", "account_unlinked",
+        )) {
+            assertTrue(k in kinds, "no $k in $kinds")
+        }
+    }
+
+    @Test
+    fun `the portal journey on a SQLite file, messages in the outbox`() {
+        val dir = Files.createTempDirectory("ratepayer-portal")
+        val portal = Portal.openSqlite(shelby, dir.resolve("portal.sqlite").toString(), key)
+        val outbox = mutableListOf<Notice>()
+        journey(portal) { outbox.addAll(portal.takeOutbox()); outbox }
+        // The data is on disk: a second portal over the same file sees it.
+        val again = Portal.openSqlite(shelby, dir.resolve("portal.sqlite").toString(), key)
+        assertTrue(again.auditTrail().isNotEmpty())
+        dir.toFile().deleteRecursively()
+    }
+
+    @Test
+    fun `the portal journey on a store implemented in Kotlin, messages through a Kotlin notifier`() {
+        val store = MapKvStore()
+        val notifier = KeepingNotifier()
+        val portal = Portal.withStore(shelby, store, key, notifier)
+        journey(portal) { synchronized(notifier.sent) { notifier.sent.toList() } }
+        assertTrue(store.commits.get() > 10)
+        assertTrue(store.rollbacks.get() > 0, "refused calls rolled back")
+        assertTrue(setOf("login", "account", "draft", "audit").all { it in store.tables() }, "${store.tables()}")
+    }
+
+    @Test
+    fun `a failing Kotlin store raises RatepayerException Store, a short digest key is refused`() {
+        val store = object : ForeignKvStore by MapKvStore() {
+            override fun begin(): ULong = throw IllegalStateException("database is down")
+        }
+        val portal = Portal.withStore(shelby, store, key)
+        val e = assertThrows<RatepayerException.Store> { portal.home("anyone") }
+        assertTrue(e.detail.contains("database is down"), e.detail)
+        assertThrows<RatepayerException.Portal> { Portal.withStore(shelby, MapKvStore(), ByteArray(8)) }
+    }
+}
