@@ -202,13 +202,9 @@ impl Portal {
     ) -> Result<(), PortalError> {
         self.transact(|tx| {
             let (link, _) = self.require_owner(tx, login_id, account, "change AutoPay")?;
-            let mut e = tx
-                .enrolment(self.utility(), &link.account)?
-                .filter(|e| e.status == EnrolmentStatus::Active)
-                .ok_or_else(|| PortalError::not_found("AutoPay enrolment", &link.account))?;
-            e.status = EnrolmentStatus::Cancelled;
-            e.at = now;
-            tx.put_enrolment(&e)?;
+            if !self.cancel_enrolment(tx, &link.account, now)? {
+                return Err(PortalError::not_found("AutoPay enrolment", &link.account));
+            }
             tx.append_audit(&self.event(
                 AuditKind::AutopayCancelled,
                 now,
@@ -218,6 +214,24 @@ impl Portal {
             ))?;
             Ok(())
         })
+    }
+
+    /// Cancels the account's active enrolment, if any; true when there was one.
+    pub(super) fn cancel_enrolment(
+        &self,
+        tx: &mut dyn Tx,
+        account: &str,
+        now: DateTime<Utc>,
+    ) -> Result<bool, PortalError> {
+        match tx.enrolment(self.utility(), account)? {
+            Some(mut e) if e.status == EnrolmentStatus::Active => {
+                e.status = EnrolmentStatus::Cancelled;
+                e.at = now;
+                tx.put_enrolment(&e)?;
+                Ok(true)
+            }
+            _ => Ok(false),
+        }
     }
 
     /// Runs the AutoPay cycle for `as_of`: every draft due on or before that

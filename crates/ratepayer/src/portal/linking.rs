@@ -9,7 +9,7 @@ use super::signup::TxDirectory;
 use super::{Portal, PortalError};
 use crate::payment::{normalize as account_number, validate_email};
 use crate::registration::{self, RegistrationForm};
-use crate::store::{AccountRow, AuditKind, EnrolmentStatus, LinkRow, LoginRow, Role, Tx};
+use crate::store::{AccountRow, AuditKind, LinkRow, LoginRow, Role, Tx};
 
 /// What a signed-in customer types to link a further account.
 #[derive(Clone, PartialEq, Eq)]
@@ -278,13 +278,8 @@ impl Portal {
                 }
                 row.record.login = None;
                 tx.put_account(&row)?;
-                if let Some(mut e) = tx.enrolment(self.utility(), &number)? {
-                    if e.status == EnrolmentStatus::Active {
-                        e.status = EnrolmentStatus::Cancelled;
-                        e.at = now;
-                        tx.put_enrolment(&e)?;
-                        detail.push_str("; AutoPay cancelled");
-                    }
+                if self.cancel_enrolment(tx, &number, now)? {
+                    detail.push_str("; AutoPay cancelled");
                 }
             }
             tx.append_audit(&self.event(
