@@ -14,12 +14,36 @@ use rust_decimal::Decimal;
 const RUNNER: &str = env!("CARGO_BIN_EXE_autopay-runner");
 const ACCOUNTS: usize = 3_000;
 
-fn fresh_db(name: &str) -> PathBuf {
-    let path = std::env::temp_dir().join(format!("ratepayer-{name}-{}.sqlite", std::process::id()));
-    for suffix in ["", "-wal", "-shm"] {
-        let _ = std::fs::remove_file(format!("{}{suffix}", path.display()));
+/// A database file in the temporary directory, removed (with its WAL and
+/// shared-memory files) before use and again when the test ends.
+struct TempDb(PathBuf);
+
+impl TempDb {
+    fn remove(&self) {
+        for suffix in ["", "-wal", "-shm"] {
+            let _ = std::fs::remove_file(format!("{}{suffix}", self.0.display()));
+        }
     }
-    path
+}
+
+impl Drop for TempDb {
+    fn drop(&mut self) {
+        self.remove();
+    }
+}
+
+impl std::ops::Deref for TempDb {
+    type Target = Path;
+    fn deref(&self) -> &Path {
+        &self.0
+    }
+}
+
+fn fresh_db(name: &str) -> TempDb {
+    let path = std::env::temp_dir().join(format!("ratepayer-{name}-{}.sqlite", std::process::id()));
+    let db = TempDb(path);
+    db.remove();
+    db
 }
 
 fn runner(args: &[&str]) -> Command {
@@ -101,7 +125,7 @@ fn a_runner_killed_mid_cycle_is_finished_by_the_next_run() {
     seed(&db);
     let path = db.to_str().unwrap();
     let drafted = |i: usize| {
-        let store = SqliteStore::open(&db).unwrap();
+        let store = SqliteStore::open(&*db).unwrap();
         let mut tx = store.begin().unwrap();
         !tx.drafts("shelby", &format!("000{:06}", 200_000 + i))
             .unwrap()
