@@ -10,7 +10,7 @@ use rust_decimal::Decimal;
 
 use super::demand::{billing_demand, block};
 use super::interval::IntervalSeries;
-use super::schedule::HourMap;
+use super::schedule::{HourMap, DAY_KINDS};
 use super::tariff::{ChargeUnit, ElectricTariff};
 use super::tou::{effective_tiers, tier_kwh, EffTier};
 use super::ElectricError;
@@ -77,10 +77,50 @@ pub struct PreparedYear {
     energy_in_month: Vec<Vec<u8>>,
     /// Demand periods used in each month, ascending.
     demand_in_month: Vec<Vec<u8>>,
-    /// Runs of hours with the same month and periods.
-    runs: Vec<super::schedule::Run>,
+    /// Per kind of day (see `HourMap::day_kind`), where each clock hour's
+    /// energy and peak go.
+    kinds: Vec<KindSlots>,
     /// The most lines a month can have.
     lines_per_month: usize,
+}
+
+/// Where the hours of one kind of day go: per clock hour, the index of its
+/// (month, energy period) total and of its (month, demand period) peak.
+#[derive(Debug, Clone)]
+struct KindSlots {
+    energy: [u16; 24],
+    demand: [u16; 24],
+}
+
+impl KindSlots {
+    /// The slots of every kind of day (`DAY_KINDS`) under `tariff`'s schedules.
+    fn all(tariff: &ElectricTariff) -> Vec<KindSlots> {
+        let ne = tariff.energy_periods.len();
+        let nd = tariff.demand_periods.len().max(1);
+        let no_tou_demand = tariff.demand_periods.is_empty();
+        (0..DAY_KINDS)
+            .map(|kind| {
+                let m = kind / 2;
+                let mut k = KindSlots {
+                    energy: [u16::MAX; 24],
+                    demand: [u16::MAX; 24],
+                };
+                let index =
+                    |n: usize, p: u8| u16::try_from(m * n + usize::from(p)).unwrap_or(u16::MAX);
+                if let Some(row) = tariff.energy_schedule.row(kind) {
+                    for (slot, &p) in k.energy.iter_mut().zip(row) {
+                        *slot = index(ne, p);
+                    }
+                }
+                if let Some(row) = tariff.demand_schedule.row(kind) {
+                    for (slot, &p) in k.demand.iter_mut().zip(row) {
+                        *slot = index(nd, if no_tou_demand { 0 } else { p });
+                    }
+                }
+                k
+            })
+            .collect()
+    }
 }
 
 impl ElectricTariff {
@@ -94,7 +134,7 @@ impl ElectricTariff {
         calendar: Option<&Calendar>,
     ) -> Result<PreparedYear, ElectricError> {
         self.validate()?;
-        let map = HourMap::build(year, &self.energy_schedule, &self.demand_schedule, calendar)?;
+        let map = HourMap::build(year, calendar)?;
         let id: Arc<str> = Arc::from(self.id.as_str());
         let meta = |description: String, group: &str, kind: LineKind, tier: Option<usize>| {
             Arc::new(LineMeta {
@@ -163,7 +203,7 @@ impl ElectricTariff {
                 }
             })
             .collect();
-        let runs = map.runs(self.energy_periods.len(), self.demand_periods.len().max(1));
+        let kinds = KindSlots::all(self);
         let tiers = |v: &[Vec<_>]| v.iter().map(Vec::len).sum::<usize>();
         let lines_per_month = self.energy_periods.iter().map(Vec::len).sum::<usize>()
             + tiers(&self.demand_periods)
@@ -174,7 +214,7 @@ impl ElectricTariff {
         let lines_per_month = lines_per_month.min(256);
         Ok(PreparedYear {
             lines_per_month,
-            runs,
+            kinds,
             tariff: Arc::new(self.clone()),
             map,
             energy_meta,
@@ -254,15 +294,17 @@ fn div_pow10(m: i64, k: u32) -> Option<(i64, i64, i64)> {
     }
 }
 
-/// Sum and maximum of non-negative values below 2^62, in one pass. The
-/// maximum is branch-free with 64-bit add, subtract, shift and mask, which
-/// SSE2 has as packed instructions (its packed 64-bit compare does not exist).
+/// Adds `values` into `sum` and raises `max` to them, element by element
+/// (non-negative values below 2^62). The maximum is branch-free with 64-bit
+/// add, subtract, shift and mask, which SSE2 has as packed instructions (its
+/// packed 64-bit compare does not exist), so the loop vectorises.
 #[inline]
-pub(super) fn sum_max(values: &[i64]) -> (i64, i64) {
-    values.iter().fold((0i64, 0i64), |(s, m), &v| {
-        let above = (m.wrapping_sub(v) as u64 >> 63) as i64;
-        (s + v, m + (v.wrapping_sub(m) & above.wrapping_neg()))
-    })
+pub(super) fn add_max(sum: &mut [i64], max: &mut [i64], values: &[i64]) {
+    for ((s, m), &v) in sum.iter_mut().zip(max.iter_mut()).zip(values) {
+        *s += v;
+        let above = ((*m).wrapping_sub(v) as u64 >> 63) as i64;
+        *m += v.wrapping_sub(*m) & above.wrapping_neg();
+    }
 }
 
 /// `d` kWh in integer nano-kWh (rounded half-even).
@@ -291,15 +333,15 @@ fn ov(what: &'static str) -> ElectricError {
 }
 
 /// Integer totals of a series over one year.
-struct Totals {
+pub(super) struct Totals {
     /// micro-kWh per (month, energy period), `m * ne + p`.
-    energy: Vec<i64>,
+    pub energy: Vec<i64>,
     /// Largest interval micro-kWh per (month, demand period), `m * nd + q`.
-    demand_max: Vec<i64>,
+    pub demand_max: Vec<i64>,
     /// Largest interval micro-kWh per month.
-    peak: [i64; 12],
+    pub peak: [i64; 12],
     /// Intervals per month.
-    count: [u32; 12],
+    pub count: [u32; 12],
 }
 
 /// Collects the lines of one month.
@@ -352,7 +394,8 @@ impl PreparedYear {
         &self.tariff
     }
 
-    fn accumulate(&self, series: &IntervalSeries) -> Result<Totals, ElectricError> {
+    /// Integer totals of `series` per (month, period) and month.
+    pub(super) fn accumulate(&self, series: &IntervalSeries) -> Result<Totals, ElectricError> {
         let year = self.map.year;
         let offset = series.start() - self.map.first_day.and_time(chrono::NaiveTime::MIN);
         let h0 = usize::try_from(offset.num_hours()).map_err(|_| {
@@ -372,36 +415,76 @@ impl PreparedYear {
         }
         let ne = self.tariff.energy_periods.len();
         let nd = self.tariff.demand_periods.len().max(1);
+        // One pass over the values, day by day: each day's intervals are added
+        // slot by slot (clock hour × intervals per hour) into the totals of
+        // its kind of day, a loop that vectorises. The kinds' slots are then
+        // folded into (month, period) totals.
+        let slots = 24 * per_hour;
+        let mut sum = vec![0i64; DAY_KINDS * slots];
+        let mut max = vec![0i64; DAY_KINDS * slots];
+        let mut count = [0u32; 12];
+        let mut touched = [false; DAY_KINDS];
+        let values = series.micro_kwh();
+        let mut pos = 0usize;
+        let mut day = h0 / 24;
+        let mut lo = (h0 % 24) * per_hour;
+        while pos < values.len() {
+            let take = (slots - lo).min(values.len() - pos);
+            let kind = usize::from(self.map.day_kind.get(day).copied().unwrap_or(0));
+            let at = kind * slots + lo;
+            if let (Some(s), Some(m), Some(v)) = (
+                sum.get_mut(at..at + take),
+                max.get_mut(at..at + take),
+                values.get(pos..pos + take),
+            ) {
+                add_max(s, m, v);
+            }
+            if let Some(c) = count.get_mut(kind / 2) {
+                *c += take as u32;
+            }
+            if let Some(t) = touched.get_mut(kind) {
+                *t = true;
+            }
+            pos += take;
+            day += 1;
+            lo = 0;
+        }
         let mut t = Totals {
             energy: vec![0; 12 * ne],
             demand_max: vec![0; 12 * nd],
             peak: [0; 12],
-            count: [0; 12],
+            count,
         };
-        let values = series.micro_kwh();
-        let end = h0 + hours;
-        let first = self.runs.partition_point(|r| (r.end as usize) <= h0);
-        for r in self.runs.get(first..).unwrap_or_default() {
-            let (rs, re) = (r.start as usize, r.end as usize);
-            if rs >= end {
-                break;
+        for (kind, slots_of) in self.kinds.iter().enumerate() {
+            if !touched.get(kind).copied().unwrap_or(false) {
+                continue;
             }
-            let a = (rs.max(h0) - h0) * per_hour;
-            let b = ((re.min(end) - h0) * per_hour).min(values.len());
-            let slice = values.get(a..b).unwrap_or_default();
-            let (sum, max) = sum_max(slice);
-            if let Some(e) = t.energy.get_mut(usize::from(r.energy)) {
-                *e += sum;
+            let at = kind * slots;
+            let (Some(s), Some(m)) = (sum.get(at..at + slots), max.get(at..at + slots)) else {
+                continue;
+            };
+            let mut peak = 0i64;
+            for (h, (s, m)) in s.chunks(per_hour).zip(m.chunks(per_hour)).enumerate() {
+                let hour_sum: i64 = s.iter().sum();
+                let hour_max = m.iter().copied().max().unwrap_or(0);
+                if let Some(e) = slots_of
+                    .energy
+                    .get(h)
+                    .and_then(|&i| t.energy.get_mut(usize::from(i)))
+                {
+                    *e += hour_sum;
+                }
+                if let Some(d) = slots_of
+                    .demand
+                    .get(h)
+                    .and_then(|&i| t.demand_max.get_mut(usize::from(i)))
+                {
+                    *d = (*d).max(hour_max);
+                }
+                peak = peak.max(hour_max);
             }
-            if let Some(d) = t.demand_max.get_mut(usize::from(r.demand)) {
-                *d = (*d).max(max);
-            }
-            let m = usize::from(r.month);
-            if let Some(p) = t.peak.get_mut(m) {
-                *p = (*p).max(max);
-            }
-            if let Some(c) = t.count.get_mut(m) {
-                *c += (b - a) as u32;
+            if let Some(p) = t.peak.get_mut(kind / 2) {
+                *p = (*p).max(peak);
             }
         }
         Ok(t)

@@ -46,31 +46,29 @@ impl Schedule {
     }
 }
 
-/// Every hour of one calendar year, with its month and periods.
+/// The days of one calendar year, each with its kind: the month and whether
+/// the weekday or the weekend schedule applies (holidays from a calendar
+/// count as weekend days).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) struct HourMap {
     /// The year.
     pub year: i32,
     /// January 1st of the year.
     pub first_day: NaiveDate,
-    /// Month (0-based) of every hour.
-    pub month: Vec<u8>,
-    /// Energy period of every hour.
-    pub energy: Vec<u8>,
-    /// Demand period of every hour.
-    pub demand: Vec<u8>,
+    /// Kind of every day: `month × 2 + 1` on the weekend schedule,
+    /// `month × 2` on the weekday schedule (month 0-based).
+    pub day_kind: Vec<u8>,
     /// Days in each month.
     pub days_in_month: [u32; 12],
 }
 
+/// Kinds of day in a year: 12 months × (weekday, weekend).
+pub(crate) const DAY_KINDS: usize = 24;
+
 impl HourMap {
-    /// Builds the map of `year` from the energy and demand schedules.
-    pub fn build(
-        year: i32,
-        energy: &Schedule,
-        demand: &Schedule,
-        calendar: Option<&Calendar>,
-    ) -> Result<HourMap, ElectricError> {
+    /// Builds the map of `year`, with the holidays of `calendar` (when
+    /// given) on the weekend schedule.
+    pub fn build(year: i32, calendar: Option<&Calendar>) -> Result<HourMap, ElectricError> {
         if !(1900..=2200).contains(&year) {
             return Err(ElectricError::Year(year));
         }
@@ -79,9 +77,7 @@ impl HourMap {
         let mut map = HourMap {
             year,
             first_day,
-            month: Vec::with_capacity(days * 24),
-            energy: Vec::with_capacity(days * 24),
-            demand: Vec::with_capacity(days * 24),
+            day_kind: Vec::with_capacity(days),
             days_in_month: [0; 12],
         };
         for d in 0..days {
@@ -94,66 +90,26 @@ impl HourMap {
             }
             let weekend = matches!(day.weekday(), Weekday::Sat | Weekday::Sun)
                 || calendar.is_some_and(|c| c.is_holiday(day));
-            let (e, q) = if weekend {
-                (energy.weekend.get(m), demand.weekend.get(m))
-            } else {
-                (energy.weekday.get(m), demand.weekday.get(m))
-            };
-            let (Some(e), Some(q)) = (e, q) else {
-                return Err(ElectricError::Year(year));
-            };
-            map.month.extend(std::iter::repeat_n(m as u8, 24));
-            map.energy.extend_from_slice(e);
-            map.demand.extend_from_slice(q);
+            map.day_kind.push((m * 2 + usize::from(weekend)) as u8);
         }
         Ok(map)
     }
 
     /// Hours in the year.
     pub fn hours(&self) -> usize {
-        self.month.len()
+        self.day_kind.len() * 24
     }
 }
 
-/// A run of consecutive hours of a year with the same month, energy period
-/// and demand period: the unit of the billing pass.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) struct Run {
-    /// First hour of the year in the run.
-    pub start: u32,
-    /// One past the last hour.
-    pub end: u32,
-    /// Month, 0-based.
-    pub month: u8,
-    /// Index of (month, energy period): `month × energy periods + period`.
-    pub energy: u16,
-    /// Index of (month, demand period): `month × demand periods + period`.
-    pub demand: u16,
-}
-
-impl HourMap {
-    /// The runs of the year, for `ne` energy and `nd` demand periods.
-    pub fn runs(&self, ne: usize, nd: usize) -> Vec<Run> {
-        let mut out: Vec<Run> = Vec::new();
-        let hours = self.month.iter().zip(&self.energy).zip(&self.demand);
-        for (h, ((&m, &e), &d)) in hours.enumerate() {
-            let month = usize::from(m);
-            let energy = u16::try_from(month * ne + usize::from(e)).unwrap_or(u16::MAX);
-            let demand = u16::try_from(month * nd + usize::from(d)).unwrap_or(u16::MAX);
-            let h = u32::try_from(h).unwrap_or(u32::MAX);
-            match out.last_mut() {
-                Some(r) if r.month == m && r.energy == energy && r.demand == demand => {
-                    r.end = h + 1
-                }
-                _ => out.push(Run {
-                    start: h,
-                    end: h + 1,
-                    month: m,
-                    energy,
-                    demand,
-                }),
-            }
-        }
-        out
+impl Schedule {
+    /// The period of each clock hour on a day of `kind` (see
+    /// [`HourMap::day_kind`]).
+    pub(crate) fn row(&self, kind: usize) -> Option<&[u8; 24]> {
+        let grid = if kind % 2 == 1 {
+            &self.weekend
+        } else {
+            &self.weekday
+        };
+        grid.get(kind / 2)
     }
 }

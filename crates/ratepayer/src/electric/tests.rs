@@ -1,5 +1,6 @@
 //! Unit tests of the electric module's internals: the integer rounding path
-//! against `RoundingPolicy::round`, the branch-free sum/max, the pro-rata
+//! against `RoundingPolicy::round`, the day-by-day accumulation against a
+//! naive per-interval fold, the pro-rata
 //! split, SAM's block-step `kWh/kW` tiers, tier splits with limits that do
 //! not increase, and demand blocks.
 
@@ -8,7 +9,7 @@ use std::str::FromStr;
 use proptest::prelude::*;
 use rust_decimal::Decimal;
 
-use super::bill::{pro_rata, round, sum_max};
+use super::bill::{add_max, pro_rata, round};
 use super::demand::block;
 use super::tou::{effective_tiers, tier_kwh, EffTier};
 use super::{DemandTier, EnergyTier, EnergyUnit};
@@ -116,9 +117,10 @@ fn demand_block_charges_each_tier() {
 }
 
 #[test]
-fn sum_max_and_pro_rata() {
-    assert_eq!(sum_max(&[]), (0, 0));
-    assert_eq!(sum_max(&[3, 9, 2, 9, 0]), (23, 9));
+fn add_max_and_pro_rata() {
+    let (mut sum, mut max) = ([1, 0, 5], [4, 0, 5]);
+    add_max(&mut sum, &mut max, &[3, 9, 2]);
+    assert_eq!((sum, max), ([4, 9, 7], [4, 9, 5]));
     assert_eq!(pro_rata(1, 1, 3).unwrap_or_default(), 0);
     assert_eq!(pro_rata(2, 1, 3).unwrap_or_default(), 1);
     assert_eq!(pro_rata(3, 5, 2).unwrap_or_default(), 8);
@@ -151,9 +153,148 @@ proptest! {
         prop_assert_eq!(round(policy, v, 2), policy.round(v, 2));
     }
 
-    /// sum_max agrees with the plain iterator methods.
+    /// add_max agrees with the plain operations, element by element.
     #[test]
-    fn sum_max_agrees(v in proptest::collection::vec(0i64..(1 << 50), 0..40)) {
-        prop_assert_eq!(sum_max(&v), (v.iter().sum::<i64>(), v.iter().copied().max().unwrap_or(0)));
+    fn add_max_agrees(
+        v in proptest::collection::vec((0i64..(1 << 50), 0i64..(1 << 50), 0i64..(1 << 50)), 0..40),
+    ) {
+        let mut sum: Vec<i64> = v.iter().map(|x| x.0).collect();
+        let mut max: Vec<i64> = v.iter().map(|x| x.1).collect();
+        let values: Vec<i64> = v.iter().map(|x| x.2).collect();
+        add_max(&mut sum, &mut max, &values);
+        for (i, &(s, m, x)) in v.iter().enumerate() {
+            prop_assert_eq!(sum.get(i).copied(), Some(s + x));
+            prop_assert_eq!(max.get(i).copied(), Some(m.max(x)));
+        }
     }
+
+    /// The one-pass, day-by-day accumulation gives the same energy per
+    /// (month, period), peak per (month, demand period), peak and interval
+    /// count per month as a naive fold over every interval, for series that
+    /// start and end mid-day, at any interval length.
+    #[test]
+    fn accumulation_equals_a_naive_fold(
+        start_hour in 0u32..(24 * 364),
+        step in prop_oneof![Just(60u16), Just(30), Just(15), Just(5)],
+        len in 0usize..3000,
+        seed in any::<u64>(),
+    ) {
+        accumulation_matches(start_hour, step, len, seed)?;
+    }
+}
+
+/// A tariff with 3 energy periods and 2 demand periods on different
+/// schedules that change by month, hour and day of week.
+fn two_schedule_tariff() -> super::ElectricTariff {
+    use super::{DemandTier, ElectricTariff, Schedule};
+    let mut energy = Schedule::uniform(0);
+    let mut demand = Schedule::uniform(0);
+    for m in 0..12usize {
+        for h in 0..24usize {
+            if let Some(p) = energy.weekday.get_mut(m).and_then(|r| r.get_mut(h)) {
+                *p = ((h / 6 + m) % 3) as u8;
+            }
+            if let Some(p) = energy.weekend.get_mut(m).and_then(|r| r.get_mut(h)) {
+                *p = ((h / 12 + m) % 3) as u8;
+            }
+            if let Some(p) = demand.weekday.get_mut(m).and_then(|r| r.get_mut(h)) {
+                *p = u8::from((9..17).contains(&h) && m % 2 == 0);
+            }
+        }
+    }
+    let mut t = ElectricTariff::flat("acc", crate::Currency::USD, Decimal::ONE);
+    let tiers = |r: i64| {
+        vec![EnergyTier {
+            max: None,
+            rate: Decimal::new(r, 2),
+            unit: EnergyUnit::Kwh,
+        }]
+    };
+    t.energy_periods = vec![tiers(10), tiers(20), tiers(30)];
+    t.energy_schedule = energy;
+    let dt = || {
+        vec![DemandTier {
+            max: None,
+            rate: Decimal::ONE,
+        }]
+    };
+    t.demand_periods = vec![dt(), dt()];
+    t.demand_schedule = demand;
+    t
+}
+
+fn accumulation_matches(
+    start_hour: u32,
+    step: u16,
+    len: usize,
+    seed: u64,
+) -> Result<(), TestCaseError> {
+    use chrono::{Datelike, Duration, NaiveDate, Timelike, Weekday};
+    let tariff = two_schedule_tariff();
+    let year = 2029;
+    let prepared = tariff
+        .prepare(year, None)
+        .map_err(|e| TestCaseError::fail(e.to_string()))?;
+    let jan1 = NaiveDate::from_ymd_opt(year, 1, 1)
+        .and_then(|d| d.and_hms_opt(0, 0, 0))
+        .ok_or_else(|| TestCaseError::fail("date"))?;
+    let start = jan1 + Duration::hours(i64::from(start_hour));
+    let per_hour = usize::from(60 / step);
+    let room = (8760 - start_hour as usize) * per_hour;
+    let len = len.min(room);
+    let mut x = seed | 1;
+    let values: Vec<i64> = (0..len)
+        .map(|_| {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            (x % 50_000_000) as i64
+        })
+        .collect();
+    let series = super::IntervalSeries::from_micro_kwh(start, step, values.clone())
+        .map_err(|e| TestCaseError::fail(e.to_string()))?;
+    let t = prepared
+        .accumulate(&series)
+        .map_err(|e| TestCaseError::fail(e.to_string()))?;
+    let (ne, nd) = (3usize, 2usize);
+    let mut energy = vec![0i64; 12 * ne];
+    let mut demand = vec![0i64; 12 * nd];
+    let mut peak = [0i64; 12];
+    let mut count = [0u32; 12];
+    for (i, &v) in values.iter().enumerate() {
+        let at = start + Duration::minutes(i64::from(step) * i as i64);
+        let m = at.month0() as usize;
+        let weekend = matches!(at.weekday(), Weekday::Sat | Weekday::Sun);
+        let (e, q) = if weekend {
+            (
+                &tariff.energy_schedule.weekend,
+                &tariff.demand_schedule.weekend,
+            )
+        } else {
+            (
+                &tariff.energy_schedule.weekday,
+                &tariff.demand_schedule.weekday,
+            )
+        };
+        let h = at.hour() as usize;
+        let e = usize::from(e.get(m).and_then(|r| r.get(h)).copied().unwrap_or(9));
+        let q = usize::from(q.get(m).and_then(|r| r.get(h)).copied().unwrap_or(9));
+        if let Some(s) = energy.get_mut(m * ne + e) {
+            *s += v;
+        }
+        if let Some(s) = demand.get_mut(m * nd + q) {
+            *s = (*s).max(v);
+        }
+        if let Some(s) = peak.get_mut(m) {
+            *s = (*s).max(v);
+        }
+        if let Some(s) = count.get_mut(m) {
+            *s += 1;
+        }
+    }
+    prop_assert_eq!(t.energy, energy);
+    prop_assert_eq!(t.demand_max, demand);
+    prop_assert_eq!(t.peak, peak);
+    prop_assert_eq!(t.count, count);
+    Ok(())
 }
