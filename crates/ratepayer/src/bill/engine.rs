@@ -54,7 +54,7 @@ impl Lines {
     ) {
         let amount = Money::new(self.policy.round_line(amount, self.minor), self.currency);
         self.lines.push(BillLine {
-            meta: meta.clone(),
+            meta: super::MetaRef::Shared(meta.clone()),
             period,
             quantity,
             unit,

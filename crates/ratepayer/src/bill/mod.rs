@@ -1,8 +1,10 @@
 //! Bills: what goes into a bill ([`BillInput`]), the [`Bill`] that comes out
 //! with its line items, subtotals, taxes and total, and the errors of billing.
-//! The calculation itself is in `engine`; period splitting in `segments`.
+//! The calculation itself is in `engine`; period splitting in `segments`;
+//! how a line holds its label in `labels`.
 
 mod engine;
+mod labels;
 mod render;
 mod segments;
 
@@ -13,6 +15,8 @@ use rust_decimal::Decimal;
 use serde::ser::SerializeStruct;
 use serde::{Serialize, Serializer};
 use thiserror::Error;
+
+pub(crate) use labels::{intern, MetaRef};
 
 use crate::{
     BillingPeriod, Currency, Money, MoneyError, PeriodError, Quantity, RoundingPolicy, Unit,
@@ -71,7 +75,7 @@ impl Serialize for LineUnit {
 }
 
 /// What a line says about itself, shared by every bill of a tariff.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct LineMeta {
     /// Description shown on the bill, for example `"Water usage, tier 2"`.
     pub description: String,
@@ -89,7 +93,7 @@ pub struct LineMeta {
 /// `quantity × rate / 100`).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct BillLine {
-    meta: Arc<LineMeta>,
+    meta: MetaRef,
     /// The part of the billing period this line covers.
     pub period: BillingPeriod,
     /// Months, days, units of service, or the amount a percentage applies to.
@@ -106,7 +110,7 @@ impl BillLine {
     /// A line from its parts (for billing engines outside this module, such
     /// as [`crate::electric`]); `amount` is taken as given.
     pub(crate) fn from_parts(
-        meta: Arc<LineMeta>,
+        meta: MetaRef,
         period: BillingPeriod,
         quantity: Decimal,
         unit: LineUnit,

@@ -9,16 +9,16 @@ use chrono::NaiveDate;
 use rust_decimal::Decimal;
 
 use super::demand::{billing_demand, block};
+use super::exact::{exact_product, ov, pro_rata, round, to_nano, Sum};
 use super::interval::IntervalSeries;
 use super::schedule::{HourMap, DAY_KINDS};
 use super::tariff::{ChargeUnit, ElectricTariff};
 use super::tou::{effective_tiers, tier_kwh, EffTier};
 use super::ElectricError;
-use crate::bill::{LineKind, LineMeta};
+use crate::bill::{intern, LineKind, LineMeta, MetaRef};
 use crate::calendar::Calendar;
 use crate::{
-    Bill, BillLine, BillingPeriod, LineUnit, Money, Quantity, RoundingMode, RoundingPolicy,
-    RoundingScope, Unit,
+    Bill, BillLine, BillingPeriod, LineUnit, Money, Quantity, RoundingPolicy, RoundingScope, Unit,
 };
 
 /// One month of an electric statement: the bill and the figures behind it.
@@ -68,11 +68,11 @@ pub struct PreparedYear {
     tariff: Arc<ElectricTariff>,
     map: HourMap,
     id: Arc<str>,
-    energy_meta: Vec<Vec<Arc<LineMeta>>>,
-    tou_meta: Vec<Vec<Arc<LineMeta>>>,
-    flat_meta: Vec<Vec<Arc<LineMeta>>>,
-    fixed_meta: Arc<LineMeta>,
-    minimum_meta: Arc<LineMeta>,
+    energy_meta: Vec<Vec<&'static LineMeta>>,
+    tou_meta: Vec<Vec<&'static LineMeta>>,
+    flat_meta: Vec<Vec<&'static LineMeta>>,
+    fixed_meta: &'static LineMeta,
+    minimum_meta: &'static LineMeta,
     /// Energy periods used in each month, ascending.
     energy_in_month: Vec<Vec<u8>>,
     /// Demand periods used in each month, ascending.
@@ -137,7 +137,7 @@ impl ElectricTariff {
         let map = HourMap::build(year, calendar)?;
         let id: Arc<str> = Arc::from(self.id.as_str());
         let meta = |description: String, group: &str, kind: LineKind, tier: Option<usize>| {
-            Arc::new(LineMeta {
+            intern(LineMeta {
                 description,
                 group: group.to_string(),
                 kind,
@@ -234,66 +234,6 @@ impl ElectricTariff {
     }
 }
 
-/// `value` rounded to `dp` places under `policy`'s mode: integer arithmetic
-/// when the mantissa and the divisor fit 64 bits (every usual bill line),
-/// else [`RoundingPolicy::round`]. Both give the same result.
-#[inline]
-pub(super) fn round(policy: RoundingPolicy, value: Decimal, dp: u32) -> Decimal {
-    let scale = value.scale();
-    if scale <= dp {
-        return value;
-    }
-    let k = scale - dp;
-    let Some((m, (q, r, pow))) = i64::try_from(value.mantissa())
-        .ok()
-        .and_then(|m| Some((m, div_pow10(m, k)?)))
-    else {
-        return policy.round(value, dp);
-    };
-    let twice = r.unsigned_abs().saturating_mul(2);
-    let pow_u = pow.unsigned_abs();
-    let away = twice > pow_u
-        || (twice == pow_u
-            && match policy.mode {
-                RoundingMode::HalfUp => true,
-                RoundingMode::HalfEven => q % 2 != 0,
-            });
-    let q = if away { q + m.signum() } else { q };
-    Decimal::try_new(q, dp).unwrap_or_else(|_| policy.round(value, dp))
-}
-
-/// `(m / 10^k, m % 10^k, 10^k)` for k ≤ 18, each divisor a constant (the
-/// compiler turns it into a multiplication; a 64-bit `idiv` costs ~40 cycles).
-#[inline]
-fn div_pow10(m: i64, k: u32) -> Option<(i64, i64, i64)> {
-    macro_rules! by {
-        ($p:expr) => {
-            Some((m / $p, m % $p, $p))
-        };
-    }
-    match k {
-        1 => by!(10),
-        2 => by!(100),
-        3 => by!(1_000),
-        4 => by!(10_000),
-        5 => by!(100_000),
-        6 => by!(1_000_000),
-        7 => by!(10_000_000),
-        8 => by!(100_000_000),
-        9 => by!(1_000_000_000),
-        10 => by!(10_000_000_000),
-        11 => by!(100_000_000_000),
-        12 => by!(1_000_000_000_000),
-        13 => by!(10_000_000_000_000),
-        14 => by!(100_000_000_000_000),
-        15 => by!(1_000_000_000_000_000),
-        16 => by!(10_000_000_000_000_000),
-        17 => by!(100_000_000_000_000_000),
-        18 => by!(1_000_000_000_000_000_000),
-        _ => None,
-    }
-}
-
 /// Adds `values` into `sum` and raises `max` to them, element by element
 /// (non-negative values below 2^62). The maximum is branch-free with 64-bit
 /// add, subtract, shift and mask, which SSE2 has as packed instructions (its
@@ -305,31 +245,6 @@ pub(super) fn add_max(sum: &mut [i64], max: &mut [i64], values: &[i64]) {
         let above = ((*m).wrapping_sub(v) as u64 >> 63) as i64;
         *m += v.wrapping_sub(*m) & above.wrapping_neg();
     }
-}
-
-/// `d` kWh in integer nano-kWh (rounded half-even).
-fn to_nano(d: Decimal) -> Result<i128, ElectricError> {
-    let n = d
-        .checked_mul(Decimal::from(1_000_000_000u32))
-        .ok_or_else(|| ov("a tier"))?
-        .round();
-    i128::try_from(n).map_err(|_| ov("a tier"))
-}
-
-/// `part × tier / total`, rounded half away from zero (integers; `total` > 0).
-pub(super) fn pro_rata(part: i128, tier: i128, total: i128) -> Result<i128, ElectricError> {
-    let num = part.checked_mul(tier).ok_or_else(|| ov("an energy tier"))?;
-    let q = num / total;
-    let r = num % total;
-    Ok(if 2 * r.abs() >= total {
-        q + num.signum()
-    } else {
-        q
-    })
-}
-
-fn ov(what: &'static str) -> ElectricError {
-    ElectricError::Overflow(what)
 }
 
 /// Integer totals of a series over one year.
@@ -350,14 +265,14 @@ struct MonthLines {
     period: BillingPeriod,
     policy: RoundingPolicy,
     currency: crate::Currency,
-    sum: Decimal,
+    sum: Sum,
 }
 
 impl MonthLines {
     /// Pushes a line of `amount` (rounded per the policy); returns the amount pushed.
     fn push(
         &mut self,
-        meta: &Arc<LineMeta>,
+        meta: &'static LineMeta,
         quantity: Decimal,
         unit: LineUnit,
         rate: Decimal,
@@ -367,12 +282,9 @@ impl MonthLines {
             RoundingScope::PerLine => round(self.policy, amount, self.currency.minor_units()),
             RoundingScope::TotalOnly => amount,
         };
-        self.sum = self
-            .sum
-            .checked_add(a)
-            .ok_or_else(|| ov("the bill total"))?;
+        self.sum.add(a)?;
         self.lines.push(BillLine::from_parts(
-            meta.clone(),
+            MetaRef::Interned(meta),
             self.period,
             quantity,
             unit,
@@ -535,14 +447,14 @@ impl PreparedYear {
                 period: BillingPeriod::month_of(first),
                 policy,
                 currency,
-                sum: Decimal::ZERO,
+                sum: Sum::ZERO,
             };
             let bd_m = bd.get(m).copied().unwrap_or_default();
             // Energy: the month's tiers split pro rata among its periods.
             let energies = t.energy.get(m * ne..(m + 1) * ne).unwrap_or_default();
             let month_micro: i64 = energies.iter().sum();
             let month_kwh = Decimal::new(month_micro, 6);
-            let mut energy = Decimal::ZERO;
+            let mut energy = Sum::ZERO;
             let used = self
                 .energy_in_month
                 .get(m)
@@ -584,19 +496,17 @@ impl PreparedYear {
                         };
                         let q = Decimal::try_from_i128_with_scale(q_nano, 9)
                             .map_err(|_| ov("an energy tier"))?;
-                        let amount = q
-                            .checked_mul(tier.rate)
+                        let amount = exact_product(q_nano, 9, tier.rate)
+                            .or_else(|| q.checked_mul(tier.rate))
                             .ok_or_else(|| ov("an energy charge"))?;
                         let a =
                             lines.push(meta, q, LineUnit::Service(Unit::Kwh), tier.rate, amount)?;
-                        energy = energy
-                            .checked_add(a)
-                            .ok_or_else(|| ov("the energy charge"))?;
+                        energy.add(a)?;
                     }
                 }
             }
             // TOU demand: each period's own peak.
-            let mut demand_tou = Decimal::ZERO;
+            let mut demand_tou = Sum::ZERO;
             if tariff.has_tou_demand() {
                 let dused = self
                     .demand_in_month
@@ -617,16 +527,14 @@ impl PreparedYear {
                             .ok_or_else(|| ov("a demand charge"))?;
                         if let Some(meta) = metas.get(i) {
                             let a = lines.push(meta, kw_in, LineUnit::Kilowatt, rate, amount)?;
-                            demand_tou = demand_tou
-                                .checked_add(a)
-                                .ok_or_else(|| ov("the demand charge"))?;
+                            demand_tou.add(a)?;
                         }
                         Ok(())
                     })?;
                 }
             }
             // Flat demand: the billing demand.
-            let mut demand_flat = Decimal::ZERO;
+            let mut demand_flat = Sum::ZERO;
             if !tariff.flat_demand.is_empty() {
                 let f = usize::from(tariff.flat_demand_months.get(m).copied().unwrap_or(0));
                 if let (Some(tiers), Some(metas)) =
@@ -638,16 +546,14 @@ impl PreparedYear {
                             .ok_or_else(|| ov("a demand charge"))?;
                         if let Some(meta) = metas.get(i) {
                             let a = lines.push(meta, kw_in, LineUnit::Kilowatt, rate, amount)?;
-                            demand_flat = demand_flat
-                                .checked_add(a)
-                                .ok_or_else(|| ov("the demand charge"))?;
+                            demand_flat.add(a)?;
                         }
                         Ok(())
                     })?;
                 }
             }
             // Fixed charges.
-            let mut fixed = Decimal::ZERO;
+            let mut fixed = Sum::ZERO;
             for c in &tariff.fixed {
                 let (q, unit, rate, amount) = match c.unit {
                     ChargeUnit::PerMonth => (Decimal::ONE, LineUnit::Month, c.amount, c.amount),
@@ -666,11 +572,11 @@ impl PreparedYear {
                         (Decimal::ONE, LineUnit::Month, r, r)
                     }
                 };
-                let a = lines.push(&self.fixed_meta, q, unit, rate, amount)?;
-                fixed = fixed.checked_add(a).ok_or_else(|| ov("the fixed charge"))?;
+                let a = lines.push(self.fixed_meta, q, unit, rate, amount)?;
+                fixed.add(a)?;
             }
             // Minimum charges.
-            let pre = lines.sum;
+            let pre = lines.sum.value()?;
             pre_sum = pre_sum
                 .checked_add(pre)
                 .ok_or_else(|| ov("the annual total"))?;
@@ -697,10 +603,13 @@ impl PreparedYear {
                 let top = floor.checked_sub(pre).ok_or_else(|| ov("the minimum"))?;
                 if top > Decimal::ZERO {
                     minimum =
-                        lines.push(&self.minimum_meta, Decimal::ONE, LineUnit::Month, top, top)?;
+                        lines.push(self.minimum_meta, Decimal::ONE, LineUnit::Month, top, top)?;
                 }
             }
-            let month_total = Money::new(policy.round(lines.sum, currency.minor_units()), currency);
+            let month_total = Money::new(
+                policy.round(lines.sum.value()?, currency.minor_units()),
+                currency,
+            );
             total = total
                 .checked_add(month_total.amount())
                 .ok_or_else(|| ov("the statement total"))?;
@@ -722,10 +631,10 @@ impl PreparedYear {
                 kwh: month_kwh,
                 peak_kw: peaks.get(m).copied().unwrap_or_default(),
                 billing_demand_kw: bd_m,
-                energy: Money::new(energy, currency),
-                demand_flat: Money::new(demand_flat, currency),
-                demand_tou: Money::new(demand_tou, currency),
-                fixed: Money::new(fixed, currency),
+                energy: Money::new(energy.value()?, currency),
+                demand_flat: Money::new(demand_flat.value()?, currency),
+                demand_tou: Money::new(demand_tou.value()?, currency),
+                fixed: Money::new(fixed.value()?, currency),
                 minimum: Money::new(minimum, currency),
             });
         }

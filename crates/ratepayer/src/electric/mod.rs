@@ -48,6 +48,7 @@
 
 mod bill;
 mod demand;
+mod exact;
 mod interval;
 mod schedule;
 mod tariff;

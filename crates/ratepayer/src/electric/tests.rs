@@ -9,8 +9,9 @@ use std::str::FromStr;
 use proptest::prelude::*;
 use rust_decimal::Decimal;
 
-use super::bill::{add_max, pro_rata, round};
+use super::bill::add_max;
 use super::demand::block;
+use super::exact::{exact_product, pro_rata, round, Sum};
 use super::tou::{effective_tiers, tier_kwh, EffTier};
 use super::{DemandTier, EnergyTier, EnergyUnit};
 use crate::{RoundingMode, RoundingPolicy, RoundingScope};
@@ -151,6 +152,59 @@ proptest! {
     fn integer_rounding_of_halves(q in -1_000_000i64..1_000_000, policy in policies()) {
         let v = Decimal::new(q * 10 + 5, 3);
         prop_assert_eq!(round(policy, v, 2), policy.round(v, 2));
+    }
+
+    /// The integer product is `Decimal::checked_mul`'s, digit for digit
+    /// (mantissa, scale and sign), whenever it gives one.
+    #[test]
+    fn exact_product_is_checked_mul(
+        q in prop_oneof![Just(0i128), -(1i128 << 80)..(1i128 << 80), 0i128..100_000_000_000_000],
+        qs in 0u32..=12,
+        r in prop_oneof![Just(0i64), any::<i64>(), -1_000_000i64..1_000_000],
+        rs in 0u32..=16,
+    ) {
+        let rate = Decimal::new(r, rs);
+        if let Some(p) = exact_product(q, qs, rate) {
+            let expected = Decimal::try_from_i128_with_scale(q, qs)
+                .ok()
+                .and_then(|d| d.checked_mul(rate));
+            prop_assert_eq!(Some((p.mantissa(), p.scale(), p.is_sign_negative())),
+                expected.map(|e| (e.mantissa(), e.scale(), e.is_sign_negative())));
+        }
+    }
+
+    /// A Sum has the value, scale and sign of adding the same amounts one by
+    /// one to `Decimal::ZERO`.
+    #[test]
+    fn sum_is_sequential_decimal_addition(
+        amounts in proptest::collection::vec(
+            (prop_oneof![Just(0i64), -100_000_000i64..100_000_000, -(10i64.pow(15))..10i64.pow(15)], 0u32..=14),
+            0..30,
+        ),
+    ) {
+        // Only sums whose every partial sum fits a Decimal exactly
+        // (sequential addition rounds the others at some step).
+        let (mut partial, mut top) = (0i128, 0u32);
+        for &(m, s) in &amounts {
+            if s > top {
+                partial *= 10i128.pow(s - top);
+                top = s;
+            }
+            partial += i128::from(m) * 10i128.pow(top - s);
+            prop_assume!(partial.unsigned_abs() < (1u128 << 96));
+        }
+        let mut sum = Sum::ZERO;
+        let mut expected = Decimal::ZERO;
+        for &(m, s) in &amounts {
+            let a = Decimal::new(m, s);
+            sum.add(a).map_err(|e| TestCaseError::fail(e.to_string()))?;
+            expected = expected.checked_add(a).ok_or_else(|| TestCaseError::fail("overflow"))?;
+        }
+        let got = sum.value().map_err(|e| TestCaseError::fail(e.to_string()))?;
+        prop_assert_eq!(
+            (got.mantissa(), got.scale(), got.is_sign_negative()),
+            (expected.mantissa(), expected.scale(), expected.is_sign_negative())
+        );
     }
 
     /// add_max agrees with the plain operations, element by element.
