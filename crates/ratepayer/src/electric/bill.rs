@@ -9,7 +9,7 @@ use chrono::NaiveDate;
 use rust_decimal::Decimal;
 
 use super::demand::{billing_demand, block};
-use super::exact::{exact_product, ov, pro_rata, round, to_nano, Sum};
+use super::exact::{ov, pro_rata, to_nano, Amount, Sum};
 use super::interval::IntervalSeries;
 use super::schedule::{HourMap, DAY_KINDS};
 use super::tariff::{ChargeUnit, ElectricTariff};
@@ -270,16 +270,17 @@ struct MonthLines {
 
 impl MonthLines {
     /// Pushes a line of `amount` (rounded per the policy); returns the amount pushed.
+    #[inline]
     fn push(
         &mut self,
         meta: &'static LineMeta,
         quantity: Decimal,
         unit: LineUnit,
         rate: Decimal,
-        amount: Decimal,
-    ) -> Result<Decimal, ElectricError> {
+        amount: Amount,
+    ) -> Result<Amount, ElectricError> {
         let a = match self.policy.scope {
-            RoundingScope::PerLine => round(self.policy, amount, self.currency.minor_units()),
+            RoundingScope::PerLine => amount.round(self.policy, self.currency.minor_units())?,
             RoundingScope::TotalOnly => amount,
         };
         self.sum.add(a)?;
@@ -289,7 +290,7 @@ impl MonthLines {
             quantity,
             unit,
             rate,
-            Money::new(a, self.currency),
+            Money::new(a.to_decimal()?, self.currency),
         ));
         Ok(a)
     }
@@ -496,9 +497,8 @@ impl PreparedYear {
                         };
                         let q = Decimal::try_from_i128_with_scale(q_nano, 9)
                             .map_err(|_| ov("an energy tier"))?;
-                        let amount = exact_product(q_nano, 9, tier.rate)
-                            .or_else(|| q.checked_mul(tier.rate))
-                            .ok_or_else(|| ov("an energy charge"))?;
+                        let amount = Amount::product(q_nano, 9, tier.rate)
+                            .map_or_else(|| Amount::times(q, tier.rate, "an energy charge"), Ok)?;
                         let a =
                             lines.push(meta, q, LineUnit::Service(Unit::Kwh), tier.rate, amount)?;
                         energy.add(a)?;
@@ -522,9 +522,7 @@ impl PreparedYear {
                         continue;
                     };
                     block(d, tiers, |i, kw_in, rate| {
-                        let amount = kw_in
-                            .checked_mul(rate)
-                            .ok_or_else(|| ov("a demand charge"))?;
+                        let amount = Amount::times(kw_in, rate, "a demand charge")?;
                         if let Some(meta) = metas.get(i) {
                             let a = lines.push(meta, kw_in, LineUnit::Kilowatt, rate, amount)?;
                             demand_tou.add(a)?;
@@ -541,9 +539,7 @@ impl PreparedYear {
                     (tariff.flat_demand.get(f), self.flat_meta.get(f))
                 {
                     block(bd_m, tiers, |i, kw_in, rate| {
-                        let amount = kw_in
-                            .checked_mul(rate)
-                            .ok_or_else(|| ov("a demand charge"))?;
+                        let amount = Amount::times(kw_in, rate, "a demand charge")?;
                         if let Some(meta) = metas.get(i) {
                             let a = lines.push(meta, kw_in, LineUnit::Kilowatt, rate, amount)?;
                             demand_flat.add(a)?;
@@ -572,7 +568,7 @@ impl PreparedYear {
                         (Decimal::ONE, LineUnit::Month, r, r)
                     }
                 };
-                let a = lines.push(self.fixed_meta, q, unit, rate, amount)?;
+                let a = lines.push(self.fixed_meta, q, unit, rate, Amount::of(amount))?;
                 fixed.add(a)?;
             }
             // Minimum charges.
@@ -602,8 +598,15 @@ impl PreparedYear {
             if let Some(floor) = floor {
                 let top = floor.checked_sub(pre).ok_or_else(|| ov("the minimum"))?;
                 if top > Decimal::ZERO {
-                    minimum =
-                        lines.push(self.minimum_meta, Decimal::ONE, LineUnit::Month, top, top)?;
+                    minimum = lines
+                        .push(
+                            self.minimum_meta,
+                            Decimal::ONE,
+                            LineUnit::Month,
+                            top,
+                            Amount::of(top),
+                        )?
+                        .to_decimal()?;
                 }
             }
             let month_total = Money::new(

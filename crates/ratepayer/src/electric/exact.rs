@@ -8,32 +8,100 @@ use rust_decimal::Decimal;
 use super::ElectricError;
 use crate::{RoundingMode, RoundingPolicy};
 
-/// `value` rounded to `dp` places under `policy`'s mode: integer arithmetic
-/// when the mantissa and the divisor fit 64 bits (every usual bill line),
-/// else [`RoundingPolicy::round`]. Both give the same result.
-#[inline]
-pub(crate) fn round(policy: RoundingPolicy, value: Decimal, dp: u32) -> Decimal {
-    let scale = value.scale();
-    if scale <= dp {
-        return value;
+/// An exact amount by its integer parts, `m × 10^-scale`: what the billing
+/// pass computes and sums before it makes a `Decimal` for a line.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Amount {
+    /// Mantissa.
+    pub m: i128,
+    /// Decimal places.
+    pub scale: u32,
+}
+
+impl Amount {
+    /// The parts of `d` (a negative zero becomes zero).
+    #[inline]
+    pub fn of(d: Decimal) -> Amount {
+        Amount {
+            m: d.mantissa(),
+            scale: d.scale(),
+        }
     }
-    let k = scale - dp;
-    let Some((m, (q, r, pow))) = i64::try_from(value.mantissa())
-        .ok()
-        .and_then(|m| Some((m, div_pow10(m, k)?)))
-    else {
-        return policy.round(value, dp);
-    };
-    let twice = r.unsigned_abs().saturating_mul(2);
-    let pow_u = pow.unsigned_abs();
-    let away = twice > pow_u
-        || (twice == pow_u
-            && match policy.mode {
-                RoundingMode::HalfUp => true,
-                RoundingMode::HalfEven => q % 2 != 0,
-            });
-    let q = if away { q + m.signum() } else { q };
-    Decimal::try_new(q, dp).unwrap_or_else(|_| policy.round(value, dp))
+
+    /// `mantissa × 10^-scale × rate` exactly, by one integer multiplication,
+    /// when it fits a `Decimal` at the sum of the scales: the digits
+    /// `Decimal::checked_mul` gives then with its general 96-bit path (a
+    /// zero product is its plain zero). `None` otherwise.
+    #[inline]
+    pub fn product(mantissa: i128, scale: u32, rate: Decimal) -> Option<Amount> {
+        let m = mantissa.checked_mul(rate.mantissa())?;
+        if m == 0 {
+            return Some(Amount { m: 0, scale: 0 });
+        }
+        let scale = scale + rate.scale();
+        (scale <= 28 && m.unsigned_abs() < 1u128 << 96).then_some(Amount { m, scale })
+    }
+
+    /// `quantity × rate`, as [`Amount::product`] or, when that does not
+    /// fit, as `Decimal::checked_mul` gives it; `what` names the charge in
+    /// the overflow error.
+    #[inline]
+    pub fn times(
+        quantity: Decimal,
+        rate: Decimal,
+        what: &'static str,
+    ) -> Result<Amount, ElectricError> {
+        Amount::product(quantity.mantissa(), quantity.scale(), rate)
+            .or_else(|| quantity.checked_mul(rate).map(Amount::of))
+            .ok_or_else(|| ov(what))
+    }
+
+    /// The amount as a `Decimal`.
+    #[inline]
+    pub fn to_decimal(self) -> Result<Decimal, ElectricError> {
+        Decimal::try_from_i128_with_scale(self.m, self.scale).map_err(|_| ov("a charge"))
+    }
+
+    /// Rounded to `dp` places under `policy`'s mode: integer arithmetic when
+    /// the mantissa and the divisor fit 64 bits (every usual bill line), else
+    /// [`RoundingPolicy::round`]. Both give the same result.
+    #[inline]
+    pub fn round(self, policy: RoundingPolicy, dp: u32) -> Result<Amount, ElectricError> {
+        if self.scale <= dp {
+            return Ok(self);
+        }
+        let k = self.scale - dp;
+        let Some((m, (q, r, pow))) = i64::try_from(self.m)
+            .ok()
+            .and_then(|m| Some((m, div_pow10(m, k)?)))
+        else {
+            return Ok(Amount::of(policy.round(self.to_decimal()?, dp)));
+        };
+        let twice = r.unsigned_abs().saturating_mul(2);
+        let pow_u = pow.unsigned_abs();
+        let away = twice > pow_u
+            || (twice == pow_u
+                && match policy.mode {
+                    RoundingMode::HalfUp => true,
+                    RoundingMode::HalfEven => q % 2 != 0,
+                });
+        let q = if away { q + m.signum() } else { q };
+        Ok(Amount {
+            m: i128::from(q),
+            scale: dp,
+        })
+    }
+}
+
+/// `value` rounded to `dp` places under `policy`'s mode, by
+/// [`Amount::round`]: what [`RoundingPolicy::round`] gives (the tests'
+/// handle on [`Amount::round`]).
+#[cfg(test)]
+pub(crate) fn round(policy: RoundingPolicy, value: Decimal, dp: u32) -> Decimal {
+    Amount::of(value)
+        .round(policy, dp)
+        .and_then(Amount::to_decimal)
+        .unwrap_or_else(|_| policy.round(value, dp))
 }
 
 /// `(m / 10^k, m % 10^k, 10^k)` for k ≤ 18, each divisor a constant (the
@@ -66,19 +134,6 @@ fn div_pow10(m: i64, k: u32) -> Option<(i64, i64, i64)> {
         18 => by!(1_000_000_000_000_000_000),
         _ => None,
     }
-}
-
-/// `mantissa × 10^-scale × rate` exactly, by one integer multiplication,
-/// when it fits a `Decimal` at the sum of the scales (what
-/// `Decimal::checked_mul` gives then, with its general 96-bit path; a zero
-/// product is its plain zero); `None` otherwise.
-#[inline]
-pub(crate) fn exact_product(mantissa: i128, scale: u32, rate: Decimal) -> Option<Decimal> {
-    let product = mantissa.checked_mul(rate.mantissa())?;
-    if product == 0 {
-        return Some(Decimal::ZERO);
-    }
-    Decimal::try_from_i128_with_scale(product, scale + rate.scale()).ok()
 }
 
 /// `d` kWh in integer nano-kWh (rounded half-even).
@@ -126,28 +181,38 @@ fn fit(mut units: i128, mut scale: u32) -> Option<Decimal> {
     }
 }
 
-/// `10^k` for k ≤ [`SUM_DP`].
+/// `10^k` for k ≤ [`SUM_DP`] (`None` above).
 #[inline]
-fn pow10(k: u32) -> Option<i128> {
-    // The loop's indexes stay below 19 (checked at compile time).
-    #[allow(clippy::indexing_slicing)]
-    const POW10: [i128; 19] = {
-        let mut t = [1i128; 19];
-        let mut i = 1;
-        while i < 19 {
-            t[i] = t[i - 1] * 10;
-            i += 1;
-        }
-        t
-    };
+fn pow10(k: u32) -> Option<i64> {
+    const POW10: [i64; 19] = [
+        1,
+        10,
+        100,
+        1_000,
+        10_000,
+        100_000,
+        1_000_000,
+        10_000_000,
+        100_000_000,
+        1_000_000_000,
+        10_000_000_000,
+        100_000_000_000,
+        1_000_000_000_000,
+        10_000_000_000_000,
+        100_000_000_000_000,
+        1_000_000_000_000_000,
+        10_000_000_000_000_000,
+        100_000_000_000_000_000,
+        1_000_000_000_000_000_000,
+    ];
     POW10.get(k as usize).copied()
 }
 
-/// A running sum of amounts with the value, scale and sign that adding them
-/// one by one to `Decimal::ZERO` gives (`Decimal` addition keeps the larger
-/// scale; adding a zero changes nothing; adding to a zero gives the other
-/// operand as it is), without the decimal path: amounts with at most 18
-/// places (every rounded line, every usual product) are added as integers at
+/// A running sum of amounts with the value and scale that adding them one by
+/// one to `Decimal::ZERO` gives (`Decimal` addition keeps the larger scale;
+/// adding a zero changes nothing; adding to a zero gives the other operand
+/// as it is), without the decimal path: amounts with at most 18 places
+/// (every rounded line, every usual product) are added as integers at
 /// 10^-18; others (a yearly charge divided by 12, at 28 places) as decimals,
 /// joined once at the end. A sum with more digits than a `Decimal` holds is
 /// rounded once at the end, where sequential addition rounds at each step.
@@ -155,7 +220,6 @@ fn pow10(k: u32) -> Option<i128> {
 pub(crate) struct Sum {
     units: i128,
     scale: u32,
-    negative_zero: bool,
     rest: Decimal,
 }
 
@@ -164,27 +228,27 @@ impl Sum {
     pub const ZERO: Sum = Sum {
         units: 0,
         scale: 0,
-        negative_zero: false,
         rest: Decimal::ZERO,
     };
 
     /// Adds `amount`.
     #[inline]
-    pub fn add(&mut self, amount: Decimal) -> Result<(), ElectricError> {
-        let s = amount.scale();
-        if amount.is_zero() {
+    pub fn add(&mut self, amount: Amount) -> Result<(), ElectricError> {
+        let s = amount.scale;
+        if amount.m == 0 {
             if self.units == 0 {
-                // Zero plus a zero is the second zero, scale and sign.
+                // Zero plus a zero is the second zero.
                 self.scale = s;
-                self.negative_zero = amount.is_sign_negative();
             }
             return Ok(());
         }
-        let exact = (s <= SUM_DP)
-            .then(|| pow10(SUM_DP - s))
-            .flatten()
-            .and_then(|p| amount.mantissa().checked_mul(p))
-            .and_then(|u| self.units.checked_add(u));
+        // A widening 64 × 64-bit multiplication in the usual case.
+        let exact = match (i64::try_from(amount.m), pow10(SUM_DP.wrapping_sub(s))) {
+            (Ok(m), Some(p)) => Some(i128::from(m) * i128::from(p)),
+            (Err(_), Some(p)) => amount.m.checked_mul(i128::from(p)),
+            (_, None) => None,
+        }
+        .and_then(|u| self.units.checked_add(u));
         match exact {
             Some(units) => {
                 self.scale = if self.units == 0 {
@@ -193,12 +257,11 @@ impl Sum {
                     self.scale.max(s)
                 };
                 self.units = units;
-                self.negative_zero = false;
             }
             None => {
                 self.rest = self
                     .rest
-                    .checked_add(amount)
+                    .checked_add(amount.to_decimal()?)
                     .ok_or(ElectricError::Overflow("a sum of charges"))?;
             }
         }
@@ -209,12 +272,9 @@ impl Sum {
     pub fn value(&self) -> Result<Decimal, ElectricError> {
         let over = || ElectricError::Overflow("a sum of charges");
         let units = pow10(SUM_DP - self.scale)
-            .map(|p| self.units / p)
+            .map(|p| self.units / i128::from(p))
             .ok_or_else(over)?;
-        let mut exact = fit(units, self.scale).ok_or_else(over)?;
-        if units == 0 && self.negative_zero {
-            exact.set_sign_negative(true);
-        }
+        let exact = fit(units, self.scale).ok_or_else(over)?;
         if self.rest.is_zero() && self.rest.scale() == 0 {
             return Ok(exact);
         }
