@@ -247,6 +247,15 @@ pub(super) fn add_max(sum: &mut [i64], max: &mut [i64], values: &[i64]) {
     }
 }
 
+/// [`add_max`] with the maxima in 32 bits, for values that fit them.
+#[inline]
+pub(super) fn add_max32(sum: &mut [i64], max: &mut [i32], values: &[i64]) {
+    for ((s, m), &v) in sum.iter_mut().zip(max.iter_mut()).zip(values) {
+        *s += v;
+        *m = (*m).max(v as i32);
+    }
+}
+
 /// Integer totals of a series over one year.
 pub(super) struct Totals {
     /// micro-kWh per (month, energy period), `m * ne + p`.
@@ -334,7 +343,11 @@ impl PreparedYear {
         // folded into (month, period) totals.
         let slots = 24 * per_hour;
         let mut sum = vec![0i64; DAY_KINDS * slots];
-        let mut max = vec![0i64; DAY_KINDS * slots];
+        // Maxima in 32 bits when every value fits (the usual meter: up to
+        // 2,147 kWh an interval): SSE2 compares 32-bit lanes, not 64-bit ones.
+        let narrow = series.max_micro_kwh() <= i64::from(i32::MAX);
+        let mut max = vec![0i64; if narrow { 0 } else { DAY_KINDS * slots }];
+        let mut max32 = vec![0i32; if narrow { DAY_KINDS * slots } else { 0 }];
         let mut count = [0u32; 12];
         let mut touched = [false; DAY_KINDS];
         let values = series.micro_kwh();
@@ -345,12 +358,14 @@ impl PreparedYear {
             let take = (slots - lo).min(values.len() - pos);
             let kind = usize::from(self.map.day_kind.get(day).copied().unwrap_or(0));
             let at = kind * slots + lo;
-            if let (Some(s), Some(m), Some(v)) = (
-                sum.get_mut(at..at + take),
-                max.get_mut(at..at + take),
-                values.get(pos..pos + take),
-            ) {
-                add_max(s, m, v);
+            if let (Some(s), Some(v)) = (sum.get_mut(at..at + take), values.get(pos..pos + take)) {
+                if narrow {
+                    if let Some(m) = max32.get_mut(at..at + take) {
+                        add_max32(s, m, v);
+                    }
+                } else if let Some(m) = max.get_mut(at..at + take) {
+                    add_max(s, m, v);
+                }
             }
             if let Some(c) = count.get_mut(kind / 2) {
                 *c += take as u32;
@@ -368,6 +383,25 @@ impl PreparedYear {
             peak: [0; 12],
             count,
         };
+        if narrow {
+            self.fold(&mut t, &touched, per_hour, &sum, &max32);
+        } else {
+            self.fold(&mut t, &touched, per_hour, &sum, &max);
+        }
+        Ok(t)
+    }
+
+    /// Folds the slots of each kind of day touched (sums and maxima per
+    /// clock hour × interval) into the (month, period) totals of `t`.
+    fn fold<M: Copy + Into<i64>>(
+        &self,
+        t: &mut Totals,
+        touched: &[bool; DAY_KINDS],
+        per_hour: usize,
+        sum: &[i64],
+        max: &[M],
+    ) {
+        let slots = 24 * per_hour;
         for (kind, slots_of) in self.kinds.iter().enumerate() {
             if !touched.get(kind).copied().unwrap_or(false) {
                 continue;
@@ -379,7 +413,7 @@ impl PreparedYear {
             let mut peak = 0i64;
             for (h, (s, m)) in s.chunks(per_hour).zip(m.chunks(per_hour)).enumerate() {
                 let hour_sum: i64 = s.iter().sum();
-                let hour_max = m.iter().copied().max().unwrap_or(0);
+                let hour_max = m.iter().map(|&v| v.into()).max().unwrap_or(0);
                 if let Some(e) = slots_of
                     .energy
                     .get(h)
@@ -400,7 +434,6 @@ impl PreparedYear {
                 *p = (*p).max(peak);
             }
         }
-        Ok(t)
     }
 
     /// Bills every month of `series` that has data. Amounts are rounded by

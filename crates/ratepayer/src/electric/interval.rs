@@ -24,6 +24,8 @@ pub struct IntervalSeries {
     start: NaiveDateTime,
     step_minutes: u16,
     micro_kwh: Vec<i64>,
+    /// The largest value (0 when empty).
+    max: i64,
 }
 
 impl IntervalSeries {
@@ -58,10 +60,12 @@ impl IntervalSeries {
                 Decimal::new(*v, 6)
             )));
         }
+        let max = micro_kwh.iter().copied().max().unwrap_or(0);
         Ok(IntervalSeries {
             start,
             step_minutes,
             micro_kwh,
+            max,
         })
     }
 
@@ -127,6 +131,11 @@ impl IntervalSeries {
     /// The values in micro-kWh.
     pub fn micro_kwh(&self) -> &[i64] {
         &self.micro_kwh
+    }
+
+    /// The largest value in micro-kWh (0 for an empty series).
+    pub fn max_micro_kwh(&self) -> i64 {
+        self.max
     }
 
     /// Number of intervals.

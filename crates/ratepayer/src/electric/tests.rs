@@ -9,7 +9,7 @@ use std::str::FromStr;
 use proptest::prelude::*;
 use rust_decimal::Decimal;
 
-use super::bill::add_max;
+use super::bill::{add_max, add_max32};
 use super::demand::block;
 use super::exact::{pro_rata, round, Amount, Sum};
 use super::tou::{effective_tiers, tier_kwh, EffTier};
@@ -122,6 +122,12 @@ fn add_max_and_pro_rata() {
     let (mut sum, mut max) = ([1, 0, 5], [4, 0, 5]);
     add_max(&mut sum, &mut max, &[3, 9, 2]);
     assert_eq!((sum, max), ([4, 9, 7], [4, 9, 5]));
+    let (mut sum, mut max) = ([1, 0, 5], [4, 0, i32::MAX]);
+    add_max32(&mut sum, &mut max, &[3, 9, i64::from(i32::MAX)]);
+    assert_eq!(
+        (sum, max),
+        ([4, 9, 5 + i64::from(i32::MAX)], [4, 9, i32::MAX])
+    );
     assert_eq!(pro_rata(1, 1, 3).unwrap_or_default(), 0);
     assert_eq!(pro_rata(2, 1, 3).unwrap_or_default(), 1);
     assert_eq!(pro_rata(3, 5, 2).unwrap_or_default(), 8);
@@ -297,12 +303,15 @@ fn accumulation_matches(
     let room = (8760 - start_hour as usize) * per_hour;
     let len = len.min(room);
     let mut x = seed | 1;
+    // Every third series has values above 2^31 (64-bit maxima), the others
+    // not (32-bit maxima).
+    let limit: u64 = if seed % 3 == 0 { 1 << 40 } else { 50_000_000 };
     let values: Vec<i64> = (0..len)
         .map(|_| {
             x ^= x << 13;
             x ^= x >> 7;
             x ^= x << 17;
-            (x % 50_000_000) as i64
+            (x % limit) as i64
         })
         .collect();
     let series = super::IntervalSeries::from_micro_kwh(start, step, values.clone())
