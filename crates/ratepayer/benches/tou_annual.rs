@@ -12,6 +12,15 @@
 //! ```
 //!
 //! The target is at most 20 µs per annual bill.
+//!
+//! On a shared machine, other tenants inflate criterion's means. With
+//! `TOU_ANNUAL_BATCHES=1` the binary instead times 20 batches of 5,000
+//! annual bills and prints the fastest batch's time per bill, a figure that
+//! noise can only raise:
+//!
+//! ```text
+//! TOU_ANNUAL_BATCHES=1 cargo bench -p ratepayer --bench tou_annual
+//! ```
 
 use std::hint::black_box;
 
@@ -120,6 +129,21 @@ fn main() {
             std::process::exit(1);
         }
     };
+    if std::env::var_os("TOU_ANNUAL_BATCHES").is_some() {
+        let mut best = f64::MAX;
+        for _ in 0..20 {
+            let start = std::time::Instant::now();
+            for _ in 0..5_000 {
+                let _ = black_box(year.bill(black_box(&series), RoundingPolicy::PER_LINE_HALF_UP));
+            }
+            best = best.min(start.elapsed().as_secs_f64() / 5_000.0);
+        }
+        println!(
+            "tou_annual/bill: fastest of 20 batches of 5,000: {:.2} µs per annual bill",
+            best * 1e6
+        );
+        return;
+    }
     let mut c = Criterion::default().configure_from_args();
     let mut group = c.benchmark_group("tou_annual");
     group.bench_function("bill", |b| {

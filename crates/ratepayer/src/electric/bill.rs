@@ -463,7 +463,7 @@ impl PreparedYear {
             tariff.ratchet.as_ref(),
             tariff.minimum_billing_demand_kw,
         )?;
-        let mut months = Vec::new();
+        let mut months = Vec::with_capacity(12);
         let mut eff: Vec<EffTier> = Vec::new();
         let mut split: Vec<(usize, Decimal)> = Vec::new();
         let mut split_nano: Vec<(usize, i128)> = Vec::new();
