@@ -49,18 +49,24 @@ impl IntervalSeries {
                 "it starts at {start}; start the series on the hour (drop the intervals before it)"
             )));
         }
-        let max = MAX_INTERVAL_KWH * MICRO_KWH_PER_KWH;
-        if let Some((i, v)) = micro_kwh
+        // One pass for the range check and the largest value; the offending
+        // interval is looked for only when there is one.
+        let limit = MAX_INTERVAL_KWH * MICRO_KWH_PER_KWH;
+        let (min, max) = micro_kwh
             .iter()
-            .enumerate()
-            .find(|(_, v)| !(0..=max).contains(*v))
-        {
-            return Err(ElectricError::Series(format!(
-                "interval {i} holds {} kWh; each interval must hold 0 to {MAX_INTERVAL_KWH} kWh (export is not billed here: give consumption only)",
-                Decimal::new(*v, 6)
-            )));
+            .fold((0i64, 0i64), |(lo, hi), &v| (lo.min(v), hi.max(v)));
+        if min < 0 || max > limit {
+            if let Some((i, v)) = micro_kwh
+                .iter()
+                .enumerate()
+                .find(|(_, v)| !(0..=limit).contains(*v))
+            {
+                return Err(ElectricError::Series(format!(
+                    "interval {i} holds {} kWh; each interval must hold 0 to {MAX_INTERVAL_KWH} kWh (export is not billed here: give consumption only)",
+                    Decimal::new(*v, 6)
+                )));
+            }
         }
-        let max = micro_kwh.iter().copied().max().unwrap_or(0);
         Ok(IntervalSeries {
             start,
             step_minutes,

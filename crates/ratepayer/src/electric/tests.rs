@@ -361,3 +361,23 @@ fn accumulation_matches(
     prop_assert_eq!(t.count, count);
     Ok(())
 }
+
+#[test]
+fn a_series_refuses_export_and_absurd_values_and_keeps_its_largest() {
+    use super::{IntervalSeries, MAX_INTERVAL_KWH, MICRO_KWH_PER_KWH};
+    let start = chrono::NaiveDate::from_ymd_opt(2029, 1, 1)
+        .and_then(|d| d.and_hms_opt(0, 0, 0))
+        .unwrap_or_default();
+    let refusal = |values: Vec<i64>| match IntervalSeries::from_micro_kwh(start, 60, values) {
+        Err(e) => e.to_string(),
+        Ok(_) => String::from("accepted"),
+    };
+    let negative = refusal(vec![5, 7, -1, 3]);
+    assert!(negative.contains("interval 2 holds -0.000001 kWh"), "{negative}");
+    let too_big = refusal(vec![0, MAX_INTERVAL_KWH * MICRO_KWH_PER_KWH + 1]);
+    assert!(too_big.contains("interval 1 holds"), "{too_big}");
+    let ok = IntervalSeries::from_micro_kwh(start, 60, vec![5, 9, 2]);
+    assert_eq!(ok.map(|s| s.max_micro_kwh()).ok(), Some(9));
+    let empty = IntervalSeries::from_micro_kwh(start, 60, Vec::new());
+    assert_eq!(empty.map(|s| s.max_micro_kwh()).ok(), Some(0));
+}
