@@ -373,7 +373,10 @@ fn a_series_refuses_export_and_absurd_values_and_keeps_its_largest() {
         Ok(_) => String::from("accepted"),
     };
     let negative = refusal(vec![5, 7, -1, 3]);
-    assert!(negative.contains("interval 2 holds -0.000001 kWh"), "{negative}");
+    assert!(
+        negative.contains("interval 2 holds -0.000001 kWh"),
+        "{negative}"
+    );
     let too_big = refusal(vec![0, MAX_INTERVAL_KWH * MICRO_KWH_PER_KWH + 1]);
     assert!(too_big.contains("interval 1 holds"), "{too_big}");
     let ok = IntervalSeries::from_micro_kwh(start, 60, vec![5, 9, 2]);
