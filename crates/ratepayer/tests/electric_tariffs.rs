@@ -229,11 +229,7 @@ fn ratchet_and_minimum_billing_demand_raise_billing_demand() {
         max: None,
         rate: d("1"),
     }]];
-    t.ratchet = Some(Ratchet {
-        percent: d("0.8"),
-        lookback_months: 11,
-        months: [true; 12],
-    });
+    t.ratchet = Some(Ratchet::uniform(d("0.8"), 11));
     t.minimum_billing_demand_kw = Some(d("30"));
     // January peak 100 kW, February 10 kW, March 50 kW; 2029 is not a leap year.
     let mut v = vec![0i64; (31 + 28 + 31) * 24];

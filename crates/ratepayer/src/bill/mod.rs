@@ -7,6 +7,7 @@ mod engine;
 mod labels;
 mod render;
 mod segments;
+pub(crate) use segments::months;
 
 use std::fmt;
 use std::sync::Arc;

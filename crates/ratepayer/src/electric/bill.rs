@@ -1,14 +1,16 @@
 //! Billing a series: [`PreparedYear`] (a tariff's hour map for one year and
 //! its line labels), the one-pass integer accumulation of energy per (month,
-//! period) and peak interval per (month, demand period), then the monthly
-//! bills as [`crate::Bill`]s with itemised lines ([`ElectricStatement`]).
+//! period) and peak interval per (month, demand period), the money of one
+//! month or part of a month (shared with the billing periods of
+//! [`super::ElectricRate`]), and the calendar-month bills of one year as
+//! SAM makes them ([`PreparedYear::bill`], [`ElectricStatement`]).
 
 use std::sync::Arc;
 
-use chrono::NaiveDate;
+use chrono::{NaiveDate, NaiveDateTime};
 use rust_decimal::Decimal;
 
-use super::demand::{billing_demand, block};
+use super::demand::{billing_demand_at, block, DemandBasis, PeakHistory};
 use super::exact::{ov, pro_rata, to_nano, Amount, Sum};
 use super::interval::IntervalSeries;
 use super::schedule::{HourMap, DAY_KINDS};
@@ -21,10 +23,12 @@ use crate::{
     Bill, BillLine, BillingPeriod, LineUnit, Money, Quantity, RoundingPolicy, RoundingScope, Unit,
 };
 
-/// One month of an electric statement: the bill and the figures behind it.
+/// One electric bill (a calendar month of a statement, or a billing period)
+/// and the figures behind it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ElectricMonth {
-    /// Month of the year, 1 to 12.
+    /// The bill's month, 1 to 12: the calendar month billed, or the month a
+    /// billing period ends in (the month a ratchet records its peak under).
     pub month: u32,
     /// The bill, with one line per charge.
     pub bill: Bill,
@@ -34,6 +38,8 @@ pub struct ElectricMonth {
     pub peak_kw: Decimal,
     /// The billing demand (peak raised by ratchet and minimum), kW.
     pub billing_demand_kw: Decimal,
+    /// Why the billing demand is what it is.
+    pub demand_basis: DemandBasis,
     /// Energy charges (sum of the energy lines).
     pub energy: Money,
     /// Flat demand charges.
@@ -136,12 +142,17 @@ impl ElectricTariff {
         self.validate()?;
         let map = HourMap::build(year, calendar)?;
         let id: Arc<str> = Arc::from(self.id.as_str());
+        // Lines name the version: the tariff id, with its first day when dated.
+        let version: Arc<str> = match self.effective_from {
+            Some(from) => Arc::from(format!("{} from {from}", self.id).as_str()),
+            None => id.clone(),
+        };
         let meta = |description: String, group: &str, kind: LineKind, tier: Option<usize>| {
             intern(LineMeta {
                 description,
                 group: group.to_string(),
                 kind,
-                version: id.clone(),
+                version: version.clone(),
                 tier: tier.and_then(|t| u8::try_from(t + 1).ok()),
             })
         };
@@ -256,7 +267,7 @@ pub(super) fn add_max32(sum: &mut [i64], max: &mut [i32], values: &[i64]) {
     }
 }
 
-/// Integer totals of a series over one year.
+/// Integer totals of a series over one year (or one part of a month).
 pub(super) struct Totals {
     /// micro-kWh per (month, energy period), `m * ne + p`.
     pub energy: Vec<i64>,
@@ -268,13 +279,41 @@ pub(super) struct Totals {
     pub count: [u32; 12],
 }
 
-/// Collects the lines of one month.
-struct MonthLines {
-    lines: Vec<BillLine>,
-    period: BillingPeriod,
-    policy: RoundingPolicy,
-    currency: crate::Currency,
-    sum: Sum,
+/// Per-slot sums and maxima of the days accumulated so far, by kind of day.
+pub(super) struct Scratch {
+    per_hour: usize,
+    narrow: bool,
+    sum: Vec<i64>,
+    max: Vec<i64>,
+    max32: Vec<i32>,
+    count: [u32; 12],
+    touched: [bool; DAY_KINDS],
+}
+
+impl Scratch {
+    /// Empty slots for intervals of `per_hour` per hour; `narrow` when every
+    /// value fits 32 bits.
+    pub(super) fn new(per_hour: usize, narrow: bool) -> Scratch {
+        let n = DAY_KINDS * 24 * per_hour;
+        Scratch {
+            per_hour,
+            narrow,
+            sum: vec![0; n],
+            max: vec![0; if narrow { 0 } else { n }],
+            max32: vec![0; if narrow { n } else { 0 }],
+            count: [0; 12],
+            touched: [false; DAY_KINDS],
+        }
+    }
+}
+
+/// Collects the lines of one bill.
+pub(super) struct MonthLines {
+    pub lines: Vec<BillLine>,
+    pub period: BillingPeriod,
+    pub policy: RoundingPolicy,
+    pub currency: crate::Currency,
+    pub sum: Sum,
 }
 
 impl MonthLines {
@@ -305,6 +344,43 @@ impl MonthLines {
     }
 }
 
+/// What one month, or one part of a month, is billed on.
+pub(super) struct PartFigures<'a> {
+    /// Month, 0-based.
+    pub m: usize,
+    /// Days billed (per-day charges and `kWh daily` tiers count them).
+    pub days: u32,
+    /// Months the part counts for under the tariff's proration; `None` for a
+    /// whole calendar month (exactly 1, nothing multiplied).
+    pub factor: Option<Decimal>,
+    /// micro-kWh per energy period of the month.
+    pub energies: &'a [i64],
+    /// Largest interval micro-kWh per TOU demand period.
+    pub demand: &'a [i64],
+    /// The billing demand, kW.
+    pub bd: Decimal,
+    /// Intervals per hour (interval micro-kWh × this = micro-kW).
+    pub per_hour: i64,
+}
+
+/// The money of one part, by kind of charge.
+#[derive(Default)]
+pub(super) struct PartSums {
+    pub energy: Sum,
+    pub demand_tou: Sum,
+    pub demand_flat: Sum,
+    pub fixed: Sum,
+    /// The part's share of a monthly or daily minimum charge.
+    pub floor: Option<Decimal>,
+}
+
+fn times(a: Decimal, factor: Option<Decimal>, what: &'static str) -> Result<Decimal, ElectricError> {
+    match factor {
+        None => Ok(a),
+        Some(f) => a.checked_mul(f).ok_or_else(|| ov(what)),
+    }
+}
+
 impl PreparedYear {
     /// The calendar year prepared.
     pub fn year(&self) -> i32 {
@@ -316,79 +392,103 @@ impl PreparedYear {
         &self.tariff
     }
 
-    /// Integer totals of `series` per (month, period) and month.
-    pub(super) fn accumulate(&self, series: &IntervalSeries) -> Result<Totals, ElectricError> {
-        let year = self.map.year;
-        let offset = series.start() - self.map.first_day.and_time(chrono::NaiveTime::MIN);
-        let h0 = usize::try_from(offset.num_hours()).map_err(|_| {
+    /// The days in month `m` (0-based) of the prepared year.
+    pub(super) fn days_in_month(&self, m: usize) -> u32 {
+        self.map.days_in_month.get(m).copied().unwrap_or(30)
+    }
+
+    /// Adds `values`, consecutive intervals from the local clock time `start`
+    /// (on an interval boundary, inside the prepared year, running no further
+    /// than its end), into `scratch`: one pass, day by day, each day's
+    /// intervals added slot by slot (clock hour × intervals per hour) into the
+    /// slots of its kind of day, a loop that vectorises.
+    pub(super) fn accumulate_run(
+        &self,
+        scratch: &mut Scratch,
+        start: NaiveDateTime,
+        values: &[i64],
+    ) -> Result<(), ElectricError> {
+        let per_hour = scratch.per_hour;
+        let step = 60 / per_hour.max(1);
+        let offset = (start - self.map.first_day.and_time(chrono::NaiveTime::MIN)).num_minutes();
+        let minutes = usize::try_from(offset).map_err(|_| {
             ElectricError::OutsideYear(format!(
-                "starts at {}, before {year}; bill each calendar year with a year prepared for it",
-                series.start()
+                "starts at {start}, before {}; bill each calendar year with a year prepared for it",
+                self.map.year
             ))
         })?;
-        let per_hour = series.per_hour();
-        let hours = series.len().div_ceil(per_hour);
-        if h0 + hours > self.map.hours() {
+        let slots = 24 * per_hour;
+        let mut day = minutes / 1440;
+        let mut lo = (minutes % 1440) / step;
+        if day * slots + lo + values.len() > self.map.day_kind.len() * slots {
             return Err(ElectricError::OutsideYear(format!(
-                "starting {} for {} intervals runs past the end of {year}; split it at the year boundary and bill each year with a year prepared for it",
-                series.start(),
-                series.len()
+                "starting {start} for {} intervals runs past the end of {}; split it at the year boundary and bill each year with a year prepared for it",
+                values.len(),
+                self.map.year
             )));
         }
-        let ne = self.tariff.energy_periods.len();
-        let nd = self.tariff.demand_periods.len().max(1);
-        // One pass over the values, day by day: each day's intervals are added
-        // slot by slot (clock hour × intervals per hour) into the totals of
-        // its kind of day, a loop that vectorises. The kinds' slots are then
-        // folded into (month, period) totals.
-        let slots = 24 * per_hour;
-        let mut sum = vec![0i64; DAY_KINDS * slots];
-        // Maxima in 32 bits when every value fits (the usual meter: up to
-        // 2,147 kWh an interval): SSE2 compares 32-bit lanes, not 64-bit ones.
-        let narrow = series.max_micro_kwh() <= i64::from(i32::MAX);
-        let mut max = vec![0i64; if narrow { 0 } else { DAY_KINDS * slots }];
-        let mut max32 = vec![0i32; if narrow { DAY_KINDS * slots } else { 0 }];
-        let mut count = [0u32; 12];
-        let mut touched = [false; DAY_KINDS];
-        let values = series.micro_kwh();
         let mut pos = 0usize;
-        let mut day = h0 / 24;
-        let mut lo = (h0 % 24) * per_hour;
         while pos < values.len() {
             let take = (slots - lo).min(values.len() - pos);
             let kind = usize::from(self.map.day_kind.get(day).copied().unwrap_or(0));
             let at = kind * slots + lo;
-            if let (Some(s), Some(v)) = (sum.get_mut(at..at + take), values.get(pos..pos + take)) {
-                if narrow {
-                    if let Some(m) = max32.get_mut(at..at + take) {
+            if let (Some(s), Some(v)) = (
+                scratch.sum.get_mut(at..at + take),
+                values.get(pos..pos + take),
+            ) {
+                if scratch.narrow {
+                    if let Some(m) = scratch.max32.get_mut(at..at + take) {
                         add_max32(s, m, v);
                     }
-                } else if let Some(m) = max.get_mut(at..at + take) {
+                } else if let Some(m) = scratch.max.get_mut(at..at + take) {
                     add_max(s, m, v);
                 }
             }
-            if let Some(c) = count.get_mut(kind / 2) {
+            if let Some(c) = scratch.count.get_mut(kind / 2) {
                 *c += take as u32;
             }
-            if let Some(t) = touched.get_mut(kind) {
+            if let Some(t) = scratch.touched.get_mut(kind) {
                 *t = true;
             }
             pos += take;
             day += 1;
             lo = 0;
         }
+        Ok(())
+    }
+
+    /// Folds the slots of `scratch` into (month, period) totals.
+    pub(super) fn totals(&self, scratch: &Scratch) -> Totals {
+        let ne = self.tariff.energy_periods.len();
+        let nd = self.tariff.demand_periods.len().max(1);
         let mut t = Totals {
             energy: vec![0; 12 * ne],
             demand_max: vec![0; 12 * nd],
             peak: [0; 12],
-            count,
+            count: scratch.count,
         };
-        if narrow {
-            self.fold(&mut t, &touched, per_hour, &sum, &max32);
+        if scratch.narrow {
+            self.fold(&mut t, &scratch.touched, scratch.per_hour, &scratch.sum, &scratch.max32);
         } else {
-            self.fold(&mut t, &touched, per_hour, &sum, &max);
+            self.fold(&mut t, &scratch.touched, scratch.per_hour, &scratch.sum, &scratch.max);
         }
-        Ok(t)
+        t
+    }
+
+    /// Integer totals of `series` per (month, period) and month.
+    pub(super) fn accumulate(&self, series: &IntervalSeries) -> Result<Totals, ElectricError> {
+        if series.is_utc() {
+            return Err(ElectricError::Series(format!(
+                "it starts at the UTC instant {}; a calendar-year statement reads local clock time: bill it with ElectricRate::bill and the utility's time zone",
+                series.start()
+            )));
+        }
+        // Maxima in 32 bits when every value fits (the usual meter: up to
+        // 2,147 kWh an interval): SSE2 compares 32-bit lanes, not 64-bit ones.
+        let narrow = series.max_micro_kwh() <= i64::from(i32::MAX);
+        let mut scratch = Scratch::new(series.per_hour(), narrow);
+        self.accumulate_run(&mut scratch, series.start(), series.micro_kwh())?;
+        Ok(self.totals(&scratch))
     }
 
     /// Folds the slots of each kind of day touched (sums and maxima per
@@ -436,12 +536,206 @@ impl PreparedYear {
         }
     }
 
-    /// Bills every month of `series` that has data. Amounts are rounded by
-    /// `policy` (use [`RoundingPolicy::TOTAL_ONLY_HALF_UP`] to compare with
-    /// SAM, which never rounds).
+    /// A new collector of lines for `period`, sized for this tariff.
+    pub(super) fn lines_for(&self, period: BillingPeriod, policy: RoundingPolicy) -> MonthLines {
+        MonthLines {
+            lines: Vec::with_capacity(self.lines_per_month),
+            period,
+            policy,
+            currency: self.tariff.currency,
+            sum: Sum::ZERO,
+        }
+    }
+
+    /// Bills the energy, demand and fixed charges of one month or part of a
+    /// month into `lines` (under `lines.period`).
+    pub(super) fn bill_part(
+        &self,
+        lines: &mut MonthLines,
+        f: &PartFigures<'_>,
+        eff: &mut Vec<EffTier>,
+        split: &mut Vec<(usize, Decimal)>,
+        split_nano: &mut Vec<(usize, i128)>,
+    ) -> Result<PartSums, ElectricError> {
+        let tariff = &*self.tariff;
+        let m = f.m;
+        let kw = |micro: i64| Decimal::new(micro.saturating_mul(f.per_hour), 6);
+        let mut sums = PartSums::default();
+        // Energy: the month's tiers split pro rata among its periods.
+        let month_micro: i64 = f.energies.iter().sum();
+        let month_kwh = Decimal::new(month_micro, 6);
+        let used = self
+            .energy_in_month
+            .get(m)
+            .map(Vec::as_slice)
+            .unwrap_or_default();
+        let template = used
+            .first()
+            .and_then(|&p| tariff.energy_periods.get(usize::from(p)));
+        if let (Some(template), true) = (template, month_micro > 0) {
+            effective_tiers(template, f.days, f.bd, f.factor, eff)?;
+            tier_kwh(eff, month_kwh, split)?;
+            let total_nano = i128::from(month_micro) * 1000;
+            // Each tier's kWh in nano-kWh; each period gets its share pro
+            // rata in integer arithmetic (rounded to the nano-kWh).
+            split_nano.clear();
+            for &(k, q_t) in split.iter() {
+                if let Some(e) = eff.get(k) {
+                    split_nano.push((e.src, to_nano(q_t)?));
+                }
+            }
+            for (p, &e_p) in f.energies.iter().enumerate() {
+                if e_p == 0 {
+                    continue;
+                }
+                let (Some(tiers), Some(metas)) =
+                    (tariff.energy_periods.get(p), self.energy_meta.get(p))
+                else {
+                    continue;
+                };
+                let e_nano = i128::from(e_p) * 1000;
+                for &(src, q_t_nano) in split_nano.iter() {
+                    let (Some(tier), Some(meta)) = (tiers.get(src), metas.get(src)) else {
+                        continue;
+                    };
+                    let q_nano = if q_t_nano == total_nano {
+                        e_nano
+                    } else {
+                        pro_rata(e_nano, q_t_nano, total_nano)?
+                    };
+                    let q = Decimal::try_from_i128_with_scale(q_nano, 9)
+                        .map_err(|_| ov("an energy tier"))?;
+                    let amount = Amount::product(q_nano, 9, tier.rate)
+                        .map_or_else(|| Amount::times(q, tier.rate, "an energy charge"), Ok)?;
+                    let a = lines.push(meta, q, LineUnit::Service(Unit::Kwh), tier.rate, amount)?;
+                    sums.energy.add(a)?;
+                }
+            }
+        }
+        // Demand: a part of a month pays its share (quantity: kW × months).
+        let demand_line = |lines: &mut MonthLines,
+                               sum: &mut Sum,
+                               meta: Option<&&'static LineMeta>,
+                               kw_in: Decimal,
+                               rate: Decimal|
+         -> Result<(), ElectricError> {
+            let q = times(kw_in, f.factor, "a demand charge")?;
+            let amount = Amount::times(q, rate, "a demand charge")?;
+            if let Some(meta) = meta {
+                let a = lines.push(meta, q, LineUnit::Kilowatt, rate, amount)?;
+                sum.add(a)?;
+            }
+            Ok(())
+        };
+        // TOU demand: each period's own peak, or the billing demand when the
+        // ratchet applies to TOU periods (SAM).
+        if tariff.has_tou_demand() {
+            let on_bd = tariff.ratchet.is_some_and(|r| r.tou_demand);
+            let dused = self
+                .demand_in_month
+                .get(m)
+                .map(Vec::as_slice)
+                .unwrap_or_default();
+            for &q in dused {
+                let q = usize::from(q);
+                let d = if on_bd {
+                    f.bd
+                } else {
+                    kw(f.demand.get(q).copied().unwrap_or(0))
+                };
+                let (Some(tiers), Some(metas)) =
+                    (tariff.demand_periods.get(q), self.tou_meta.get(q))
+                else {
+                    continue;
+                };
+                block(d, tiers, |i, kw_in, rate| {
+                    demand_line(lines, &mut sums.demand_tou, metas.get(i), kw_in, rate)
+                })?;
+            }
+        }
+        // Flat demand: the billing demand.
+        if !tariff.flat_demand.is_empty() {
+            let fp = usize::from(tariff.flat_demand_months.get(m).copied().unwrap_or(0));
+            if let (Some(tiers), Some(metas)) = (tariff.flat_demand.get(fp), self.flat_meta.get(fp))
+            {
+                block(f.bd, tiers, |i, kw_in, rate| {
+                    demand_line(lines, &mut sums.demand_flat, metas.get(i), kw_in, rate)
+                })?;
+            }
+        }
+        // Fixed charges.
+        let months = f.factor.unwrap_or(Decimal::ONE);
+        for c in &tariff.fixed {
+            let (q, unit, rate) = match c.unit {
+                ChargeUnit::PerMonth => (months, LineUnit::Month, c.amount),
+                ChargeUnit::PerDay => (Decimal::from(f.days), LineUnit::Day, c.amount),
+                ChargeUnit::PerYear => {
+                    let r = c
+                        .amount
+                        .checked_div(Decimal::from(12))
+                        .ok_or_else(|| ov("a fixed charge"))?;
+                    (months, LineUnit::Month, r)
+                }
+            };
+            let amount = if q == Decimal::ONE {
+                rate
+            } else {
+                q.checked_mul(rate).ok_or_else(|| ov("a fixed charge"))?
+            };
+            let a = lines.push(self.fixed_meta, q, unit, rate, Amount::of(amount))?;
+            sums.fixed.add(a)?;
+        }
+        sums.floor = match tariff.minimum {
+            Some(c) if c.unit == ChargeUnit::PerMonth => {
+                Some(times(c.amount, f.factor, "the minimum")?)
+            }
+            Some(c) if c.unit == ChargeUnit::PerDay => Some(
+                c.amount
+                    .checked_mul(Decimal::from(f.days))
+                    .ok_or_else(|| ov("the minimum"))?,
+            ),
+            _ => None,
+        };
+        Ok(sums)
+    }
+
+    /// Pushes the minimum-charge top-up that brings `lines` up to `floor`,
+    /// if any; returns the top-up.
+    pub(super) fn top_up(
+        &self,
+        lines: &mut MonthLines,
+        floor: Option<Decimal>,
+    ) -> Result<Decimal, ElectricError> {
+        let Some(floor) = floor else {
+            return Ok(Decimal::ZERO);
+        };
+        let pre = lines.sum.value()?;
+        let top = floor.checked_sub(pre).ok_or_else(|| ov("the minimum"))?;
+        if top > Decimal::ZERO {
+            lines
+                .push(
+                    self.minimum_meta,
+                    Decimal::ONE,
+                    LineUnit::Month,
+                    top,
+                    Amount::of(top),
+                )?
+                .to_decimal()
+        } else {
+            Ok(Decimal::ZERO)
+        }
+    }
+
+    /// Bills every calendar month of `series` that has data, as SAM does.
+    /// Amounts are rounded by `policy` (use
+    /// [`RoundingPolicy::TOTAL_ONLY_HALF_UP`] to compare with SAM, which never
+    /// rounds).
     ///
-    /// The series must lie in the prepared year. Each month is billed whole
-    /// (nothing is prorated); an annual minimum is settled in December.
+    /// The series must lie in the prepared year, in local clock time. Each
+    /// month with data is billed whole (nothing is prorated); an annual
+    /// minimum is settled in December. To bill exact periods (meter-read
+    /// cycles, part of a month, several years, dated versions, a UTC series
+    /// in the utility's time zone), use [`super::ElectricRate::bill`].
     pub fn bill(
         &self,
         series: &IntervalSeries,
@@ -454,169 +748,56 @@ impl PreparedYear {
         let nd = tariff.demand_periods.len().max(1);
         let per_hour = i64::try_from(series.per_hour()).unwrap_or(1);
         let kw = |micro: i64| Decimal::new(micro.saturating_mul(per_hour), 6);
-        let mut peaks = [Decimal::ZERO; 12];
-        for (p, &v) in peaks.iter_mut().zip(&t.peak) {
-            *p = kw(v);
-        }
-        let bd = billing_demand(
-            &peaks,
-            tariff.ratchet.as_ref(),
-            tariff.minimum_billing_demand_kw,
-        )?;
+        let mut history = PeakHistory::new();
         let mut months = Vec::with_capacity(12);
         let mut eff: Vec<EffTier> = Vec::new();
         let mut split: Vec<(usize, Decimal)> = Vec::new();
         let mut split_nano: Vec<(usize, i128)> = Vec::new();
         let mut pre_sum = Decimal::ZERO;
         let mut total = Decimal::ZERO;
+        let year = self.map.year;
         for m in 0..12usize {
             if t.count.get(m).copied().unwrap_or(0) == 0 {
                 continue;
             }
-            let days = self.map.days_in_month.get(m).copied().unwrap_or(30);
-            let first = NaiveDate::from_ymd_opt(self.map.year, m as u32 + 1, 1)
-                .ok_or(ElectricError::Year(self.map.year))?;
-            let mut lines = MonthLines {
-                lines: Vec::with_capacity(self.lines_per_month),
-                period: BillingPeriod::month_of(first),
-                policy,
-                currency,
-                sum: Sum::ZERO,
-            };
-            let bd_m = bd.get(m).copied().unwrap_or_default();
-            // Energy: the month's tiers split pro rata among its periods.
+            let first = NaiveDate::from_ymd_opt(year, m as u32 + 1, 1)
+                .ok_or(ElectricError::Year(year))?;
+            let peak = kw(t.peak.get(m).copied().unwrap_or(0));
+            let (bd, basis) = billing_demand_at(
+                peak,
+                year,
+                m as u32 + 1,
+                &history,
+                tariff.ratchet.as_ref(),
+                tariff.minimum_billing_demand_kw,
+            )?;
+            history.record(year, m as u32 + 1, peak)?;
+            let mut lines = self.lines_for(BillingPeriod::month_of(first), policy);
             let energies = t.energy.get(m * ne..(m + 1) * ne).unwrap_or_default();
+            let demand = t.demand_max.get(m * nd..(m + 1) * nd).unwrap_or_default();
             let month_micro: i64 = energies.iter().sum();
-            let month_kwh = Decimal::new(month_micro, 6);
-            let mut energy = Sum::ZERO;
-            let used = self
-                .energy_in_month
-                .get(m)
-                .map(Vec::as_slice)
-                .unwrap_or_default();
-            let template = used
-                .first()
-                .and_then(|&p| tariff.energy_periods.get(usize::from(p)));
-            if let (Some(template), true) = (template, month_micro > 0) {
-                effective_tiers(template, days, bd_m, &mut eff)?;
-                tier_kwh(&eff, month_kwh, &mut split)?;
-                let total_nano = i128::from(month_micro) * 1000;
-                // Each tier's kWh in nano-kWh; each period gets its share pro
-                // rata in integer arithmetic (rounded to the nano-kWh).
-                split_nano.clear();
-                for &(k, q_t) in &split {
-                    if let Some(e) = eff.get(k) {
-                        split_nano.push((e.src, to_nano(q_t)?));
-                    }
-                }
-                for (p, &e_p) in energies.iter().enumerate() {
-                    if e_p == 0 {
-                        continue;
-                    }
-                    let (Some(tiers), Some(metas)) =
-                        (tariff.energy_periods.get(p), self.energy_meta.get(p))
-                    else {
-                        continue;
-                    };
-                    let e_nano = i128::from(e_p) * 1000;
-                    for &(src, q_t_nano) in &split_nano {
-                        let (Some(tier), Some(meta)) = (tiers.get(src), metas.get(src)) else {
-                            continue;
-                        };
-                        let q_nano = if q_t_nano == total_nano {
-                            e_nano
-                        } else {
-                            pro_rata(e_nano, q_t_nano, total_nano)?
-                        };
-                        let q = Decimal::try_from_i128_with_scale(q_nano, 9)
-                            .map_err(|_| ov("an energy tier"))?;
-                        let amount = Amount::product(q_nano, 9, tier.rate)
-                            .map_or_else(|| Amount::times(q, tier.rate, "an energy charge"), Ok)?;
-                        let a =
-                            lines.push(meta, q, LineUnit::Service(Unit::Kwh), tier.rate, amount)?;
-                        energy.add(a)?;
-                    }
-                }
-            }
-            // TOU demand: each period's own peak.
-            let mut demand_tou = Sum::ZERO;
-            if tariff.has_tou_demand() {
-                let dused = self
-                    .demand_in_month
-                    .get(m)
-                    .map(Vec::as_slice)
-                    .unwrap_or_default();
-                for &q in dused {
-                    let q = usize::from(q);
-                    let d = kw(t.demand_max.get(m * nd + q).copied().unwrap_or(0));
-                    let (Some(tiers), Some(metas)) =
-                        (tariff.demand_periods.get(q), self.tou_meta.get(q))
-                    else {
-                        continue;
-                    };
-                    block(d, tiers, |i, kw_in, rate| {
-                        let amount = Amount::times(kw_in, rate, "a demand charge")?;
-                        if let Some(meta) = metas.get(i) {
-                            let a = lines.push(meta, kw_in, LineUnit::Kilowatt, rate, amount)?;
-                            demand_tou.add(a)?;
-                        }
-                        Ok(())
-                    })?;
-                }
-            }
-            // Flat demand: the billing demand.
-            let mut demand_flat = Sum::ZERO;
-            if !tariff.flat_demand.is_empty() {
-                let f = usize::from(tariff.flat_demand_months.get(m).copied().unwrap_or(0));
-                if let (Some(tiers), Some(metas)) =
-                    (tariff.flat_demand.get(f), self.flat_meta.get(f))
-                {
-                    block(bd_m, tiers, |i, kw_in, rate| {
-                        let amount = Amount::times(kw_in, rate, "a demand charge")?;
-                        if let Some(meta) = metas.get(i) {
-                            let a = lines.push(meta, kw_in, LineUnit::Kilowatt, rate, amount)?;
-                            demand_flat.add(a)?;
-                        }
-                        Ok(())
-                    })?;
-                }
-            }
-            // Fixed charges.
-            let mut fixed = Sum::ZERO;
-            for c in &tariff.fixed {
-                let (q, unit, rate, amount) = match c.unit {
-                    ChargeUnit::PerMonth => (Decimal::ONE, LineUnit::Month, c.amount, c.amount),
-                    ChargeUnit::PerDay => {
-                        let d = Decimal::from(days);
-                        let a = d
-                            .checked_mul(c.amount)
-                            .ok_or_else(|| ov("a fixed charge"))?;
-                        (d, LineUnit::Day, c.amount, a)
-                    }
-                    ChargeUnit::PerYear => {
-                        let r = c
-                            .amount
-                            .checked_div(Decimal::from(12))
-                            .ok_or_else(|| ov("a fixed charge"))?;
-                        (Decimal::ONE, LineUnit::Month, r, r)
-                    }
-                };
-                let a = lines.push(self.fixed_meta, q, unit, rate, Amount::of(amount))?;
-                fixed.add(a)?;
-            }
+            let sums = self.bill_part(
+                &mut lines,
+                &PartFigures {
+                    m,
+                    days: self.days_in_month(m),
+                    factor: None,
+                    energies,
+                    demand,
+                    bd,
+                    per_hour,
+                },
+                &mut eff,
+                &mut split,
+                &mut split_nano,
+            )?;
             // Minimum charges.
             let pre = lines.sum.value()?;
             pre_sum = pre_sum
                 .checked_add(pre)
                 .ok_or_else(|| ov("the annual total"))?;
             let floor = match tariff.minimum {
-                Some(c) if c.unit == ChargeUnit::PerMonth => Some(c.amount),
-                Some(c) if c.unit == ChargeUnit::PerDay => Some(
-                    c.amount
-                        .checked_mul(Decimal::from(days))
-                        .ok_or_else(|| ov("the minimum"))?,
-                ),
-                Some(c) if m == 11 => {
+                Some(c) if c.unit == ChargeUnit::PerYear && m == 11 => {
                     // Annual minimum, settled in December against the sum
                     // before any monthly top-up.
                     let short = c
@@ -625,23 +806,9 @@ impl PreparedYear {
                         .ok_or_else(|| ov("the minimum"))?;
                     Some(pre.checked_add(short).ok_or_else(|| ov("the minimum"))?)
                 }
-                _ => None,
+                _ => sums.floor,
             };
-            let mut minimum = Decimal::ZERO;
-            if let Some(floor) = floor {
-                let top = floor.checked_sub(pre).ok_or_else(|| ov("the minimum"))?;
-                if top > Decimal::ZERO {
-                    minimum = lines
-                        .push(
-                            self.minimum_meta,
-                            Decimal::ONE,
-                            LineUnit::Month,
-                            top,
-                            Amount::of(top),
-                        )?
-                        .to_decimal()?;
-                }
-            }
+            let minimum = self.top_up(&mut lines, floor)?;
             let month_total = Money::new(
                 policy.round(lines.sum.value()?, currency.minor_units()),
                 currency,
@@ -657,26 +824,27 @@ impl PreparedYear {
                     period,
                     currency,
                     rounding: policy,
-                    usage: Quantity::new(month_kwh, Unit::Kwh),
+                    usage: Quantity::new(Decimal::new(month_micro, 6), Unit::Kwh),
                     usage_is_normative: false,
                     usage_is_estimated: false,
                     lines: lines.lines,
                     total: month_total,
                     normative: None,
                 },
-                kwh: month_kwh,
-                peak_kw: peaks.get(m).copied().unwrap_or_default(),
-                billing_demand_kw: bd_m,
-                energy: Money::new(energy.value()?, currency),
-                demand_flat: Money::new(demand_flat.value()?, currency),
-                demand_tou: Money::new(demand_tou.value()?, currency),
-                fixed: Money::new(fixed.value()?, currency),
+                kwh: Decimal::new(month_micro, 6),
+                peak_kw: peak,
+                billing_demand_kw: bd,
+                demand_basis: basis,
+                energy: Money::new(sums.energy.value()?, currency),
+                demand_flat: Money::new(sums.demand_flat.value()?, currency),
+                demand_tou: Money::new(sums.demand_tou.value()?, currency),
+                fixed: Money::new(sums.fixed.value()?, currency),
                 minimum: Money::new(minimum, currency),
             });
         }
         Ok(ElectricStatement {
             tariff_id: tariff.id.clone(),
-            year: self.map.year,
+            year,
             months,
             total: Money::new(total, currency),
         })

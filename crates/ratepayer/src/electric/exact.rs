@@ -223,6 +223,12 @@ pub(crate) struct Sum {
     rest: Decimal,
 }
 
+impl Default for Sum {
+    fn default() -> Sum {
+        Sum::ZERO
+    }
+}
+
 impl Sum {
     /// Nothing added yet.
     pub const ZERO: Sum = Sum {

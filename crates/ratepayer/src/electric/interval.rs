@@ -16,12 +16,17 @@ pub const MICRO_KWH_PER_KWH: i64 = 1_000_000;
 pub const MAX_INTERVAL_KWH: i64 = 10_000_000;
 
 /// Consecutive intervals of `step_minutes` each, the first beginning at
-/// `start` (local standard time, on the hour). Energy is kept in integer
+/// `start` (local time on an interval boundary, or a UTC instant). Energy is kept in integer
 /// micro-kWh; values given with more digits are rounded half-even to the
 /// micro-kWh (below a thousandth of a cent at any retail rate).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct IntervalSeries {
+    /// The first interval's start: local clock time, or (with `utc`) the
+    /// UTC instant written as a naive time.
     start: NaiveDateTime,
+    /// True when `start` is a UTC instant (timestamps given with `Z` or an
+    /// offset): billing it needs the utility's time zone.
+    utc: bool,
     step_minutes: u16,
     micro_kwh: Vec<i64>,
     /// The largest value (0 when empty).
@@ -44,9 +49,12 @@ impl IntervalSeries {
                 "the interval is {step_minutes} minutes; use a length that divides an hour (5, 15, 30 or 60 minutes)"
             )));
         }
-        if start.minute() != 0 || start.second() != 0 || start.nanosecond() != 0 {
+        if start.second() != 0
+            || start.nanosecond() != 0
+            || start.minute() % u32::from(step_minutes) != 0
+        {
             return Err(ElectricError::Series(format!(
-                "it starts at {start}; start the series on the hour (drop the intervals before it)"
+                "it starts at {start}, not on a {step_minutes}-minute boundary of the hour; start the series on the hour or on an interval boundary (drop the intervals before it)"
             )));
         }
         // One pass for the range check and the largest value; the offending
@@ -69,16 +77,51 @@ impl IntervalSeries {
         }
         Ok(IntervalSeries {
             start,
+            utc: false,
             step_minutes,
             micro_kwh,
             max,
         })
     }
 
+    /// A series whose first interval begins at the UTC instant `start_utc`
+    /// (timestamps written with `Z` or an offset). Billing it with
+    /// [`super::ElectricRate::bill`] needs the utility's time zone, which maps
+    /// every interval to its local clock hour (daylight saving included, or
+    /// standard time, as the tariff's [`super::Clock`] says).
+    pub fn from_utc_instant(
+        start_utc: chrono::DateTime<chrono::Utc>,
+        step_minutes: u16,
+        micro_kwh: Vec<i64>,
+    ) -> Result<IntervalSeries, ElectricError> {
+        let mut s = IntervalSeries::from_micro_kwh(start_utc.naive_utc(), step_minutes, micro_kwh)?;
+        s.utc = true;
+        Ok(s)
+    }
+
+    /// [`IntervalSeries::from_utc_instant`] from kWh values (rounded
+    /// half-even to the micro-kWh).
+    pub fn from_utc_kwh(
+        start_utc: chrono::DateTime<chrono::Utc>,
+        step_minutes: u16,
+        kwh: &[Decimal],
+    ) -> Result<IntervalSeries, ElectricError> {
+        let mut s = IntervalSeries::from_kwh(start_utc.naive_utc(), step_minutes, kwh)?;
+        s.utc = true;
+        Ok(s)
+    }
+
+    /// True when the series starts at a UTC instant rather than a local time.
+    pub fn is_utc(&self) -> bool {
+        self.utc
+    }
+
     /// A series whose first interval begins at the UTC instant `start_utc`,
     /// for a utility in `zone`: the start becomes the zone's local standard
     /// time (its base offset, daylight saving ignored, as SAM's calendar and
-    /// tariff schedules count hours). It must fall on the hour there.
+    /// tariff schedules count hours). It must fall on the hour there. To bill
+    /// in wall-clock time, use [`IntervalSeries::from_utc_instant`] and give
+    /// the zone when billing.
     pub fn from_utc_micro_kwh(
         start_utc: chrono::DateTime<chrono::Utc>,
         zone: chrono_tz::Tz,
@@ -119,7 +162,8 @@ impl IntervalSeries {
         IntervalSeries::from_micro_kwh(start, step_minutes, v)
     }
 
-    /// When the first interval begins.
+    /// When the first interval begins: local time, or the UTC instant when
+    /// [`IntervalSeries::is_utc`].
     pub fn start(&self) -> NaiveDateTime {
         self.start
     }

@@ -47,9 +47,11 @@
 //! ```
 
 mod bill;
+mod clock;
 mod demand;
 mod exact;
 mod interval;
+mod rate;
 mod schedule;
 mod tariff;
 mod tou;
@@ -59,10 +61,12 @@ pub mod urdb;
 mod tests;
 
 pub use bill::{ElectricMonth, ElectricStatement, PreparedYear};
+pub use demand::{DemandBasis, PeakHistory};
+pub use rate::{ElectricOptions, ElectricRate};
 pub use interval::{IntervalSeries, MAX_INTERVAL_KWH, MICRO_KWH_PER_KWH};
 pub use schedule::Schedule;
 pub use tariff::{
-    ChargeUnit, DemandTier, ElectricTariff, EnergyTier, EnergyUnit, PeriodCharge, Ratchet,
+    ChargeUnit, Clock, DemandTier, ElectricTariff, EnergyTier, EnergyUnit, PeriodCharge, Ratchet,
 };
 
 use thiserror::Error;

@@ -94,11 +94,6 @@ impl HourMap {
         }
         Ok(map)
     }
-
-    /// Hours in the year.
-    pub fn hours(&self) -> usize {
-        self.day_kind.len() * 24
-    }
 }
 
 impl Schedule {

@@ -1,13 +1,15 @@
 //! The electric tariff model: energy periods and tiers, demand periods and
 //! tiers, flat demand by month, fixed and minimum charges, the ratchet and the
-//! minimum billing demand; and its validation (every problem listed).
+//! minimum billing demand, effective dates, proration and clock; and its
+//! validation (every problem listed).
 
+use chrono::NaiveDate;
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 
 use super::schedule::Schedule;
 use super::ElectricError;
-use crate::tariff::Problem;
+use crate::tariff::{Problem, Proration};
 use crate::Currency;
 
 /// What an energy tier's `max` counts.
@@ -79,16 +81,55 @@ pub struct PeriodCharge {
     pub unit: ChargeUnit,
 }
 
-/// A demand ratchet: the billing demand is at least `percent` of the highest
-/// peak of the `lookback_months` months before (same year only).
+/// A demand ratchet, as SAM's billing demand computes it: the billing
+/// demand of a bill is the highest of its own peak and, for each month `k`
+/// among the `lookback_months` months before the bill's month (and that
+/// month itself), `percent_by_month[k] × peak_k`. Months before the first
+/// billed one come from earlier data in the series or from a peak history
+/// given by the caller, across year ends.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Ratchet {
-    /// A fraction: 0.8 for 80 %.
-    pub percent: Decimal,
-    /// How many months before the billed month count.
+    /// For each calendar month (January first), the fraction of that month's
+    /// peak that later bills cannot go below (0.8 for 80 %; 0: the month's
+    /// peak does not ratchet).
+    pub percent_by_month: [Decimal; 12],
+    /// How many months before the billed month are looked back at (0 to 36).
     pub lookback_months: u8,
-    /// Which months' peaks count (January first); all when every entry is true.
-    pub months: [bool; 12],
+    /// Whether time-of-use demand periods are billed on the billing demand
+    /// too (SAM's `ur_dc_billing_demand_periods` with every period, which is
+    /// how a URDB ratchet is billed); otherwise each TOU period is billed on
+    /// its own peak and only the flat demand and `kWh/kW` tiers ratchet.
+    #[serde(default = "yes")]
+    pub tou_demand: bool,
+}
+
+fn yes() -> bool {
+    true
+}
+
+impl Ratchet {
+    /// The same `percent` for every month, looking back `lookback_months`.
+    pub fn uniform(percent: Decimal, lookback_months: u8) -> Ratchet {
+        Ratchet {
+            percent_by_month: [percent; 12],
+            lookback_months,
+            tou_demand: true,
+        }
+    }
+}
+
+/// Which clock the 12×24 schedules are read in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, Default)]
+#[serde(rename_all = "snake_case")]
+pub enum Clock {
+    /// Local prevailing (wall-clock) time: on daylight-saving days of 23 and
+    /// 25 hours, the hour that does not exist is skipped and the repeated
+    /// hour is billed twice at its clock hour's period.
+    #[default]
+    WallClock,
+    /// Local standard time all year (the zone's base offset, no daylight
+    /// saving), as SAM counts hours.
+    Standard,
 }
 
 /// An electric tariff for interval data. Build one in code or with
@@ -121,6 +162,20 @@ pub struct ElectricTariff {
     pub ratchet: Option<Ratchet>,
     /// Minimum billing demand in kW.
     pub minimum_billing_demand_kw: Option<Decimal>,
+    /// First day this tariff (version) applies, if dated.
+    #[serde(default)]
+    pub effective_from: Option<NaiveDate>,
+    /// Last day this tariff (version) applies, if dated.
+    #[serde(default)]
+    pub effective_to: Option<NaiveDate>,
+    /// How monthly amounts are prorated on a part of a month (fixed charges,
+    /// `kWh` tier sizes, demand charges, minimums); the water engine's
+    /// choices. A whole calendar month always counts 1, as SAM bills it.
+    #[serde(default)]
+    pub proration: Proration,
+    /// The clock the schedules are read in when the series has a time zone.
+    #[serde(default)]
+    pub clock: Clock,
 }
 
 impl ElectricTariff {
@@ -144,6 +199,10 @@ impl ElectricTariff {
             minimum: None,
             ratchet: None,
             minimum_billing_demand_kw: None,
+            effective_from: None,
+            effective_to: None,
+            proration: Proration::CalendarMonth,
+            clock: Clock::WallClock,
         }
     }
 
@@ -271,14 +330,62 @@ impl ElectricTariff {
             }
         }
         if let Some(r) = &self.ratchet {
-            if r.percent.is_sign_negative() {
+            for (m, pct) in r.percent_by_month.iter().enumerate() {
+                if pct.is_sign_negative() || *pct > Decimal::ONE {
+                    p(
+                        format!("ratchet.percent_by_month[{m}]"),
+                        format!("is {pct}; give a fraction from 0 to 1 (0.8 for 80 %)"),
+                    );
+                }
+            }
+            if r.lookback_months > 36 {
                 p(
-                    "ratchet.percent".into(),
+                    "ratchet.lookback_months".into(),
                     format!(
-                        "is {}; give a fraction of 0 or more (0.8 for 80 %)",
-                        r.percent
+                        "is {}; look back at most 36 months",
+                        r.lookback_months
                     ),
                 );
+            }
+        }
+        if let (Some(from), Some(to)) = (self.effective_from, self.effective_to) {
+            if to < from {
+                p(
+                    "effective_to".into(),
+                    format!("is {to}, before effective_from {from}; end the version on or after its first day"),
+                );
+            }
+        }
+        for (path, tiers) in self
+            .energy_periods
+            .iter()
+            .enumerate()
+            // Block-step tiers mix kWh/kW blocks and kWh steps: their limits
+            // are in different units and need not increase.
+            .filter(|(_, t)| t.windows(2).all(|w| matches!(w, [a, b] if a.unit == b.unit)))
+            .map(|(i, t)| (format!("energy_periods[{i}]"), t.iter().map(|t| t.max).collect::<Vec<_>>()))
+            .chain(self.demand_periods.iter().enumerate().map(|(i, t)| {
+                (format!("demand_periods[{i}]"), t.iter().map(|t| t.max).collect())
+            }))
+            .chain(self.flat_demand.iter().enumerate().map(|(i, t)| {
+                (format!("flat_demand[{i}]"), t.iter().map(|t| t.max).collect())
+            }))
+        {
+            let mut prev = Decimal::ZERO;
+            let n = tiers.len();
+            for (t, max) in tiers.iter().enumerate() {
+                match max {
+                    Some(m) if *m <= prev => p(
+                        format!("{path}[{t}].max"),
+                        format!("is {m}, not above the tier before ({prev}); give increasing limits"),
+                    ),
+                    Some(m) => prev = *m,
+                    None if t + 1 < n => p(
+                        format!("{path}[{t}].max"),
+                        "is missing (unbounded) but more tiers follow; only the last tier may be unbounded".into(),
+                    ),
+                    None => {}
+                }
             }
         }
         if let Some(k) = self.minimum_billing_demand_kw {

@@ -40,7 +40,7 @@ fn block_step_tiers_follow_sam() {
         tier(None, EnergyUnit::KwhPerKw),
     ];
     let mut out = Vec::new();
-    effective_tiers(&tiers, 31, d("50"), &mut out).unwrap_or_default();
+    effective_tiers(&tiers, 31, d("50"), None, &mut out).unwrap_or_default();
     // Block 0 is 5000 kWh: the 3000 step splits it, the 10000 step ends at
     // the block edge; the unbounded block follows.
     assert_eq!(
@@ -69,7 +69,7 @@ fn daily_tiers_scale_with_the_days_of_the_month() {
         tier(None, EnergyUnit::Kwh),
     ];
     let mut out = Vec::new();
-    effective_tiers(&tiers, 28, Decimal::ZERO, &mut out).unwrap_or_default();
+    effective_tiers(&tiers, 28, Decimal::ZERO, None, &mut out).unwrap_or_default();
     assert_eq!(out.first().and_then(|t| t.limit), Some(d("280")));
 }
 

@@ -33,8 +33,9 @@ fn scaled(max: Option<Decimal>, by: Decimal) -> Result<Option<Decimal>, Electric
         .transpose()
 }
 
-/// The effective tiers of a month with `days` days and billing demand `bd_kw`,
-/// written into `out` (cleared first).
+/// The effective tiers of a month (or part of one) with `days` days billed,
+/// counting `factor` months (`None`: a whole month) and billing demand
+/// `bd_kw`, written into `out` (cleared first).
 ///
 /// When the first tier is `kWh/kW`, SAM's block-step rule applies: `kWh/kW`
 /// tiers set blocks of `max × demand`, and `kWh` tiers that follow a block
@@ -45,29 +46,35 @@ pub(crate) fn effective_tiers(
     tiers: &[EnergyTier],
     days: u32,
     bd_kw: Decimal,
+    factor: Option<Decimal>,
     out: &mut Vec<EffTier>,
 ) -> Result<(), ElectricError> {
     out.clear();
     let days = Decimal::from(days);
+    // A daily limit counts the days billed; a monthly one the months (the
+    // part of a month's share, or exactly 1 for a whole month).
+    let size = |t: &EnergyTier| -> Result<Option<Decimal>, ElectricError> {
+        if t.unit.daily() {
+            scaled(t.max, days)
+        } else {
+            match factor {
+                Some(f) => scaled(t.max, f),
+                None => Ok(t.max),
+            }
+        }
+    };
     let first_per_kw = tiers.first().is_some_and(|t| t.unit.per_kw());
     if !first_per_kw {
         for (i, t) in tiers.iter().enumerate() {
-            let limit = if t.unit.daily() {
-                scaled(t.max, days)?
-            } else {
-                t.max
-            };
-            out.push(EffTier { src: i, limit });
+            out.push(EffTier {
+                src: i,
+                limit: size(t)?,
+            });
         }
         return Ok(());
     }
     let per_kw_limit = |t: &EnergyTier| -> Result<Option<Decimal>, ElectricError> {
-        let m = if t.unit.daily() {
-            scaled(t.max, days)?
-        } else {
-            t.max
-        };
-        scaled(m, bd_kw)
+        scaled(size(t)?, bd_kw)
     };
     let mut blocks: Vec<Option<Decimal>> = Vec::new();
     for t in tiers.iter().filter(|t| t.unit.per_kw()) {
@@ -89,11 +96,7 @@ pub(crate) fn effective_tiers(
                 out.push(EffTier { src: i, limit: kb });
             }
         } else {
-            let step = if t.unit.daily() {
-                scaled(t.max, days)?
-            } else {
-                t.max
-            };
+            let step = size(t)?;
             if lt(step, kb) {
                 out.push(EffTier {
                     src: i,
@@ -109,7 +112,8 @@ pub(crate) fn effective_tiers(
 
 /// The kWh of each effective tier for a month total of `total` kWh:
 /// `min(T, U_t) − U_{t−1}` up to the tier that holds `T`, written into `out`
-/// as (index into `eff`, kWh). Tiers above get nothing.
+/// as (index into `eff`, kWh). Tiers above get nothing; the last tier takes
+/// everything above the one before it, whatever its own `max`.
 pub(crate) fn tier_kwh(
     eff: &[EffTier],
     total: Decimal,
@@ -117,8 +121,12 @@ pub(crate) fn tier_kwh(
 ) -> Result<(), ElectricError> {
     out.clear();
     let mut prev = Decimal::ZERO;
+    let last = eff.len().saturating_sub(1);
     for (k, t) in eff.iter().enumerate() {
-        match t.limit {
+        // The last tier takes everything above the tier before it, even when
+        // it has a `max`: usage is never left unpriced (SAM bills it so).
+        let limit = if k == last { None } else { t.limit };
+        match limit {
             Some(u) => {
                 let q = total
                     .min(u)
@@ -139,7 +147,5 @@ pub(crate) fn tier_kwh(
             }
         }
     }
-    // Every tier is bounded and the total exceeds the last: the excess is not
-    // priced (a tariff should end with an unbounded tier; URDB's always does).
     Ok(())
 }

@@ -44,15 +44,53 @@ const UNBOUNDED: f64 = 1e28;
 /// `flatdemandmonths` and `flatdemandunit`, `fixedchargefirstmeter` with
 /// `fixedchargeunits` (or the legacy `fixedmonthlycharge`), `mincharge` with
 /// `minchargeunits` (or the legacy `minmonthlycharge`/`annualmincharge`),
-/// and `lookbackpercent`/`lookbackrange`/`lookbackmonths`. Schedules are
-/// 0-based, as URDB writes them. Every problem is returned at once.
+/// `lookbackpercent`/`lookbackrange`/`lookbackmonths` or
+/// `demandratchetpercentage` (the ratchet), and `startdate`/`enddate` (the
+/// days the rate is in effect; billing outside them is refused). Schedules
+/// are 0-based, as URDB writes them. The API's answer `{"items": [rate]}`
+/// is accepted with one item. A rate with no energy, demand or fixed
+/// charge is refused. Every problem is returned at once.
 pub fn import(id: &str, json: &str) -> Result<Imported, ElectricError> {
     let v: Value = serde_json::from_str(json).map_err(|e| ElectricError::Json(e.to_string()))?;
     import_value(id, &v)
 }
 
-/// [`import`] from a parsed JSON value.
+/// [`import`] from a parsed JSON value: one rate object, or the URDB API's
+/// answer `{"items": [rate]}` with exactly one rate.
 pub fn import_value(id: &str, v: &Value) -> Result<Imported, ElectricError> {
+    let v = match v.as_object().and_then(|o| o.get("items")) {
+        Some(items) => match items.as_array().map(Vec::as_slice) {
+            Some([one]) => one,
+            Some([]) => {
+                return Err(ElectricError::Json(
+                    "`items` is empty: the URDB answer holds no rate; ask the API for the rate's label".into(),
+                ))
+            }
+            Some(many) => {
+                let names: Vec<String> = many
+                    .iter()
+                    .enumerate()
+                    .map(|(i, r)| {
+                        let label = r.get("label").and_then(Value::as_str).unwrap_or("?");
+                        let name = r.get("name").and_then(Value::as_str).unwrap_or("?");
+                        format!("items[{i}]: {label} ({name})")
+                    })
+                    .collect();
+                return Err(ElectricError::Json(format!(
+                    "`items` holds {} rates ({}); import one: give the rate object, or an answer with one item",
+                    many.len(),
+                    names.join("; ")
+                )));
+            }
+            None => {
+                return Err(ElectricError::Json(format!(
+                    "`items` is {}, not a list of rates",
+                    kind(items)
+                )))
+            }
+        },
+        None => v,
+    };
     let Some(obj) = v.as_object() else {
         return Err(ElectricError::Json(format!(
             "the top level is {}, not an object",
@@ -219,61 +257,165 @@ pub fn import_value(id: &str, v: &Value) -> Result<Imported, ElectricError> {
         }
     }
 
-    // Ratchet.
+    // Ratchet: `lookbackpercent` over `lookbackrange` months, or over the
+    // flagged `lookbackmonths` of the year before; or per-month
+    // `demandratchetpercentage`.
     let pct = cx.take(obj, "lookbackpercent");
     let range = cx.take(obj, "lookbackrange");
     let lmonths = cx.take(obj, "lookbackmonths");
-    if pct.is_some() || range.is_some() {
-        let percent = pct
-            .and_then(|p| cx.number(p, "lookbackpercent"))
-            .unwrap_or_default();
-        let lookback = match range {
-            None => 0,
-            Some(r) => match r.as_u64().and_then(|n| u8::try_from(n).ok()) {
-                Some(n) => n,
-                None => {
-                    cx.problem(
-                        "lookbackrange",
-                        format!("is {}; give a whole number of months", short(r)),
-                    );
-                    0
+    let per_month = cx.take(obj, "demandratchetpercentage");
+    let lookback = match range {
+        None => None,
+        Some(r) => match r.as_u64().and_then(|n| u8::try_from(n).ok()).filter(|n| *n <= 36) {
+            Some(n) => Some(n),
+            None => {
+                cx.problem(
+                    "lookbackrange",
+                    format!("is {}; give a whole number of months, 0 to 36", short(r)),
+                );
+                None
+            }
+        },
+    };
+    let mut flags: Option<[bool; 12]> = None;
+    if let Some(lm) = lmonths {
+        match lm.as_array().filter(|a| a.len() == 12) {
+            Some(a) => {
+                let mut f = [false; 12];
+                for (i, x) in a.iter().enumerate() {
+                    let b = match x {
+                        Value::Bool(b) => Some(*b),
+                        Value::Number(n) => n.as_u64().filter(|&n| n <= 1).map(|n| n == 1),
+                        _ => None,
+                    };
+                    match (b, f.get_mut(i)) {
+                        (Some(b), Some(slot)) => *slot = b,
+                        _ => cx.problem(
+                            &format!("lookbackmonths[{i}]"),
+                            format!("is {}; give true or false", short(x)),
+                        ),
+                    }
                 }
-            },
-        };
-        let mut months = [true; 12];
-        if let Some(lm) = lmonths {
-            match lm.as_array().filter(|a| a.len() == 12) {
-                Some(a) => {
-                    for (i, x) in a.iter().enumerate() {
-                        let b = match x {
-                            Value::Bool(b) => Some(*b),
-                            Value::Number(n) => n.as_u64().filter(|&n| n <= 1).map(|n| n == 1),
-                            _ => None,
-                        };
-                        match (b, months.get_mut(i)) {
-                            (Some(b), Some(slot)) => *slot = b,
-                            _ => cx.problem(
-                                &format!("lookbackmonths[{i}]"),
-                                format!("is {}; give true or false", short(x)),
-                            ),
+                flags = Some(f);
+            }
+            None => cx.problem(
+                "lookbackmonths",
+                "must be a list of 12 true/false values, January first".into(),
+            ),
+        }
+    }
+    let mut by_month: Option<[Decimal; 12]> = None;
+    if let Some(pm) = per_month {
+        match pm.as_array().filter(|a| a.len() == 12) {
+            Some(a) => {
+                let mut v = [Decimal::ZERO; 12];
+                for (i, x) in a.iter().enumerate() {
+                    let path = format!("demandratchetpercentage[{i}]");
+                    if let (Some(n), Some(slot)) = (cx.number(x, &path), v.get_mut(i)) {
+                        if n.is_sign_negative() || n > Decimal::ONE {
+                            cx.problem(
+                                &path,
+                                format!("is {n}; give the fraction of the month's peak that ratchets, 0 to 1 (0.8 for 80 %)"),
+                            );
+                        } else {
+                            *slot = n;
                         }
                     }
                 }
-                None => cx.problem(
+                by_month = Some(v);
+            }
+            None => cx.problem(
+                "demandratchetpercentage",
+                "must be a list of 12 fractions, January first".into(),
+            ),
+        }
+        if pct.is_some() {
+            cx.problem(
+                "demandratchetpercentage",
+                "is given with lookbackpercent; give the ratchet one way: one percentage (lookbackpercent) or one per month".into(),
+            );
+        }
+    }
+    let percent = pct.and_then(|p| cx.number(p, "lookbackpercent"));
+    if let Some(p) = percent {
+        if p.is_sign_negative() || p > Decimal::ONE {
+            cx.problem(
+                "lookbackpercent",
+                format!("is {p}; give a fraction from 0 to 1 (0.8 for 80 %)"),
+            );
+        }
+    }
+    let ratchet = match (percent, by_month) {
+        (Some(p), None) => {
+            let mut v = [p; 12];
+            if let Some(f) = flags {
+                for (slot, on) in v.iter_mut().zip(f) {
+                    if !on {
+                        *slot = Decimal::ZERO;
+                    }
+                }
+            }
+            match (lookback.unwrap_or(0), flags.is_some()) {
+                // Flagged months with no range: the flagged months among the
+                // 11 before the billed one (a year's window, as URDB means).
+                (0, true) => Some((v, 11)),
+                (0, false) if p > Decimal::ZERO => {
+                    cx.problem(
+                        "lookbackrange",
+                        "is 0 or missing, and there is no lookbackmonths: the ratchet has no month to look back at; give lookbackrange (months) or lookbackmonths".into(),
+                    );
+                    None
+                }
+                (n, _) => Some((v, n)),
+            }
+        }
+        (None, Some(v)) => {
+            if flags.is_some() {
+                cx.unused(
                     "lookbackmonths",
-                    "must be a list of 12 true/false values, January first".into(),
+                    "demandratchetpercentage already gives each month's percentage",
+                );
+            }
+            Some((v, lookback.filter(|n| *n > 0).unwrap_or(11)))
+        }
+        (Some(_), Some(_)) => None,
+        (None, None) => {
+            if lmonths.is_some() {
+                cx.unused("lookbackmonths", "there is no lookbackpercent for it to qualify");
+            }
+            if range.is_some() {
+                cx.unused("lookbackrange", "there is no lookbackpercent for it to qualify");
+            }
+            None
+        }
+    };
+    if let Some((v, n)) = ratchet {
+        t.ratchet = Some(Ratchet {
+            percent_by_month: v,
+            lookback_months: n,
+            tou_demand: true,
+        });
+    }
+
+    // Dates in effect.
+    for (field, slot) in [("startdate", &mut t.effective_from), ("enddate", &mut t.effective_to)] {
+        if let Some(v) = cx.take(obj, field) {
+            match date_of(v) {
+                Some(d) => *slot = Some(d),
+                None => cx.problem(
+                    field,
+                    format!("is {}; give a date (YYYY-MM-DD) or seconds since 1970 (UTC), as the URDB API writes it", short(v)),
                 ),
             }
         }
-        t.ratchet = Some(Ratchet {
-            percent,
-            lookback_months: lookback,
-            months,
-        });
-    } else if lmonths.is_some() {
-        cx.unused(
-            "lookbackmonths",
-            "there is no lookbackpercent for it to qualify",
+    }
+
+    // A rate must charge something.
+    let charges_energy = cx.taken.contains(&"energyratestructure");
+    if !charges_energy && t.demand_periods.is_empty() && t.flat_demand.is_empty() && t.fixed.is_empty() {
+        cx.problem(
+            "energyratestructure",
+            "is missing, and the rate has no demand or fixed charge either: it would bill $0; give the rate's energyratestructure (with its schedules), demand charges or fixed charge".into(),
         );
     }
 
@@ -311,8 +453,6 @@ fn reason_for(k: &str, v: &Value) -> &'static str {
         "description",
         "source",
         "sourceparent",
-        "startdate",
-        "enddate",
         "approved",
         "country",
         "servicetype",
@@ -348,7 +488,6 @@ fn reason_for(k: &str, v: &Value) -> &'static str {
         "dgrules" => "net metering and net billing rules apply to generation; these bills are for consumption only",
         "demandwindow" => "the demand window is the series' interval length: give the series at that interval",
         "fixedchargeeaaddl" => "the charge for each additional meter is not billed: a bill here is for one meter",
-        "demandratchetpercentage" => "per-month ratchet percentages are not supported; express the ratchet with lookbackpercent and lookbackrange",
         "demandreactivepowercharge" => "reactive power (kVAR) is not metered by an interval kWh series",
         "energyattrs" | "demandattrs" | "fixedattrs" => "free-text attributes: review them by hand, they are not billed",
         "coincidentratestructure" | "coincidentrateschedule" | "coincidentrateunit" | "coincidentsched" => "coincident demand needs the system peak hours, which a customer's series does not give",
@@ -356,6 +495,21 @@ fn reason_for(k: &str, v: &Value) -> &'static str {
         _ if k.contains("comment") => "descriptive: it does not change a bill",
         _ if v.is_null() => "empty (null)",
         _ => "not a URDB field this importer bills",
+    }
+}
+
+/// A URDB date: seconds since 1970 (UTC), or text starting `YYYY-MM-DD`.
+fn date_of(v: &Value) -> Option<chrono::NaiveDate> {
+    match v {
+        Value::Number(n) => {
+            let secs = n.as_i64().or_else(|| n.as_f64().filter(|f| f.fract() == 0.0 && f.abs() < 1e15).map(|f| f as i64))?;
+            chrono::DateTime::from_timestamp(secs, 0).map(|t| t.date_naive())
+        }
+        Value::String(s) => {
+            let head = s.get(..10)?;
+            chrono::NaiveDate::parse_from_str(head, "%Y-%m-%d").ok()
+        }
+        _ => None,
     }
 }
 
