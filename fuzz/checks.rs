@@ -813,6 +813,45 @@ pub fn urdb(data: &[u8]) -> UrdbOutcome {
             }
         }
     }
+    // A meter-read cycle across the year end, read in wall-clock time from
+    // UTC instants (a DST zone), with every proration: no panic, and each
+    // bill's total is the rounded sum of its lines.
+    let start = NaiveDate::from_ymd_opt(2029, 11, 21)
+        .and_then(|d| d.and_hms_opt(5, 0, 0))
+        .unwrap_or_default()
+        .and_utc();
+    let Ok(series) = IntervalSeries::from_utc_instant(
+        start,
+        60,
+        (0..(24 * 100)).map(shape).collect(),
+    ) else {
+        return out;
+    };
+    let day = |y, m, d| NaiveDate::from_ymd_opt(y, m, d).unwrap_or_default();
+    let periods: Vec<ratepayer::BillingPeriod> = [
+        (day(2029, 11, 21), day(2029, 12, 14)),
+        (day(2029, 12, 15), day(2030, 1, 14)),
+    ]
+    .iter()
+    .filter_map(|(a, b)| ratepayer::BillingPeriod::new(*a, *b).ok())
+    .collect();
+    let options = ratepayer::electric::ElectricOptions {
+        zone: Some(chrono_tz::America::New_York),
+        ..Default::default()
+    };
+    if let Ok(bills) = tariff.bill_periods(&series, &periods, &options) {
+        for m in &bills {
+            let sum = m
+                .bill
+                .lines
+                .iter()
+                .try_fold(Decimal::ZERO, |a, l| a.checked_add(l.amount.amount()));
+            if let Some(sum) = sum {
+                assert_eq!(m.bill.total.amount(), RoundingPolicy::PER_LINE_HALF_UP.round(sum, 2));
+            }
+            out.months += 1;
+        }
+    }
     out
 }
 

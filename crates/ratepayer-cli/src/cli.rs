@@ -81,7 +81,7 @@ pub enum TariffFormat {
 /// `ratepayer bill ...`
 #[derive(Debug, Args)]
 #[command(
-    after_help = "The usage CSV has a header row. Register reads: `date,reading[,kind]` (a read dated D is the register value at the start of day D, so 1 to 31 October is measured by the reads of 1 October and 1 November; kind is actual, estimated or customer_submitted). Interval usage: `timestamp,kwh` (consecutive intervals of one length that divides an hour, such as 15 or 60 minutes; timestamps in the utility's standard time). A native tariff bills the intervals' kWh over the period; a URDB rate (--format urdb) bills time of use and demand, one bill per calendar month; with --profile, the profile's office holidays count as weekend days and its rounding applies.\n\nExamples:\n  ratepayer bill --tariff my-tariff.toml --usage reads.csv --from 2025-10-01 --to 2025-10-31 --meter-size 5/8\n  ratepayer bill --profile shelby --tariff shelby-water-residential --usage reads.csv --from 2025-10-01 --to 2025-10-31 --meter-size 5/8 --json\n  ratepayer bill --format urdb --tariff coop-tou.json --usage intervals.csv --from 2025-01-01 --to 2025-12-31 --monthly"
+    after_help = "The usage CSV has a header row. Register reads: `date,reading[,kind]` (a read dated D is the register value at the start of day D, so 1 to 31 October is measured by the reads of 1 October and 1 November; kind is actual, estimated or customer_submitted). Interval usage: `timestamp,kwh` (consecutive intervals of one length that divides an hour, such as 15 or 60 minutes; timestamps in local time, or with `Z` or a UTC offset, converted into the utility's time zone: --time-zone or the profile's). A native tariff bills the intervals' kWh over the period; a URDB rate (--format urdb) bills time of use and demand on the local wall clock, exactly the days asked for (one bill for --from..--to, one per calendar month with --monthly, or one per read cycle with --read-dates), monthly charges prorated on part of a month; with --profile, the profile's office holidays count as weekend days and its rounding applies.\n\nExamples:\n  ratepayer bill --tariff my-tariff.toml --usage reads.csv --from 2025-10-01 --to 2025-10-31 --meter-size 5/8\n  ratepayer bill --profile shelby --tariff shelby-water-residential --usage reads.csv --from 2025-10-01 --to 2025-10-31 --meter-size 5/8 --json\n  ratepayer bill --format urdb --tariff coop-tou.json --usage intervals.csv --from 2025-01-01 --to 2025-12-31 --monthly"
 )]
 pub struct BillArgs {
     /// The tariff: a tariff file, or with --profile the id of one of the profile's tariffs.
@@ -117,6 +117,16 @@ pub struct BillArgs {
     /// One bill per calendar month of interval usage (JSON: a list of bills, in order).
     #[arg(long)]
     pub monthly: bool,
+    /// The utility's time zone (an IANA name such as America/New_York) for
+    /// interval usage: timestamps with `Z` or an offset are converted into it,
+    /// and time of use is read on its clock. Defaults to the profile's.
+    #[arg(long, value_name = "ZONE")]
+    pub time_zone: Option<String>,
+    /// Meter-read days of interval usage (comma-separated YYYY-MM-DD): one
+    /// bill per read cycle, from --from to the first read day, then from the
+    /// day after each read to the next, the last to --to.
+    #[arg(long, value_name = "DATES", value_delimiter = ',', value_parser = parse_date)]
+    pub read_dates: Vec<NaiveDate>,
 }
 
 /// The customers CSV format, shown by `ratepayer help bill-run`.

@@ -8,7 +8,7 @@ use std::io::Read as _;
 use std::path::Path;
 
 use ratepayer::meter::{consumption_for_period, Meter};
-use ratepayer::{BillInput, BillingPeriod, Quantity, RoundingPolicy, Tariff};
+use ratepayer::{BillInput, BillingPeriod, Quantity, Tariff};
 
 use super::bill_intervals;
 use crate::cli::{BillArgs, TariffFormat};
@@ -40,10 +40,12 @@ pub fn run(args: &BillArgs, json: bool) -> Result<(), CliError> {
     let name = args.usage.display().to_string();
     match parse_usage(&read_usage(&args.usage)?, &name)? {
         UsageFile::Intervals(intervals) => {
-            let series = bill_intervals::series(&intervals, args.from, args.to, &name)?;
+            let zone = bill_intervals::zone(args.time_zone.as_deref(), args.profile.as_deref().map(input::profile).transpose()?.as_ref())?;
+            let series = bill_intervals::series(&intervals, &name, zone)?;
             let bills = bill_intervals::native_bills(
                 tariff,
                 &series,
+                zone,
                 period,
                 args.monthly,
                 args.meter_size.as_deref(),
@@ -92,8 +94,10 @@ pub fn run(args: &BillArgs, json: bool) -> Result<(), CliError> {
     }
 }
 
-/// `--format urdb`: the tariff file is one URDB rate (JSON); the usage must
-/// be intervals. Fields the importer did not use are listed on stderr.
+/// `--format urdb`: the tariff file is one URDB rate (JSON, or the API's
+/// `{"items": [rate]}`); the usage must be intervals. Fields the importer
+/// did not use are listed on stderr and, with `--json`, in each bill's
+/// `notes`.
 fn urdb(args: &BillArgs, period: BillingPeriod, json: bool) -> Result<(), CliError> {
     let path = Path::new(&args.tariff);
     let text = input::read_text(path)?;
@@ -116,23 +120,74 @@ fn urdb(args: &BillArgs, period: BillingPeriod, json: bool) -> Result<(), CliErr
     };
     let rounding = profile
         .as_ref()
-        .map_or(RoundingPolicy::PER_LINE_HALF_UP, |p| p.spec().rounding);
+        .map_or(bill_intervals::DEFAULT_ROUNDING, |p| p.spec().rounding);
+    let zone = bill_intervals::zone(args.time_zone.as_deref(), profile.as_ref())?;
     let name = args.usage.display().to_string();
     let UsageFile::Intervals(intervals) = parse_usage(&read_usage(&args.usage)?, &name)? else {
         return Err(CliError::Domain(format!(
             "`{name}` holds register reads; a URDB rate bills interval usage (timestamp,kwh)"
         )));
     };
-    let series = bill_intervals::series(&intervals, period.from(), period.to(), &name)?;
-    let bills =
-        bill_intervals::electric_bills(&imported.tariff, &series, calendar.as_ref(), rounding)?;
-    if !args.monthly && bills.len() != 1 {
-        return Err(CliError::Usage(format!(
-            "the period has usage in {} calendar months and electric bills are monthly; add --monthly, or give --from/--to of one month",
-            bills.len()
-        )));
+    let series = bill_intervals::series(&intervals, &name, zone)?;
+    let periods = bill_intervals::periods(period, args.monthly, &args.read_dates)?;
+    let rate = ratepayer::electric::ElectricRate::new(vec![imported.tariff]).map_err(CliError::domain)?;
+    let options = ratepayer::electric::ElectricOptions {
+        zone,
+        calendar: calendar.as_ref(),
+        rounding,
+        history: None,
+    };
+    let bills = bill_intervals::electric_bills(&rate, &series, &periods, &options)?;
+    let several = args.monthly || !args.read_dates.is_empty();
+    if json {
+        let notes: Vec<serde_json::Value> = imported
+            .unused
+            .iter()
+            .map(|u| serde_json::json!({ "field": u.field, "reason": u.reason }))
+            .collect();
+        let items: Vec<serde_json::Value> = bills
+            .iter()
+            .map(|m| {
+                let mut v = bill_json(&m.bill);
+                if let Some(o) = v.as_object_mut() {
+                    o.insert("peak_kw".into(), m.peak_kw.normalize().to_string().into());
+                    o.insert(
+                        "billing_demand_kw".into(),
+                        m.billing_demand_kw.normalize().to_string().into(),
+                    );
+                    o.insert(
+                        "demand_basis".into(),
+                        serde_json::to_value(m.demand_basis).unwrap_or_default(),
+                    );
+                    o.insert("demand_explained".into(), m.demand_basis.to_string().into());
+                    o.insert("notes".into(), notes.clone().into());
+                }
+                v
+            })
+            .collect();
+        if several {
+            print_json(&serde_json::Value::Array(items))
+        } else {
+            match items.into_iter().next() {
+                Some(v) => print_json(&v),
+                None => Err(CliError::Domain("no bill: the period has no usage".into())),
+            }
+        }
+    } else {
+        let text: Vec<String> = bills
+            .iter()
+            .map(|m| {
+                format!(
+                    "{}\nPeak {} kW; billing demand {} kW ({})",
+                    m.bill.to_string().trim_end(),
+                    m.peak_kw.normalize(),
+                    m.billing_demand_kw.normalize(),
+                    m.demand_basis
+                )
+            })
+            .collect();
+        println_out(&text.join("\n\n"))
     }
-    print_bills(&bills, args.monthly, json)
 }
 
 /// One bill (a JSON object) or, with `monthly`, a list of them.

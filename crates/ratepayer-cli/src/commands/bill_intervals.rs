@@ -1,96 +1,186 @@
 //! Interval usage in `ratepayer bill`: the `timestamp,kwh` rows of a usage
 //! CSV become an [`IntervalSeries`] (consecutive, one fixed length that
-//! divides an hour), which is billed by an electric tariff (`--format urdb`:
-//! time of use, demand, monthly bills) or, summed per period, by a native
-//! tariff. `--monthly` gives one bill per calendar month.
+//! divides an hour) — of local times as written, or of UTC instants when
+//! the timestamps carry `Z` or an offset, or when a time zone reads local
+//! wall-clock times across daylight-saving changes — billed by an electric
+//! tariff (`--format urdb`: time of use and demand on exact billing periods)
+//! or, summed per period in local time, by a native tariff.
 
-use chrono::{Datelike, NaiveDate, NaiveDateTime};
-use ratepayer::electric::{ElectricTariff, IntervalSeries};
+use chrono::{Duration, NaiveDate, NaiveDateTime, TimeZone};
+use chrono_tz::Tz;
+use ratepayer::electric::{ElectricMonth, ElectricOptions, ElectricRate, IntervalSeries};
 use ratepayer::{Bill, BillInput, BillingPeriod, Quantity, RoundingPolicy, Tariff, Unit};
 use rust_decimal::Decimal;
 
 use crate::error::CliError;
 use crate::usage_csv::Interval;
 
-/// The intervals between `from` and `to` (days included) as one series.
-/// Timestamps are read as written (local standard time, SAM's convention);
-/// an offset written with them must be the same on every row.
-pub fn series(
-    intervals: &[Interval],
-    from: NaiveDate,
-    to: NaiveDate,
-    name: &str,
-) -> Result<IntervalSeries, CliError> {
-    let mut rows: Vec<&Interval> = intervals
-        .iter()
-        .filter(|i| (from..=to).contains(&i.start.date()))
-        .collect();
-    rows.sort_by_key(|i| i.start);
-    let (Some(first), Some(second)) = (rows.first(), rows.get(1)) else {
+/// The utility's time zone: `--time-zone`, else the profile's.
+pub fn zone(arg: Option<&str>, profile: Option<&ratepayer::profile::UtilityProfile>) -> Result<Option<Tz>, CliError> {
+    match arg {
+        Some(z) => z.parse::<Tz>().map(Some).map_err(|_| {
+            CliError::Usage(format!(
+                "--time-zone `{z}` is not a time zone; give an IANA name such as America/New_York or America/Los_Angeles"
+            ))
+        }),
+        None => Ok(profile.map(|p| p.time_zone())),
+    }
+}
+
+/// Every interval of the file as one series. Timestamps with an offset (or
+/// `Z`) become UTC instants; all must then have one. Local timestamps are
+/// read as written without a zone; with a zone they are its wall-clock
+/// times (an hour repeated when the clock goes back is taken in file order),
+/// and become UTC instants.
+pub fn series(intervals: &[Interval], name: &str, zone: Option<Tz>) -> Result<IntervalSeries, CliError> {
+    let with_offset = intervals.iter().filter(|i| i.offset.is_some()).count();
+    if with_offset != 0 && with_offset != intervals.len() {
         return Err(CliError::Domain(format!(
-            "`{name}` has fewer than two intervals between {from} and {to}; give the intervals of the period billed"
-        )));
-    };
-    if let Some(bad) = rows.iter().find(|i| i.offset != first.offset) {
-        return Err(CliError::Domain(format!(
-            "`{name}`: the interval at {} has another UTC offset than the first one; write every timestamp in the utility's standard time, without daylight-saving shifts",
-            bad.start
+            "`{name}`: {with_offset} of {} timestamps have a UTC offset and the others do not; write every timestamp one way (all local, or all with an offset)",
+            intervals.len()
         )));
     }
-    let step = second.start - first.start;
+    let utc = with_offset != 0 || zone.is_some();
+    let mut rows: Vec<(NaiveDateTime, Decimal)> = Vec::with_capacity(intervals.len());
+    let mut seen_ambiguous: Vec<NaiveDateTime> = Vec::new();
+    for i in intervals {
+        let t = match (i.offset, zone) {
+            (Some(off), _) => i.start - Duration::seconds(i64::from(off.local_minus_utc())),
+            (None, Some(z)) => match z.from_local_datetime(&i.start) {
+                chrono::LocalResult::Single(t) => t.naive_utc(),
+                chrono::LocalResult::Ambiguous(a, b) => {
+                    // The first row of a repeated hour is the earlier instant.
+                    if seen_ambiguous.contains(&i.start) {
+                        b.naive_utc()
+                    } else {
+                        seen_ambiguous.push(i.start);
+                        a.naive_utc()
+                    }
+                }
+                chrono::LocalResult::None => {
+                    return Err(CliError::Domain(format!(
+                        "`{name}`: {} does not exist in {z} (the clock goes forward then); remove that row, or write the timestamps with their UTC offset",
+                        i.start
+                    )))
+                }
+            },
+            (None, None) => i.start,
+        };
+        rows.push((t, i.kwh));
+    }
+    rows.sort_by_key(|r| r.0);
+    let (Some(first), Some(second)) = (rows.first(), rows.get(1)) else {
+        return Err(CliError::Domain(format!(
+            "`{name}` has fewer than two intervals; give the intervals of the period billed"
+        )));
+    };
+    let step = second.0 - first.0;
     let minutes = u16::try_from(step.num_minutes()).unwrap_or(0);
     for pair in rows.windows(2) {
         if let [a, b] = pair {
-            if b.start - a.start != step {
+            if b.0 - a.0 != step {
+                let what = if b.0 == a.0 { "is given twice" } else { "is not followed by the next interval" };
                 return Err(CliError::Domain(format!(
-                    "`{name}`: the interval after {} starts at {}, not {} minutes later; give consecutive intervals of one length (fill gaps with 0)",
-                    a.start, b.start, minutes
+                    "`{name}`: the interval at {}{} {what} ({} minutes later expected); give consecutive intervals of one length (fill gaps with estimated values)",
+                    a.0,
+                    if utc { " UTC" } else { "" },
+                    minutes
                 )));
             }
         }
     }
-    let kwh: Vec<Decimal> = rows.iter().map(|i| i.kwh).collect();
-    IntervalSeries::from_kwh(first.start, minutes, &kwh).map_err(CliError::domain)
+    let kwh: Vec<Decimal> = rows.iter().map(|r| r.1).collect();
+    if utc {
+        IntervalSeries::from_utc_kwh(first.0.and_utc(), minutes, &kwh).map_err(CliError::domain)
+    } else {
+        IntervalSeries::from_kwh(first.0, minutes, &kwh).map_err(CliError::domain)
+    }
 }
 
-/// The bills of `series` under an electric tariff, one per calendar month
-/// with data; `calendar` gives the holidays billed on the weekend schedule.
+/// The billing periods asked for: the whole period, each calendar month of
+/// it (`monthly`), or the read cycles ending on `read_dates`.
+pub fn periods(period: BillingPeriod, monthly: bool, read_dates: &[NaiveDate]) -> Result<Vec<BillingPeriod>, CliError> {
+    if monthly && !read_dates.is_empty() {
+        return Err(CliError::Usage(
+            "give either --monthly (calendar months) or --read-dates (read cycles), not both".into(),
+        ));
+    }
+    if monthly {
+        return months_of(period);
+    }
+    if read_dates.is_empty() {
+        return Ok(vec![period]);
+    }
+    let mut out = Vec::new();
+    let mut from = period.from();
+    let mut dates = read_dates.to_vec();
+    dates.sort();
+    dates.dedup();
+    for d in dates {
+        if d < period.from() || d >= period.to() {
+            return Err(CliError::Usage(format!(
+                "--read-dates: {d} is outside {} to {}; give read days inside the period (the last cycle ends on --to)",
+                period.from(),
+                period.to()
+            )));
+        }
+        out.push(BillingPeriod::new(from, d).map_err(CliError::domain)?);
+        from = d.succ_opt().ok_or_else(|| CliError::Domain(format!("{d} is the last day the calendar holds")))?;
+    }
+    out.push(BillingPeriod::new(from, period.to()).map_err(CliError::domain)?);
+    Ok(out)
+}
+
+/// The bills of `series` under an electric rate over `periods`.
 pub fn electric_bills(
-    tariff: &ElectricTariff,
+    rate: &ElectricRate,
     series: &IntervalSeries,
-    calendar: Option<&ratepayer::calendar::Calendar>,
-    rounding: RoundingPolicy,
-) -> Result<Vec<Bill>, CliError> {
-    let start: NaiveDateTime = series.start();
-    let prepared = tariff
-        .prepare(start.year(), calendar)
-        .map_err(CliError::domain)?;
-    let statement = prepared.bill(series, rounding).map_err(CliError::domain)?;
-    Ok(statement.months.into_iter().map(|m| m.bill).collect())
+    periods: &[BillingPeriod],
+    options: &ElectricOptions<'_>,
+) -> Result<Vec<ElectricMonth>, CliError> {
+    rate.bill(series, periods, options).map_err(CliError::domain)
 }
 
 /// Bills the kWh of `series` under a native tariff: the whole period, or
-/// each calendar month of it.
+/// each calendar month of it, each interval counted on its local day.
+#[allow(clippy::too_many_arguments)]
 pub fn native_bills(
     tariff: &Tariff,
     series: &IntervalSeries,
+    zone: Option<Tz>,
     period: BillingPeriod,
     monthly: bool,
     meter_size: Option<&str>,
     class: Option<&str>,
 ) -> Result<Vec<Bill>, CliError> {
-    let parts = if monthly {
-        months_of(period)?
-    } else {
-        vec![period]
+    let parts = if monthly { months_of(period)? } else { vec![period] };
+    let step = Duration::minutes(i64::from(series.step_minutes()));
+    let local = |t: NaiveDateTime| -> Result<NaiveDate, CliError> {
+        if !series.is_utc() {
+            return Ok(t.date());
+        }
+        match zone {
+            Some(z) => Ok(z.from_utc_datetime(&t).date_naive()),
+            None => Err(CliError::Domain(
+                "the usage timestamps carry a UTC offset and no time zone is known; give --time-zone (or a --profile with a time_zone)".into(),
+            )),
+        }
     };
-    let step = chrono::Duration::minutes(i64::from(series.step_minutes()));
+    let last = series.start() + step * i32::try_from(series.len()).unwrap_or(i32::MAX);
+    let (first_day, last_day) = (local(series.start())?, local(last - Duration::seconds(1))?);
+    if period.from() < first_day || period.to() > last_day {
+        return Err(CliError::Domain(format!(
+            "the usage runs from {first_day} to {last_day} and does not cover {} to {}; give the intervals of every day billed",
+            period.from(),
+            period.to()
+        )));
+    }
     let mut bills = Vec::with_capacity(parts.len());
     for part in parts {
         let mut micro: i64 = 0;
         let mut at = series.start();
         for v in series.micro_kwh() {
-            if (part.from()..=part.to()).contains(&at.date()) {
+            if (part.from()..=part.to()).contains(&local(at)?) {
                 micro = micro.saturating_add(*v);
             }
             at += step;
@@ -119,3 +209,6 @@ fn months_of(period: BillingPeriod) -> Result<Vec<BillingPeriod>, CliError> {
     }
     Ok(out)
 }
+
+/// Rounding applied when no profile gives one.
+pub const DEFAULT_ROUNDING: RoundingPolicy = RoundingPolicy::PER_LINE_HALF_UP;
