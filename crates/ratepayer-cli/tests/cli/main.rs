@@ -5,6 +5,7 @@
 
 mod autopay;
 mod bill;
+mod bill_electric;
 mod bill_run;
 mod calendar;
 mod demo;
