@@ -820,11 +820,9 @@ pub fn urdb(data: &[u8]) -> UrdbOutcome {
         .and_then(|d| d.and_hms_opt(5, 0, 0))
         .unwrap_or_default()
         .and_utc();
-    let Ok(series) = IntervalSeries::from_utc_instant(
-        start,
-        60,
-        (0..(24 * 100)).map(shape).collect(),
-    ) else {
+    let Ok(series) =
+        IntervalSeries::from_utc_instant(start, 60, (0..(24 * 100)).map(shape).collect())
+    else {
         return out;
     };
     let day = |y, m, d| NaiveDate::from_ymd_opt(y, m, d).unwrap_or_default();
@@ -847,7 +845,10 @@ pub fn urdb(data: &[u8]) -> UrdbOutcome {
                 .iter()
                 .try_fold(Decimal::ZERO, |a, l| a.checked_add(l.amount.amount()));
             if let Some(sum) = sum {
-                assert_eq!(m.bill.total.amount(), RoundingPolicy::PER_LINE_HALF_UP.round(sum, 2));
+                assert_eq!(
+                    m.bill.total.amount(),
+                    RoundingPolicy::PER_LINE_HALF_UP.round(sum, 2)
+                );
             }
             out.months += 1;
         }

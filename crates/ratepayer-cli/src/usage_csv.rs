@@ -121,6 +121,21 @@ fn parse_timestamp(s: &str) -> Result<(NaiveDateTime, Option<FixedOffset>), Stri
     if let Ok(t) = DateTime::parse_from_rfc3339(s) {
         return Ok((t.naive_local(), Some(*t.offset())));
     }
+    // An offset (or `Z`) after a time without seconds, or after a space.
+    let zulu = s
+        .strip_suffix('Z')
+        .or_else(|| s.strip_suffix('z'))
+        .map(|head| format!("{head}+00:00"));
+    let with_offset = zulu.as_deref().unwrap_or(s);
+    for format in [
+        "%Y-%m-%dT%H:%M%:z",
+        "%Y-%m-%d %H:%M%:z",
+        "%Y-%m-%d %H:%M:%S%:z",
+    ] {
+        if let Ok(t) = DateTime::parse_from_str(with_offset, format) {
+            return Ok((t.naive_local(), Some(*t.offset())));
+        }
+    }
     for format in [
         "%Y-%m-%dT%H:%M:%S",
         "%Y-%m-%d %H:%M:%S",

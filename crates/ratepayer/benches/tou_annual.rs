@@ -6,6 +6,11 @@
 //!
 //! * `tou_annual/bill` — one annual bill, the hour map prepared once.
 //! * `tou_annual/prepare_and_bill` — preparing the year's hour map as well.
+//! * `tou_annual/cycles_dst_12` — a year of 12 meter-read cycles off the
+//!   calendar (the 15th to the 14th, from December 2028), from hourly UTC
+//!   instants read on New York's wall clock (the March and November clock
+//!   changes inside), through `ElectricRate::bill`: parts per month, prorated
+//!   monthly amounts, the two years' hour maps prepared in the call.
 //!
 //! ```text
 //! cargo bench -p ratepayer --bench tou_annual -- --warm-up-time 1 --measurement-time 3
@@ -27,10 +32,10 @@ use std::hint::black_box;
 use chrono::NaiveDate;
 use criterion::Criterion;
 use ratepayer::electric::{
-    ChargeUnit, DemandTier, ElectricTariff, EnergyTier, EnergyUnit, IntervalSeries, PeriodCharge,
-    Schedule,
+    ChargeUnit, DemandTier, ElectricOptions, ElectricRate, ElectricTariff, EnergyTier, EnergyUnit,
+    IntervalSeries, PeriodCharge, Schedule,
 };
-use ratepayer::{Currency, RoundingPolicy};
+use ratepayer::{BillingPeriod, Currency, RoundingPolicy};
 use rust_decimal::Decimal;
 
 fn tariff() -> ElectricTariff {
@@ -93,8 +98,37 @@ fn tariff() -> ElectricTariff {
 
 /// A deterministic commercial-looking load: a daily shape plus noise, in micro-kWh.
 fn load() -> Result<IntervalSeries, String> {
+    let start = NaiveDate::from_ymd_opt(2029, 1, 1)
+        .and_then(|d| d.and_hms_opt(0, 0, 0))
+        .ok_or("bad date")?;
+    IntervalSeries::from_micro_kwh(start, 60, values(8760)).map_err(|e| e.to_string())
+}
+
+/// 13 months of the same load as UTC instants from local midnight of
+/// 1 December 2028 in New York, and the 12 read cycles billed.
+fn cycles() -> Result<(IntervalSeries, Vec<BillingPeriod>), String> {
+    let start = NaiveDate::from_ymd_opt(2028, 12, 1)
+        .and_then(|d| d.and_hms_opt(5, 0, 0))
+        .ok_or("bad date")?
+        .and_utc();
+    let series = IntervalSeries::from_utc_instant(start, 60, values((31 + 365 + 31) * 24))
+        .map_err(|e| e.to_string())?;
+    let mut periods = Vec::new();
+    let mut from = NaiveDate::from_ymd_opt(2028, 12, 15).ok_or("bad date")?;
+    for _ in 0..12 {
+        let next = from
+            .checked_add_months(chrono::Months::new(1))
+            .ok_or("bad date")?;
+        let to = next.pred_opt().ok_or("bad date")?;
+        periods.push(BillingPeriod::new(from, to).map_err(|e| e.to_string())?);
+        from = next;
+    }
+    Ok((series, periods))
+}
+
+fn values(n: usize) -> Vec<i64> {
     let mut x: u64 = 0x2545_F491_4F6C_DD1D;
-    let values: Vec<i64> = (0..8760)
+    (0..n)
         .map(|i| {
             x ^= x << 13;
             x ^= x >> 7;
@@ -107,11 +141,7 @@ fn load() -> Result<IntervalSeries, String> {
             };
             shape + (x % 15_000_000) as i64
         })
-        .collect();
-    let start = NaiveDate::from_ymd_opt(2029, 1, 1)
-        .and_then(|d| d.and_hms_opt(0, 0, 0))
-        .ok_or("bad date")?;
-    IntervalSeries::from_micro_kwh(start, 60, values).map_err(|e| e.to_string())
+        .collect()
 }
 
 fn main() {
@@ -160,6 +190,21 @@ fn main() {
             );
         })
     });
+    match (cycles(), ElectricRate::new(vec![tariff.clone()])) {
+        (Ok((series, periods)), Ok(rate)) => {
+            let options = ElectricOptions {
+                zone: Some(chrono_tz::America::New_York),
+                ..Default::default()
+            };
+            group.bench_function("cycles_dst_12", |b| {
+                b.iter(|| {
+                    let _ = black_box(rate.bill(black_box(&series), &periods, &options));
+                })
+            });
+        }
+        (Err(e), _) => eprintln!("tou_annual bench: {e}"),
+        (_, Err(e)) => eprintln!("tou_annual bench: {e}"),
+    }
     group.finish();
     c.final_summary();
 }

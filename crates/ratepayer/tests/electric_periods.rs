@@ -17,9 +17,8 @@ use chrono::{Duration, NaiveDate, NaiveDateTime, TimeZone};
 use chrono_tz::America::New_York;
 use proptest::prelude::*;
 use ratepayer::electric::{
-    urdb, ChargeUnit, Clock, DemandBasis, DemandTier, ElectricMonth, ElectricOptions,
-    ElectricRate, ElectricTariff, EnergyTier, EnergyUnit, IntervalSeries, PeakHistory,
-    PeriodCharge, Schedule,
+    urdb, ChargeUnit, Clock, DemandBasis, DemandTier, ElectricMonth, ElectricOptions, ElectricRate,
+    ElectricTariff, EnergyTier, EnergyUnit, IntervalSeries, PeakHistory, PeriodCharge, Schedule,
 };
 use ratepayer::{BillingPeriod, Currency, RoundingPolicy};
 use rust_decimal::Decimal;
@@ -61,9 +60,7 @@ fn tou(fixed: Option<&str>) -> ElectricTariff {
         unit: EnergyUnit::Kwh,
     }]);
     let mut row = [0u8; 24];
-    for h in 16..20 {
-        row[h] = 1;
-    }
+    row[16..20].fill(1);
     t.energy_schedule = Schedule {
         weekday: [row; 12],
         weekend: [row; 12],
@@ -126,7 +123,11 @@ fn usage_above_the_last_tiers_max_is_billed_at_its_rate() {
     let jan = &st.months[0];
     assert_eq!(jan.kwh, d("763"));
     assert_eq!(jan.energy.to_decimal_string(), "76.30", "763 kWh, not 200");
-    assert_eq!(jan.demand_flat.to_decimal_string(), "100.00", "20 kW, not 10");
+    assert_eq!(
+        jan.demand_flat.to_decimal_string(),
+        "100.00",
+        "20 kW, not 10"
+    );
     // The same through billing periods.
     let b = bill(&t, &s, &months(2029, 1, 1), None).unwrap();
     assert_eq!(b[0].bill.total.to_decimal_string(), "176.30");
@@ -261,7 +262,10 @@ fn per_month_ratchet_percentages_over_a_lookback_range() {
         &ratchet_urdb(r#""demandratchetpercentage": [80,0,0,0,0,0,0,0,0,0,0,0]"#),
     )
     .unwrap_err();
-    assert!(err.to_string().contains("demandratchetpercentage[0]"), "{err}");
+    assert!(
+        err.to_string().contains("demandratchetpercentage[0]"),
+        "{err}"
+    );
     // A percentage with nothing to look back at is refused.
     let err = urdb::import("bad", &ratchet_urdb(r#""lookbackpercent": 0.8"#)).unwrap_err();
     assert!(err.to_string().contains("lookbackrange"), "{err}");
@@ -368,14 +372,25 @@ fn part_of_a_month_is_billed_exactly_with_prorated_monthly_amounts() {
             unit: EnergyUnit::Kwh,
         },
     ]];
-    let b = bill(&tiered, &s, &[period(day(2029, 1, 15), day(2029, 1, 31))], None).unwrap();
+    let b = bill(
+        &tiered,
+        &s,
+        &[period(day(2029, 1, 15), day(2029, 1, 31))],
+        None,
+    )
+    .unwrap();
     assert_eq!(b[0].energy.to_decimal_string(), "64.60");
     // A period the series does not cover is refused.
     let err = bill(&t, &s, &[period(day(2029, 1, 15), day(2029, 2, 3))], None).unwrap_err();
     assert!(err.to_string().contains("does not cover"), "{err}");
 }
 
-fn version(from: Option<NaiveDate>, to: Option<NaiveDate>, fixed: &str, rate: &str) -> ElectricTariff {
+fn version(
+    from: Option<NaiveDate>,
+    to: Option<NaiveDate>,
+    fixed: &str,
+    rate: &str,
+) -> ElectricTariff {
     let mut t = ElectricTariff::flat("coop", Currency::USD, d(rate));
     t.fixed.push(PeriodCharge {
         amount: d(fixed),
@@ -395,7 +410,9 @@ fn a_cycle_across_the_year_end_and_a_rate_change_is_split_by_days() {
     .unwrap();
     let s = local_hourly(at(2029, 12, 1, 0), vec![KWH; (31 + 31) * 24]);
     let cycle = period(day(2029, 12, 15), day(2030, 1, 14));
-    let b = rate.bill(&s, &[cycle], &ElectricOptions::default()).unwrap();
+    let b = rate
+        .bill(&s, &[cycle], &ElectricOptions::default())
+        .unwrap();
     let b = &b[0];
     assert_eq!(b.month, 1);
     assert_eq!(b.bill.period, cycle);
@@ -410,7 +427,11 @@ fn a_cycle_across_the_year_end_and_a_rate_change_is_split_by_days() {
         .iter()
         .filter(|l| l.period == period(day(2029, 12, 15), day(2029, 12, 31)))
         .collect();
-    assert_eq!(dec.len(), 2, "a fixed and an energy line for December's part");
+    assert_eq!(
+        dec.len(),
+        2,
+        "a fixed and an energy line for December's part"
+    );
     // A minimum in both versions is a floor on the whole bill: 30 × (17 + 14)/31.
     let mut a = ElectricTariff::flat("m", Currency::USD, d("0.10"));
     a.minimum = Some(PeriodCharge {
@@ -451,7 +472,10 @@ fn urdb_input_shapes_and_dates() {
         ratchet_urdb(r#""label": "bbb", "name": "Rate B""#)
     );
     let err = urdb::import("two", &two).unwrap_err().to_string();
-    assert!(err.contains("items[0]: aaa (Rate A)") && err.contains("items[1]: bbb (Rate B)"), "{err}");
+    assert!(
+        err.contains("items[0]: aaa (Rate A)") && err.contains("items[1]: bbb (Rate B)"),
+        "{err}"
+    );
     // startdate 2030-01-01 (seconds since 1970): January 2029 is refused.
     let dated = urdb::import("dated", &ratchet_urdb(r#""startdate": 1893456000"#)).unwrap();
     assert_eq!(dated.tariff.effective_from, Some(day(2030, 1, 1)));

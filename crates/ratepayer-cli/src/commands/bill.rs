@@ -130,7 +130,8 @@ fn urdb(args: &BillArgs, period: BillingPeriod, json: bool) -> Result<(), CliErr
     };
     let series = bill_intervals::series(&intervals, &name, zone)?;
     let periods = bill_intervals::periods(period, args.monthly, &args.read_dates)?;
-    let rate = ratepayer::electric::ElectricRate::new(vec![imported.tariff]).map_err(CliError::domain)?;
+    let rate =
+        ratepayer::electric::ElectricRate::new(vec![imported.tariff]).map_err(CliError::domain)?;
     let options = ratepayer::electric::ElectricOptions {
         zone,
         calendar: calendar.as_ref(),

@@ -16,7 +16,10 @@ use crate::error::CliError;
 use crate::usage_csv::Interval;
 
 /// The utility's time zone: `--time-zone`, else the profile's.
-pub fn zone(arg: Option<&str>, profile: Option<&ratepayer::profile::UtilityProfile>) -> Result<Option<Tz>, CliError> {
+pub fn zone(
+    arg: Option<&str>,
+    profile: Option<&ratepayer::profile::UtilityProfile>,
+) -> Result<Option<Tz>, CliError> {
     match arg {
         Some(z) => z.parse::<Tz>().map(Some).map_err(|_| {
             CliError::Usage(format!(
@@ -29,10 +32,31 @@ pub fn zone(arg: Option<&str>, profile: Option<&ratepayer::profile::UtilityProfi
 
 /// Every interval of the file as one series. Timestamps with an offset (or
 /// `Z`) become UTC instants; all must then have one. Local timestamps are
-/// read as written without a zone; with a zone they are its wall-clock
-/// times (an hour repeated when the clock goes back is taken in file order),
-/// and become UTC instants.
-pub fn series(intervals: &[Interval], name: &str, zone: Option<Tz>) -> Result<IntervalSeries, CliError> {
+/// read as written (every day 24 hours, on the tariff's clock) when they
+/// are consecutive so; otherwise, with a zone, as its wall-clock times (the
+/// hour skipped when the clock goes forward, an hour repeated when it goes
+/// back, taken in file order), which become UTC instants.
+pub fn series(
+    intervals: &[Interval],
+    name: &str,
+    zone: Option<Tz>,
+) -> Result<IntervalSeries, CliError> {
+    let naive = intervals.iter().all(|i| i.offset.is_none());
+    match (naive, zone) {
+        (true, Some(z)) => series_in(intervals, name, None).or_else(|first| {
+            // Not consecutive as written: a wall-clock export across a clock change?
+            series_in(intervals, name, Some(z)).map_err(|_| first)
+        }),
+        (true, None) => series_in(intervals, name, None),
+        (false, _) => series_in(intervals, name, zone),
+    }
+}
+
+fn series_in(
+    intervals: &[Interval],
+    name: &str,
+    zone: Option<Tz>,
+) -> Result<IntervalSeries, CliError> {
     let with_offset = intervals.iter().filter(|i| i.offset.is_some()).count();
     if with_offset != 0 && with_offset != intervals.len() {
         return Err(CliError::Domain(format!(
@@ -79,7 +103,11 @@ pub fn series(intervals: &[Interval], name: &str, zone: Option<Tz>) -> Result<In
     for pair in rows.windows(2) {
         if let [a, b] = pair {
             if b.0 - a.0 != step {
-                let what = if b.0 == a.0 { "is given twice" } else { "is not followed by the next interval" };
+                let what = if b.0 == a.0 {
+                    "is given twice"
+                } else {
+                    "is not followed by the next interval"
+                };
                 return Err(CliError::Domain(format!(
                     "`{name}`: the interval at {}{} {what} ({} minutes later expected); give consecutive intervals of one length (fill gaps with estimated values)",
                     a.0,
@@ -99,10 +127,15 @@ pub fn series(intervals: &[Interval], name: &str, zone: Option<Tz>) -> Result<In
 
 /// The billing periods asked for: the whole period, each calendar month of
 /// it (`monthly`), or the read cycles ending on `read_dates`.
-pub fn periods(period: BillingPeriod, monthly: bool, read_dates: &[NaiveDate]) -> Result<Vec<BillingPeriod>, CliError> {
+pub fn periods(
+    period: BillingPeriod,
+    monthly: bool,
+    read_dates: &[NaiveDate],
+) -> Result<Vec<BillingPeriod>, CliError> {
     if monthly && !read_dates.is_empty() {
         return Err(CliError::Usage(
-            "give either --monthly (calendar months) or --read-dates (read cycles), not both".into(),
+            "give either --monthly (calendar months) or --read-dates (read cycles), not both"
+                .into(),
         ));
     }
     if monthly {
@@ -125,7 +158,9 @@ pub fn periods(period: BillingPeriod, monthly: bool, read_dates: &[NaiveDate]) -
             )));
         }
         out.push(BillingPeriod::new(from, d).map_err(CliError::domain)?);
-        from = d.succ_opt().ok_or_else(|| CliError::Domain(format!("{d} is the last day the calendar holds")))?;
+        from = d
+            .succ_opt()
+            .ok_or_else(|| CliError::Domain(format!("{d} is the last day the calendar holds")))?;
     }
     out.push(BillingPeriod::new(from, period.to()).map_err(CliError::domain)?);
     Ok(out)
@@ -138,7 +173,8 @@ pub fn electric_bills(
     periods: &[BillingPeriod],
     options: &ElectricOptions<'_>,
 ) -> Result<Vec<ElectricMonth>, CliError> {
-    rate.bill(series, periods, options).map_err(CliError::domain)
+    rate.bill(series, periods, options)
+        .map_err(CliError::domain)
 }
 
 /// Bills the kWh of `series` under a native tariff: the whole period, or
@@ -153,7 +189,11 @@ pub fn native_bills(
     meter_size: Option<&str>,
     class: Option<&str>,
 ) -> Result<Vec<Bill>, CliError> {
-    let parts = if monthly { months_of(period)? } else { vec![period] };
+    let parts = if monthly {
+        months_of(period)?
+    } else {
+        vec![period]
+    };
     let step = Duration::minutes(i64::from(series.step_minutes()));
     let local = |t: NaiveDateTime| -> Result<NaiveDate, CliError> {
         if !series.is_utc() {

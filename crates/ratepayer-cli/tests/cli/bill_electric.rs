@@ -29,7 +29,11 @@ fn rows(start: &str, hours: usize, kwh: impl Fn(usize) -> String, suffix: &str) 
     let mut csv = String::from("timestamp,kwh\n");
     for h in 0..hours {
         let t = t0 + chrono::Duration::hours(h as i64);
-        csv.push_str(&format!("{}{suffix},{}\n", t.format("%Y-%m-%dT%H:%M"), kwh(h)));
+        csv.push_str(&format!(
+            "{}{suffix},{}\n",
+            t.format("%Y-%m-%dT%H:%M"),
+            kwh(h)
+        ));
     }
     csv
 }
@@ -54,7 +58,12 @@ fn last_tier_with_a_max_bills_everything_above() {
         "energyweekdayschedule": {g}, "energyweekendschedule": {g},
         "flatdemandstructure": [[{{"max": 10, "rate": 5}}]], "flatdemandmonths": [0,0,0,0,0,0,0,0,0,0,0,0]}}"#
     );
-    let usage = rows("2029-01-01T00:00", 744, |h| if h == 100 { "20".into() } else { "1".into() }, "");
+    let usage = rows(
+        "2029-01-01T00:00",
+        744,
+        |h| if h == 100 { "20".into() } else { "1".into() },
+        "",
+    );
     let r = run(&rate, &usage, "2029-01-01", "2029-01-31", &[]);
     assert_eq!(r.code, 0, "{r:?}");
     // 763 kWh × 0.10 + 20 kW × 5
@@ -68,19 +77,43 @@ fn utc_timestamps_need_a_zone_and_are_billed_in_it() {
     let usage = rows(
         "2029-01-01T05:00",
         744,
-        |h| if h == 9 * 24 + 16 { "10".into() } else { "1".into() },
+        |h| {
+            if h == 9 * 24 + 16 {
+                "10".into()
+            } else {
+                "1".into()
+            }
+        },
         "Z",
     );
     let r = run(&tou(""), &usage, "2029-01-01", "2029-01-31", &[]);
     assert_eq!(r.code, 1, "{r:?}");
     assert!(r.stderr.contains("time zone"), "{}", r.stderr);
-    let r = run(&tou(""), &usage, "2029-01-01", "2029-01-31", &["--time-zone", "America/New_York"]);
+    let r = run(
+        &tou(""),
+        &usage,
+        "2029-01-01",
+        "2029-01-31",
+        &["--time-zone", "America/New_York"],
+    );
     assert_eq!(r.code, 0, "{r:?}");
     assert_eq!(r.json()["total"], "95.25", "{}", r.stdout);
     // A profile's zone is used when --time-zone is not given (Crow Wing: Chicago).
-    let r = run(&tou(""), &usage, "2029-01-01", "2029-01-31", &["--profile", &profile("crow-wing")]);
+    let r = run(
+        &tou(""),
+        &usage,
+        "2029-01-01",
+        "2029-01-31",
+        &["--profile", &profile("crow-wing")],
+    );
     assert_eq!(r.code, 1, "an hour short of January in Chicago: {r:?}");
-    let r = run(&tou(""), &usage, "2029-01-01", "2029-01-31", &["--time-zone", "Nowhere/Atlantis"]);
+    let r = run(
+        &tou(""),
+        &usage,
+        "2029-01-01",
+        "2029-01-31",
+        &["--time-zone", "Nowhere/Atlantis"],
+    );
     assert_eq!(r.code, 2, "{r:?}");
 }
 
@@ -97,7 +130,13 @@ fn part_of_a_month_and_read_cycles() {
     assert_eq!(v["total"], "57.85", "{v}");
     // Read cycles across the year end: Dec 15 - Jan 14, then Jan 15 - Feb 13.
     let usage = rows("2029-12-01T00:00", (31 + 31 + 28) * 24, |_| "1".into(), "");
-    let r = run(&rate, &usage, "2029-12-15", "2030-02-13", &["--read-dates", "2030-01-14"]);
+    let r = run(
+        &rate,
+        &usage,
+        "2029-12-15",
+        "2030-02-13",
+        &["--read-dates", "2030-01-14"],
+    );
     assert_eq!(r.code, 0, "{r:?}");
     let bills = r.json().as_array().cloned().unwrap_or_default();
     assert_eq!(bills.len(), 2, "{}", r.stdout);
@@ -116,7 +155,18 @@ fn ratchet_on_flagged_months_is_explained() {
         "lookbackmonths": [false,false,false,false,false,true,true,true,true,false,false,false]}}"#
     );
     let july15 = (31 + 28 + 31 + 30 + 31 + 30 + 14) * 24 + 12;
-    let usage = rows("2029-01-01T00:00", 365 * 24, |h| if h == july15 { "100".into() } else { "10".into() }, "");
+    let usage = rows(
+        "2029-01-01T00:00",
+        365 * 24,
+        |h| {
+            if h == july15 {
+                "100".into()
+            } else {
+                "10".into()
+            }
+        },
+        "",
+    );
     let r = run(&rate, &usage, "2029-01-01", "2029-12-31", &["--monthly"]);
     assert_eq!(r.code, 0, "{r:?}");
     let bills = r.json().as_array().cloned().unwrap_or_default();
@@ -148,4 +198,33 @@ fn urdb_envelope_empty_rate_and_notes() {
     let r = run(&dated, &usage, "2029-01-01", "2029-01-31", &[]);
     assert_eq!(r.code, 1, "{r:?}");
     assert!(r.stderr.contains("no version"), "{}", r.stderr);
+}
+
+#[test]
+fn a_wall_clock_export_across_the_spring_change_is_read_in_the_zone() {
+    // March 2029 in New York as a meter exports it: 02:00 on 11 March does not exist.
+    let t0 = chrono::NaiveDate::from_ymd_opt(2029, 3, 1)
+        .and_then(|d| d.and_hms_opt(0, 0, 0))
+        .unwrap_or_default();
+    let mut csv = String::from("timestamp,kwh\n");
+    for h in 0..744 {
+        let t = t0 + chrono::Duration::hours(h);
+        if t.format("%Y-%m-%dT%H").to_string() == "2029-03-11T02" {
+            continue;
+        }
+        csv.push_str(&format!("{},1\n", t.format("%Y-%m-%dT%H:%M")));
+    }
+    let r = run(
+        &tou(""),
+        &csv,
+        "2029-03-01",
+        "2029-03-31",
+        &["--time-zone", "America/New_York"],
+    );
+    assert_eq!(r.code, 0, "{r:?}");
+    // 743 hours: 124 on peak, 619 off peak.
+    assert_eq!(r.json()["total"], "92.90", "{}", r.stdout);
+    // Without the zone the skipped hour is a gap.
+    let r = run(&tou(""), &csv, "2029-03-01", "2029-03-31", &[]);
+    assert_eq!(r.code, 1, "{r:?}");
 }

@@ -374,7 +374,11 @@ pub(super) struct PartSums {
     pub floor: Option<Decimal>,
 }
 
-fn times(a: Decimal, factor: Option<Decimal>, what: &'static str) -> Result<Decimal, ElectricError> {
+fn times(
+    a: Decimal,
+    factor: Option<Decimal>,
+    what: &'static str,
+) -> Result<Decimal, ElectricError> {
     match factor {
         None => Ok(a),
         Some(f) => a.checked_mul(f).ok_or_else(|| ov(what)),
@@ -468,9 +472,21 @@ impl PreparedYear {
             count: scratch.count,
         };
         if scratch.narrow {
-            self.fold(&mut t, &scratch.touched, scratch.per_hour, &scratch.sum, &scratch.max32);
+            self.fold(
+                &mut t,
+                &scratch.touched,
+                scratch.per_hour,
+                &scratch.sum,
+                &scratch.max32,
+            );
         } else {
-            self.fold(&mut t, &scratch.touched, scratch.per_hour, &scratch.sum, &scratch.max);
+            self.fold(
+                &mut t,
+                &scratch.touched,
+                scratch.per_hour,
+                &scratch.sum,
+                &scratch.max,
+            );
         }
         t
     }
@@ -614,10 +630,10 @@ impl PreparedYear {
         }
         // Demand: a part of a month pays its share (quantity: kW × months).
         let demand_line = |lines: &mut MonthLines,
-                               sum: &mut Sum,
-                               meta: Option<&&'static LineMeta>,
-                               kw_in: Decimal,
-                               rate: Decimal|
+                           sum: &mut Sum,
+                           meta: Option<&&'static LineMeta>,
+                           kw_in: Decimal,
+                           rate: Decimal|
          -> Result<(), ElectricError> {
             let q = times(kw_in, f.factor, "a demand charge")?;
             let amount = Amount::times(q, rate, "a demand charge")?;
@@ -760,8 +776,8 @@ impl PreparedYear {
             if t.count.get(m).copied().unwrap_or(0) == 0 {
                 continue;
             }
-            let first = NaiveDate::from_ymd_opt(year, m as u32 + 1, 1)
-                .ok_or(ElectricError::Year(year))?;
+            let first =
+                NaiveDate::from_ymd_opt(year, m as u32 + 1, 1).ok_or(ElectricError::Year(year))?;
             let peak = kw(t.peak.get(m).copied().unwrap_or(0));
             let (bd, basis) = billing_demand_at(
                 peak,

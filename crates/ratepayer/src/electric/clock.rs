@@ -91,7 +91,9 @@ pub(super) fn runs(
     let start = start_instant(series, zone, clock)?;
     let step = i64::from(series.step_minutes());
     let at = |i: usize| start + Duration::minutes(step * i as i64);
-    let local_of = |i: usize, off: FixedOffset| at(i).naive_utc() + Duration::seconds(i64::from(off.local_minus_utc()));
+    let local_of = |i: usize, off: FixedOffset| {
+        at(i).naive_utc() + Duration::seconds(i64::from(off.local_minus_utc()))
+    };
     let check = |local: NaiveDateTime| -> Result<(), ElectricError> {
         if local.second() != 0 || i64::from(local.minute()) % step != 0 {
             return Err(series_error(format!(

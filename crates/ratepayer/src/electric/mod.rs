@@ -62,8 +62,8 @@ mod tests;
 
 pub use bill::{ElectricMonth, ElectricStatement, PreparedYear};
 pub use demand::{DemandBasis, PeakHistory};
-pub use rate::{ElectricOptions, ElectricRate};
 pub use interval::{IntervalSeries, MAX_INTERVAL_KWH, MICRO_KWH_PER_KWH};
+pub use rate::{ElectricOptions, ElectricRate};
 pub use schedule::Schedule;
 pub use tariff::{
     ChargeUnit, Clock, DemandTier, ElectricTariff, EnergyTier, EnergyUnit, PeriodCharge, Ratchet,

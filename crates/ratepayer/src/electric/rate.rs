@@ -104,7 +104,10 @@ impl ElectricRate {
                     message: "is missing; every version after the first needs its first day".into(),
                 });
             }
-            if let (Some(prev), Some(from)) = (i.checked_sub(1).and_then(|j| versions.get(j)), v.effective_from) {
+            if let (Some(prev), Some(from)) = (
+                i.checked_sub(1).and_then(|j| versions.get(j)),
+                v.effective_from,
+            ) {
                 if let Some(to) = prev.effective_to.filter(|to| *to >= from) {
                     problems.push(Problem {
                         path: format!("versions[{}].effective_to", i - 1),
@@ -139,7 +142,8 @@ impl ElectricRate {
         for (i, v) in self.versions.iter().enumerate() {
             let started = v.effective_from.is_none_or(|f| f <= day);
             let next_from = self.versions.get(i + 1).and_then(|n| n.effective_from);
-            let ended = v.effective_to.is_some_and(|t| t < day) || next_from.is_some_and(|f| f <= day);
+            let ended =
+                v.effective_to.is_some_and(|t| t < day) || next_from.is_some_and(|f| f <= day);
             if started && !ended {
                 found = Some(i);
                 break;
@@ -186,8 +190,8 @@ impl ElectricRate {
                     .versions
                     .get(v)
                     .map_or(Proration::CalendarMonth, |t| t.proration);
-                let months = crate::bill::months(proration, period, part)
-                    .map_err(|_| ov("a proration"))?;
+                let months =
+                    crate::bill::months(proration, period, part).map_err(|_| ov("a proration"))?;
                 out.push(Part {
                     version: v,
                     period: part,
@@ -262,7 +266,9 @@ impl ElectricRate {
                 ));
             };
             for p in periods {
-                if day_start(p.from()) < begin || p.to().succ_opt().map(day_start).is_none_or(|e| e > end) {
+                if day_start(p.from()) < begin
+                    || p.to().succ_opt().map(day_start).is_none_or(|e| e > end)
+                {
                     return Err(ElectricError::Series(format!(
                         "it runs from {begin} to {end} local time and does not cover the period {} to {}; give the intervals of every day billed (fill a meter outage with estimated values)",
                         p.from(),
@@ -330,8 +336,10 @@ impl ElectricRate {
                     if a >= b {
                         continue;
                     }
-                    let i0 = r.first + usize::try_from((a - r.local).num_minutes() / step).unwrap_or(0);
-                    let i1 = r.first + usize::try_from((b - r.local).num_minutes() / step).unwrap_or(0);
+                    let i0 =
+                        r.first + usize::try_from((a - r.local).num_minutes() / step).unwrap_or(0);
+                    let i1 =
+                        r.first + usize::try_from((b - r.local).num_minutes() / step).unwrap_or(0);
                     if let Some(slice) = values.get(i0..i1) {
                         py.accumulate_run(&mut scratch, a, slice)?;
                     }
@@ -341,8 +349,16 @@ impl ElectricRate {
                 let ne = tariff.energy_periods.len();
                 let nd = tariff.demand_periods.len().max(1);
                 accs.push(Acc {
-                    energies: t.energy.get(m * ne..(m + 1) * ne).unwrap_or_default().to_vec(),
-                    demand: t.demand_max.get(m * nd..(m + 1) * nd).unwrap_or_default().to_vec(),
+                    energies: t
+                        .energy
+                        .get(m * ne..(m + 1) * ne)
+                        .unwrap_or_default()
+                        .to_vec(),
+                    demand: t
+                        .demand_max
+                        .get(m * nd..(m + 1) * nd)
+                        .unwrap_or_default()
+                        .to_vec(),
                     peak: t.peak.get(m).copied().unwrap_or(0),
                 });
             }
@@ -350,7 +366,13 @@ impl ElectricRate {
             let peak_micro = accs.iter().map(|a| a.peak).max().unwrap_or(0);
             let nd = accs.iter().map(|a| a.demand.len()).max().unwrap_or(0);
             let demand: Vec<i64> = (0..nd)
-                .map(|q| accs.iter().filter_map(|a| a.demand.get(q)).copied().max().unwrap_or(0))
+                .map(|q| {
+                    accs.iter()
+                        .filter_map(|a| a.demand.get(q))
+                        .copied()
+                        .max()
+                        .unwrap_or(0)
+                })
                 .collect();
             let last = parts
                 .last()
@@ -375,7 +397,9 @@ impl ElectricRate {
             let mut demand_tou = Decimal::ZERO;
             let mut fixed = Decimal::ZERO;
             let add = |to: &mut Decimal, s: &Sum| -> Result<(), ElectricError> {
-                *to = to.checked_add(s.value()?).ok_or_else(|| ov("a sum of charges"))?;
+                *to = to
+                    .checked_add(s.value()?)
+                    .ok_or_else(|| ov("a sum of charges"))?;
                 Ok(())
             };
             let mut floor: Option<Decimal> = None;
@@ -390,7 +414,10 @@ impl ElectricRate {
                     continue;
                 };
                 if let Some(c) = tariff.minimum.filter(|c| c.unit == ChargeUnit::PerYear) {
-                    if periods.iter().any(|p| *p != BillingPeriod::month_of(p.from())) {
+                    if periods
+                        .iter()
+                        .any(|p| *p != BillingPeriod::month_of(p.from()))
+                    {
                         return Err(ElectricError::Series(format!(
                             "tariff `{}` has an annual minimum, which is settled in December over the year's calendar-month bills; bill calendar months (--monthly), January to December together",
                             tariff.id
@@ -420,11 +447,20 @@ impl ElectricRate {
                 add(&mut demand_tou, &sums.demand_tou)?;
                 add(&mut fixed, &sums.fixed)?;
                 if let Some(f) = sums.floor {
-                    floor = Some(floor.unwrap_or_default().checked_add(f).ok_or_else(|| ov("the minimum"))?);
+                    floor = Some(
+                        floor
+                            .unwrap_or_default()
+                            .checked_add(f)
+                            .ok_or_else(|| ov("the minimum"))?,
+                    );
                 }
             }
             for (part, acc) in parts.iter().zip(&accs) {
-                history.record(part.period.from().year(), part.period.from().month(), kw(acc.peak))?;
+                history.record(
+                    part.period.from().year(),
+                    part.period.from().month(),
+                    kw(acc.peak),
+                )?;
             }
             lines.period = *period;
             let pre = lines.sum.value()?;
@@ -435,10 +471,15 @@ impl ElectricRate {
                     Some(e) => e,
                     None => {
                         year_pre.push((y, Decimal::ZERO, 0));
-                        year_pre.last_mut().ok_or_else(|| ov("the annual minimum"))?
+                        year_pre
+                            .last_mut()
+                            .ok_or_else(|| ov("the annual minimum"))?
                     }
                 };
-                entry.1 = entry.1.checked_add(pre).ok_or_else(|| ov("the annual minimum"))?;
+                entry.1 = entry
+                    .1
+                    .checked_add(pre)
+                    .ok_or_else(|| ov("the annual minimum"))?;
                 entry.2 |= 1 << period.from().month0();
                 if period.from().month() == 12 {
                     if entry.2 != 0x0fff {
@@ -446,7 +487,9 @@ impl ElectricRate {
                             "the annual minimum of {y} is settled in December over the whole year; bill January to December of {y} together"
                         )));
                     }
-                    let short = amount.checked_sub(entry.1).ok_or_else(|| ov("the minimum"))?;
+                    let short = amount
+                        .checked_sub(entry.1)
+                        .ok_or_else(|| ov("the minimum"))?;
                     floor = Some(pre.checked_add(short).ok_or_else(|| ov("the minimum"))?);
                 }
             }
@@ -459,7 +502,10 @@ impl ElectricRate {
                 Some(py) => py.top_up(&mut lines, floor)?,
                 None => Decimal::ZERO,
             };
-            let total = Money::new(policy.round(lines.sum.value()?, currency.minor_units()), currency);
+            let total = Money::new(
+                policy.round(lines.sum.value()?, currency.minor_units()),
+                currency,
+            );
             let kwh = Decimal::new(kwh_micro, 6);
             bills.push(ElectricMonth {
                 month: bill_month,

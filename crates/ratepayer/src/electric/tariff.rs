@@ -341,10 +341,7 @@ impl ElectricTariff {
             if r.lookback_months > 36 {
                 p(
                     "ratchet.lookback_months".into(),
-                    format!(
-                        "is {}; look back at most 36 months",
-                        r.lookback_months
-                    ),
+                    format!("is {}; look back at most 36 months", r.lookback_months),
                 );
             }
         }
@@ -362,13 +359,27 @@ impl ElectricTariff {
             .enumerate()
             // Block-step tiers mix kWh/kW blocks and kWh steps: their limits
             // are in different units and need not increase.
-            .filter(|(_, t)| t.windows(2).all(|w| matches!(w, [a, b] if a.unit == b.unit)))
-            .map(|(i, t)| (format!("energy_periods[{i}]"), t.iter().map(|t| t.max).collect::<Vec<_>>()))
+            .filter(|(_, t)| {
+                t.windows(2)
+                    .all(|w| matches!(w, [a, b] if a.unit == b.unit))
+            })
+            .map(|(i, t)| {
+                (
+                    format!("energy_periods[{i}]"),
+                    t.iter().map(|t| t.max).collect::<Vec<_>>(),
+                )
+            })
             .chain(self.demand_periods.iter().enumerate().map(|(i, t)| {
-                (format!("demand_periods[{i}]"), t.iter().map(|t| t.max).collect())
+                (
+                    format!("demand_periods[{i}]"),
+                    t.iter().map(|t| t.max).collect(),
+                )
             }))
             .chain(self.flat_demand.iter().enumerate().map(|(i, t)| {
-                (format!("flat_demand[{i}]"), t.iter().map(|t| t.max).collect())
+                (
+                    format!("flat_demand[{i}]"),
+                    t.iter().map(|t| t.max).collect(),
+                )
             }))
         {
             let mut prev = Decimal::ZERO;

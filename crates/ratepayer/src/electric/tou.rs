@@ -73,9 +73,8 @@ pub(crate) fn effective_tiers(
         }
         return Ok(());
     }
-    let per_kw_limit = |t: &EnergyTier| -> Result<Option<Decimal>, ElectricError> {
-        scaled(size(t)?, bd_kw)
-    };
+    let per_kw_limit =
+        |t: &EnergyTier| -> Result<Option<Decimal>, ElectricError> { scaled(size(t)?, bd_kw) };
     let mut blocks: Vec<Option<Decimal>> = Vec::new();
     for t in tiers.iter().filter(|t| t.unit.per_kw()) {
         blocks.push(per_kw_limit(t)?);

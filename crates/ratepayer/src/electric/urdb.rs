@@ -61,11 +61,10 @@ pub fn import_value(id: &str, v: &Value) -> Result<Imported, ElectricError> {
     let v = match v.as_object().and_then(|o| o.get("items")) {
         Some(items) => match items.as_array().map(Vec::as_slice) {
             Some([one]) => one,
-            Some([]) => {
-                return Err(ElectricError::Json(
-                    "`items` is empty: the URDB answer holds no rate; ask the API for the rate's label".into(),
-                ))
-            }
+            Some([]) => return Err(ElectricError::Json(
+                "`items` is empty: the URDB answer holds no rate; ask the API for the rate's label"
+                    .into(),
+            )),
             Some(many) => {
                 let names: Vec<String> = many
                     .iter()
@@ -266,7 +265,11 @@ pub fn import_value(id: &str, v: &Value) -> Result<Imported, ElectricError> {
     let per_month = cx.take(obj, "demandratchetpercentage");
     let lookback = match range {
         None => None,
-        Some(r) => match r.as_u64().and_then(|n| u8::try_from(n).ok()).filter(|n| *n <= 36) {
+        Some(r) => match r
+            .as_u64()
+            .and_then(|n| u8::try_from(n).ok())
+            .filter(|n| *n <= 36)
+        {
             Some(n) => Some(n),
             None => {
                 cx.problem(
@@ -381,10 +384,16 @@ pub fn import_value(id: &str, v: &Value) -> Result<Imported, ElectricError> {
         (Some(_), Some(_)) => None,
         (None, None) => {
             if lmonths.is_some() {
-                cx.unused("lookbackmonths", "there is no lookbackpercent for it to qualify");
+                cx.unused(
+                    "lookbackmonths",
+                    "there is no lookbackpercent for it to qualify",
+                );
             }
             if range.is_some() {
-                cx.unused("lookbackrange", "there is no lookbackpercent for it to qualify");
+                cx.unused(
+                    "lookbackrange",
+                    "there is no lookbackpercent for it to qualify",
+                );
             }
             None
         }
@@ -398,7 +407,10 @@ pub fn import_value(id: &str, v: &Value) -> Result<Imported, ElectricError> {
     }
 
     // Dates in effect.
-    for (field, slot) in [("startdate", &mut t.effective_from), ("enddate", &mut t.effective_to)] {
+    for (field, slot) in [
+        ("startdate", &mut t.effective_from),
+        ("enddate", &mut t.effective_to),
+    ] {
         if let Some(v) = cx.take(obj, field) {
             match date_of(v) {
                 Some(d) => *slot = Some(d),
@@ -412,7 +424,11 @@ pub fn import_value(id: &str, v: &Value) -> Result<Imported, ElectricError> {
 
     // A rate must charge something.
     let charges_energy = cx.taken.contains(&"energyratestructure");
-    if !charges_energy && t.demand_periods.is_empty() && t.flat_demand.is_empty() && t.fixed.is_empty() {
+    if !charges_energy
+        && t.demand_periods.is_empty()
+        && t.flat_demand.is_empty()
+        && t.fixed.is_empty()
+    {
         cx.problem(
             "energyratestructure",
             "is missing, and the rate has no demand or fixed charge either: it would bill $0; give the rate's energyratestructure (with its schedules), demand charges or fixed charge".into(),
@@ -502,7 +518,11 @@ fn reason_for(k: &str, v: &Value) -> &'static str {
 fn date_of(v: &Value) -> Option<chrono::NaiveDate> {
     match v {
         Value::Number(n) => {
-            let secs = n.as_i64().or_else(|| n.as_f64().filter(|f| f.fract() == 0.0 && f.abs() < 1e15).map(|f| f as i64))?;
+            let secs = n.as_i64().or_else(|| {
+                n.as_f64()
+                    .filter(|f| f.fract() == 0.0 && f.abs() < 1e15)
+                    .map(|f| f as i64)
+            })?;
             chrono::DateTime::from_timestamp(secs, 0).map(|t| t.date_naive())
         }
         Value::String(s) => {
