@@ -598,3 +598,90 @@ proptest! {
         prop_assert_eq!(a[0].kwh, b[0].kwh);
     }
 }
+
+// --- Boundaries --------------------------------------------------------------
+
+#[test]
+fn leap_days_and_billing_cycle_proration() {
+    let t = tou(Some("12.50"));
+    // 15 to 29 February 2028: 15 of 29 days.
+    let s = local_hourly(at(2028, 2, 1, 0), vec![KWH; 29 * 24]);
+    let b = bill(&t, &s, &[period(day(2028, 2, 15), day(2028, 2, 29))], None).unwrap();
+    assert_eq!(b[0].kwh, d("360"));
+    assert_eq!(b[0].fixed.to_decimal_string(), "6.47", "12.50 × 15/29");
+    // A normal 31-day read cycle counts one month under billing-cycle proration.
+    let mut cyc = t.clone();
+    cyc.proration = ratepayer::tariff::Proration::BillingCycle {
+        min_days: 27,
+        max_days: 34,
+        days_per_month: d("30"),
+    };
+    let s = local_hourly(at(2029, 1, 1, 0), vec![KWH; (31 + 28) * 24]);
+    let b = bill(
+        &cyc,
+        &s,
+        &[period(day(2029, 1, 15), day(2029, 2, 14))],
+        None,
+    )
+    .unwrap();
+    assert_eq!(b[0].fixed.to_decimal_string(), "12.50");
+    // Under calendar-month proration the same cycle counts 17/31 + 14/28.
+    let b = bill(&t, &s, &[period(day(2029, 1, 15), day(2029, 2, 14))], None).unwrap();
+    assert_eq!(b[0].fixed.to_decimal_string(), "13.10");
+}
+
+#[test]
+fn fifteen_minute_intervals_across_the_autumn_change() {
+    let mut t1 = ElectricTariff::flat("h1", Currency::USD, d("0.10"));
+    t1.energy_periods.push(vec![EnergyTier {
+        max: None,
+        rate: d("1.00"),
+        unit: EnergyUnit::Kwh,
+    }]);
+    let mut row = [0u8; 24];
+    row[1] = 1;
+    t1.energy_schedule = Schedule {
+        weekday: [row; 12],
+        weekend: [row; 12],
+    };
+    let start = at(2029, 11, 1, 4).and_utc();
+    let s = IntervalSeries::from_utc_instant(start, 15, vec![KWH / 4; 721 * 4]).unwrap();
+    let b = bill(&t1, &s, &months(2029, 11, 11), Some(New_York)).unwrap();
+    assert_eq!(b[0].kwh, d("721"));
+    assert_eq!(b[0].energy.to_decimal_string(), "100.00");
+    // Hourly intervals cannot follow a 30-minute clock change (Lord Howe).
+    let start = at(2029, 3, 20, 0).and_utc();
+    let s = IntervalSeries::from_utc_instant(start, 60, vec![KWH; 24 * 40]).unwrap();
+    let err = bill(
+        &t1,
+        &s,
+        &months(2029, 4, 4),
+        Some(chrono_tz::Australia::Lord_Howe),
+    )
+    .unwrap_err();
+    assert!(err.to_string().contains("interval"), "{err}");
+}
+
+#[test]
+fn hostile_periods_and_huge_values_are_refused_or_billed_without_panic() {
+    let t = tou(Some("12.50"));
+    let s = local_hourly(at(2029, 1, 1, 0), vec![KWH; 744]);
+    // Out of order, overlapping, none.
+    let jan = period(day(2029, 1, 1), day(2029, 1, 31));
+    let early = period(day(2029, 1, 1), day(2029, 1, 10));
+    assert!(bill(&t, &s, &[jan, early], None).is_err());
+    assert!(bill(&t, &s, &[], None).is_err());
+    // A one-day period.
+    let one = bill(&t, &s, &[period(day(2029, 1, 31), day(2029, 1, 31))], None).unwrap();
+    assert_eq!(one[0].kwh, d("24"));
+    // The largest values an interval may hold, every hour of a year.
+    let huge = vec![ratepayer::electric::MAX_INTERVAL_KWH * KWH; 8760];
+    let s = local_hourly(at(2029, 1, 1, 0), huge);
+    let _ = bill(&t, &s, &months(2029, 1, 12), None);
+    let _ = bill(
+        &rich(),
+        &s,
+        &[period(day(2029, 1, 15), day(2029, 12, 14))],
+        None,
+    );
+}
