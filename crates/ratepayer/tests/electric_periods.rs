@@ -98,6 +98,23 @@ fn total(bills: &[ElectricMonth]) -> String {
         .to_string()
 }
 
+/// 1.00 in the 01:00 clock hour, 0.10 otherwise: counts the repeated hour.
+fn hour_one() -> ElectricTariff {
+    let mut t = ElectricTariff::flat("h1", Currency::USD, d("0.10"));
+    t.energy_periods.push(vec![EnergyTier {
+        max: None,
+        rate: d("1.00"),
+        unit: EnergyUnit::Kwh,
+    }]);
+    let mut row = [0u8; 24];
+    row[1] = 1;
+    t.energy_schedule = Schedule {
+        weekday: [row; 12],
+        weekend: [row; 12],
+    };
+    t
+}
+
 // --- 2. Capped last tier -------------------------------------------------
 
 #[test]
@@ -322,18 +339,7 @@ fn daylight_saving_days_of_23_and_25_hours() {
     assert_eq!(b[0].energy.to_decimal_string(), "93.00");
     // November has 721 hours; the repeated 01:00 hour is billed at 01:00's
     // period twice on 4 November.
-    let mut t1 = ElectricTariff::flat("h1", Currency::USD, d("0.10"));
-    t1.energy_periods.push(vec![EnergyTier {
-        max: None,
-        rate: d("1.00"),
-        unit: EnergyUnit::Kwh,
-    }]);
-    let mut row = [0u8; 24];
-    row[1] = 1;
-    t1.energy_schedule = Schedule {
-        weekday: [row; 12],
-        weekend: [row; 12],
-    };
+    let t1 = hour_one();
     let start = at(2029, 11, 1, 4).and_utc(); // local midnight, EDT
     let s = IntervalSeries::from_utc_instant(start, 60, vec![KWH; 721]).unwrap();
     let b = bill(&t1, &s, &months(2029, 11, 11), Some(New_York)).unwrap();
@@ -632,18 +638,7 @@ fn leap_days_and_billing_cycle_proration() {
 
 #[test]
 fn fifteen_minute_intervals_across_the_autumn_change() {
-    let mut t1 = ElectricTariff::flat("h1", Currency::USD, d("0.10"));
-    t1.energy_periods.push(vec![EnergyTier {
-        max: None,
-        rate: d("1.00"),
-        unit: EnergyUnit::Kwh,
-    }]);
-    let mut row = [0u8; 24];
-    row[1] = 1;
-    t1.energy_schedule = Schedule {
-        weekday: [row; 12],
-        weekend: [row; 12],
-    };
+    let t1 = hour_one();
     let start = at(2029, 11, 1, 4).and_utc();
     let s = IntervalSeries::from_utc_instant(start, 15, vec![KWH / 4; 721 * 4]).unwrap();
     let b = bill(&t1, &s, &months(2029, 11, 11), Some(New_York)).unwrap();
