@@ -253,8 +253,7 @@ fn compile_percent(
 }
 
 /// Description of the line that brings a negative total to zero.
-pub(crate) const CREDIT_LIMIT: &str =
-    "Credit limit: credits above the charges are not paid out (the tariff does not allow a bill below zero)";
+pub(crate) const CREDIT_LIMIT: &str = "Credit limit (the bill does not go below zero)";
 
 fn compile_version(v: &VersionSpec, next: Option<&VersionSpec>, allow_credit: bool) -> Version {
     let label: Arc<str> = v.label.as_str().into();
