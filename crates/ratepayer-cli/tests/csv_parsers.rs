@@ -129,11 +129,22 @@ fn a_meter_exchange_is_two_rows_of_the_same_day() {
             .unwrap_or_default()
     };
     let e = err(b"date,reading,kind\n2025-10-01,1,\n2025-10-11,30,exchange_out\n2025-11-01,2,\n");
-    assert!(e.contains("line 3") && e.contains("needs an `exchange_in`"), "{e}");
-    let e = err(b"date,reading,kind\n2025-10-01,1,\n2025-10-11,30,exchange_out\n2025-10-12,0,exchange_in\n");
-    assert!(e.contains("line 4") && e.contains("both are read on the day"), "{e}");
+    assert!(
+        e.contains("line 3") && e.contains("needs an `exchange_in`"),
+        "{e}"
+    );
+    let e = err(
+        b"date,reading,kind\n2025-10-01,1,\n2025-10-11,30,exchange_out\n2025-10-12,0,exchange_in\n",
+    );
+    assert!(
+        e.contains("line 4") && e.contains("both are read on the day"),
+        "{e}"
+    );
     let e = err(b"date,reading,kind\n2025-10-11,30,exchange_out\n2025-10-11,0,exchange_in\n2025-10-21,31,exchange_out\n2025-10-21,0,exchange_in\n");
-    assert!(e.contains("a second `exchange_out`") && e.contains("a second `exchange_in`"), "{e}");
+    assert!(
+        e.contains("a second `exchange_out`") && e.contains("a second `exchange_in`"),
+        "{e}"
+    );
     let e = err(b"date,reading,kind\n2025-10-11,30,swap\n2025-10-12,0,\n");
     assert!(e.contains("exchange_out"), "{e}");
 }

@@ -138,13 +138,14 @@ fn bill_reads(
         .with_multiplier(args.new_multiplier.unwrap_or(multiplier)),
         new_meter_initial_read: x.new_initial,
     });
-    let used = consumption_prorated(&meter, &reads.reads, exchange.as_ref(), &period)
-        .map_err(|e| match e {
+    let used = consumption_prorated(&meter, &reads.reads, exchange.as_ref(), &period).map_err(
+        |e| match e {
             MeterError::BackwardRead { .. } if args.dials.is_none() => CliError::Domain(format!(
                 "{e}; if the register rolled over, give its dials with --dials"
             )),
             e => CliError::domain(e),
-        })?;
+        },
+    )?;
     let notes = read_notes(&used);
     let mut bill_input = BillInput::metered(
         period,
@@ -198,7 +199,10 @@ fn read_notes(used: &PeriodConsumption) -> Vec<String> {
         ));
     }
     if used.rolled_over {
-        notes.push("the register rolled over (passed its largest reading and started again from zero)".into());
+        notes.push(
+            "the register rolled over (passed its largest reading and started again from zero)"
+                .into(),
+        );
     }
     notes
 }

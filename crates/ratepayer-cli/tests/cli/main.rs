@@ -5,6 +5,8 @@
 
 mod autopay;
 mod bill;
+mod bill_money;
+mod bill_reads;
 mod bill_run;
 mod calendar;
 mod demo;
