@@ -50,13 +50,12 @@ pub fn run(args: &BillArgs, json: bool) -> Result<(), CliError> {
         }
     };
     let name = args.usage.display().to_string();
+    let register_option = register_options(args);
     match parse_usage(&read_usage(&args.usage)?, &name)? {
-        UsageFile::Intervals(_) if register_options(args).is_some() => {
-            let option = register_options(args).unwrap_or_default();
-            Err(CliError::Usage(format!(
-                "{option} describes a register of reads, and `{name}` holds interval usage (timestamp,kwh); leave {option} out"
-            )))
-        }
+        UsageFile::Intervals(_) if register_option.is_some() => Err(CliError::Usage(format!(
+            "{} describes a register of reads, and `{name}` holds interval usage (timestamp,kwh); leave it out",
+            register_option.unwrap_or_default()
+        ))),
         UsageFile::Intervals(intervals) => {
             let series = bill_intervals::series(&intervals, args.from, args.to, &name)?;
             let bills = bill_intervals::native_bills(
@@ -101,18 +100,15 @@ fn bill_reads(
     name: &str,
     json: bool,
 ) -> Result<(), CliError> {
-    if reads.exchange.is_none() {
-        if let Some(option) = [
-            (args.new_dials.is_some(), "--new-dials"),
-            (args.new_multiplier.is_some(), "--new-multiplier"),
-        ]
-        .into_iter()
-        .find_map(|(given, n)| given.then_some(n))
-        {
-            return Err(CliError::Usage(format!(
-                "{option} describes the meter put in at a meter exchange, and `{name}` has none; add its `exchange_out` and `exchange_in` rows, or leave {option} out"
-            )));
-        }
+    let new_meter_option = if args.new_dials.is_some() {
+        Some("--new-dials")
+    } else {
+        args.new_multiplier.map(|_| "--new-multiplier")
+    };
+    if let (None, Some(option)) = (reads.exchange, new_meter_option) {
+        return Err(CliError::Usage(format!(
+            "{option} describes the meter put in at a meter exchange, and `{name}` has none; add its `exchange_out` and `exchange_in` rows, or leave {option} out"
+        )));
     }
     let unit = args.unit.unwrap_or_else(|| tariff.unit());
     let meter_id = args
