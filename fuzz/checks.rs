@@ -18,7 +18,8 @@ use ratepayer::payment::{
 };
 use ratepayer::profile::UtilityProfile;
 use ratepayer::{
-    Bill, BillInput, BillingPeriod, Currency, Money, Quantity, RoundingScope, Tariff, Unit,
+    Bill, BillInput, BillingPeriod, Currency, LineKind, Money, Quantity, RoundingScope, Tariff,
+    Unit,
 };
 use rust_decimal::Decimal;
 
@@ -306,6 +307,33 @@ fn check_bill(t: &Tariff, input: &BillInput<'_>, bill: &Bill) {
             gap.is_some_and(|g| g <= tolerance),
             "before tax + taxes {parts} is not the sum of the lines {sum}"
         );
+    }
+    // Issue 14: without `allow_credit` a bill never totals below zero, and
+    // no rider or tax applies to a negative base (so no tax is negative).
+    if !t.allows_credit() {
+        assert!(
+            !bill.total.is_negative(),
+            "total {} below zero without allow_credit",
+            bill.total
+        );
+        for l in &bill.lines {
+            if matches!(l.kind(), LineKind::Rider | LineKind::Tax) {
+                assert!(
+                    !l.quantity.is_sign_negative() || l.quantity.is_zero(),
+                    "{:?} applies to a negative base {}",
+                    l.description(),
+                    l.quantity
+                );
+            }
+            if l.kind() == LineKind::Tax {
+                assert!(
+                    !l.amount.is_negative(),
+                    "tax {:?} is negative: {}",
+                    l.description(),
+                    l.amount
+                );
+            }
+        }
     }
     if let Some(n) = &bill.normative {
         assert_eq!(n.normative_total.currency(), currency);

@@ -422,6 +422,97 @@ versions = []
 """,
 }
 
+# Issue 14: discounts, credits and minimums across a version change.
+TOML_SEEDS.update({
+    "ok-discount-and-credit-limit.toml": """id = "discount"
+name = "Low-income discount, no credit allowed"
+service = "water"
+currency = "USD"
+unit = "kgal"
+
+[[versions]]
+label = "v1"
+effective_from = 2025-01-01
+  [[versions.fixed]]
+  name = "Service charge"
+  amount = 10
+  [[versions.fixed]]
+  name = "Arrears credit"
+  amount = -40
+  credit = true
+  group = "credit"
+  [[versions.volumetric]]
+  name = "Water"
+  blocks = [{ up_to = 3, rate = 2 }, { rate = 3 }]
+  [[versions.riders]]
+  name = "Low-income discount"
+  percent = -20
+  applies_to = ["service", "usage"]
+  [[versions.taxes]]
+  name = "Sales tax"
+  percent = 7
+  applies_to = ["service", "usage", "rider", "credit"]
+""",
+    "ok-allow-credit-refund.toml": """id = "credit"
+name = "Credits allowed, tax refunded on a credit"
+service = "water"
+currency = "USD"
+unit = "kgal"
+allow_credit = true
+
+[[versions]]
+label = "v1"
+effective_from = 2025-01-01
+  [[versions.fixed]]
+  name = "Rebate"
+  amount = -25
+  credit = true
+  [[versions.taxes]]
+  name = "Sales tax"
+  percent = 5
+  applies_to = ["service"]
+  apply_to_credit = true
+""",
+    "ok-minimum-two-versions.toml": """id = "minimum"
+name = "Minimum in two versions"
+service = "water"
+currency = "USD"
+unit = "kgal"
+
+[[versions]]
+label = "v1"
+effective_from = 2025-01-01
+  [[versions.fixed]]
+  name = "Service charge"
+  amount = 50
+  [versions.minimum]
+  amount = 30
+  applies_to = ["service"]
+[[versions]]
+label = "v2"
+effective_from = 2025-01-09
+  [[versions.volumetric]]
+  name = "Water"
+  blocks = [{ rate = 4 }]
+  [versions.minimum]
+  amount = 30
+  applies_to = ["usage"]
+""",
+    "bad-negative-tax-and-credit-flag.toml": HEAD + VERSION + """  [[versions.fixed]]
+  name = "Service charge"
+  amount = 10
+  [[versions.riders]]
+  name = "Too big a discount"
+  percent = -101
+  applies_to = ["service"]
+  [[versions.taxes]]
+  name = "Negative tax"
+  percent = -5
+  applies_to = ["service"]
+  apply_to_credit = true
+""",
+})
+
 PROFILE_JSON = '{"id": "nested", "name": "Nested junk", "time_zone": "UTC", "currency": "USD", "self_read": '
 
 # JSON-only seeds.

@@ -81,7 +81,7 @@ pub enum TariffFormat {
 /// `ratepayer bill ...`
 #[derive(Debug, Args)]
 #[command(
-    after_help = "The usage CSV has a header row. Register reads: `date,reading[,kind]` (a read dated D is the register value at the start of day D, so 1 to 31 October is measured by the reads of 1 October and 1 November; kind is actual, estimated or customer_submitted). Interval usage: `timestamp,kwh` (consecutive intervals of one length that divides an hour, such as 15 or 60 minutes; timestamps in local time, or with `Z` or a UTC offset, converted into the utility's time zone: --time-zone or the profile's). A native tariff bills the intervals' kWh over the period; a URDB rate (--format urdb) bills time of use and demand on the local wall clock, exactly the days asked for (one bill for --from..--to, one per calendar month with --monthly, or one per read cycle with --read-dates), monthly charges prorated on part of a month; with --profile, the profile's office holidays count as weekend days and its rounding applies.\n\nExamples:\n  ratepayer bill --tariff my-tariff.toml --usage reads.csv --from 2025-10-01 --to 2025-10-31 --meter-size 5/8\n  ratepayer bill --profile shelby --tariff shelby-water-residential --usage reads.csv --from 2025-10-01 --to 2025-10-31 --meter-size 5/8 --json\n  ratepayer bill --format urdb --tariff coop-tou.json --usage intervals.csv --from 2025-01-01 --to 2025-12-31 --monthly"
+    after_help = "The usage CSV has a header row. Register reads: `date,reading[,kind]` (a read dated D is the register value at the start of day D, so 1 to 31 October is measured by the reads of 1 October and 1 November; kind is actual, estimated or customer_submitted; a meter exchange is two rows dated the exchange day, `exchange_out` (or `exchange_out_estimated`) with the old meter's final read and `exchange_in` with the new meter's initial read). When no reads fall on the period's bounds, the usage is prorated by days between reads (said in the output's notes); a period no read brackets is refused. --dials and --multiplier describe the register (--new-dials, --new-multiplier the meter put in at an exchange). Interval usage: `timestamp,kwh` (consecutive intervals of one length that divides an hour, such as 15 or 60 minutes; timestamps in local time, or with `Z` or a UTC offset, converted into the utility's time zone: --time-zone or the profile's). A native tariff bills the intervals' kWh over the period; a URDB rate (--format urdb) bills time of use and demand on the local wall clock, exactly the days asked for (one bill for --from..--to, one per calendar month with --monthly, or one per read cycle with --read-dates), monthly charges prorated on part of a month; with --profile, the profile's office holidays count as weekend days and its rounding applies.\n\nExamples:\n  ratepayer bill --tariff my-tariff.toml --usage reads.csv --from 2025-10-01 --to 2025-10-31 --meter-size 5/8\n  ratepayer bill --profile shelby --tariff shelby-water-residential --usage reads.csv --from 2025-10-01 --to 2025-10-31 --meter-size 5/8 --json\n  ratepayer bill --format urdb --tariff coop-tou.json --usage intervals.csv --from 2025-01-01 --to 2025-12-31 --monthly"
 )]
 pub struct BillArgs {
     /// The tariff: a tariff file, or with --profile the id of one of the profile's tariffs.
@@ -114,6 +114,18 @@ pub struct BillArgs {
     /// Unit the register reads count (the tariff's unit when not given).
     #[arg(long, value_parser = parse_unit, value_name = "UNIT")]
     pub unit: Option<Unit>,
+    /// Whole-number dials of the register (1 to 12): it rolls over to zero at 10^N. Without it, a register never rolls over and a lower read is refused.
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..=12))]
+    pub dials: Option<u32>,
+    /// Register units to consumption units (above zero; 1 when not given), such as 100 for a register read in hundreds of gallons.
+    #[arg(long, value_name = "X", value_parser = parse_multiplier)]
+    pub multiplier: Option<rust_decimal::Decimal>,
+    /// Dials of the meter put in at a meter exchange (the `exchange_out`/`exchange_in` rows of the reads); --dials when not given.
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..=12))]
+    pub new_dials: Option<u32>,
+    /// Multiplier of the meter put in at a meter exchange; --multiplier when not given.
+    #[arg(long, value_name = "X", value_parser = parse_multiplier)]
+    pub new_multiplier: Option<rust_decimal::Decimal>,
     /// One bill per calendar month of interval usage (JSON: a list of bills, in order).
     #[arg(long)]
     pub monthly: bool,
@@ -349,6 +361,16 @@ pub fn parse_date(s: &str) -> Result<NaiveDate, String> {
     NaiveDate::parse_from_str(s, "%Y-%m-%d").map_err(|e| {
         format!("`{s}` is not a date ({e}); write it as YYYY-MM-DD, such as 2025-10-31")
     })
+}
+
+fn parse_multiplier(s: &str) -> Result<rust_decimal::Decimal, String> {
+    let d = ratepayer::money::parse_decimal(s).map_err(|e| e.to_string())?;
+    if d <= rust_decimal::Decimal::ZERO {
+        return Err(format!(
+            "`{s}` is not above zero; the multiplier turns register units into consumption (1 when the register shows it directly)"
+        ));
+    }
+    Ok(d)
 }
 
 fn parse_unit(s: &str) -> Result<Unit, String> {

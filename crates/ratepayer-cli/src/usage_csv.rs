@@ -1,6 +1,7 @@
 //! The usage CSV of `ratepayer bill`: its header says what it holds, register
-//! reads (`date,reading[,kind]`) or interval usage (`timestamp,kwh`), and the
-//! reader returns one or the other. Any bytes are accepted as input: a bad
+//! reads (`date,reading[,kind]`, where `kind` may also mark the two reads of
+//! a meter exchange) or interval usage (`timestamp,kwh`), and the reader
+//! returns one or the other. Any bytes are accepted as input: a bad
 //! file gives a [`CliError::Csv`] listing every problem with its line, never
 //! a panic.
 
@@ -26,11 +27,36 @@ pub struct Interval {
     pub kwh: Decimal,
 }
 
+/// A meter exchange written as two rows of a reads CSV: the old meter's
+/// final read (`exchange_out`, or `exchange_out_estimated`) and the new
+/// meter's initial read (`exchange_in`), both dated the exchange day.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ExchangeRows {
+    /// The day of the exchange.
+    pub date: NaiveDate,
+    /// The old meter's last register value.
+    pub old_final: Decimal,
+    /// Actual, or estimated (`exchange_out_estimated`).
+    pub old_final_kind: ReadKind,
+    /// The new meter's register value when put in.
+    pub new_initial: Decimal,
+}
+
+/// The register reads of a reads CSV.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RegisterReads {
+    /// The plain reads, in file order (the old meter's before an exchange,
+    /// the new meter's after it).
+    pub reads: Vec<Read>,
+    /// The meter exchange, when the file has one.
+    pub exchange: Option<ExchangeRows>,
+}
+
 /// What a usage CSV holds.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum UsageFile {
     /// Register reads, in file order.
-    Reads(Vec<Read>),
+    Reads(RegisterReads),
     /// Interval usage, in file order.
     Intervals(Vec<Interval>),
 }
@@ -105,13 +131,24 @@ pub fn parse_iso_date(s: &str) -> Result<NaiveDate, String> {
     })
 }
 
-fn parse_kind(s: &str) -> Result<ReadKind, String> {
+/// What the `kind` column says a row is.
+#[derive(Clone, Copy)]
+enum RowKind {
+    Plain(ReadKind),
+    ExchangeOut(ReadKind),
+    ExchangeIn,
+}
+
+fn parse_kind(s: &str) -> Result<RowKind, String> {
     match s {
-        "" | "actual" => Ok(ReadKind::Actual),
-        "estimated" => Ok(ReadKind::Estimated),
-        "customer_submitted" => Ok(ReadKind::CustomerSubmitted),
+        "" | "actual" => Ok(RowKind::Plain(ReadKind::Actual)),
+        "estimated" => Ok(RowKind::Plain(ReadKind::Estimated)),
+        "customer_submitted" => Ok(RowKind::Plain(ReadKind::CustomerSubmitted)),
+        "exchange_out" => Ok(RowKind::ExchangeOut(ReadKind::Actual)),
+        "exchange_out_estimated" => Ok(RowKind::ExchangeOut(ReadKind::Estimated)),
+        "exchange_in" => Ok(RowKind::ExchangeIn),
         _ => Err(format!(
-            "`{}` is not a read kind; use actual, estimated or customer_submitted (empty means actual)",
+            "`{}` is not a read kind; use actual, estimated or customer_submitted (empty means actual), or exchange_out (exchange_out_estimated) and exchange_in for the old and the new meter's reads on the day of a meter exchange",
             excerpt(s)
         )),
     }
@@ -181,9 +218,13 @@ fn read_row(rec: &ByteRecord, shape: Shape) -> Result<Row, String> {
             let kind = if with_kind {
                 parse_kind(field(rec, 2)?).map_err(|e| format!("`kind`: {e}"))?
             } else {
-                ReadKind::Actual
+                RowKind::Plain(ReadKind::Actual)
             };
-            Ok(Row::Read(Read::new(date, value, kind)))
+            Ok(match kind {
+                RowKind::Plain(k) => Row::Read(Read::new(date, value, k)),
+                RowKind::ExchangeOut(k) => Row::ExchangeOut(Read::new(date, value, k)),
+                RowKind::ExchangeIn => Row::ExchangeIn(Read::actual(date, value)),
+            })
         }
         Shape::Intervals => {
             expect_fields(rec, 2, "timestamp,kwh")?;
@@ -197,7 +238,53 @@ fn read_row(rec: &ByteRecord, shape: Shape) -> Result<Row, String> {
 
 enum Row {
     Read(Read),
+    ExchangeOut(Read),
+    ExchangeIn(Read),
     Interval(Interval),
+}
+
+/// The exchange from its `exchange_out` and `exchange_in` rows (with their
+/// lines): one of each, dated the same day.
+fn exchange(
+    outs: &[(u64, Read)],
+    ins: &[(u64, Read)],
+    problems: &mut Problems,
+) -> Option<ExchangeRows> {
+    for (rows, what) in [(outs, "exchange_out"), (ins, "exchange_in")] {
+        for (line, _) in rows.iter().skip(1) {
+            problems.add(
+                *line,
+                format!("a second `{what}` row; a file holds one meter exchange: bill the periods on each side of an earlier exchange from separate files"),
+            );
+        }
+    }
+    match (outs.first(), ins.first()) {
+        (None, None) => None,
+        (Some((line, _)), None) => {
+            problems.add(*line, "`exchange_out` (the old meter's final read) needs an `exchange_in` row the same day: the new meter's initial read");
+            None
+        }
+        (None, Some((line, _))) => {
+            problems.add(*line, "`exchange_in` (the new meter's initial read) needs an `exchange_out` row the same day: the old meter's final read");
+            None
+        }
+        (Some((_, out)), Some((line, inn))) if out.date != inn.date => {
+            problems.add(
+                *line,
+                format!(
+                    "`exchange_in` is dated {} but `exchange_out` {}; both are read on the day of the exchange",
+                    inn.date, out.date
+                ),
+            );
+            None
+        }
+        (Some((_, out)), Some((_, inn))) => Some(ExchangeRows {
+            date: out.date,
+            old_final: out.value,
+            old_final_kind: out.kind,
+            new_initial: inn.value,
+        }),
+    }
 }
 
 /// Reads a usage CSV from `bytes`; `name` names the file in messages.
@@ -210,6 +297,7 @@ pub fn parse_usage(bytes: &[u8], name: &str) -> Result<UsageFile, CliError> {
     let mut rec = ByteRecord::new();
     let mut shape_found: Option<Shape> = None;
     let mut reads = Vec::new();
+    let (mut outs, mut ins) = (Vec::new(), Vec::new());
     let mut intervals = Vec::new();
     loop {
         match reader.read_byte_record(&mut rec) {
@@ -232,11 +320,14 @@ pub fn parse_usage(bytes: &[u8], name: &str) -> Result<UsageFile, CliError> {
             },
             Some(s) => match read_row(&rec, s) {
                 Ok(Row::Read(r)) => reads.push(r),
+                Ok(Row::ExchangeOut(r)) => outs.push((line, r)),
+                Ok(Row::ExchangeIn(r)) => ins.push((line, r)),
                 Ok(Row::Interval(i)) => intervals.push(i),
                 Err(e) => problems.add(line, e),
             },
         }
     }
+    let exchange = exchange(&outs, &ins, &mut problems);
     let path = std::path::Path::new(name);
     match shape_found {
         None if problems.is_empty() => Err(CliError::Csv {
@@ -248,22 +339,24 @@ pub fn parse_usage(bytes: &[u8], name: &str) -> Result<UsageFile, CliError> {
             )],
             total: 1,
         }),
-        None => problems.into_result(path).map(|()| UsageFile::Reads(reads)),
+        None => problems
+            .into_result(path)
+            .map(|()| UsageFile::Reads(RegisterReads { reads, exchange })),
         Some(s) => {
             problems.into_result(path)?;
+            let n = reads.len() + if exchange.is_some() { 2 } else { 0 };
             match s {
-                Shape::Reads { .. } if reads.len() < 2 => Err(CliError::Csv {
+                Shape::Reads { .. } if n < 2 => Err(CliError::Csv {
                     path: name.to_string(),
                     problems: vec![(
                         1,
                         format!(
-                            "{} read(s); give at least two, the reads that open and close the period",
-                            reads.len()
+                            "{n} read(s); give at least two, the reads that open and close the period"
                         ),
                     )],
                     total: 1,
                 }),
-                Shape::Reads { .. } => Ok(UsageFile::Reads(reads)),
+                Shape::Reads { .. } => Ok(UsageFile::Reads(RegisterReads { reads, exchange })),
                 Shape::Intervals => Ok(UsageFile::Intervals(intervals)),
             }
         }

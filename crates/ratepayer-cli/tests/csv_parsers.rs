@@ -26,6 +26,10 @@ fn read_all_customers(bytes: &[u8]) -> (u64, u64) {
 fn csvish() -> impl Strategy<Value = Vec<u8>> {
     let piece = prop_oneof![
         Just(b"date,reading\n".to_vec()),
+        Just(b"date,reading,kind\n".to_vec()),
+        Just(b",exchange_out\n".to_vec()),
+        Just(b",exchange_out_estimated\n".to_vec()),
+        Just(b",exchange_in\n".to_vec()),
         Just(b"timestamp,kwh\n".to_vec()),
         Just(b"account,tariff,from,to,usage,unit,meter_size,class,residents,estimated\n".to_vec()),
         Just(b"2025-10-01,".to_vec()),
@@ -75,14 +79,14 @@ proptest! {
             text.push_str(&format!("{day},{v}\n"));
         }
         let parsed = parse_usage(text.as_bytes(), "usage.csv");
-        prop_assert!(matches!(&parsed, Ok(UsageFile::Reads(r)) if r.len() == values.len()), "{parsed:?}");
+        prop_assert!(matches!(&parsed, Ok(UsageFile::Reads(r)) if r.reads.len() == values.len() && r.exchange.is_none()), "{parsed:?}");
     }
 }
 
 #[test]
 fn header_decides_reads_or_intervals() {
     let reads = parse_usage(b"Date, Reading\n2025-10-01, 1\n2025-11-01,2\n", "u.csv");
-    assert!(matches!(reads, Ok(UsageFile::Reads(r)) if r.len() == 2));
+    assert!(matches!(reads, Ok(UsageFile::Reads(r)) if r.reads.len() == 2));
     let intervals = parse_usage(
         b"timestamp,kwh\n2025-10-01T00:00:00-05:00,1.5\n2025-10-01 01:00,0.25\n",
         "u.csv",
@@ -100,6 +104,49 @@ fn header_decides_reads_or_intervals() {
         .map(|e| e.to_string())
         .unwrap_or_default();
     assert!(err.contains("at least two"), "{err}");
+}
+
+#[test]
+fn a_meter_exchange_is_two_rows_of_the_same_day() {
+    let ok = parse_usage(
+        b"date,reading,kind\n2025-10-01,9950,\n2025-10-11,30,exchange_out_estimated\n2025-10-11,0,exchange_in\n2025-11-01,12,actual\n",
+        "u.csv",
+    );
+    let Ok(UsageFile::Reads(r)) = ok else {
+        panic!("{ok:?}");
+    };
+    assert_eq!(r.reads.len(), 2);
+    let x = r.exchange.unwrap_or_else(|| panic!("no exchange"));
+    assert_eq!(x.date.to_string(), "2025-10-11");
+    assert_eq!(x.old_final.to_string(), "30");
+    assert!(x.old_final_kind.is_estimated());
+    assert_eq!(x.new_initial.to_string(), "0");
+    // Each mistake is named with its line.
+    let err = |text: &[u8]| {
+        parse_usage(text, "u.csv")
+            .err()
+            .map(|e| e.to_string())
+            .unwrap_or_default()
+    };
+    let e = err(b"date,reading,kind\n2025-10-01,1,\n2025-10-11,30,exchange_out\n2025-11-01,2,\n");
+    assert!(
+        e.contains("line 3") && e.contains("needs an `exchange_in`"),
+        "{e}"
+    );
+    let e = err(
+        b"date,reading,kind\n2025-10-01,1,\n2025-10-11,30,exchange_out\n2025-10-12,0,exchange_in\n",
+    );
+    assert!(
+        e.contains("line 4") && e.contains("both are read on the day"),
+        "{e}"
+    );
+    let e = err(b"date,reading,kind\n2025-10-11,30,exchange_out\n2025-10-11,0,exchange_in\n2025-10-21,31,exchange_out\n2025-10-21,0,exchange_in\n");
+    assert!(
+        e.contains("a second `exchange_out`") && e.contains("a second `exchange_in`"),
+        "{e}"
+    );
+    let e = err(b"date,reading,kind\n2025-10-11,30,swap\n2025-10-12,0,\n");
+    assert!(e.contains("exchange_out"), "{e}");
 }
 
 #[test]

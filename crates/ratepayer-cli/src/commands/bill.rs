@@ -2,24 +2,36 @@
 //! billed over the period by a native tariff; interval usage by a native
 //! tariff (its kWh per period) or by a URDB rate (`--format urdb`: time of
 //! use, demand, one bill per calendar month; see [`super::bill_intervals`]).
-//! `--monthly` prints one bill per calendar month, as a JSON list.
+//! `--monthly` prints one bill per calendar month, as a JSON list. Register
+//! reads are read with the register's `--dials` and `--multiplier`, across a
+//! meter exchange, and prorated by days when they are off the period's
+//! bounds; the output's `notes` (and `reads` in JSON) say so.
 
 use std::io::Read as _;
 use std::path::Path;
 
-use ratepayer::meter::{consumption_for_period, Meter};
+use ratepayer::meter::{
+    consumption_prorated, Meter, MeterError, MeterExchange, PeriodConsumption, MAX_DECIMALS,
+    MAX_DIALS,
+};
 use ratepayer::{BillInput, BillingPeriod, Quantity, Tariff};
+use rust_decimal::Decimal;
 
 use super::bill_intervals;
 use crate::cli::{BillArgs, TariffFormat};
 use crate::error::CliError;
 use crate::input;
-use crate::output::{bill_json, print_json, println_out};
-use crate::usage_csv::{parse_usage, UsageFile, MAX_USAGE_BYTES};
+use crate::output::{bill_json, period_json, print_json, println_out};
+use crate::usage_csv::{parse_usage, RegisterReads, UsageFile, MAX_USAGE_BYTES};
 
 /// Runs the command.
 pub fn run(args: &BillArgs, json: bool) -> Result<(), CliError> {
     let period = BillingPeriod::new(args.from, args.to).map_err(CliError::domain)?;
+    if let (TariffFormat::Urdb, Some(option)) = (args.format, register_options(args)) {
+        return Err(CliError::Usage(format!(
+            "{option} describes a register of reads; a URDB rate bills interval usage (timestamp,kwh), so leave {option} out"
+        )));
+    }
     if args.format == TariffFormat::Urdb {
         return urdb(args, period, json);
     }
@@ -38,7 +50,12 @@ pub fn run(args: &BillArgs, json: bool) -> Result<(), CliError> {
         }
     };
     let name = args.usage.display().to_string();
+    let register_option = register_options(args);
     match parse_usage(&read_usage(&args.usage)?, &name)? {
+        UsageFile::Intervals(_) if register_option.is_some() => Err(CliError::Usage(format!(
+            "{} describes a register of reads, and `{name}` holds interval usage (timestamp,kwh); leave it out",
+            register_option.unwrap_or_default()
+        ))),
         UsageFile::Intervals(intervals) => {
             let zone = bill_intervals::zone(args.time_zone.as_deref(), args.profile.as_deref().map(input::profile).transpose()?.as_ref())?;
             let series = bill_intervals::series(&intervals, &name, zone)?;
@@ -56,42 +73,159 @@ pub fn run(args: &BillArgs, json: bool) -> Result<(), CliError> {
         UsageFile::Reads(_) if args.monthly => Err(CliError::Usage(
             "`--monthly` bills interval usage (timestamp,kwh) month by month; with register reads, bill each month with --from/--to".into(),
         )),
-        UsageFile::Reads(reads) => {
-            let unit = args.unit.unwrap_or_else(|| tariff.unit());
-            let meter_id = args
-                .usage
-                .file_name()
-                .map_or_else(|| name.clone(), |f| f.to_string_lossy().into_owned());
-            let meter = Meter::new(meter_id, "usage CSV", unit, ratepayer::meter::MAX_DIALS)
-                .with_decimals(ratepayer::meter::MAX_DECIMALS);
-            let used = consumption_for_period(&meter, &reads, &period).map_err(CliError::domain)?;
-            if used.service != period {
-                crate::output::eprintln_err(&format!(
-                    "note: the reads measure {} to {} (reads dated {} and {}), not exactly the period billed; the bill covers {} to {}",
-                    used.service.from(),
-                    used.service.to(),
-                    used.opening.date,
-                    used.closing.date,
-                    period.from(),
-                    period.to()
-                ));
-            }
-            let mut bill_input = BillInput::metered(
-                period,
-                Quantity::new(used.consumption.value, used.consumption.unit),
-            );
-            bill_input.estimated = used.estimated;
-            bill_input.meter_size = args.meter_size.as_deref();
-            bill_input.customer_class = args.class.as_deref();
-            bill_input.residents = args.residents;
-            let bill = tariff.bill(&bill_input).map_err(CliError::domain)?;
-            if json {
-                print_json(&bill_json(&bill))
-            } else {
-                println_out(bill.to_string().trim_end())
-            }
-        }
+        UsageFile::Reads(reads) => bill_reads(args, tariff, &reads, period, &name, json),
     }
+}
+
+/// Options that describe a register, refused with interval usage or a URDB
+/// rate (never ignored).
+fn register_options(args: &BillArgs) -> Option<&'static str> {
+    [
+        (args.dials.is_some(), "--dials"),
+        (args.multiplier.is_some(), "--multiplier"),
+        (args.new_dials.is_some(), "--new-dials"),
+        (args.new_multiplier.is_some(), "--new-multiplier"),
+    ]
+    .into_iter()
+    .find_map(|(given, name)| given.then_some(name))
+}
+
+/// Register reads billed by a native tariff: the period's consumption from
+/// the reads (prorated by days when reads are off the period's bounds, see
+/// [`consumption_prorated`]), with the register's dials and multiplier and a
+/// meter exchange. What was prorated or exchanged is said in the output.
+fn bill_reads(
+    args: &BillArgs,
+    tariff: &Tariff,
+    reads: &RegisterReads,
+    period: BillingPeriod,
+    name: &str,
+    json: bool,
+) -> Result<(), CliError> {
+    let new_meter_option = if args.new_dials.is_some() {
+        Some("--new-dials")
+    } else {
+        args.new_multiplier.map(|_| "--new-multiplier")
+    };
+    if let (None, Some(option)) = (reads.exchange, new_meter_option) {
+        return Err(CliError::Usage(format!(
+            "{option} describes the meter put in at a meter exchange, and `{name}` has none; add its `exchange_out` and `exchange_in` rows, or leave {option} out"
+        )));
+    }
+    let unit = args.unit.unwrap_or_else(|| tariff.unit());
+    let meter_id = args
+        .usage
+        .file_name()
+        .map_or_else(|| name.to_owned(), |f| f.to_string_lossy().into_owned());
+    let dials = args.dials.unwrap_or(MAX_DIALS);
+    let multiplier = args.multiplier.unwrap_or(Decimal::ONE);
+    let meter = Meter::new(meter_id.clone(), "usage CSV", unit, dials)
+        .with_decimals(MAX_DECIMALS)
+        .with_multiplier(multiplier);
+    let exchange = reads.exchange.map(|x| MeterExchange {
+        date: x.date,
+        old_meter_final_read: x.old_final,
+        old_meter_final_read_kind: x.old_final_kind,
+        new_meter: Meter::new(
+            format!("{meter_id} (new meter)"),
+            "usage CSV",
+            unit,
+            args.new_dials.unwrap_or(dials),
+        )
+        .with_decimals(MAX_DECIMALS)
+        .with_multiplier(args.new_multiplier.unwrap_or(multiplier)),
+        new_meter_initial_read: x.new_initial,
+    });
+    let used = consumption_prorated(&meter, &reads.reads, exchange.as_ref(), &period).map_err(
+        |e| match e {
+            MeterError::BackwardRead { .. } if args.dials.is_none() => CliError::Domain(format!(
+                "{e}; if the register rolled over, give its dials with --dials"
+            )),
+            e => CliError::domain(e),
+        },
+    )?;
+    let notes = read_notes(&used);
+    let mut bill_input = BillInput::metered(
+        period,
+        Quantity::new(used.consumption.value, used.consumption.unit),
+    );
+    bill_input.estimated = used.estimated;
+    bill_input.meter_size = args.meter_size.as_deref();
+    bill_input.customer_class = args.class.as_deref();
+    bill_input.residents = args.residents;
+    let bill = tariff.bill(&bill_input).map_err(CliError::domain)?;
+    if json {
+        let mut v = bill_json(&bill);
+        if let Some(obj) = v.as_object_mut() {
+            obj.insert("reads".into(), reads_json(&used));
+            obj.insert("notes".into(), serde_json::json!(notes));
+        }
+        print_json(&v)
+    } else {
+        let mut text = bill.to_string().trim_end().to_owned();
+        for n in &notes {
+            text.push_str("\nNote: ");
+            text.push_str(n);
+        }
+        println_out(&text)
+    }
+}
+
+/// What a reader of the bill must know about how the usage came from reads.
+fn read_notes(used: &PeriodConsumption) -> Vec<String> {
+    let mut notes = Vec::new();
+    if used.prorated {
+        notes.push(format!(
+            "usage prorated by days: the reads of {} and {} measure {} to {} ({} days, {} {}); the period billed, {} to {} ({} days), is charged {} {}, its share by days between reads",
+            used.opening.date,
+            used.closing.date,
+            used.measured.from(),
+            used.measured.to(),
+            used.measured.days(),
+            used.measured_consumption.value.normalize(),
+            used.measured_consumption.unit,
+            used.period.from(),
+            used.period.to(),
+            used.period.days(),
+            used.consumption.value.round_dp(6).normalize(),
+            used.consumption.unit,
+        ));
+    }
+    if let Some(day) = used.exchange {
+        notes.push(format!(
+            "meter exchanged on {day}: the old meter's usage up to its final read and the new meter's from its initial read are added"
+        ));
+    }
+    if used.rolled_over {
+        notes.push(
+            "the register rolled over (passed its largest reading and started again from zero)"
+                .into(),
+        );
+    }
+    notes
+}
+
+fn read_json(r: &ratepayer::meter::Read) -> serde_json::Value {
+    serde_json::json!({
+        "date": r.date.to_string(),
+        "value": r.value.normalize().to_string(),
+        "kind": r.kind,
+    })
+}
+
+/// How the usage was obtained from the reads, for `--json`.
+fn reads_json(used: &PeriodConsumption) -> serde_json::Value {
+    serde_json::json!({
+        "opening": read_json(&used.opening),
+        "closing": read_json(&used.closing),
+        "measured": period_json(&used.measured),
+        "measured_usage": used.measured_consumption.value.normalize().to_string(),
+        "usage": used.consumption.value.normalize().to_string(),
+        "unit": used.consumption.unit.symbol(),
+        "prorated": used.prorated,
+        "rolled_over": used.rolled_over,
+        "exchange": used.exchange.map(|d| d.to_string()),
+    })
 }
 
 /// `--format urdb`: the tariff file is one URDB rate (JSON, or the API's

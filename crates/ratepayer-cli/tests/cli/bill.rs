@@ -328,23 +328,6 @@ fn usage_errors_exit_2() {
 }
 
 #[test]
-fn reads_off_the_period_bounds_are_billed_with_a_note() {
-    let dir = scratch("bill-note");
-    let run = bill(
-        &dir,
-        "date,reading\n2025-09-28,1200.0\n2025-11-01,1207.4\n",
-        &["--meter-size", "5/8", "--json"],
-    );
-    assert_eq!(run.code, 0, "{run:?}");
-    assert!(
-        run.stderr.contains("not exactly the period billed"),
-        "{}",
-        run.stderr
-    );
-    assert_eq!(run.json()["total"], "57.22");
-}
-
-#[test]
 fn a_period_that_ends_before_it_starts_exits_1() {
     let dir = scratch("bill-period");
     let usage = write(&dir, "usage.csv", OCTOBER);

@@ -6,6 +6,8 @@
 mod autopay;
 mod bill;
 mod bill_electric;
+mod bill_money;
+mod bill_reads;
 mod bill_run;
 mod calendar;
 mod demo;

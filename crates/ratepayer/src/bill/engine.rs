@@ -1,6 +1,9 @@
 //! The bill calculation: for each part of the period (see `segments`), fixed
-//! charges, usage by block, surcharges, the minimum bill, riders and taxes, in
-//! that order; then the total under the tariff's rounding policy.
+//! charges, usage by block and surcharges; then the minimum bill, a floor on
+//! the whole bill shared among the parts; then each part's riders and taxes
+//! (on a base floored at zero unless the tariff allows credits); then the
+//! total under the tariff's rounding policy, brought up to zero by a credit
+//! limit line unless the tariff allows a bill below zero.
 
 use std::sync::Arc;
 
@@ -34,7 +37,7 @@ fn sub(a: Decimal, b: Decimal) -> Result<Decimal, BillError> {
     a.checked_sub(b).ok_or_else(overflow)
 }
 
-/// Collects the lines of one bill.
+/// Collects the lines of one part of a bill.
 struct Lines {
     lines: Vec<BillLine>,
     currency: Currency,
@@ -43,6 +46,16 @@ struct Lines {
 }
 
 impl Lines {
+    fn new(currency: Currency, policy: RoundingPolicy) -> Lines {
+        Lines {
+            lines: Vec::with_capacity(8),
+            currency,
+            minor: currency.minor_units(),
+            policy,
+        }
+    }
+
+    /// Pushes a line; gives its amount as rounded by the policy.
     fn push(
         &mut self,
         meta: &Arc<LineMeta>,
@@ -51,16 +64,17 @@ impl Lines {
         unit: LineUnit,
         rate: Decimal,
         amount: Decimal,
-    ) {
-        let amount = Money::new(self.policy.round_line(amount, self.minor), self.currency);
+    ) -> Decimal {
+        let rounded = self.policy.round_line(amount, self.minor);
         self.lines.push(BillLine {
             meta: super::MetaRef::Shared(meta.clone()),
             period,
             quantity,
             unit,
             rate,
-            amount,
+            amount: Money::new(rounded, self.currency),
         });
+        rounded
     }
 
     /// Pushes a `quantity × rate` line.
@@ -77,13 +91,11 @@ impl Lines {
         Ok(())
     }
 
-    /// Sum of the lines from `start` whose group is in `groups`.
-    fn sum_groups(&self, start: usize, groups: &[String]) -> Result<Decimal, BillError> {
+    /// Sum of the lines whose group is in `groups`.
+    fn sum_groups<G: AsRef<str>>(&self, groups: &[G]) -> Result<Decimal, BillError> {
         self.lines
-            .get(start..)
-            .unwrap_or_default()
             .iter()
-            .filter(|l| groups.iter().any(|g| g == l.group()))
+            .filter(|l| groups.iter().any(|g| g.as_ref() == l.group()))
             .try_fold(Decimal::ZERO, |acc, l| add(acc, l.amount.amount()))
     }
 }
@@ -114,6 +126,32 @@ fn check_class(v: &Version, class: Option<&str>) -> Result<(), BillError> {
     }
 }
 
+/// Refuses a meter size the version prices no charge by, when some charge
+/// of it depends on the size: a typo must not fall back to a default amount.
+/// A size given to a version whose charges do not depend on the size is
+/// honoured as it is (nothing changes with it).
+fn check_size(v: &Version, size: Option<&str>) -> Result<(), BillError> {
+    let Some(s) = size else {
+        return Ok(());
+    };
+    if v.sizes.is_empty() || v.sizes.iter().any(|k| k == s.trim()) {
+        return Ok(());
+    }
+    let charge = v
+        .fixed
+        .iter()
+        .find(|f| !f.by_size.is_empty())
+        .map_or_else(String::new, |f| f.meta.description.clone());
+    Err(BillError::UnknownMeterSize {
+        size: crate::money::excerpt(s),
+        charge,
+        known: known(v.sizes.iter().cloned()),
+    })
+}
+
+/// The amount of a fixed charge for `size`: its own amount for a size it
+/// lists; its default `amount` for a size another charge of the version
+/// lists (checked by [`check_size`]) or when no size is given.
 fn fixed_amount(f: &crate::tariff::Fixed, size: Option<&str>) -> Result<Decimal, BillError> {
     if f.by_size.is_empty() {
         return Ok(f.amount.unwrap_or_default());
@@ -135,8 +173,10 @@ fn fixed_amount(f: &crate::tariff::Fixed, size: Option<&str>) -> Result<Decimal,
     }
 }
 
-/// Prices one part of the period with `usage` (in the tariff unit).
-fn bill_segment(
+/// Prices the charges of one part of the period that do not depend on the
+/// rest of the bill: fixed charges, usage by block (with `usage` in the
+/// tariff unit) and surcharges.
+fn bill_charges(
     out: &mut Lines,
     seg: &Segment<'_>,
     usage: Decimal,
@@ -146,7 +186,7 @@ fn bill_segment(
     let v = seg.version;
     let m = seg.months;
     let class = input.customer_class;
-    let start = out.lines.len();
+    check_size(v, input.meter_size)?;
     // Monthly block sizes scale by the months this part counts for; a whole
     // month (the usual bill) needs no multiplication.
     let whole_month = m == Decimal::ONE;
@@ -187,22 +227,136 @@ fn bill_segment(
     for s in v.surcharges.iter().filter(|s| applies(&s.classes, class)) {
         out.charge(&s.meta, seg.period, usage, LineUnit::Service(unit), s.rate)?;
     }
-    if let Some(min) = &v.minimum {
-        let base = out.sum_groups(start, &min.applies_to)?;
-        let floor = mul(min.amount, m)?;
-        if base < floor {
-            out.push(
-                &min.meta,
-                seg.period,
-                m,
-                LineUnit::Month,
-                min.amount,
-                sub(floor, base)?,
-            );
+    Ok(())
+}
+
+/// The minimum bill, a floor on the whole bill: each part's version
+/// minimum prorated by the months the part counts for, added up, and
+/// compared with the charges of every part in the groups any of those
+/// minimums name. A shortfall is shared among the parts with a minimum, in
+/// proportion to each part's own shortfall (so when every such part falls
+/// short, each makes up exactly its own), and each share is a line of its
+/// part, under its version, before that part's riders and taxes.
+fn apply_minimum(segs: &[Segment<'_>], parts: &mut [Lines]) -> Result<(), BillError> {
+    let mut groups: Vec<&str> = Vec::new();
+    for m in segs.iter().filter_map(|s| s.version.minimum.as_ref()) {
+        for g in &m.applies_to {
+            if !groups.contains(&g.as_str()) {
+                groups.push(g);
+            }
         }
     }
+    if groups.is_empty() {
+        return Ok(());
+    }
+    let mut floor = Decimal::ZERO;
+    let mut base = Decimal::ZERO;
+    // (part index, own floor, own shortfall) of every part with a minimum.
+    let mut with_min: Vec<(usize, Decimal, Decimal)> = Vec::with_capacity(segs.len());
+    for (i, (seg, lines)) in segs.iter().zip(parts.iter()).enumerate() {
+        let b = lines.sum_groups(&groups)?;
+        base = add(base, b)?;
+        if let Some(m) = &seg.version.minimum {
+            let f = mul(m.amount, seg.months)?;
+            floor = add(floor, f)?;
+            let own = sub(f, b)?.max(Decimal::ZERO);
+            with_min.push((i, f, own));
+        }
+    }
+    if base >= floor {
+        return Ok(());
+    }
+    let shortfall = sub(floor, base)?;
+    let mut weight_sum = with_min
+        .iter()
+        .try_fold(Decimal::ZERO, |acc, w| add(acc, w.2))?;
+    if weight_sum.is_zero() {
+        // Every part with a minimum is above its own floor and credits
+        // elsewhere make the shortfall: share it by the floors instead.
+        for w in &mut with_min {
+            w.2 = w.1;
+        }
+        weight_sum = with_min
+            .iter()
+            .try_fold(Decimal::ZERO, |acc, w| add(acc, w.2))?;
+    }
+    if weight_sum.is_zero() {
+        // Minimums of zero: the last part with one takes it all.
+        if let Some(last) = with_min.last_mut() {
+            last.2 = Decimal::ONE;
+        }
+        weight_sum = Decimal::ONE;
+    }
+    // Each part making up exactly its own shortfall is the usual case (and
+    // what a single-part bill does); otherwise shares are scaled, and the
+    // part with the largest share takes the remainder so that the rounded
+    // shares add up to the rounded shortfall.
+    let exact = weight_sum == shortfall;
+    let largest = with_min
+        .iter()
+        .enumerate()
+        .max_by(|a, b| a.1 .2.cmp(&b.1 .2))
+        .map(|(k, _)| k);
+    let mut shares: Vec<Decimal> = Vec::with_capacity(with_min.len());
+    for &(_, _, w) in &with_min {
+        let share = if exact {
+            w
+        } else {
+            mul(w, shortfall)?
+                .checked_div(weight_sum)
+                .ok_or_else(overflow)?
+        };
+        shares.push(share);
+    }
+    if !exact {
+        if let (Some(k), Some(first)) = (largest, parts.first()) {
+            let (policy, minor) = (first.policy, first.minor);
+            let others = shares
+                .iter()
+                .enumerate()
+                .filter(|(j, _)| *j != k)
+                .try_fold(Decimal::ZERO, |acc, (_, s)| {
+                    add(acc, policy.round_line(*s, minor))
+                })?;
+            if let Some(s) = shares.get_mut(k) {
+                *s = sub(policy.round_line(shortfall, minor), others)?;
+            }
+        }
+    }
+    for (&(i, _, w), share) in with_min.iter().zip(shares) {
+        let (Some(seg), Some(lines)) = (segs.get(i), parts.get_mut(i)) else {
+            continue;
+        };
+        let Some(min) = &seg.version.minimum else {
+            continue;
+        };
+        if w.is_zero() && share.is_zero() {
+            continue;
+        }
+        lines.push(
+            &min.meta,
+            seg.period,
+            seg.months,
+            LineUnit::Month,
+            min.amount,
+            share,
+        );
+    }
+    Ok(())
+}
+
+/// Riders, then taxes, of one part: each a percentage of the part's lines
+/// in the groups it names, the base floored at zero unless the percentage
+/// applies to credits.
+fn apply_percents(out: &mut Lines, seg: &Segment<'_>) -> Result<(), BillError> {
+    let v = seg.version;
     for p in v.riders.iter().chain(&v.taxes) {
-        let base = out.sum_groups(start, &p.applies_to)?;
+        let sum = out.sum_groups(&p.applies_to)?;
+        let base = if p.on_credit {
+            sum
+        } else {
+            sum.max(Decimal::ZERO)
+        };
         let amount = mul(base, p.percent)?
             .checked_div(Decimal::ONE_HUNDRED)
             .ok_or_else(overflow)?;
@@ -248,15 +402,10 @@ impl Tariff {
                 return Err(BillError::NegativeUsage(q.value));
             }
         }
-        let mut out = Lines {
-            lines: Vec::with_capacity(8 * segs.len()),
-            currency,
-            minor: currency.minor_units(),
-            policy: self.rounding,
-        };
         let total_days = Decimal::from(input.period.days());
         let mut allocated = Decimal::ZERO;
         let mut billed = Decimal::ZERO;
+        let mut parts: Vec<Lines> = Vec::with_capacity(segs.len());
         for (i, seg) in segs.iter().enumerate() {
             check_class(seg.version, input.customer_class)?;
             let usage = match input.usage {
@@ -275,13 +424,38 @@ impl Tariff {
                 None => normative(seg, input.residents)?,
             };
             billed = add(billed, usage)?;
-            bill_segment(&mut out, seg, usage, unit, input)?;
+            let mut lines = Lines::new(currency, self.rounding);
+            bill_charges(&mut lines, seg, usage, unit, input)?;
+            parts.push(lines);
         }
-        let sum = out
-            .lines
+        apply_minimum(&segs, &mut parts)?;
+        for (seg, lines) in segs.iter().zip(parts.iter_mut()) {
+            apply_percents(lines, seg)?;
+        }
+        let minor = currency.minor_units();
+        let mut all: Vec<BillLine> =
+            Vec::with_capacity(parts.iter().map(|p| p.lines.len() + 1).sum());
+        for p in parts {
+            all.extend(p.lines);
+        }
+        let mut sum = all
             .iter()
             .try_fold(Decimal::ZERO, |acc, l| add(acc, l.amount.amount()))?;
-        let total = Money::new(self.rounding.round(sum, out.minor), currency);
+        if sum < Decimal::ZERO && !self.spec.allow_credit {
+            // Credits above the charges: the bill stops at zero.
+            if let Some(last) = segs.last() {
+                all.push(BillLine {
+                    meta: super::MetaRef::Shared(last.version.credit_limit.clone()),
+                    period: input.period,
+                    quantity: sum,
+                    unit: LineUnit::Percent,
+                    rate: -Decimal::ONE_HUNDRED,
+                    amount: Money::new(-sum, currency),
+                });
+                sum = Decimal::ZERO;
+            }
+        }
+        let total = Money::new(self.rounding.round(sum, minor), currency);
         let mut bill = Bill {
             tariff_id: self.id.clone(),
             period: input.period,
@@ -290,7 +464,7 @@ impl Tariff {
             usage: Quantity::new(billed, unit),
             usage_is_normative: input.usage.is_none(),
             usage_is_estimated: input.estimated && input.usage.is_some(),
-            lines: out.lines,
+            lines: all,
             total,
             normative: None,
         };

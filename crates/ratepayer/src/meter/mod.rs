@@ -5,7 +5,9 @@
 //! The arithmetic lives in submodules: [`register`] (one register's advance
 //! between two reads, with rollover), [`mod@consumption`] (consumption between
 //! reads, across a meter exchange, and from a read history) and [`usage`]
-//! (several meters of one service summed in a billing unit).
+//! (several meters of one service summed in a billing unit) and
+//! [`period_usage`] (a billing period's consumption from a read history,
+//! prorated by days when reads are off its bounds, across an exchange).
 //!
 //! # Read-date convention
 //!
@@ -16,6 +18,7 @@
 //! 1 November.
 
 pub mod consumption;
+pub mod period_usage;
 pub mod register;
 pub mod usage;
 
@@ -32,6 +35,7 @@ pub use consumption::{
     consumption, consumption_for_period, consumption_with_exchange, reads_for_period,
     MeterConsumption, MeterExchange,
 };
+pub use period_usage::{consumption_prorated, PeriodConsumption};
 pub use register::RegisterAdvance;
 pub use usage::{service_usage, MeterReads, ServiceUsage};
 
@@ -318,6 +322,14 @@ pub enum MeterError {
         period_day: NaiveDate,
         /// How to fix it.
         hint: &'static str,
+    },
+    /// A plain read dated the day of a meter exchange (whose meter is it?).
+    #[error("meter `{meter}`: a read is dated {date}, the day the meter was exchanged; give that day's values as the exchange's final read of the old meter and initial read of the new one, not as a plain read")]
+    ReadOnExchangeDay {
+        /// Id of the meter taken out.
+        meter: String,
+        /// The exchange date.
+        date: NaiveDate,
     },
     /// The same meter twice in one service's usage.
     #[error("meter `{meter}` is listed twice; give each meter once (record a replacement as an exchange)")]

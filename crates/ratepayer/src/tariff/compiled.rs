@@ -41,6 +41,11 @@ pub(crate) struct Version {
     pub normative_per_resident: Option<Decimal>,
     /// Every customer class a charge is restricted to.
     pub classes: Vec<String>,
+    /// Every meter size a fixed charge is priced by (trimmed, first-seen order).
+    pub sizes: Vec<String>,
+    /// The line that keeps a bill from going below zero when the tariff
+    /// does not allow credits.
+    pub credit_limit: Arc<LineMeta>,
 }
 
 #[derive(Debug, Clone)]
@@ -86,6 +91,9 @@ pub(crate) struct Percent {
     pub meta: Arc<LineMeta>,
     pub percent: Decimal,
     pub applies_to: Vec<String>,
+    /// Applies to a negative base too (the tariff allows credits and the
+    /// percentage says `apply_to_credit`); otherwise the base is floored at zero.
+    pub on_credit: bool,
 }
 
 /// True when a charge restricted to `classes` applies to `class`.
@@ -108,7 +116,7 @@ impl Tariff {
             .versions
             .iter()
             .enumerate()
-            .map(|(i, v)| compile_version(v, spec.versions.get(i + 1)))
+            .map(|(i, v)| compile_version(v, spec.versions.get(i + 1), spec.allow_credit))
             .collect();
         Ok(Tariff {
             id: spec.id.as_str().into(),
@@ -136,6 +144,11 @@ impl Tariff {
     /// Unit of its volumetric rates.
     pub fn unit(&self) -> Unit {
         self.spec.unit
+    }
+
+    /// True when a bill may total below zero (see [`TariffSpec::allow_credit`]).
+    pub fn allows_credit(&self) -> bool {
+        self.spec.allow_credit
     }
 
     /// The rounding policy bills are computed under.
@@ -228,16 +241,21 @@ fn compile_percent(
     p: &PercentSpec,
     kind: LineKind,
     default_group: &str,
+    allow_credit: bool,
 ) -> Percent {
     let group = p.group.as_deref().unwrap_or(default_group);
     Percent {
         meta: meta(version, p.name.clone(), group, kind, None),
         percent: p.percent,
         applies_to: p.applies_to.clone(),
+        on_credit: allow_credit && p.apply_to_credit,
     }
 }
 
-fn compile_version(v: &VersionSpec, next: Option<&VersionSpec>) -> Version {
+/// Description of the line that brings a negative total to zero.
+pub(crate) const CREDIT_LIMIT: &str = "Credit limit (the bill does not go below zero)";
+
+fn compile_version(v: &VersionSpec, next: Option<&VersionSpec>, allow_credit: bool) -> Version {
     let label: Arc<str> = v.label.as_str().into();
     let mut season_of_month = [0u8; 12];
     for (i, s) in v.seasons.iter().enumerate() {
@@ -317,6 +335,13 @@ fn compile_version(v: &VersionSpec, next: Option<&VersionSpec>) -> Version {
             classes.push(c.clone());
         }
     }
+    let mut sizes: Vec<String> = Vec::new();
+    for s in v.fixed.iter().flat_map(|f| &f.by_meter_size) {
+        let s = s.size.trim();
+        if !sizes.iter().any(|k| k == s) {
+            sizes.push(s.to_string());
+        }
+    }
     Version {
         from: v.effective_from,
         to: v
@@ -331,15 +356,23 @@ fn compile_version(v: &VersionSpec, next: Option<&VersionSpec>) -> Version {
         riders: v
             .riders
             .iter()
-            .map(|r| compile_percent(&label, r, LineKind::Rider, "rider"))
+            .map(|r| compile_percent(&label, r, LineKind::Rider, "rider", allow_credit))
             .collect(),
         taxes: v
             .taxes
             .iter()
-            .map(|t| compile_percent(&label, t, LineKind::Tax, "tax"))
+            .map(|t| compile_percent(&label, t, LineKind::Tax, "tax", allow_credit))
             .collect(),
         normative_per_resident: v.normative.as_ref().map(|n| n.per_resident),
         classes,
+        sizes,
+        credit_limit: meta(
+            &label,
+            CREDIT_LIMIT.to_string(),
+            "adjustment",
+            LineKind::Minimum,
+            None,
+        ),
         label,
     }
 }

@@ -78,6 +78,12 @@ pub struct TariffSpec {
     /// How monthly amounts are scaled to the billing period.
     #[serde(default)]
     pub proration: Proration,
+    /// True when a bill may total below zero (a credit the customer keeps).
+    /// False by default: when credits (`credit = true` charges, negative
+    /// riders) exceed the charges, a "credit limit" line brings the total to
+    /// exactly zero, and riders and taxes never apply to a negative base.
+    #[serde(default, skip_serializing_if = "is_false")]
+    pub allow_credit: bool,
     /// The dated versions of the rates, oldest first.
     pub versions: Vec<VersionSpec>,
 }
@@ -117,7 +123,8 @@ pub struct VersionSpec {
     /// A minimum bill.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub minimum: Option<MinimumSpec>,
-    /// Percentage riders (for example a franchise fee), applied to chosen groups.
+    /// Percentage riders (for example a franchise fee, or a low-income
+    /// discount with a negative percentage), applied to chosen groups.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub riders: Vec<PercentSpec>,
     /// Taxes, applied to chosen groups after riders.
@@ -270,6 +277,11 @@ pub struct SurchargeSpec {
 
 /// A minimum bill: when the chosen groups add up to less than `amount` per
 /// month (prorated), an adjustment line makes up the difference.
+///
+/// The minimum is a floor on the whole bill: when a period crosses a version
+/// change, each version's `amount` is prorated by its part of the period and
+/// the sum is compared with the charges of the whole period (in the groups
+/// any of the minimums name).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct MinimumSpec {
@@ -288,12 +300,17 @@ pub struct MinimumSpec {
 }
 
 /// A percentage of the sum of chosen groups: a rider or a tax.
+///
+/// The sum it applies to (its base) is floored at zero: a credit larger than
+/// the charges gives no negative tax or fee, unless the tariff allows credits
+/// (`allow_credit`) and this percentage says `apply_to_credit = true`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct PercentSpec {
     /// Line description, for example `"Franchise fee"` or `"State sales tax"`.
     pub name: String,
-    /// Percentage, for example `3` for 3 %.
+    /// Percentage, for example `3` for 3 %. A rider may be negative (a
+    /// discount, -100 to 100); a tax is 0 to 100.
     #[serde(with = "serde_decimal")]
     pub percent: Decimal,
     /// Groups the percentage applies to.
@@ -301,6 +318,11 @@ pub struct PercentSpec {
     /// Group of the resulting line; by default `"rider"` or `"tax"`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub group: Option<String>,
+    /// True to apply the percentage to a negative base as well (a tax
+    /// refunded on a credit); needs the tariff's `allow_credit`. False by
+    /// default: a negative base counts as zero.
+    #[serde(default, skip_serializing_if = "is_false")]
+    pub apply_to_credit: bool,
 }
 
 /// Deemed (normative) consumption for service without an individual meter.
@@ -312,6 +334,9 @@ pub struct NormativeSpec {
     pub per_resident: Decimal,
 }
 
+fn is_false(b: &bool) -> bool {
+    !*b
+}
 fn group_service() -> String {
     "service".into()
 }

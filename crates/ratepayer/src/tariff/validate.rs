@@ -73,7 +73,7 @@ pub fn validate(spec: &TariffSpec) -> Vec<Problem> {
         );
     }
     for (i, v) in spec.versions.iter().enumerate() {
-        check_version(&format!("versions[{i}]"), v, &mut p);
+        check_version(&format!("versions[{i}]"), v, spec.allow_credit, &mut p);
     }
     check_version_dates(&spec.versions, &mut p);
     p.into_vec()
@@ -187,7 +187,7 @@ fn check_len<T>(path: &str, items: &[T], p: &mut Problems) {
     }
 }
 
-fn check_version(at: &str, v: &VersionSpec, p: &mut Problems) {
+fn check_version(at: &str, v: &VersionSpec, allow_credit: bool, p: &mut Problems) {
     if v.label.trim().is_empty() {
         p.add(
             format!("{at}.label"),
@@ -303,12 +303,12 @@ fn check_version(at: &str, v: &VersionSpec, p: &mut Problems) {
     }
     for (i, r) in v.riders.iter().enumerate() {
         let at = format!("{at}.riders[{i}]");
-        check_percent(&at, r, &groups, p);
+        check_percent(&at, r, PercentKind::Rider, allow_credit, &groups, p);
         groups.insert(r.group.as_deref().unwrap_or("rider"));
     }
     for (i, t) in v.taxes.iter().enumerate() {
         let at = format!("{at}.taxes[{i}]");
-        check_percent(&at, t, &groups, p);
+        check_percent(&at, t, PercentKind::Tax, allow_credit, &groups, p);
         groups.insert(t.group.as_deref().unwrap_or("tax"));
     }
     if let Some(n) = &v.normative {
@@ -342,12 +342,45 @@ fn check_applies_to(at: &str, applies_to: &[String], groups: &BTreeSet<&str>, p:
     }
 }
 
-fn check_percent(at: &str, r: &PercentSpec, groups: &BTreeSet<&str>, p: &mut Problems) {
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum PercentKind {
+    Rider,
+    Tax,
+}
+
+fn check_percent(
+    at: &str,
+    r: &PercentSpec,
+    kind: PercentKind,
+    allow_credit: bool,
+    groups: &BTreeSet<&str>,
+    p: &mut Problems,
+) {
     check_name(format!("{at}.name"), &r.name, p);
-    if r.percent < Decimal::ZERO || r.percent > Decimal::ONE_HUNDRED {
-        p.add(
+    let hundred = Decimal::ONE_HUNDRED;
+    match kind {
+        // A rider may be a discount (a low-income discount of -20 %), never
+        // more than the whole base either way.
+        PercentKind::Rider if r.percent < -hundred || r.percent > hundred => p.add(
             format!("{at}.percent"),
-            format!("must be between 0 and 100, got {}", r.percent),
+            format!(
+                "must be between -100 and 100 (negative for a discount), got {}",
+                r.percent
+            ),
+        ),
+        PercentKind::Tax if r.percent < Decimal::ZERO || r.percent > hundred => p.add(
+            format!("{at}.percent"),
+            format!(
+                "must be between 0 and 100, got {}; write a discount as a rider with a negative percent",
+                r.percent
+            ),
+        ),
+        _ => {}
+    }
+    if r.apply_to_credit && !allow_credit {
+        p.add(
+            format!("{at}.apply_to_credit"),
+            "is true but the tariff does not allow credits, so no bill has a negative base; set `allow_credit = true` on the tariff, or remove `apply_to_credit`",
         );
     }
     check_applies_to(at, &r.applies_to, groups, p);
