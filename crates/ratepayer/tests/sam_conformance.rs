@@ -3,7 +3,8 @@
 //! its URDB form, billed on its hourly load for 2029 with only the total
 //! rounded, and every monthly bill and component must match SAM's within the
 //! case's tolerance ($0.01); monthly kWh, peak kW and billing demand must match
-//! SAM's diagnostics.
+//! SAM's diagnostics. The same year billed through calendar-month billing
+//! periods (`ElectricTariff::bill_periods`) gives the same bills.
 #![allow(
     clippy::unwrap_used,
     clippy::expect_used,
@@ -15,8 +16,8 @@ use std::path::PathBuf;
 use std::str::FromStr;
 
 use chrono::NaiveDate;
-use ratepayer::electric::{urdb, IntervalSeries};
-use ratepayer::RoundingPolicy;
+use ratepayer::electric::{urdb, ElectricOptions, IntervalSeries};
+use ratepayer::{BillingPeriod, RoundingPolicy};
 use rust_decimal::Decimal;
 use serde_json::Value;
 
@@ -134,6 +135,35 @@ fn every_sam_case_matches_within_a_cent() {
                         m + 1
                     ));
                 }
+            }
+        }
+        // The same year through billing periods (calendar months, as the CLI's
+        // --monthly bills them): the same bills, to the cent.
+        let periods: Vec<BillingPeriod> = (1..=12)
+            .map(|m| BillingPeriod::month_of(NaiveDate::from_ymd_opt(2029, m, 1).unwrap()))
+            .collect();
+        let options = ElectricOptions {
+            rounding: RoundingPolicy::TOTAL_ONLY_HALF_UP,
+            ..Default::default()
+        };
+        let by_period = imported
+            .tariff
+            .bill_periods(&series, &periods, &options)
+            .unwrap_or_else(|e| panic!("{name}: {e}"));
+        for (m, (a, b)) in by_period.iter().zip(&st.months).enumerate() {
+            let want = dec(&exp["monthly_bill"][m]);
+            let got = a
+                .bill
+                .lines
+                .iter()
+                .fold(Decimal::ZERO, |s, l| s + l.amount.amount());
+            if (got - want).abs() > tol || a.bill.total != b.bill.total {
+                failures.push(format!(
+                    "{name} month {} by billing period: {got} (total {}), SAM {want}, statement {}",
+                    m + 1,
+                    a.bill.total,
+                    b.bill.total
+                ));
             }
         }
         let annual = dec(&exp["annual_bill"]);

@@ -7,6 +7,8 @@
 //! 23 and 25 hours included), and carrying demand ratchets across periods
 //! and year ends.
 
+use std::sync::{Arc, Mutex, PoisonError};
+
 use chrono::{Datelike, Duration, NaiveDate, NaiveDateTime, NaiveTime};
 use chrono_tz::Tz;
 use rust_decimal::Decimal;
@@ -25,11 +27,43 @@ use crate::{Bill, BillingPeriod, Money, Quantity, RoundingPolicy, Unit};
 
 /// An electric rate: one tariff, or its dated versions in order. A version
 /// without `effective_to` runs to the day before the next one starts; only
-/// the first may lack `effective_from`.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// the first may lack `effective_from`. The hour maps of the years it bills
+/// are prepared once and kept (a few dozen at most), so billing many series
+/// with one rate prepares each year once.
+#[derive(Debug)]
 pub struct ElectricRate {
     versions: Vec<ElectricTariff>,
+    prepared: Mutex<Vec<Prepared>>,
 }
+
+/// A prepared year of one version, for one holiday calendar.
+#[derive(Debug)]
+struct Prepared {
+    version: usize,
+    year: i32,
+    calendar: Option<Calendar>,
+    year_map: Arc<PreparedYear>,
+}
+
+/// The most prepared years a rate keeps.
+const PREPARED_KEPT: usize = 32;
+
+impl Clone for ElectricRate {
+    fn clone(&self) -> ElectricRate {
+        ElectricRate {
+            versions: self.versions.clone(),
+            prepared: Mutex::new(Vec::new()),
+        }
+    }
+}
+
+impl PartialEq for ElectricRate {
+    fn eq(&self, other: &ElectricRate) -> bool {
+        self.versions == other.versions
+    }
+}
+
+impl Eq for ElectricRate {}
 
 /// How [`ElectricRate::bill`] reads the series and rounds.
 #[derive(Debug, Clone, Copy)]
@@ -125,7 +159,10 @@ impl ElectricRate {
             }
         }
         if problems.is_empty() {
-            Ok(ElectricRate { versions })
+            Ok(ElectricRate {
+                versions,
+                prepared: Mutex::new(Vec::new()),
+            })
         } else {
             Err(ElectricError::Invalid { problems })
         }
@@ -134,6 +171,38 @@ impl ElectricRate {
     /// The versions, oldest first.
     pub fn versions(&self) -> &[ElectricTariff] {
         &self.versions
+    }
+
+    /// Version `version`'s hour map of `year` with `calendar`'s holidays,
+    /// prepared once and kept.
+    fn prepared_year(
+        &self,
+        version: usize,
+        year: i32,
+        calendar: Option<&Calendar>,
+    ) -> Result<Arc<PreparedYear>, ElectricError> {
+        let mut kept = self.prepared.lock().unwrap_or_else(PoisonError::into_inner);
+        if let Some(p) = kept
+            .iter()
+            .find(|p| p.version == version && p.year == year && p.calendar.as_ref() == calendar)
+        {
+            return Ok(p.year_map.clone());
+        }
+        let tariff = self
+            .versions
+            .get(version)
+            .ok_or_else(|| ElectricError::Series("no such tariff version".into()))?;
+        let year_map = Arc::new(tariff.prepare(year, calendar)?);
+        if kept.len() >= PREPARED_KEPT {
+            kept.remove(0);
+        }
+        kept.push(Prepared {
+            version,
+            year,
+            calendar: calendar.cloned(),
+            year_map: year_map.clone(),
+        });
+        Ok(year_map)
     }
 
     /// The index of the version in effect on `day`.
@@ -293,7 +362,7 @@ impl ElectricRate {
                 }
             }
         }
-        let mut prepared: Vec<((usize, i32), PreparedYear)> = Vec::new();
+        let mut prepared: Vec<((usize, i32), Arc<PreparedYear>)> = Vec::new();
         let mut eff: Vec<EffTier> = Vec::new();
         let mut split: Vec<(usize, Decimal)> = Vec::new();
         let mut split_nano: Vec<(usize, i128)> = Vec::new();
@@ -316,7 +385,10 @@ impl ElectricRate {
                 let year = part.period.from().year();
                 let key = (part.version, year);
                 if !prepared.iter().any(|(k, _)| *k == key) {
-                    prepared.push((key, tariff.prepare(year, options.calendar)?));
+                    prepared.push((
+                        key,
+                        self.prepared_year(part.version, year, options.calendar)?,
+                    ));
                 }
                 let Some(py) = prepared.iter().find(|(k, _)| *k == key).map(|(_, p)| p) else {
                     continue;

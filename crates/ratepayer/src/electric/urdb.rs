@@ -439,7 +439,8 @@ pub fn import_value(id: &str, v: &Value) -> Result<Imported, ElectricError> {
     for (k, v) in obj {
         if !cx.taken.contains(&k.as_str()) {
             let reason = reason_for(k, v);
-            cx.unused(k, reason);
+            // An empty key is still named, so nobody reads it as no field.
+            cx.unused(if k.is_empty() { "\"\" (empty key)" } else { k }, reason);
         }
     }
 
