@@ -343,4 +343,45 @@ mod tests {
             proptest::prop_assert!(all.consumption.value <= all.measured_consumption.value);
         }
     }
+
+    proptest::proptest! {
+        /// Any history, exchange and period: a result or an error, never a
+        /// panic; a result never bills more than the reads measured.
+        #[test]
+        fn any_history_is_billed_or_refused(
+            reads in proptest::collection::vec((0u64..90, -5i64..200_000, 0u8..3), 0..10),
+            dials in 0u32..14, new_dials in 1u32..7, multiplier in -2i64..1_000,
+            exchange in proptest::option::of((0u64..90, 0i64..100_000, 0i64..100_000)),
+            from in 0u64..90, len in 0u64..60,
+        ) {
+            let start = day(1, 1);
+            let kind = |k: u8| match k {
+                0 => ReadKind::Actual,
+                1 => ReadKind::Estimated,
+                _ => ReadKind::CustomerSubmitted,
+            };
+            let history: Vec<Read> = reads
+                .iter()
+                .map(|&(d, v, k)| Read::new(start + chrono::Days::new(d), Decimal::new(v, 1), kind(k)))
+                .collect();
+            let m = Meter::new("M", "x", Unit::Gallon, dials).with_multiplier(Decimal::new(multiplier, 1)).with_decimals(1);
+            let x = exchange.map(|(d, out, inn)| MeterExchange {
+                date: start + chrono::Days::new(d),
+                old_meter_final_read: Decimal::new(out, 1),
+                old_meter_final_read_kind: ReadKind::Actual,
+                new_meter: Meter::new("N", "x", Unit::Gallon, new_dials).with_decimals(1),
+                new_meter_initial_read: Decimal::new(inn, 1),
+            });
+            let first = start + chrono::Days::new(from);
+            let Ok(period) = BillingPeriod::new(first, first + chrono::Days::new(len)) else {
+                return Ok(());
+            };
+            if let Ok(c) = consumption_prorated(&m, &history, x.as_ref(), &period) {
+                proptest::prop_assert!(c.consumption.value >= Decimal::ZERO);
+                proptest::prop_assert!(c.consumption.value <= c.measured_consumption.value);
+                proptest::prop_assert!(c.measured.contains(period.from()) && c.measured.contains(period.to()));
+                proptest::prop_assert_eq!(c.prorated, c.measured != period);
+            }
+        }
+    }
 }
