@@ -769,6 +769,8 @@ pub struct UrdbOutcome {
     pub imported: bool,
     /// Monthly bills computed from it.
     pub months: usize,
+    /// Bills of the read cycles across the year end computed from it.
+    pub cycles: usize,
 }
 
 /// The `urdb` target: UTF-8 text (other bytes are skipped) imported with
@@ -878,7 +880,7 @@ pub fn urdb(data: &[u8]) -> UrdbOutcome {
                     RoundingPolicy::PER_LINE_HALF_UP.round(sum, 2)
                 );
             }
-            out.months += 1;
+            out.cycles += 1;
         }
     }
     out
