@@ -59,19 +59,23 @@ pub fn run(args: &BillArgs, json: bool) -> Result<(), CliError> {
         UsageFile::Intervals(intervals) => {
             let zone = bill_intervals::zone(args.time_zone.as_deref(), args.profile.as_deref().map(input::profile).transpose()?.as_ref())?;
             let series = bill_intervals::series(&intervals, &name, zone)?;
+            let periods = bill_intervals::periods(period, args.monthly, &args.read_dates)?;
             let bills = bill_intervals::native_bills(
                 tariff,
                 &series,
                 zone,
                 period,
-                args.monthly,
+                &periods,
                 args.meter_size.as_deref(),
                 args.class.as_deref(),
             )?;
-            print_bills(&bills, args.monthly, json)
+            print_bills(&bills, periods.len() > 1 || args.monthly, json)
         }
-        UsageFile::Reads(_) if args.monthly => Err(CliError::Usage(
-            "`--monthly` bills interval usage (timestamp,kwh) month by month; with register reads, bill each month with --from/--to".into(),
+        UsageFile::Reads(_) if args.monthly || !args.read_dates.is_empty() => Err(CliError::Usage(
+            "`--monthly` and `--read-dates` bill interval usage (timestamp,kwh) period by period; with register reads, bill each period with --from/--to".into(),
+        )),
+        UsageFile::Reads(_) if args.time_zone.is_some() => Err(CliError::Usage(
+            "`--time-zone` reads the timestamps of interval usage; register reads are dated days, so leave it out".into(),
         )),
         UsageFile::Reads(reads) => bill_reads(args, tariff, &reads, period, &name, json),
     }

@@ -177,23 +177,18 @@ pub fn electric_bills(
         .map_err(CliError::domain)
 }
 
-/// Bills the kWh of `series` under a native tariff: the whole period, or
-/// each calendar month of it, each interval counted on its local day.
-#[allow(clippy::too_many_arguments)]
+/// Bills the kWh of `series` under a native tariff over each of `parts`
+/// (the period, its calendar months or its read cycles), each interval
+/// counted on its local day.
 pub fn native_bills(
     tariff: &Tariff,
     series: &IntervalSeries,
     zone: Option<Tz>,
     period: BillingPeriod,
-    monthly: bool,
+    parts: &[BillingPeriod],
     meter_size: Option<&str>,
     class: Option<&str>,
 ) -> Result<Vec<Bill>, CliError> {
-    let parts = if monthly {
-        months_of(period)?
-    } else {
-        vec![period]
-    };
     let step = Duration::minutes(i64::from(series.step_minutes()));
     let local = |t: NaiveDateTime| -> Result<NaiveDate, CliError> {
         if !series.is_utc() {
@@ -216,7 +211,7 @@ pub fn native_bills(
         )));
     }
     let mut bills = Vec::with_capacity(parts.len());
-    for part in parts {
+    for &part in parts {
         let mut micro: i64 = 0;
         let mut at = series.start();
         for v in series.micro_kwh() {

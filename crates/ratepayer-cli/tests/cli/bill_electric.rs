@@ -228,3 +228,65 @@ fn a_wall_clock_export_across_the_spring_change_is_read_in_the_zone() {
     let r = run(&tou(""), &csv, "2029-03-01", "2029-03-31", &[]);
     assert_eq!(r.code, 1, "{r:?}");
 }
+
+#[test]
+fn cycle_options_apply_to_native_interval_bills_and_are_refused_with_register_reads() {
+    let dir = scratch("bill-native-cycles");
+    let usage = write(
+        &dir,
+        "i.csv",
+        &rows("2025-10-01T00:00", (31 + 30) * 24, |_| "0.5".into(), ""),
+    );
+    let shelby = profile("shelby");
+    let r = ratepayer(&[
+        "bill",
+        "--profile",
+        &shelby,
+        "--tariff",
+        "shelby-electric-residential",
+        "--usage",
+        &usage,
+        "--from",
+        "2025-10-01",
+        "--to",
+        "2025-11-30",
+        "--read-dates",
+        "2025-10-20",
+        "--json",
+    ]);
+    assert_eq!(r.code, 0, "{r:?}");
+    let bills = r.json().as_array().cloned().unwrap_or_default();
+    assert_eq!(bills.len(), 2, "{}", r.stdout);
+    assert_eq!(bills[0]["usage"]["value"], "240", "20 days x 24 x 0.5 kWh");
+    let reads = write(
+        &dir,
+        "reads.csv",
+        "date,reading\n2025-10-01,1200\n2025-11-01,1207.4\n",
+    );
+    for extra in [
+        ["--read-dates", "2025-10-15"],
+        ["--time-zone", "America/New_York"],
+    ] {
+        let mut args = vec![
+            "bill",
+            "--profile",
+            &shelby,
+            "--tariff",
+            "shelby-water-residential",
+            "--usage",
+            &reads,
+            "--from",
+            "2025-10-01",
+            "--to",
+            "2025-10-31",
+            "--meter-size",
+            "5/8",
+        ];
+        args.extend_from_slice(&extra);
+        let r = ratepayer(&args);
+        assert_eq!(
+            r.code, 2,
+            "{extra:?} must be refused with register reads: {r:?}"
+        );
+    }
+}
