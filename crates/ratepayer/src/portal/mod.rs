@@ -15,10 +15,11 @@
 //! The parts: [`register`](Portal::register) and contacts in `signup`,
 //! sign-in in `session`, linking and settings in `linking`, the home page
 //! and bills in `views`, back-office posting in `back_office`, payments in
-//! `payments`, AutoPay in `autopay`.
+//! `payments`, AutoPay enrolment in `autopay` and its cycle in `cycle`.
 
 mod autopay;
 mod back_office;
+mod cycle;
 mod error;
 mod linking;
 mod notify;
@@ -31,8 +32,9 @@ use std::sync::{Arc, Mutex};
 
 use chrono::{DateTime, Utc};
 
-pub use autopay::{CycleReport, EnrolRequest, Enrolled};
+pub use autopay::{EnrolRequest, Enrolled};
 pub use back_office::{AccountImport, PostedBill};
+pub use cycle::CycleReport;
 pub use error::PortalError;
 pub use linking::{DeliverySettings, LinkRequest};
 pub use notify::{Notice, Notifier, NullNotifier, RecordingNotifier};
@@ -107,7 +109,7 @@ impl Portal {
             secrets,
             rng: Mutex::new(rng),
             notifier,
-            autopay_batch: autopay::DEFAULT_BATCH,
+            autopay_batch: cycle::DEFAULT_BATCH,
         })
     }
 

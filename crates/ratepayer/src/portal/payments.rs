@@ -121,6 +121,18 @@ fn check_method(new: &NewPaymentMethod) -> Result<(), PortalError> {
     }
 }
 
+/// Refuses an account the login has no link to, or a closed one (its
+/// balance is paid through customer service, never quoted online).
+fn payable_account(dues: &[AccountDue], account: &str) -> Result<(), PortalError> {
+    match dues.iter().find(|d| d.account == account) {
+        None => Err(PortalError::not_found("linked account", account)),
+        Some(d) if d.status == crate::payment::AccountStatus::Closed => {
+            Err(PortalError::AccountClosed(account.to_owned()))
+        }
+        Some(_) => Ok(()),
+    }
+}
+
 impl Portal {
     /// Stores a payment method (its token) for a login; returns its id.
     pub fn add_payment_method(
@@ -225,15 +237,23 @@ impl Portal {
         self.transact(|tx| {
             self.require_login(tx, login_id)?;
             let method = self.method_of(tx, login_id, payment_method_id)?;
+            let dues = self.dues(tx, login_id)?;
             let accounts = match &target {
-                PaymentTarget::TotalDue => self
-                    .dues(tx, login_id)?
+                PaymentTarget::TotalDue => dues
                     .iter()
                     .filter(|a| a.status == crate::payment::AccountStatus::Active)
                     .filter(|a| a.amount_due().is_ok_and(|m| !m.amount().is_zero()))
                     .count(),
-                PaymentTarget::Account(_) => 1,
-                PaymentTarget::Split(parts) => parts.len(),
+                PaymentTarget::Account(a) => {
+                    payable_account(&dues, a)?;
+                    1
+                }
+                PaymentTarget::Split(parts) => {
+                    for p in parts {
+                        payable_account(&dues, &p.account)?;
+                    }
+                    parts.len()
+                }
             };
             let accounts = u32::try_from(accounts.max(1)).unwrap_or(u32::MAX);
             Ok(fees.quote(amount, channel, method.method, accounts)?)

@@ -27,7 +27,7 @@ struct Data {
     methods: Vec<PaymentMethodRow>,
     payments: Vec<PaymentRow>,
     enrolments: BTreeMap<AccountKey, EnrolmentRow>,
-    drafts: BTreeMap<String, DraftRow>,
+    drafts: BTreeMap<AccountKey, DraftRow>,
     audit: Vec<AuditEvent>,
 }
 
@@ -318,12 +318,11 @@ impl MoneyStore for MemoryTx<'_> {
     }
 
     fn claim_draft(&mut self, draft: &DraftRow) -> StoreResult<bool> {
-        if self.work.drafts.contains_key(&draft.idempotency_key) {
+        let id = key(&draft.utility, &draft.idempotency_key);
+        if self.work.drafts.contains_key(&id) {
             return Ok(false);
         }
-        self.work
-            .drafts
-            .insert(draft.idempotency_key.clone(), draft.clone());
+        self.work.drafts.insert(id, draft.clone());
         Ok(true)
     }
 

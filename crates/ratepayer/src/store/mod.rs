@@ -13,7 +13,8 @@
 //!
 //! Records live in [`records`]. Keys: logins by id and by (utility,
 //! username); accounts, bills, charges and enrolments by (utility, account
-//! number); drafts by idempotency key, which a store must keep unique.
+//! number); drafts by (utility, idempotency key), which a store must keep
+//! unique.
 
 pub mod kv;
 mod kv_memory;
@@ -154,9 +155,9 @@ pub trait MoneyStore {
     fn enrolment(&mut self, utility: &str, account: &str) -> StoreResult<Option<EnrolmentRow>>;
     /// Every active enrolment of a utility, by account number.
     fn active_enrolments(&mut self, utility: &str) -> StoreResult<Vec<EnrolmentRow>>;
-    /// Records an executed draft unless its idempotency key was recorded
-    /// before; true when recorded now. Stores must make this atomic with the
-    /// rest of the transaction (a unique key).
+    /// Records an executed draft unless its (utility, idempotency key) was
+    /// recorded before; true when recorded now. Stores must make this atomic
+    /// with the rest of the transaction (a unique key on both).
     fn claim_draft(&mut self, draft: &DraftRow) -> StoreResult<bool>;
     /// Every executed draft of an account, oldest first.
     fn drafts(&mut self, utility: &str, account: &str) -> StoreResult<Vec<DraftRow>>;

@@ -8,6 +8,8 @@
     dead_code
 )]
 
+pub mod claims;
+
 use std::sync::Arc;
 
 use chrono::{DateTime, NaiveDate, TimeZone, Utc};
@@ -321,8 +323,18 @@ pub fn journey(store: Arc<dyn Store>) {
     // A closed account, linked by staff, is view only.
     p.staff_link("clerk-7", &pat, "100003", nov(7, 12)).unwrap();
     let closed = PaymentTarget::Account("100003".into());
-    let q = p
+    let err = p
         .quote_payment(&pat, &closed, usd("5.00"), Channel::Online, &card)
+        .unwrap_err();
+    assert!(matches!(err, PortalError::AccountClosed(_)), "{err:?}");
+    let q = p
+        .quote_payment(
+            &pat,
+            &PaymentTarget::Account("100001".into()),
+            usd("5.00"),
+            Channel::Online,
+            &card,
+        )
         .unwrap();
     let err = p
         .pay(
