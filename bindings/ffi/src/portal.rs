@@ -482,6 +482,10 @@ pub struct CycleReport {
     pub charged: Option<ExactDecimal>,
     /// Accounts that could not be planned.
     pub failures: Vec<CycleFailure>,
+    /// Enrolments cancelled while the run was under way: not drafted.
+    pub cancelled_during_run: u64,
+    /// Enrolments of closed accounts, ended by this run: not drafted.
+    pub closed_accounts: u64,
 }
 
 /// One event of the audit trail (never a secret).
@@ -1031,6 +1035,8 @@ impl Portal {
                 .into_iter()
                 .map(|(account, reason)| CycleFailure { account, reason })
                 .collect(),
+            cancelled_during_run: n(r.cancelled_during_run),
+            closed_accounts: n(r.closed_accounts),
         })
     }
 
