@@ -24,6 +24,8 @@ const MIGRATIONS: &[Migration] = &[
     // 2: drafts keyed by (utility, idempotency key), and every stored key
     // re-derived with the utility in it (issue 16).
     Migration::Rust(crate::migrate_v2::apply),
+    // 3: payment intents: stored quotes and clients' payment keys (issue 16).
+    Migration::Sql(include_str!("migrations/003_payment_intents.sql")),
 ];
 
 /// One step of the schema.

@@ -54,3 +54,18 @@ fn closing_an_account_ends_its_autopay_on_sqlite() {
 fn the_cycle_ends_a_closed_accounts_enrolment_on_sqlite() {
     portal_support::claims::the_cycle_ends_a_closed_accounts_enrolment(fresh("cycle_ends"));
 }
+
+#[test]
+fn the_same_key_pays_once_on_sqlite() {
+    portal_support::intents::the_same_key_pays_once(fresh("intents1"));
+}
+
+#[test]
+fn the_fee_is_the_servers_on_sqlite() {
+    portal_support::intents::the_fee_is_the_servers(fresh("intents2"));
+}
+
+#[test]
+fn an_expired_quote_is_refused_on_sqlite() {
+    portal_support::intents::an_expired_quote_is_refused(fresh("intents3"));
+}

@@ -86,3 +86,18 @@ fn a_legacy_draft_key_still_counts_as_claimed_on_the_kv_store() {
         .claim_draft(&row("shelby-north", new_key("shelby-north")))
         .unwrap());
 }
+
+#[test]
+fn the_same_key_pays_once_on_the_kv_store() {
+    portal_support::intents::the_same_key_pays_once(fresh());
+}
+
+#[test]
+fn the_fee_is_the_servers_on_the_kv_store() {
+    portal_support::intents::the_fee_is_the_servers(fresh());
+}
+
+#[test]
+fn an_expired_quote_is_refused_on_the_kv_store() {
+    portal_support::intents::an_expired_quote_is_refused(fresh());
+}

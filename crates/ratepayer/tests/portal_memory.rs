@@ -220,3 +220,18 @@ fn the_cycle_ends_a_closed_accounts_enrolment_on_the_memory_store() {
         Arc::new(MemoryStore::new()),
     );
 }
+
+#[test]
+fn the_same_key_pays_once_on_the_memory_store() {
+    portal_support::intents::the_same_key_pays_once(Arc::new(MemoryStore::new()));
+}
+
+#[test]
+fn the_fee_is_the_servers_on_the_memory_store() {
+    portal_support::intents::the_fee_is_the_servers(Arc::new(MemoryStore::new()));
+}
+
+#[test]
+fn an_expired_quote_is_refused_on_the_memory_store() {
+    portal_support::intents::an_expired_quote_is_refused(Arc::new(MemoryStore::new()));
+}

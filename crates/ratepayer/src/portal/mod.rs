@@ -14,13 +14,14 @@
 //!
 //! The parts: [`register`](Portal::register) and contacts in `signup`,
 //! sign-in in `session`, linking and settings in `linking`, the home page
-//! and bills in `views`, back-office posting in `back_office`, payments in
-//! `payments`, AutoPay enrolment in `autopay` and its cycle in `cycle`.
+//! and bills in `views`, back-office posting in `back_office`, payment methods
+//! in `payments`, quotes and payments (intents) in `intents`, AutoPay enrolment in `autopay` and its cycle in `cycle`.
 
 mod autopay;
 mod back_office;
 mod cycle;
 mod error;
+mod intents;
 mod linking;
 mod notify;
 mod payments;
@@ -36,9 +37,10 @@ pub use autopay::{EnrolRequest, Enrolled};
 pub use back_office::{AccountImport, PostedBill};
 pub use cycle::CycleReport;
 pub use error::PortalError;
+pub use intents::{PaymentQuote, PaymentRequest, QUOTE_LIFETIME_SECONDS};
 pub use linking::{DeliverySettings, LinkRequest};
 pub use notify::{Notice, Notifier, NullNotifier, RecordingNotifier};
-pub use payments::{NewPaymentMethod, PaymentReceipt, PaymentRequest};
+pub use payments::{NewPaymentMethod, PaymentReceipt};
 pub use session::{LoginAttempt, LoginOutcome};
 pub use signup::{Registered, SignupRequest};
 pub use views::{AccountSummary, BillView, HomeView, PortalPolicy};

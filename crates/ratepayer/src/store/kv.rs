@@ -28,11 +28,13 @@
 //! `method`, `payment`, `payment_by_account`, `enrolment`, `draft`
 //! (utility␟idempotency key → draft; a store written by an earlier version
 //! also holds drafts under their bare legacy key, which still count as
-//! claimed), `draft_by_account`, `audit`, `seq`.
+//! claimed), `draft_by_account`, `quote` (utility␟id), `payment_key`
+//! (utility␟login␟client key), `audit`, `seq`.
 
 use serde::de::DeserializeOwned;
 use serde::Serialize;
 
+use super::intents::{IntentStore, PaymentKeyRow, QuoteRow};
 use super::records::*;
 use super::{
     AccountStore, AuditStore, LoginStore, MoneyStore, StorageError, StorageErrorKind, Store,
@@ -437,6 +439,30 @@ impl MoneyStore for KvAdapter<'_> {
             self.follow("draft_by_account", &prefix(&[utility, account]), "draft")?;
         out.sort_by_key(|d| (d.executed_at, d.attempt));
         Ok(out)
+    }
+}
+
+impl IntentStore for KvAdapter<'_> {
+    fn put_quote(&mut self, quote: &QuoteRow) -> StoreResult<()> {
+        self.put_as("quote", &k(&[&quote.utility, &quote.id]), quote)
+    }
+
+    fn quote(&mut self, utility: &str, id: &str) -> StoreResult<Option<QuoteRow>> {
+        self.get_as("quote", &k(&[utility, id]))
+    }
+
+    fn claim_payment_key(&mut self, row: &PaymentKeyRow) -> StoreResult<bool> {
+        let key = k(&[&row.utility, &row.login, &row.key]);
+        self.inner.put_if_absent("payment_key", &key, &encode(row)?)
+    }
+
+    fn payment_key(
+        &mut self,
+        utility: &str,
+        login: &str,
+        key: &str,
+    ) -> StoreResult<Option<PaymentKeyRow>> {
+        self.get_as("payment_key", &k(&[utility, login, key]))
     }
 }
 

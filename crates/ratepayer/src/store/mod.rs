@@ -14,8 +14,10 @@
 //! Records live in [`records`]. Keys: logins by id and by (utility,
 //! username); accounts, bills, charges and enrolments by (utility, account
 //! number); drafts by (utility, idempotency key), which a store must keep
-//! unique.
+//! unique; payment quotes by (utility, id) and clients' payment keys by
+//! (utility, login, key), unique too ([`intents`]).
 
+pub mod intents;
 pub mod kv;
 mod kv_memory;
 mod memory;
@@ -23,6 +25,7 @@ pub mod records;
 
 use thiserror::Error;
 
+pub use intents::{IntentStore, PaymentKeyRow, QuoteRow};
 pub use kv::{KvBackend, KvStore, KvTx, MemoryKv};
 pub use memory::MemoryStore;
 pub use records::{
@@ -172,7 +175,7 @@ pub trait AuditStore {
 }
 
 /// One transaction over every part of the store.
-pub trait Tx: LoginStore + AccountStore + MoneyStore + AuditStore {
+pub trait Tx: LoginStore + AccountStore + MoneyStore + IntentStore + AuditStore {
     /// Makes every change of the transaction durable and visible, at once.
     fn commit(self: Box<Self>) -> StoreResult<()>;
 }

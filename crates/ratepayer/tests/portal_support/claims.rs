@@ -246,7 +246,14 @@ pub fn closing_an_account_ends_its_autopay(store: Arc<dyn Store>) {
         }]),
     ] {
         let err = p
-            .quote_payment(&owner, &target, usd("5.00"), Channel::Online, &card)
+            .quote_payment(
+                &owner,
+                &target,
+                usd("5.00"),
+                Channel::Online,
+                &card,
+                nov(20, 10),
+            )
             .unwrap_err();
         assert!(matches!(err, PortalError::AccountClosed(_)), "{err:?}");
         assert!(err.to_string().contains("customer service"), "{err}");
