@@ -21,7 +21,8 @@ use crate::payment::{
     allocate, AccountDue, AccountStatus, AllocationPolicy, ChargeKind, PaymentTarget,
 };
 use crate::store::{
-    AuditKind, ChargeRow, DraftRow, EnrolmentRow, EnrolmentStatus, PaymentRow, PaymentSource, Tx,
+    AuditKind, ChargeRow, DraftRow, EnrolmentRow, EnrolmentStatus, PaymentRow, PaymentSource,
+    StorageErrorKind, Tx,
 };
 use crate::Money;
 
@@ -76,6 +77,10 @@ impl CycleReport {
 /// number ([`Portal::with_autopay_batch`]).
 pub(super) const DEFAULT_BATCH: usize = 2_000;
 
+/// How many times a batch that found the database busy (past the store's
+/// busy timeout) is tried again before the cycle gives up.
+const BUSY_RETRIES: u32 = 5;
+
 struct CycleContext<'a> {
     policy: &'a rules::AutopayPolicy,
     calendar: Calendar,
@@ -120,29 +125,56 @@ impl Portal {
             as_of,
             now,
         };
-        let listed = self.transact(|tx| Ok(tx.active_enrolments(self.utility())?))?;
+        let mut tries = 0;
+        let listed = loop {
+            match self.transact(|tx| Ok(tx.active_enrolments(self.utility())?)) {
+                Ok(listed) => break listed,
+                Err(PortalError::Storage(e))
+                    if e.kind == StorageErrorKind::Busy && tries < BUSY_RETRIES =>
+                {
+                    tries += 1;
+                }
+                Err(e) => return Err(e),
+            }
+        };
         let mut report = CycleReport {
             enrolments: listed.len(),
             ..CycleReport::default()
         };
         for batch in listed.chunks(self.autopay_batch) {
             // The batch's changes land in `report` only once it commits: a
-            // failed batch reports nothing it did not do.
-            let mut part = CycleReport::default();
-            self.transact(|tx| {
-                for was in batch {
-                    let Some(e) = self.still_enrolled(tx, &was.account, &ctx, &mut part)? else {
-                        continue;
-                    };
-                    if let Err(err) = self.cycle_account(tx, &e, &ctx, &mut part) {
-                        match err {
-                            PortalError::Storage(_) => return Err(err),
-                            other => part.failures.push((e.account.clone(), other.to_string())),
+            // failed batch reports nothing it did not do. A batch that could
+            // not get the write lock (another runner held it past the busy
+            // timeout) is tried again: it is idempotent, its claims say what
+            // another runner did meanwhile.
+            let mut tries = 0;
+            let part = loop {
+                let mut part = CycleReport::default();
+                let done = self.transact(|tx| {
+                    for was in batch {
+                        let Some(e) = self.still_enrolled(tx, &was.account, &ctx, &mut part)?
+                        else {
+                            continue;
+                        };
+                        if let Err(err) = self.cycle_account(tx, &e, &ctx, &mut part) {
+                            match err {
+                                PortalError::Storage(_) => return Err(err),
+                                other => part.failures.push((e.account.clone(), other.to_string())),
+                            }
                         }
                     }
+                    Ok(())
+                });
+                match done {
+                    Ok(()) => break part,
+                    Err(PortalError::Storage(e))
+                        if e.kind == StorageErrorKind::Busy && tries < BUSY_RETRIES =>
+                    {
+                        tries += 1;
+                    }
+                    Err(e) => return Err(e),
                 }
-                Ok(())
-            })?;
+            };
             report.absorb(part)?;
             on_batch(&report);
         }
