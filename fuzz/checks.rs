@@ -1032,21 +1032,50 @@ pub fn portal(data: &[u8]) -> PortalOutcome {
             .set_nickname(&login, &account, Some(&nickname), now)
             .is_ok(),
     );
-    ok(
-        "payment_method",
-        portal
-            .add_payment_method(
-                &login,
-                &NewPaymentMethod {
-                    method: ratepayer::fees::PaymentMethod::Echeck,
-                    token: token.clone(),
-                    label: label.clone(),
-                    card_expiry: None,
-                },
-                now,
-            )
-            .is_ok(),
+    let method = portal.add_payment_method(
+        &login,
+        &NewPaymentMethod {
+            method: ratepayer::fees::PaymentMethod::Echeck,
+            token: token.clone(),
+            label: label.clone(),
+            card_expiry: None,
+        },
+        now,
     );
+    ok("payment_method", method.is_ok());
+    // Payment intents (issue 16): a client's quote id and idempotency key
+    // are user text. An unknown quote is refused; a quote paid twice with
+    // the same key gives one receipt.
+    if let Ok(method) = &method {
+        let key = |k: &str| ratepayer::portal::PaymentRequest {
+            quote_id: nickname.clone(),
+            idempotency_key: k.to_owned(),
+        };
+        ok(
+            "pay_unknown_quote",
+            portal.pay(&login, &key(&label), now).is_ok(),
+        );
+        let quote = portal.quote_payment(
+            &login,
+            &ratepayer::payment::PaymentTarget::Account(account.clone()),
+            ratepayer::Money::new(rust_decimal::Decimal::ONE, ratepayer::Currency::USD),
+            ratepayer::fees::Channel::Online,
+            method,
+            now,
+        );
+        if let Ok(quote) = quote {
+            let request = ratepayer::portal::PaymentRequest {
+                quote_id: quote.id,
+                idempotency_key: label.clone(),
+            };
+            let first = portal.pay(&login, &request, now);
+            let second = portal.pay(&login, &request, now);
+            if let Ok(first) = &first {
+                assert_eq!(second.as_ref().ok(), Some(first), "a key paid twice");
+            }
+            ok("pay", first.is_ok());
+        }
+    }
     ok(
         "delivery",
         portal

@@ -456,6 +456,17 @@ pub struct Enrolled {
     pub message: String,
 }
 
+/// A quote the portal stored: pay it by its id before it expires.
+#[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
+pub struct PaymentQuote {
+    /// The id to pay it by.
+    pub id: String,
+    /// What the payment costs (amount, fee, total, disclosure).
+    pub quote: FeeQuote,
+    /// After this instant it is refused: quote again.
+    pub expires_at: SystemTime,
+}
+
 /// One account the AutoPay cycle could not plan.
 #[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
 pub struct CycleFailure {
@@ -482,6 +493,10 @@ pub struct CycleReport {
     pub charged: Option<ExactDecimal>,
     /// Accounts that could not be planned.
     pub failures: Vec<CycleFailure>,
+    /// Enrolments cancelled while the run was under way: not drafted.
+    pub cancelled_during_run: u64,
+    /// Enrolments of closed accounts, ended by this run: not drafted.
+    pub closed_accounts: u64,
 }
 
 /// One event of the audit trail (never a secret).
@@ -910,7 +925,8 @@ impl Portal {
     }
 
     /// Quotes the fee of paying `amount` (as typed) to `target` with a
-    /// stored method, to show before the customer confirms.
+    /// stored method, to show before the customer confirms. The portal
+    /// stores the quote: pay it by its id within 15 minutes of `now`.
     pub fn quote_payment(
         &self,
         login_id: String,
@@ -918,29 +934,39 @@ impl Portal {
         amount: String,
         channel: Channel,
         payment_method_id: String,
-    ) -> Result<FeeQuote, RatepayerError> {
+        now: SystemTime,
+    ) -> Result<PaymentQuote, RatepayerError> {
         let target = self.target(&target)?;
         let amount = self.money(&amount)?;
-        let q =
-            self.inner
-                .quote_payment(&login_id, &target, amount, channel, &payment_method_id)?;
-        Ok(FeeQuote::from(&q))
+        let q = self.inner.quote_payment(
+            &login_id,
+            &target,
+            amount,
+            channel,
+            &payment_method_id,
+            utc(now),
+        )?;
+        Ok(PaymentQuote {
+            id: q.id,
+            quote: FeeQuote::from(&q.quote),
+            expires_at: q.expires_at.into(),
+        })
     }
 
-    /// Records a payment the customer confirmed against `quote` (refused
-    /// when the quote is not what the schedule gives now).
+    /// Pays the stored quote `quote_id` once. Send a new random
+    /// `idempotency_key` per payment and the same one when retrying it: the
+    /// same key returns the first receipt and records nothing new. An
+    /// expired, paid or re-priced quote is refused (quote again).
     pub fn pay(
         &self,
         login_id: String,
-        target: PaymentTarget,
-        payment_method_id: String,
-        quote: FeeQuote,
+        quote_id: String,
+        idempotency_key: String,
         now: SystemTime,
     ) -> Result<PaymentReceipt, RatepayerError> {
         let request = core::PaymentRequest {
-            target: self.target(&target)?,
-            payment_method_id,
-            quote: crate::fees::to_core(&quote)?,
+            quote_id,
+            idempotency_key,
         };
         let r = self.inner.pay(&login_id, &request, utc(now))?;
         Ok(PaymentReceipt {
@@ -1031,6 +1057,8 @@ impl Portal {
                 .into_iter()
                 .map(|(account, reason)| CycleFailure { account, reason })
                 .collect(),
+            cancelled_during_run: n(r.cancelled_during_run),
+            closed_accounts: n(r.closed_accounts),
         })
     }
 

@@ -16,12 +16,24 @@ use crate::money::{py_money, to_money};
 #[pyclass(module = "ratepayer", frozen)]
 pub struct FeeQuote {
     inner: ratepayer::fees::FeeQuote,
+    stored: Option<(String, chrono::DateTime<chrono::Utc>)>,
 }
 
 impl FeeQuote {
     /// Wraps a core quote.
     pub fn new(inner: ratepayer::fees::FeeQuote) -> FeeQuote {
-        FeeQuote { inner }
+        FeeQuote {
+            inner,
+            stored: None,
+        }
+    }
+
+    /// Wraps a quote the portal stored (it has an id to pay it by).
+    pub fn stored(q: ratepayer::portal::PaymentQuote) -> FeeQuote {
+        FeeQuote {
+            inner: q.quote,
+            stored: Some((q.id, q.expires_at)),
+        }
     }
 
     /// The core quote.
@@ -48,13 +60,24 @@ pub fn quote(
     let amount = to_money(amount, schedule.currency(), "amount")?;
     schedule
         .quote(amount, channel, method, accounts)
-        .map(|inner| FeeQuote { inner })
+        .map(FeeQuote::new)
         .map_err(|e| fee_error(&e))
 }
 
 #[pymethods]
 impl FeeQuote {
     /// The amount paid to the utility.
+    /// The id to pay a portal quote by (`Portal.pay(quote_id=...)`); None
+    /// for a quote from a profile's schedule alone.
+    #[getter]
+    fn id(&self) -> Option<&str> {
+        self.stored.as_ref().map(|(id, _)| id.as_str())
+    }
+    /// When a portal quote expires (UTC); None for a schedule's quote.
+    #[getter]
+    fn expires_at(&self) -> Option<chrono::DateTime<chrono::Utc>> {
+        self.stored.as_ref().map(|(_, at)| *at)
+    }
     #[getter]
     fn amount<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
         py_money(py, &self.inner.amount)

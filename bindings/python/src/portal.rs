@@ -890,8 +890,9 @@ impl Portal {
 
     /// Quotes a payment of `amount` with a stored method: to `split` (a
     /// mapping or pairs of account → amount), one `account`, or else the
-    /// total due. Show the quote, then pass it to `pay`.
-    #[pyo3(signature = (login_id, *, amount, payment_method_id, channel = "online", account = None, split = None))]
+    /// total due. The portal stores the quote (its `id`, valid 15 minutes
+    /// from `now`); show it, then pay it with `pay(quote_id=quote.id, ...)`.
+    #[pyo3(signature = (login_id, *, amount, payment_method_id, now, channel = "online", account = None, split = None))]
     #[allow(clippy::too_many_arguments)]
     fn quote_payment(
         &self,
@@ -899,6 +900,7 @@ impl Portal {
         login_id: String,
         amount: &Bound<'_, PyAny>,
         payment_method_id: String,
+        now: DateTime<FixedOffset>,
         channel: &str,
         account: Option<String>,
         split: Option<&Bound<'_, PyAny>>,
@@ -907,31 +909,30 @@ impl Portal {
         let target = self.target(account, split)?;
         let channel = Channel::from_str(channel)
             .map_err(|m| PyErr::from(Raise::new::<FeeError>("fee.unknown_channel", m)))?;
+        let now = utc(now);
         self.run(py, |p| {
-            p.quote_payment(&login_id, &target, amount, channel, &payment_method_id)
+            p.quote_payment(&login_id, &target, amount, channel, &payment_method_id, now)
         })
-        .map(FeeQuote::new)
+        .map(FeeQuote::stored)
     }
 
-    /// Records a payment the customer confirmed with `quote` (from
-    /// `quote_payment`, with the same target): split over the accounts, any
-    /// excess a credit. All or nothing.
-    #[pyo3(signature = (login_id, *, quote, payment_method_id, now, account = None, split = None))]
-    #[allow(clippy::too_many_arguments)]
+    /// Pays the stored quote `quote_id` once. Send a new random
+    /// `idempotency_key` per payment and the same one when retrying it: the
+    /// same key returns the first receipt and records nothing new. An
+    /// expired, paid or re-priced quote is refused (quote again). All or
+    /// nothing.
+    #[pyo3(signature = (login_id, *, quote_id, idempotency_key, now))]
     fn pay(
         &self,
         py: Python<'_>,
         login_id: String,
-        quote: PyRef<'_, FeeQuote>,
-        payment_method_id: String,
+        quote_id: String,
+        idempotency_key: String,
         now: DateTime<FixedOffset>,
-        account: Option<String>,
-        split: Option<&Bound<'_, PyAny>>,
     ) -> PyResult<PaymentReceipt> {
         let request = PaymentRequest {
-            target: self.target(account, split)?,
-            payment_method_id,
-            quote: quote.inner().clone(),
+            quote_id,
+            idempotency_key,
         };
         let now = utc(now);
         self.run(py, |p| p.pay(&login_id, &request, now))

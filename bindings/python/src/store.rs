@@ -558,6 +558,12 @@ pub struct CycleReport {
     /// Accounts that could not be planned, `(account, reason)`.
     #[pyo3(get)]
     pub failures: Vec<(String, String)>,
+    /// Enrolments cancelled while the run was under way: not drafted.
+    #[pyo3(get)]
+    pub cancelled_during_run: usize,
+    /// Enrolments of closed accounts, ended by this run: not drafted.
+    #[pyo3(get)]
+    pub closed_accounts: usize,
     charged: Option<Money>,
 }
 
@@ -570,6 +576,8 @@ impl From<CoreCycle> for CycleReport {
             pay_by_hand: r.pay_by_hand,
             suspended: r.suspended,
             failures: r.failures,
+            cancelled_during_run: r.cancelled_during_run,
+            closed_accounts: r.closed_accounts,
             charged: r.charged,
         }
     }

@@ -147,12 +147,17 @@ def test_journey(shelby: ratepayer.Profile, tmp_path: Path) -> None:
                                      label="Checking ending 6789", now=nov(7, 10))
     split = {"100001": Decimal("30.00"), "100002": Decimal("10.00")}
     echeck = portal.quote_payment(pat, amount=Decimal("40.00"), split=split,
-                                  payment_method_id=bank)
+                                  payment_method_id=bank, now=nov(7, 11))
     assert echeck.fee == Decimal("0.95")
     quote = portal.quote_payment(pat, amount=Decimal("40.00"), split=split,
-                                 payment_method_id=card)
+                                 payment_method_id=card, now=nov(7, 11))
     assert (quote.fee, quote.total) == (Decimal("3.75"), Decimal("43.75"))
-    receipt = portal.pay(pat, quote=quote, split=split, payment_method_id=card, now=nov(7, 11))
+    receipt = portal.pay(pat, quote_id=quote.id, idempotency_key="py-payment-00000001",
+                         now=nov(7, 11))
+    # Double submit (issue 16): the same key returns the first receipt.
+    again = portal.pay(pat, quote_id=quote.id, idempotency_key="py-payment-00000001",
+                       now=nov(7, 11))
+    assert again.payment_id == receipt.payment_id
     assert (receipt.amount, receipt.fee, receipt.total) == (
         Decimal("40.00"), Decimal("3.75"), Decimal("43.75"))
     assert [(a, paid) for a, paid, _ in receipt.allocations] == [
@@ -253,10 +258,10 @@ def test_bad_input_raises_typed_errors_and_changes_nothing(
         portal.post_bill("100001", water_bill(shelby, 10), bill_id="x",
                          bill_date=date(2025, 11, 3), due_date=date(2025, 11, 1), now=nov(7))
     assert e.value.code == "invalid.due_date"
-    quote = portal.quote_payment(pat, amount=Decimal("5.00"), account="100001",
-                                 payment_method_id=card)
     with pytest.raises(ratepayer.RatepayerError) as e:
-        portal.pay(pat, quote=quote, account="100002", payment_method_id=card, now=nov(7))
+        portal.pay(pat, quote_id="no-such-quote", idempotency_key="py-unknown-000001",
+                   now=nov(8))
+    assert e.value.code == "not_found.quote"
     with pytest.raises(ratepayer.PortalError):
         portal.enrol_autopay(pat, "100001", option="Card AutoPay", payment_method_id="nope",
                              now=nov(7))
@@ -273,16 +278,17 @@ def test_float_money_refused(portal: ratepayer.Portal) -> None:
                                      label="Visa ending 4242", card_expiry=(2030, 12),
                                      now=nov(7))
     with pytest.raises(TypeError, match="float"):
-        portal.quote_payment(pat, amount=40.0, account="100001", payment_method_id=card)
+        portal.quote_payment(pat, amount=40.0, account="100001", payment_method_id=card,
+                             now=nov(7))
     with pytest.raises(TypeError, match="float"):
         portal.quote_payment(pat, amount=Decimal("40"), split=[("100001", 40.0)],
-                             payment_method_id=card)
+                             payment_method_id=card, now=nov(7))
     with pytest.raises(TypeError, match="float"):
         portal.enrol_autopay(pat, "100001", option="Card AutoPay", payment_method_id=card,
                              maximum=100.0, now=nov(7))
     with pytest.raises(ratepayer.MoneyError):
         portal.quote_payment(pat, amount=Decimal("40.001"), account="100001",
-                             payment_method_id=card)
+                             payment_method_id=card, now=nov(7))
 
 
 def test_setup_errors(shelby: ratepayer.Profile) -> None:
@@ -414,3 +420,35 @@ def test_cycle_from_two_threads_drafts_once(shelby: ratepayer.Profile, tmp_path:
     assert sum(r.drafted for r in reports) == 1
     assert first.home(pat).accounts[0].amount_due == Decimal("0.00")
     assert [e.kind for e in second.audit_trail()].count("draft_executed") == 1
+
+
+def test_payment_intents(portal: ratepayer.Portal) -> None:
+    """Issue 16: an expired quote is refused, a fee-free channel of AutoPay
+    cannot be quoted (fee evasion), and a double submit records one payment."""
+    pat = register_pat(portal).login_id
+    card = portal.add_payment_method(pat, method="credit_card", token="tok_visa",
+                                     label="Visa ending 4242", card_expiry=(2030, 12),
+                                     now=nov(7))
+    bank = portal.add_payment_method(pat, method="echeck", token="tok_bank",
+                                     label="Checking ending 6789", now=nov(7))
+    with pytest.raises(ratepayer.RatepayerError) as e:
+        portal.quote_payment(pat, amount=Decimal("5.00"), account="100001",
+                             payment_method_id=bank, channel="bank_draft", now=nov(7))
+    assert e.value.code == "invalid.channel"
+    quote = portal.quote_payment(pat, amount=Decimal("5.00"), account="100001",
+                                 payment_method_id=card, now=nov(7))
+    assert quote.id and quote.expires_at == nov(7).replace(minute=15)
+    with pytest.raises(ratepayer.RatepayerError) as e:
+        portal.pay(pat, quote_id=quote.id, idempotency_key="py-expired-000001",
+                   now=nov(8))
+    assert e.value.code == "invalid.quote_id"
+    due = portal.home(pat).accounts[0].amount_due
+    quote = portal.quote_payment(pat, amount=Decimal("5.00"), account="100001",
+                                 payment_method_id=card, now=nov(8))
+    first = portal.pay(pat, quote_id=quote.id, idempotency_key="py-double-0000001",
+                       now=nov(8))
+    second = portal.pay(pat, quote_id=quote.id, idempotency_key="py-double-0000001",
+                        now=nov(8))
+    assert (second.payment_id, second.total) == (first.payment_id, first.total)
+    assert portal.home(pat).accounts[0].amount_due == due - Decimal("5.00")
+

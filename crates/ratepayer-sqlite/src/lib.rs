@@ -39,6 +39,7 @@
 //! newer schema `Corrupt`.
 
 mod error;
+mod migrate_v2;
 mod schema;
 mod tx;
 

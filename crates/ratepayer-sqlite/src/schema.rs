@@ -1,4 +1,5 @@
-//! The database schema as a versioned list of migrations, and the code that
+//! The database schema as a versioned list of migrations (SQL files under
+//! `migrations/`, and code for a step SQL cannot do), and the code that
 //! brings a database up to date. A database's version is its
 //! `PRAGMA user_version`: the number of migrations applied. Opening applies
 //! the missing ones in order, in one `BEGIN IMMEDIATE` transaction (so two
@@ -17,158 +18,23 @@ use rusqlite::{Connection, TransactionBehavior};
 use crate::error::db;
 
 /// The migrations, in order; never edit a released one, append a new one.
-const MIGRATIONS: &[&str] = &[
+const MIGRATIONS: &[Migration] = &[
     // 1: every table of the storage port.
-    r#"
-CREATE TABLE logins (
-    id        TEXT PRIMARY KEY NOT NULL,
-    utility   TEXT NOT NULL,
-    username  TEXT NOT NULL,
-    email     TEXT NOT NULL,
-    data      TEXT NOT NULL,
-    UNIQUE (utility, username)
-);
-
-CREATE TABLE contacts (
-    login     TEXT NOT NULL REFERENCES logins (id),
-    contact   TEXT NOT NULL,
-    verified  INTEGER NOT NULL,
-    data      TEXT NOT NULL,
-    PRIMARY KEY (login, contact)
-);
-
-CREATE TABLE codes (
-    id        TEXT PRIMARY KEY NOT NULL,
-    login     TEXT NOT NULL REFERENCES logins (id),
-    data      TEXT NOT NULL
-);
-CREATE INDEX codes_by_login ON codes (login);
-
-CREATE TABLE devices (
-    id        TEXT PRIMARY KEY NOT NULL,
-    login     TEXT NOT NULL REFERENCES logins (id),
-    data      TEXT NOT NULL
-);
-CREATE INDEX devices_by_login ON devices (login, id);
-
-CREATE TABLE accounts (
-    utility   TEXT NOT NULL,
-    number    TEXT NOT NULL,
-    owner     TEXT,
-    status    TEXT NOT NULL,
-    currency  TEXT NOT NULL,
-    credit    TEXT NOT NULL,
-    data      TEXT NOT NULL,
-    PRIMARY KEY (utility, number)
-);
-
-CREATE TABLE links (
-    login     TEXT NOT NULL REFERENCES logins (id),
-    utility   TEXT NOT NULL,
-    account   TEXT NOT NULL,
-    role      TEXT NOT NULL,
-    data      TEXT NOT NULL,
-    PRIMARY KEY (login, utility, account),
-    FOREIGN KEY (utility, account) REFERENCES accounts (utility, number)
-);
-CREATE INDEX links_by_account ON links (utility, account);
-
-CREATE TABLE bills (
-    utility   TEXT NOT NULL,
-    account   TEXT NOT NULL,
-    bill_id   TEXT NOT NULL,
-    bill_day  INTEGER NOT NULL,
-    due_date  TEXT NOT NULL,
-    total     TEXT NOT NULL,
-    currency  TEXT NOT NULL,
-    data      TEXT NOT NULL,
-    PRIMARY KEY (utility, account, bill_id),
-    FOREIGN KEY (utility, account) REFERENCES accounts (utility, number)
-);
-CREATE INDEX bills_by_date ON bills (utility, account, bill_day DESC, bill_id DESC);
-
-CREATE TABLE charges (
-    utility   TEXT NOT NULL,
-    account   TEXT NOT NULL,
-    charge_id TEXT NOT NULL,
-    due_date  TEXT NOT NULL,
-    amount    TEXT NOT NULL,
-    currency  TEXT NOT NULL,
-    data      TEXT NOT NULL,
-    PRIMARY KEY (utility, account, charge_id),
-    FOREIGN KEY (utility, account) REFERENCES accounts (utility, number)
-);
-
-CREATE TABLE payment_methods (
-    seq       INTEGER PRIMARY KEY,
-    id        TEXT NOT NULL UNIQUE,
-    login     TEXT NOT NULL REFERENCES logins (id),
-    data      TEXT NOT NULL
-);
-CREATE INDEX payment_methods_by_login ON payment_methods (login, seq);
-
-CREATE TABLE payments (
-    seq       INTEGER PRIMARY KEY,
-    id        TEXT NOT NULL UNIQUE,
-    utility   TEXT NOT NULL,
-    login     TEXT NOT NULL,
-    source    TEXT NOT NULL,
-    amount    TEXT NOT NULL,
-    fee       TEXT NOT NULL,
-    total     TEXT NOT NULL,
-    currency  TEXT NOT NULL,
-    idempotency_key TEXT,
-    at        TEXT NOT NULL,
-    data      TEXT NOT NULL
-);
-
-CREATE TABLE payment_accounts (
-    utility   TEXT NOT NULL,
-    account   TEXT NOT NULL,
-    payment   INTEGER NOT NULL REFERENCES payments (seq),
-    PRIMARY KEY (utility, account, payment)
-) WITHOUT ROWID;
-
-CREATE TABLE enrolments (
-    utility   TEXT NOT NULL,
-    account   TEXT NOT NULL,
-    login     TEXT NOT NULL,
-    status    TEXT NOT NULL,
-    data      TEXT NOT NULL,
-    PRIMARY KEY (utility, account),
-    FOREIGN KEY (utility, account) REFERENCES accounts (utility, number)
-);
-CREATE INDEX enrolments_active ON enrolments (utility, account) WHERE status = 'active';
-
-CREATE TABLE drafts (
-    idempotency_key TEXT PRIMARY KEY NOT NULL,
-    utility   TEXT NOT NULL,
-    account   TEXT NOT NULL,
-    bill_id   TEXT NOT NULL,
-    attempt   INTEGER NOT NULL,
-    date      TEXT NOT NULL,
-    total     TEXT NOT NULL,
-    currency  TEXT NOT NULL,
-    payment_id TEXT NOT NULL,
-    executed_secs  INTEGER NOT NULL,
-    executed_nanos INTEGER NOT NULL,
-    data      TEXT NOT NULL
-);
-CREATE INDEX drafts_by_account
-    ON drafts (utility, account, executed_secs, executed_nanos, attempt, idempotency_key);
-
-CREATE TABLE audit (
-    seq       INTEGER PRIMARY KEY AUTOINCREMENT,
-    utility   TEXT NOT NULL,
-    kind      TEXT NOT NULL,
-    login     TEXT,
-    account   TEXT,
-    at        TEXT NOT NULL,
-    data      TEXT NOT NULL
-);
-CREATE INDEX audit_by_utility ON audit (utility, seq);
-"#,
+    Migration::Sql(include_str!("migrations/001_tables.sql")),
+    // 2: drafts keyed by (utility, idempotency key), and every stored key
+    // re-derived with the utility in it (issue 16).
+    Migration::Rust(crate::migrate_v2::apply),
+    // 3: payment intents: stored quotes and clients' payment keys (issue 16).
+    Migration::Sql(include_str!("migrations/003_payment_intents.sql")),
 ];
+
+/// One step of the schema.
+enum Migration {
+    /// A batch of SQL statements.
+    Sql(&'static str),
+    /// Code, for a step SQL alone cannot do (re-deriving keys).
+    Rust(fn(&Connection) -> StoreResult<()>),
+}
 
 /// The schema version this build writes: the number of migrations it knows.
 pub const SCHEMA_VERSION: u32 = MIGRATIONS.len() as u32;
@@ -211,12 +77,16 @@ pub(crate) fn migrate(conn: &mut Connection) -> StoreResult<()> {
         .map_err(|e| db(what, e))?;
     let current = version(&tx)?;
     refuse_newer(current)?;
-    for (next, sql) in (1_i64..).zip(MIGRATIONS) {
+    for (next, step) in (1_i64..).zip(MIGRATIONS) {
         if next <= current {
             continue;
         }
-        tx.execute_batch(sql)
-            .map_err(|e| db(&format!("applying schema migration {next}"), e))?;
+        match step {
+            Migration::Sql(sql) => tx
+                .execute_batch(sql)
+                .map_err(|e| db(&format!("applying schema migration {next}"), e))?,
+            Migration::Rust(apply) => apply(&tx)?,
+        }
         tx.pragma_update(None, "user_version", next)
             .map_err(|e| db(&format!("recording schema migration {next}"), e))?;
     }

@@ -34,3 +34,38 @@ fn refused_calls_change_no_record_on_sqlite() {
 fn registration_commits_all_or_nothing_on_sqlite() {
     portal_support::registration_is_all_or_nothing(fresh("atomic"));
 }
+
+#[test]
+fn two_utilities_never_share_a_draft_on_sqlite() {
+    portal_support::claims::two_utilities_never_share_a_draft(fresh("two_utilities"));
+}
+
+#[test]
+fn a_cancel_during_the_cycle_is_honoured_on_sqlite() {
+    portal_support::claims::a_cancel_during_the_cycle_is_honoured(fresh("cancel"));
+}
+
+#[test]
+fn closing_an_account_ends_its_autopay_on_sqlite() {
+    portal_support::claims::closing_an_account_ends_its_autopay(fresh("closing"));
+}
+
+#[test]
+fn the_cycle_ends_a_closed_accounts_enrolment_on_sqlite() {
+    portal_support::claims::the_cycle_ends_a_closed_accounts_enrolment(fresh("cycle_ends"));
+}
+
+#[test]
+fn the_same_key_pays_once_on_sqlite() {
+    portal_support::intents::the_same_key_pays_once(fresh("intents1"));
+}
+
+#[test]
+fn the_fee_is_the_servers_on_sqlite() {
+    portal_support::intents::the_fee_is_the_servers(fresh("intents2"));
+}
+
+#[test]
+fn an_expired_quote_is_refused_on_sqlite() {
+    portal_support::intents::an_expired_quote_is_refused(fresh("intents3"));
+}

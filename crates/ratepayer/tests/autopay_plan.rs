@@ -81,7 +81,7 @@ fn check_drafts(plan: &AutopayPlan, bills: &[PlannedBill]) {
         assert!(keys.insert(d.idempotency_key), "a key repeats");
         assert_eq!(
             d.idempotency_key,
-            idempotency_key(&plan.account, &d.bill_id, 0)
+            idempotency_key(&d.utility, &plan.account, &d.bill_id, 0)
         );
     }
 }
@@ -98,6 +98,7 @@ fn shelby_card_customer_year() {
         ],
     );
     let customer = AutopayCustomer {
+        utility: "test-utility".into(),
         account: "012345678".into(),
         method: PaymentMethod::CreditCard,
         maximum: Some(usd("150.00")),
@@ -143,6 +144,7 @@ fn crow_wing_bank_account_customer_year() {
         printed_draft_date: None,
     };
     let customer = AutopayCustomer {
+        utility: "test-utility".into(),
         account: "40012345".into(),
         method: PaymentMethod::Echeck,
         maximum: None,
@@ -172,6 +174,7 @@ fn regulation_e_opt_in_range_sends_notices_only_outside_it() {
         ],
     );
     let customer = AutopayCustomer {
+        utility: "test-utility".into(),
         account: "40012345".into(),
         method: PaymentMethod::Echeck,
         maximum: None,
@@ -198,6 +201,7 @@ fn regulation_e_opt_in_range_sends_notices_only_outside_it() {
 fn chicago_reminds_before_each_debit() {
     let bills = year("CH", 1, 20, ["61.07"; 12]);
     let customer = AutopayCustomer {
+        utility: "test-utility".into(),
         account: "000123456789".into(),
         method: PaymentMethod::Echeck,
         maximum: None,
@@ -223,14 +227,29 @@ fn chicago_reminds_before_each_debit() {
 
 #[test]
 fn idempotency_keys_are_deterministic_and_distinct() {
-    let a = idempotency_key("012345678", "SH-2027-01", 0);
-    assert_eq!(a, idempotency_key("012345678", "SH-2027-01", 0));
-    assert_ne!(a, idempotency_key("012345678", "SH-2027-01", 1));
-    assert_ne!(a, idempotency_key("012345678", "SH-2027-02", 0));
+    let a = idempotency_key("shelby", "012345678", "SH-2027-01", 0);
+    assert_eq!(a, idempotency_key("shelby", "012345678", "SH-2027-01", 0));
+    assert_ne!(a, idempotency_key("shelby", "012345678", "SH-2027-01", 1));
+    assert_ne!(a, idempotency_key("shelby", "012345678", "SH-2027-02", 0));
     assert_ne!(
-        idempotency_key("01234567", "8SH", 0),
-        idempotency_key("012345678", "SH", 0),
+        a,
+        idempotency_key("medford", "012345678", "SH-2027-01", 0),
+        "the utility is part of the key (issue 16: two utilities in one database)"
+    );
+    assert_ne!(
+        a,
+        ratepayer::autopay::legacy_idempotency_key("012345678", "SH-2027-01", 0),
+        "a new key never equals the legacy key of the same draft"
+    );
+    assert_ne!(
+        idempotency_key("shelby", "01234567", "8SH", 0),
+        idempotency_key("shelby", "012345678", "SH", 0),
         "fields cannot run together"
+    );
+    assert_ne!(
+        idempotency_key("shelby0", "1234567", "SH", 0),
+        idempotency_key("shelby", "01234567", "SH", 0),
+        "the utility cannot run into the account"
     );
     assert_eq!(a.get_version_num(), 5);
 }
@@ -277,6 +296,7 @@ fn a_returned_debit_is_presented_again_under_a_new_key() {
     };
     let bills = year("CW", 5, 15, ["197.60"; 12]);
     let customer = AutopayCustomer {
+        utility: "test-utility".into(),
         account: "40012345".into(),
         method: PaymentMethod::Echeck,
         maximum: None,
@@ -308,7 +328,7 @@ fn a_returned_debit_is_presented_again_under_a_new_key() {
     assert_ne!(again.idempotency_key, first.idempotency_key);
     assert_eq!(
         again.idempotency_key,
-        idempotency_key("40012345", &first.bill_id, 1)
+        idempotency_key("test-utility", "40012345", &first.bill_id, 1)
     );
     assert_eq!(again.total, first.total);
 }

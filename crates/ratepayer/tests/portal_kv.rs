@@ -27,3 +27,77 @@ fn refused_calls_change_no_record_on_the_kv_store() {
 fn registration_commits_all_or_nothing_on_the_kv_store() {
     portal_support::registration_is_all_or_nothing(fresh());
 }
+
+#[test]
+fn two_utilities_never_share_a_draft_on_the_kv_store() {
+    portal_support::claims::two_utilities_never_share_a_draft(fresh());
+}
+
+#[test]
+fn a_cancel_during_the_cycle_is_honoured_on_the_kv_store() {
+    portal_support::claims::a_cancel_during_the_cycle_is_honoured(fresh());
+}
+
+#[test]
+fn closing_an_account_ends_its_autopay_on_the_kv_store() {
+    portal_support::claims::closing_an_account_ends_its_autopay(fresh());
+}
+
+#[test]
+fn the_cycle_ends_a_closed_accounts_enrolment_on_the_kv_store() {
+    portal_support::claims::the_cycle_ends_a_closed_accounts_enrolment(fresh());
+}
+
+/// A key-value store written before keys named the utility holds a draft
+/// under its bare legacy key: that draft still counts as claimed for its
+/// own utility, and does not block another utility's draft of the same
+/// account number and bill.
+#[test]
+fn a_legacy_draft_key_still_counts_as_claimed_on_the_kv_store() {
+    use ratepayer::autopay::{idempotency_key, legacy_idempotency_key};
+    use ratepayer::store::{DraftRow, KvBackend, Store};
+
+    let store = fresh();
+    let row = |utility: &str, key: String| DraftRow {
+        idempotency_key: key,
+        utility: utility.into(),
+        account: "000100001".into(),
+        bill_id: "2025-10".into(),
+        attempt: 0,
+        date: portal_support::date(2025, 11, 24),
+        total: portal_support::usd("30.97"),
+        payment_id: "draft-old".into(),
+        executed_at: portal_support::nov(24, 6),
+    };
+    let legacy = legacy_idempotency_key("000100001", "2025-10", 0).to_string();
+    {
+        let mut kv = store.backend().begin().unwrap();
+        let old = serde_json::to_string(&row("shelby", legacy.clone())).unwrap();
+        kv.put("draft", &legacy, &old).unwrap();
+        kv.commit().unwrap();
+    }
+    let new_key = |u: &str| idempotency_key(u, "000100001", "2025-10", 0).to_string();
+    let mut tx = store.begin().unwrap();
+    assert!(!tx.claim_draft(&row("shelby", new_key("shelby"))).unwrap());
+    assert!(tx
+        .claim_draft(&row("shelby-north", new_key("shelby-north")))
+        .unwrap());
+    assert!(!tx
+        .claim_draft(&row("shelby-north", new_key("shelby-north")))
+        .unwrap());
+}
+
+#[test]
+fn the_same_key_pays_once_on_the_kv_store() {
+    portal_support::intents::the_same_key_pays_once(fresh());
+}
+
+#[test]
+fn the_fee_is_the_servers_on_the_kv_store() {
+    portal_support::intents::the_fee_is_the_servers(fresh());
+}
+
+#[test]
+fn an_expired_quote_is_refused_on_the_kv_store() {
+    portal_support::intents::an_expired_quote_is_refused(fresh());
+}

@@ -198,3 +198,40 @@ fn changing_the_password_forgets_remembered_devices() {
         "the remembered device was forgotten"
     );
 }
+
+#[test]
+fn two_utilities_never_share_a_draft_on_the_memory_store() {
+    portal_support::claims::two_utilities_never_share_a_draft(Arc::new(MemoryStore::new()));
+}
+
+#[test]
+fn a_cancel_during_the_cycle_is_honoured_on_the_memory_store() {
+    portal_support::claims::a_cancel_during_the_cycle_is_honoured(Arc::new(MemoryStore::new()));
+}
+
+#[test]
+fn closing_an_account_ends_its_autopay_on_the_memory_store() {
+    portal_support::claims::closing_an_account_ends_its_autopay(Arc::new(MemoryStore::new()));
+}
+
+#[test]
+fn the_cycle_ends_a_closed_accounts_enrolment_on_the_memory_store() {
+    portal_support::claims::the_cycle_ends_a_closed_accounts_enrolment(
+        Arc::new(MemoryStore::new()),
+    );
+}
+
+#[test]
+fn the_same_key_pays_once_on_the_memory_store() {
+    portal_support::intents::the_same_key_pays_once(Arc::new(MemoryStore::new()));
+}
+
+#[test]
+fn the_fee_is_the_servers_on_the_memory_store() {
+    portal_support::intents::the_fee_is_the_servers(Arc::new(MemoryStore::new()));
+}
+
+#[test]
+fn an_expired_quote_is_refused_on_the_memory_store() {
+    portal_support::intents::an_expired_quote_is_refused(Arc::new(MemoryStore::new()));
+}

@@ -352,6 +352,10 @@ class BatchResult:
 @final
 class FeeQuote:
     @property
+    def id(self) -> str | None: ...
+    @property
+    def expires_at(self) -> datetime.datetime | None: ...
+    @property
     def amount(self) -> Decimal: ...
     @property
     def fee(self) -> Decimal: ...
@@ -655,6 +659,10 @@ class CycleReport:
     @property
     def failures(self) -> list[tuple[str, str]]: ...
     @property
+    def cancelled_during_run(self) -> int: ...
+    @property
+    def closed_accounts(self) -> int: ...
+    @property
     def charged(self) -> Decimal | None: ...
 
 @final
@@ -814,6 +822,7 @@ class Portal:
         *,
         amount: _Exact,
         payment_method_id: str,
+        now: datetime.datetime,
         channel: str = "online",
         account: str | None = None,
         split: _Split | None = None,
@@ -822,11 +831,9 @@ class Portal:
         self,
         login_id: str,
         *,
-        quote: FeeQuote,
-        payment_method_id: str,
+        quote_id: str,
+        idempotency_key: str,
         now: datetime.datetime,
-        account: str | None = None,
-        split: _Split | None = None,
     ) -> PaymentReceipt: ...
     def enrol_autopay(
         self,

@@ -218,15 +218,15 @@ final class RatepayerTests: XCTestCase {
         let bank = try portal.addPaymentMethod(loginId: pat, method: NewPaymentMethod(method: .echeck, token: "tok_bank_pat",
                                                label: "Checking ending 6789", cardExpiry: nil), now: nov(7, 10))
         let split = PaymentTarget.split(parts: [SplitAmount(account: "100001", amount: "30.00"), SplitAmount(account: "100002", amount: "10.00")])
-        let quote = try portal.quotePayment(loginId: pat, target: split, amount: "40.00", channel: .online, paymentMethodId: card)
-        XCTAssertEqual(quote.fee, "3.75")
-        XCTAssertEqual(try portal.quotePayment(loginId: pat, target: split, amount: "40.00", channel: .online, paymentMethodId: bank).fee, "0.95")
-        XCTAssertEqual(try portal.pay(loginId: pat, target: split, paymentMethodId: card, quote: quote, now: nov(7, 11)).total, "43.75")
+        let quote = try portal.quotePayment(loginId: pat, target: split, amount: "40.00", channel: .online, paymentMethodId: card, now: nov(7, 11))
+        XCTAssertEqual(quote.quote.fee, "3.75")
+        XCTAssertEqual(try portal.quotePayment(loginId: pat, target: split, amount: "40.00", channel: .online, paymentMethodId: bank, now: nov(7, 11)).quote.fee, "0.95")
+        XCTAssertEqual(try portal.pay(loginId: pat, quoteId: quote.id, idempotencyKey: "swift-payment-00000001", now: nov(7, 11)).total, "43.75")
         _ = try portal.enrolAutopay(loginId: pat, request: EnrolRequest(account: "100001", option: "Card AutoPay", paymentMethodId: card,
                                                                         acceptedTermsVersion: "2024-07"), now: nov(7, 13))
         XCTAssertEqual(try portal.runAutopayCycle(asOf: "2025-11-24", now: nov(24, 6)).drafted, 1)
         XCTAssertEqual(try portal.runAutopayCycle(asOf: "2025-11-24", now: nov(24, 7)).drafted, 0)
-        XCTAssertThrowsError(try portal.quotePayment(loginId: pat, target: split, amount: "12,34", channel: .online, paymentMethodId: card)) { error in
+        XCTAssertThrowsError(try portal.quotePayment(loginId: pat, target: split, amount: "12,34", channel: .online, paymentMethodId: card, now: nov(8, 9))) { error in
             guard case RatepayerError.Money = error else { return XCTFail("expected Money, got \(error)") }
         }
         XCTAssertTrue(try portal.auditTrail().map(\.kind).contains("draft_executed"))

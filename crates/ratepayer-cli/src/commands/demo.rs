@@ -354,7 +354,16 @@ fn run_demo(path: PathBuf) -> Res<()> {
         },
     ]);
     for (label, method) in [("card", &card), ("e-check", &bank)] {
-        let q = shelby.quote_payment(pat, &split, usd("40.00")?, Channel::Online, method)?;
+        let q = shelby
+            .quote_payment(
+                pat,
+                &split,
+                usd("40.00")?,
+                Channel::Online,
+                method,
+                at(11, 7, 10)?,
+            )?
+            .quote;
         println!(
             "   online by {label:<8} amount {} + fee {} = {}",
             q.amount.to_decimal_string(),
@@ -362,19 +371,34 @@ fn run_demo(path: PathBuf) -> Res<()> {
             q.total.to_decimal_string()
         );
     }
-    let quote = shelby.quote_payment(pat, &split, usd("40.00")?, Channel::Online, &bank)?;
-    println!("   disclosure: {}\n", quote.disclosure);
-
-    println!("5. A partial payment across the two linked accounts (e-check)");
-    let receipt = shelby.pay(
+    let quote = shelby.quote_payment(
         pat,
-        &PaymentRequest {
-            target: split,
-            payment_method_id: bank.clone(),
-            quote,
-        },
+        &split,
+        usd("40.00")?,
+        Channel::Online,
+        &bank,
         at(11, 7, 10)?,
     )?;
+    println!(
+        "   disclosure: {}\n   quote {} stored, valid until {}\n",
+        quote.quote.disclosure, quote.id, quote.expires_at
+    );
+
+    println!("5. A partial payment across the two linked accounts (e-check)");
+    let request = PaymentRequest {
+        quote_id: quote.id.clone(),
+        idempotency_key: "demo-payment-2025-11-07-0001".into(),
+    };
+    let receipt = shelby.pay(pat, &request, at(11, 7, 10)?)?;
+    let again = shelby.pay(pat, &request, at(11, 7, 11)?)?;
+    println!(
+        "   submitted twice with one idempotency key: one payment ({})",
+        if again == receipt {
+            "same receipt"
+        } else {
+            "DIFFERENT receipt"
+        }
+    );
     for part in &receipt.allocation.accounts {
         println!("   {} paid {}", part.account, part.paid.to_decimal_string());
     }

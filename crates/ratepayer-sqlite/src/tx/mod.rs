@@ -6,6 +6,7 @@
 
 mod account;
 mod audit;
+mod intents;
 mod login;
 mod money;
 

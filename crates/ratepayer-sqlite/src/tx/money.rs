@@ -1,8 +1,8 @@
 //! [`MoneyStore`] on SQLite: bills, charges, payment methods, payments (with
 //! a `payment_accounts` index of the accounts each one touches), AutoPay
 //! enrolments and executed drafts. A draft is claimed by inserting its
-//! idempotency key, the table's primary key, so a key is claimed once
-//! across every connection and process.
+//! (utility, idempotency key), the table's primary key, so a key is claimed
+//! once across every connection and process.
 
 use chrono::Datelike;
 use ratepayer::store::{
@@ -217,7 +217,7 @@ impl MoneyStore for SqliteTx<'_> {
             "INSERT INTO drafts (idempotency_key, utility, account, bill_id, attempt, date, total,
                                  currency, payment_id, executed_secs, executed_nanos, data)
              VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)
-             ON CONFLICT (idempotency_key) DO NOTHING",
+             ON CONFLICT (utility, idempotency_key) DO NOTHING",
             params![
                 draft.idempotency_key,
                 draft.utility,

@@ -17,8 +17,8 @@ pub use amount::{draft_amount, AmountBasis, DraftDecision};
 pub use draft_date::{draft_date, BillDates, DraftRule};
 pub use notices::{AmountNoticePreference, NoticeKind, NoticePolicy, PlanFlag, PlannedNotice};
 pub use plan::{
-    idempotency_key, plan, AutopayCustomer, AutopayOption, AutopayPlan, CardExpiry,
-    DraftInstruction, PlannedBill,
+    idempotency_key, legacy_idempotency_key, plan, AutopayCustomer, AutopayOption, AutopayPlan,
+    CardExpiry, DraftInstruction, PlannedBill,
 };
 
 use chrono::NaiveDate;

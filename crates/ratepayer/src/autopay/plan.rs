@@ -1,6 +1,6 @@
 //! A customer's AutoPay plan over a run of bills: the draft instructions
-//! (date, amount, fee, and a deterministic idempotency key per account, bill
-//! and attempt, so a draft never runs twice), the notices to send, the bills
+//! (date, amount, fee, and a deterministic idempotency key per utility,
+//! account, bill and attempt, so a draft never runs twice), the notices to send, the bills
 //! left to pay by hand, and flags for the utility.
 
 use std::fmt;
@@ -68,6 +68,10 @@ impl CardExpiry {
 /// One enrolled customer.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct AutopayCustomer {
+    /// The utility (profile id) the account belongs to: part of every
+    /// draft's idempotency key, so two utilities sharing a database never
+    /// collide on the same account number and bill id.
+    pub utility: String,
     /// The utility account.
     pub account: String,
     /// The stored method's kind.
@@ -86,6 +90,8 @@ pub struct AutopayCustomer {
 /// An instruction to draft one bill once.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct DraftInstruction {
+    /// The utility (profile id).
+    pub utility: String,
     /// The account.
     pub account: String,
     /// The bill.
@@ -102,8 +108,8 @@ pub struct DraftInstruction {
     pub fee: Money,
     /// Charged to the customer.
     pub total: Money,
-    /// The same for the same account, bill and attempt, always: storage never
-    /// executes one key twice.
+    /// The same for the same utility, account, bill and attempt, always:
+    /// storage never executes one key twice.
     pub idempotency_key: Uuid,
 }
 
@@ -115,7 +121,7 @@ impl DraftInstruction {
         DraftInstruction {
             attempt,
             date: on,
-            idempotency_key: idempotency_key(&self.account, &self.bill_id, attempt),
+            idempotency_key: idempotency_key(&self.utility, &self.account, &self.bill_id, attempt),
             ..self.clone()
         }
     }
@@ -141,8 +147,18 @@ pub struct AutopayPlan {
 /// The namespace of idempotency keys (a fixed, random UUID).
 const KEY_NAMESPACE: Uuid = Uuid::from_u128(0x6a1f_3c0e_9b7d_4e52_8f21_d0c4_7e93_a5b8);
 
-/// The idempotency key of the draft of `bill_id` on `account`, attempt `attempt`.
-pub fn idempotency_key(account: &str, bill_id: &str, attempt: u32) -> Uuid {
+/// The idempotency key of the draft of `bill_id` on `account` of `utility`,
+/// attempt `attempt`: a UUIDv5 of the four parts joined by `U+001F` (which
+/// no part contains), so two utilities in one database never share a key.
+pub fn idempotency_key(utility: &str, account: &str, bill_id: &str, attempt: u32) -> Uuid {
+    let name = format!("{utility}\u{1f}{account}\u{1f}{bill_id}\u{1f}{attempt}");
+    Uuid::new_v5(&KEY_NAMESPACE, name.as_bytes())
+}
+
+/// The key an earlier version gave the same draft (account, bill and
+/// attempt, without the utility). Storage migrations use it to find the
+/// drafts they re-key; nothing new is ever claimed under it.
+pub fn legacy_idempotency_key(account: &str, bill_id: &str, attempt: u32) -> Uuid {
     let name = format!("{account}\u{1f}{bill_id}\u{1f}{attempt}");
     Uuid::new_v5(&KEY_NAMESPACE, name.as_bytes())
 }
@@ -165,6 +181,12 @@ pub fn plan(
     calendar: &Calendar,
     fees: &FeeSchedule,
 ) -> Result<AutopayPlan, AutopayError> {
+    if customer.utility.trim().is_empty() {
+        return Err(AutopayError::InvalidRule {
+            field: "utility",
+            reason: "is empty; give the utility's profile id (it is part of every draft's idempotency key)".into(),
+        });
+    }
     if !option.methods.contains(&customer.method) {
         return Err(AutopayError::InvalidRule {
             field: "method",
@@ -278,7 +300,13 @@ pub fn plan(
             });
         }
         out.drafts.push(DraftInstruction {
-            idempotency_key: idempotency_key(&customer.account, &bill.bill_id, 0),
+            idempotency_key: idempotency_key(
+                &customer.utility,
+                &customer.account,
+                &bill.bill_id,
+                0,
+            ),
+            utility: customer.utility.clone(),
             account: customer.account.clone(),
             bill_id: bill.bill_id.clone(),
             attempt: 0,

@@ -54,7 +54,9 @@ pub(super) fn open_bill_due(
 
 impl Portal {
     /// Adds or updates accounts from the utility's records, keeping each
-    /// existing account's login, settings, credit and counters.
+    /// existing account's login, settings, credit and counters. An account
+    /// imported as closed has its AutoPay enrolment ended in the same
+    /// transaction (audited): nothing is drafted for a closed account.
     pub fn import_accounts(
         &self,
         imports: &[AccountImport],
@@ -96,8 +98,18 @@ impl Portal {
                     },
                 };
                 tx.put_account(&row)?;
+                if row.status == AccountStatus::Closed
+                    && self.cancel_enrolment(tx, row.number(), now)?
+                {
+                    tx.append_audit(&self.event(
+                        AuditKind::AutopayCancelled,
+                        now,
+                        None,
+                        Some(row.number()),
+                        "ended: the account was closed",
+                    ))?;
+                }
             }
-            let _ = now;
             Ok(imports.len())
         })
     }

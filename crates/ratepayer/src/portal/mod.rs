@@ -14,12 +14,14 @@
 //!
 //! The parts: [`register`](Portal::register) and contacts in `signup`,
 //! sign-in in `session`, linking and settings in `linking`, the home page
-//! and bills in `views`, back-office posting in `back_office`, payments in
-//! `payments`, AutoPay in `autopay`.
+//! and bills in `views`, back-office posting in `back_office`, payment methods
+//! in `payments`, quotes and payments (intents) in `intents`, AutoPay enrolment in `autopay` and its cycle in `cycle`.
 
 mod autopay;
 mod back_office;
+mod cycle;
 mod error;
+mod intents;
 mod linking;
 mod notify;
 mod payments;
@@ -31,12 +33,14 @@ use std::sync::{Arc, Mutex};
 
 use chrono::{DateTime, Utc};
 
-pub use autopay::{CycleReport, EnrolRequest, Enrolled};
+pub use autopay::{EnrolRequest, Enrolled};
 pub use back_office::{AccountImport, PostedBill};
+pub use cycle::CycleReport;
 pub use error::PortalError;
+pub use intents::{PaymentQuote, PaymentRequest, QUOTE_LIFETIME_SECONDS};
 pub use linking::{DeliverySettings, LinkRequest};
 pub use notify::{Notice, Notifier, NullNotifier, RecordingNotifier};
-pub use payments::{NewPaymentMethod, PaymentReceipt, PaymentRequest};
+pub use payments::{NewPaymentMethod, PaymentReceipt};
 pub use session::{LoginAttempt, LoginOutcome};
 pub use signup::{Registered, SignupRequest};
 pub use views::{AccountSummary, BillView, HomeView, PortalPolicy};
@@ -107,7 +111,7 @@ impl Portal {
             secrets,
             rng: Mutex::new(rng),
             notifier,
-            autopay_batch: autopay::DEFAULT_BATCH,
+            autopay_batch: cycle::DEFAULT_BATCH,
         })
     }
 

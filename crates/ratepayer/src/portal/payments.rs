@@ -1,16 +1,15 @@
 //! Paying in the portal: stored payment methods (a processor's token and a
-//! label, never a card or bank number), the fee quote shown before the
-//! customer confirms, and the payment itself: confirmed against the quote,
-//! split over the login's linked accounts, applied to their open charges and
-//! recorded with an audit event, in one transaction.
+//! label, never a card or bank number), the accounts a login may pay, and
+//! writing an allocation to the charges and credits. Quotes and payments
+//! themselves (payment intents) are in `intents`.
 
 use chrono::{DateTime, Utc};
 
 use super::{Portal, PortalError};
 use crate::autopay::CardExpiry;
-use crate::fees::{Channel, FeeQuote, PaymentMethod};
-use crate::payment::{allocate, AccountDue, PaymentAllocation, PaymentTarget};
-use crate::store::{AuditKind, ChargeRow, PaymentMethodRow, PaymentRow, PaymentSource, Tx};
+use crate::fees::PaymentMethod;
+use crate::payment::{AccountDue, PaymentAllocation, PaymentTarget};
+use crate::store::{AuditKind, ChargeRow, PaymentMethodRow, Tx};
 use crate::Money;
 
 /// A payment method to store.
@@ -37,19 +36,8 @@ impl std::fmt::Debug for NewPaymentMethod {
     }
 }
 
-/// A payment the customer confirms.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct PaymentRequest {
-    /// The total due, one account, or chosen parts per account.
-    pub target: PaymentTarget,
-    /// The stored method to pay with.
-    pub payment_method_id: String,
-    /// The quote the customer saw and confirmed.
-    pub quote: FeeQuote,
-}
-
 /// A recorded payment.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct PaymentReceipt {
     /// The payment's id.
     pub payment_id: String,
@@ -121,6 +109,18 @@ fn check_method(new: &NewPaymentMethod) -> Result<(), PortalError> {
     }
 }
 
+/// Refuses an account the login has no link to, or a closed one (its
+/// balance is paid through customer service, never quoted online).
+pub(super) fn payable_account(dues: &[AccountDue], account: &str) -> Result<(), PortalError> {
+    match dues.iter().find(|d| d.account == account) {
+        None => Err(PortalError::not_found("linked account", account)),
+        Some(d) if d.status == crate::payment::AccountStatus::Closed => {
+            Err(PortalError::AccountClosed(account.to_owned()))
+        }
+        Some(_) => Ok(()),
+    }
+}
+
 impl Portal {
     /// Stores a payment method (its token) for a login; returns its id.
     pub fn add_payment_method(
@@ -167,7 +167,11 @@ impl Portal {
     }
 
     /// The accounts a login may pay, with their open charges.
-    fn dues(&self, tx: &mut dyn Tx, login_id: &str) -> Result<Vec<AccountDue>, PortalError> {
+    pub(super) fn dues(
+        &self,
+        tx: &mut dyn Tx,
+        login_id: &str,
+    ) -> Result<Vec<AccountDue>, PortalError> {
         let mut out = Vec::new();
         for link in tx.links_of_login(login_id)? {
             if link.utility != self.utility() {
@@ -192,7 +196,10 @@ impl Portal {
         Ok(out)
     }
 
-    fn canonical_target(&self, target: &PaymentTarget) -> Result<PaymentTarget, PortalError> {
+    pub(super) fn canonical_target(
+        &self,
+        target: &PaymentTarget,
+    ) -> Result<PaymentTarget, PortalError> {
         Ok(match target {
             PaymentTarget::TotalDue => PaymentTarget::TotalDue,
             PaymentTarget::Account(a) => PaymentTarget::Account(self.canonical(a)?),
@@ -208,132 +215,6 @@ impl Portal {
                     .collect::<Result<_, PortalError>>()?,
             ),
         })
-    }
-
-    /// Quotes a payment of `amount` to `target` with a stored method through
-    /// `channel`: what the customer reviews before confirming.
-    pub fn quote_payment(
-        &self,
-        login_id: &str,
-        target: &PaymentTarget,
-        amount: Money,
-        channel: Channel,
-        payment_method_id: &str,
-    ) -> Result<FeeQuote, PortalError> {
-        let target = self.canonical_target(target)?;
-        let fees = self.profile.fee_schedule()?;
-        self.transact(|tx| {
-            self.require_login(tx, login_id)?;
-            let method = self.method_of(tx, login_id, payment_method_id)?;
-            let accounts = match &target {
-                PaymentTarget::TotalDue => self
-                    .dues(tx, login_id)?
-                    .iter()
-                    .filter(|a| a.status == crate::payment::AccountStatus::Active)
-                    .filter(|a| a.amount_due().is_ok_and(|m| !m.amount().is_zero()))
-                    .count(),
-                PaymentTarget::Account(_) => 1,
-                PaymentTarget::Split(parts) => parts.len(),
-            };
-            let accounts = u32::try_from(accounts.max(1)).unwrap_or(u32::MAX);
-            Ok(fees.quote(amount, channel, method.method, accounts)?)
-        })
-    }
-
-    /// Records a payment the customer confirmed: the quote must still be
-    /// what the schedule gives, the method the login's, every account
-    /// linked to the login and open; the payment is split over the accounts
-    /// and their charges in the utility's order, and any excess becomes a
-    /// credit. All in one transaction; a refusal changes nothing.
-    pub fn pay(
-        &self,
-        login_id: &str,
-        request: &PaymentRequest,
-        now: DateTime<Utc>,
-    ) -> Result<PaymentReceipt, PortalError> {
-        let target = self.canonical_target(&request.target)?;
-        let fees = self.profile.fee_schedule()?;
-        let confirmed = fees.confirm(&request.quote)?;
-        let as_of = now.with_timezone(&self.profile.time_zone()).date_naive();
-        let payment_id = self.new_id()?;
-        let (receipt, notify_to) = self.transact(|tx| {
-            let login = self.require_login(tx, login_id)?;
-            let method = self.method_of(tx, login_id, &request.payment_method_id)?;
-            if method.method != confirmed.method {
-                return Err(PortalError::Invalid {
-                    field: "payment_method_id",
-                    message: format!(
-                        "is a {}, but the quote is for {}; quote again with this method",
-                        method.method.label(),
-                        confirmed.method.label()
-                    ),
-                });
-            }
-            let dues = self.dues(tx, login_id)?;
-            if let PaymentTarget::Account(a) = &target {
-                if !dues.iter().any(|d| &d.account == a) {
-                    return Err(PortalError::not_found("linked account", a));
-                }
-            }
-            let allocation = allocate(
-                &dues,
-                &target,
-                confirmed.amount,
-                self.profile.spec().payments.allocation,
-                as_of,
-            )?;
-            self.apply(tx, &allocation)?;
-            tx.insert_payment(&PaymentRow {
-                id: payment_id.clone(),
-                utility: self.utility().to_owned(),
-                login: login_id.to_owned(),
-                source: PaymentSource::Portal,
-                channel: confirmed.channel,
-                method: confirmed.method,
-                payment_method_id: method.id.clone(),
-                amount: confirmed.amount,
-                fee: confirmed.fee,
-                total: confirmed.total,
-                allocation: allocation.clone(),
-                idempotency_key: None,
-                at: now,
-            })?;
-            tx.append_audit(&self.event(
-                AuditKind::PaymentMade,
-                now,
-                Some(login_id),
-                None,
-                format!(
-                    "payment {payment_id}: {} + fee {} = {} by {} over {} account(s)",
-                    confirmed.amount.to_decimal_string(),
-                    confirmed.fee.to_decimal_string(),
-                    confirmed.total.to_decimal_string(),
-                    confirmed.method.name(),
-                    allocation.accounts.len()
-                ),
-            ))?;
-            Ok((
-                PaymentReceipt {
-                    payment_id: payment_id.clone(),
-                    allocation,
-                    fee: confirmed.fee,
-                    total: confirmed.total,
-                },
-                login.email,
-            ))
-        })?;
-        self.email(
-            &notify_to,
-            "Payment received",
-            format!(
-                "We received your payment of {} (fee {}, total {}). Confirmation {}.",
-                receipt.allocation.total.to_decimal_string(),
-                receipt.fee.to_decimal_string(),
-                receipt.total.to_decimal_string(),
-                receipt.payment_id
-            ),
-        );
-        Ok(receipt)
     }
 
     /// Writes an allocation to the store: each charge's remaining amount and

@@ -25,12 +25,16 @@
 //! sequence number kept in table `seq`. Tables: `login`, `login_name`
 //! (utility␟username → login id), `contact`, `code`, `device`, `account`,
 //! `link`, `link_key`, `link_by_account`, `bill`, `bill_id`, `charge`,
-//! `method`, `payment`, `payment_by_account`, `enrolment`, `draft`,
-//! `draft_by_account`, `audit`, `seq`.
+//! `method`, `payment`, `payment_by_account`, `enrolment`, `draft`
+//! (utility␟idempotency key → draft; a store written by an earlier version
+//! also holds drafts under their bare legacy key, which still count as
+//! claimed), `draft_by_account`, `quote` (utility␟id), `payment_key`
+//! (utility␟login␟client key), `audit`, `seq`.
 
 use serde::de::DeserializeOwned;
 use serde::Serialize;
 
+use super::intents::{IntentStore, PaymentKeyRow, QuoteRow};
 use super::records::*;
 use super::{
     AccountStore, AuditStore, LoginStore, MoneyStore, StorageError, StorageErrorKind, Store,
@@ -410,12 +414,23 @@ impl MoneyStore for KvAdapter<'_> {
     }
 
     fn claim_draft(&mut self, draft: &DraftRow) -> StoreResult<bool> {
-        let key = &draft.idempotency_key;
-        if !self.inner.put_if_absent("draft", key, &encode(draft)?)? {
+        // A store written before keys named the utility holds its drafts
+        // under the bare legacy key: that draft of this utility's bill
+        // counts as claimed (another utility's row under the same legacy
+        // key does not).
+        let legacy =
+            crate::autopay::legacy_idempotency_key(&draft.account, &draft.bill_id, draft.attempt)
+                .to_string();
+        let earlier: Option<DraftRow> = self.get_as("draft", &legacy)?;
+        if earlier.is_some_and(|d| d.utility == draft.utility && d.account == draft.account) {
             return Ok(false);
         }
-        let index = k(&[&draft.utility, &draft.account, key]);
-        self.put_as("draft_by_account", &index, key)?;
+        let key = k(&[&draft.utility, &draft.idempotency_key]);
+        if !self.inner.put_if_absent("draft", &key, &encode(draft)?)? {
+            return Ok(false);
+        }
+        let index = k(&[&draft.utility, &draft.account, &draft.idempotency_key]);
+        self.put_as("draft_by_account", &index, &key)?;
         Ok(true)
     }
 
@@ -424,6 +439,30 @@ impl MoneyStore for KvAdapter<'_> {
             self.follow("draft_by_account", &prefix(&[utility, account]), "draft")?;
         out.sort_by_key(|d| (d.executed_at, d.attempt));
         Ok(out)
+    }
+}
+
+impl IntentStore for KvAdapter<'_> {
+    fn put_quote(&mut self, quote: &QuoteRow) -> StoreResult<()> {
+        self.put_as("quote", &k(&[&quote.utility, &quote.id]), quote)
+    }
+
+    fn quote(&mut self, utility: &str, id: &str) -> StoreResult<Option<QuoteRow>> {
+        self.get_as("quote", &k(&[utility, id]))
+    }
+
+    fn claim_payment_key(&mut self, row: &PaymentKeyRow) -> StoreResult<bool> {
+        let key = k(&[&row.utility, &row.login, &row.key]);
+        self.inner.put_if_absent("payment_key", &key, &encode(row)?)
+    }
+
+    fn payment_key(
+        &mut self,
+        utility: &str,
+        login: &str,
+        key: &str,
+    ) -> StoreResult<Option<PaymentKeyRow>> {
+        self.get_as("payment_key", &k(&[utility, login, key]))
     }
 }
 

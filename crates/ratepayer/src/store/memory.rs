@@ -6,6 +6,7 @@
 use std::collections::BTreeMap;
 use std::sync::{Mutex, MutexGuard};
 
+use super::intents::{IntentStore, PaymentKeyRow, QuoteRow};
 use super::records::*;
 use super::{
     AccountStore, AuditStore, LoginStore, MoneyStore, StorageError, StorageErrorKind, Store,
@@ -27,7 +28,9 @@ struct Data {
     methods: Vec<PaymentMethodRow>,
     payments: Vec<PaymentRow>,
     enrolments: BTreeMap<AccountKey, EnrolmentRow>,
-    drafts: BTreeMap<String, DraftRow>,
+    drafts: BTreeMap<AccountKey, DraftRow>,
+    quotes: BTreeMap<AccountKey, QuoteRow>,
+    payment_keys: BTreeMap<(String, String, String), PaymentKeyRow>,
     audit: Vec<AuditEvent>,
 }
 
@@ -318,12 +321,11 @@ impl MoneyStore for MemoryTx<'_> {
     }
 
     fn claim_draft(&mut self, draft: &DraftRow) -> StoreResult<bool> {
-        if self.work.drafts.contains_key(&draft.idempotency_key) {
+        let id = key(&draft.utility, &draft.idempotency_key);
+        if self.work.drafts.contains_key(&id) {
             return Ok(false);
         }
-        self.work
-            .drafts
-            .insert(draft.idempotency_key.clone(), draft.clone());
+        self.work.drafts.insert(id, draft.clone());
         Ok(true)
     }
 
@@ -337,6 +339,38 @@ impl MoneyStore for MemoryTx<'_> {
             .collect();
         out.sort_by_key(|d| (d.executed_at, d.attempt));
         Ok(out)
+    }
+}
+
+impl IntentStore for MemoryTx<'_> {
+    fn put_quote(&mut self, quote: &QuoteRow) -> StoreResult<()> {
+        self.work
+            .quotes
+            .insert(key(&quote.utility, &quote.id), quote.clone());
+        Ok(())
+    }
+
+    fn quote(&mut self, utility: &str, id: &str) -> StoreResult<Option<QuoteRow>> {
+        Ok(self.work.quotes.get(&key(utility, id)).cloned())
+    }
+
+    fn claim_payment_key(&mut self, row: &PaymentKeyRow) -> StoreResult<bool> {
+        let id = (row.utility.clone(), row.login.clone(), row.key.clone());
+        if self.work.payment_keys.contains_key(&id) {
+            return Ok(false);
+        }
+        self.work.payment_keys.insert(id, row.clone());
+        Ok(true)
+    }
+
+    fn payment_key(
+        &mut self,
+        utility: &str,
+        login: &str,
+        k: &str,
+    ) -> StoreResult<Option<PaymentKeyRow>> {
+        let id = (utility.to_owned(), login.to_owned(), k.to_owned());
+        Ok(self.work.payment_keys.get(&id).cloned())
     }
 }
 

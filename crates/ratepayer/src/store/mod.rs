@@ -13,8 +13,11 @@
 //!
 //! Records live in [`records`]. Keys: logins by id and by (utility,
 //! username); accounts, bills, charges and enrolments by (utility, account
-//! number); drafts by idempotency key, which a store must keep unique.
+//! number); drafts by (utility, idempotency key), which a store must keep
+//! unique; payment quotes by (utility, id) and clients' payment keys by
+//! (utility, login, key), unique too ([`intents`]).
 
+pub mod intents;
 pub mod kv;
 mod kv_memory;
 mod memory;
@@ -22,6 +25,7 @@ pub mod records;
 
 use thiserror::Error;
 
+pub use intents::{IntentStore, PaymentKeyRow, QuoteRow};
 pub use kv::{KvBackend, KvStore, KvTx, MemoryKv};
 pub use memory::MemoryStore;
 pub use records::{
@@ -154,9 +158,9 @@ pub trait MoneyStore {
     fn enrolment(&mut self, utility: &str, account: &str) -> StoreResult<Option<EnrolmentRow>>;
     /// Every active enrolment of a utility, by account number.
     fn active_enrolments(&mut self, utility: &str) -> StoreResult<Vec<EnrolmentRow>>;
-    /// Records an executed draft unless its idempotency key was recorded
-    /// before; true when recorded now. Stores must make this atomic with the
-    /// rest of the transaction (a unique key).
+    /// Records an executed draft unless its (utility, idempotency key) was
+    /// recorded before; true when recorded now. Stores must make this atomic
+    /// with the rest of the transaction (a unique key on both).
     fn claim_draft(&mut self, draft: &DraftRow) -> StoreResult<bool>;
     /// Every executed draft of an account, oldest first.
     fn drafts(&mut self, utility: &str, account: &str) -> StoreResult<Vec<DraftRow>>;
@@ -171,7 +175,7 @@ pub trait AuditStore {
 }
 
 /// One transaction over every part of the store.
-pub trait Tx: LoginStore + AccountStore + MoneyStore + AuditStore {
+pub trait Tx: LoginStore + AccountStore + MoneyStore + IntentStore + AuditStore {
     /// Makes every change of the transaction durable and visible, at once.
     fn commit(self: Box<Self>) -> StoreResult<()>;
 }

@@ -302,10 +302,12 @@ pub struct EnrolmentRow {
     pub at: DateTime<Utc>,
 }
 
-/// A draft the AutoPay cycle executed: at most one per idempotency key.
+/// A draft the AutoPay cycle executed: at most one per (utility,
+/// idempotency key).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct DraftRow {
-    /// The draft's idempotency key (UUIDv5 of account, bill and attempt).
+    /// The draft's idempotency key (UUIDv5 of utility, account, bill and
+    /// attempt: [`crate::autopay::idempotency_key`]).
     pub idempotency_key: String,
     /// The utility.
     pub utility: String,

@@ -8,6 +8,9 @@
     dead_code
 )]
 
+pub mod claims;
+pub mod intents;
+
 use std::sync::Arc;
 
 use chrono::{DateTime, NaiveDate, TimeZone, Utc};
@@ -297,19 +300,23 @@ pub fn journey(store: Arc<dyn Store>) {
         },
     ]);
     let quote = p
-        .quote_payment(&pat, &split, usd("40.00"), Channel::Online, &card)
+        .quote_payment(
+            &pat,
+            &split,
+            usd("40.00"),
+            Channel::Online,
+            &card,
+            nov(7, 11),
+        )
         .unwrap();
-    assert_eq!(quote.fee, usd("3.75"));
-    let mut stale = quote.clone();
-    stale.fee = usd("0.00");
-    let request = |quote| ratepayer::portal::PaymentRequest {
-        target: split.clone(),
-        payment_method_id: card.clone(),
-        quote,
+    assert_eq!(quote.quote.fee, usd("3.75"));
+    let request = |quote_id: &str| ratepayer::portal::PaymentRequest {
+        quote_id: quote_id.into(),
+        idempotency_key: "journey-payment-0001".into(),
     };
-    assert!(p.pay(&pat, &request(stale), nov(7, 11)).is_err());
+    assert!(p.pay(&pat, &request("no-such-quote"), nov(7, 11)).is_err());
     assert_eq!(p.home(&pat).unwrap().total_due, home.total_due);
-    let receipt = p.pay(&pat, &request(quote), nov(7, 11)).unwrap();
+    let receipt = p.pay(&pat, &request(&quote.id), nov(7, 11)).unwrap();
     assert_eq!(receipt.total, usd("43.75"));
     let home = p.home(&pat).unwrap();
     assert_eq!(home.accounts[0].amount_due, usd("27.22"));
@@ -321,20 +328,17 @@ pub fn journey(store: Arc<dyn Store>) {
     // A closed account, linked by staff, is view only.
     p.staff_link("clerk-7", &pat, "100003", nov(7, 12)).unwrap();
     let closed = PaymentTarget::Account("100003".into());
-    let q = p
-        .quote_payment(&pat, &closed, usd("5.00"), Channel::Online, &card)
-        .unwrap();
     let err = p
-        .pay(
+        .quote_payment(
             &pat,
-            &ratepayer::portal::PaymentRequest {
-                target: closed,
-                payment_method_id: card.clone(),
-                quote: q,
-            },
+            &closed,
+            usd("5.00"),
+            Channel::Online,
+            &card,
             nov(7, 12),
         )
         .unwrap_err();
+    assert!(matches!(err, PortalError::AccountClosed(_)), "{err:?}");
     assert!(
         err.to_string().to_lowercase().contains("customer service"),
         "{err}"

@@ -175,12 +175,15 @@ class PortalTest {
             pat, NewPaymentMethod(PaymentMethod.ECHECK, "tok_bank_pat", "Checking ending 6789", null), nov(7, 10),
         )
         val split = PaymentTarget.Split(listOf(SplitAmount("100001", "30.00"), SplitAmount("100002", "10.00")))
-        val quote = portal.quotePayment(pat, split, "40.00", Channel.ONLINE, card)
-        assertEquals(BigDecimal("3.75"), quote.fee)
-        assertEquals(BigDecimal("0.95"), portal.quotePayment(pat, split, "40.00", Channel.ONLINE, bank).fee)
-        val stale = assertThrows<RatepayerException.Portal> { portal.pay(pat, split, card, quote.copy(fee = BigDecimal("0.00")), nov(7, 11)) }
-        assertEquals("fee.refused", stale.code)
-        val receipt = portal.pay(pat, split, card, quote, nov(7, 11))
+        val quote = portal.quotePayment(pat, split, "40.00", Channel.ONLINE, card, nov(7, 11))
+        assertEquals(BigDecimal("3.75"), quote.quote.fee)
+        assertEquals(BigDecimal("0.95"), portal.quotePayment(pat, split, "40.00", Channel.ONLINE, bank, nov(7, 11)).quote.fee)
+        // Fee evasion: an online e-check cannot be quoted as a fee-free bank draft.
+        val relabelled = assertThrows<RatepayerException.Portal> { portal.quotePayment(pat, split, "40.00", Channel.BANK_DRAFT, bank, nov(7, 11)) }
+        assertEquals("invalid.channel", relabelled.code)
+        val receipt = portal.pay(pat, quote.id, "kotlin-payment-00000001", nov(7, 11))
+        // Double submit: the same key returns the first receipt, records nothing new.
+        assertEquals(receipt, portal.pay(pat, quote.id, "kotlin-payment-00000001", nov(7, 11)))
         assertEquals(BigDecimal("43.75"), receipt.total)
         assertEquals(listOf(BigDecimal("30.00"), BigDecimal("10.00")), receipt.accounts.map { it.paid })
         assertEquals(BigDecimal("27.22"), portal.home(pat).accounts[0].amountDue)
@@ -201,7 +204,7 @@ class PortalTest {
 
         // Bad input raises the typed exception and changes nothing.
         val before = portal.home(pat)
-        assertThrows<RatepayerException.Money> { portal.quotePayment(pat, split, "12,34", Channel.ONLINE, card) }
+        assertThrows<RatepayerException.Money> { portal.quotePayment(pat, split, "12,34", Channel.ONLINE, card, nov(8, 9)) }
         val unknown = assertThrows<RatepayerException.Portal> { portal.home("no-such-login") }
         assertTrue(unknown.code.startsWith("not_found"), unknown.code)
         assertThrows<RatepayerException.Portal> {

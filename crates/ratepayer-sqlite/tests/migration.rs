@@ -1,0 +1,210 @@
+//! Schema migration 2 on a database written by version 1: drafts keyed by
+//! (utility, key), every stored key re-derived with the utility, the
+//! payment recorded for a draft carrying the new key, and AutoPay carrying
+//! on without drafting a bill twice (and drafting the bill the old key
+//! collision had kept from being drafted).
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)]
+
+mod common;
+
+#[path = "../../ratepayer/tests/portal_support/mod.rs"]
+mod portal_support;
+
+use std::sync::Arc;
+
+use common::TempDb;
+use portal_support::claims::{enrolled_owner, open_amount, shelby_as};
+use portal_support::{date, nov};
+use ratepayer::autopay::{idempotency_key, legacy_idempotency_key};
+use ratepayer::portal::RecordingNotifier;
+use ratepayer::store::{DraftRow, Store};
+use ratepayer_sqlite::{SqliteStore, SCHEMA_VERSION};
+use rusqlite::{params, Connection};
+
+/// The schema version 1 wrote (the released migration, frozen).
+const V1: &str = include_str!("../src/migrations/001_tables.sql");
+
+/// Tables copied as they are (every one but `drafts`, in foreign-key order).
+const TABLES: &[&str] = &[
+    "logins",
+    "contacts",
+    "codes",
+    "devices",
+    "accounts",
+    "links",
+    "bills",
+    "charges",
+    "payment_methods",
+    "payments",
+    "payment_accounts",
+    "enrolments",
+    "audit",
+];
+
+/// Writes at `v1` the database version 1 would have left after this
+/// story: Shelby and a second utility with Shelby's numbering share the
+/// file, both enrol account 100001 with an October bill, and Shelby's
+/// cycle drafts its bill under the legacy key (the second utility's cycle
+/// would have found that key claimed and drafted nothing).
+fn write_v1_database(v1: &TempDb) {
+    let scratch = TempDb::new("scratch-v2");
+    {
+        let store: Arc<dyn Store> = Arc::new(SqliteStore::open(scratch.path()).unwrap());
+        let notifier = Arc::new(RecordingNotifier::new());
+        let a = shelby_as("shelby", store.clone(), notifier.clone());
+        let b = shelby_as("shelby-north", store.clone(), notifier.clone());
+        enrolled_owner(&a, &notifier, "100001", 1);
+        enrolled_owner(&b, &notifier, "100001", 2);
+        let report = a.run_autopay_cycle(date(2025, 11, 24), nov(24, 6)).unwrap();
+        assert_eq!(report.drafted, 1);
+    }
+    let conn = Connection::open(v1.path()).unwrap();
+    conn.execute_batch(V1).unwrap();
+    conn.execute(
+        "ATTACH DATABASE ?1 AS src",
+        [scratch.path().to_str().unwrap()],
+    )
+    .unwrap();
+    for table in TABLES {
+        conn.execute_batch(&format!(
+            "INSERT INTO main.{table} SELECT * FROM src.{table}"
+        ))
+        .unwrap();
+    }
+    let drafts: Vec<String> = conn
+        .prepare("SELECT data FROM src.drafts")
+        .unwrap()
+        .query_map([], |r| r.get(0))
+        .unwrap()
+        .collect::<Result<_, _>>()
+        .unwrap();
+    for data in drafts {
+        let mut d: DraftRow = serde_json::from_str(&data).unwrap();
+        let new_key = d.idempotency_key.clone();
+        d.idempotency_key = legacy_idempotency_key(&d.account, &d.bill_id, d.attempt).to_string();
+        conn.execute(
+            "INSERT INTO main.drafts (idempotency_key, utility, account, bill_id, attempt, date,
+                 total, currency, payment_id, executed_secs, executed_nanos, data)
+             SELECT ?1, utility, account, bill_id, attempt, date, total, currency, payment_id,
+                    executed_secs, executed_nanos, ?2 FROM src.drafts
+             WHERE utility = ?3 AND idempotency_key = ?4",
+            params![
+                d.idempotency_key,
+                serde_json::to_string(&d).unwrap(),
+                d.utility,
+                new_key
+            ],
+        )
+        .unwrap();
+        conn.execute(
+            "UPDATE main.payments
+             SET idempotency_key = ?1, data = json_set(data, '$.idempotency_key', ?1)
+             WHERE idempotency_key = ?2",
+            params![d.idempotency_key, new_key],
+        )
+        .unwrap();
+    }
+    conn.execute_batch("DETACH DATABASE src; PRAGMA user_version = 1;")
+        .unwrap();
+}
+
+#[test]
+fn a_version_1_database_moves_forward_and_drafts_nothing_twice() {
+    let v1 = TempDb::new("v1");
+    write_v1_database(&v1);
+    let legacy = legacy_idempotency_key("000100001", "2025-10", 0).to_string();
+    let new_key = idempotency_key("shelby", "000100001", "2025-10", 0).to_string();
+    {
+        let conn = Connection::open(v1.path()).unwrap();
+        let (version, key): (i64, String) = conn
+            .query_row(
+                "SELECT (SELECT user_version FROM pragma_user_version), idempotency_key FROM drafts",
+                [],
+                |r| Ok((r.get(0)?, r.get(1)?)),
+            )
+            .unwrap();
+        assert_eq!((version, key.as_str()), (1, legacy.as_str()));
+    }
+
+    let sqlite = Arc::new(SqliteStore::open(v1.path()).unwrap());
+    assert_eq!(sqlite.schema_version().unwrap(), SCHEMA_VERSION);
+    assert_eq!(SCHEMA_VERSION, 3);
+    {
+        let conn = Connection::open(v1.path()).unwrap();
+        // The primary key is (utility, idempotency_key).
+        let pk: Vec<(String, i64)> = conn
+            .prepare("SELECT name, pk FROM pragma_table_info('drafts') WHERE pk > 0 ORDER BY pk")
+            .unwrap()
+            .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
+            .unwrap()
+            .collect::<Result<_, _>>()
+            .unwrap();
+        assert_eq!(
+            pk,
+            vec![("utility".to_owned(), 1), ("idempotency_key".to_owned(), 2)]
+        );
+        let (key, data_key, paid_key, paid_data_key): (String, String, String, String) = conn
+            .query_row(
+                "SELECT d.idempotency_key, json_extract(d.data, '$.idempotency_key'),
+                        p.idempotency_key, json_extract(p.data, '$.idempotency_key')
+                 FROM drafts d JOIN payments p ON p.id = d.payment_id",
+                [],
+                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)),
+            )
+            .unwrap();
+        assert_eq!(key, new_key);
+        assert_eq!(data_key, new_key);
+        assert_eq!(paid_key, new_key);
+        assert_eq!(paid_data_key, new_key);
+    }
+
+    // AutoPay carries on: Shelby's bill is claimed, the second utility's
+    // bill (kept from drafting by the collision) is drafted now, once.
+    let store: Arc<dyn Store> = sqlite;
+    let notifier = Arc::new(RecordingNotifier::new());
+    let a = shelby_as("shelby", store.clone(), notifier.clone());
+    let b = shelby_as("shelby-north", store.clone(), notifier.clone());
+    let again = a.run_autopay_cycle(date(2025, 11, 24), nov(24, 8)).unwrap();
+    assert_eq!(again.drafted, 0);
+    {
+        // The re-derived key is claimed: claiming it again records nothing.
+        let mut tx = store.begin().unwrap();
+        let mut d = tx.drafts("shelby", "000100001").unwrap().remove(0);
+        assert_eq!(d.idempotency_key, new_key);
+        d.payment_id = "draft-again".into();
+        assert!(!tx.claim_draft(&d).unwrap());
+    }
+    let north = b.run_autopay_cycle(date(2025, 11, 24), nov(24, 8)).unwrap();
+    assert_eq!((north.drafted, north.already_drafted), (1, 0));
+    assert!(open_amount(&store, "shelby-north", "000100001")
+        .amount()
+        .is_zero());
+    let north = b.run_autopay_cycle(date(2025, 11, 24), nov(24, 9)).unwrap();
+    assert_eq!(north.drafted, 0);
+    let mut tx = store.begin().unwrap();
+    assert_eq!(tx.drafts("shelby", "000100001").unwrap().len(), 1);
+    assert_eq!(tx.drafts("shelby-north", "000100001").unwrap().len(), 1);
+    assert_eq!(
+        tx.payments_of_account("shelby", "000100001").unwrap().len(),
+        1
+    );
+}
+
+#[test]
+fn reopening_a_migrated_database_applies_nothing_again() {
+    let v1 = TempDb::new("v1-twice");
+    write_v1_database(&v1);
+    drop(SqliteStore::open(v1.path()).unwrap());
+    let store = SqliteStore::open(v1.path()).unwrap();
+    assert_eq!(store.schema_version().unwrap(), SCHEMA_VERSION);
+    let conn = Connection::open(v1.path()).unwrap();
+    let n: i64 = conn
+        .query_row("SELECT count(*) FROM drafts", [], |r| r.get(0))
+        .unwrap();
+    assert_eq!(n, 1);
+}

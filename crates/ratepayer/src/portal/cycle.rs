@@ -1,0 +1,396 @@
+//! The AutoPay cycle for a date: it plans every enrolled account's unpaid
+//! bills and executes each draft due by that date exactly once. The
+//! enrolments are listed once, then handled in batches, one transaction
+//! each; inside its transaction a batch reads every enrolment and account
+//! again, so a cancellation, a change of method or a closed account
+//! committed while the cycle runs is honoured (a closed account's
+//! enrolment is ended there and then). A draft's idempotency key (utility,
+//! account, bill, attempt) is claimed in the same transaction that records
+//! it, so a second run, a second process or a restart after a crash never
+//! drafts a bill twice.
+
+use chrono::{DateTime, NaiveDate, Utc};
+
+use super::{Portal, PortalError};
+use crate::autopay::{
+    self as rules, AutopayCustomer, BillDates, DraftInstruction, DraftRule, NoticeKind, PlannedBill,
+};
+use crate::calendar::Calendar;
+use crate::fees::FeeSchedule;
+use crate::payment::{
+    allocate, AccountDue, AccountStatus, AllocationPolicy, ChargeKind, PaymentTarget,
+};
+use crate::store::{
+    AuditKind, ChargeRow, DraftRow, EnrolmentRow, EnrolmentStatus, PaymentRow, PaymentSource,
+    StorageErrorKind, Tx,
+};
+use crate::Money;
+
+/// What one AutoPay cycle did.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct CycleReport {
+    /// Active enrolments looked at.
+    pub enrolments: usize,
+    /// Drafts executed by this run.
+    pub drafted: usize,
+    /// Drafts due that an earlier run (or another process) had executed.
+    pub already_drafted: usize,
+    /// Bills left to pay by hand (above the customer's maximum).
+    pub pay_by_hand: usize,
+    /// Accounts whose AutoPay is suspended (an expired card).
+    pub suspended: usize,
+    /// The sum charged by this run's drafts (amounts and fees).
+    pub charged: Option<Money>,
+    /// Accounts that could not be planned, with the reason.
+    pub failures: Vec<(String, String)>,
+    /// Enrolments listed at the start that were cancelled (or removed)
+    /// before their batch ran: not drafted.
+    pub cancelled_during_run: usize,
+    /// Enrolments whose account is closed: ended by this run, not drafted
+    /// (a closed account's balance is paid through customer service).
+    pub closed_accounts: usize,
+    /// The drafts this run executed, in the order executed, so the
+    /// application can find and send them.
+    pub drafts: Vec<DraftRow>,
+}
+
+impl CycleReport {
+    /// Adds a committed batch's report to the run's.
+    fn absorb(&mut self, part: CycleReport) -> Result<(), PortalError> {
+        self.drafted += part.drafted;
+        self.already_drafted += part.already_drafted;
+        self.pay_by_hand += part.pay_by_hand;
+        self.suspended += part.suspended;
+        self.cancelled_during_run += part.cancelled_during_run;
+        self.closed_accounts += part.closed_accounts;
+        self.charged = match (self.charged, part.charged) {
+            (Some(a), Some(b)) => Some(a.checked_add(&b)?),
+            (a, b) => a.or(b),
+        };
+        self.failures.extend(part.failures);
+        self.drafts.extend(part.drafts);
+        Ok(())
+    }
+}
+
+/// Enrolments per transaction in the cycle, unless the portal sets another
+/// number ([`Portal::with_autopay_batch`]).
+pub(super) const DEFAULT_BATCH: usize = 2_000;
+
+/// How many times a batch that found the database busy (past the store's
+/// busy timeout) is tried again before the cycle gives up.
+const BUSY_RETRIES: u32 = 5;
+
+struct CycleContext<'a> {
+    policy: &'a rules::AutopayPolicy,
+    calendar: Calendar,
+    fees: &'a FeeSchedule,
+    allocation: AllocationPolicy,
+    as_of: NaiveDate,
+    now: DateTime<Utc>,
+}
+
+impl Portal {
+    /// Runs the AutoPay cycle for `as_of`: every draft due on or before that
+    /// day (on the utility's draft calendar) that no run executed yet is
+    /// executed now, as a payment on its bill, exactly once. Safe to run
+    /// again, from several processes at once, or after a crash.
+    pub fn run_autopay_cycle(
+        &self,
+        as_of: NaiveDate,
+        now: DateTime<Utc>,
+    ) -> Result<CycleReport, PortalError> {
+        self.run_autopay_cycle_observed(as_of, now, &mut |_| {})
+    }
+
+    /// [`Portal::run_autopay_cycle`], calling `on_batch` with the report so
+    /// far after each batch has committed (for progress reporting).
+    pub fn run_autopay_cycle_observed(
+        &self,
+        as_of: NaiveDate,
+        now: DateTime<Utc>,
+        on_batch: &mut dyn FnMut(&CycleReport),
+    ) -> Result<CycleReport, PortalError> {
+        let Some(policy) = self.profile.autopay() else {
+            return Ok(CycleReport::default());
+        };
+        let ctx = CycleContext {
+            policy,
+            calendar: self
+                .profile
+                .draft_calendar()
+                .map_err(rules::AutopayError::from)?,
+            fees: self.profile.fee_schedule()?,
+            allocation: self.profile.spec().payments.allocation,
+            as_of,
+            now,
+        };
+        let mut tries = 0;
+        let listed = loop {
+            match self.transact(|tx| Ok(tx.active_enrolments(self.utility())?)) {
+                Ok(listed) => break listed,
+                Err(PortalError::Storage(e))
+                    if e.kind == StorageErrorKind::Busy && tries < BUSY_RETRIES =>
+                {
+                    tries += 1;
+                }
+                Err(e) => return Err(e),
+            }
+        };
+        let mut report = CycleReport {
+            enrolments: listed.len(),
+            ..CycleReport::default()
+        };
+        for batch in listed.chunks(self.autopay_batch) {
+            // The batch's changes land in `report` only once it commits: a
+            // failed batch reports nothing it did not do. A batch that could
+            // not get the write lock (another runner held it past the busy
+            // timeout) is tried again: it is idempotent, its claims say what
+            // another runner did meanwhile.
+            let mut tries = 0;
+            let part = loop {
+                let mut part = CycleReport::default();
+                let done = self.transact(|tx| {
+                    for was in batch {
+                        let Some(e) = self.still_enrolled(tx, &was.account, &ctx, &mut part)?
+                        else {
+                            continue;
+                        };
+                        if let Err(err) = self.cycle_account(tx, &e, &ctx, &mut part) {
+                            match err {
+                                PortalError::Storage(_) => return Err(err),
+                                other => part.failures.push((e.account.clone(), other.to_string())),
+                            }
+                        }
+                    }
+                    Ok(())
+                });
+                match done {
+                    Ok(()) => break part,
+                    Err(PortalError::Storage(e))
+                        if e.kind == StorageErrorKind::Busy && tries < BUSY_RETRIES =>
+                    {
+                        tries += 1;
+                    }
+                    Err(e) => return Err(e),
+                }
+            };
+            report.absorb(part)?;
+            on_batch(&report);
+        }
+        Ok(report)
+    }
+
+    /// The account's enrolment as it is now, inside the batch's
+    /// transaction: `None` when it was cancelled since the cycle listed it,
+    /// or when its account is closed (then the enrolment is ended here, with
+    /// an audit event).
+    fn still_enrolled(
+        &self,
+        tx: &mut dyn Tx,
+        account: &str,
+        ctx: &CycleContext<'_>,
+        report: &mut CycleReport,
+    ) -> Result<Option<EnrolmentRow>, PortalError> {
+        let e = match tx.enrolment(self.utility(), account)? {
+            Some(e) if e.status == EnrolmentStatus::Active => e,
+            _ => {
+                report.cancelled_during_run += 1;
+                return Ok(None);
+            }
+        };
+        let open = tx
+            .account(self.utility(), account)?
+            .is_some_and(|a| a.status == AccountStatus::Active);
+        if !open {
+            self.cancel_enrolment(tx, account, ctx.now)?;
+            tx.append_audit(&self.event(
+                AuditKind::AutopayCancelled,
+                ctx.now,
+                Some(&e.login),
+                Some(account),
+                "ended by the AutoPay cycle: the account is closed",
+            ))?;
+            report.closed_accounts += 1;
+            return Ok(None);
+        }
+        Ok(Some(e))
+    }
+
+    fn cycle_account(
+        &self,
+        tx: &mut dyn Tx,
+        e: &EnrolmentRow,
+        ctx: &CycleContext<'_>,
+        report: &mut CycleReport,
+    ) -> Result<(), PortalError> {
+        let open: Vec<_> = tx
+            .charges(self.utility(), &e.account)?
+            .into_iter()
+            .filter(|c| {
+                c.charge.kind == ChargeKind::Balance
+                    && c.charge.amount.amount() > rust_decimal::Decimal::ZERO
+            })
+            .filter(|c| {
+                e.skip_due_on_or_before
+                    .is_none_or(|d| c.charge.due_date > d)
+            })
+            .filter(|c| c.charge.bill_date <= ctx.as_of)
+            .collect();
+        if open.is_empty() {
+            return Ok(());
+        }
+        let option = ctx.policy.option(&e.option)?;
+        let printed = if matches!(option.draft, DraftRule::OnPrintedDate { .. }) {
+            tx.bills(self.utility(), &e.account)?
+        } else {
+            Vec::new()
+        };
+        let bills: Vec<PlannedBill> = open
+            .iter()
+            .map(|c| PlannedBill {
+                bill_id: c.charge.id.clone(),
+                dates: BillDates {
+                    bill_date: c.charge.bill_date,
+                    due_date: c.charge.due_date,
+                    printed_draft_date: printed
+                        .iter()
+                        .find(|b| b.bill_id == c.charge.id)
+                        .and_then(|b| b.printed_draft_date),
+                },
+                statement: c.charge.amount,
+                balance_at_draft: Some(c.charge.amount),
+            })
+            .collect();
+        let customer = AutopayCustomer {
+            utility: self.utility().to_owned(),
+            account: e.account.clone(),
+            method: e.method,
+            maximum: e.maximum,
+            amount_notices: e.amount_notices,
+            card_expiry: e.card_expiry,
+        };
+        let plan = rules::plan(
+            option,
+            &ctx.policy.notices,
+            &customer,
+            &bills,
+            &ctx.calendar,
+            ctx.fees,
+        )?;
+        report.pay_by_hand += plan
+            .notices
+            .iter()
+            .filter(|n| n.kind == NoticeKind::PayByHand && n.date <= ctx.as_of)
+            .count();
+        if plan.suspended_from.is_some_and(|d| d <= ctx.as_of) {
+            report.suspended += 1;
+        }
+        for draft in plan.drafts.iter().filter(|d| d.date <= ctx.as_of) {
+            let Some(charge) = open.iter().find(|c| c.charge.id == draft.bill_id) else {
+                continue;
+            };
+            if let Some(row) =
+                self.execute(tx, e, draft, charge.charge.clone(), option.channel, ctx)?
+            {
+                report.drafted += 1;
+                report.charged = Some(match report.charged {
+                    Some(sum) => sum.checked_add(&draft.total)?,
+                    None => draft.total,
+                });
+                report.drafts.push(row);
+            } else {
+                report.already_drafted += 1;
+            }
+        }
+        Ok(())
+    }
+
+    /// Claims the draft's key and, when this run is the first, records its
+    /// payment on the bill and returns the draft. `None` when the key was
+    /// claimed before.
+    fn execute(
+        &self,
+        tx: &mut dyn Tx,
+        e: &EnrolmentRow,
+        draft: &DraftInstruction,
+        charge: crate::payment::OpenCharge,
+        channel: crate::fees::Channel,
+        ctx: &CycleContext<'_>,
+    ) -> Result<Option<DraftRow>, PortalError> {
+        let key = draft.idempotency_key.to_string();
+        let payment_id = format!("draft-{key}");
+        let row = DraftRow {
+            idempotency_key: key.clone(),
+            utility: self.utility().to_owned(),
+            account: e.account.clone(),
+            bill_id: draft.bill_id.clone(),
+            attempt: draft.attempt,
+            date: draft.date,
+            total: draft.total,
+            payment_id: payment_id.clone(),
+            executed_at: ctx.now,
+        };
+        if !tx.claim_draft(&row)? {
+            return Ok(None);
+        }
+        let charge_row = Some(ChargeRow {
+            utility: self.utility().to_owned(),
+            account: e.account.clone(),
+            charge: charge.clone(),
+        });
+        let due = AccountDue {
+            account: e.account.clone(),
+            status: crate::payment::AccountStatus::Active,
+            currency: draft.amount.currency(),
+            charges: vec![charge],
+        };
+        let allocation = allocate(
+            &[due],
+            &PaymentTarget::Account(e.account.clone()),
+            draft.amount,
+            ctx.allocation,
+            draft.date,
+        )?;
+        // The draft pays its own bill's charge: write its remaining amount
+        // straight away (no credit arises, the draft is at most the charge).
+        match (allocation.accounts.as_slice(), charge_row) {
+            ([part], Some(mut row)) if part.credit.amount().is_zero() => {
+                if let Some(item) = part.items.iter().find(|i| i.charge_id == row.charge.id) {
+                    row.charge.amount = item.remaining;
+                    tx.put_charge(&row)?;
+                }
+            }
+            _ => self.apply(tx, &allocation)?,
+        }
+        tx.insert_payment(&PaymentRow {
+            id: payment_id,
+            utility: self.utility().to_owned(),
+            login: e.login.clone(),
+            source: PaymentSource::Autopay,
+            channel,
+            method: draft.method,
+            payment_method_id: e.payment_method_id.clone(),
+            amount: draft.amount,
+            fee: draft.fee,
+            total: draft.total,
+            allocation,
+            idempotency_key: Some(key.clone()),
+            at: ctx.now,
+        })?;
+        tx.append_audit(&self.event(
+            AuditKind::DraftExecuted,
+            ctx.now,
+            Some(&e.login),
+            Some(&e.account),
+            format!(
+                "bill {} drafted {} (fee {}) on {}, key {key}",
+                draft.bill_id,
+                draft.total.to_decimal_string(),
+                draft.fee.to_decimal_string(),
+                draft.date
+            ),
+        ))?;
+        Ok(Some(row))
+    }
+}
