@@ -307,6 +307,9 @@ impl Scratch {
     }
 }
 
+/// The largest amount one line may hold (10^15 in the currency).
+const MAX_LINE: Decimal = Decimal::from_parts(2_764_472_320, 232_830, 0, false, 0);
+
 /// Collects the lines of one bill.
 pub(super) struct MonthLines {
     pub lines: Vec<BillLine>,
@@ -331,6 +334,12 @@ impl MonthLines {
             RoundingScope::PerLine => amount.round(self.policy, self.currency.minor_units())?,
             RoundingScope::TotalOnly => amount,
         };
+        let amount = a.to_decimal()?;
+        // No bill line is a quadrillion: past that, sums would need more
+        // digits than a Decimal holds, so the input is refused as absurd.
+        if amount.abs() >= MAX_LINE {
+            return Err(ov("a line of the bill"));
+        }
         self.sum.add(a)?;
         self.lines.push(BillLine::from_parts(
             MetaRef::Interned(meta),
@@ -338,7 +347,7 @@ impl MonthLines {
             quantity,
             unit,
             rate,
-            Money::new(a.to_decimal()?, self.currency),
+            Money::new(amount, self.currency),
         ));
         Ok(a)
     }
