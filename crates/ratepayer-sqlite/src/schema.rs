@@ -168,6 +168,19 @@ CREATE TABLE audit (
 );
 CREATE INDEX audit_by_utility ON audit (utility, seq);
 "#,
+    // 2: the security records of sign-in (throttle counters, send windows,
+    // reset tokens, sessions), keyed by utility, kind and key.
+    r#"
+CREATE TABLE security_records (
+    utility   TEXT NOT NULL,
+    kind      TEXT NOT NULL,
+    key       TEXT NOT NULL,
+    login     TEXT,
+    data      TEXT NOT NULL,
+    PRIMARY KEY (utility, kind, key)
+);
+CREATE INDEX security_records_by_login ON security_records (utility, kind, login, key);
+"#,
 ];
 
 /// The schema version this build writes: the number of migrations it knows.

@@ -8,6 +8,7 @@ mod account;
 mod audit;
 mod login;
 mod money;
+mod security;
 
 use std::sync::MutexGuard;
 
