@@ -828,7 +828,8 @@ pub struct PortalOutcome {
 
 /// The `portal` target: lines of typed text (account number, customer
 /// number, email, username, password, nickname, token, label, billing email,
-/// phone) fed to every portal call that takes user text, on an in-memory
+/// phone, client address, user agent) fed to every portal call that takes
+/// user text, on an in-memory
 /// store with one Shelby account. Nothing may panic; a refused registration
 /// leaves no login; a refused call changes no record.
 pub fn portal(data: &[u8]) -> PortalOutcome {
@@ -836,8 +837,8 @@ pub fn portal(data: &[u8]) -> PortalOutcome {
 
     use ratepayer::credential::HashParams;
     use ratepayer::portal::{
-        AccountImport, DeliverySettings, LinkRequest, LoginAttempt, NewPaymentMethod, NullNotifier,
-        Portal, PortalSecrets, SignupRequest,
+        AccountImport, ClientContext, DeliverySettings, LinkRequest, LoginAttempt,
+        NewPaymentMethod, NullNotifier, Portal, PortalSecrets, SignupRequest,
     };
     use ratepayer::registration::{AccountRecord, RegistrationChannel, RegistrationForm};
     use ratepayer::store::{MemoryStore, Store};
@@ -849,6 +850,17 @@ pub fn portal(data: &[u8]) -> PortalOutcome {
     let mut next = || lines.next().unwrap_or_default().to_string();
     let (account, customer, email, username, password) = (next(), next(), next(), next(), next());
     let (nickname, token, label, billing, phone) = (next(), next(), next(), next(), next());
+    let (address, user_agent) = (next(), next());
+    let client = match ClientContext::new(&address, &user_agent) {
+        Ok(c) => c,
+        Err(e) => {
+            assert!(!e.to_string().is_empty());
+            match ClientContext::new("192.0.2.1", "fuzz") {
+                Ok(c) => c,
+                Err(_) => return out,
+            }
+        }
+    };
     let now = chrono::DateTime::from_timestamp(1_795_000_000, 0).unwrap_or_default();
     let Ok(profile) = ratepayer::profile::builtin::load("shelby") else {
         return out;
@@ -905,7 +917,7 @@ pub fn portal(data: &[u8]) -> PortalOutcome {
         password: password.clone(),
         channel: RegistrationChannel::Web,
     };
-    let login = match portal.register(&request, now) {
+    let login = match portal.register(&request, &client, now) {
         Ok(reg) => {
             out.registered = true;
             reg.login_id
@@ -938,6 +950,7 @@ pub fn portal(data: &[u8]) -> PortalOutcome {
                     password: &password,
                     device_token: Some(&token),
                 },
+                &client,
                 now,
             )
             .is_ok(),
@@ -952,6 +965,7 @@ pub fn portal(data: &[u8]) -> PortalOutcome {
                     password: password.clone(),
                     nickname: Some(nickname.clone()),
                 },
+                &client,
                 now,
             )
             .is_ok(),

@@ -720,6 +720,8 @@ class Portal:
         email: str,
         password: str,
         now: datetime.datetime,
+        client_address: str,
+        user_agent: str = "",
         customer_number: str | None = None,
         zip: str | None = None,
         name: str | None = None,
@@ -745,6 +747,8 @@ class Portal:
         password: str,
         *,
         now: datetime.datetime,
+        client_address: str,
+        user_agent: str = "",
         device_token: str | None = None,
     ) -> LoginOutcome: ...
     def pass_device_challenge(
@@ -757,7 +761,14 @@ class Portal:
         remember: str | None = None,
     ) -> LoginOutcome: ...
     def change_password(
-        self, login_id: str, *, current: str, new: str, now: datetime.datetime
+        self,
+        login_id: str,
+        *,
+        current: str,
+        new: str,
+        now: datetime.datetime,
+        client_address: str,
+        user_agent: str = "",
     ) -> None: ...
     def link_account(
         self,
@@ -766,6 +777,8 @@ class Portal:
         account_number: str,
         password: str,
         now: datetime.datetime,
+        client_address: str,
+        user_agent: str = "",
         customer_number: str | None = None,
         zip: str | None = None,
         name: str | None = None,

@@ -19,7 +19,9 @@
 
 mod autopay;
 mod back_office;
+mod client;
 mod error;
+mod guard;
 mod linking;
 mod notify;
 mod payments;
@@ -27,12 +29,13 @@ mod session;
 mod signup;
 mod views;
 
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, OnceLock};
 
 use chrono::{DateTime, Utc};
 
 pub use autopay::{CycleReport, EnrolRequest, Enrolled};
 pub use back_office::{AccountImport, PostedBill};
+pub use client::{ClientContext, MAX_USER_AGENT_BYTES};
 pub use error::PortalError;
 pub use linking::{DeliverySettings, LinkRequest};
 pub use notify::{Notice, Notifier, NullNotifier, RecordingNotifier};
@@ -75,6 +78,8 @@ pub struct Portal {
     rng: Mutex<Box<dyn RandomSource + Send>>,
     notifier: Arc<dyn Notifier>,
     autopay_batch: usize,
+    /// What an unknown username's password is checked against (made on first use).
+    dummy: OnceLock<crate::credential::StoredCredential>,
 }
 
 impl std::fmt::Debug for Portal {
@@ -108,6 +113,7 @@ impl Portal {
             rng: Mutex::new(rng),
             notifier,
             autopay_batch: autopay::DEFAULT_BATCH,
+            dummy: OnceLock::new(),
         })
     }
 

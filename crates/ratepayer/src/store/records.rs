@@ -347,6 +347,8 @@ pub enum AuditKind {
     DeviceTrusted,
     /// The password was changed.
     PasswordChanged,
+    /// A re-authentication before a sensitive change failed or was refused.
+    ReauthenticationFailed,
     /// An account was linked.
     AccountLinked,
     /// An account was unlinked.
@@ -384,6 +386,7 @@ impl AuditKind {
             AuditKind::DeviceChallenged => "device_challenged",
             AuditKind::DeviceTrusted => "device_trusted",
             AuditKind::PasswordChanged => "password_changed",
+            AuditKind::ReauthenticationFailed => "reauthentication_failed",
             AuditKind::AccountLinked => "account_linked",
             AuditKind::AccountUnlinked => "account_unlinked",
             AuditKind::AccessGranted => "access_granted",
