@@ -539,8 +539,10 @@ pub struct PasswordOutcome {
 /// sequences become U+FFFD); the first line is the password, the next five
 /// (when present) its context: username, email, account number, utility
 /// name, street. Checked with both presets, MFA off and on: an accepted
-/// password is long enough and short enough in code points after NFC, in
-/// NFC, and equals `NormalizedPassword::new` of the input; failures are
+/// password is long enough in graphemes and short enough in code points
+/// after NFKC, holds no invisible character, is in NFKC, normalising it
+/// again changes nothing, and it equals `NormalizedPassword::new` of the
+/// input; failures are
 /// well formed (codes `password.*`, each once, messages set, an oversized
 /// input refused for its bytes alone); NIST with MFA accepts whatever NIST
 /// without accepts; the context only ever adds `password.contains_context`.
@@ -568,12 +570,13 @@ pub fn password(data: &[u8]) -> PasswordOutcome {
         let codes = |ctx: &PasswordContext<'_>| match policy.check(password, ctx, mfa) {
             Ok(p) => {
                 let count = p.char_count();
+                let seen = p.grapheme_count();
                 assert!(
-                    count >= policy.min_length_for(mfa) as usize,
-                    "{count} {mfa:?}"
+                    seen >= policy.min_length_for(mfa) as usize && seen <= count,
+                    "{seen} {count} {mfa:?}"
                 );
                 assert!(count <= policy.max_length as usize, "{count}");
-                assert_eq!(p.form().as_str(), "NFC");
+                assert_eq!(p.form().as_str(), "NFKC");
                 assert_eq!(NormalizedPassword::new(password).as_ref(), Ok(&p));
                 Vec::new()
             }

@@ -19,6 +19,7 @@
 
 mod autopay;
 mod back_office;
+mod breach;
 mod client;
 mod error;
 mod guard;
@@ -80,6 +81,8 @@ pub struct Portal {
     autopay_batch: usize,
     /// What an unknown username's password is checked against (made on first use).
     dummy: OnceLock<crate::credential::StoredCredential>,
+    /// The application's breached-password service, if any.
+    breaches: Option<Arc<dyn crate::password::BreachedPasswords>>,
 }
 
 impl std::fmt::Debug for Portal {
@@ -114,6 +117,7 @@ impl Portal {
             notifier,
             autopay_batch: autopay::DEFAULT_BATCH,
             dummy: OnceLock::new(),
+            breaches: None,
         })
     }
 

@@ -10,7 +10,7 @@ use super::guard::{refusal, Scope};
 use super::{Notice, Portal, PortalError};
 use crate::credential::{self, Verification};
 use crate::login::{self, challenge, device, DeviceCheck, FailureCounter};
-use crate::password::{Mfa, NormalizedPassword, PasswordContext};
+use crate::password::{NormalizedPassword, PasswordContext};
 use crate::store::{AccountRow, AuditKind, CodeRow, LoginRow, Role, Tx};
 use crate::verification::{Contact, Purpose};
 
@@ -440,10 +440,7 @@ impl Portal {
             utility_name: Some(&spec.name),
             ..Default::default()
         };
-        let normalized = spec
-            .password
-            .check(new, &context, Mfa::Off)
-            .map_err(PortalError::Password)?;
+        let normalized = self.check_new_password(new, &context)?;
         login.credential = self.hash_password(&normalized)?;
         login.must_change_password = false;
         tx.update_login(&login)?;

@@ -140,9 +140,7 @@ impl Portal {
             utility_name: Some(&spec.name),
             street: None,
         };
-        spec.password
-            .check(&request.password, &typed_context, Mfa::Off)
-            .map_err(PortalError::Password)?;
+        self.check_new_password(&request.password, &typed_context)?;
         let mut tx = self.store.begin()?;
         if let Some(err) =
             self.proof_throttle(tx.as_mut(), checked.account.as_str(), client, None, now)?
