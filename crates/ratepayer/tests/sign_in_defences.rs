@@ -496,3 +496,82 @@ proptest! {
         }
     }
 }
+
+/// Signs Pat in with the password from a new browser; the challenge id.
+fn challenged(p: &Portal, t: DateTime<Utc>) -> Result<String, PortalError> {
+    match p.login(&attempt("patdoe", PASSWORD, None), &client(), t)? {
+        LoginOutcome::ChallengeRequired { challenge_id, .. } => Ok(challenge_id),
+        other => panic!("{other:?}"),
+    }
+}
+
+#[test]
+fn a_new_sign_in_code_does_not_reset_the_tries() {
+    // Regression: every sign-in sent a new code with five fresh tries.
+    let (p, notifier, pat) = shelby_with_pat(Arc::new(MemoryStore::new()));
+    let t = nov(6, 9);
+    let first = challenged(&p, t).unwrap();
+    for _ in 0..4 {
+        assert!(p
+            .pass_device_challenge(&pat, &first, "000000", None, t)
+            .is_err());
+    }
+    let second = challenged(&p, t).unwrap();
+    let code = notifier
+        .last_code_to(&Contact::email("Pat@Example.com").unwrap())
+        .unwrap();
+    let wrong = if code == "000000" { "111111" } else { "000000" };
+    assert!(p
+        .pass_device_challenge(&pat, &second, wrong, None, t)
+        .is_err());
+    // Five failures over two codes: the right code no longer works...
+    let e = p
+        .pass_device_challenge(&pat, &second, &code, None, t)
+        .unwrap_err();
+    assert_eq!(e.code(), "locked", "{e:?}");
+    // ...and no new code is sent this hour.
+    let e = challenged(&p, t).unwrap_err();
+    assert_eq!(e.code(), "send_limit", "{e:?}");
+    // An hour later the budget starts again.
+    assert!(challenged(&p, t + Duration::minutes(61)).is_ok());
+}
+
+#[test]
+fn codes_to_one_contact_are_limited_per_hour() {
+    // Regression: no send limit (SMS pumping, mail bombing).
+    let (p, notifier, _) = shelby_with_pat(Arc::new(MemoryStore::new()));
+    let t = nov(6, 9);
+    let before = notifier.sent().len();
+    for _ in 0..5 {
+        assert!(challenged(&p, t).is_ok());
+    }
+    let e = challenged(&p, t).unwrap_err();
+    assert!(
+        matches!(e, PortalError::Code(_)) && e.code() == "send_limit",
+        "{e:?}"
+    );
+    assert!(e.to_string().contains("wait"));
+    assert_eq!(notifier.sent().len(), before + 5);
+}
+
+#[test]
+fn sign_in_codes_live_minutes_not_a_day() {
+    // Regression: a sign-in code lived 24 hours.
+    let (p, notifier, pat) = shelby_with_pat(Arc::new(MemoryStore::new()));
+    let t = nov(6, 9);
+    let id = challenged(&p, t).unwrap();
+    let code = notifier
+        .last_code_to(&Contact::email("Pat@Example.com").unwrap())
+        .unwrap();
+    let e = p
+        .pass_device_challenge(&pat, &id, &code, None, t + Duration::minutes(10))
+        .unwrap_err();
+    assert_eq!(e.code(), "expired", "{e:?}");
+    let id = challenged(&p, t + Duration::minutes(11)).unwrap();
+    let code = notifier
+        .last_code_to(&Contact::email("Pat@Example.com").unwrap())
+        .unwrap();
+    assert!(p
+        .pass_device_challenge(&pat, &id, &code, None, t + Duration::minutes(20))
+        .is_ok());
+}

@@ -21,6 +21,7 @@ mod autopay;
 mod back_office;
 mod breach;
 mod client;
+mod codes;
 mod error;
 mod guard;
 mod linking;

@@ -12,6 +12,7 @@ use crate::credential::{self, Verification};
 use crate::login::{self, challenge, device, DeviceCheck, FailureCounter};
 use crate::password::{NormalizedPassword, PasswordContext};
 use crate::store::{AccountRow, AuditKind, CodeRow, LoginRow, Role, Tx};
+use crate::verification::code::CodeError;
 use crate::verification::{Contact, Purpose};
 
 /// What a customer types to sign in.
@@ -276,7 +277,7 @@ impl Portal {
             field: "email",
             message: e.to_string(),
         })?;
-        let (issued, record) = self.with_rng(|rng| {
+        let (issued, mut record) = self.with_rng(|rng| {
             challenge::start_code_challenge(
                 &contact,
                 &self.profile.spec().verification.codes,
@@ -285,6 +286,18 @@ impl Portal {
                 self.key(),
             )
         })?;
+        if let Err(e) = self.spend_code_budget(tx.as_mut(), &mut record, now) {
+            // The password was right: keep the counters it reset.
+            tx.append_audit(&self.event(
+                AuditKind::DeviceChallenged,
+                now,
+                Some(&login.id),
+                None,
+                format!("password right; no code sent: {}{suffix}", e.code()),
+            ))?;
+            tx.commit()?;
+            return Err(e);
+        }
         let challenge_id = self.new_id()?;
         tx.put_code(&CodeRow {
             id: challenge_id.clone(),
@@ -356,8 +369,18 @@ impl Portal {
         );
         tx.put_code(&row)?;
         let passed = match passed {
-            Ok(p) => p,
+            Ok(p) => {
+                self.code_passed(tx.as_mut(), Purpose::DeviceChallenge, &contact, now)?;
+                p
+            }
             Err(e) => {
+                if matches!(
+                    e,
+                    crate::login::LoginError::Code(CodeError::WrongCode { .. })
+                        | crate::login::LoginError::Code(CodeError::WrongPurposeOrContact)
+                ) {
+                    self.code_failed(tx.as_mut(), Purpose::DeviceChallenge, &contact, now)?;
+                }
                 tx.append_audit(&self.event(
                     AuditKind::CodeRejected,
                     now,

@@ -341,8 +341,9 @@ impl Portal {
             ContactKind::Sms => Purpose::ActivateSms,
         };
         let policy = &self.profile.spec().verification.codes;
-        let (issued, record) =
+        let (issued, mut record) =
             self.with_rng(|rng| code::issue(purpose, contact, policy, rng, now, self.key()))?;
+        self.spend_code_budget(tx, &mut record, now)?;
         let id = self.new_id()?;
         tx.put_contact(&ContactRow {
             login: login.to_owned(),
@@ -420,6 +421,7 @@ impl Portal {
         tx.put_code(&row)?;
         match result {
             Ok(_) => {
+                self.code_passed(tx.as_mut(), purpose, &contact, now)?;
                 tx.put_contact(&ContactRow {
                     login: login_id.to_owned(),
                     contact,
@@ -436,6 +438,12 @@ impl Portal {
                 Ok(())
             }
             Err(e) => {
+                if matches!(
+                    e,
+                    code::CodeError::WrongCode { .. } | code::CodeError::WrongPurposeOrContact
+                ) {
+                    self.code_failed(tx.as_mut(), purpose, &contact, now)?;
+                }
                 tx.append_audit(&self.event(
                     AuditKind::CodeRejected,
                     now,
