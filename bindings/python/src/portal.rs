@@ -86,6 +86,9 @@ pub fn portal_error(e: &CorePortalError) -> PyErr {
         }
         CorePortalError::Throttled {
             retry_after_seconds,
+        }
+        | CorePortalError::Locked {
+            retry_after_seconds,
         } => Raise::new::<PortalError>(code, message)
             .with_value(py, "retry_after_seconds", *retry_after_seconds)
             .into(),

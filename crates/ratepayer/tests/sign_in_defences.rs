@@ -575,3 +575,72 @@ fn sign_in_codes_live_minutes_not_a_day() {
         .pass_device_challenge(&pat, &id, &code, None, t + Duration::minutes(20))
         .is_ok());
 }
+
+/// The last reset token emailed to Pat.
+fn reset_token(notifier: &RecordingNotifier) -> String {
+    let to = Contact::email("Pat@Example.com").unwrap();
+    notifier
+        .sent()
+        .iter()
+        .rev()
+        .filter(|n| n.to == to)
+        .find_map(|n| {
+            n.body
+                .split(|c: char| !c.is_ascii_hexdigit())
+                .find(|w| w.len() == 64)
+                .map(str::to_owned)
+        })
+        .unwrap()
+}
+
+#[test]
+fn a_password_reset_lifts_the_lock_and_forgets_devices() {
+    let (p, notifier, pat) = shelby_with_pat(Arc::new(MemoryStore::new()));
+    let device = remembered_device(&p, &notifier, &pat, nov(6, 9));
+    let mut t = nov(6, 10);
+    for i in 0..100u32 {
+        let c = other_client(&format!("203.0.113.{}", i % 200 + 1));
+        let _ = p.login(&attempt("patdoe", "wrong-password-here", None), &c, t);
+        t += Duration::minutes(15);
+    }
+    assert!(matches!(
+        p.login(&attempt("patdoe", PASSWORD, None), &client(), t),
+        Err(PortalError::Locked { .. })
+    ));
+    // Asking says nothing about the username.
+    let sent = notifier.sent().len();
+    assert_eq!(
+        p.request_password_reset("nobody-here", &client(), t),
+        Ok(())
+    );
+    assert_eq!(notifier.sent().len(), sent);
+    assert_eq!(p.request_password_reset("PatDoe", &client(), t), Ok(()));
+    assert_eq!(notifier.sent().len(), sent + 1);
+    let token = reset_token(&notifier);
+    // A new password the policy refuses leaves the token usable.
+    assert!(matches!(
+        p.reset_password(&token, "passwordpassword", &client(), t),
+        Err(PortalError::Password(_))
+    ));
+    let new = "lantern orchard quietly humming";
+    assert_eq!(p.reset_password(&token, new, &client(), t), Ok(pat.clone()));
+    // Single use.
+    assert_eq!(
+        p.reset_password(&token, new, &client(), t)
+            .unwrap_err()
+            .code(),
+        "invalid.reset_token"
+    );
+    // The lock is lifted at once; the old password is gone; the remembered
+    // device is forgotten (a challenge again).
+    assert!(matches!(
+        p.login(&attempt("patdoe", new, Some(&device)), &client(), t),
+        Ok(LoginOutcome::ChallengeRequired { .. })
+    ));
+    assert_eq!(
+        p.login(&attempt("patdoe", PASSWORD, None), &client(), t),
+        Err(PortalError::WrongCredentials)
+    );
+    let notices: Vec<String> = notifier.sent().iter().map(|n| n.subject.clone()).collect();
+    assert!(notices.iter().any(|s| s == "Your password was reset"));
+}

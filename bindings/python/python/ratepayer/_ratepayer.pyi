@@ -94,7 +94,7 @@ class AutopayError(RatepayerError): ...
 class StorageError(RatepayerError): ...
 
 class PortalError(RatepayerError):
-    # Seconds to wait before the next sign-in try (`login.throttled` only).
+    # Seconds to wait before the next try (`login.throttled` and `login.locked` only).
     retry_after_seconds: int | None
 
 @final

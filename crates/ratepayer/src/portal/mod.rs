@@ -27,6 +27,7 @@ mod guard;
 mod linking;
 mod notify;
 mod payments;
+mod recovery;
 mod session;
 mod signup;
 mod views;
