@@ -242,9 +242,6 @@ def test_bad_input_raises_typed_errors_and_changes_nothing(
         portal.change_password(pat, current=PASSWORD, new="short", now=nov(7), client_address=CLIENT)
     assert "password.too_short" in [f.code for f in weak.value.failures]
     with pytest.raises(ratepayer.PortalError) as e:
-        portal.change_password(pat, current="not-the-password", new=PASSWORD, now=nov(7), client_address=CLIENT)
-    assert e.value.code == "login.wrong_credentials"
-    with pytest.raises(ratepayer.PortalError) as e:
         portal.set_delivery(pat, "100001", billing_email="not an email", now=nov(7))
     assert e.value.code == "invalid.billing_email"
     with pytest.raises(ratepayer.PortalError) as e:
@@ -266,6 +263,14 @@ def test_bad_input_raises_typed_errors_and_changes_nothing(
 
     assert dump(path) == before
     assert len(portal.outbox()) == sent
+    # A wrong current password is the exception: it counts like a failed
+    # sign-in and is audited (issue 17).
+    with pytest.raises(ratepayer.PortalError) as e:
+        portal.change_password(pat, current="not-the-password", new=PASSWORD, now=nov(7),
+                               client_address=CLIENT)
+    assert e.value.code == "login.wrong_credentials"
+    assert dump(path) != before
+    assert [a.kind for a in portal.audit_trail()][-1] == "reauthentication_failed"
 
 
 def test_float_money_refused(portal: ratepayer.Portal) -> None:
