@@ -73,7 +73,14 @@ fn word(w: &str) -> bool {
 /// you iloveyou!` is).
 pub(crate) fn common_phrase(compact: &str) -> bool {
     let core = compact.trim_matches(|c: char| c.is_ascii_digit());
-    [compact, core].into_iter().any(|c| {
+    // The core only when digits were trimmed: the same string twice is the
+    // same answer at twice the cost.
+    let variants: &[&str] = if core.len() == compact.len() {
+        &[compact]
+    } else {
+        &[compact, core]
+    };
+    variants.iter().copied().any(|c| {
         !c.is_empty()
             && (passphrases().contains(c)
                 || (c.len() <= MAX_JOIN_CHARS
