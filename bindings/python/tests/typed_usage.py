@@ -28,7 +28,7 @@ def usage_of_the_typed_surface() -> Decimal:
     assert cents[0] == 5722 and totals[0] == bill.total
 
     quote: ratepayer.FeeQuote = shelby.quote_fee(bill.total, channel="online", method="echeck")
-    check: ratepayer.PasswordCheck = shelby.check_password("correct horse battery staple")
+    check: ratepayer.PasswordCheck = shelby.check_password("lantern orchard quietly humming")
     codes: list[str] = check.codes
     assert not codes
     drafted: date = shelby.draft_date(
