@@ -721,7 +721,7 @@ class Portal:
         password: str,
         now: datetime.datetime,
         client_address: str,
-        user_agent: str = "",
+        user_agent: str = ...,
         customer_number: str | None = None,
         zip: str | None = None,
         name: str | None = None,
@@ -748,7 +748,7 @@ class Portal:
         *,
         now: datetime.datetime,
         client_address: str,
-        user_agent: str = "",
+        user_agent: str = ...,
         device_token: str | None = None,
     ) -> LoginOutcome: ...
     def pass_device_challenge(
@@ -768,7 +768,7 @@ class Portal:
         new: str,
         now: datetime.datetime,
         client_address: str,
-        user_agent: str = "",
+        user_agent: str = ...,
     ) -> None: ...
     def link_account(
         self,
@@ -778,7 +778,7 @@ class Portal:
         password: str,
         now: datetime.datetime,
         client_address: str,
-        user_agent: str = "",
+        user_agent: str = ...,
         customer_number: str | None = None,
         zip: str | None = None,
         name: str | None = None,
