@@ -567,8 +567,10 @@ pub struct PasswordOutcome {
 /// sequences become U+FFFD); the first line is the password, the next five
 /// (when present) its context: username, email, account number, utility
 /// name, street. Checked with both presets, MFA off and on: an accepted
-/// password is long enough and short enough in code points after NFC, in
-/// NFC, and equals `NormalizedPassword::new` of the input; failures are
+/// password is long enough in graphemes and short enough in code points
+/// after NFKC, holds no invisible character, is in NFKC, normalising it
+/// again changes nothing, and it equals `NormalizedPassword::new` of the
+/// input; failures are
 /// well formed (codes `password.*`, each once, messages set, an oversized
 /// input refused for its bytes alone); NIST with MFA accepts whatever NIST
 /// without accepts; the context only ever adds `password.contains_context`.
@@ -596,12 +598,13 @@ pub fn password(data: &[u8]) -> PasswordOutcome {
         let codes = |ctx: &PasswordContext<'_>| match policy.check(password, ctx, mfa) {
             Ok(p) => {
                 let count = p.char_count();
+                let seen = p.grapheme_count();
                 assert!(
-                    count >= policy.min_length_for(mfa) as usize,
-                    "{count} {mfa:?}"
+                    seen >= policy.min_length_for(mfa) as usize && seen <= count,
+                    "{seen} {count} {mfa:?}"
                 );
                 assert!(count <= policy.max_length as usize, "{count}");
-                assert_eq!(p.form().as_str(), "NFC");
+                assert_eq!(p.form().as_str(), "NFKC");
                 assert_eq!(NormalizedPassword::new(password).as_ref(), Ok(&p));
                 Vec::new()
             }
@@ -898,7 +901,8 @@ pub struct PortalOutcome {
 
 /// The `portal` target: lines of typed text (account number, customer
 /// number, email, username, password, nickname, token, label, billing email,
-/// phone) fed to every portal call that takes user text, on an in-memory
+/// phone, client address, user agent) fed to every portal call that takes
+/// user text, on an in-memory
 /// store with one Shelby account. Nothing may panic; a refused registration
 /// leaves no login; a refused call changes no record.
 pub fn portal(data: &[u8]) -> PortalOutcome {
@@ -906,8 +910,8 @@ pub fn portal(data: &[u8]) -> PortalOutcome {
 
     use ratepayer::credential::HashParams;
     use ratepayer::portal::{
-        AccountImport, DeliverySettings, LinkRequest, LoginAttempt, NewPaymentMethod, NullNotifier,
-        Portal, PortalSecrets, SignupRequest,
+        AccountImport, ClientContext, DeliverySettings, LinkRequest, LoginAttempt,
+        NewPaymentMethod, NullNotifier, Portal, PortalSecrets, SignupRequest,
     };
     use ratepayer::registration::{AccountRecord, RegistrationChannel, RegistrationForm};
     use ratepayer::store::{MemoryStore, Store};
@@ -919,6 +923,17 @@ pub fn portal(data: &[u8]) -> PortalOutcome {
     let mut next = || lines.next().unwrap_or_default().to_string();
     let (account, customer, email, username, password) = (next(), next(), next(), next(), next());
     let (nickname, token, label, billing, phone) = (next(), next(), next(), next(), next());
+    let (address, user_agent) = (next(), next());
+    let client = match ClientContext::new(&address, &user_agent) {
+        Ok(c) => c,
+        Err(e) => {
+            assert!(!e.to_string().is_empty());
+            match ClientContext::new("192.0.2.1", "fuzz") {
+                Ok(c) => c,
+                Err(_) => return out,
+            }
+        }
+    };
     let now = chrono::DateTime::from_timestamp(1_795_000_000, 0).unwrap_or_default();
     let Ok(profile) = ratepayer::profile::builtin::load("shelby") else {
         return out;
@@ -975,7 +990,7 @@ pub fn portal(data: &[u8]) -> PortalOutcome {
         password: password.clone(),
         channel: RegistrationChannel::Web,
     };
-    let login = match portal.register(&request, now) {
+    let login = match portal.register(&request, &client, now) {
         Ok(reg) => {
             out.registered = true;
             reg.login_id
@@ -1008,6 +1023,7 @@ pub fn portal(data: &[u8]) -> PortalOutcome {
                     password: &password,
                     device_token: Some(&token),
                 },
+                &client,
                 now,
             )
             .is_ok(),
@@ -1022,6 +1038,7 @@ pub fn portal(data: &[u8]) -> PortalOutcome {
                     password: password.clone(),
                     nickname: Some(nickname.clone()),
                 },
+                &client,
                 now,
             )
             .is_ok(),

@@ -93,6 +93,24 @@ impl core::Notifier for Outgoing {
     }
 }
 
+/// The client of a customer call: its IP address and user agent, as the
+/// app's server or the device sees them (counted by the throttles and
+/// written into the audit trail).
+#[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
+pub struct ClientInfo {
+    /// An IPv4 or IPv6 address.
+    pub address: String,
+    /// The user agent (may be empty).
+    pub user_agent: String,
+}
+
+fn client_of(c: &ClientInfo) -> Result<ratepayer::portal::ClientContext, RatepayerError> {
+    Ok(ratepayer::portal::ClientContext::new(
+        &c.address,
+        &c.user_agent,
+    )?)
+}
+
 /// An account to import from the utility's records.
 #[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
 pub struct AccountImport {
@@ -705,6 +723,7 @@ impl Portal {
         form: RegistrationForm,
         password: String,
         channel: RegistrationChannel,
+        client: ClientInfo,
         now: SystemTime,
     ) -> Result<Registered, RatepayerError> {
         let r = self.inner.register(
@@ -713,6 +732,7 @@ impl Portal {
                 password,
                 channel,
             },
+            &client_of(&client)?,
             utc(now),
         )?;
         Ok(Registered {
@@ -746,6 +766,7 @@ impl Portal {
         username: String,
         password: String,
         device_token: Option<String>,
+        client: ClientInfo,
         now: SystemTime,
     ) -> Result<LoginOutcome, RatepayerError> {
         let attempt = LoginAttempt {
@@ -753,7 +774,10 @@ impl Portal {
             password: &password,
             device_token: device_token.as_deref(),
         };
-        Ok(self.inner.login(&attempt, utc(now))?.into())
+        Ok(self
+            .inner
+            .login(&attempt, &client_of(&client)?, utc(now))?
+            .into())
     }
 
     /// Passes a device challenge with the emailed code; with a device name
@@ -785,11 +809,16 @@ impl Portal {
         login_id: String,
         current: String,
         new_password: String,
+        client: ClientInfo,
         now: SystemTime,
     ) -> Result<(), RatepayerError> {
-        Ok(self
-            .inner
-            .change_password(&login_id, &current, &new_password, utc(now))?)
+        Ok(self.inner.change_password(
+            &login_id,
+            &current,
+            &new_password,
+            &client_of(&client)?,
+            utc(now),
+        )?)
     }
 
     /// Links a further account with the recipe's proofs and the password
@@ -800,6 +829,7 @@ impl Portal {
         form: RegistrationForm,
         password: String,
         nickname: Option<String>,
+        client: ClientInfo,
         now: SystemTime,
     ) -> Result<String, RatepayerError> {
         Ok(self.inner.link_account(
@@ -809,6 +839,7 @@ impl Portal {
                 password,
                 nickname,
             },
+            &client_of(&client)?,
             utc(now),
         )?)
     }

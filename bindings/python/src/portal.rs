@@ -86,6 +86,9 @@ pub fn portal_error(e: &CorePortalError) -> PyErr {
         }
         CorePortalError::Throttled {
             retry_after_seconds,
+        }
+        | CorePortalError::Locked {
+            retry_after_seconds,
         } => Raise::new::<PortalError>(code, message)
             .with_value(py, "retry_after_seconds", *retry_after_seconds)
             .into(),
@@ -402,6 +405,11 @@ impl Portal {
     }
 }
 
+/// The client of a call, or the portal's error naming the field.
+fn client_of(address: &str, user_agent: &str) -> PyResult<ratepayer::portal::ClientContext> {
+    ratepayer::portal::ClientContext::new(address, user_agent).map_err(|e| portal_error(&e))
+}
+
 fn channel_of(channel: &str) -> PyResult<RegistrationChannel> {
     match channel {
         "web" => Ok(RegistrationChannel::Web),
@@ -592,7 +600,7 @@ impl Portal {
     /// contact and its code, in one transaction). A refusal raises
     /// `RegistrationError` (public view only) or `PasswordPolicyError` and
     /// changes nothing but the audit trail.
-    #[pyo3(signature = (*, account_number, email, password, now, customer_number = None, zip = None, name = None, tax_id = None, username = None, accepted_terms_version = None, channel = "web"))]
+    #[pyo3(signature = (*, account_number, email, password, now, client_address, user_agent = String::new(), customer_number = None, zip = None, name = None, tax_id = None, username = None, accepted_terms_version = None, channel = "web"))]
     #[allow(clippy::too_many_arguments)]
     fn register(
         &self,
@@ -601,6 +609,8 @@ impl Portal {
         email: String,
         password: String,
         now: DateTime<FixedOffset>,
+        client_address: String,
+        user_agent: String,
         customer_number: Option<String>,
         zip: Option<String>,
         name: Option<String>,
@@ -624,7 +634,8 @@ impl Portal {
             channel: channel_of(channel)?,
         };
         let now = utc(now);
-        self.run(py, |p| p.register(&request, now))
+        let client = client_of(&client_address, &user_agent)?;
+        self.run(py, |p| p.register(&request, &client, now))
             .map(Registered::from)
     }
 
@@ -670,16 +681,20 @@ impl Portal {
     /// Signs in. A wrong password counts a failure; from an unrecognised
     /// device (no `device_token`, or an unknown one) a code is sent to the
     /// login's email and the outcome asks for `pass_device_challenge`.
-    #[pyo3(signature = (username, password, *, now, device_token = None))]
+    #[pyo3(signature = (username, password, *, now, client_address, user_agent = String::new(), device_token = None))]
+    #[allow(clippy::too_many_arguments)]
     fn login(
         &self,
         py: Python<'_>,
         username: String,
         password: String,
         now: DateTime<FixedOffset>,
+        client_address: String,
+        user_agent: String,
         device_token: Option<String>,
     ) -> PyResult<LoginOutcome> {
         let now = utc(now);
+        let client = client_of(&client_address, &user_agent)?;
         self.run(py, |p| {
             p.login(
                 &LoginAttempt {
@@ -687,6 +702,7 @@ impl Portal {
                     password: &password,
                     device_token: device_token.as_deref(),
                 },
+                &client,
                 now,
             )
         })
@@ -714,7 +730,8 @@ impl Portal {
 
     /// Changes the password after checking the current one; every
     /// remembered device is forgotten and the login's email told.
-    #[pyo3(signature = (login_id, *, current, new, now))]
+    #[pyo3(signature = (login_id, *, current, new, now, client_address, user_agent = String::new()))]
+    #[allow(clippy::too_many_arguments)]
     fn change_password(
         &self,
         py: Python<'_>,
@@ -722,14 +739,19 @@ impl Portal {
         current: String,
         new: String,
         now: DateTime<FixedOffset>,
+        client_address: String,
+        user_agent: String,
     ) -> PyResult<()> {
         let now = utc(now);
-        self.run(py, |p| p.change_password(&login_id, &current, &new, now))
+        let client = client_of(&client_address, &user_agent)?;
+        self.run(py, |p| {
+            p.change_password(&login_id, &current, &new, &client, now)
+        })
     }
 
     /// Links a further account to a login: the password again and the
     /// registration recipe's proofs. Returns the canonical account number.
-    #[pyo3(signature = (login_id, *, account_number, password, now, customer_number = None, zip = None, name = None, tax_id = None, email = None, nickname = None))]
+    #[pyo3(signature = (login_id, *, account_number, password, now, client_address, user_agent = String::new(), customer_number = None, zip = None, name = None, tax_id = None, email = None, nickname = None))]
     #[allow(clippy::too_many_arguments)]
     fn link_account(
         &self,
@@ -738,6 +760,8 @@ impl Portal {
         account_number: String,
         password: String,
         now: DateTime<FixedOffset>,
+        client_address: String,
+        user_agent: String,
         customer_number: Option<String>,
         zip: Option<String>,
         name: Option<String>,
@@ -760,7 +784,8 @@ impl Portal {
             nickname,
         };
         let now = utc(now);
-        self.run(py, |p| p.link_account(&login_id, &request, now))
+        let client = client_of(&client_address, &user_agent)?;
+        self.run(py, |p| p.link_account(&login_id, &request, &client, now))
     }
 
     /// Staff link an account to a login (no proofs; allowed past one account

@@ -16,6 +16,7 @@ import pytest
 import ratepayer
 
 PASSWORD = "Glacier-violet-trombone-88"
+CLIENT = "198.51.100.20"
 KEY = bytes(range(32))
 FAST = ratepayer.HashParams.below_owasp_floor_for_tests(memory_kib=64, iterations=1)
 
@@ -57,7 +58,7 @@ def seeded(portal: ratepayer.Portal, shelby: ratepayer.Profile) -> None:
 def register_pat(portal: ratepayer.Portal) -> ratepayer.Registered:
     return portal.register(account_number="000100001", customer_number="5001",
                            email="Pat@Example.com", username="PatDoe", password=PASSWORD,
-                           accepted_terms_version="2024-07", now=nov(5))
+                           accepted_terms_version="2024-07", now=nov(5), client_address=CLIENT)
 
 
 @pytest.fixture
@@ -82,14 +83,14 @@ def test_journey(shelby: ratepayer.Profile, tmp_path: Path) -> None:
     with pytest.raises(ratepayer.RegistrationError) as rejected:
         portal.register(account_number="100004", customer_number="9999",
                         email="sam@example.com", username="sam.doe", password=PASSWORD,
-                        accepted_terms_version="2024-07", now=nov(5, 13))
+                        accepted_terms_version="2024-07", now=nov(5, 13), client_address=CLIENT)
     assert rejected.value.code == "registration.not_verified"
     assert "9999" not in rejected.value.message and "5002" not in rejected.value.message
     assert isinstance(rejected.value, ratepayer.RatepayerError)
     with pytest.raises(ratepayer.RegistrationError) as no_account:
         portal.register(account_number="999999", customer_number="5002",
                         email="sam@example.com", username="sam.doe", password=PASSWORD,
-                        accepted_terms_version="2024-07", now=nov(5, 13))
+                        accepted_terms_version="2024-07", now=nov(5, 13), client_address=CLIENT)
     assert (no_account.value.code, no_account.value.message) == (
         rejected.value.code, rejected.value.message), "the same answer either way"
     assert rejected.value.internal_reason == "recorded in the portal's audit trail"
@@ -107,9 +108,9 @@ def test_journey(shelby: ratepayer.Profile, tmp_path: Path) -> None:
 
     # Login: a wrong password, then the device challenge.
     with pytest.raises(ratepayer.PortalError) as bad_login:
-        portal.login("patdoe", "wrong-password-here", now=nov(6, 9))
+        portal.login("patdoe", "wrong-password-here", now=nov(6, 9), client_address=CLIENT)
     assert bad_login.value.code == "login.wrong_credentials"
-    outcome = portal.login("PatDoe", PASSWORD, now=nov(6, 9))
+    outcome = portal.login("PatDoe", PASSWORD, now=nov(6, 9), client_address=CLIENT)
     assert not outcome and outcome.challenge_required and outcome.challenge_id
     challenge = portal.outbox()[-1]
     assert challenge.subject == "Your sign-in code" and challenge.code
@@ -117,13 +118,13 @@ def test_journey(shelby: ratepayer.Profile, tmp_path: Path) -> None:
                                              remember="laptop", now=nov(6, 9))
     assert signed_in and signed_in.device_token
     assert signed_in.device_token not in repr(signed_in) and "<redacted>" in repr(signed_in)
-    again = portal.login("patdoe", PASSWORD, device_token=signed_in.device_token, now=nov(7, 9))
+    again = portal.login("patdoe", PASSWORD, device_token=signed_in.device_token, now=nov(7, 9), client_address=CLIENT)
     assert again.signed_in and again.login_id == reg.login_id
 
     # Link a second account with the recipe's proofs and the password again.
     pat = reg.login_id
     linked = portal.link_account(pat, account_number="100002", customer_number="5001",
-                                 password=PASSWORD, nickname="Lake cabin", now=nov(7, 10))
+                                 password=PASSWORD, nickname="Lake cabin", now=nov(7, 10), client_address=CLIENT)
     assert linked == "000100002"
     assert any("linked" in n.subject for n in portal.outbox())
 
@@ -193,10 +194,10 @@ def test_journey(shelby: ratepayer.Profile, tmp_path: Path) -> None:
 
     # A password change forgets the remembered device.
     new_password = "Harbor-lantern-quince-417"
-    portal.change_password(pat, current=PASSWORD, new=new_password, now=nov(30))
+    portal.change_password(pat, current=PASSWORD, new=new_password, now=nov(30), client_address=CLIENT)
     assert portal.outbox()[-1].subject == "Your password was changed"
     assert portal.login("patdoe", new_password, device_token=signed_in.device_token,
-                        now=nov(30)).challenge_required
+                        now=nov(30), client_address=CLIENT).challenge_required
 
     # The audit trail has the security and money events and no secret.
     trail = portal.audit_trail()
@@ -243,11 +244,8 @@ def test_bad_input_raises_typed_errors_and_changes_nothing(
                                   label="Visa", now=nov(7))
     assert e.value.code.startswith("invalid.")
     with pytest.raises(ratepayer.PasswordPolicyError) as weak:
-        portal.change_password(pat, current=PASSWORD, new="short", now=nov(7))
+        portal.change_password(pat, current=PASSWORD, new="short", now=nov(7), client_address=CLIENT)
     assert "password.too_short" in [f.code for f in weak.value.failures]
-    with pytest.raises(ratepayer.PortalError) as e:
-        portal.change_password(pat, current="not-the-password", new=PASSWORD, now=nov(7))
-    assert e.value.code == "login.wrong_credentials"
     with pytest.raises(ratepayer.PortalError) as e:
         portal.set_delivery(pat, "100001", billing_email="not an email", now=nov(7))
     assert e.value.code == "invalid.billing_email"
@@ -266,10 +264,18 @@ def test_bad_input_raises_typed_errors_and_changes_nothing(
         portal.enrol_autopay(pat, "100001", option="Card AutoPay", payment_method_id="nope",
                              now=nov(7))
     with pytest.raises(TypeError):
-        portal.login("patdoe", PASSWORD, now=datetime(2025, 11, 7))  # naive: refused
+        portal.login("patdoe", PASSWORD, now=datetime(2025, 11, 7), client_address=CLIENT)  # naive: refused
 
     assert dump(path) == before
     assert len(portal.outbox()) == sent
+    # A wrong current password is the exception: it counts like a failed
+    # sign-in and is audited (issue 17).
+    with pytest.raises(ratepayer.PortalError) as e:
+        portal.change_password(pat, current="not-the-password", new=PASSWORD, now=nov(7),
+                               client_address=CLIENT)
+    assert e.value.code == "login.wrong_credentials"
+    assert dump(path) != before
+    assert [a.kind for a in portal.audit_trail()][-1] == "reauthentication_failed"
 
 
 def test_float_money_refused(portal: ratepayer.Portal) -> None:
@@ -310,7 +316,7 @@ def test_outbox_take_and_roles(portal: ratepayer.Portal) -> None:
     assert len(portal.take_outbox()) == 1 and portal.outbox() == []
     sam = portal.register(account_number="100004", customer_number="5002",
                           email="sam@example.com", username="sam.doe", password=PASSWORD,
-                          accepted_terms_version="2024-07", now=nov(8)).login_id
+                          accepted_terms_version="2024-07", now=nov(8), client_address=CLIENT).login_id
     portal.add_authorized_user(pat, "100001", "Sam.Doe", now=nov(8))
     assert [a.role for a in portal.home(sam)] == ["owner", "authorized_user"]
     portal.staff_link("clerk-7", pat, "100003", now=nov(8))
@@ -337,7 +343,7 @@ def test_notify_callable_pepper_and_contacts(shelby: ratepayer.Profile) -> None:
     code = next(w for w in body.replace(".", " ").split() if w.isdigit() and len(w) >= 6)
     portal.verify_contact(pat, code_id, code, now=nov(6))
     assert "contact_verified" in [e.kind for e in portal.audit_trail()]
-    assert portal.login("patdoe", PASSWORD, now=nov(6)).challenge_required
+    assert portal.login("patdoe", PASSWORD, now=nov(6), client_address=CLIENT).challenge_required
     with pytest.raises(TypeError):
         portal.add_contact(pat, now=nov(6))
     with pytest.raises(TypeError):
@@ -366,7 +372,7 @@ def test_store_calls_release_the_gil(shelby: ratepayer.Profile) -> None:
             start = time.monotonic()
             with pytest.raises(ratepayer.PortalError):
                 portal.change_password(pat, current="not-the-password", new=PASSWORD,
-                                       now=nov(7))
+                                       now=nov(7), client_address=CLIENT)
             windows.append((start, time.monotonic()))
     finally:
         done.set()
@@ -380,13 +386,13 @@ def test_throttled_login_says_when_to_retry(portal: ratepayer.Portal) -> None:
     refusals = []
     for _ in range(6):
         with pytest.raises(ratepayer.PortalError) as e:
-            portal.login("patdoe", "wrong-password-here", now=nov(6, 9))
+            portal.login("patdoe", "wrong-password-here", now=nov(6, 9), client_address=CLIENT)
         refusals.append(e.value)
     assert refusals[0].code == "login.wrong_credentials"
     assert refusals[0].retry_after_seconds is None
     assert "login.throttled" in [r.code for r in refusals]
     with pytest.raises(ratepayer.PortalError) as throttled:
-        portal.login("patdoe", PASSWORD, now=nov(6, 9))
+        portal.login("patdoe", PASSWORD, now=nov(6, 9), client_address=CLIENT)
     assert throttled.value.code == "login.throttled"
     assert isinstance(throttled.value.retry_after_seconds, int)
     assert throttled.value.retry_after_seconds > 0

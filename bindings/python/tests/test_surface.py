@@ -126,8 +126,10 @@ def test_password_check_reports_every_rule(shelby: ratepayer.Profile) -> None:
     with pytest.raises(ratepayer.PasswordPolicyError) as e:
         bad.raise_for_failures()
     assert e.value.code == "password.too_short" and len(e.value.failures) == 2
-    good = shelby.check_password("correct horse battery staple", username="patdoe")
-    assert good and good.normalization == "NFC" and good.failures == []
+    # The best-known passphrase is refused (issue 17); another is fine.
+    assert not shelby.check_password("correct horse battery staple").ok
+    good = shelby.check_password("lantern orchard quietly humming", username="patdoe")
+    assert good and good.normalization == "NFKC" and good.failures == []
     good.raise_for_failures()
     ctx = shelby.check_password("patdoe-likes-long-walks", username="patdoe")
     assert ctx.codes == ["password.contains_context"]

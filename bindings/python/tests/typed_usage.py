@@ -28,7 +28,7 @@ def usage_of_the_typed_surface() -> Decimal:
     assert cents[0] == 5722 and totals[0] == bill.total
 
     quote: ratepayer.FeeQuote = shelby.quote_fee(bill.total, channel="online", method="echeck")
-    check: ratepayer.PasswordCheck = shelby.check_password("correct horse battery staple")
+    check: ratepayer.PasswordCheck = shelby.check_password("lantern orchard quietly humming")
     codes: list[str] = check.codes
     assert not codes
     drafted: date = shelby.draft_date(
@@ -64,13 +64,13 @@ def typed_portal() -> Decimal:
     reg: ratepayer.Registered = portal.register(
         account_number="100001", customer_number="5001", email="pat@example.com",
         username="patdoe", password="Glacier-violet-trombone-88",
-        accepted_terms_version="2024-07", now=now,
+        accepted_terms_version="2024-07", now=now, client_address="198.51.100.20"
     )
     notices: list[ratepayer.Notice] = portal.outbox()
     code: str | None = notices[-1].code
     assert code is not None
     portal.verify_contact(reg.login_id, reg.email_code_id, code, now=now)
-    outcome: ratepayer.LoginOutcome = portal.login("patdoe", "Glacier-violet-trombone-88", now=now)
+    outcome: ratepayer.LoginOutcome = portal.login("patdoe", "Glacier-violet-trombone-88", now=now, client_address="198.51.100.20")
     assert outcome.challenge_required
     home: ratepayer.HomeView = portal.home(reg.login_id)
     summaries: list[ratepayer.AccountSummary] = list(home)

@@ -26,6 +26,9 @@ const MIGRATIONS: &[Migration] = &[
     Migration::Rust(crate::migrate_v2::apply),
     // 3: payment intents: stored quotes and clients' payment keys (issue 16).
     Migration::Sql(include_str!("migrations/003_payment_intents.sql")),
+    // 4: the security records of sign-in (throttle counters, send windows,
+    // reset tokens, sessions), keyed by utility, kind and key (issue 17).
+    Migration::Sql(include_str!("migrations/004_security_records.sql")),
 ];
 
 /// One step of the schema.

@@ -133,7 +133,7 @@ fn a_version_1_database_moves_forward_and_drafts_nothing_twice() {
 
     let sqlite = Arc::new(SqliteStore::open(v1.path()).unwrap());
     assert_eq!(sqlite.schema_version().unwrap(), SCHEMA_VERSION);
-    assert_eq!(SCHEMA_VERSION, 3);
+    assert_eq!(SCHEMA_VERSION, 4);
     {
         let conn = Connection::open(v1.path()).unwrap();
         // The primary key is (utility, idempotency_key).

@@ -1,7 +1,8 @@
 //! Time to check a new password against the NIST SP 800-63B-4 preset with
-//! the shipped blocklist of 10,000 common passwords and a customer's context
-//! words (no hashing): a typical accepted passphrase, and a blocklisted
-//! password. Then one Argon2id hash at the OWASP defaults (m = 19 MiB,
+//! the shipped blocklist of 10,000 common passwords, the passphrase list,
+//! the two-word, repeat and keyboard-walk rules, and a customer's context
+//! words (no hashing): a typical accepted passphrase, a blocklisted
+//! password, a long repeated one, and a non-ASCII one (NFKC, graphemes). Then one Argon2id hash at the OWASP defaults (m = 19 MiB,
 //! t = 2, p = 1), with few samples.
 //!
 //! ```text
@@ -10,6 +11,15 @@
 //!
 //! The target is at most 5 µs per check; a hash takes tens of milliseconds
 //! by design.
+//!
+//! Issue 17 (passphrases, joins, repeats, walks, NFKC, graphemes), measured
+//! on the shared 2-core machine under a load of several concurrent builds
+//! and fuzzers, with `CARGO_PROFILE_BENCH_LTO=false
+//! CARGO_PROFILE_BENCH_CODEGEN_UNITS=16` (to build in time), before the
+//! join check stopped running twice on undecorated passwords: accepted
+//! 15.6 µs, blocklisted 12.6 µs, repeated words 8.7 µs, non-ASCII accepted
+//! 20.8 µs. The 5 µs target is NOT shown by these figures; re-measure on
+//! an idle machine with the default bench profile before relying on it.
 
 use std::hint::black_box;
 
@@ -29,9 +39,13 @@ fn main() {
     };
     let accepted = "sunlight over the quiet mesa";
     let blocklisted = "Dragon2024!!123456";
+    let repeated = "iloveyouiloveyou";
+    let unicode = "Mañana vamos al mercado del puerto";
     // The blocklist is built on first use; build it before measuring.
     let warm = policy.check(accepted, &context, Mfa::Off).is_ok()
-        && policy.check(blocklisted, &context, Mfa::Off).is_err();
+        && policy.check(blocklisted, &context, Mfa::Off).is_err()
+        && policy.check(repeated, &context, Mfa::Off).is_err()
+        && policy.check(unicode, &context, Mfa::Off).is_ok();
     if !warm {
         eprintln!("password_check bench: the sample passwords do not behave as expected");
         std::process::exit(1);
@@ -42,6 +56,12 @@ fn main() {
     });
     c.bench_function("password_check/nist_blocklisted", |b| {
         b.iter(|| black_box(policy.check(black_box(blocklisted), &context, Mfa::Off)))
+    });
+    c.bench_function("password_check/nist_repeated_words", |b| {
+        b.iter(|| black_box(policy.check(black_box(repeated), &context, Mfa::Off)))
+    });
+    c.bench_function("password_check/nist_unicode_accepted", |b| {
+        b.iter(|| black_box(policy.check(black_box(unicode), &context, Mfa::Off)))
     });
     let password = match NormalizedPassword::new(accepted) {
         Ok(p) => p,

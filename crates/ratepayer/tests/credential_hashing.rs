@@ -1,7 +1,7 @@
 //! Credentials from the outside: a password accepted by the policy is
 //! hashed and verified, at the OWASP defaults once (the PHC format) and at
 //! small parameters otherwise; wrong passwords, peppers, needs-rehash,
-//! deterministic salts, NFC at login, and nothing secret in `Debug`.
+//! deterministic salts, NFKC at login, and nothing secret in `Debug`.
 #![allow(
     clippy::unwrap_used,
     clippy::expect_used,
@@ -15,7 +15,7 @@ use ratepayer::credential::{
 use ratepayer::password::{Mfa, NormalizedPassword, PasswordContext, PasswordPolicy};
 use ratepayer::security::{OsRandom, RandomSource, SeededRandom};
 
-const PASSWORD: &str = "correct horse battery staple";
+const PASSWORD: &str = "lantern orchard quietly humming";
 
 fn fast() -> HashParams {
     HashParams::below_owasp_floor_for_tests(256, 1, 1).unwrap()
@@ -45,7 +45,7 @@ fn default_parameters_give_the_owasp_phc_string() {
     let parts: Vec<&str> = stored.phc.split('$').collect();
     assert_eq!(parts.len(), 6);
     assert_eq!((parts[4].len(), parts[5].len()), (22, 43));
-    assert_eq!(stored.normalization.as_str(), "NFC");
+    assert_eq!(stored.normalization.as_str(), "NFKC");
     assert_eq!(stored.pepper_id, None);
     let ok = credential::verify(&stored, PASSWORD, &HashParams::default(), None);
     assert_eq!(
@@ -70,10 +70,10 @@ fn round_trip_and_wrong_passwords() {
     );
     for wrong in [
         "",
-        "correct horse battery stapl",
-        "correct horse battery staple ",
+        "lantern orchard quietly hummin",
+        "lantern orchard quietly humming ",
         "Correct horse battery staple",
-        "correct horse battery staple\0",
+        "lantern orchard quietly humming\0",
     ] {
         assert_eq!(check(wrong), Verification::Mismatch, "{wrong:?}");
     }
@@ -180,7 +180,7 @@ fn stored_credentials_round_trip_through_json() {
     )
     .unwrap();
     let json = serde_json::to_string(&stored).unwrap();
-    assert!(json.contains(r#""normalization":"NFC""#) && json.contains(r#""pepper_id":"k""#));
+    assert!(json.contains(r#""normalization":"NFKC""#) && json.contains(r#""pepper_id":"k""#));
     assert_eq!(
         serde_json::from_str::<StoredCredential>(&json).unwrap(),
         stored

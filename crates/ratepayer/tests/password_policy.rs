@@ -43,10 +43,15 @@ fn the_two_presets_on_typical_passwords() {
         // password, legacy, NIST single-factor, NIST with MFA
         ("Tr0ub4dor&3", &[], &["password.too_short"], &[]),
         (
+            // Regression (issue 17): the best-known passphrase passed.
             "correct horse battery staple",
-            &["password.missing_uppercase", "password.missing_digit"],
-            &[],
-            &[],
+            &[
+                "password.missing_uppercase",
+                "password.missing_digit",
+                "password.blocklisted",
+            ],
+            &["password.blocklisted"],
+            &["password.blocklisted"],
         ),
         (
             "Password1!",
@@ -60,9 +65,10 @@ fn the_two_presets_on_typical_passwords() {
                 "password.missing_uppercase",
                 "password.missing_special",
                 "password.blocklisted",
+                "password.predictable",
             ],
-            &["password.blocklisted"],
-            &["password.blocklisted"],
+            &["password.blocklisted", "password.predictable"],
+            &["password.blocklisted", "password.predictable"],
         ),
         (
             "Maria Rivera 1234!",

@@ -52,6 +52,7 @@ fn cal_water_allows_one_account_per_login_unless_staff_link() {
                 password: PASSWORD.into(),
                 channel: RegistrationChannel::App,
             },
+            &client(),
             nov(2, 9),
         )
         .unwrap()
@@ -64,6 +65,7 @@ fn cal_water_allows_one_account_per_login_unless_staff_link() {
                 password: PASSWORD.into(),
                 nickname: None,
             },
+            &client(),
             nov(2, 10),
         )
         .unwrap_err();
@@ -102,6 +104,7 @@ fn registration_by_phone_is_refused_and_creates_nothing() {
                 password: PASSWORD.into(),
                 channel: RegistrationChannel::Phone,
             },
+            &client(),
             nov(2, 9),
         )
         .unwrap_err();
@@ -128,23 +131,23 @@ fn failed_logins_are_throttled_then_locked_out_of_guessing() {
     };
     for _ in 0..3 {
         assert_eq!(
-            p.login(&wrong, nov(6, 9)),
+            p.login(&wrong, &client(), nov(6, 9)),
             Err(PortalError::WrongCredentials)
         );
     }
     // The fourth failure starts the delays: even the right password waits.
     assert_eq!(
-        p.login(&wrong, nov(6, 9)),
+        p.login(&wrong, &client(), nov(6, 9)),
         Err(PortalError::WrongCredentials)
     );
     let right = LoginAttempt {
         password: PASSWORD,
         ..wrong.clone()
     };
-    let err = p.login(&right, nov(6, 9)).unwrap_err();
+    let err = p.login(&right, &client(), nov(6, 9)).unwrap_err();
     assert!(matches!(err, PortalError::Throttled { .. }), "{err:?}");
     // After the delay the right password works and clears the counters.
-    assert!(p.login(&right, nov(6, 10)).is_ok());
+    assert!(p.login(&right, &client(), nov(6, 10)).is_ok());
 }
 
 #[test]
@@ -167,8 +170,9 @@ fn changing_the_password_forgets_remembered_devices() {
         password,
         device_token: token,
     };
-    let ratepayer::portal::LoginOutcome::ChallengeRequired { challenge_id, .. } =
-        p.login(&attempt(PASSWORD, None), nov(6, 9)).unwrap()
+    let ratepayer::portal::LoginOutcome::ChallengeRequired { challenge_id, .. } = p
+        .login(&attempt(PASSWORD, None), &client(), nov(6, 9))
+        .unwrap()
     else {
         panic!("challenged")
     };
@@ -181,18 +185,20 @@ fn changing_the_password_forgets_remembered_devices() {
     };
     let token = device_token.unwrap();
     let new = "Tidewater-marigold-saxophone-19";
-    p.change_password(&pat, PASSWORD, new, nov(7, 9)).unwrap();
+    p.change_password(&pat, PASSWORD, new, &client(), nov(7, 9))
+        .unwrap();
     assert!(notifier
         .sent()
         .iter()
         .any(|n| n.subject == "Your password was changed"));
     assert_eq!(
-        p.login(&attempt(PASSWORD, Some(&token)), nov(7, 10)),
+        p.login(&attempt(PASSWORD, Some(&token)), &client(), nov(7, 10)),
         Err(PortalError::WrongCredentials)
     );
     assert!(
         matches!(
-            p.login(&attempt(new, Some(&token)), nov(7, 10)).unwrap(),
+            p.login(&attempt(new, Some(&token)), &client(), nov(7, 10))
+                .unwrap(),
             ratepayer::portal::LoginOutcome::ChallengeRequired { .. }
         ),
         "the remembered device was forgotten"

@@ -141,6 +141,8 @@ proptest! {
             base_delay_seconds: 1 + base_pick % max,
             max_delay_seconds: max,
             lock_after_failures: lock,
+            forget_after_seconds: max.max(86_400),
+            ..ThrottlePolicy::default()
         };
         prop_assert!(policy.problems().is_empty(), "{:?}", policy.problems());
         let mut previous = 0;
@@ -156,19 +158,36 @@ proptest! {
     }
 
     #[test]
-    fn a_counter_delays_at_most_the_cap_and_locks_exactly_at_the_limit(
+    fn a_counter_delays_at_most_the_cap_locks_at_the_limit_and_the_lock_ends(
         lock in 1u32..=100,
-        outcomes in prop::collection::vec((any::<bool>(), 0i64..2000), 1..300),
+        outcomes in prop::collection::vec((any::<bool>(), 0i64..20_000), 1..300),
     ) {
-        let policy = ThrottlePolicy { free_failures: 0, lock_after_failures: lock, ..ThrottlePolicy::default() };
+        let policy = ThrottlePolicy { free_failures: 0, lock_after_failures: lock, lock_seconds: 3_600, ..ThrottlePolicy::default() };
+        let forget = Duration::seconds(i64::from(policy.forget_after_seconds));
+        let lock_for = Duration::seconds(i64::from(policy.lock_seconds));
         let mut counter = FailureCounter::new();
-        let (mut now, mut run, mut locked) = (start(), 0u32, false);
+        let (mut now, mut run) = (start(), 0u32);
+        let (mut locked_at, mut last_failure): (Option<DateTime<Utc>>, Option<DateTime<Utc>>) = (None, None);
         for (failed, wait) in outcomes {
             now += Duration::seconds(wait);
+            // The model: a lock ends after lock_seconds, failures are
+            // forgotten after forget_after_seconds.
+            if locked_at.is_some_and(|t| now >= t + lock_for)
+                || (locked_at.is_none() && last_failure.is_some_and(|t| now >= t + forget))
+            {
+                run = 0;
+                locked_at = None;
+                last_failure = None;
+            }
+            let locked = locked_at.is_some();
             let decision = counter.check(&policy, now);
             prop_assert!(decision.allows_password_reset());
             match decision {
-                Decision::Locked => prop_assert!(locked),
+                Decision::Locked { until } => {
+                    prop_assert!(locked);
+                    prop_assert!(until > now && until <= now + lock_for);
+                    continue;
+                }
                 Decision::Delayed { until } => {
                     prop_assert!(!locked);
                     prop_assert!(until > now && until <= now + Duration::seconds(900));
@@ -176,19 +195,21 @@ proptest! {
                 }
                 Decision::Allowed => prop_assert!(!locked),
             }
-            if locked {
-                continue;
-            }
             if failed {
                 counter.record_failure(&policy, now);
                 run += 1;
-                locked = run >= lock;
+                last_failure = Some(now);
+                if run >= lock {
+                    locked_at = Some(now);
+                }
             } else {
                 counter.record_success();
                 run = 0;
+                last_failure = None;
             }
             prop_assert_eq!(counter.failures(), run);
-            prop_assert_eq!(counter.check(&policy, now) == Decision::Locked, locked);
+            prop_assert_eq!(matches!(counter.check(&policy, now), Decision::Locked { .. }), locked_at.is_some());
         }
     }
+
 }

@@ -94,7 +94,7 @@ class AutopayError(RatepayerError): ...
 class StorageError(RatepayerError): ...
 
 class PortalError(RatepayerError):
-    # Seconds to wait before the next sign-in try (`login.throttled` only).
+    # Seconds to wait before the next try (`login.throttled` and `login.locked` only).
     retry_after_seconds: int | None
 
 @final
@@ -728,6 +728,8 @@ class Portal:
         email: str,
         password: str,
         now: datetime.datetime,
+        client_address: str,
+        user_agent: str = ...,
         customer_number: str | None = None,
         zip: str | None = None,
         name: str | None = None,
@@ -753,6 +755,8 @@ class Portal:
         password: str,
         *,
         now: datetime.datetime,
+        client_address: str,
+        user_agent: str = ...,
         device_token: str | None = None,
     ) -> LoginOutcome: ...
     def pass_device_challenge(
@@ -765,7 +769,14 @@ class Portal:
         remember: str | None = None,
     ) -> LoginOutcome: ...
     def change_password(
-        self, login_id: str, *, current: str, new: str, now: datetime.datetime
+        self,
+        login_id: str,
+        *,
+        current: str,
+        new: str,
+        now: datetime.datetime,
+        client_address: str,
+        user_agent: str = ...,
     ) -> None: ...
     def link_account(
         self,
@@ -774,6 +785,8 @@ class Portal:
         account_number: str,
         password: str,
         now: datetime.datetime,
+        client_address: str,
+        user_agent: str = ...,
         customer_number: str | None = None,
         zip: str | None = None,
         name: str | None = None,

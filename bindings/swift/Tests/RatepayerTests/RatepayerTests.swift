@@ -167,6 +167,8 @@ final class RatepayerTests: XCTestCase {
         var messages: [Notice] { lock.lock(); defer { lock.unlock() }; return sent }
     }
 
+    let client = ClientInfo(address: "198.51.100.20", userAgent: "swift-test")
+
     func nov(_ day: Int, _ hour: Int) -> Date {
         ISO8601DateFormatter().date(from: String(format: "2025-11-%02dT%02d:00:00Z", day, hour))!
     }
@@ -195,14 +197,14 @@ final class RatepayerTests: XCTestCase {
                                     request: BillRequest(from: "2025-10-01", to: "2025-10-31", usage: gallons, unit: "gal", meterSize: "5/8"),
                                     billDate: "2025-11-03", dueDate: "2025-11-24", printedDraftDate: nil, now: nov(3, 12))
         }
-        let reg = try portal.register(form: form("000100001", "5001", "PatDoe"), password: password, channel: .web, now: nov(5, 12))
+        let reg = try portal.register(form: form("000100001", "5001", "PatDoe"), password: password, channel: .web, client: client, now: nov(5, 12))
         let pat = reg.loginId
-        XCTAssertThrowsError(try portal.register(form: form("100004", "9999", "someone1"), password: password, channel: .web, now: nov(5, 13))) { error in
+        XCTAssertThrowsError(try portal.register(form: form("100004", "9999", "someone1"), password: password, channel: .web, client: client, now: nov(5, 13))) { error in
             guard case RatepayerError.Portal(let code, _) = error else { return XCTFail("expected Portal, got \(error)") }
             XCTAssertEqual(code, "registration.not_verified")
         }
         try portal.verifyContact(loginId: pat, codeId: reg.emailCodeId, code: try lastCode(messages(), to: "pat@example.com"), now: nov(5, 12))
-        guard case .challengeRequired(_, let challengeId) = try portal.login(username: "patdoe", password: password, deviceToken: nil, now: nov(6, 9)) else {
+        guard case .challengeRequired(_, let challengeId) = try portal.login(username: "patdoe", password: password, deviceToken: nil, client: client, now: nov(6, 9)) else {
             return XCTFail("a new device is challenged")
         }
         guard case .signedIn(_, _, let token) = try portal.passDeviceChallenge(
@@ -211,7 +213,7 @@ final class RatepayerTests: XCTestCase {
         }
         XCTAssertNotNil(token)
         XCTAssertEqual(try portal.linkAccount(loginId: pat, form: form("100002", "5001", "patdoe"), password: password,
-                                              nickname: "Lake cabin", now: nov(7, 10)), "000100002")
+                                              nickname: "Lake cabin", client: client, now: nov(7, 10)), "000100002")
         XCTAssertEqual(try portal.home(loginId: pat).accounts.map(\.amountDue).first, "57.22")
         let card = try portal.addPaymentMethod(loginId: pat, method: NewPaymentMethod(method: .creditCard, token: "tok_visa_pat",
                                                label: "Visa ending 4242", cardExpiry: CardExpiry(year: 2030, month: 12)), now: nov(7, 10))

@@ -177,6 +177,8 @@ fn run_demo(path: PathBuf) -> Res<()> {
     }
     let store: Arc<dyn Store> = Arc::new(SqliteStore::open(&path)?);
     let notifier = Arc::new(RecordingNotifier::new());
+    // Every customer call names its client (for the throttles and the audit trail).
+    let client = ratepayer::portal::ClientContext::new("192.0.2.10", "ratepayer-cli demo")?;
     println!(
         "ratepayer portal demo on a fresh SQLite file: {}\n",
         path.display()
@@ -193,6 +195,7 @@ fn run_demo(path: PathBuf) -> Res<()> {
                 password: c.password.into(),
                 channel: RegistrationChannel::Web,
             },
+            &client,
             at(11, 5, 15)?,
         )?;
         let contact = Contact::email(c.email)?;
@@ -229,6 +232,7 @@ fn run_demo(path: PathBuf) -> Res<()> {
                 password: "another-long-passphrase".into(),
                 channel: RegistrationChannel::Web,
             },
+            &client,
             at(11, 5, 16)?,
         )
         .err()
@@ -249,6 +253,7 @@ fn run_demo(path: PathBuf) -> Res<()> {
             password: pat_c.password,
             device_token: None,
         },
+        &client,
         at(11, 6, 9)?,
     )?
     else {
@@ -273,6 +278,7 @@ fn run_demo(path: PathBuf) -> Res<()> {
             password: pat_c.password.into(),
             nickname: Some("Rental on Oak St".into()),
         },
+        &client,
         at(11, 6, 10)?,
     )?;
     println!(

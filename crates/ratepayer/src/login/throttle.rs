@@ -1,22 +1,29 @@
-//! Login failure throttling: a [`FailureCounter`] per login **and** per
-//! utility account, growing delays, a hard lock, reset on success, and a
-//! recovery path a lock never blocks.
+//! Failure throttling that slows guessing without handing anyone a way to
+//! lock a customer out: a [`FailureCounter`] per login, per utility
+//! account, per client address, per username that matches no login and per
+//! account number tried at registration or linking; delays that grow and
+//! expire; a lock that ends by itself; a recovery that lifts it.
 //!
 //! After `n` consecutive failures the next try must wait
 //! [`ThrottlePolicy::delay_seconds`]`(n)` after the last failure: nothing
 //! for the first `free_failures` (3), then `base_delay_seconds × 2^(n −
 //! free_failures)` (2 s, 4 s, 8 s, …) capped at `max_delay_seconds` (900 s,
-//! 15 minutes). At `lock_after_failures` failures (100, and never more than
-//! [`MAX_LOCK_AFTER_FAILURES`]) the counter locks until the password is
-//! reset ([`FailureCounter::record_recovery`]); a successful login does not
-//! unlock it.
+//! 15 minutes). A counter with no failure for `forget_after_seconds` (a
+//! day) starts again from zero: delays expire with time. At
+//! `lock_after_failures` consecutive failures (100, and never more than
+//! [`MAX_LOCK_AFTER_FAILURES`], NIST SP 800-63B-4 §3.2.2) the counter locks
+//! for `lock_seconds` (a day), then starts again; a password reset
+//! ([`FailureCounter::record_recovery`]) lifts the lock at once.
 //!
-//! A login try is allowed only when both counters allow it
-//! ([`check_login`]); a refused try is not checked against the password and
-//! is not counted. The recovery path (forgot password, forgot username,
-//! registering again for a new temporary password) is always open, locked or
-//! not ([`Decision::allows_password_reset`]): it proves control of the email
-//! or phone on file, which is what a lock waits for.
+//! A try is allowed only when every counter consulted allows it
+//! ([`check_login`], [`Decision::and`]); a refused try is not checked against
+//! the password and is not counted. Client addresses use the same delays
+//! with more free failures (`address_free_failures`, 20: a household or an
+//! office shares one address) and never lock
+//! ([`ThrottlePolicy::for_address`]). The recovery path (forgot password,
+//! forgot username) is always open, locked or not
+//! ([`Decision::allows_password_reset`]): it proves control of the email or
+//! phone on file, which is what a lock waits for.
 
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
@@ -41,7 +48,22 @@ pub struct ThrottlePolicy {
     /// Consecutive failures that lock the counter: 1 to
     /// [`MAX_LOCK_AFTER_FAILURES`] (100).
     pub lock_after_failures: u32,
+    /// How long a lock lasts before the counter starts again: 60 to
+    /// [`MAX_LOCK_SECONDS`] (86,400, a day). A password reset lifts it sooner.
+    pub lock_seconds: u32,
+    /// A counter whose last failure is this old starts again from zero: at
+    /// least `max_delay_seconds`, at most [`MAX_FORGET_AFTER_SECONDS`]
+    /// (86,400, a day).
+    pub forget_after_seconds: u32,
+    /// Failures allowed without delay from one client address (20); its
+    /// delays then grow like a login's, and it never locks.
+    pub address_free_failures: u32,
 }
+
+/// The longest lock any policy may set (7 days).
+pub const MAX_LOCK_SECONDS: u32 = 7 * 86_400;
+/// The longest memory of failures any policy may set (30 days).
+pub const MAX_FORGET_AFTER_SECONDS: u32 = 30 * 86_400;
 
 impl Default for ThrottlePolicy {
     fn default() -> Self {
@@ -50,6 +72,9 @@ impl Default for ThrottlePolicy {
             base_delay_seconds: 1,
             max_delay_seconds: 900,
             lock_after_failures: MAX_LOCK_AFTER_FAILURES,
+            lock_seconds: 86_400,
+            forget_after_seconds: 86_400,
+            address_free_failures: 20,
         }
     }
 }
@@ -95,6 +120,29 @@ impl ThrottlePolicy {
             );
         }
         let max_ok = (1..=MAX_DELAY_LIMIT_SECONDS).contains(&self.max_delay_seconds);
+        if !(60..=MAX_LOCK_SECONDS).contains(&self.lock_seconds) {
+            add(
+                "lock_seconds",
+                format!(
+                    "{} seconds is out of range; a lock must end by itself (or anyone who \
+                     knows a username could lock its customer out for good), so use 60 to \
+                     {MAX_LOCK_SECONDS}",
+                    self.lock_seconds
+                ),
+            );
+        }
+        if self.forget_after_seconds > MAX_FORGET_AFTER_SECONDS
+            || (max_ok && self.forget_after_seconds < self.max_delay_seconds)
+        {
+            add(
+                "forget_after_seconds",
+                format!(
+                    "{} seconds is out of range; failures must be remembered at least as long \
+                     as the longest delay ({}) and at most {MAX_FORGET_AFTER_SECONDS}",
+                    self.forget_after_seconds, self.max_delay_seconds
+                ),
+            );
+        }
         if self.base_delay_seconds == 0 {
             add(
                 "base_delay_seconds",
@@ -111,6 +159,16 @@ impl ThrottlePolicy {
             );
         }
         out
+    }
+
+    /// The policy of a client-address counter: `address_free_failures` free
+    /// failures, the same delays, no lock.
+    pub fn for_address(&self) -> ThrottlePolicy {
+        ThrottlePolicy {
+            free_failures: self.address_free_failures,
+            lock_after_failures: u32::MAX,
+            ..self.clone()
+        }
     }
 
     /// Seconds to wait after the last of `failures` consecutive failures:
@@ -139,8 +197,12 @@ pub enum Decision {
         /// The first instant a try is allowed.
         until: DateTime<Utc>,
     },
-    /// Refuse without checking until the password is reset.
-    Locked,
+    /// Refuse without checking until `until` (or until the password is
+    /// reset, which lifts the lock).
+    Locked {
+        /// When the lock ends by itself.
+        until: DateTime<Utc>,
+    },
 }
 
 impl Decision {
@@ -150,16 +212,27 @@ impl Decision {
     }
 
     /// The stricter of two decisions: locked over delayed over allowed; of
-    /// two delays, the later.
+    /// two delays or two locks, the later.
     pub fn and(self, other: Decision) -> Decision {
         match (self, other) {
-            (Decision::Locked, _) | (_, Decision::Locked) => Decision::Locked,
+            (Decision::Locked { until: a }, Decision::Locked { until: b }) => {
+                Decision::Locked { until: a.max(b) }
+            }
+            (d @ Decision::Locked { .. }, _) | (_, d @ Decision::Locked { .. }) => d,
             (Decision::Delayed { until: a }, Decision::Delayed { until: b }) => {
                 Decision::Delayed { until: a.max(b) }
             }
             (d @ Decision::Delayed { .. }, Decision::Allowed)
             | (Decision::Allowed, d @ Decision::Delayed { .. }) => d,
             (Decision::Allowed, Decision::Allowed) => Decision::Allowed,
+        }
+    }
+
+    /// The first instant a try is allowed, when refused.
+    pub fn until(&self) -> Option<DateTime<Utc>> {
+        match self {
+            Decision::Allowed => None,
+            Decision::Delayed { until } | Decision::Locked { until } => Some(*until),
         }
     }
 
@@ -196,13 +269,36 @@ impl FailureCounter {
         self.locked_at
     }
 
+    /// The counter as it stands at `now`: an ended lock, or failures older
+    /// than `forget_after_seconds`, are forgotten.
+    fn current(&self, policy: &ThrottlePolicy, now: DateTime<Utc>) -> FailureCounter {
+        let after = |at: DateTime<Utc>, seconds: u32| {
+            at.checked_add_signed(chrono::Duration::seconds(i64::from(seconds)))
+                .unwrap_or(DateTime::<Utc>::MAX_UTC)
+        };
+        let expired = match (self.locked_at, self.last_failure_at) {
+            (Some(locked), _) => now >= after(locked, policy.lock_seconds),
+            (None, Some(last)) => now >= after(last, policy.forget_after_seconds),
+            (None, None) => true,
+        };
+        if expired {
+            FailureCounter::default()
+        } else {
+            self.clone()
+        }
+    }
+
     /// Whether a try may go ahead at `now`.
     pub fn check(&self, policy: &ThrottlePolicy, now: DateTime<Utc>) -> Decision {
-        if self.locked_at.is_some() || self.failures >= policy.lock_after_failures {
-            return Decision::Locked;
+        let c = self.current(policy, now);
+        if let Some(locked) = c.locked_at {
+            let until = locked
+                .checked_add_signed(chrono::Duration::seconds(i64::from(policy.lock_seconds)))
+                .unwrap_or(DateTime::<Utc>::MAX_UTC);
+            return Decision::Locked { until };
         }
-        let delay = chrono::Duration::seconds(i64::from(policy.delay_seconds(self.failures)));
-        match self.last_failure_at {
+        let delay = chrono::Duration::seconds(i64::from(policy.delay_seconds(c.failures)));
+        match c.last_failure_at {
             Some(last) if delay > chrono::Duration::zero() => {
                 let until = last
                     .checked_add_signed(delay)
@@ -218,8 +314,9 @@ impl FailureCounter {
     }
 
     /// Counts a failed try at `now` (locking at the limit) and returns the
-    /// decision for the next try. Nothing changes once locked.
+    /// decision for the next try. Nothing changes while locked.
     pub fn record_failure(&mut self, policy: &ThrottlePolicy, now: DateTime<Utc>) -> Decision {
+        *self = self.current(policy, now);
         if self.locked_at.is_none() {
             self.failures = self.failures.saturating_add(1);
             self.last_failure_at = Some(now);
@@ -230,13 +327,10 @@ impl FailureCounter {
         self.check(policy, now)
     }
 
-    /// A successful login: the failures are forgotten. A lock stays (a
-    /// locked counter never lets a password be checked); only
-    /// [`FailureCounter::record_recovery`] lifts it.
+    /// A successful sign-in (the password was right, which a lock lets
+    /// through only from a remembered device): everything is forgotten.
     pub fn record_success(&mut self) {
-        if self.locked_at.is_none() {
-            *self = FailureCounter::default();
-        }
+        *self = FailureCounter::default();
     }
 
     /// A successful password reset (or a new temporary password used): the

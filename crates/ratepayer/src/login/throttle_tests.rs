@@ -46,30 +46,78 @@ fn a_counter_delays_tries_until_the_delay_has_passed() {
     assert_eq!(c.failures(), 4);
 }
 
+fn locked(c: &FailureCounter, p: &ThrottlePolicy, t: DateTime<Utc>) -> bool {
+    matches!(c.check(p, t), Decision::Locked { .. })
+}
+
 #[test]
-fn the_hundredth_failure_locks_until_a_reset() {
+fn the_hundredth_failure_locks_for_a_day_not_for_good() {
+    // Regression (issue 17): the lock at 100 was permanent, and anyone who
+    // knew a username could cause it.
     let p = ThrottlePolicy::default();
     let mut c = FailureCounter::new();
     let mut t = now();
     for _ in 0..99 {
-        assert_ne!(c.record_failure(&p, t), Decision::Locked);
+        assert!(!matches!(c.record_failure(&p, t), Decision::Locked { .. }));
         t += Duration::hours(1);
     }
-    assert_eq!(c.record_failure(&p, t), Decision::Locked);
+    let until = t + Duration::days(1);
+    assert_eq!(c.record_failure(&p, t), Decision::Locked { until });
     assert_eq!(c.locked_at(), Some(t));
-    assert_eq!(c.check(&p, t + Duration::days(365)), Decision::Locked);
-    assert_eq!(c.record_failure(&p, t), Decision::Locked);
+    assert!(locked(&c, &p, until - Duration::seconds(1)));
+    assert_eq!(c.record_failure(&p, t), Decision::Locked { until });
     assert_eq!(c.failures(), 100, "not counted past the lock");
-    c.record_success();
+    assert_eq!(
+        c.check(&p, until),
+        Decision::Allowed,
+        "the lock ends by itself"
+    );
+    assert_eq!(
+        c.clone().record_failure(&p, until),
+        Decision::Allowed,
+        "and counting starts again"
+    );
+    assert!(Decision::Locked { until }.allows_password_reset());
+    c.record_recovery();
     assert_eq!(
         c.check(&p, t),
-        Decision::Locked,
-        "a success cannot lift a lock"
+        Decision::Allowed,
+        "a reset lifts it at once"
     );
-    assert!(Decision::Locked.allows_password_reset());
-    c.record_recovery();
-    assert_eq!(c.check(&p, t), Decision::Allowed);
     assert_eq!(c.failures(), 0);
+}
+
+#[test]
+fn delays_expire_after_a_day_without_failure() {
+    let p = ThrottlePolicy::default();
+    let mut c = FailureCounter::new();
+    for _ in 0..10 {
+        c.record_failure(&p, now());
+    }
+    assert!(matches!(c.check(&p, now()), Decision::Delayed { .. }));
+    let later = now() + Duration::seconds(i64::from(p.forget_after_seconds));
+    assert_eq!(c.check(&p, later), Decision::Allowed);
+    assert_eq!(
+        c.record_failure(&p, later),
+        Decision::Allowed,
+        "counting starts from one"
+    );
+    assert_eq!(c.failures(), 1);
+}
+
+#[test]
+fn an_address_counter_has_more_free_failures_and_never_locks() {
+    let p = ThrottlePolicy::default().for_address();
+    let mut c = FailureCounter::new();
+    let mut t = now();
+    for _ in 0..20 {
+        assert_eq!(c.record_failure(&p, t), Decision::Allowed);
+    }
+    assert!(matches!(c.record_failure(&p, t), Decision::Delayed { .. }));
+    for _ in 0..500 {
+        t += Duration::hours(1);
+        assert!(!matches!(c.record_failure(&p, t), Decision::Locked { .. }));
+    }
 }
 
 #[test]
@@ -111,10 +159,10 @@ fn a_login_is_refused_when_either_counter_refuses() {
     for _ in 0..5 {
         account.record_failure(&p, now());
     }
-    assert_eq!(
+    assert!(matches!(
         check_login(&p, &other_login, &account, now()),
-        Decision::Locked
-    );
+        Decision::Locked { .. }
+    ));
     record_password_reset(&mut login, &mut account);
     assert_eq!(check_login(&p, &login, &account, now()), Decision::Allowed);
     for _ in 0..5 {
@@ -134,9 +182,15 @@ fn decisions_combine_to_the_stricter() {
     assert_eq!(Decision::Allowed.and(early), early);
     assert_eq!(late.and(Decision::Allowed), late);
     assert_eq!(early.and(late), late);
-    assert_eq!(late.and(Decision::Locked), Decision::Locked);
+    let lock = Decision::Locked { until: now() };
+    let later_lock = Decision::Locked {
+        until: now() + Duration::days(1),
+    };
+    assert_eq!(late.and(lock), lock);
+    assert_eq!(lock.and(later_lock), later_lock);
+    assert_eq!(lock.until(), Some(now()));
     assert!(Decision::Allowed.is_allowed() && !late.is_allowed());
-    for d in [Decision::Allowed, early, Decision::Locked] {
+    for d in [Decision::Allowed, early, lock] {
         assert!(d.allows_password_reset(), "recovery is never blocked");
     }
 }
@@ -156,11 +210,19 @@ fn policy_bounds() {
         "{}",
         problems[0].message
     );
+    let forever = ThrottlePolicy {
+        lock_seconds: 0,
+        forget_after_seconds: 10,
+        ..ThrottlePolicy::default()
+    };
+    let paths: Vec<String> = forever.problems().into_iter().map(|p| p.path).collect();
+    assert_eq!(paths, ["lock_seconds", "forget_after_seconds"]);
     let odd = ThrottlePolicy {
         free_failures: 10,
         base_delay_seconds: 0,
         max_delay_seconds: 100_000,
         lock_after_failures: 10,
+        ..ThrottlePolicy::default()
     };
     let paths: Vec<String> = odd.problems().into_iter().map(|p| p.path).collect();
     assert_eq!(

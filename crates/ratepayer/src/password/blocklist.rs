@@ -72,6 +72,11 @@ fn common_set() -> &'static CommonSet {
     })
 }
 
+/// Whether `lower` (lower-cased already) is one of the 10,000.
+pub(crate) fn common_contains_lower(lower: &str) -> bool {
+    common_set().words.contains(lower)
+}
+
 impl CommonPasswords {
     /// Where the list comes from, and its licence.
     pub const SOURCE: &'static str =

@@ -1,9 +1,12 @@
 //! Checking a new password against a policy: the byte cap before anything
-//! else, then NFC, then every rule, reporting every failure at once.
+//! else, then the policy's normalisation (NFKC, invisible characters
+//! removed), then every rule, reporting every failure at once.
 
 use super::blocklist::{Blocklist, CommonPasswords};
+use super::breached::{breach_failure, BreachedPasswords};
 use super::context::{compact_lower, PasswordContext};
-use super::normalize::{wipe, NormalizedPassword, MAX_PASSWORD_BYTES};
+use super::normalize::{grapheme_count, wipe, NormalizedPassword, MAX_PASSWORD_BYTES};
+use super::patterns::{common_phrase, keyboard_walk, repeated};
 use super::policy::{Mfa, PasswordPolicy};
 use super::PasswordFailure;
 
@@ -47,6 +50,25 @@ impl PasswordPolicy {
         }
     }
 
+    /// [`PasswordPolicy::check`], then, for a password every rule
+    /// accepts, a look-up in a breached-password service (only a 5-hex
+    /// SHA-1 prefix is sent): `password.breached` when it was seen in a
+    /// breach, `password.breach_check_failed` when the service could not
+    /// be asked (nothing is accepted unchecked).
+    pub fn check_with_breaches(
+        &self,
+        password: &str,
+        context: &PasswordContext<'_>,
+        mfa: Mfa,
+        breaches: &dyn BreachedPasswords,
+    ) -> Result<NormalizedPassword, Vec<PasswordFailure>> {
+        let normalized = self.check(password, context, mfa)?;
+        match breach_failure(&normalized, breaches) {
+            None => Ok(normalized),
+            Some(f) => Err(vec![f]),
+        }
+    }
+
     fn failures(
         &self,
         text: &str,
@@ -59,11 +81,16 @@ impl PasswordPolicy {
             out.push(PasswordFailure::control_character());
         }
         let chars = text.chars().count();
+        // The minimum counts what a person sees (grapheme clusters), so
+        // combining marks cannot pad a short password; the maximum counts
+        // code points, as NIST does. Graphemes never outnumber code points,
+        // so the minimum is never laxer than NIST's count.
+        let seen = grapheme_count(text);
         let min = self.min_length_for(mfa);
-        if chars < as_usize(min) {
+        if seen < as_usize(min) {
             let hint = (mfa == Mfa::Off && self.min_length_with_mfa < self.min_length)
                 .then_some(self.min_length_with_mfa);
-            out.push(PasswordFailure::too_short(chars, min, hint));
+            out.push(PasswordFailure::too_short(seen, min, hint));
         }
         if chars > as_usize(self.max_length) {
             out.push(PasswordFailure::too_long(chars, self.max_length));
@@ -82,12 +109,14 @@ impl PasswordPolicy {
             out.push(PasswordFailure::missing_special());
         }
         if self.blocklist {
-            if blocklisted(text, blocklist) {
+            let compact = compact_lower(text);
+            if blocklisted(text, blocklist) || common_phrase(&compact) {
                 out.push(PasswordFailure::blocklisted());
             }
-            if predictable(text) {
+            if predictable(text, &compact) {
                 out.push(PasswordFailure::predictable());
             }
+            wipe(compact);
         }
         if self.context_words {
             let compact = compact_lower(text);
@@ -129,7 +158,30 @@ fn blocklisted(text: &str, list: &dyn Blocklist) -> bool {
 /// or one run of consecutive characters up or down (`abcdef`, `98765`,
 /// `7890123`, digits wrapping round), as a whole or once the decoration at
 /// either end is removed, when 4 characters or more.
-fn predictable(text: &str) -> bool {
+fn predictable(text: &str, compact: &str) -> bool {
+    let mut letters: Vec<char> = compact.chars().collect();
+    let digits_trimmed = {
+        let s = letters
+            .iter()
+            .position(|c| !c.is_ascii_digit())
+            .unwrap_or(0);
+        let e = letters
+            .iter()
+            .rposition(|c| !c.is_ascii_digit())
+            .map_or(0, |e| e + 1);
+        letters.get(s..e.max(s)).unwrap_or(&[]).to_vec()
+    };
+    let long = repeated(&letters)
+        || repeated(&digits_trimmed)
+        || keyboard_walk(&letters)
+        || keyboard_walk(&digits_trimmed);
+    letters.fill('\0');
+    let mut digits_trimmed = digits_trimmed;
+    digits_trimmed.fill('\0');
+    std::hint::black_box((&letters, &digits_trimmed));
+    if long {
+        return true;
+    }
     let lower: Vec<char> = text.chars().flat_map(char::to_lowercase).collect();
     let start = lower.iter().position(|c| !is_decoration(*c));
     let end = lower.iter().rposition(|c| !is_decoration(*c));

@@ -1,6 +1,9 @@
-//! Where a password policy departs from NIST SP 800-63B-4 (§3.1.1.2,
-//! password verifiers) and OWASP ASVS 5.0 (V6.2, password security): one
-//! finding per point broken, with the references and an explanation.
+//! Where a password policy stands against NIST SP 800-63B-4 (§3.1.1.2,
+//! password verifiers) and OWASP ASVS 5.0 (V6.2, password security):
+//! [`PasswordPolicy::compliance_checks`] names every point checked, with
+//! whether the policy meets it; [`PasswordPolicy::compliance_report`] keeps
+//! the points broken, one finding each, with the references and an
+//! explanation.
 
 use serde::Serialize;
 
@@ -12,6 +15,19 @@ const NIST_MIN_SINGLE_FACTOR: u32 = 15;
 const NIST_MIN_WITH_MFA: u32 = 8;
 /// The longest password NIST and ASVS ask verifiers to permit, at least.
 const MIN_MAX_LENGTH: u32 = 64;
+
+/// One point of the guidance, checked against a policy.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ComplianceCheck {
+    /// The code of the finding when it is broken (see [`ComplianceFinding::code`]).
+    pub code: &'static str,
+    /// The guidance, most authoritative first.
+    pub references: Vec<&'static str>,
+    /// Whether the policy meets it.
+    pub met: bool,
+    /// How the library meets it, or why the policy does not.
+    pub how: String,
+}
 
 /// One point of the guidance that the policy breaks.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -39,6 +55,40 @@ fn finding(
 }
 
 impl PasswordPolicy {
+    /// Every point of NIST SP 800-63B-4 §3.1.1.2 and OWASP ASVS 5.0 V6.2
+    /// that a password policy decides, with whether this policy meets it:
+    /// the points [`PasswordPolicy::compliance_report`] can raise, then
+    /// those every policy meets by construction (normalisation, no
+    /// truncation, every character accepted, how length is counted, the
+    /// breached-password port). All are met by the NIST preset.
+    pub fn compliance_checks(&self) -> Vec<ComplianceCheck> {
+        let broken = self.compliance_report();
+        let mut out: Vec<ComplianceCheck> = ALL_POINTS
+            .iter()
+            .map(|(code, references, how)| {
+                let finding = broken.iter().find(|f| f.code == *code);
+                ComplianceCheck {
+                    code,
+                    references: finding
+                        .map_or_else(|| references.to_vec(), |f| f.references.clone()),
+                    met: finding.is_none(),
+                    how: finding.map_or_else(|| (*how).to_owned(), |f| f.explanation.clone()),
+                }
+            })
+            .collect();
+        out.extend(
+            BUILT_IN
+                .iter()
+                .map(|(code, references, how)| ComplianceCheck {
+                    code,
+                    references: references.to_vec(),
+                    met: true,
+                    how: (*how).to_owned(),
+                }),
+        );
+        out
+    }
+
     /// The points of NIST SP 800-63B-4 and OWASP ASVS 5.0 this policy breaks;
     /// empty for the NIST preset. `min_length` is read as the single-factor
     /// minimum.
@@ -117,6 +167,16 @@ impl PasswordPolicy {
                 ),
             ));
         }
+        if self.normalization != super::NormalizationForm::Nfkc {
+            out.push(finding(
+                "normalization_not_nfkc",
+                &["NIST SP 800-63B-4 §3.1.1.2: verifiers SHOULD apply the Normalization Process for Stabilized Strings using either the NFKC or NFKD normalization"],
+                format!(
+                    "The policy normalises new passwords to {}, so compatibility forms (full-width `Ｐａｓｓｗｏｒｄ１`) are not folded before the blocklist and the hash; use NFKC.",
+                    self.normalization
+                ),
+            ));
+        }
         if !self.context_words {
             out.push(finding(
                 "no_context_words",
@@ -146,3 +206,23 @@ fn required_classes(policy: &PasswordPolicy) -> String {
         [init @ .., last] => format!("{} and {last}", init.join(", ")),
     }
 }
+
+/// The points a policy's settings decide: code, references when met, how.
+const ALL_POINTS: &[(&str, &[&str], &str)] = &[
+    ("composition_rules", &["NIST SP 800-63B-4 §3.1.1.2: verifiers SHALL NOT impose other composition rules", "OWASP ASVS 5.0 V6.2.5: passwords of any composition can be used"], "No character class is required."),
+    ("min_length_single_factor", &["NIST SP 800-63B-4 §3.1.1.2: at least 15 characters when the password is the only factor", "OWASP ASVS 5.0 V6.2.1: at least 8 characters, 15 strongly recommended"], "At least 15 characters when the password is the only factor, counted as a person sees them (grapheme clusters)."),
+    ("min_length_with_mfa", &["NIST SP 800-63B-4 §3.1.1.2: at least 8 characters when the password is used only with another factor"], "At least 8 characters with multi-factor authentication."),
+    ("max_length_below_64", &["NIST SP 800-63B-4 §3.1.1.2: verifiers SHOULD permit at least 64 characters", "OWASP ASVS 5.0 V6.2.9: passwords of at least 64 characters are permitted"], "Passwords of 64 characters and more are accepted."),
+    ("no_blocklist", &["NIST SP 800-63B-4 §3.1.1.2: verifiers SHALL compare prospective passwords against a blocklist of commonly used, expected or compromised values", "OWASP ASVS 5.0 V6.2.4: new passwords are checked against at least the top 3,000 passwords"], "The 10,000 most common passwords, common passphrases, two common words joined, repeated units, sequences and keyboard walks are refused."),
+    ("periodic_expiry", &["NIST SP 800-63B-4 §3.1.1.2: verifiers SHALL NOT require passwords to be changed periodically", "OWASP ASVS 5.0 V6.2.10: no periodic rotation"], "Passwords never expire by age."),
+    ("normalization_not_nfkc", &["NIST SP 800-63B-4 §3.1.1.2: verifiers SHOULD apply NFKC or NFKD normalization"], "New passwords are normalised to NFKC, invisible characters removed."),
+    ("no_context_words", &["NIST SP 800-63B-4 §3.1.1.2: the blocklist includes context-specific words such as the name of the service and the username", "OWASP ASVS 5.0 V6.2.11: a documented list of context-specific words is used to prevent easy-to-guess passwords"], "Passwords containing the username, email, account number, street or the utility's name are refused."),
+];
+
+/// The points every policy meets by construction.
+const BUILT_IN: &[(&str, &[&str], &str)] = &[
+    ("no_truncation", &["NIST SP 800-63B-4 §3.1.1.2: verifiers SHALL verify the entire submitted password (not truncate it)", "OWASP ASVS 5.0 V6.2.8: the password is verified exactly as received, without truncation or case transformation"], "An over-long password is refused, never cut; the whole normalised password is hashed; case is kept."),
+    ("all_characters_accepted", &["NIST SP 800-63B-4 §3.1.1.2: verifiers SHOULD accept all printing ASCII characters, the space and Unicode characters"], "Every character but control characters is accepted (control characters are refused with a message, not dropped)."),
+    ("length_counting", &["NIST SP 800-63B-4 §3.1.1.2: each Unicode code point is counted as a single character"], "The maximum counts code points. The minimum counts grapheme clusters, which are never more than code points, so it is never laxer than NIST's count: a letter padded with combining marks does not reach it."),
+    ("breached_passwords", &["OWASP ASVS 5.0 V6.2.12: new passwords are checked against a set of breached passwords", "NIST SP 800-63B-4 §3.1.1.2: the blocklist includes passwords from previous breach corpuses"], "PasswordPolicy::check_with_breaches asks the application's BreachedPasswords port (k-anonymity: a 5-hex SHA-1 prefix leaves); met when the application passes one (the portal does with Portal::with_breached_passwords)."),
+];

@@ -102,14 +102,28 @@ impl PasswordFailure {
     pub(crate) fn blocklisted() -> PasswordFailure {
         Self::new(
             "password.blocklisted",
-            "The password is one of the most common or breached passwords (perhaps with digits or symbols added), so attackers try it first; choose a different one.".into(),
+            "The password is one of the most common or breached passwords or passphrases (perhaps with digits, symbols or spaces added, or two common words joined), so attackers try it first; choose a different one.".into(),
+        )
+    }
+
+    pub(crate) fn breached() -> PasswordFailure {
+        Self::new(
+            "password.breached",
+            "The password has appeared in a data breach, so attackers have it on their lists; choose a different one.".into(),
+        )
+    }
+
+    pub(crate) fn breach_check_failed(e: &super::BreachCheckError) -> PasswordFailure {
+        Self::new(
+            "password.breach_check_failed",
+            format!("The password could not be checked against known data breaches ({}); try again in a moment.", e.0),
         )
     }
 
     pub(crate) fn predictable() -> PasswordFailure {
         Self::new(
             "password.predictable",
-            "The password is a repeated or sequential pattern (such as \"aaaa\", \"abcabc\" or \"1234\"), so attackers try it first; choose something less predictable.".into(),
+            "The password is a repeated or sequential pattern (such as \"aaaa\", \"abcabc\", \"1234\", a word typed twice or a walk along the keyboard such as \"qwertyuiop\"), so attackers try it first; choose something less predictable.".into(),
         )
     }
 

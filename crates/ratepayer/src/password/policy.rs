@@ -157,7 +157,7 @@ impl PasswordPolicy {
             blocklist: true,
             context_words: true,
             expiry_days: None,
-            normalization: NormalizationForm::Nfc,
+            normalization: NormalizationForm::Nfkc,
         }
     }
 

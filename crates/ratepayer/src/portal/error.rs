@@ -46,11 +46,15 @@ pub enum PortalError {
         /// Seconds until the next try is allowed.
         retry_after_seconds: u32,
     },
-    /// Too many failed logins: locked until the password is reset.
+    /// Too many failed tries: locked for a while, or until the password is
+    /// reset (which unlocks at once).
     #[error(
-        "this sign-in is locked after too many failed tries: reset your password to unlock it"
+        "this sign-in is locked after too many failed tries: reset your password to unlock it now, or try again in {retry_after_seconds} seconds"
     )]
-    Locked,
+    Locked {
+        /// Seconds until the lock ends by itself.
+        retry_after_seconds: u32,
+    },
     /// A temporary password must be changed before anything else.
     #[error("change your temporary password first")]
     PasswordChangeRequired,
@@ -120,7 +124,7 @@ impl PortalError {
             }
             PortalError::WrongCredentials => "login.wrong_credentials".into(),
             PortalError::Throttled { .. } => "login.throttled".into(),
-            PortalError::Locked => "login.locked".into(),
+            PortalError::Locked { .. } => "login.locked".into(),
             PortalError::PasswordChangeRequired => "login.password_change_required".into(),
             PortalError::NotFound { what, .. } => format!("not_found.{}", what.replace(' ', "_")),
             PortalError::Forbidden(_) => "portal.forbidden".into(),

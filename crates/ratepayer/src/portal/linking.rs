@@ -5,6 +5,7 @@
 
 use chrono::{DateTime, Utc};
 
+use super::client::ClientContext;
 use super::signup::TxDirectory;
 use super::{Portal, PortalError};
 use crate::payment::{normalize as account_number, validate_email};
@@ -123,6 +124,7 @@ impl Portal {
         &self,
         login_id: &str,
         request: &LinkRequest,
+        client: &ClientContext,
         now: DateTime<Utc>,
     ) -> Result<String, PortalError> {
         let spec = self.profile.spec();
@@ -132,8 +134,18 @@ impl Portal {
         let nickname = clean_nickname(request.nickname.as_deref())?;
         let number = self.canonical(&request.form.account_number)?;
         let mut tx = self.store.begin()?;
-        let login = self.require_login(tx.as_mut(), login_id)?;
-        self.reauthenticate(&login, &request.password)?;
+        let mut login = self.require_login(tx.as_mut(), login_id)?;
+        if let Some(err) = self.reauthenticate_counted(
+            tx.as_mut(),
+            &mut login,
+            &request.password,
+            client,
+            "link an account",
+            now,
+        )? {
+            tx.commit()?;
+            return Err(err);
+        }
         let links = tx.links_of_login(login_id)?;
         if links.iter().any(|l| l.account == number) {
             return Err(PortalError::Invalid {
@@ -146,6 +158,10 @@ impl Portal {
                 "this utility allows one account per login; ask customer service to link your accounts"
                     .into(),
             ));
+        }
+        if let Some(err) = self.proof_throttle(tx.as_mut(), &number, client, Some(login_id), now)? {
+            tx.commit()?;
+            return Err(err);
         }
         let proven = {
             let directory = TxDirectory::new(tx.as_mut(), self.utility());
@@ -161,8 +177,10 @@ impl Portal {
             proven
         };
         if let Err(rejection) = proven {
-            drop(tx);
-            return Err(self.rejected(rejection, Some(login_id), now));
+            let err =
+                self.proof_failed(tx.as_mut(), rejection, &number, client, Some(login_id), now)?;
+            tx.commit()?;
+            return Err(err);
         }
         self.attach(tx.as_mut(), &login, &number, nickname, false, now)?;
         tx.append_audit(&self.event(
@@ -170,7 +188,10 @@ impl Portal {
             now,
             Some(login_id),
             Some(&number),
-            "linked by the customer with the registration proofs",
+            format!(
+                "linked by the customer with the registration proofs{}",
+                client.audit_suffix()
+            ),
         ))?;
         tx.commit()?;
         self.notify_login(

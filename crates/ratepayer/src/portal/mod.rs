@@ -19,23 +19,29 @@
 
 mod autopay;
 mod back_office;
+mod breach;
+mod client;
+mod codes;
 mod cycle;
 mod error;
+mod guard;
 mod intents;
 mod linking;
 mod notify;
 mod payments;
+mod recovery;
 mod session;
 mod signup;
 mod views;
 
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, OnceLock};
 
 use chrono::{DateTime, Utc};
 
 pub use autopay::{EnrolRequest, Enrolled};
 pub use back_office::{AccountImport, PostedBill};
 pub use cycle::CycleReport;
+pub use client::{ClientContext, MAX_USER_AGENT_BYTES};
 pub use error::PortalError;
 pub use intents::{PaymentQuote, PaymentRequest, QUOTE_LIFETIME_SECONDS};
 pub use linking::{DeliverySettings, LinkRequest};
@@ -79,6 +85,10 @@ pub struct Portal {
     rng: Mutex<Box<dyn RandomSource + Send>>,
     notifier: Arc<dyn Notifier>,
     autopay_batch: usize,
+    /// What an unknown username's password is checked against (made on first use).
+    dummy: OnceLock<crate::credential::StoredCredential>,
+    /// The application's breached-password service, if any.
+    breaches: Option<Arc<dyn crate::password::BreachedPasswords>>,
 }
 
 impl std::fmt::Debug for Portal {
@@ -112,6 +122,8 @@ impl Portal {
             rng: Mutex::new(rng),
             notifier,
             autopay_batch: cycle::DEFAULT_BATCH,
+            dummy: OnceLock::new(),
+            breaches: None,
         })
     }
 

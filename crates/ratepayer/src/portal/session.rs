@@ -5,11 +5,14 @@
 
 use chrono::{DateTime, Utc};
 
+use super::client::ClientContext;
+use super::guard::{refusal, Scope};
 use super::{Notice, Portal, PortalError};
 use crate::credential::{self, Verification};
-use crate::login::{self, challenge, device, Decision, DeviceCheck, FailureCounter};
-use crate::password::{Mfa, NormalizedPassword, PasswordContext};
+use crate::login::{self, challenge, device, DeviceCheck, FailureCounter};
+use crate::password::{NormalizedPassword, PasswordContext};
 use crate::store::{AccountRow, AuditKind, CodeRow, LoginRow, Role, Tx};
+use crate::verification::code::CodeError;
 use crate::verification::{Contact, Purpose};
 
 /// What a customer types to sign in.
@@ -96,57 +99,117 @@ fn throttled_account(
     }
 }
 
-fn refusal(decision: Decision, now: DateTime<Utc>) -> Option<PortalError> {
-    match decision {
-        Decision::Allowed => None,
-        Decision::Delayed { until } => Some(PortalError::Throttled {
-            retry_after_seconds: u32::try_from((until - now).num_seconds().max(1))
-                .unwrap_or(u32::MAX),
-        }),
-        Decision::Locked => Some(PortalError::Locked),
-    }
-}
-
 impl Portal {
-    /// Signs a customer in. A wrong password counts a failure on the login
-    /// and its account (kept even though the call fails); too many failures
-    /// delay further tries and, at the hard cap, lock the login until the
-    /// password is reset. From an unrecognised device a one-time code is
-    /// sent to the login's email before the login completes.
+    /// Signs a customer in from `client`.
+    ///
+    /// Nothing in the answer, its time or its bytes tells whether the
+    /// username exists: an unknown username's password is checked against a
+    /// dummy credential with the same Argon2id parameters, and the failure
+    /// is counted on a counter of that username, as a wrong password is on
+    /// the login and its account. Every failure also counts on the client's
+    /// address. Too many failures delay further tries (the delays grow, and
+    /// are forgotten after a day without failure); at the hard cap the
+    /// login locks for a while (a password reset unlocks it at once). A
+    /// remembered device of the login passes the login's and account's
+    /// counters (not the address's): an attacker who knows a username
+    /// cannot lock its customer out of a browser they used before. From an
+    /// unrecognised device a one-time code is sent to the login's email
+    /// before the login completes.
     pub fn login(
         &self,
         attempt: &LoginAttempt<'_>,
+        client: &ClientContext,
         now: DateTime<Utc>,
     ) -> Result<LoginOutcome, PortalError> {
         let utility = self.utility();
         let policy = &self.profile.spec().login;
         let username = attempt.username.trim().to_lowercase();
+        if attempt.password.len() > crate::password::MAX_PASSWORD_BYTES {
+            // Refused before the lookup, whatever the username, so the
+            // answer says nothing about it.
+            return Err(PortalError::Invalid {
+                field: "password",
+                message: format!(
+                    "is over {} bytes; no password can be that long",
+                    crate::password::MAX_PASSWORD_BYTES
+                ),
+            });
+        }
+        let bucket = client.bucket();
+        let suffix = client.audit_suffix();
         let mut tx = self.store.begin()?;
+        let address = self.scope_check(tx.as_mut(), Scope::SignInAddress, &bucket, now)?;
         let Some(mut login) = tx.login_by_username(utility, &username)? else {
-            drop(tx);
-            self.audit_refusal(self.event(
+            let decision = address.and(self.scope_check(
+                tx.as_mut(),
+                Scope::UnknownUsername,
+                &username,
+                now,
+            )?);
+            let detail = if let Some(err) = refusal(decision, now) {
+                format!("refused before the password check: {}", err.code())
+            } else {
+                // The same work as a wrong password: one Argon2id check.
+                let dummy = self.dummy_credential()?;
+                let _ = credential::verify(
+                    &dummy,
+                    attempt.password,
+                    &self.secrets.hash_params,
+                    self.secrets.pepper.as_ref(),
+                );
+                self.scope_failure(tx.as_mut(), Scope::UnknownUsername, &username, now)?;
+                self.scope_failure(tx.as_mut(), Scope::SignInAddress, &bucket, now)?;
+                "unknown username".to_owned()
+            };
+            tx.append_audit(&self.event(
                 AuditKind::LoginFailed,
                 now,
                 None,
                 None,
-                format!("unknown username `{}`", crate::money::excerpt(&username)),
+                format!("{detail} `{}`{suffix}", crate::money::excerpt(&username)),
             ))?;
-            return Err(PortalError::WrongCredentials);
+            tx.commit()?;
+            return Err(refusal(decision, now).unwrap_or(PortalError::WrongCredentials));
         };
         let mut account = throttled_account(tx.as_mut(), utility, &login.id)?;
         let mut account_counter = account
             .as_ref()
             .map(|a| a.throttle.clone())
             .unwrap_or_default();
-        let decision =
-            login::throttle::check_login(&policy.throttle, &login.throttle, &account_counter, now);
+        let record = match attempt.device_token {
+            Some(token) => device::lookup_key(&login.id, token, self.key()).and_then(|k| {
+                tx.devices(&login.id)
+                    .ok()?
+                    .into_iter()
+                    .find(|d| d.lookup_key() == k)
+            }),
+            None => None,
+        };
+        let remembered = challenge::check_device(
+            policy,
+            &login.id,
+            attempt.device_token,
+            record.as_ref(),
+            now,
+            self.key(),
+        ) == DeviceCheck::Recognised;
+        let decision = if remembered {
+            address
+        } else {
+            address.and(login::throttle::check_login(
+                &policy.throttle,
+                &login.throttle,
+                &account_counter,
+                now,
+            ))
+        };
         if let Some(err) = refusal(decision, now) {
             tx.append_audit(&self.event(
                 AuditKind::LoginFailed,
                 now,
                 Some(&login.id),
                 None,
-                format!("refused before the password check: {}", err.code()),
+                format!("refused before the password check: {}{suffix}", err.code()),
             ))?;
             tx.commit()?;
             return Err(err);
@@ -164,48 +227,44 @@ impl Portal {
                 &mut account_counter,
                 now,
             );
+            self.scope_failure(tx.as_mut(), Scope::SignInAddress, &bucket, now)?;
             self.save_counters(tx.as_mut(), &login, account.as_mut(), account_counter)?;
             tx.append_audit(&self.event(
                 AuditKind::LoginFailed,
                 now,
                 Some(&login.id),
                 None,
-                format!("wrong password ({} in a row)", login.throttle.failures()),
+                format!(
+                    "wrong password ({} in a row){suffix}",
+                    login.throttle.failures()
+                ),
             ))?;
             tx.commit()?;
             return Err(PortalError::WrongCredentials);
         };
         login::throttle::record_login_success(&mut login.throttle, &mut account_counter);
         if needs_rehash {
-            let normalized =
-                NormalizedPassword::normalize(attempt.password, login.credential.normalization);
+            let normalized = NormalizedPassword::normalize(
+                attempt.password,
+                crate::password::NormalizationForm::default(),
+            );
             login.credential = self.hash_password(&normalized)?;
         }
         self.save_counters(tx.as_mut(), &login, account.as_mut(), account_counter)?;
-        let record = match attempt.device_token {
-            Some(token) => device::lookup_key(&login.id, token, self.key()).and_then(|k| {
-                tx.devices(&login.id)
-                    .ok()?
-                    .into_iter()
-                    .find(|d| d.lookup_key() == k)
-            }),
-            None => None,
+        let check = if remembered {
+            DeviceCheck::Recognised
+        } else {
+            DeviceCheck::Challenge {
+                method: policy.effective_challenge(),
+            }
         };
-        let check = challenge::check_device(
-            policy,
-            &login.id,
-            attempt.device_token,
-            record.as_ref(),
-            now,
-            self.key(),
-        );
         if check == DeviceCheck::Recognised {
             tx.append_audit(&self.event(
                 AuditKind::LoginSucceeded,
                 now,
                 Some(&login.id),
                 None,
-                "remembered device",
+                format!("remembered device{suffix}"),
             ))?;
             tx.commit()?;
             return Ok(LoginOutcome::SignedIn {
@@ -218,7 +277,7 @@ impl Portal {
             field: "email",
             message: e.to_string(),
         })?;
-        let (issued, record) = self.with_rng(|rng| {
+        let (issued, mut record) = self.with_rng(|rng| {
             challenge::start_code_challenge(
                 &contact,
                 &self.profile.spec().verification.codes,
@@ -227,6 +286,18 @@ impl Portal {
                 self.key(),
             )
         })?;
+        if let Err(e) = self.spend_code_budget(tx.as_mut(), &mut record, now) {
+            // The password was right: keep the counters it reset.
+            tx.append_audit(&self.event(
+                AuditKind::DeviceChallenged,
+                now,
+                Some(&login.id),
+                None,
+                format!("password right; no code sent: {}{suffix}", e.code()),
+            ))?;
+            tx.commit()?;
+            return Err(e);
+        }
         let challenge_id = self.new_id()?;
         tx.put_code(&CodeRow {
             id: challenge_id.clone(),
@@ -238,7 +309,7 @@ impl Portal {
             now,
             Some(&login.id),
             None,
-            "password right; unrecognised device: code sent to the login's email",
+            format!("password right; unrecognised device: code sent to the login's email{suffix}"),
         ))?;
         tx.commit()?;
         self.notifier.send(&Notice {
@@ -298,8 +369,18 @@ impl Portal {
         );
         tx.put_code(&row)?;
         let passed = match passed {
-            Ok(p) => p,
+            Ok(p) => {
+                self.code_passed(tx.as_mut(), Purpose::DeviceChallenge, &contact, now)?;
+                p
+            }
             Err(e) => {
+                if matches!(
+                    e,
+                    crate::login::LoginError::Code(CodeError::WrongCode { .. })
+                        | crate::login::LoginError::Code(CodeError::WrongPurposeOrContact)
+                ) {
+                    self.code_failed(tx.as_mut(), Purpose::DeviceChallenge, &contact, now)?;
+                }
                 tx.append_audit(&self.event(
                     AuditKind::CodeRejected,
                     now,
@@ -350,30 +431,39 @@ impl Portal {
         })
     }
 
-    /// Changes the password after checking the current one; the new one
-    /// must pass the policy. Every remembered device is forgotten and the
-    /// login's email is told.
+    /// Changes the password after checking the current one (a wrong one
+    /// counts like a failed sign-in, on the login and the client's address,
+    /// and is audited); the new one must pass the policy. Every remembered
+    /// device is forgotten and the login's email is told.
     pub fn change_password(
         &self,
         login_id: &str,
         current: &str,
         new: &str,
+        client: &ClientContext,
         now: DateTime<Utc>,
     ) -> Result<(), PortalError> {
         let spec = self.profile.spec();
         let mut tx = self.store.begin()?;
         let mut login = self.require_login(tx.as_mut(), login_id)?;
-        self.reauthenticate(&login, current)?;
+        if let Some(err) = self.reauthenticate_counted(
+            tx.as_mut(),
+            &mut login,
+            current,
+            client,
+            "change password",
+            now,
+        )? {
+            tx.commit()?;
+            return Err(err);
+        }
         let context = PasswordContext {
             username: Some(&login.username),
             email: Some(&login.email),
             utility_name: Some(&spec.name),
             ..Default::default()
         };
-        let normalized = spec
-            .password
-            .check(new, &context, Mfa::Off)
-            .map_err(PortalError::Password)?;
+        let normalized = self.check_new_password(new, &context)?;
         login.credential = self.hash_password(&normalized)?;
         login.must_change_password = false;
         tx.update_login(&login)?;
@@ -403,25 +493,5 @@ impl Portal {
                 .into(),
         );
         Ok(())
-    }
-
-    /// Checks the login's current password (re-authentication before a
-    /// sensitive change); a wrong one is refused without counting.
-    pub(super) fn reauthenticate(
-        &self,
-        login: &LoginRow,
-        password: &str,
-    ) -> Result<(), PortalError> {
-        let verdict = credential::verify(
-            &login.credential,
-            password,
-            &self.secrets.hash_params,
-            self.secrets.pepper.as_ref(),
-        )?;
-        if verdict.is_match() {
-            Ok(())
-        } else {
-            Err(PortalError::WrongCredentials)
-        }
     }
 }

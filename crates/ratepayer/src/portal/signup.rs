@@ -6,9 +6,11 @@ use std::cell::RefCell;
 
 use chrono::{DateTime, Utc};
 
+use super::client::ClientContext;
+use super::guard::{refusal, Scope};
 use super::{Notice, Portal, PortalError};
 use crate::password::{Mfa, PasswordContext};
-use crate::payment::{normalize as account_number, AccountNumber};
+use crate::payment::AccountNumber;
 use crate::registration::{
     self, AccountRecord, CurrentBill, Directory, RegistrationChannel, RegistrationContext,
     RegistrationForm, Rejection,
@@ -100,14 +102,24 @@ impl Directory for TxDirectory<'_> {
 }
 
 impl Portal {
-    /// Registers a login with the utility's recipe: checks the form and the
-    /// proofs, then the password against the policy, then creates the
-    /// login, links the account as its owner, records the email contact and
-    /// sends it a code — all in one transaction. A refusal changes nothing
-    /// but the audit trail, and tells the customer only the public reason.
+    /// Registers a login with the utility's recipe, from `client`.
+    ///
+    /// Order, so that no answer says whether a proof matched: the form
+    /// (channel, formats, terms) and the password against the policy come
+    /// first, with only what the customer typed as context; then the
+    /// throttles (failed proofs per client address and per account number
+    /// tried); then every proof, compared in full whether the account
+    /// exists or not, with one public answer for every mismatch, counted on
+    /// both throttles. Only once the proofs pass is the password checked
+    /// against the account's own context (its street), which tells nothing
+    /// a success would not. Then the login is created, linked as the
+    /// account's owner, its email recorded and sent a code — in one
+    /// transaction. A refusal changes nothing but the throttles and the
+    /// audit trail.
     pub fn register(
         &self,
         request: &SignupRequest,
+        client: &ClientContext,
         now: DateTime<Utc>,
     ) -> Result<Registered, PortalError> {
         let spec = self.profile.spec();
@@ -116,11 +128,28 @@ impl Portal {
         })?;
         let format = &spec.payments.account_number;
         let utility = self.utility();
-        let mut tx = self.store.begin()?;
-        let open_bill_due = match account_number(&request.form.account_number, format) {
-            Ok(n) => super::back_office::open_bill_due(tx.as_mut(), utility, n.as_str())?,
-            Err(_) => None,
+        let checked = match registration::check_form(&request.form, policy, format, request.channel)
+        {
+            Ok(c) => c,
+            Err(rejection) => return Err(self.rejected(rejection, None, now)),
         };
+        let typed_context = PasswordContext {
+            username: Some(&checked.username),
+            email: Some(&checked.email),
+            account_number: Some(checked.account.as_str()),
+            utility_name: Some(&spec.name),
+            street: None,
+        };
+        self.check_new_password(&request.password, &typed_context)?;
+        let mut tx = self.store.begin()?;
+        if let Some(err) =
+            self.proof_throttle(tx.as_mut(), checked.account.as_str(), client, None, now)?
+        {
+            tx.commit()?;
+            return Err(err);
+        }
+        let open_bill_due =
+            super::back_office::open_bill_due(tx.as_mut(), utility, checked.account.as_str())?;
         let ctx = RegistrationContext {
             channel: request.channel,
             open_bill_due,
@@ -138,8 +167,16 @@ impl Portal {
         let reg = match outcome {
             Ok(reg) => reg,
             Err(rejection) => {
-                drop(tx);
-                return Err(self.rejected(rejection, None, now));
+                let err = self.proof_failed(
+                    tx.as_mut(),
+                    rejection,
+                    checked.account.as_str(),
+                    client,
+                    None,
+                    now,
+                )?;
+                tx.commit()?;
+                return Err(err);
             }
         };
         let account_no = reg.account.as_str().to_owned();
@@ -197,7 +234,11 @@ impl Portal {
             now,
             Some(&login_id),
             Some(&account_no),
-            format!("registered `{}`; {effect}", reg.username),
+            format!(
+                "registered `{}`; {effect}{}",
+                reg.username,
+                client.audit_suffix()
+            ),
         ))?;
         tx.commit()?;
         self.notifier.send(&notice);
@@ -208,6 +249,62 @@ impl Portal {
             current_bill: reg.current_bill,
             email_code_id,
         })
+    }
+
+    /// Whether registering or linking `account` from `client` is throttled
+    /// now (failed proofs per client address and per account number typed,
+    /// whether or not such an account exists); the refusal is audited on
+    /// `tx` and returned for the caller to commit.
+    pub(super) fn proof_throttle(
+        &self,
+        tx: &mut dyn Tx,
+        account: &str,
+        client: &ClientContext,
+        login: Option<&str>,
+        now: DateTime<Utc>,
+    ) -> Result<Option<PortalError>, PortalError> {
+        let decision = self
+            .scope_check(tx, Scope::ProofAddress, &client.bucket(), now)?
+            .and(self.scope_check(tx, Scope::ProofAccount, account, now)?);
+        let Some(err) = refusal(decision, now) else {
+            return Ok(None);
+        };
+        tx.append_audit(&self.event(
+            AuditKind::RegistrationRejected,
+            now,
+            login,
+            None,
+            format!(
+                "proofs not compared: {}{}",
+                err.code(),
+                client.audit_suffix()
+            ),
+        ))?;
+        Ok(Some(err))
+    }
+
+    /// A registration or link whose proofs failed: counted on both proof
+    /// throttles and audited with the internal reason on `tx`; returns the
+    /// public error for the caller to commit and return.
+    pub(super) fn proof_failed(
+        &self,
+        tx: &mut dyn Tx,
+        rejection: Rejection,
+        account: &str,
+        client: &ClientContext,
+        login: Option<&str>,
+        now: DateTime<Utc>,
+    ) -> Result<PortalError, PortalError> {
+        self.scope_failure(tx, Scope::ProofAddress, &client.bucket(), now)?;
+        self.scope_failure(tx, Scope::ProofAccount, account, now)?;
+        tx.append_audit(&self.event(
+            AuditKind::RegistrationRejected,
+            now,
+            login,
+            None,
+            format!("{}{}", rejection.internal, client.audit_suffix()),
+        ))?;
+        Ok(PortalError::Registration(rejection.public))
     }
 
     /// Audits a refused registration or link and returns its public error.
@@ -244,8 +341,9 @@ impl Portal {
             ContactKind::Sms => Purpose::ActivateSms,
         };
         let policy = &self.profile.spec().verification.codes;
-        let (issued, record) =
+        let (issued, mut record) =
             self.with_rng(|rng| code::issue(purpose, contact, policy, rng, now, self.key()))?;
+        self.spend_code_budget(tx, &mut record, now)?;
         let id = self.new_id()?;
         tx.put_contact(&ContactRow {
             login: login.to_owned(),
@@ -323,6 +421,7 @@ impl Portal {
         tx.put_code(&row)?;
         match result {
             Ok(_) => {
+                self.code_passed(tx.as_mut(), purpose, &contact, now)?;
                 tx.put_contact(&ContactRow {
                     login: login_id.to_owned(),
                     contact,
@@ -339,6 +438,12 @@ impl Portal {
                 Ok(())
             }
             Err(e) => {
+                if matches!(
+                    e,
+                    code::CodeError::WrongCode { .. } | code::CodeError::WrongPurposeOrContact
+                ) {
+                    self.code_failed(tx.as_mut(), purpose, &contact, now)?;
+                }
                 tx.append_audit(&self.event(
                     AuditKind::CodeRejected,
                     now,

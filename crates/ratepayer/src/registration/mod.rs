@@ -195,10 +195,6 @@ fn required<'a>(field: &'static str, v: &'a Option<String>) -> Result<&'a str, R
         .ok_or_else(|| invalid(field, "is required"))
 }
 
-fn mismatch(field: &'static str) -> Rejection {
-    Rejection::new(InternalReason::ProofMismatch { field })
-}
-
 /// Does the typed value match the record's, after `norm`? A missing record
 /// value never matches.
 fn same(
@@ -248,22 +244,29 @@ pub struct RegistrationContext {
     pub now: DateTime<Utc>,
 }
 
-/// Checks a registration. Form errors are reported before the proofs are
-/// compared, and every failure to prove ownership gets the same public
-/// response.
-pub fn register(
+/// A registration form whose fields are well formed (proofs not compared).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CheckedForm {
+    /// The account number, canonical.
+    pub account: AccountNumber,
+    /// The email, validated.
+    pub email: String,
+    /// The username, lower-cased.
+    pub username: String,
+}
+
+/// Checks everything about a registration that does not depend on the
+/// account's record: the channel, the account number's format, the email,
+/// the username's form, the terms, and the format of every proof asked
+/// for. A refusal here says nothing about any account, so the portal
+/// reports it (and checks the password against the policy) before it
+/// looks anything up.
+pub fn check_form(
     form: &RegistrationForm,
     policy: &RegistrationPolicy,
     format: &AccountNumberFormat,
-    directory: &dyn Directory,
-    ctx: RegistrationContext,
-) -> Result<Registration, Rejection> {
-    let RegistrationContext {
-        channel,
-        open_bill_due,
-        time_zone: tz,
-        now,
-    } = ctx;
+    channel: RegistrationChannel,
+) -> Result<CheckedForm, Rejection> {
     if channel == RegistrationChannel::Phone {
         return Err(Rejection::new(InternalReason::ChannelRefused {
             channel: "phone",
@@ -277,6 +280,35 @@ pub fn register(
     {
         return Err(Rejection::new(InternalReason::TermsNotAccepted));
     }
+    check_proof_formats(form, policy)?;
+    Ok(CheckedForm {
+        account,
+        email,
+        username,
+    })
+}
+
+/// Checks a registration. Form errors are reported before the proofs are
+/// compared, and every failure to prove ownership gets the same public
+/// response after the same work.
+pub fn register(
+    form: &RegistrationForm,
+    policy: &RegistrationPolicy,
+    format: &AccountNumberFormat,
+    directory: &dyn Directory,
+    ctx: RegistrationContext,
+) -> Result<Registration, Rejection> {
+    let RegistrationContext {
+        channel,
+        open_bill_due,
+        time_zone: tz,
+        now,
+    } = ctx;
+    let CheckedForm {
+        account,
+        email,
+        username,
+    } = check_form(form, policy, format, channel)?;
     check_proofs(form, &email, &account, policy, directory)?;
     if directory.username_taken(&username) {
         return Err(Rejection::new(InternalReason::UsernameTaken));
@@ -307,19 +339,11 @@ pub fn register(
     })
 }
 
-/// Checks the proofs of ownership `policy` asks for against the account's
-/// record: their format first, then the lookup, then each comparison (in
-/// constant time), then that nobody holds the account yet. `email` is the
-/// typed email, validated (compared with the account's for
-/// [`Proof::AccountEmail`]). Returns the account's record.
-fn check_proofs(
+/// The format of every proof `policy` asks for, before anything is looked up.
+fn check_proof_formats(
     form: &RegistrationForm,
-    email: &str,
-    account: &AccountNumber,
     policy: &RegistrationPolicy,
-    directory: &dyn Directory,
-) -> Result<AccountRecord, Rejection> {
-    // Format of every asked proof, before anything is looked up.
+) -> Result<(), Rejection> {
     for proof in &policy.proofs {
         match proof {
             Proof::AccountNumber | Proof::AccountEmail | Proof::TaxIdIfCommercial => {}
@@ -337,9 +361,50 @@ fn check_proofs(
             }
         }
     }
-    let record = directory
-        .account(account)
-        .ok_or_else(|| Rejection::new(InternalReason::NoMatch))?;
+    Ok(())
+}
+
+/// The record compared with when no account has the number typed, so that
+/// a missing account costs the same comparisons as a present one.
+fn stand_in(account: &AccountNumber) -> AccountRecord {
+    AccountRecord {
+        account_number: account.clone(),
+        customer_number: Some("0000000000".into()),
+        zip: Some("00000".into()),
+        name: Some("nobody".into()),
+        email: Some("nobody@invalid.invalid".into()),
+        commercial: false,
+        tax_id: Some("000000000".into()),
+        login: None,
+    }
+}
+
+/// Checks the proofs of ownership `policy` asks for against the account's
+/// record: their format first, then the lookup, then every comparison (in
+/// constant time, none skipped: a missing account is compared with a
+/// stand-in record, and the first failure is chosen only once all are
+/// done), then that nobody holds the account yet. `email` is the typed
+/// email, validated (compared with the account's for
+/// [`Proof::AccountEmail`]). Returns the account's record.
+fn check_proofs(
+    form: &RegistrationForm,
+    email: &str,
+    account: &AccountNumber,
+    policy: &RegistrationPolicy,
+    directory: &dyn Directory,
+) -> Result<AccountRecord, Rejection> {
+    check_proof_formats(form, policy)?;
+    let found = directory.account(account);
+    let record = found.clone().unwrap_or_else(|| stand_in(account));
+    let mut first: Option<InternalReason> = None;
+    let mut fail = |reason: InternalReason| {
+        if first.is_none() {
+            first = Some(reason);
+        }
+    };
+    if found.is_none() {
+        fail(InternalReason::NoMatch);
+    }
     for proof in &policy.proofs {
         match proof {
             Proof::AccountNumber => {}
@@ -349,7 +414,9 @@ fn check_proofs(
                     form.customer_number.as_deref().unwrap_or(""),
                     record.customer_number.as_deref(),
                 ) {
-                    return Err(mismatch("customer_number"));
+                    fail(InternalReason::ProofMismatch {
+                        field: "customer_number",
+                    });
                 }
             }
             Proof::Zip => {
@@ -358,7 +425,7 @@ fn check_proofs(
                     form.zip.as_deref().unwrap_or(""),
                     record.zip.as_deref(),
                 ) {
-                    return Err(Rejection::new(InternalReason::ZipMismatch));
+                    fail(InternalReason::ZipMismatch);
                 }
             }
             Proof::LastNameOrBusiness => {
@@ -367,7 +434,7 @@ fn check_proofs(
                     form.name.as_deref().unwrap_or(""),
                     record.name.as_deref(),
                 ) {
-                    return Err(mismatch("name"));
+                    fail(InternalReason::ProofMismatch { field: "name" });
                 }
             }
             Proof::AccountEmail => {
@@ -375,28 +442,36 @@ fn check_proofs(
                     .email
                     .as_deref()
                     .and_then(|e| validate_email(e).ok())
-                    .map(|e| e.to_lowercase());
-                if on_file.as_deref() != Some(email.to_lowercase().as_str()) {
-                    return Err(mismatch("email"));
+                    .map(|e| e.to_lowercase())
+                    .unwrap_or_default();
+                let typed = email.to_lowercase();
+                let equal = crate::security::constant_time_eq(on_file.as_bytes(), typed.as_bytes());
+                if !equal || on_file.is_empty() {
+                    fail(InternalReason::ProofMismatch { field: "email" });
                 }
             }
-            Proof::TaxIdIfCommercial if record.commercial => {
+            Proof::TaxIdIfCommercial => {
+                // Compared whether or not the account is commercial (the
+                // same work); the result counts only for commercial ones.
                 let typed = form.tax_id.as_deref().unwrap_or("");
-                if !same(normalize::tax_id, typed, record.tax_id.as_deref()) {
-                    return Err(mismatch("tax_id"));
+                let equal = same(normalize::tax_id, typed, record.tax_id.as_deref());
+                if record.commercial && !equal {
+                    fail(InternalReason::ProofMismatch { field: "tax_id" });
                 }
             }
-            Proof::TaxIdIfCommercial => {}
         }
     }
     if record.login.is_some() {
-        return Err(Rejection::new(if policy.one_account_per_login {
+        fail(if policy.one_account_per_login {
             InternalReason::AccountOnAnotherLogin
         } else {
             InternalReason::AlreadyRegistered
-        }));
+        });
     }
-    Ok(record)
+    match first {
+        Some(reason) => Err(Rejection::new(reason)),
+        None => Ok(record),
+    }
 }
 
 /// Proves that whoever typed `form` holds the account it names, with the

@@ -29,7 +29,8 @@
 //! (utility␟idempotency key → draft; a store written by an earlier version
 //! also holds drafts under their bare legacy key, which still count as
 //! claimed), `draft_by_account`, `quote` (utility␟id), `payment_key`
-//! (utility␟login␟client key), `audit`, `seq`.
+//! (utility␟login␟client key), `audit`, `seq`, `security` (utility␟kind␟key)
+//! and `security_by_login` (utility␟kind␟login␟key → the `security` key).
 
 use serde::de::DeserializeOwned;
 use serde::Serialize;
@@ -37,8 +38,8 @@ use serde::Serialize;
 use super::intents::{IntentStore, PaymentKeyRow, QuoteRow};
 use super::records::*;
 use super::{
-    AccountStore, AuditStore, LoginStore, MoneyStore, StorageError, StorageErrorKind, Store,
-    StoreResult, Tx,
+    AccountStore, AuditStore, LoginStore, MoneyStore, SecurityKind, SecurityRow, SecurityStore,
+    StorageError, StorageErrorKind, Store, StoreResult, Tx,
 };
 
 /// A key-value database with transactions. Shared between threads.
@@ -474,6 +475,62 @@ impl AuditStore for KvAdapter<'_> {
 
     fn audit_events(&mut self, utility: &str) -> StoreResult<Vec<AuditEvent>> {
         self.scan_as("audit", &prefix(&[utility]))
+    }
+}
+
+impl SecurityStore for KvAdapter<'_> {
+    fn security_record(
+        &mut self,
+        utility: &str,
+        kind: SecurityKind,
+        key: &str,
+    ) -> StoreResult<Option<SecurityRow>> {
+        self.get_as("security", &k(&[utility, kind.as_str(), key]))
+    }
+
+    fn put_security_record(&mut self, row: &SecurityRow) -> StoreResult<()> {
+        let key = k(&[&row.utility, row.kind.as_str(), &row.key]);
+        if let Some(old) = self.get_as::<SecurityRow>("security", &key)? {
+            if let Some(login) = old.login.as_deref() {
+                let index = k(&[&row.utility, row.kind.as_str(), login, &row.key]);
+                self.inner.delete("security_by_login", &index)?;
+            }
+        }
+        if let Some(login) = row.login.as_deref() {
+            let index = k(&[&row.utility, row.kind.as_str(), login, &row.key]);
+            self.put_as("security_by_login", &index, &key)?;
+        }
+        self.put_as("security", &key, row)
+    }
+
+    fn delete_security_record(
+        &mut self,
+        utility: &str,
+        kind: SecurityKind,
+        key: &str,
+    ) -> StoreResult<bool> {
+        let full = k(&[utility, kind.as_str(), key]);
+        let Some(old) = self.get_as::<SecurityRow>("security", &full)? else {
+            return Ok(false);
+        };
+        if let Some(login) = old.login.as_deref() {
+            let index = k(&[utility, kind.as_str(), login, key]);
+            self.inner.delete("security_by_login", &index)?;
+        }
+        self.inner.delete("security", &full)
+    }
+
+    fn security_records_of_login(
+        &mut self,
+        utility: &str,
+        kind: SecurityKind,
+        login: &str,
+    ) -> StoreResult<Vec<SecurityRow>> {
+        self.follow(
+            "security_by_login",
+            &prefix(&[utility, kind.as_str(), login]),
+            "security",
+        )
     }
 }
 

@@ -9,8 +9,8 @@ use std::sync::{Mutex, MutexGuard};
 use super::intents::{IntentStore, PaymentKeyRow, QuoteRow};
 use super::records::*;
 use super::{
-    AccountStore, AuditStore, LoginStore, MoneyStore, StorageError, StorageErrorKind, Store,
-    StoreResult, Tx,
+    AccountStore, AuditStore, LoginStore, MoneyStore, SecurityKind, SecurityRow, SecurityStore,
+    StorageError, StorageErrorKind, Store, StoreResult, Tx,
 };
 
 type AccountKey = (String, String);
@@ -32,6 +32,7 @@ struct Data {
     quotes: BTreeMap<AccountKey, QuoteRow>,
     payment_keys: BTreeMap<(String, String, String), PaymentKeyRow>,
     audit: Vec<AuditEvent>,
+    security: BTreeMap<(String, SecurityKind, String), SecurityRow>,
 }
 
 /// The in-memory store.
@@ -386,6 +387,57 @@ impl AuditStore for MemoryTx<'_> {
             .audit
             .iter()
             .filter(|e| e.utility == utility)
+            .cloned()
+            .collect())
+    }
+}
+
+impl SecurityStore for MemoryTx<'_> {
+    fn security_record(
+        &mut self,
+        utility: &str,
+        kind: SecurityKind,
+        key: &str,
+    ) -> StoreResult<Option<SecurityRow>> {
+        Ok(self
+            .work
+            .security
+            .get(&(utility.to_owned(), kind, key.to_owned()))
+            .cloned())
+    }
+
+    fn put_security_record(&mut self, row: &SecurityRow) -> StoreResult<()> {
+        self.work.security.insert(
+            (row.utility.clone(), row.kind, row.key.clone()),
+            row.clone(),
+        );
+        Ok(())
+    }
+
+    fn delete_security_record(
+        &mut self,
+        utility: &str,
+        kind: SecurityKind,
+        key: &str,
+    ) -> StoreResult<bool> {
+        Ok(self
+            .work
+            .security
+            .remove(&(utility.to_owned(), kind, key.to_owned()))
+            .is_some())
+    }
+
+    fn security_records_of_login(
+        &mut self,
+        utility: &str,
+        kind: SecurityKind,
+        login: &str,
+    ) -> StoreResult<Vec<SecurityRow>> {
+        Ok(self
+            .work
+            .security
+            .values()
+            .filter(|r| r.utility == utility && r.kind == kind && r.login.as_deref() == Some(login))
             .cloned()
             .collect())
     }

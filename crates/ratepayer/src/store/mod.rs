@@ -22,6 +22,7 @@ pub mod kv;
 mod kv_memory;
 mod memory;
 pub mod records;
+mod security;
 
 use thiserror::Error;
 
@@ -33,6 +34,7 @@ pub use records::{
     DraftRow, EnrolmentRow, EnrolmentStatus, LinkRow, LoginRow, PaymentMethodRow, PaymentRow,
     PaymentSource, Role, StatementLine,
 };
+pub use security::{SecurityKind, SecurityRow, SecurityStore};
 
 /// What went wrong in a store.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -175,7 +177,9 @@ pub trait AuditStore {
 }
 
 /// One transaction over every part of the store.
-pub trait Tx: LoginStore + AccountStore + MoneyStore + IntentStore + AuditStore {
+pub trait Tx:
+    LoginStore + AccountStore + MoneyStore + IntentStore + AuditStore + SecurityStore
+{
     /// Makes every change of the transaction durable and visible, at once.
     fn commit(self: Box<Self>) -> StoreResult<()>;
 }

@@ -349,6 +349,10 @@ pub enum AuditKind {
     DeviceTrusted,
     /// The password was changed.
     PasswordChanged,
+    /// A re-authentication before a sensitive change failed or was refused.
+    ReauthenticationFailed,
+    /// A password reset was asked for, or a reset token refused.
+    PasswordResetRequested,
     /// An account was linked.
     AccountLinked,
     /// An account was unlinked.
@@ -386,6 +390,8 @@ impl AuditKind {
             AuditKind::DeviceChallenged => "device_challenged",
             AuditKind::DeviceTrusted => "device_trusted",
             AuditKind::PasswordChanged => "password_changed",
+            AuditKind::ReauthenticationFailed => "reauthentication_failed",
+            AuditKind::PasswordResetRequested => "password_reset_requested",
             AuditKind::AccountLinked => "account_linked",
             AuditKind::AccountUnlinked => "account_unlinked",
             AuditKind::AccessGranted => "access_granted",

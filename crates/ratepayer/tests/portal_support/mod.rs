@@ -51,6 +51,16 @@ pub fn secrets() -> PortalSecrets {
     }
 }
 
+/// The client every test call comes from.
+pub fn client() -> ratepayer::portal::ClientContext {
+    ratepayer::portal::ClientContext::new("198.51.100.20", "Firefox/140 (test)").unwrap()
+}
+
+/// Another client, for calls from somewhere else.
+pub fn other_client(address: &str) -> ratepayer::portal::ClientContext {
+    ratepayer::portal::ClientContext::new(address, "curl/8").unwrap()
+}
+
 /// A portal of built-in profile `id` over `store`.
 pub fn portal(id: &str, store: Arc<dyn Store>, notifier: Arc<RecordingNotifier>) -> Portal {
     Portal::new(
@@ -146,6 +156,7 @@ pub fn shelby_with_pat(store: Arc<dyn Store>) -> (Portal, Arc<RecordingNotifier>
                 password: PASSWORD.into(),
                 channel: RegistrationChannel::Web,
             },
+            &client(),
             nov(5, 12),
         )
         .unwrap();
@@ -172,6 +183,7 @@ pub fn journey(store: Arc<dyn Store>) {
                 password: PASSWORD.into(),
                 channel: RegistrationChannel::Web,
             },
+            &client(),
             nov(5, 13),
         )
         .unwrap_err()
@@ -191,6 +203,7 @@ pub fn journey(store: Arc<dyn Store>) {
                 password: "password".into(),
                 channel: RegistrationChannel::Web,
             },
+            &client(),
             nov(5, 13),
         )
         .unwrap_err();
@@ -209,13 +222,15 @@ pub fn journey(store: Arc<dyn Store>) {
         device_token: token,
     };
     assert_eq!(
-        p.login(&attempt("wrong-password-here", None), nov(6, 9)),
+        p.login(&attempt("wrong-password-here", None), &client(), nov(6, 9)),
         Err(PortalError::WrongCredentials)
     );
     let LoginOutcome::ChallengeRequired {
         login_id,
         challenge_id,
-    } = p.login(&attempt(PASSWORD, None), nov(6, 9)).unwrap()
+    } = p
+        .login(&attempt(PASSWORD, None), &client(), nov(6, 9))
+        .unwrap()
     else {
         panic!("a new device is challenged")
     };
@@ -232,7 +247,7 @@ pub fn journey(store: Arc<dyn Store>) {
     };
     let token = device_token.unwrap();
     assert!(matches!(
-        p.login(&attempt(PASSWORD, Some(&token)), nov(7, 9))
+        p.login(&attempt(PASSWORD, Some(&token)), &client(), nov(7, 9))
             .unwrap(),
         LoginOutcome::SignedIn { .. }
     ));
@@ -246,6 +261,7 @@ pub fn journey(store: Arc<dyn Store>) {
                 password: password.into(),
                 nickname: Some("Lake cabin".into()),
             },
+            &client(),
             nov(7, 10),
         )
     };
@@ -420,6 +436,7 @@ pub fn journey(store: Arc<dyn Store>) {
                 password: PASSWORD.into(),
                 channel: RegistrationChannel::Web,
             },
+            &client(),
             nov(8, 9),
         )
         .unwrap()
@@ -510,9 +527,8 @@ pub fn refusals_change_nothing(store: Arc<dyn Store>) {
             now,
         )
         .is_err());
-    assert!(p.change_password(&pat, PASSWORD, "short", now).is_err());
     assert!(p
-        .change_password(&pat, "wrong-password-x", PASSWORD, now)
+        .change_password(&pat, PASSWORD, "short", &client(), now)
         .is_err());
     assert!(p
         .set_delivery(
@@ -526,6 +542,20 @@ pub fn refusals_change_nothing(store: Arc<dyn Store>) {
         )
         .is_err());
     assert_eq!(snapshot(&store), before);
+    // A wrong current password is the exception: it counts like a failed
+    // sign-in (regression, issue 17: re-authentication was unthrottled).
+    assert_eq!(
+        p.change_password(&pat, "wrong-password-x", PASSWORD, &client(), now),
+        Err(PortalError::WrongCredentials)
+    );
+    let mut tx = store.begin().unwrap();
+    assert_eq!(tx.login(&pat).unwrap().unwrap().throttle.failures(), 1);
+    drop(tx);
+    let audit = p.audit_trail().unwrap();
+    assert!(audit.iter().any(
+        |e| e.kind == ratepayer::store::AuditKind::ReauthenticationFailed
+            && e.detail.contains("198.51.100.20")
+    ));
 }
 
 /// Random bytes for the first `ok` draws, then a failure.
@@ -578,7 +608,9 @@ pub fn registration_is_all_or_nothing(store: Arc<dyn Store>) {
         notifier.clone(),
     )
     .unwrap();
-    let err = failing.register(&request, nov(2, 9)).unwrap_err();
+    let err = failing
+        .register(&request, &client(), nov(2, 9))
+        .unwrap_err();
     assert!(err.to_string().contains("entropy gone"), "{err:?}");
     {
         let mut tx = store.begin().unwrap();
@@ -594,7 +626,7 @@ pub fn registration_is_all_or_nothing(store: Arc<dyn Store>) {
         notifier.sent().is_empty(),
         "nothing is sent for a rolled-back registration"
     );
-    let reg = good.register(&request, nov(2, 10)).unwrap();
+    let reg = good.register(&request, &client(), nov(2, 10)).unwrap();
     let mut tx = store.begin().unwrap();
     assert_eq!(tx.contacts(&reg.login_id).unwrap().len(), 1);
     assert!(tx.code(&reg.email_code_id).unwrap().is_some());

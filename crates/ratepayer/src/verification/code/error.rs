@@ -41,6 +41,13 @@ pub enum CodeError {
         /// Resends allowed.
         max: u32,
     },
+    /// As many codes were sent to this contact this hour as the policy
+    /// allows, or its earlier codes used up every try.
+    #[error("too many codes were sent to this contact or tried for it; wait {retry_after_minutes} minutes before asking for a new one")]
+    SendLimit {
+        /// Minutes until a new code can be sent.
+        retry_after_minutes: u32,
+    },
     /// The purpose cannot be served through this kind of contact.
     #[error("codes for {purpose} cannot be sent to {kind}; send the code to the contact being activated")]
     ContactNotAllowed {
@@ -73,6 +80,7 @@ impl CodeError {
             CodeError::Superseded => "superseded",
             CodeError::WrongPurposeOrContact => "wrong_purpose_or_contact",
             CodeError::ResendLimit { .. } => "resend_limit",
+            CodeError::SendLimit { .. } => "send_limit",
             CodeError::ContactNotAllowed { .. } => "contact_not_allowed",
             CodeError::InvalidPolicy { .. } => "invalid_policy",
             CodeError::Random(_) => "random",

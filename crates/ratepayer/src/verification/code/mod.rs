@@ -42,7 +42,8 @@ mod policy;
 pub use error::CodeError;
 pub use policy::{
     CodePolicy, MAX_ATTEMPTS_LIMIT, MAX_CODE_LENGTH, MAX_EMAIL_LIFETIME_MINUTES, MAX_RESENDS_LIMIT,
-    MAX_SMS_LIFETIME_MINUTES, MIN_CODE_LENGTH,
+    MAX_SENDS_PER_HOUR_LIMIT, MAX_SIGN_IN_LIFETIME_MINUTES, MAX_SMS_LIFETIME_MINUTES,
+    MIN_CODE_LENGTH,
 };
 
 const LABEL: &str = "ratepayer/verification-code/v1";
@@ -186,7 +187,17 @@ impl CodeRecord {
     pub fn attempts(&self) -> u32 {
         self.attempts
     }
-    /// Failed tries left before it locks.
+    /// Carries `failures` earlier failed tries (of earlier chains for the
+    /// same purpose and contact) into this record, so that a new code never
+    /// buys more guesses; locks it when they reach the limit.
+    pub fn carry_failures(&mut self, failures: u32) {
+        self.attempts = self.attempts.max(failures);
+        if self.attempts >= self.max_attempts && self.state == CodeState::Pending {
+            self.state = CodeState::Locked;
+        }
+    }
+
+    /// Failed tries left before the record locks.
     pub fn attempts_left(&self) -> u32 {
         self.max_attempts.saturating_sub(self.attempts)
     }
@@ -258,7 +269,7 @@ pub fn issue(
         contact: contact.clone(),
         digest: digest_hex(key, LABEL, &digest_parts(purpose, contact, &code)),
         issued_at: now,
-        expires_at: after_minutes(now, policy.lifetime_minutes(contact.kind())),
+        expires_at: after_minutes(now, policy.lifetime_for(purpose, contact.kind())),
         attempts: 0,
         max_attempts: policy.max_attempts,
         resends: 0,

@@ -20,6 +20,11 @@ pub const MAX_EMAIL_LIFETIME_MINUTES: u32 = 10_080;
 pub const MAX_ATTEMPTS_LIMIT: u32 = 10;
 /// The most resends a policy may allow per code chain.
 pub const MAX_RESENDS_LIMIT: u32 = 10;
+/// The longest lifetime of a sign-in code (the unrecognised-device
+/// challenge), whatever the channel: 1 hour.
+pub const MAX_SIGN_IN_LIFETIME_MINUTES: u32 = 60;
+/// The most codes a policy may send to one contact in an hour.
+pub const MAX_SENDS_PER_HOUR_LIMIT: u32 = 20;
 
 /// A utility's verification-code rules (`[verification.codes]`).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -37,6 +42,13 @@ pub struct CodePolicy {
     pub max_attempts: u32,
     /// Resends per chain: 0 to [`MAX_RESENDS_LIMIT`] (3).
     pub max_resends: u32,
+    /// Minutes a sign-in code (the unrecognised-device challenge) stays
+    /// valid, by email or text: 1 to [`MAX_SIGN_IN_LIFETIME_MINUTES`] (10).
+    pub sign_in_lifetime_minutes: u32,
+    /// Codes sent to one contact (for one purpose) per hour, new codes and
+    /// resends alike: 1 to [`MAX_SENDS_PER_HOUR_LIMIT`] (5). Stops SMS
+    /// pumping and mail bombing through the portal.
+    pub max_sends_per_hour: u32,
 }
 
 impl Default for CodePolicy {
@@ -47,6 +59,8 @@ impl Default for CodePolicy {
             email_lifetime_minutes: 1440,
             max_attempts: 5,
             max_resends: 3,
+            sign_in_lifetime_minutes: 10,
+            max_sends_per_hour: 5,
         }
     }
 }
@@ -98,6 +112,20 @@ impl CodePolicy {
             MAX_RESENDS_LIMIT,
             "resends must be limited",
         );
+        check(
+            "sign_in_lifetime_minutes",
+            self.sign_in_lifetime_minutes,
+            1,
+            MAX_SIGN_IN_LIFETIME_MINUTES,
+            "a sign-in code must expire within minutes",
+        );
+        check(
+            "max_sends_per_hour",
+            self.max_sends_per_hour,
+            1,
+            MAX_SENDS_PER_HOUR_LIMIT,
+            "sends to one contact must be limited, or the portal can be used to flood a phone or mailbox",
+        );
         out
     }
 
@@ -108,6 +136,16 @@ impl CodePolicy {
             Ok(())
         } else {
             Err(CodeError::InvalidPolicy { problems })
+        }
+    }
+
+    /// Minutes a code for `purpose` sent to a contact of `kind` stays
+    /// valid: a sign-in code lives `sign_in_lifetime_minutes` whatever the
+    /// channel; other codes by channel.
+    pub fn lifetime_for(&self, purpose: super::Purpose, kind: ContactKind) -> u32 {
+        match purpose {
+            super::Purpose::DeviceChallenge => self.sign_in_lifetime_minutes,
+            _ => self.lifetime_minutes(kind),
         }
     }
 

@@ -171,6 +171,8 @@ fn policy_bounds_are_enforced_with_every_problem_listed() {
         email_lifetime_minutes: 20_000,
         max_attempts: 0,
         max_resends: 11,
+        sign_in_lifetime_minutes: 24 * 60,
+        max_sends_per_hour: 0,
     };
     let err = bad.validate().unwrap_err();
     let CodeError::InvalidPolicy { problems } = &err else {
@@ -184,7 +186,9 @@ fn policy_bounds_are_enforced_with_every_problem_listed() {
             "sms_lifetime_minutes",
             "email_lifetime_minutes",
             "max_attempts",
-            "max_resends"
+            "max_resends",
+            "sign_in_lifetime_minutes",
+            "max_sends_per_hour"
         ]
     );
     assert!(

@@ -93,6 +93,7 @@ class PortalTest {
     private val key = ByteArray(32) { 7 }
     private val password = "Glacier-violet-trombone-88"
 
+    private val client = ClientInfo("198.51.100.20", "kotlin-test")
     private fun nov(day: Int, hour: Int) = Instant.parse("2025-11-%02dT%02d:00:00Z".format(day, hour))
     private fun date(text: String) = LocalDate.parse(text)
 
@@ -137,12 +138,12 @@ class PortalTest {
 
         // Register with Shelby's recipe (account + customer number); a
         // wrong proof is refused with the one public code.
-        val reg = portal.register(form("000100001", "5001", "PatDoe"), password, RegistrationChannel.WEB, nov(5, 12))
+        val reg = portal.register(form("000100001", "5001", "PatDoe"), password, RegistrationChannel.WEB, client, nov(5, 12))
         assertEquals("000100001", reg.account)
         assertEquals("patdoe", reg.username)
         val pat = reg.loginId
         val refused = assertThrows<RatepayerException.Portal> {
-            portal.register(form("100004", "9999", "someone1"), password, RegistrationChannel.WEB, nov(5, 13))
+            portal.register(form("100004", "9999", "someone1"), password, RegistrationChannel.WEB, client, nov(5, 13))
         }
         assertEquals("registration.not_verified", refused.code)
 
@@ -150,17 +151,17 @@ class PortalTest {
         portal.verifyContact(pat, reg.emailCodeId, lastCode(messages(), "pat@example.com"), nov(5, 12))
 
         // Login from a new device: challenged, then signed in and remembered.
-        val challenged = portal.login("patdoe", password, null, nov(6, 9))
+        val challenged = portal.login("patdoe", password, null, client, nov(6, 9))
         assertTrue(challenged is LoginOutcome.ChallengeRequired, "$challenged")
         val challengeId = (challenged as LoginOutcome.ChallengeRequired).challengeId
         val signedIn = portal.passDeviceChallenge(pat, challengeId, lastCode(messages(), "pat@example.com"), "laptop", nov(6, 9))
         val token = (signedIn as LoginOutcome.SignedIn).deviceToken
         assertNotNull(token)
-        assertTrue(portal.login("patdoe", password, token, nov(7, 9)) is LoginOutcome.SignedIn)
-        assertThrows<RatepayerException.Portal> { portal.login("patdoe", "wrong-password-here", token, nov(7, 9)) }
+        assertTrue(portal.login("patdoe", password, token, client, nov(7, 9)) is LoginOutcome.SignedIn)
+        assertThrows<RatepayerException.Portal> { portal.login("patdoe", "wrong-password-here", token, client, nov(7, 9)) }
 
         // Link a second account with the same proofs and the password again.
-        assertEquals("000100002", portal.linkAccount(pat, form("100002", "5001", "patdoe"), password, "Lake cabin", nov(7, 10)))
+        assertEquals("000100002", portal.linkAccount(pat, form("100002", "5001", "patdoe"), password, "Lake cabin", client, nov(7, 10)))
         val home = portal.home(pat)
         assertEquals(listOf("000100001", "000100002"), home.accounts.map { it.account })
         assertEquals(BigDecimal("57.22"), home.accounts[0].amountDue)
@@ -218,16 +219,16 @@ class PortalTest {
         assertTrue(portal.home(pat).accounts.last().closed)
         portal.setDelivery(pat, "100001", DeliverySettings(false, true, true, "bills@example.com"), nov(8, 9))
         assertTrue(portal.bills(pat, "100001").historyShown)
-        val sam = portal.register(form("100004", "5002", "sam.doe"), password, RegistrationChannel.WEB, nov(8, 9)).loginId
+        val sam = portal.register(form("100004", "5002", "sam.doe"), password, RegistrationChannel.WEB, client, nov(8, 9)).loginId
         portal.addAuthorizedUser(pat, "100001", "Sam.Doe", nov(8, 10))
         assertEquals("authorized_user", portal.home(sam).accounts.first { it.account == "000100001" }.role)
         assertEquals("portal.forbidden", assertThrows<RatepayerException.Portal> { portal.cancelAutopay(sam, "100001", nov(8, 10)) }.code)
         portal.cancelAutopay(pat, "100001", nov(8, 11))
         assertEquals(null, portal.home(pat).accounts[0].autopay)
         val newPassword = "Tidewater-marigold-saxophone-19"
-        portal.changePassword(pat, password, newPassword, nov(9, 9))
-        assertEquals("login.wrong_credentials", assertThrows<RatepayerException.Portal> { portal.login("patdoe", password, null, nov(9, 10)) }.code)
-        assertTrue(portal.login("patdoe", newPassword, null, nov(9, 10)) is LoginOutcome.ChallengeRequired)
+        portal.changePassword(pat, password, newPassword, client, nov(9, 9))
+        assertEquals("login.wrong_credentials", assertThrows<RatepayerException.Portal> { portal.login("patdoe", password, null, client, nov(9, 10)) }.code)
+        assertTrue(portal.login("patdoe", newPassword, null, client, nov(9, 10)) is LoginOutcome.ChallengeRequired)
         portal.unlinkAccount(pat, "100002", nov(9, 11))
         assertEquals(listOf("000100001", "000100003"), portal.home(pat).accounts.map { it.account })
 
