@@ -40,8 +40,8 @@ use chrono::{DateTime, Utc};
 
 pub use autopay::{EnrolRequest, Enrolled};
 pub use back_office::{AccountImport, PostedBill};
-pub use cycle::CycleReport;
 pub use client::{ClientContext, MAX_USER_AGENT_BYTES};
+pub use cycle::CycleReport;
 pub use error::PortalError;
 pub use intents::{PaymentQuote, PaymentRequest, QUOTE_LIFETIME_SECONDS};
 pub use linking::{DeliverySettings, LinkRequest};

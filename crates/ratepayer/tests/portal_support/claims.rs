@@ -80,6 +80,7 @@ pub fn enrolled_owner(p: &Portal, notifier: &RecordingNotifier, number: &str, n:
                 password: PASSWORD.into(),
                 channel: RegistrationChannel::Web,
             },
+            &super::client(),
             nov(5, 12),
         )
         .unwrap();

@@ -107,6 +107,7 @@ fn link_second(p: &Portal, owner: &str) {
             password: PASSWORD.into(),
             nickname: None,
         },
+        &super::client(),
         nov(7, 16),
     )
     .unwrap();
