@@ -4,12 +4,23 @@ use super::{profile, ratepayer, ratepayer_with_stdin};
 
 #[test]
 fn an_accepted_password_exits_0() {
-    let run = ratepayer_with_stdin(&["password", "check"], b"correct horse battery staple\n");
+    // (`correct horse battery staple` is a famous passphrase, so it is blocklisted.)
+    let run = ratepayer_with_stdin(&["password", "check"], b"violet tractor amber whistles\n");
     assert_eq!(run.code, 0, "{run:?}");
     assert!(run.stdout.contains("accepted"), "{}", run.stdout);
     let run = ratepayer_with_stdin(
         &["password", "check", "--json"],
+        b"violet tractor amber whistles",
+    );
+    assert_eq!(run.code, 0, "{run:?}");
+    let run = ratepayer_with_stdin(
+        &["password", "check", "--json"],
         b"correct horse battery staple",
+    );
+    assert_eq!(run.code, 1, "a famous passphrase is refused: {run:?}");
+    let run = ratepayer_with_stdin(
+        &["password", "check", "--json"],
+        b"violet tractor amber whistles",
     );
     assert_eq!(run.code, 0, "{run:?}");
     assert_eq!(run.json()["accepted"], true);
