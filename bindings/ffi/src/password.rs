@@ -42,7 +42,7 @@ pub struct PasswordFailure {
 pub struct PasswordCheck {
     /// True when the password satisfies every rule.
     pub accepted: bool,
-    /// The Unicode form it is stored in when accepted (`NFC`); empty otherwise.
+    /// The Unicode form it is stored in when accepted (`NFKC`); empty otherwise.
     pub normalization: String,
     /// Every rule broken, in a fixed order (empty when accepted).
     pub failures: Vec<PasswordFailure>,
@@ -104,9 +104,12 @@ mod tests {
         let bad = shelby.check_password("Password1!".into(), ctx.clone(), false)?;
         let codes: Vec<&str> = bad.failures.iter().map(|f| f.code.as_str()).collect();
         assert_eq!(codes, ["password.too_short", "password.blocklisted"]);
-        let good = shelby.check_password("correct horse battery staple".into(), ctx, false)?;
+        let famous =
+            shelby.check_password("correct horse battery staple".into(), ctx.clone(), false)?;
+        assert!(!famous.accepted, "a famous passphrase is blocklisted");
+        let good = shelby.check_password("violet tractor amber whistles".into(), ctx, false)?;
         assert!(good.accepted);
-        assert_eq!(good.normalization, "NFC");
+        assert_eq!(good.normalization, "NFKC");
         Ok(())
     }
 }

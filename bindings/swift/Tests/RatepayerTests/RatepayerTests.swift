@@ -49,7 +49,8 @@ final class RatepayerTests: XCTestCase {
         let check = try p.checkPassword(password: "Password1!", context: PasswordContext(username: "patdoe"), mfa: false)
         XCTAssertFalse(check.accepted)
         XCTAssertEqual(check.failures.map(\.code), ["password.too_short", "password.blocklisted"])
-        XCTAssertTrue(try p.checkPassword(password: "correct horse battery staple", context: PasswordContext(), mfa: false).accepted)
+        XCTAssertFalse(try p.checkPassword(password: "correct horse battery staple", context: PasswordContext(), mfa: false).accepted)
+        XCTAssertTrue(try p.checkPassword(password: "violet tractor amber whistles", context: PasswordContext(), mfa: false).accepted)
     }
 
     func testAutopayDraftDates() throws {
