@@ -307,8 +307,34 @@ impl Scratch {
     }
 }
 
-/// The largest amount one line may hold (10^15 in the currency).
-const MAX_LINE: Decimal = Decimal::from_parts(2_764_472_320, 232_830, 0, false, 0);
+/// 10^15 in units of 10^-scale, for scale 0 to 23 (larger scales cannot
+/// reach 10^15 in an i128 mantissa).
+const LINE_LIMIT: [u128; 24] = [
+    1000000000000000,
+    10000000000000000,
+    100000000000000000,
+    1000000000000000000,
+    10000000000000000000,
+    100000000000000000000,
+    1000000000000000000000,
+    10000000000000000000000,
+    100000000000000000000000,
+    1000000000000000000000000,
+    10000000000000000000000000,
+    100000000000000000000000000,
+    1000000000000000000000000000,
+    10000000000000000000000000000,
+    100000000000000000000000000000,
+    1000000000000000000000000000000,
+    10000000000000000000000000000000,
+    100000000000000000000000000000000,
+    1000000000000000000000000000000000,
+    10000000000000000000000000000000000,
+    100000000000000000000000000000000000,
+    1000000000000000000000000000000000000,
+    10000000000000000000000000000000000000,
+    100000000000000000000000000000000000000,
+];
 
 /// Collects the lines of one bill.
 pub(super) struct MonthLines {
@@ -334,12 +360,16 @@ impl MonthLines {
             RoundingScope::PerLine => amount.round(self.policy, self.currency.minor_units())?,
             RoundingScope::TotalOnly => amount,
         };
-        let amount = a.to_decimal()?;
         // No bill line is a quadrillion: past that, sums would need more
         // digits than a Decimal holds, so the input is refused as absurd.
-        if amount.abs() >= MAX_LINE {
+        // (Checked on the integer mantissa: |m| ≥ 10^(15 + scale).)
+        if LINE_LIMIT
+            .get(a.scale as usize)
+            .is_some_and(|limit| a.m.unsigned_abs() >= *limit)
+        {
             return Err(ov("a line of the bill"));
         }
+        let amount = a.to_decimal()?;
         self.sum.add(a)?;
         self.lines.push(BillLine::from_parts(
             MetaRef::Interned(meta),
@@ -702,10 +732,9 @@ impl PreparedYear {
                     (months, LineUnit::Month, r)
                 }
             };
-            let amount = if q == Decimal::ONE {
-                rate
-            } else {
-                q.checked_mul(rate).ok_or_else(|| ov("a fixed charge"))?
+            let amount = match (c.unit, f.factor) {
+                (ChargeUnit::PerMonth | ChargeUnit::PerYear, None) => rate,
+                _ => q.checked_mul(rate).ok_or_else(|| ov("a fixed charge"))?,
             };
             let a = lines.push(self.fixed_meta, q, unit, rate, Amount::of(amount))?;
             sums.fixed.add(a)?;
@@ -796,7 +825,9 @@ impl PreparedYear {
                 tariff.ratchet.as_ref(),
                 tariff.minimum_billing_demand_kw,
             )?;
-            history.record(year, m as u32 + 1, peak)?;
+            if tariff.ratchet.is_some() {
+                history.record(year, m as u32 + 1, peak)?;
+            }
             let mut lines = self.lines_for(BillingPeriod::month_of(first), policy);
             let energies = t.energy.get(m * ne..(m + 1) * ne).unwrap_or_default();
             let demand = t.demand_max.get(m * nd..(m + 1) * nd).unwrap_or_default();
