@@ -35,15 +35,10 @@ pub fn run(args: &BillArgs, json: bool) -> Result<(), CliError> {
     if args.format == TariffFormat::Urdb {
         return urdb(args, period, json);
     }
-    let owned_profile;
+    let profile = args.profile.as_deref().map(input::profile).transpose()?;
     let owned_tariff;
-    let tariff: &Tariff = match &args.profile {
-        Some(p) => {
-            owned_profile = input::profile(p)?;
-            owned_profile
-                .tariff(&args.tariff)
-                .map_err(CliError::domain)?
-        }
+    let tariff: &Tariff = match &profile {
+        Some(p) => p.tariff(&args.tariff).map_err(CliError::domain)?,
         None => {
             owned_tariff = input::tariff_file(Path::new(&args.tariff))?;
             &owned_tariff
@@ -57,7 +52,7 @@ pub fn run(args: &BillArgs, json: bool) -> Result<(), CliError> {
             register_option.unwrap_or_default()
         ))),
         UsageFile::Intervals(intervals) => {
-            let zone = bill_intervals::zone(args.time_zone.as_deref(), args.profile.as_deref().map(input::profile).transpose()?.as_ref())?;
+            let zone = bill_intervals::zone(args.time_zone.as_deref(), profile.as_ref())?;
             let series = bill_intervals::series(&intervals, &name, zone)?;
             let periods = bill_intervals::periods(period, args.monthly, &args.read_dates)?;
             let bills = bill_intervals::native_bills(
