@@ -350,7 +350,10 @@ impl ElectricRate {
         let values = series.micro_kwh();
         let mut history = options.history.cloned().unwrap_or_default();
         // Earlier data gives the ratchet its peaks.
-        if let (Some(p0), true) = (periods.first(), first_version.ratchet.is_some()) {
+        if let (Some(p0), true) = (
+            periods.first(),
+            self.versions.iter().any(|v| v.ratchet.is_some()),
+        ) {
             let cut = day_start(p0.from());
             for r in runs_of(first_version.clock) {
                 for (k, v) in values.iter().skip(r.first).take(r.len).enumerate() {
