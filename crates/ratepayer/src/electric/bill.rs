@@ -258,10 +258,30 @@ pub(super) fn add_max(sum: &mut [i64], max: &mut [i64], values: &[i64]) {
     }
 }
 
-/// [`add_max`] with the maxima in 32 bits, for values that fit them.
+/// [`add_max`] with the maxima in 32 bits, for values that fit them. Eight
+/// values at a time, the sums and the maxima in two loops of known length:
+/// the compiler then packs four 32-bit maxima into each SSE2 compare (one
+/// loop over all three slices packs only two), about a quarter fewer
+/// instructions per value.
 #[inline]
 pub(super) fn add_max32(sum: &mut [i64], max: &mut [i32], values: &[i64]) {
-    for ((s, m), &v) in sum.iter_mut().zip(max.iter_mut()).zip(values) {
+    let mut sums = sum.chunks_exact_mut(8);
+    let mut maxima = max.chunks_exact_mut(8);
+    let mut eights = values.chunks_exact(8);
+    for ((s8, m8), v8) in (&mut sums).zip(&mut maxima).zip(&mut eights) {
+        for (s, &v) in s8.iter_mut().zip(v8) {
+            *s += v;
+        }
+        for (m, &v) in m8.iter_mut().zip(v8) {
+            *m = (*m).max(v as i32);
+        }
+    }
+    let rest = sums
+        .into_remainder()
+        .iter_mut()
+        .zip(maxima.into_remainder().iter_mut())
+        .zip(eights.remainder());
+    for ((s, m), &v) in rest {
         *s += v;
         *m = (*m).max(v as i32);
     }
@@ -547,7 +567,9 @@ impl PreparedYear {
     }
 
     /// Folds the slots of each kind of day touched (sums and maxima per
-    /// clock hour × interval) into the (month, period) totals of `t`.
+    /// clock hour × interval) into the (month, period) totals of `t`: each
+    /// hour's intervals are first reduced to the hour's sum and largest
+    /// interval, then each hour goes to its (month, period) slots.
     fn fold<M: Copy + Into<i64>>(
         &self,
         t: &mut Totals,
@@ -556,7 +578,10 @@ impl PreparedYear {
         sum: &[i64],
         max: &[M],
     ) {
+        let per_hour = per_hour.max(1);
         let slots = 24 * per_hour;
+        let mut hour_sum = [0i64; 24];
+        let mut hour_max = [0i64; 24];
         for (kind, slots_of) in self.kinds.iter().enumerate() {
             if !touched.get(kind).copied().unwrap_or(false) {
                 continue;
@@ -565,25 +590,36 @@ impl PreparedYear {
             let (Some(s), Some(m)) = (sum.get(at..at + slots), max.get(at..at + slots)) else {
                 continue;
             };
+            if per_hour == 1 {
+                hour_sum.copy_from_slice(s.get(..24).unwrap_or(&[0; 24]));
+                for (h, &v) in hour_max.iter_mut().zip(m) {
+                    *h = v.into();
+                }
+            } else {
+                for (((hs, hm), s), m) in hour_sum
+                    .iter_mut()
+                    .zip(hour_max.iter_mut())
+                    .zip(s.chunks_exact(per_hour))
+                    .zip(m.chunks_exact(per_hour))
+                {
+                    *hs = s.iter().sum();
+                    *hm = m.iter().map(|&v| v.into()).max().unwrap_or(0);
+                }
+            }
             let mut peak = 0i64;
-            for (h, (s, m)) in s.chunks(per_hour).zip(m.chunks(per_hour)).enumerate() {
-                let hour_sum: i64 = s.iter().sum();
-                let hour_max = m.iter().map(|&v| v.into()).max().unwrap_or(0);
-                if let Some(e) = slots_of
-                    .energy
-                    .get(h)
-                    .and_then(|&i| t.energy.get_mut(usize::from(i)))
-                {
-                    *e += hour_sum;
+            for (((&hs, &hm), &ei), &di) in hour_sum
+                .iter()
+                .zip(&hour_max)
+                .zip(&slots_of.energy)
+                .zip(&slots_of.demand)
+            {
+                if let Some(e) = t.energy.get_mut(usize::from(ei)) {
+                    *e += hs;
                 }
-                if let Some(d) = slots_of
-                    .demand
-                    .get(h)
-                    .and_then(|&i| t.demand_max.get_mut(usize::from(i)))
-                {
-                    *d = (*d).max(hour_max);
+                if let Some(d) = t.demand_max.get_mut(usize::from(di)) {
+                    *d = (*d).max(hm);
                 }
-                peak = peak.max(hour_max);
+                peak = peak.max(hm);
             }
             if let Some(p) = t.peak.get_mut(kind / 2) {
                 *p = (*p).max(peak);

@@ -228,6 +228,22 @@ proptest! {
         }
     }
 
+    /// add_max32 (eight at a time, then the rest) agrees with the plain
+    /// operations, element by element, at every length.
+    #[test]
+    fn add_max32_agrees(
+        v in proptest::collection::vec((0i64..(1 << 50), 0i32..i32::MAX, 0i64..i64::from(i32::MAX)), 0..40),
+    ) {
+        let mut sum: Vec<i64> = v.iter().map(|x| x.0).collect();
+        let mut max: Vec<i32> = v.iter().map(|x| x.1).collect();
+        let values: Vec<i64> = v.iter().map(|x| x.2).collect();
+        add_max32(&mut sum, &mut max, &values);
+        for (i, &(s, m, x)) in v.iter().enumerate() {
+            prop_assert_eq!(sum.get(i).copied(), Some(s + x));
+            prop_assert_eq!(max.get(i).copied().map(i64::from), Some(i64::from(m).max(x)));
+        }
+    }
+
     /// The one-pass, day-by-day accumulation gives the same energy per
     /// (month, period), peak per (month, demand period), peak and interval
     /// count per month as a naive fold over every interval, for series that
