@@ -26,6 +26,7 @@ pub enum LineKind {
     Minimum,
     Rider,
     Tax,
+    Credit,
 }
 
 /// How a meter read was obtained.

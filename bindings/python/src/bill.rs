@@ -191,7 +191,7 @@ impl BillLine {
     fn group(&self) -> &str {
         self.inner.group()
     }
-    /// Kind of charge: fixed, usage, surcharge, minimum, rider or tax.
+    /// Kind of charge: fixed, usage, surcharge, minimum, rider, tax or credit.
     #[getter]
     fn kind(&self) -> &'static str {
         match self.inner.kind() {
@@ -201,6 +201,7 @@ impl BillLine {
             ratepayer::LineKind::Minimum => "minimum",
             ratepayer::LineKind::Rider => "rider",
             ratepayer::LineKind::Tax => "tax",
+            ratepayer::LineKind::Credit => "credit",
         }
     }
     /// Label of the tariff version that priced it.

@@ -161,6 +161,7 @@ proptest! {
             match l.kind() {
                 LineKind::Usage | LineKind::Surcharge => prop_assert!(l.amount.amount().is_zero(), "{} charged {}", l.description(), l.amount),
                 LineKind::Fixed | LineKind::Minimum | LineKind::Rider | LineKind::Tax => {}
+                LineKind::Credit => prop_assert!(false, "a water or gas bill has no export credit: {}", l.description()),
             }
         }
         let fixed: Decimal = b.lines.iter().filter(|l| l.kind() == LineKind::Fixed).map(|l| l.amount.amount()).sum();

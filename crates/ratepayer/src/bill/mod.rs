@@ -40,6 +40,11 @@ pub enum LineKind {
     Rider,
     /// A tax.
     Tax,
+    /// A credit for energy a customer sent to the grid: exported energy
+    /// credited at a sell rate, a credit brought forward or carried to a
+    /// later bill, or a true-up payment (electric bills of customers who
+    /// generate).
+    Credit,
 }
 
 /// The unit a line's quantity is counted in.

@@ -71,21 +71,21 @@ pub struct ElectricStatement {
 /// year with [`ElectricTariff::prepare`], then bill any number of series.
 #[derive(Debug, Clone)]
 pub struct PreparedYear {
-    tariff: Arc<ElectricTariff>,
-    map: HourMap,
-    id: Arc<str>,
+    pub(super) tariff: Arc<ElectricTariff>,
+    pub(super) map: HourMap,
+    pub(super) id: Arc<str>,
     energy_meta: Vec<Vec<&'static LineMeta>>,
     tou_meta: Vec<Vec<&'static LineMeta>>,
     flat_meta: Vec<Vec<&'static LineMeta>>,
     fixed_meta: &'static LineMeta,
     minimum_meta: &'static LineMeta,
     /// Energy periods used in each month, ascending.
-    energy_in_month: Vec<Vec<u8>>,
+    pub(super) energy_in_month: Vec<Vec<u8>>,
     /// Demand periods used in each month, ascending.
-    demand_in_month: Vec<Vec<u8>>,
+    pub(super) demand_in_month: Vec<Vec<u8>>,
     /// Per kind of day (see `HourMap::day_kind`), where each clock hour's
     /// energy and peak go.
-    kinds: Vec<KindSlots>,
+    pub(super) kinds: Vec<KindSlots>,
     /// The most lines a month can have.
     lines_per_month: usize,
 }
@@ -93,9 +93,9 @@ pub struct PreparedYear {
 /// Where the hours of one kind of day go: per clock hour, the index of its
 /// (month, energy period) total and of its (month, demand period) peak.
 #[derive(Debug, Clone)]
-struct KindSlots {
-    energy: [u16; 24],
-    demand: [u16; 24],
+pub(super) struct KindSlots {
+    pub(super) energy: [u16; 24],
+    pub(super) demand: [u16; 24],
 }
 
 impl KindSlots {

@@ -50,6 +50,7 @@ mod bill;
 mod clock;
 mod demand;
 mod exact;
+pub mod generation;
 mod interval;
 mod rate;
 mod schedule;
@@ -62,6 +63,9 @@ mod tests;
 
 pub use bill::{ElectricMonth, ElectricStatement, PreparedYear};
 pub use demand::{DemandBasis, PeakHistory};
+pub use generation::{
+    GenerationMonth, GenerationStatement, MeterChannels, Metering, MeteringOptions,
+};
 pub use interval::{IntervalSeries, MAX_INTERVAL_KWH, MICRO_KWH_PER_KWH};
 pub use rate::{ElectricOptions, ElectricRate};
 pub use schedule::Schedule;

@@ -176,6 +176,16 @@ pub struct ElectricTariff {
     /// The clock the schedules are read in when the series has a time zone.
     #[serde(default)]
     pub clock: Clock,
+    /// Sell rates per kWh exported, by energy period and tier, in the shape
+    /// of `energy_periods` (URDB's per-tier `sell`); empty: exported energy
+    /// earns nothing. Used only by bills of customers who generate
+    /// ([`super::generation`]).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub sell_rates: Vec<Vec<Decimal>>,
+    /// How a customer's exported energy is billed under this tariff (URDB's
+    /// `dgrules`), unless the call names one; `None`: consumption only.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub metering: Option<super::generation::Metering>,
 }
 
 impl ElectricTariff {
@@ -203,7 +213,18 @@ impl ElectricTariff {
             effective_to: None,
             proration: Proration::CalendarMonth,
             clock: Clock::WallClock,
+            sell_rates: Vec::new(),
+            metering: None,
         }
+    }
+
+    /// The sell rate of energy period `p`, tier `t` (0 when none is given).
+    pub fn sell_rate(&self, p: usize, t: usize) -> Decimal {
+        self.sell_rates
+            .get(p)
+            .and_then(|tiers| tiers.get(t))
+            .copied()
+            .unwrap_or(Decimal::ZERO)
     }
 
     /// Every problem with the tariff (empty when it is valid).
@@ -261,6 +282,38 @@ impl ElectricTariff {
                         ),
                     ),
                     Some(_) => {}
+                }
+            }
+        }
+        if !self.sell_rates.is_empty() {
+            if self.sell_rates.len() != self.energy_periods.len() {
+                p(
+                    "sell_rates".into(),
+                    format!(
+                        "has {} periods but energy_periods has {}; give one list of sell rates per energy period (or none)",
+                        self.sell_rates.len(),
+                        self.energy_periods.len()
+                    ),
+                );
+            }
+            for (i, (sell, tiers)) in self.sell_rates.iter().zip(&self.energy_periods).enumerate() {
+                if sell.len() != tiers.len() {
+                    p(
+                        format!("sell_rates[{i}]"),
+                        format!(
+                            "has {} tiers but energy_periods[{i}] has {}; give one sell rate per tier",
+                            sell.len(),
+                            tiers.len()
+                        ),
+                    );
+                }
+                for (t, r) in sell.iter().enumerate() {
+                    if r.is_sign_negative() && !r.is_zero() {
+                        p(
+                            format!("sell_rates[{i}][{t}]"),
+                            format!("is {r}; a sell rate cannot be negative (use 0 for energy credited at nothing)"),
+                        );
+                    }
                 }
             }
         }

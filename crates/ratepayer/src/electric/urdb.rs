@@ -100,7 +100,27 @@ pub fn import_value(id: &str, v: &Value) -> Result<Imported, ElectricError> {
     let mut t = ElectricTariff::flat(id, Currency::USD, Decimal::ZERO);
 
     if let Some(s) = cx.take(obj, "energyratestructure") {
-        t.energy_periods = cx.periods(s, "energyratestructure", energy_tier);
+        let periods = cx.periods(s, "energyratestructure", energy_tier);
+        // Sell rates (exported energy) where any tier gives one; 0 elsewhere.
+        if periods.iter().flatten().any(|(_, sell)| sell.is_some()) {
+            t.sell_rates = periods
+                .iter()
+                .map(|tiers| tiers.iter().map(|(_, s)| s.unwrap_or_default()).collect())
+                .collect();
+        }
+        t.energy_periods = periods
+            .into_iter()
+            .map(|tiers| tiers.into_iter().map(|(tier, _)| tier).collect())
+            .collect();
+    }
+    if let Some(v) = cx.take(obj, "dgrules") {
+        match v.as_str().and_then(super::generation::Metering::from_dgrules) {
+            Some(m) => t.metering = Some(m),
+            None => cx.unused(
+                "dgrules",
+                "not a metering rule this importer knows (\"Net Metering\", \"Net Billing Instantaneous\", \"Net Billing Hourly\", \"Buy All Sell All\"); bills of customers who generate need a metering option given with the call",
+            ),
+        }
     }
     let wd = cx
         .take(obj, "energyweekdayschedule")
@@ -502,13 +522,27 @@ fn reason_for(k: &str, v: &Value) -> &'static str {
         return "eligibility criteria: they decide who may take the tariff, not the bill";
     }
     match k {
-        "dgrules" => "net metering and net billing rules apply to generation; these bills are for consumption only",
-        "demandwindow" => "the demand window is the series' interval length: give the series at that interval",
-        "fixedchargeeaaddl" => "the charge for each additional meter is not billed: a bill here is for one meter",
-        "demandreactivepowercharge" => "reactive power (kVAR) is not metered by an interval kWh series",
-        "energyattrs" | "demandattrs" | "fixedattrs" => "free-text attributes: review them by hand, they are not billed",
-        "coincidentratestructure" | "coincidentrateschedule" | "coincidentrateunit" | "coincidentsched" => "coincident demand needs the system peak hours, which a customer's series does not give",
-        "demandunits" | "demandmax" | "demandmin" => "demand applicability fields: they decide who may take the tariff, not the bill",
+        "demandwindow" => {
+            "the demand window is the series' interval length: give the series at that interval"
+        }
+        "fixedchargeeaaddl" => {
+            "the charge for each additional meter is not billed: a bill here is for one meter"
+        }
+        "demandreactivepowercharge" => {
+            "reactive power (kVAR) is not metered by an interval kWh series"
+        }
+        "energyattrs" | "demandattrs" | "fixedattrs" => {
+            "free-text attributes: review them by hand, they are not billed"
+        }
+        "coincidentratestructure"
+        | "coincidentrateschedule"
+        | "coincidentrateunit"
+        | "coincidentsched" => {
+            "coincident demand needs the system peak hours, which a customer's series does not give"
+        }
+        "demandunits" | "demandmax" | "demandmin" => {
+            "demand applicability fields: they decide who may take the tariff, not the bill"
+        }
         _ if k.contains("comment") => "descriptive: it does not change a bill",
         _ if v.is_null() => "empty (null)",
         _ => "not a URDB field this importer bills",
@@ -705,7 +739,7 @@ impl<'a> Cx<'a> {
                 continue;
             }
             let reason = match k.as_str() {
-                "sell" => "sell rates price exported energy; these bills are for consumption only",
+                "sell" => "demand tiers have no sell rate (sell rates are on energy tiers)",
                 "unit" => "demand tiers are in kW (see demandrateunit / flatdemandunit)",
                 _ => "not a URDB tier field this importer bills",
             };
@@ -722,8 +756,28 @@ impl<'a> Cx<'a> {
     }
 }
 
-fn energy_tier(cx: &mut Cx<'_>, o: &Map<String, Value>, path: &str) -> Option<EnergyTier> {
-    let (max, rate) = cx.tier_common(o, path, &["unit"])?;
+fn energy_tier(
+    cx: &mut Cx<'_>,
+    o: &Map<String, Value>,
+    path: &str,
+) -> Option<(EnergyTier, Option<Decimal>)> {
+    let (max, rate) = cx.tier_common(o, path, &["unit", "sell"])?;
+    let sell = match o.get("sell") {
+        None | Some(Value::Null) => None,
+        Some(v) => {
+            let s = cx.number(v, &format!("{path}.sell"))?;
+            if s.is_sign_negative() && !s.is_zero() {
+                cx.problem(
+                    &format!("{path}.sell"),
+                    format!(
+                        "is {s}; a sell rate cannot be negative (0 credits exports at nothing)"
+                    ),
+                );
+                return None;
+            }
+            Some(s)
+        }
+    };
     let unit = match o.get("unit") {
         None | Some(Value::Null) => EnergyUnit::Kwh,
         Some(v) => match v.as_str().map(str::to_ascii_lowercase).as_deref() {
@@ -743,7 +797,7 @@ fn energy_tier(cx: &mut Cx<'_>, o: &Map<String, Value>, path: &str) -> Option<En
             }
         },
     };
-    Some(EnergyTier { max, rate, unit })
+    Some((EnergyTier { max, rate, unit }, sell))
 }
 
 fn demand_tier(cx: &mut Cx<'_>, o: &Map<String, Value>, path: &str) -> Option<DemandTier> {

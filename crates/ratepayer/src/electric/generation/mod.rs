@@ -1,0 +1,403 @@
+//! Bills of customers who generate (rooftop solar and the like): the five
+//! metering options of NREL SAM's `utilityrate5` ([`Metering`]), their
+//! settings ([`MeteringOptions`]), two-channel meter data
+//! ([`MeterChannels`]: energy delivered to the customer and received from
+//! them, per interval) and the monthly bills, with lines and figures that
+//! say what was credited and what carries over ([`GenerationStatement`]).
+//!
+//! The rules are SAM's, as `shared/conformance/nem/SEMANTICS.md` states them
+//! and the SAM cases in `tests/data/sam_generation` check to the cent:
+//! net metering nets each TOU period's kWh per month and carries a surplus
+//! as kWh, paid at a year-end sell rate at the true-up; net metering in
+//! dollars values each period's surplus at the sell rates and carries the
+//! dollars; net billing nets each interval and credits exports at the sell
+//! rates, with or without carrying the month's excess credit; buy-all /
+//! sell-all bills the two meters separately. The engine is in `engine`, the
+//! two ways of filling tiers in `fill`.
+//!
+//! Bills cover whole calendar months of one year, as SAM bills them, in
+//! local clock time: [`super::PreparedYear::bill_generation`].
+
+mod engine;
+mod fill;
+mod lines;
+
+use chrono::{NaiveDateTime, Timelike};
+use rust_decimal::Decimal;
+use serde::{Deserialize, Serialize};
+
+use super::demand::DemandBasis;
+use super::interval::{MAX_INTERVAL_KWH, MICRO_KWH_PER_KWH};
+use super::ElectricError;
+use crate::{Bill, Money};
+
+/// How exported energy is billed: SAM's `ur_metering_option` 0 to 4.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Metering {
+    /// [0] Monthly net kWh per TOU period; a surplus carries to later months
+    /// as kWh; at the true-up month the year's remaining excess is paid at
+    /// the year-end sell rate.
+    NetMetering,
+    /// [1] As net metering, but each period's surplus is valued at the sell
+    /// rates and carried as a dollar credit against later energy charges;
+    /// the balance is paid at the true-up month.
+    NetMeteringDollar,
+    /// [2] Imports billed, exports credited at the sell rates, interval by
+    /// interval; the credit offsets the whole bill and nothing carries over.
+    NetBilling,
+    /// [3] As net billing, but a month's credits are banked and used from
+    /// the next month, against energy charges; the balance is paid at the
+    /// true-up month.
+    NetBillingCarryover,
+    /// [4] Two meters: all consumption bought, all generation sold.
+    BuyAllSellAll,
+}
+
+impl Metering {
+    /// Every option, in SAM's order.
+    pub const ALL: [Metering; 5] = [
+        Metering::NetMetering,
+        Metering::NetMeteringDollar,
+        Metering::NetBilling,
+        Metering::NetBillingCarryover,
+        Metering::BuyAllSellAll,
+    ];
+
+    /// The option's name (`net_metering`, …), as the CLI and JSON write it.
+    pub fn name(self) -> &'static str {
+        match self {
+            Metering::NetMetering => "net_metering",
+            Metering::NetMeteringDollar => "net_metering_dollar",
+            Metering::NetBilling => "net_billing",
+            Metering::NetBillingCarryover => "net_billing_carryover",
+            Metering::BuyAllSellAll => "buy_all_sell_all",
+        }
+    }
+
+    /// SAM's `ur_metering_option` number.
+    pub fn sam_option(self) -> u8 {
+        match self {
+            Metering::NetMetering => 0,
+            Metering::NetMeteringDollar => 1,
+            Metering::NetBilling => 2,
+            Metering::NetBillingCarryover => 3,
+            Metering::BuyAllSellAll => 4,
+        }
+    }
+
+    /// The option named `name`; the error lists the names.
+    pub fn parse(name: &str) -> Result<Metering, ElectricError> {
+        Metering::ALL
+            .into_iter()
+            .find(|m| m.name() == name.trim())
+            .ok_or_else(|| {
+                ElectricError::Series(format!(
+                    "the metering option is `{name}`; use one of {}",
+                    Metering::ALL.map(Metering::name).join(", ")
+                ))
+            })
+    }
+
+    /// The option a URDB `dgrules` value stands for, as SAM's URDB
+    /// converter maps it ("Net Billing Hourly" banks the excess credit,
+    /// SAM's option 3); `None` for a value it does not know.
+    pub fn from_dgrules(rule: &str) -> Option<Metering> {
+        match rule.trim() {
+            "Net Metering" => Some(Metering::NetMetering),
+            "Net Billing Instantaneous" => Some(Metering::NetBilling),
+            "Net Billing Hourly" => Some(Metering::NetBillingCarryover),
+            "Buy All Sell All" => Some(Metering::BuyAllSellAll),
+            _ => None,
+        }
+    }
+
+    /// Whether exports earn the tariff's sell rates (all but kWh net metering).
+    pub fn uses_sell_rates(self) -> bool {
+        self != Metering::NetMetering
+    }
+}
+
+/// A metering option and its settings (SAM's names in brackets).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MeteringOptions {
+    /// The option.
+    pub metering: Metering,
+    /// Net metering: the price per kWh of the excess paid at the true-up
+    /// [`ur_nm_yearend_sell_rate`]; must be 0 for the other options.
+    #[serde(default)]
+    pub year_end_sell_rate: Decimal,
+    /// The true-up month, 1 to 12 (December by default; SAM's
+    /// `ur_nm_credit_month` plus one): net metering pays the excess kWh,
+    /// the dollar options pay the credit balance, and nothing is carried
+    /// into the month after it.
+    #[serde(default = "december")]
+    pub true_up_month: u32,
+    /// Net metering (kWh or dollars): instead of paying at the true-up, the
+    /// excess is credited against the energy charge and carried on
+    /// [`ur_nm_credit_rollover`].
+    #[serde(default)]
+    pub credit_rollover: bool,
+    /// Net billing with carryover: the balance is dropped at the true-up,
+    /// not paid [`ur_nb_credit_expire`].
+    #[serde(default)]
+    pub credit_expire: bool,
+    /// Net billing with carryover: a month's credits are used in the same
+    /// month, after the balance brought in [`ur_nb_apply_credit_current_month`].
+    #[serde(default)]
+    pub apply_credit_current_month: bool,
+}
+
+fn december() -> u32 {
+    12
+}
+
+impl MeteringOptions {
+    /// `metering` with SAM's default settings: true-up in December, no
+    /// year-end rate, no rollover, no expiry, credits from the next month.
+    pub fn new(metering: Metering) -> MeteringOptions {
+        MeteringOptions {
+            metering,
+            year_end_sell_rate: Decimal::ZERO,
+            true_up_month: 12,
+            credit_rollover: false,
+            credit_expire: false,
+            apply_credit_current_month: false,
+        }
+    }
+
+    /// Every setting that does not fit the option, each naming the field,
+    /// the value and the fix.
+    pub fn problems(&self) -> Vec<String> {
+        let mut out = Vec::new();
+        let name = self.metering.name();
+        if !(1..=12).contains(&self.true_up_month) {
+            out.push(format!(
+                "true_up_month is {}; give a month from 1 (January) to 12 (December)",
+                self.true_up_month
+            ));
+        }
+        if self.year_end_sell_rate.is_sign_negative() && !self.year_end_sell_rate.is_zero() {
+            out.push(format!(
+                "year_end_sell_rate is {}; it cannot be negative",
+                self.year_end_sell_rate
+            ));
+        }
+        if !self.year_end_sell_rate.is_zero() && self.metering != Metering::NetMetering {
+            out.push(format!(
+                "year_end_sell_rate is {} but the metering is {name}; only net_metering pays excess kWh at a year-end rate (the other options use the tariff's sell rates)",
+                self.year_end_sell_rate
+            ));
+        }
+        if self.credit_rollover
+            && !matches!(
+                self.metering,
+                Metering::NetMetering | Metering::NetMeteringDollar
+            )
+        {
+            out.push(format!(
+                "credit_rollover is set but the metering is {name}; it applies to net_metering and net_metering_dollar"
+            ));
+        }
+        if (self.credit_expire || self.apply_credit_current_month)
+            && self.metering != Metering::NetBillingCarryover
+        {
+            out.push(format!(
+                "credit_expire / apply_credit_current_month is set but the metering is {name}; they apply to net_billing_carryover"
+            ));
+        }
+        out
+    }
+}
+
+/// Two-channel interval meter data: per interval, the kWh delivered to the
+/// customer (from the grid) and received from them (to the grid), in local
+/// clock time. Values are kept in integer micro-kWh.
+///
+/// Delivered energy is 0 or more. Received energy may be negative only to
+/// record a generator's own stand-by draw through a separate generation
+/// meter (SAM's night-time generation below zero): under buy-all/sell-all
+/// it is billed on the generation meter at the buy prices, as SAM does;
+/// under the other options it simply adds to the interval's import.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MeterChannels {
+    start: NaiveDateTime,
+    step_minutes: u16,
+    delivered: Vec<i64>,
+    received: Vec<i64>,
+}
+
+impl MeterChannels {
+    /// Channels from kWh values (rounded half-even to the micro-kWh).
+    ///
+    /// `step_minutes` must divide 60; `start` must be on an interval
+    /// boundary; both channels must have the same length.
+    pub fn from_kwh(
+        start: NaiveDateTime,
+        step_minutes: u16,
+        delivered: &[Decimal],
+        received: &[Decimal],
+    ) -> Result<MeterChannels, ElectricError> {
+        if delivered.len() != received.len() {
+            return Err(ElectricError::Series(format!(
+                "it has {} delivered values and {} received values; give both for every interval",
+                delivered.len(),
+                received.len()
+            )));
+        }
+        if step_minutes == 0 || 60 % step_minutes != 0 {
+            return Err(ElectricError::Series(format!(
+                "the interval is {step_minutes} minutes; use a length that divides an hour (5, 15, 30 or 60 minutes)"
+            )));
+        }
+        if start.second() != 0
+            || start.nanosecond() != 0
+            || start.minute() % u32::from(step_minutes) != 0
+        {
+            return Err(ElectricError::Series(format!(
+                "it starts at {start}, not on a {step_minutes}-minute boundary of the hour; start the series on an interval boundary"
+            )));
+        }
+        let micro = |i: usize, k: &Decimal, what: &str, negative_ok: bool| {
+            let limit = Decimal::from(MAX_INTERVAL_KWH);
+            let ok = (negative_ok || !k.is_sign_negative() || k.is_zero()) && k.abs() <= limit;
+            ok.then(|| {
+                k.round_dp(6)
+                    .checked_mul(Decimal::from(MICRO_KWH_PER_KWH))
+                    .and_then(|d| i64::try_from(d).ok())
+            })
+            .flatten()
+            .ok_or_else(|| {
+                ElectricError::Series(format!(
+                    "interval {i} has {k} kWh {what}; {what} energy must be {} to {MAX_INTERVAL_KWH} kWh",
+                    if negative_ok {
+                        format!("-{MAX_INTERVAL_KWH}")
+                    } else {
+                        "0".to_string()
+                    }
+                ))
+            })
+        };
+        let mut d = Vec::with_capacity(delivered.len());
+        let mut r = Vec::with_capacity(received.len());
+        for (i, (dk, rk)) in delivered.iter().zip(received).enumerate() {
+            d.push(micro(i, dk, "delivered", false)?);
+            r.push(micro(i, rk, "received", true)?);
+        }
+        Ok(MeterChannels {
+            start,
+            step_minutes,
+            delivered: d,
+            received: r,
+        })
+    }
+
+    /// When the first interval begins (local clock time).
+    pub fn start(&self) -> NaiveDateTime {
+        self.start
+    }
+
+    /// Interval length in minutes.
+    pub fn step_minutes(&self) -> u16 {
+        self.step_minutes
+    }
+
+    /// Intervals per hour.
+    pub fn per_hour(&self) -> usize {
+        60 / usize::from(self.step_minutes.max(1))
+    }
+
+    /// Number of intervals.
+    pub fn len(&self) -> usize {
+        self.delivered.len()
+    }
+
+    /// Whether there are no intervals.
+    pub fn is_empty(&self) -> bool {
+        self.delivered.is_empty()
+    }
+
+    /// Delivered micro-kWh per interval.
+    pub fn delivered_micro_kwh(&self) -> &[i64] {
+        &self.delivered
+    }
+
+    /// Received micro-kWh per interval.
+    pub fn received_micro_kwh(&self) -> &[i64] {
+        &self.received
+    }
+}
+
+/// One month's bill of a customer who generates, and the figures behind it.
+/// Amounts are after the policy's rounding; the bill's lines add up to its
+/// total.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct GenerationMonth {
+    /// The month, 1 to 12.
+    pub month: u32,
+    /// The bill, one line per charge and credit.
+    pub bill: Bill,
+    /// kWh delivered to the customer (the import channel).
+    pub delivered_kwh: Decimal,
+    /// kWh received from the customer (the export channel).
+    pub received_kwh: Decimal,
+    /// kWh billed as imports after netting (per interval for net billing,
+    /// per period and month for net metering, the load meter for
+    /// buy-all/sell-all).
+    pub imported_kwh: Decimal,
+    /// kWh credited as exports after netting.
+    pub exported_kwh: Decimal,
+    /// Highest interval import, kW (the load meter's for buy-all/sell-all).
+    pub peak_kw: Decimal,
+    /// The billing demand (peak raised by ratchet and minimum), kW.
+    pub billing_demand_kw: Decimal,
+    /// Why the billing demand is what it is.
+    pub demand_basis: DemandBasis,
+    /// Imports at the buy prices, before any credit.
+    pub energy_gross: Money,
+    /// Exports credited at the sell rates this month (0 for kWh net metering).
+    pub export_credit: Money,
+    /// Dollar credit brought into the month.
+    pub credit_in: Money,
+    /// The part of the credit brought in that this month used.
+    pub credit_applied: Money,
+    /// Dollar credit carried to the next month.
+    pub credit_out: Money,
+    /// Net metering: surplus kWh brought into the month's periods.
+    pub kwh_credit_in: Decimal,
+    /// Net metering: surplus kWh carried to the next month.
+    pub kwh_credit_out: Decimal,
+    /// Net metering: surplus kWh that could not be carried (a period that
+    /// holds none of the weekday hours 0, 5, 11 and 17) and are forfeited.
+    pub kwh_forfeited: Decimal,
+    /// Net metering: the year's cumulative excess kWh after this month (the
+    /// amount the true-up pays).
+    pub excess_kwh: Decimal,
+    /// Energy charge after credits (SAM's `charge_w_sys_ec`).
+    pub energy: Money,
+    /// Flat demand charges.
+    pub demand_flat: Money,
+    /// Time-of-use demand charges.
+    pub demand_tou: Money,
+    /// Fixed charges.
+    pub fixed: Money,
+    /// Minimum-charge top-up.
+    pub minimum: Money,
+    /// The true-up payment to the customer (positive; billed as a credit).
+    pub true_up: Money,
+}
+
+/// The monthly bills of one year of a customer who generates.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct GenerationStatement {
+    /// Tariff billed.
+    pub tariff_id: String,
+    /// Calendar year billed.
+    pub year: i32,
+    /// The options billed under.
+    pub options: MeteringOptions,
+    /// One entry per month with data, in order.
+    pub months: Vec<GenerationMonth>,
+    /// Sum of the monthly totals (negative when the customer is paid).
+    pub total: Money,
+}
