@@ -33,7 +33,7 @@ pub enum Command {
     #[command(subcommand)]
     Profile(ProfileCommand),
     /// Bill one account from a tariff and a usage CSV; prints the line items and the total.
-    Bill(BillArgs),
+    Bill(Box<BillArgs>),
     /// Bill every customer of a customers CSV into an output CSV.
     #[command(long_about = BILL_RUN_HELP)]
     BillRun(BillRunArgs),
@@ -139,6 +139,20 @@ pub struct BillArgs {
     /// day after each read to the next, the last to --to.
     #[arg(long, value_name = "DATES", value_delimiter = ',', value_parser = parse_date)]
     pub read_dates: Vec<NaiveDate>,
+    /// How a customer who generates is billed (`--format urdb`, usage
+    /// `timestamp,delivered_kwh,received_kwh`): net_metering,
+    /// net_metering_dollar, net_billing, net_billing_carryover or
+    /// buy_all_sell_all (SAM's metering options). Defaults to the rate's
+    /// `dgrules`.
+    #[arg(long, value_name = "OPTION")]
+    pub metering: Option<String>,
+    /// Net metering: the price per kWh paid at the true-up for the year's
+    /// excess kWh (default 0).
+    #[arg(long, value_name = "RATE")]
+    pub year_end_sell_rate: Option<String>,
+    /// The true-up month, 1 to 12 (default 12, December).
+    #[arg(long, value_name = "MONTH")]
+    pub true_up_month: Option<u32>,
 }
 
 /// The customers CSV format, shown by `ratepayer help bill-run`.

@@ -59,12 +59,23 @@ pub enum UsageFile {
     Reads(RegisterReads),
     /// Interval usage, in file order.
     Intervals(Vec<Interval>),
+    /// Two-channel interval data of a customer who generates
+    /// (`timestamp,delivered_kwh,received_kwh`), in file order: each
+    /// interval's `kwh` is the energy delivered to the customer, and
+    /// `received` (same order) the energy received from them.
+    Channels {
+        /// The intervals, `kwh` being the delivered energy.
+        intervals: Vec<Interval>,
+        /// The received energy of each interval.
+        received: Vec<Decimal>,
+    },
 }
 
 #[derive(Clone, Copy)]
 enum Shape {
     Reads { with_kind: bool },
     Intervals,
+    Channels,
 }
 
 fn field(rec: &ByteRecord, i: usize) -> Result<&str, String> {
@@ -87,8 +98,9 @@ fn shape(header: &ByteRecord) -> Result<Shape, String> {
         ["date", "reading"] => Ok(Shape::Reads { with_kind: false }),
         ["date", "reading", "kind"] => Ok(Shape::Reads { with_kind: true }),
         ["timestamp", "kwh"] => Ok(Shape::Intervals),
+        ["timestamp", "delivered_kwh", "received_kwh"] => Ok(Shape::Channels),
         _ => Err(format!(
-            "the header is `{}`; the first row must be `date,reading` (register reads, optionally `,kind`) or `timestamp,kwh` (interval usage)",
+            "the header is `{}`; the first row must be `date,reading` (register reads, optionally `,kind`), `timestamp,kwh` (interval usage) or `timestamp,delivered_kwh,received_kwh` (interval data of a customer who generates)",
             excerpt(&names.join(","))
         )),
     }
@@ -233,6 +245,15 @@ fn read_row(rec: &ByteRecord, shape: Shape) -> Result<Row, String> {
             let kwh = parse_decimal(field(rec, 1)?).map_err(|e| format!("`kwh`: {e}"))?;
             Ok(Row::Interval(Interval { start, offset, kwh }))
         }
+        Shape::Channels => {
+            expect_fields(rec, 3, "timestamp,delivered_kwh,received_kwh")?;
+            let (start, offset) =
+                parse_timestamp(field(rec, 0)?).map_err(|e| format!("`timestamp`: {e}"))?;
+            let kwh = parse_decimal(field(rec, 1)?).map_err(|e| format!("`delivered_kwh`: {e}"))?;
+            let received =
+                parse_decimal(field(rec, 2)?).map_err(|e| format!("`received_kwh`: {e}"))?;
+            Ok(Row::Channels(Interval { start, offset, kwh }, received))
+        }
     }
 }
 
@@ -241,6 +262,7 @@ enum Row {
     ExchangeOut(Read),
     ExchangeIn(Read),
     Interval(Interval),
+    Channels(Interval, Decimal),
 }
 
 /// The exchange from its `exchange_out` and `exchange_in` rows (with their
@@ -299,6 +321,7 @@ pub fn parse_usage(bytes: &[u8], name: &str) -> Result<UsageFile, CliError> {
     let mut reads = Vec::new();
     let (mut outs, mut ins) = (Vec::new(), Vec::new());
     let mut intervals = Vec::new();
+    let mut received = Vec::new();
     loop {
         match reader.read_byte_record(&mut rec) {
             Ok(false) => break,
@@ -323,6 +346,10 @@ pub fn parse_usage(bytes: &[u8], name: &str) -> Result<UsageFile, CliError> {
                 Ok(Row::ExchangeOut(r)) => outs.push((line, r)),
                 Ok(Row::ExchangeIn(r)) => ins.push((line, r)),
                 Ok(Row::Interval(i)) => intervals.push(i),
+                Ok(Row::Channels(i, r)) => {
+                    intervals.push(i);
+                    received.push(r);
+                }
                 Err(e) => problems.add(line, e),
             },
         }
@@ -358,6 +385,10 @@ pub fn parse_usage(bytes: &[u8], name: &str) -> Result<UsageFile, CliError> {
                 }),
                 Shape::Reads { .. } => Ok(UsageFile::Reads(RegisterReads { reads, exchange })),
                 Shape::Intervals => Ok(UsageFile::Intervals(intervals)),
+                Shape::Channels => Ok(UsageFile::Channels {
+                    intervals,
+                    received,
+                }),
             }
         }
     }

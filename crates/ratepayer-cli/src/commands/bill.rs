@@ -17,7 +17,7 @@ use ratepayer::meter::{
 use ratepayer::{BillInput, BillingPeriod, Quantity, Tariff};
 use rust_decimal::Decimal;
 
-use super::bill_intervals;
+use super::{bill_generation, bill_intervals};
 use crate::cli::{BillArgs, TariffFormat};
 use crate::error::CliError;
 use crate::input;
@@ -34,6 +34,18 @@ pub fn run(args: &BillArgs, json: bool) -> Result<(), CliError> {
     }
     if args.format == TariffFormat::Urdb {
         return urdb(args, period, json);
+    }
+    if let Some(option) = [
+        (args.metering.is_some(), "--metering"),
+        (args.year_end_sell_rate.is_some(), "--year-end-sell-rate"),
+        (args.true_up_month.is_some(), "--true-up-month"),
+    ]
+    .into_iter()
+    .find_map(|(given, name)| given.then_some(name))
+    {
+        return Err(CliError::Usage(format!(
+            "{option} bills a customer who generates, which a URDB rate does (--format urdb); a native tariff bills consumption only"
+        )));
     }
     let profile = args.profile.as_deref().map(input::profile).transpose()?;
     let owned_tariff;
@@ -66,6 +78,9 @@ pub fn run(args: &BillArgs, json: bool) -> Result<(), CliError> {
             )?;
             print_bills(&bills, periods.len() > 1 || args.monthly, json)
         }
+        UsageFile::Channels { .. } => Err(CliError::Usage(format!(
+            "`{name}` holds delivered and received energy (a customer who generates); bill it with a URDB rate (--format urdb) and --metering"
+        ))),
         UsageFile::Reads(_) if args.monthly || !args.read_dates.is_empty() => Err(CliError::Usage(
             "`--monthly` and `--read-dates` bill interval usage (timestamp,kwh) period by period; with register reads, bill each period with --from/--to".into(),
         )),
@@ -256,11 +271,43 @@ fn urdb(args: &BillArgs, period: BillingPeriod, json: bool) -> Result<(), CliErr
         .map_or(bill_intervals::DEFAULT_ROUNDING, |p| p.spec().rounding);
     let zone = bill_intervals::zone(args.time_zone.as_deref(), profile.as_ref())?;
     let name = args.usage.display().to_string();
-    let UsageFile::Intervals(intervals) = parse_usage(&read_usage(&args.usage)?, &name)? else {
-        return Err(CliError::Domain(format!(
-            "`{name}` holds register reads; a URDB rate bills interval usage (timestamp,kwh)"
-        )));
+    let metering = bill_generation::options(args, imported.tariff.metering)?;
+    let (intervals, received) = match parse_usage(&read_usage(&args.usage)?, &name)? {
+        UsageFile::Reads(_) => {
+            return Err(CliError::Domain(format!(
+                "`{name}` holds register reads; a URDB rate bills interval usage (timestamp,kwh)"
+            )))
+        }
+        UsageFile::Intervals(i) => (i, None),
+        UsageFile::Channels {
+            intervals,
+            received,
+        } => (intervals, Some(received)),
     };
+    if let Some(options) = metering {
+        return bill_generation::run(
+            args,
+            &imported,
+            &options,
+            calendar.as_ref(),
+            rounding,
+            &intervals,
+            received.as_deref(),
+            period,
+            &name,
+            json,
+        );
+    }
+    if let Some(k) = received
+        .as_deref()
+        .and_then(|r| r.iter().position(|v| !v.is_zero()))
+    {
+        return Err(CliError::Domain(format!(
+            "`{name}` has received (exported) energy ({} kWh at {}), and neither --metering nor the rate's dgrules says how to credit it; give --metering net_metering|net_metering_dollar|net_billing|net_billing_carryover|buy_all_sell_all",
+            received.as_deref().and_then(|r| r.get(k)).copied().unwrap_or_default(),
+            intervals.get(k).map_or_else(String::new, |i| i.start.to_string())
+        )));
+    }
     let series = bill_intervals::series(&intervals, &name, zone)?;
     let periods = bill_intervals::periods(period, args.monthly, &args.read_dates)?;
     let rate =

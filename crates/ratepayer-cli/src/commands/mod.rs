@@ -4,6 +4,7 @@
 
 pub mod autopay_next;
 pub mod bill;
+pub mod bill_generation;
 pub mod bill_intervals;
 pub mod bill_run;
 pub mod calendar;

@@ -6,6 +6,7 @@
 mod autopay;
 mod bill;
 mod bill_electric;
+mod bill_generation;
 mod bill_money;
 mod bill_reads;
 mod bill_run;
