@@ -130,6 +130,45 @@ pub struct CalendarSpec {
     pub dates: Vec<HolidayDate>,
 }
 
+const MONTH_NAMES: [&str; 12] = [
+    "January",
+    "February",
+    "March",
+    "April",
+    "May",
+    "June",
+    "July",
+    "August",
+    "September",
+    "October",
+    "November",
+    "December",
+];
+
+/// Why `day` of `month` is not a date a yearly holiday can fall on, if it is not.
+/// 29 February is refused too: it exists only in leap years, so a yearly rule
+/// on it would close the office one year in four without saying so.
+fn impossible_day(month: u32, day: u32) -> Option<String> {
+    let name = MONTH_NAMES.get(month.checked_sub(1)? as usize)?;
+    // Days of the month in a leap year (2000), the most any year has.
+    let longest = (28..=31)
+        .rev()
+        .find(|d| NaiveDate::from_ymd_opt(2000, month, *d).is_some())?;
+    match day {
+        0 => Some("0 is not a day of a month; use 1 to 31".into()),
+        29 if month == 2 => Some(
+            "29 February exists only in leap years; list the closures of those years in `dates` instead".into(),
+        ),
+        d if month == 2 && d > longest => Some(format!(
+            "{d} {name} does not exist: {name} has 28 days (29 in leap years); give a day from 1 to 28"
+        )),
+        d if d > longest => Some(format!(
+            "{d} {name} does not exist: {name} has {longest} days; give a day from 1 to {longest}"
+        )),
+        _ => None,
+    }
+}
+
 impl CalendarSpec {
     /// Every problem of the spec.
     pub fn problems(&self) -> Vec<Problem> {
@@ -150,9 +189,10 @@ impl CalendarSpec {
                 );
             }
             match (r.day, r.weekday, r.nth) {
-                (Some(d), None, None) if (1..=31).contains(&d) => {}
                 (Some(d), None, None) => {
-                    add(format!("{at}.day"), format!("{d} is not a day of a month"))
+                    if let Some(message) = impossible_day(r.month, d) {
+                        add(format!("{at}.day"), message);
+                    }
                 }
                 (None, Some(_), Some(n)) if n == -1 || (1..=5).contains(&n) => {}
                 (None, Some(_), Some(n)) => add(
