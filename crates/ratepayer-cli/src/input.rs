@@ -66,7 +66,7 @@ fn known_calendars() -> String {
 fn calendar_profile(name: &str) -> Result<UtilityProfile, CliError> {
     if !Path::new(name).exists() && !builtin::ids().any(|id| id == name) {
         return Err(CliError::Domain(format!(
-            "`{}` is not a calendar; use one of {} (a built-in profile's calendar), or the path of a profile file",
+            "`{}` is not a calendar; the known calendars are {} (fed is the Federal Reserve's, the others the built-in profiles'), or give the path of a profile file",
             crate::usage_csv::excerpt(name),
             known_calendars()
         )));

@@ -78,7 +78,7 @@ fn domain_errors_exit_1() {
     // An unknown calendar name is refused, listing the known ones (issue 16).
     let run = ratepayer(&["calendar", "is-banking-day", "2025-07-04", "--calendar", "gorodd"]);
     assert_eq!(run.code, 1, "{run:?}");
-    assert!(run.stderr.contains("`gorodd` is not a calendar; use one of fed, shelby"), "{}", run.stderr);
+    assert!(run.stderr.contains("`gorodd` is not a calendar; the known calendars are fed, shelby"), "{}", run.stderr);
 }
 
 #[test]
