@@ -94,6 +94,22 @@ fn card_convenience_fee_must_be_flat() {
 }
 
 #[test]
+fn a_fee_that_never_varies_counts_as_flat() {
+    // 0 % with a $2.00 minimum is always $2.00: flat in all but name.
+    passes(&CARD_ONLINE_FLAT.replace(
+        r#"{ model = "flat", amount = 3.75 }"#,
+        r#"{ model = "percent_bounded", percent = 0, min = 2.00, max = 10.00 }"#,
+    ));
+    fails(
+        &CARD_ONLINE_FLAT.replace(
+            r#"{ model = "flat", amount = 3.75 }"#,
+            r#"{ model = "tiered", tiers = [{ up_to = 100, fee = 2 }, { fee = 3 }] }"#,
+        ),
+        "card-convenience-fee-flat",
+    );
+}
+
+#[test]
 fn card_convenience_fee_is_the_same_for_every_card_type() {
     let split = r#"
 [[rules]]

@@ -50,7 +50,8 @@ pub enum DraftRule {
         roll: Roll,
     },
     /// A fixed day of the month: the first such day on or after the bill
-    /// date (the month's last day when the month is shorter).
+    /// date (the month's last day when the month is shorter), but never after
+    /// the due date (see [`draft_date`]).
     DayOfMonth {
         /// Day 1 to 31.
         day: u32,

@@ -354,7 +354,7 @@ fn convenience(
     rule: &FeeRuleSpec,
     state: Option<&StateRule>,
 ) {
-    if !matches!(rule.fee, FeeModel::Flat { .. }) {
+    if !is_flat(&rule.fee) {
         r.network("card-convenience-fee-flat", format!("{at}.fee"),
             "a card convenience fee must be a flat amount, the same whatever the payment amount; use `model = \"flat\"`, or `kind = \"service_fee\"` under a service-fee program".into());
     }
@@ -371,6 +371,20 @@ fn convenience(
     if let Some(s) = state.filter(|s| s.kind == StateRuleKind::Ban && s.convenience_fee_unclear) {
         r.add(Severity::Warning, "state-convenience-fee-may-be-surcharge", "state".into(),
             format!("{} bans surcharges ({}), and its definition of a surcharge may also catch this convenience fee charged only to card payers ({at}); have counsel confirm it is allowed, or charge it to every way of paying in the channel", s.name, s.source));
+    }
+}
+
+/// True when the fee is the same whatever the amount: a flat fee, a 0 %
+/// fee with a minimum (always the minimum), or bands that all charge alike.
+fn is_flat(model: &FeeModel) -> bool {
+    match model {
+        FeeModel::None | FeeModel::Flat { .. } => true,
+        FeeModel::Percent { percent } => percent.is_zero(),
+        FeeModel::PercentBounded { percent, min, max } => percent.is_zero() || min == max,
+        FeeModel::Tiered { tiers } => tiers.windows(2).all(|w| match w {
+            [a, b] => a.fee == b.fee,
+            _ => true,
+        }),
     }
 }
 
