@@ -221,7 +221,10 @@ fn surcharge_is_capped_by_network_and_merchant_cost() {
     // Without the merchant's cost the data cannot decide: a warning, not an error.
     let no_cost = SURCHARGE.replace("merchant_cost_percent = 2.9", "");
     assert_eq!(errors(&no_cost, "2026-11-22"), Vec::<&str>::new());
-    assert_eq!(warnings(&no_cost, "2026-11-22"), vec!["surcharge-at-most-cost"]);
+    assert_eq!(
+        warnings(&no_cost, "2026-11-22"),
+        vec!["surcharge-at-most-cost"]
+    );
     fails(
         &SURCHARGE.replace(
             r#"{ model = "percent", percent = 2.5 }"#,
@@ -301,8 +304,10 @@ kind = "surcharge"
         "{problems:?}"
     );
     assert!(
-        problems.iter().any(|p| p.path == "fees.rules[0].methods"
-            && p.message.contains("[surcharge-credit-only]")),
+        problems
+            .iter()
+            .any(|p| p.path == "fees.rules[0].methods"
+                && p.message.contains("[surcharge-credit-only]")),
         "{problems:?}"
     );
     let e = ratepayer::profile::UtilityProfile::new(spec).unwrap_err();
@@ -312,35 +317,56 @@ kind = "surcharge"
 #[test]
 fn state_caps_colorado_oklahoma_and_new_york_rules() {
     let at = |state: &str, percent: &str, cost: Option<&str>| {
-        let cost = cost.map(|c| format!("merchant_cost_percent = {c}\n")).unwrap_or_default();
+        let cost = cost
+            .map(|c| format!("merchant_cost_percent = {c}\n"))
+            .unwrap_or_default();
         format!(
             "state = \"{state}\"\n{cost}[[rules]]\nchannels = [\"online\"]\nmethods = [\"credit_card\"]\nfee = {{ model = \"percent\", percent = {percent} }}\nkind = \"surcharge\"\n"
         )
     };
     // Colorado: 2 %, or the merchant's cost when the merchant chooses it.
-    assert_eq!(errors(&at("CO", "2", Some("2.9")), "2026-12-03"), Vec::<&str>::new());
-    assert_eq!(errors(&at("CO", "2.5", Some("2.9")), "2026-12-03"), Vec::<&str>::new());
+    assert_eq!(
+        errors(&at("CO", "2", Some("2.9")), "2026-12-03"),
+        Vec::<&str>::new()
+    );
+    assert_eq!(
+        errors(&at("CO", "2.5", Some("2.9")), "2026-12-03"),
+        Vec::<&str>::new()
+    );
     assert!(errors(&at("CO", "2.5", Some("2.2")), "2026-12-03").contains(&"state-surcharge-cap"));
     assert!(warnings(&at("CO", "2.5", None), "2026-12-03").contains(&"state-surcharge-cap"));
     // Before 1 July 2022 Colorado banned surcharges.
     assert!(errors(&at("CO", "2", Some("2.9")), "2022-06-30").contains(&"state-surcharge-ban"));
     // Oklahoma: banned until 31 October 2025, then the lesser of 2 % and the cost.
     assert!(errors(&at("OK", "2", Some("2.9")), "2025-10-31").contains(&"state-surcharge-ban"));
-    assert_eq!(errors(&at("OK", "2", Some("2.9")), "2025-11-01"), Vec::<&str>::new());
+    assert_eq!(
+        errors(&at("OK", "2", Some("2.9")), "2025-11-01"),
+        Vec::<&str>::new()
+    );
     assert!(errors(&at("OK", "2.5", Some("2.9")), "2025-11-01").contains(&"state-surcharge-cap"));
     assert!(errors(&at("OK", "1.9", Some("1.5")), "2025-11-01").contains(&"state-surcharge-cost"));
     // New York from 11 February 2024: allowed at most at cost, with the total price posted.
-    assert_eq!(errors(&at("NY", "2.5", Some("2.9")), "2026-12-03"), Vec::<&str>::new());
-    assert!(warnings(&at("NY", "2.5", Some("2.9")), "2026-12-03").contains(&"state-surcharge-disclosure"));
+    assert_eq!(
+        errors(&at("NY", "2.5", Some("2.9")), "2026-12-03"),
+        Vec::<&str>::new()
+    );
+    assert!(warnings(&at("NY", "2.5", Some("2.9")), "2026-12-03")
+        .contains(&"state-surcharge-disclosure"));
     assert!(errors(&at("NY", "2.5", Some("2.0")), "2026-12-03").contains(&"state-surcharge-cost"));
     // Maine: a government utility may surcharge up to its costs; not said is a warning.
     assert_eq!(
-        errors(&format!("public_entity = true\n{}", at("ME", "2.5", Some("2.9"))), "2026-12-03"),
+        errors(
+            &format!("public_entity = true\n{}", at("ME", "2.5", Some("2.9"))),
+            "2026-12-03"
+        ),
         Vec::<&str>::new()
     );
     assert!(warnings(&at("ME", "2.5", Some("2.9")), "2026-12-03").contains(&"state-surcharge-ban"));
-    assert!(errors(&format!("public_entity = false\n{}", at("ME", "2.5", Some("2.9"))), "2026-12-03")
-        .contains(&"state-surcharge-ban"));
+    assert!(errors(
+        &format!("public_entity = false\n{}", at("ME", "2.5", Some("2.9"))),
+        "2026-12-03"
+    )
+    .contains(&"state-surcharge-ban"));
 }
 
 #[test]
@@ -354,8 +380,18 @@ fn every_rule_of_the_data_names_its_source_and_verification() {
         .surcharge_caps
         .iter()
         .map(|c| (c.source.as_str(), c.verified, c.note.as_str()))
-        .chain(rules.network_rules.iter().map(|r| (r.source.as_str(), r.verified, r.note.as_str())))
-        .chain(rules.state_rules.iter().map(|r| (r.source.as_str(), r.verified, r.note.as_str())));
+        .chain(
+            rules
+                .network_rules
+                .iter()
+                .map(|r| (r.source.as_str(), r.verified, r.note.as_str())),
+        )
+        .chain(
+            rules
+                .state_rules
+                .iter()
+                .map(|r| (r.source.as_str(), r.verified, r.note.as_str())),
+        );
     for (source, verified, note) in all_sources {
         assert!(!source.is_empty());
         assert!(verified.is_some() || !note.is_empty(), "{source}");
@@ -363,11 +399,15 @@ fn every_rule_of_the_data_names_its_source_and_verification() {
     }
     // The Visa cap lowered to 3 % from 15 April 2023; Mastercard's 4 %.
     assert_eq!(
-        rules.cap(ratepayer::fees::CardBrand::Visa, date("2023-04-15")).map(|c| c.max_percent),
+        rules
+            .cap(ratepayer::fees::CardBrand::Visa, date("2023-04-15"))
+            .map(|c| c.max_percent),
         Some(rust_decimal::Decimal::from(3))
     );
     assert_eq!(
-        rules.cap(ratepayer::fees::CardBrand::Mastercard, date("2026-12-03")).map(|c| c.max_percent),
+        rules
+            .cap(ratepayer::fees::CardBrand::Mastercard, date("2026-12-03"))
+            .map(|c| c.max_percent),
         Some(rust_decimal::Decimal::from(4))
     );
 }

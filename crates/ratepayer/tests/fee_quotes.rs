@@ -401,8 +401,16 @@ fee = { model = "none" }
     assert_eq!((q.fee, q.total), (usd("3.76"), usd("103.76")));
     assert_eq!(q.total, q.amount.checked_add(&q.fee).unwrap());
     let fee = |amount: &str, c, m, n| s.quote(usd(amount), c, m, n).unwrap().fee;
-    assert_eq!(fee("20.00", PhoneAgent, DebitCard, 1), usd("1.01"), "1.005 half up");
-    assert_eq!(fee("80.00", PhoneAgent, DebitCard, 1), usd("2.00"), "2.0049");
+    assert_eq!(
+        fee("20.00", PhoneAgent, DebitCard, 1),
+        usd("1.01"),
+        "1.005 half up"
+    );
+    assert_eq!(
+        fee("80.00", PhoneAgent, DebitCard, 1),
+        usd("2.00"),
+        "2.0049"
+    );
     // 0.5 % of 101.00 is 0.505, below the 0.995 minimum: 1.00 per account, 2 accounts.
     assert_eq!(fee("101.00", Online, Echeck, 2), usd("2.00"));
     // 0.5 % of 301.00 is 1.505: 1.51 (half up), then per account.
@@ -410,7 +418,11 @@ fee = { model = "none" }
     // Above the 4.4449 maximum: 4.44.
     assert_eq!(fee("2000.00", Online, Echeck, 1), usd("4.44"));
     // The disclosure shows the fee as charged.
-    assert!(q.disclosure.contains("3.76 USD per payment"), "{}", q.disclosure);
+    assert!(
+        q.disclosure.contains("3.76 USD per payment"),
+        "{}",
+        q.disclosure
+    );
 }
 
 /// Issue 16: a 0 % rule with a $2.00 minimum was disclosed as "No fee
@@ -436,12 +448,13 @@ fee = { model = "none" }
     assert!(!q.disclosure.contains("No fee"), "{}", q.disclosure);
     assert!(q.disclosure.contains("2.00 USD"), "{}", q.disclosure);
     assert!(
-        !s.fee_free_options()
-            .iter()
-            .any(|o| o.channel == Online),
+        !s.fee_free_options().iter().any(|o| o.channel == Online),
         "{:?}",
         s.fee_free_options()
     );
-    assert!(!q.fee_free_alternatives.is_empty(), "the fee-free mail option is offered");
+    assert!(
+        !q.fee_free_alternatives.is_empty(),
+        "the fee-free mail option is offered"
+    );
     insta::assert_snapshot!(q.disclosure.to_string());
 }

@@ -95,7 +95,10 @@ fn valid(p: &UtilityProfile, json: bool) -> Result<(), CliError> {
             warnings.len()
         ));
         for w in warnings {
-            out.push_str(&format!("  - fees.{}: [{}] {}\n", w.path, w.rule, w.message));
+            out.push_str(&format!(
+                "  - fees.{}: [{}] {}\n",
+                w.path, w.rule, w.message
+            ));
         }
     }
     println_out(out.trim_end())

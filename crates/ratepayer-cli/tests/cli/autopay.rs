@@ -214,10 +214,24 @@ fn usage_errors_exit_2() {
 /// without any banking calendar is refused; a profile's calendar is used.
 #[test]
 fn an_unknown_or_missing_calendar_is_refused_never_the_fed_in_its_place() {
-    let run = ratepayer(&["autopay", "next", "--calendar", "gorodd", "--due", "2025-07-04"]);
+    let run = ratepayer(&[
+        "autopay",
+        "next",
+        "--calendar",
+        "gorodd",
+        "--due",
+        "2025-07-04",
+    ]);
     assert_eq!(run.code, 1, "{run:?}");
     insta::assert_snapshot!("unknown_calendar", run.stderr);
-    let run = ratepayer(&["autopay", "next", "--calendar", "gorod", "--due", "2025-07-04"]);
+    let run = ratepayer(&[
+        "autopay",
+        "next",
+        "--calendar",
+        "gorod",
+        "--due",
+        "2025-07-04",
+    ]);
     assert_eq!(run.code, 1, "{run:?}");
     insta::assert_snapshot!("profile_without_calendar", run.stderr);
     // A profile with an office calendar and no AutoPay: that calendar is used.
@@ -225,7 +239,15 @@ fn an_unknown_or_missing_calendar_is_refused_never_the_fed_in_its_place() {
     let text = std::fs::read_to_string(profile("gorod")).unwrap_or_default()
         + "\n[calendar]\nname = \"Barnaul office\"\ndates = [{ date = 2025-07-03, name = \"Closed\" }]\n";
     let path = super::write(&dir, "gorod-office.toml", &text);
-    let run = ratepayer(&["autopay", "next", "--calendar", &path, "--due", "2025-07-04", "--json"]);
+    let run = ratepayer(&[
+        "autopay",
+        "next",
+        "--calendar",
+        &path,
+        "--due",
+        "2025-07-04",
+        "--json",
+    ]);
     assert_eq!(run.code, 0, "{run:?}");
     let v = run.json();
     assert_eq!(v["calendar"], "Barnaul office");

@@ -152,12 +152,19 @@ fn fee_compliance_runs_in_profile_validate() {
     let path = write(&dir, "ny.toml", &ny);
     let run = ratepayer(&["profile", "validate", &path, "--json"]);
     assert_eq!(run.code, 0, "{run:?}");
-    let warnings = run.json()["warnings"].as_array().cloned().unwrap_or_default();
+    let warnings = run.json()["warnings"]
+        .as_array()
+        .cloned()
+        .unwrap_or_default();
     let rules: Vec<&str> = warnings.iter().filter_map(|w| w["rule"].as_str()).collect();
     assert!(rules.contains(&"state-surcharge-disclosure"), "{rules:?}");
     assert!(rules.contains(&"surcharge-at-most-cost"), "{rules:?}");
     assert!(warnings.iter().all(|w| w["severity"] == "warning"));
     let run = ratepayer(&["profile", "validate", &path]);
     assert_eq!(run.code, 0, "{run:?}");
-    assert!(run.stdout.contains("fee compliance warning(s)"), "{}", run.stdout);
+    assert!(
+        run.stdout.contains("fee compliance warning(s)"),
+        "{}",
+        run.stdout
+    );
 }

@@ -186,7 +186,8 @@ fn in_force(from: NaiveDate, to: Option<NaiveDate>, day: NaiveDate) -> bool {
 impl CardRules {
     /// The rules shipped with the library.
     pub fn builtin() -> Result<CardRules, crate::TariffError> {
-        let rules: CardRules = crate::tariff::from_toml(include_str!("../../data/card_rules.toml"))?;
+        let rules: CardRules =
+            crate::tariff::from_toml(include_str!("../../data/card_rules.toml"))?;
         let problems = rules.problems();
         if problems.is_empty() {
             Ok(rules)
@@ -202,7 +203,10 @@ impl CardRules {
     pub fn shared() -> Result<&'static CardRules, crate::TariffError> {
         static RULES: std::sync::OnceLock<Result<CardRules, crate::TariffError>> =
             std::sync::OnceLock::new();
-        RULES.get_or_init(CardRules::builtin).as_ref().map_err(Clone::clone)
+        RULES
+            .get_or_init(CardRules::builtin)
+            .as_ref()
+            .map_err(Clone::clone)
     }
 
     /// Every problem of the data: unknown network rule ids, a cap without a
@@ -213,19 +217,36 @@ impl CardRules {
         let mut add = |path: String, message: String| {
             out.push(crate::tariff::Problem { path, message });
         };
-        let mut provenance = |path: String, source: &str, verified: Option<NaiveDate>, note: &str| {
-            if source.trim().is_empty() {
-                add(format!("{path}.source"), "is empty; cite the statute, regulation or network rules document".into());
-            }
-            if verified.is_none() && note.trim().is_empty() {
-                add(format!("{path}.note"), "is empty but `verified` is absent; say what could not be verified".into());
-            }
-        };
+        let mut provenance =
+            |path: String, source: &str, verified: Option<NaiveDate>, note: &str| {
+                if source.trim().is_empty() {
+                    add(
+                        format!("{path}.source"),
+                        "is empty; cite the statute, regulation or network rules document".into(),
+                    );
+                }
+                if verified.is_none() && note.trim().is_empty() {
+                    add(
+                        format!("{path}.note"),
+                        "is empty but `verified` is absent; say what could not be verified".into(),
+                    );
+                }
+            };
         for (i, c) in self.surcharge_caps.iter().enumerate() {
-            provenance(format!("surcharge_caps[{i}]"), &c.source, c.verified, &c.note);
+            provenance(
+                format!("surcharge_caps[{i}]"),
+                &c.source,
+                c.verified,
+                &c.note,
+            );
         }
         for (i, r) in self.network_rules.iter().enumerate() {
-            provenance(format!("network_rules[{i}]"), &r.source, r.verified, &r.note);
+            provenance(
+                format!("network_rules[{i}]"),
+                &r.source,
+                r.verified,
+                &r.note,
+            );
         }
         for (i, r) in self.state_rules.iter().enumerate() {
             provenance(format!("state_rules[{i}]"), &r.source, r.verified, &r.note);
@@ -237,7 +258,11 @@ impl CardRules {
             if !NETWORK_RULE_IDS.contains(&r.id.as_str()) {
                 add(
                     format!("network_rules[{i}].id"),
-                    format!("`{}` is not a check; use one of {}", r.id, NETWORK_RULE_IDS.join(", ")),
+                    format!(
+                        "`{}` is not a check; use one of {}",
+                        r.id,
+                        NETWORK_RULE_IDS.join(", ")
+                    ),
                 );
             }
         }
@@ -324,7 +349,10 @@ pub fn check(spec: &FeeScheduleSpec, rules: &CardRules, as_of: NaiveDate) -> Vec
         day: as_of,
     };
     let charges = |m: &FeeModel| !super::schedule_is_zero(m);
-    let state = spec.state.as_deref().and_then(|s| rules.state_rule(s, as_of));
+    let state = spec
+        .state
+        .as_deref()
+        .and_then(|s| rules.state_rule(s, as_of));
     for (i, rule) in spec.rules.iter().enumerate() {
         let at = format!("rules[{i}]");
         let cards = rule.methods.iter().any(|m| m.is_card());
@@ -395,7 +423,11 @@ fn surcharge(
     rule: &FeeRuleSpec,
     state: Option<&StateRule>,
 ) {
-    for m in rule.methods.iter().filter(|m| **m != PaymentMethod::CreditCard) {
+    for m in rule
+        .methods
+        .iter()
+        .filter(|m| **m != PaymentMethod::CreditCard)
+    {
         r.network("surcharge-credit-only", format!("{at}.methods"),
             format!("a surcharge may apply to credit cards only, never to `{m}`; debit and prepaid cards are exempt even when run as credit; remove `{m}` from the rule"));
     }
@@ -555,9 +587,7 @@ fn fee_free_customary_channel(r: &mut Report<'_>, spec: &FeeScheduleSpec) {
 /// day they were last reviewed: the check a schedule gets when it loads.
 /// The errors become problems (paths as in `spec`, the rule in brackets);
 /// the warnings are returned.
-pub fn check_on_load(
-    spec: &FeeScheduleSpec,
-) -> Result<Vec<Finding>, Vec<crate::tariff::Problem>> {
+pub fn check_on_load(spec: &FeeScheduleSpec) -> Result<Vec<Finding>, Vec<crate::tariff::Problem>> {
     let rules = CardRules::shared().map_err(|e| {
         vec![crate::tariff::Problem {
             path: "rules".into(),

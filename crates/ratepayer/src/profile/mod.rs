@@ -96,15 +96,15 @@ impl UtilityProfile {
                     .collect::<Result<Vec<_>, _>>()?;
                 let fees = match &spec.fees {
                     Some(f) => Some(
-                        FeeSchedule::load(f.clone(), spec.currency, spec.rounding).map_err(|e| {
-                            TariffError::Invalid {
+                        FeeSchedule::load(f.clone(), spec.currency, spec.rounding).map_err(
+                            |e| TariffError::Invalid {
                                 id: spec.id.clone(),
                                 problems: vec![Problem {
                                     path: "fees".into(),
                                     message: e.to_string(),
                                 }],
-                            }
-                        })?,
+                            },
+                        )?,
                     ),
                     None => None,
                 };
