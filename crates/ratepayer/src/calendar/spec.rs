@@ -100,10 +100,57 @@ impl HolidayRule {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct HolidayDate {
-    /// The day.
+    /// The day (an impossible one, such as 2026-02-30, is refused naming it).
+    #[serde(deserialize_with = "real_date")]
     pub date: NaiveDate,
     /// Why the office is closed.
     pub name: String,
+}
+
+/// Reads a `YYYY-MM-DD` date, refusing an impossible one with a message that
+/// quotes it and says why (chrono alone says only "input is out of range").
+fn real_date<'de, D: serde::Deserializer<'de>>(d: D) -> Result<NaiveDate, D::Error> {
+    struct Visitor;
+    impl serde::de::Visitor<'_> for Visitor {
+        type Value = NaiveDate;
+        fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+            f.write_str("a date written YYYY-MM-DD")
+        }
+        fn visit_str<E: serde::de::Error>(self, v: &str) -> Result<NaiveDate, E> {
+            v.parse::<NaiveDate>()
+                .map_err(|_| E::custom(why_not_a_date(v)))
+        }
+    }
+    d.deserialize_str(Visitor)
+}
+
+fn why_not_a_date(v: &str) -> String {
+    let text: String = v.chars().take(40).collect();
+    let mut parts = v.splitn(3, '-').map(|p| p.parse::<i64>().ok());
+    if let (Some(Some(y)), Some(Some(m)), Some(Some(day))) =
+        (parts.next(), parts.next(), parts.next())
+    {
+        let year = i32::try_from(y).ok();
+        let month = u32::try_from(m).ok().filter(|m| (1..=12).contains(m));
+        if let (Some(year), Some(month)) = (year, month) {
+            let days = (28..=31)
+                .rev()
+                .find(|d| NaiveDate::from_ymd_opt(year, month, *d).is_some());
+            let name = MONTH_NAMES
+                .get(month as usize - 1)
+                .copied()
+                .unwrap_or("the month");
+            if let Some(days) = days {
+                return format!(
+                    "`{text}` is not a date: {name} {year} has {days} days, not {day}; give a real day"
+                );
+            }
+        }
+        return format!(
+            "`{text}` is not a date: the month must be 1 to 12; write it as YYYY-MM-DD"
+        );
+    }
+    format!("`{text}` is not a date; write it as YYYY-MM-DD, such as 2026-12-24")
 }
 
 fn sat_sun() -> Vec<Weekday> {

@@ -388,3 +388,29 @@ fn impossible_day_free(month: u32, day: u32) -> bool {
     spec.rules[0].day = Some(day);
     spec.problems().is_empty()
 }
+
+#[test]
+fn an_impossible_one_off_closure_is_refused_quoting_it() {
+    for (text, want) in [
+        (
+            r#"{"date": "2026-02-30", "name": "x"}"#,
+            "`2026-02-30` is not a date: February 2026 has 28 days, not 30",
+        ),
+        (
+            r#"{"date": "2026-13-01", "name": "x"}"#,
+            "the month must be 1 to 12",
+        ),
+        (
+            r#"{"date": "30/02/2026", "name": "x"}"#,
+            "write it as YYYY-MM-DD",
+        ),
+    ] {
+        match serde_json::from_str::<HolidayDate>(text) {
+            Err(e) => assert!(e.to_string().contains(want), "{e}"),
+            Ok(h) => panic!("accepted {h:?}"),
+        }
+    }
+    let ok: Result<HolidayDate, _> =
+        serde_json::from_str(r#"{"date": "2028-02-29", "name": "leap"}"#);
+    assert!(ok.is_ok(), "{ok:?}");
+}
