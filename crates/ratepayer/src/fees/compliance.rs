@@ -440,8 +440,15 @@ fn surcharge(
         }
     };
     let cost = spec.merchant_cost_percent;
-    if let Some(s) = state {
-        state_surcharge(r, at, spec, s, percent);
+    match (state, spec.state.as_deref()) {
+        (Some(s), _) => state_surcharge(r, at, spec, s, percent),
+        (None, None) => r.add(Severity::Warning, "state-surcharge-law", "state".into(),
+            format!("is not set, so state law on the surcharge ({at}) cannot be checked (the data has laws for {}); set the utility's two-letter state", r.rules.states().join(", "))),
+        (None, Some(code)) => {
+            let known = r.rules.states().join(", ");
+            r.add(Severity::Warning, "state-surcharge-law", "state".into(),
+                format!("the data has no surcharge law for `{code}` (it has {known}), so the surcharge ({at}) is not checked against state law; have counsel confirm {code} allows it"));
+        }
     }
     let Some(percent) = percent else { return };
     let brands = match rule.brand {
