@@ -405,6 +405,10 @@ fn every_rule_of_the_data_names_its_source_and_verification() {
         assert!(verified.is_some() || !note.is_empty(), "{source}");
         assert!(verified.is_none_or(|v| v <= rules.reviewed), "{source}");
     }
+    // Every check the code knows is in force in the data on its review date.
+    for id in ratepayer::fees::compliance::NETWORK_RULE_IDS {
+        assert!(rules.network_rule(id, rules.reviewed).is_some(), "{id}");
+    }
     // The Visa cap lowered to 3 % from 15 April 2023; Mastercard's 4 %.
     assert_eq!(
         rules
