@@ -250,6 +250,7 @@ impl From<AutopayError> for RatepayerError {
         let code = match e {
             AutopayError::DueBeforeBill { .. } => "autopay.due_before_bill",
             AutopayError::NoPrintedDraftDate => "autopay.no_printed_draft_date",
+            AutopayError::NoDraftWindow { .. } => "autopay.no_draft_window",
             AutopayError::InvalidRule { .. } => "autopay.invalid_rule",
             AutopayError::Fee(_) => "autopay.fee",
             AutopayError::Calendar(_) => "autopay.calendar",

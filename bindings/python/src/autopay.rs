@@ -25,6 +25,7 @@ fn autopay_error(e: &CoreAutopayError) -> PyErr {
     let code = match e {
         CoreAutopayError::DueBeforeBill { .. } => "autopay.due_before_bill",
         CoreAutopayError::NoPrintedDraftDate => "autopay.no_printed_draft_date",
+        CoreAutopayError::NoDraftWindow { .. } => "autopay.no_draft_window",
         CoreAutopayError::InvalidRule { .. } => "autopay.invalid_rule",
         CoreAutopayError::Fee(_) => "autopay.fee",
         CoreAutopayError::Calendar(_) => "autopay.calendar",

@@ -159,6 +159,24 @@ impl Profile {
         password::compliance(&self.inner)
     }
 
+    /// The compliance warnings of the fee schedule: card-network rules and
+    /// state law the card-rule data cannot decide, or conditions it cannot
+    /// check, as `(severity, rule, path, message)`. A rule the data says is
+    /// broken refuses the profile (`ProfileError`, and `validate` lists it).
+    fn fee_compliance(&self) -> Vec<(&'static str, &'static str, String, String)> {
+        self.inner
+            .fee_compliance()
+            .iter()
+            .map(|f| {
+                let severity = match f.severity {
+                    ratepayer::fees::Severity::Error => "error",
+                    ratepayer::fees::Severity::Warning => "warning",
+                };
+                (severity, f.rule, f.path.clone(), f.message.clone())
+            })
+            .collect()
+    }
+
     /// Checks a registration against the profile's recipe, matching the
     /// proofs against `accounts` (the utility's records, passed in: a dry run
     /// of the recipe; `Portal.register` registers against the store). Returns the accepted `Registration` or

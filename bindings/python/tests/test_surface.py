@@ -231,3 +231,30 @@ def test_banking_calendar() -> None:
     assert fed.add_business_days(date(2025, 1, 21), -1) == date(2025, 1, 17)
     assert fed.business_days_between(date(2025, 1, 17), date(2025, 1, 22)) == 2
     assert ratepayer.Profile.builtin("shelby").draft_calendar().name == fed.name
+
+
+def test_fee_compliance_warnings_and_errors() -> None:
+    """Issue 16: fee compliance runs when a profile loads; warnings are exposed."""
+    warnings = ratepayer.Profile.builtin("shelby").fee_compliance()
+    assert [(sev, rule, path) for sev, rule, path, _ in warnings] == [
+        ("warning", "card-convenience-fee-uniform", "rules[1].fee")
+    ]
+    assert ratepayer.Profile.builtin("crow-wing").fee_compliance() == []
+    # A 9.5 % debit surcharge in Connecticut is refused, every rule named.
+    text = (REPO / "examples" / "profiles" / "shelby.toml").read_text()
+    text = text.replace('state = "NC"', 'state = "CT"', 1).replace(
+        "[[fees.rules]]",
+        '[[fees.rules]]\n  channels = ["online"]\n  methods = ["debit_card"]\n'
+        '  fee = { model = "percent", percent = 9.5 }\n  kind = "surcharge"\n\n  [[fees.rules]]',
+        1,
+    ).replace(
+        'methods = ["credit_card", "debit_card"]\n  fee = { model = "flat", amount = 3.75 }\n  collected_by',
+        'methods = ["credit_card"]\n  fee = { model = "flat", amount = 3.75 }\n  collected_by',
+        1,
+    )
+    problems = ratepayer.validate(text)
+    messages = " ".join(p.message for p in problems)
+    for rule in ("surcharge-credit-only", "state-surcharge-ban", "surcharge-cap-visa"):
+        assert f"[{rule}]" in messages, messages
+    with pytest.raises(ratepayer.ProfileError):
+        ratepayer.Profile.from_toml(text)

@@ -256,7 +256,7 @@ pub struct FeeQuoteArgs {
 pub enum AutopayCommand {
     /// The date a bill is drafted on.
     #[command(
-        after_help = "RULE is one of:\n  on-due              on the due date (default)\n  printed             on the draft date printed on the bill (give --printed)\n  before:N            N business days before the due date\n  before-calendar:N   N calendar days before the due date\n  day:N               day N of the month, the first on or after the bill date (give --bill-date)\nWith --option NAME the rule of that AutoPay option of the --calendar profile is used instead.\n\nExamples:\n  ratepayer autopay next --calendar fed --due 2025-07-04 --rule on-due --roll preceding\n  ratepayer autopay next --calendar shelby --option 'Card AutoPay' --due 2025-07-04 --json"
+        after_help = "RULE is one of:\n  on-due              on the due date (default)\n  printed             on the draft date printed on the bill (give --printed)\n  before:N            N business days before the due date\n  before-calendar:N   N calendar days before the due date\n  day:N               day N of the month, the first on or after the bill date (give --bill-date)\nWhatever the rule, the draft is a banking day between the bill date and the due date: never after the due date (day:15 on a bill due the 10th drafts on the due date), never before the bill date (before:30 drafts on the bill date).\nWith --option NAME the rule of that AutoPay option of the --calendar profile is used instead.\n\nExamples:\n  ratepayer autopay next --calendar fed --due 2025-07-04 --rule on-due --roll preceding\n  ratepayer autopay next --calendar shelby --option 'Card AutoPay' --due 2025-07-04 --json"
     )]
     Next(AutopayNextArgs),
 }
@@ -264,7 +264,7 @@ pub enum AutopayCommand {
 /// `ratepayer autopay next ...`
 #[derive(Debug, Args)]
 pub struct AutopayNextArgs {
-    /// `fed` (the Federal Reserve's ACH calendar) or a profile, whose AutoPay calendar is used.
+    /// `fed` (the Federal Reserve's ACH calendar) or a profile, whose AutoPay calendar (else its `[calendar]`) is used; any other name, or a profile with neither, is refused.
     #[arg(long, default_value = "fed", value_name = "fed|PROFILE")]
     pub calendar: String,
     /// The bill's due date.

@@ -52,12 +52,53 @@ pub fn tariff_file(path: &Path) -> Result<Tariff, CliError> {
     loaded.map_err(|e| CliError::Domain(format!("{}: {e}", path.display())))
 }
 
+/// The calendar names `--calendar` takes besides a profile file: `fed` and
+/// the built-in profiles.
+fn known_calendars() -> String {
+    std::iter::once("fed")
+        .chain(builtin::ids())
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// The profile a `--calendar NAME` names: a profile file or a built-in id.
+/// Any other name is refused, listing the known ones (never a silent Fed).
+fn calendar_profile(name: &str) -> Result<UtilityProfile, CliError> {
+    if !Path::new(name).exists() && !builtin::ids().any(|id| id == name) {
+        return Err(CliError::Domain(format!(
+            "`{}` is not a calendar; the known calendars are {} (fed is the Federal Reserve's, the others the built-in profiles'), or give the path of a profile file",
+            crate::usage_csv::excerpt(name),
+            known_calendars()
+        )));
+    }
+    profile(name)
+}
+
+/// The calendar a profile drafts AutoPay on: its `[autopay] calendar` (the
+/// Federal Reserve's or its own `[calendar]`), else its `[calendar]`. A
+/// profile with neither is refused: its banking days are unknown, and the
+/// Federal Reserve's are not silently assumed for it.
+pub fn draft_calendar(name: &str) -> Result<(UtilityProfile, Calendar), CliError> {
+    let p = calendar_profile(name)?;
+    let calendar = match (p.autopay(), &p.spec().calendar) {
+        (Some(_), _) => p.draft_calendar().map_err(CliError::domain)?,
+        (None, Some(spec)) => Calendar::from_spec(spec).map_err(CliError::domain)?,
+        (None, None) => {
+            return Err(CliError::Domain(format!(
+                "profile `{}` has no banking calendar (no `[autopay] calendar` and no `[calendar]`), so its draft dates are unknown; use --calendar fed, or add a [calendar] section to the profile",
+                p.id()
+            )))
+        }
+    };
+    Ok((p, calendar))
+}
+
 /// `fed`, or the profile's own `[calendar]` (its office calendar).
 pub fn office_calendar(name: &str) -> Result<Calendar, CliError> {
     if name == "fed" {
         return Ok(Calendar::fed());
     }
-    let p = profile(name)?;
+    let p = calendar_profile(name)?;
     match &p.spec().calendar {
         Some(spec) => Calendar::from_spec(spec).map_err(CliError::domain),
         None => Err(CliError::Domain(format!(

@@ -106,7 +106,8 @@ fn shape(header: &ByteRecord) -> Result<Shape, String> {
     }
 }
 
-fn excerpt(s: &str) -> String {
+/// At most 60 characters of `s`, with `…` when cut (to quote user input in messages).
+pub fn excerpt(s: &str) -> String {
     let mut out: String = s.chars().take(60).collect();
     if s.chars().count() > 60 {
         out.push('…');

@@ -1,5 +1,6 @@
 //! Property tests of draft dates over 2024-2030: a draft date is always a
-//! banking day, and "on the due date, preceding" never drafts after the due date.
+//! banking day between the bill date and the due date, and "on the due date,
+//! preceding" never drafts after the due date.
 #![allow(
     clippy::unwrap_used,
     clippy::expect_used,
@@ -70,6 +71,23 @@ proptest! {
         let fed = Calendar::fed();
         let day = draft_date(DraftRule::BeforeDue { days, business: true, roll: Roll::Preceding }, &bill, &fed).unwrap();
         let due = fed.roll(bill.due_date, Roll::Preceding).unwrap();
-        prop_assert_eq!(fed.business_days_between(day, due), i64::from(days));
+        let first = fed.roll(bill.bill_date, Roll::Following).unwrap();
+        if day == first {
+            // Clamped to the bill date: at most that many banking days.
+            prop_assert!(fed.business_days_between(day, due) <= i64::from(days));
+        } else {
+            prop_assert_eq!(fed.business_days_between(day, due), i64::from(days));
+        }
+    }
+
+    /// Issue 16: whatever the rule, a draft is never before the bill date nor
+    /// after the due date (`day:15` on a bill due the 10th, `before:30`).
+    #[test]
+    fn a_draft_is_never_before_the_bill_date_nor_after_the_due_date(bill in any_bill(), rule in any_rule(), days in 0u32..60) {
+        let fed = Calendar::fed();
+        for rule in [rule, DraftRule::BeforeDue { days, business: days % 2 == 0, roll: Roll::Following }] {
+            let day = draft_date(rule, &bill, &fed).unwrap();
+            prop_assert!(bill.bill_date <= day && day <= bill.due_date, "{rule:?} on {bill:?} gave {day}");
+        }
     }
 }

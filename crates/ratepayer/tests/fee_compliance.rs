@@ -12,7 +12,7 @@
 mod common;
 
 use common::*;
-use ratepayer::fees::{check_compliance, CardRules, FeeScheduleSpec};
+use ratepayer::fees::{check_compliance, CardRules, FeeScheduleSpec, Severity};
 
 /// A customary, fee-free way to pay, present in every schedule below unless noted.
 const FREE_MAIL: &str = r#"
@@ -21,6 +21,26 @@ channels = ["mail", "in_person"]
 methods = ["check"]
 fee = { model = "none" }
 "#;
+
+fn errors(extra: &str, day: &str) -> Vec<&'static str> {
+    let text = format!("{extra}\n{FREE_MAIL}");
+    let spec = FeeScheduleSpec::from_toml(&text).unwrap_or_else(|e| panic!("{e}\n{text}"));
+    check_compliance(&spec, &CardRules::builtin().unwrap(), date(day))
+        .into_iter()
+        .filter(|f| f.severity == Severity::Error)
+        .map(|f| f.rule)
+        .collect()
+}
+
+fn warnings(extra: &str, day: &str) -> Vec<&'static str> {
+    let text = format!("{extra}\n{FREE_MAIL}");
+    let spec = FeeScheduleSpec::from_toml(&text).unwrap_or_else(|e| panic!("{e}\n{text}"));
+    check_compliance(&spec, &CardRules::builtin().unwrap(), date(day))
+        .into_iter()
+        .filter(|f| f.severity == Severity::Warning)
+        .map(|f| f.rule)
+        .collect()
+}
 
 fn findings(extra: &str, with_free_mail: bool, day: &str) -> Vec<&'static str> {
     let text = if with_free_mail {
@@ -38,12 +58,9 @@ fn findings(extra: &str, with_free_mail: bool, day: &str) -> Vec<&'static str> {
     rules
 }
 
+/// No error (warnings, for what the data cannot decide, are allowed).
 fn passes(extra: &str) {
-    assert_eq!(
-        findings(extra, true, "2026-11-22"),
-        Vec::<&str>::new(),
-        "{extra}"
-    );
+    assert_eq!(errors(extra, "2026-11-22"), Vec::<&str>::new(), "{extra}");
 }
 
 fn fails(extra: &str, rule: &str) {
@@ -68,6 +85,22 @@ fn card_convenience_fee_must_be_flat() {
         &CARD_ONLINE_FLAT.replace(
             r#"{ model = "flat", amount = 3.75 }"#,
             r#"{ model = "percent", percent = 2.5 }"#,
+        ),
+        "card-convenience-fee-flat",
+    );
+}
+
+#[test]
+fn a_fee_that_never_varies_counts_as_flat() {
+    // 0 % with a $2.00 minimum is always $2.00: flat in all but name.
+    passes(&CARD_ONLINE_FLAT.replace(
+        r#"{ model = "flat", amount = 3.75 }"#,
+        r#"{ model = "percent_bounded", percent = 0, min = 2.00, max = 10.00 }"#,
+    ));
+    fails(
+        &CARD_ONLINE_FLAT.replace(
+            r#"{ model = "flat", amount = 3.75 }"#,
+            r#"{ model = "tiered", tiers = [{ up_to = 100, fee = 2 }, { fee = 3 }] }"#,
         ),
         "card-convenience-fee-flat",
     );
@@ -181,11 +214,11 @@ fn surcharge_is_capped_by_network_and_merchant_cost() {
             ),
         "surcharge-cap-mastercard",
     );
-    fails(&SURCHARGE.replace("2.9", "2.0"), "surcharge-merchant-cost");
-    fails(
-        &SURCHARGE.replace("merchant_cost_percent = 2.9", ""),
-        "surcharge-merchant-cost",
-    );
+    fails(&SURCHARGE.replace("2.9", "2.0"), "surcharge-at-most-cost");
+    // Without the merchant's cost the data cannot decide: a warning, not an error.
+    let no_cost = SURCHARGE.replace("merchant_cost_percent = 2.9", "");
+    assert_eq!(errors(&no_cost, "2026-11-22"), Vec::<&str>::new());
+    assert!(warnings(&no_cost, "2026-11-22").contains(&"surcharge-at-most-cost"));
     fails(
         &SURCHARGE.replace(
             r#"{ model = "percent", percent = 2.5 }"#,
@@ -196,30 +229,199 @@ fn surcharge_is_capped_by_network_and_merchant_cost() {
 }
 
 #[test]
+fn a_surcharge_where_the_data_has_no_state_law_is_a_warning() {
+    assert_eq!(
+        warnings(SURCHARGE, "2026-11-22"),
+        vec!["state-surcharge-law"]
+    );
+    assert_eq!(
+        warnings(&format!("state = \"TX\"\n{SURCHARGE}"), "2026-11-22"),
+        vec!["state-surcharge-law"]
+    );
+    // A flat convenience fee is not a surcharge: no state law to look up.
+    assert_eq!(warnings(CARD_ONLINE_FLAT, "2026-11-22"), Vec::<&str>::new());
+}
+
+#[test]
 fn caps_are_dated_data() {
     // 3.5% was within Visa's 4% cap until 14 April 2023, and above its 3% cap after.
     let high = SURCHARGE
         .replace("percent = 2.5", "percent = 3.5")
         .replace("2.9", "5");
-    assert_eq!(findings(&high, true, "2023-04-14"), Vec::<&str>::new());
+    assert_eq!(errors(&high, "2023-04-14"), Vec::<&str>::new());
     assert!(findings(&high, true, "2023-04-15").contains(&"surcharge-cap-visa"));
     // Before 2013 the networks did not permit surcharges at all.
     assert!(findings(SURCHARGE, true, "2012-06-01").contains(&"surcharge-not-permitted"));
 }
 
 #[test]
-fn surcharge_banned_in_connecticut_and_massachusetts() {
+fn surcharge_banned_in_connecticut_massachusetts_maine_and_puerto_rico() {
     passes(&format!("state = \"NC\"\n{SURCHARGE}"));
-    fails(
-        &format!("state = \"CT\"\n{SURCHARGE}"),
-        "surcharge-banned-in-state",
+    for state in ["CT", "MA", "ME", "PR"] {
+        let with_state = format!("state = \"{state}\"\npublic_entity = false\n{SURCHARGE}");
+        assert!(
+            errors(&with_state, "2026-11-22").contains(&"state-surcharge-ban"),
+            "{state}"
+        );
+    }
+    // A flat convenience fee online is not a surcharge by its name, but the
+    // ban's definition may catch it: a warning, not an error.
+    let ct_fee = format!("state = \"CT\"\n{CARD_ONLINE_FLAT}");
+    assert_eq!(errors(&ct_fee, "2026-11-22"), Vec::<&str>::new());
+    assert_eq!(
+        warnings(&ct_fee, "2026-11-22"),
+        vec!["state-convenience-fee-may-be-surcharge"]
     );
-    fails(
-        &format!("state = \"MA\"\n{SURCHARGE}"),
-        "surcharge-banned-in-state",
+}
+
+/// Issue 16: the compliance check never ran, and a 9.5 % Connecticut debit
+/// surcharge validated. Every rule it breaks is an error, with its source.
+#[test]
+fn a_connecticut_debit_surcharge_of_9_5_percent_is_refused() {
+    let ct = r#"
+state = "CT"
+merchant_cost_percent = 2.9
+[[rules]]
+channels = ["online"]
+methods = ["debit_card"]
+fee = { model = "percent", percent = 9.5 }
+kind = "surcharge"
+"#;
+    let got = errors(ct, "2026-12-03");
+    for rule in [
+        "surcharge-credit-only",
+        "state-surcharge-ban",
+        "surcharge-cap-visa",
+        "surcharge-cap-mastercard",
+        "surcharge-at-most-cost",
+    ] {
+        assert!(got.contains(&rule), "{rule}: {got:?}");
+    }
+    // Through a profile: the schedule does not load, every problem listed.
+    let profile = format!(
+        "id = \"ct-water\"\nname = \"CT Water\"\ntime_zone = \"America/New_York\"\ncurrency = \"USD\"\n[fees]\n{}\n{}",
+        ct.replace("[[rules]]", "[[fees.rules]]"),
+        FREE_MAIL.replace("[[rules]]", "[[fees.rules]]")
     );
-    // A flat convenience fee online is not a surcharge: allowed in Connecticut.
-    passes(&format!("state = \"CT\"\n{CARD_ONLINE_FLAT}"));
+    let spec: ratepayer::profile::ProfileSpec = toml::from_str(&profile).unwrap();
+    let problems = ratepayer::profile::check(&spec);
+    assert!(
+        problems
+            .iter()
+            .any(|p| p.path == "fees.state" && p.message.contains("Conn. Gen. Stat. § 42-133ff")),
+        "{problems:?}"
+    );
+    assert!(
+        problems
+            .iter()
+            .any(|p| p.path == "fees.rules[0].methods"
+                && p.message.contains("[surcharge-credit-only]")),
+        "{problems:?}"
+    );
+    let e = ratepayer::profile::UtilityProfile::new(spec).unwrap_err();
+    insta::assert_snapshot!(e.to_string());
+}
+
+#[test]
+fn state_caps_colorado_oklahoma_and_new_york_rules() {
+    let at = |state: &str, percent: &str, cost: Option<&str>| {
+        let cost = cost
+            .map(|c| format!("merchant_cost_percent = {c}\n"))
+            .unwrap_or_default();
+        format!(
+            "state = \"{state}\"\n{cost}[[rules]]\nchannels = [\"online\"]\nmethods = [\"credit_card\"]\nfee = {{ model = \"percent\", percent = {percent} }}\nkind = \"surcharge\"\n"
+        )
+    };
+    // Colorado: 2 %, or the merchant's cost when the merchant chooses it.
+    assert_eq!(
+        errors(&at("CO", "2", Some("2.9")), "2026-12-03"),
+        Vec::<&str>::new()
+    );
+    assert_eq!(
+        errors(&at("CO", "2.5", Some("2.9")), "2026-12-03"),
+        Vec::<&str>::new()
+    );
+    assert!(errors(&at("CO", "2.5", Some("2.2")), "2026-12-03").contains(&"state-surcharge-cap"));
+    assert!(warnings(&at("CO", "2.5", None), "2026-12-03").contains(&"state-surcharge-cap"));
+    // Before 1 July 2022 Colorado banned surcharges.
+    assert!(errors(&at("CO", "2", Some("2.9")), "2022-06-30").contains(&"state-surcharge-ban"));
+    // Oklahoma: banned until 31 October 2025, then the lesser of 2 % and the cost.
+    assert!(errors(&at("OK", "2", Some("2.9")), "2025-10-31").contains(&"state-surcharge-ban"));
+    assert_eq!(
+        errors(&at("OK", "2", Some("2.9")), "2025-11-01"),
+        Vec::<&str>::new()
+    );
+    assert!(errors(&at("OK", "2.5", Some("2.9")), "2025-11-01").contains(&"state-surcharge-cap"));
+    assert!(errors(&at("OK", "1.9", Some("1.5")), "2025-11-01").contains(&"state-surcharge-cost"));
+    // New York from 11 February 2024: allowed at most at cost, with the total price posted.
+    assert_eq!(
+        errors(&at("NY", "2.5", Some("2.9")), "2026-12-03"),
+        Vec::<&str>::new()
+    );
+    assert!(warnings(&at("NY", "2.5", Some("2.9")), "2026-12-03")
+        .contains(&"state-surcharge-disclosure"));
+    assert!(errors(&at("NY", "2.5", Some("2.0")), "2026-12-03").contains(&"state-surcharge-cost"));
+    // Maine: a government utility may surcharge up to its costs; not said is a warning.
+    assert_eq!(
+        errors(
+            &format!("public_entity = true\n{}", at("ME", "2.5", Some("2.9"))),
+            "2026-12-03"
+        ),
+        Vec::<&str>::new()
+    );
+    assert!(warnings(&at("ME", "2.5", Some("2.9")), "2026-12-03").contains(&"state-surcharge-ban"));
+    assert!(errors(
+        &format!("public_entity = false\n{}", at("ME", "2.5", Some("2.9"))),
+        "2026-12-03"
+    )
+    .contains(&"state-surcharge-ban"));
+}
+
+#[test]
+fn every_rule_of_the_data_names_its_source_and_verification() {
+    let rules = CardRules::builtin().unwrap();
+    assert!(rules.problems().is_empty(), "{:?}", rules.problems());
+    for state in ["CT", "MA", "ME", "CO", "NY", "OK", "PR"] {
+        assert!(rules.states().contains(&state), "{state}");
+    }
+    let all_sources = rules
+        .surcharge_caps
+        .iter()
+        .map(|c| (c.source.as_str(), c.verified, c.note.as_str()))
+        .chain(
+            rules
+                .network_rules
+                .iter()
+                .map(|r| (r.source.as_str(), r.verified, r.note.as_str())),
+        )
+        .chain(
+            rules
+                .state_rules
+                .iter()
+                .map(|r| (r.source.as_str(), r.verified, r.note.as_str())),
+        );
+    for (source, verified, note) in all_sources {
+        assert!(!source.is_empty());
+        assert!(verified.is_some() || !note.is_empty(), "{source}");
+        assert!(verified.is_none_or(|v| v <= rules.reviewed), "{source}");
+    }
+    // Every check the code knows is in force in the data on its review date.
+    for id in ratepayer::fees::compliance::NETWORK_RULE_IDS {
+        assert!(rules.network_rule(id, rules.reviewed).is_some(), "{id}");
+    }
+    // The Visa cap lowered to 3 % from 15 April 2023; Mastercard's 4 %.
+    assert_eq!(
+        rules
+            .cap(ratepayer::fees::CardBrand::Visa, date("2023-04-15"))
+            .map(|c| c.max_percent),
+        Some(rust_decimal::Decimal::from(3))
+    );
+    assert_eq!(
+        rules
+            .cap(ratepayer::fees::CardBrand::Mastercard, date("2026-12-03"))
+            .map(|c| c.max_percent),
+        Some(rust_decimal::Decimal::from(4))
+    );
 }
 
 #[test]

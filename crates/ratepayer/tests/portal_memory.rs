@@ -241,3 +241,36 @@ fn the_fee_is_the_servers_on_the_memory_store() {
 fn an_expired_quote_is_refused_on_the_memory_store() {
     portal_support::intents::an_expired_quote_is_refused(Arc::new(MemoryStore::new()));
 }
+
+/// Issue 16 through the portal: Card AutoPay on a fixed day (the 30th) of a
+/// bill issued 3 November 2025 and due Monday 24 November drafted on
+/// 1 December, after the due date. It is drafted on the due date.
+#[test]
+fn a_fixed_draft_day_after_the_due_date_drafts_on_the_due_date_through_the_portal() {
+    let store: Arc<dyn Store> = Arc::new(MemoryStore::new());
+    let notifier = Arc::new(RecordingNotifier::new());
+    let text = include_str!("../../../examples/profiles/shelby.toml").replacen(
+        "draft = { rule = \"on_due_date\", roll = \"preceding\" }",
+        "draft = { rule = \"day_of_month\", day = 30 }",
+        1,
+    );
+    assert!(text.contains("day_of_month"));
+    let p = ratepayer::portal::Portal::new(
+        ratepayer::profile::UtilityProfile::from_toml(&text).unwrap(),
+        store.clone(),
+        secrets(),
+        Box::new(ratepayer::security::SeededRandom::new(16)),
+        notifier.clone(),
+    )
+    .unwrap();
+    portal_support::claims::enrolled_owner(&p, &notifier, "100001", 1);
+    let before = p.run_autopay_cycle(date(2025, 11, 21), nov(21, 6)).unwrap();
+    assert_eq!(before.drafted, 0, "not before its date");
+    let on_due = p.run_autopay_cycle(date(2025, 11, 24), nov(24, 6)).unwrap();
+    assert_eq!(on_due.drafted, 1, "drafted on the due date");
+    assert!(
+        portal_support::claims::open_amount(&store, "shelby", "000100001")
+            .amount()
+            .is_zero()
+    );
+}

@@ -20,8 +20,7 @@ pub fn run(args: &AutopayNextArgs, json: bool) -> Result<(), CliError> {
         }
         (Calendar::fed(), typed_rule(args))
     } else {
-        let profile = input::profile(&args.calendar)?;
-        let calendar = profile.draft_calendar().map_err(CliError::domain)?;
+        let (profile, calendar) = input::draft_calendar(&args.calendar)?;
         let rule = match &args.option {
             Some(name) => {
                 let policy = profile.autopay().ok_or_else(|| {
@@ -47,8 +46,14 @@ pub fn run(args: &AutopayNextArgs, json: bool) -> Result<(), CliError> {
             "a day-of-month rule drafts on the first such day on or after the bill date; give it with --bill-date DATE".into(),
         ));
     }
+    // Without --bill-date only the due date bounds the draft: the bill date
+    // is taken far enough back (a year) not to move any rule's date.
+    let unknown_bill_date = args
+        .due
+        .checked_sub_days(chrono::Days::new(366))
+        .unwrap_or(args.due);
     let dates = BillDates {
-        bill_date: args.bill_date.unwrap_or(args.due),
+        bill_date: args.bill_date.unwrap_or(unknown_bill_date),
         due_date: args.due,
         printed_draft_date: args.printed,
     };
@@ -58,7 +63,7 @@ pub fn run(args: &AutopayNextArgs, json: bool) -> Result<(), CliError> {
         return print_json(&json!({
             "due": args.due.to_string(),
             "draft_date": date.to_string(),
-            "bill_date": dates.bill_date.to_string(),
+            "bill_date": args.bill_date.map(|d| d.to_string()),
             "calendar": calendar.name(),
             "rule": rule_json,
         }));

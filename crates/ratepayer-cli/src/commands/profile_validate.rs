@@ -1,5 +1,7 @@
 //! `ratepayer profile validate PROFILE`: loads a profile and reports every
-//! problem at once (exit 1 when there is any), or what the valid profile holds.
+//! problem at once (exit 1 when there is any, including a fee rule that
+//! breaks card-network rules or state law), or what the valid profile holds
+//! with its fee-compliance warnings (exit 0).
 
 use std::path::Path;
 
@@ -54,9 +56,11 @@ fn valid(p: &UtilityProfile, json: bool) -> Result<(), CliError> {
         .autopay()
         .map(|a| a.options.iter().map(|o| o.name.as_str()).collect())
         .unwrap_or_default();
+    let warnings = p.fee_compliance();
     if json {
         return print_json(&json!({
             "valid": true,
+            "warnings": warnings,
             "id": p.id(),
             "name": spec.name,
             "time_zone": spec.time_zone,
@@ -84,6 +88,18 @@ fn valid(p: &UtilityProfile, json: bool) -> Result<(), CliError> {
     let mut out = format!("profile `{}` is valid\n", p.id());
     for (k, v) in rows {
         out.push_str(&format!("  {k:<16} {v}\n"));
+    }
+    if !warnings.is_empty() {
+        out.push_str(&format!(
+            "{} fee compliance warning(s): rules the card-rule data cannot decide; check each\n",
+            warnings.len()
+        ));
+        for w in warnings {
+            out.push_str(&format!(
+                "  - fees.{}: [{}] {}\n",
+                w.path, w.rule, w.message
+            ));
+        }
     }
     println_out(out.trim_end())
 }

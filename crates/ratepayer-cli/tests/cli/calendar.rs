@@ -75,6 +75,21 @@ fn domain_errors_exit_1() {
     ]);
     assert_eq!(run.code, 1, "{run:?}");
     insta::assert_snapshot!("no_office_calendar", run.stderr);
+    // An unknown calendar name is refused, listing the known ones (issue 16).
+    let run = ratepayer(&[
+        "calendar",
+        "is-banking-day",
+        "2025-07-04",
+        "--calendar",
+        "gorodd",
+    ]);
+    assert_eq!(run.code, 1, "{run:?}");
+    assert!(
+        run.stderr
+            .contains("`gorodd` is not a calendar; the known calendars are fed, shelby"),
+        "{}",
+        run.stderr
+    );
 }
 
 #[test]

@@ -1,6 +1,8 @@
 //! Draft-date rules: on the due date, on the draft date printed on the bill,
 //! N business or calendar days before the due date, or a fixed day of the
-//! month; each with a roll convention for days the bank is closed.
+//! month; each with a roll convention for days the bank is closed. Whatever
+//! the rule, a draft falls in the bill's draft window: on a banking day no
+//! earlier than the bill date and no later than the due date.
 
 use chrono::{Datelike, Days, NaiveDate};
 use serde::{Deserialize, Serialize};
@@ -48,7 +50,8 @@ pub enum DraftRule {
         roll: Roll,
     },
     /// A fixed day of the month: the first such day on or after the bill
-    /// date (the month's last day when the month is shorter).
+    /// date (the month's last day when the month is shorter), but never after
+    /// the due date (see [`draft_date`]).
     DayOfMonth {
         /// Day 1 to 31.
         day: u32,
@@ -71,6 +74,24 @@ fn day_in_month(year: i32, month: u32, day: u32) -> Option<NaiveDate> {
 }
 
 /// The date `rule` drafts the bill with `dates` on, on `calendar`'s banking days.
+///
+/// The rule's date is then kept inside the bill's draft window, the banking
+/// days from the bill date to the due date:
+/// - **Never after the due date.** A draft after the due date makes an
+///   AutoPay customer late (late fees, disconnection notices) through no fault
+///   of theirs. When the rule lands later — `day:15` on a bill due the 10th,
+///   or a `following` roll off a closed due date — the bill is drafted on the
+///   last banking day on or before the due date, as utilities that draft on a
+///   chosen day do when that day falls after the due date ("your payment will
+///   be drafted on your chosen day or the due date, whichever is earlier").
+///   The previous month's 15th is not used: it is before the bill exists.
+/// - **Never before the bill date.** The customer must have the bill (and its
+///   amount) before money is taken (Regulation E notice of a varying amount).
+///   When the rule lands earlier — `before:30` on a bill due in 21 days — the
+///   bill is drafted on the first banking day on or after the bill date.
+///
+/// A bill whose window holds no banking day at all (issued and due on the
+/// same closed day) cannot be drafted on time: [`AutopayError::NoDraftWindow`].
 pub fn draft_date(
     rule: DraftRule,
     dates: &BillDates,
@@ -82,6 +103,23 @@ pub fn draft_date(
             due: dates.due_date,
         });
     }
+    let first = calendar.roll(dates.bill_date, Roll::Following)?;
+    let last = calendar.roll(dates.due_date, Roll::Preceding)?;
+    if first > last {
+        return Err(AutopayError::NoDraftWindow {
+            bill: dates.bill_date,
+            due: dates.due_date,
+        });
+    }
+    Ok(rule_date(rule, dates, calendar)?.clamp(first, last))
+}
+
+/// The date the rule itself gives, before the draft window is applied.
+fn rule_date(
+    rule: DraftRule,
+    dates: &BillDates,
+    calendar: &Calendar,
+) -> Result<NaiveDate, AutopayError> {
     let out_of_range = || {
         AutopayError::Calendar(crate::calendar::CalendarError::OutOfRange(format!(
             "the draft date for the bill due {} is outside the supported dates",
@@ -173,6 +211,8 @@ mod tests {
             ),
             Ok(d("2026-11-25"))
         );
+        // Rolling following would draft Friday 27th, after the due date: the
+        // draft window keeps it on the last banking day before.
         assert_eq!(
             draft_date(
                 DraftRule::OnDueDate {
@@ -181,7 +221,7 @@ mod tests {
                 &b,
                 &fed
             ),
-            Ok(d("2026-11-27"))
+            Ok(d("2026-11-25"))
         );
         // Due Saturday 4 July 2026: the Friday is a banking day.
         let b = bill("2026-06-10", "2026-07-04");
@@ -259,7 +299,7 @@ mod tests {
     #[test]
     fn fixed_day_of_month() {
         let fed = Calendar::fed();
-        let b = bill("2026-01-20", "2026-02-10");
+        let b = bill("2026-01-20", "2026-02-25");
         // The 15th after the bill date is 15 February 2026, the Sunday before Presidents Day.
         assert_eq!(
             draft_date(
@@ -273,7 +313,7 @@ mod tests {
             Ok(d("2026-02-17"))
         );
         // The 31st in a 30-day month is its last day.
-        let b = bill("2026-04-02", "2026-04-25");
+        let b = bill("2026-04-02", "2026-05-05");
         assert_eq!(
             draft_date(
                 DraftRule::DayOfMonth {
@@ -302,5 +342,81 @@ mod tests {
             &fed
         )
         .is_err());
+    }
+
+    #[test]
+    fn day_of_month_after_the_due_date_drafts_on_the_due_date() {
+        let fed = Calendar::fed();
+        // Issue 16: `day:15` on a bill issued 20 November 2026 and due
+        // Thursday 10 December drafted on 15 December, after the due date.
+        let b = bill("2026-11-20", "2026-12-10");
+        let rule = DraftRule::DayOfMonth {
+            day: 15,
+            roll: Roll::Following,
+        };
+        assert_eq!(draft_date(rule, &b, &fed), Ok(d("2026-12-10")));
+        // Due on Sunday 10 January 2027: the last banking day before, Friday 8th.
+        let b = bill("2026-12-20", "2027-01-10");
+        assert_eq!(draft_date(rule, &b, &fed), Ok(d("2027-01-08")));
+        // The 15th before the due date is still used as is.
+        let b = bill("2026-12-01", "2026-12-28");
+        assert_eq!(draft_date(rule, &b, &fed), Ok(d("2026-12-15")));
+    }
+
+    #[test]
+    fn days_before_due_never_drafts_before_the_bill_date() {
+        let fed = Calendar::fed();
+        // Issue 16: `before:30` on a bill issued Tuesday 1 December 2026 and due
+        // on the 22nd drafted in November, before the bill existed.
+        let b = bill("2026-12-01", "2026-12-22");
+        for business in [true, false] {
+            let rule = DraftRule::BeforeDue {
+                days: 30,
+                business,
+                roll: Roll::Preceding,
+            };
+            assert_eq!(draft_date(rule, &b, &fed), Ok(d("2026-12-01")), "{rule:?}");
+        }
+        // Issued on Saturday 5 December: the first banking day after, Monday 7th.
+        let b = bill("2026-12-05", "2026-12-22");
+        let rule = DraftRule::BeforeDue {
+            days: 30,
+            business: true,
+            roll: Roll::Preceding,
+        };
+        assert_eq!(draft_date(rule, &b, &fed), Ok(d("2026-12-07")));
+        // A printed draft date before the bill date is moved the same way.
+        let mut b = bill("2026-12-01", "2026-12-22");
+        b.printed_draft_date = Some(d("2026-11-20"));
+        assert_eq!(
+            draft_date(
+                DraftRule::OnPrintedDate {
+                    roll: Roll::Preceding
+                },
+                &b,
+                &fed
+            ),
+            Ok(d("2026-12-01"))
+        );
+    }
+
+    #[test]
+    fn a_bill_with_no_banking_day_to_draft_on_is_refused() {
+        let fed = Calendar::fed();
+        // Issued and due on Saturday 5 December 2026.
+        let b = bill("2026-12-05", "2026-12-06");
+        assert_eq!(
+            draft_date(
+                DraftRule::OnDueDate {
+                    roll: Roll::Preceding
+                },
+                &b,
+                &fed
+            ),
+            Err(AutopayError::NoDraftWindow {
+                bill: d("2026-12-05"),
+                due: d("2026-12-06")
+            })
+        );
     }
 }

@@ -90,6 +90,14 @@ pub enum AutopayError {
         /// Due date.
         due: NaiveDate,
     },
+    /// No banking day lies between the bill date and the due date.
+    #[error("no banking day lies between the bill date {bill} and the due date {due}, so the bill cannot be drafted on time; move the due date to a banking day")]
+    NoDraftWindow {
+        /// Bill date.
+        bill: NaiveDate,
+        /// Due date.
+        due: NaiveDate,
+    },
     /// The rule needs the draft date printed on the bill, and it has none.
     #[error("the rule drafts on the date printed on the bill, but this bill has no `printed_draft_date`")]
     NoPrintedDraftDate,

@@ -146,13 +146,24 @@ impl Calendar {
     }
 
     /// Every closed holiday in `year` (weekends aside), computed from the rules.
+    ///
+    /// A rule's closure belongs to the year it falls in, not to the year of
+    /// the holiday it observes: with a "nearest" observance, New Year's Day
+    /// 2022 (a Saturday) closes Friday 31 December 2021, so that day is among
+    /// 2021's holidays and 2022 has no closure for it. The neighbouring years'
+    /// rules are therefore computed too and kept only where they land in `year`.
     pub fn holidays_in(&self, year: i32) -> Vec<NaiveDate> {
         let mut out: Vec<NaiveDate> = Vec::new();
         if self.fed {
             out.extend(fed_holidays(year).into_iter().map(|(d, _)| d));
         }
         for r in &self.rules {
-            out.extend(r.observed(year, &self.weekend));
+            out.extend(
+                [year.saturating_sub(1), year, year.saturating_add(1)]
+                    .into_iter()
+                    .filter_map(|y| r.observed(y, &self.weekend))
+                    .filter(|d| d.year() == year),
+            );
         }
         out.extend(
             self.dates

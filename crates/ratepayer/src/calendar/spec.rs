@@ -100,10 +100,57 @@ impl HolidayRule {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct HolidayDate {
-    /// The day.
+    /// The day (an impossible one, such as 2026-02-30, is refused naming it).
+    #[serde(deserialize_with = "real_date")]
     pub date: NaiveDate,
     /// Why the office is closed.
     pub name: String,
+}
+
+/// Reads a `YYYY-MM-DD` date, refusing an impossible one with a message that
+/// quotes it and says why (chrono alone says only "input is out of range").
+fn real_date<'de, D: serde::Deserializer<'de>>(d: D) -> Result<NaiveDate, D::Error> {
+    struct Visitor;
+    impl serde::de::Visitor<'_> for Visitor {
+        type Value = NaiveDate;
+        fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+            f.write_str("a date written YYYY-MM-DD")
+        }
+        fn visit_str<E: serde::de::Error>(self, v: &str) -> Result<NaiveDate, E> {
+            v.parse::<NaiveDate>()
+                .map_err(|_| E::custom(why_not_a_date(v)))
+        }
+    }
+    d.deserialize_str(Visitor)
+}
+
+fn why_not_a_date(v: &str) -> String {
+    let text: String = v.chars().take(40).collect();
+    let mut parts = v.splitn(3, '-').map(|p| p.parse::<i64>().ok());
+    if let (Some(Some(y)), Some(Some(m)), Some(Some(day))) =
+        (parts.next(), parts.next(), parts.next())
+    {
+        let year = i32::try_from(y).ok();
+        let month = u32::try_from(m).ok().filter(|m| (1..=12).contains(m));
+        if let (Some(year), Some(month)) = (year, month) {
+            let days = (28..=31)
+                .rev()
+                .find(|d| NaiveDate::from_ymd_opt(year, month, *d).is_some());
+            let name = MONTH_NAMES
+                .get(month as usize - 1)
+                .copied()
+                .unwrap_or("the month");
+            if let Some(days) = days {
+                return format!(
+                    "`{text}` is not a date: {name} {year} has {days} days, not {day}; give a real day"
+                );
+            }
+        }
+        return format!(
+            "`{text}` is not a date: the month must be 1 to 12; write it as YYYY-MM-DD"
+        );
+    }
+    format!("`{text}` is not a date; write it as YYYY-MM-DD, such as 2026-12-24")
 }
 
 fn sat_sun() -> Vec<Weekday> {
@@ -130,6 +177,45 @@ pub struct CalendarSpec {
     pub dates: Vec<HolidayDate>,
 }
 
+const MONTH_NAMES: [&str; 12] = [
+    "January",
+    "February",
+    "March",
+    "April",
+    "May",
+    "June",
+    "July",
+    "August",
+    "September",
+    "October",
+    "November",
+    "December",
+];
+
+/// Why `day` of `month` is not a date a yearly holiday can fall on, if it is not.
+/// 29 February is refused too: it exists only in leap years, so a yearly rule
+/// on it would close the office one year in four without saying so.
+fn impossible_day(month: u32, day: u32) -> Option<String> {
+    let name = MONTH_NAMES.get(month.checked_sub(1)? as usize)?;
+    // Days of the month in a leap year (2000), the most any year has.
+    let longest = (28..=31)
+        .rev()
+        .find(|d| NaiveDate::from_ymd_opt(2000, month, *d).is_some())?;
+    match day {
+        0 => Some("0 is not a day of a month; use 1 to 31".into()),
+        29 if month == 2 => Some(
+            "29 February exists only in leap years; list the closures of those years in `dates` instead".into(),
+        ),
+        d if month == 2 && d > longest => Some(format!(
+            "{d} {name} does not exist: {name} has 28 days (29 in leap years); give a day from 1 to 28"
+        )),
+        d if d > longest => Some(format!(
+            "{d} {name} does not exist: {name} has {longest} days; give a day from 1 to {longest}"
+        )),
+        _ => None,
+    }
+}
+
 impl CalendarSpec {
     /// Every problem of the spec.
     pub fn problems(&self) -> Vec<Problem> {
@@ -150,9 +236,10 @@ impl CalendarSpec {
                 );
             }
             match (r.day, r.weekday, r.nth) {
-                (Some(d), None, None) if (1..=31).contains(&d) => {}
                 (Some(d), None, None) => {
-                    add(format!("{at}.day"), format!("{d} is not a day of a month"))
+                    if let Some(message) = impossible_day(r.month, d) {
+                        add(format!("{at}.day"), message);
+                    }
                 }
                 (None, Some(_), Some(n)) if n == -1 || (1..=5).contains(&n) => {}
                 (None, Some(_), Some(n)) => add(

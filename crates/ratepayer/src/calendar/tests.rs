@@ -314,3 +314,103 @@ fn years_outside_the_precomputed_range_still_work() {
     assert!(!fed.is_business_day(d("1985-07-04")));
     assert!(fed.is_business_day(d("1985-07-05")));
 }
+
+fn new_year_nearest() -> CalendarSpec {
+    CalendarSpec {
+        name: "Office".into(),
+        weekend: vec![Weekday::Sat, Weekday::Sun],
+        include_federal_reserve: false,
+        rules: vec![HolidayRule {
+            name: "New Year's Day".into(),
+            month: 1,
+            day: Some(1),
+            weekday: None,
+            nth: None,
+            offset_days: 0,
+            observance: Observance::Nearest,
+            from_year: None,
+        }],
+        dates: Vec::new(),
+    }
+}
+
+#[test]
+fn a_saturday_new_year_closes_the_friday_before_in_the_previous_year() {
+    let office = Calendar::from_spec(&new_year_nearest()).unwrap_or_else(|_| Calendar::fed());
+    // 1 January 2022 is a Saturday: the office closes Friday 31 December 2021.
+    assert!(!office.is_business_day(d("2021-12-31")), "the real closure");
+    assert!(
+        office.holidays_in(2021).contains(&d("2021-12-31")),
+        "{:?}",
+        office.holidays_in(2021)
+    );
+    // No closure is invented in 2022 for it (the bitmap once marked day 365 of 2022).
+    assert!(
+        office.is_business_day(d("2022-12-30")),
+        "Friday 30 December 2022"
+    );
+    assert_eq!(office.holidays_in(2022), Vec::<NaiveDate>::new());
+    // 2022-12-31 is a Saturday anyway; 2023's New Year is a Sunday, observed Monday 2 January.
+    assert_eq!(office.holidays_in(2023), vec![d("2023-01-02")]);
+    // The same outside the precomputed years (computed on demand).
+    // 1 January 2146 is a Saturday: Friday 31 December 2145 closes, 2146 invents nothing.
+    assert!(!office.is_business_day(d("2145-12-31")));
+    assert!(office.is_business_day(d("2146-12-30")), "a Friday");
+    assert_eq!(office.holidays_in(2146), Vec::<NaiveDate>::new());
+}
+
+#[test]
+fn an_impossible_holiday_date_is_refused_naming_the_field_and_value() {
+    let mut spec = new_year_nearest();
+    for (month, day) in [(2, 30), (2, 29), (4, 31), (1, 0), (1, 32)] {
+        spec.rules.push(HolidayRule {
+            name: format!("{month}/{day}"),
+            month,
+            day: Some(day),
+            ..new_year_nearest().rules[0].clone()
+        });
+    }
+    let problems = match Calendar::from_spec(&spec) {
+        Err(CalendarError::Invalid { problems }) => problems,
+        other => panic!("{other:?}"),
+    };
+    let text: Vec<String> = problems.iter().map(ToString::to_string).collect();
+    insta::assert_snapshot!(text.join("\n"));
+    assert_eq!(problems.len(), 5);
+    assert_eq!(problems[0].path, "rules[1].day");
+    // A real date still passes.
+    assert!(impossible_day_free(12, 31) && impossible_day_free(2, 28));
+}
+
+fn impossible_day_free(month: u32, day: u32) -> bool {
+    let mut spec = new_year_nearest();
+    spec.rules[0].month = month;
+    spec.rules[0].day = Some(day);
+    spec.problems().is_empty()
+}
+
+#[test]
+fn an_impossible_one_off_closure_is_refused_quoting_it() {
+    for (text, want) in [
+        (
+            r#"{"date": "2026-02-30", "name": "x"}"#,
+            "`2026-02-30` is not a date: February 2026 has 28 days, not 30",
+        ),
+        (
+            r#"{"date": "2026-13-01", "name": "x"}"#,
+            "the month must be 1 to 12",
+        ),
+        (
+            r#"{"date": "30/02/2026", "name": "x"}"#,
+            "write it as YYYY-MM-DD",
+        ),
+    ] {
+        match serde_json::from_str::<HolidayDate>(text) {
+            Err(e) => assert!(e.to_string().contains(want), "{e}"),
+            Ok(h) => panic!("accepted {h:?}"),
+        }
+    }
+    let ok: Result<HolidayDate, _> =
+        serde_json::from_str(r#"{"date": "2028-02-29", "name": "leap"}"#);
+    assert!(ok.is_ok(), "{ok:?}");
+}

@@ -1,7 +1,9 @@
 //! Convenience fees: a utility's fee schedule by payment channel and method
 //! ([`spec`]), the compiled [`FeeSchedule`] that quotes a payment before the
 //! customer confirms it ([`quote`]), and the compliance check of a schedule
-//! against card-network rules and state law ([`compliance`]).
+//! against card-network rules and state law ([`compliance`]), which runs
+//! when a schedule loads ([`FeeSchedule::load`], profiles) and in profile
+//! validation.
 
 pub mod compliance;
 pub mod quote;
@@ -10,9 +12,9 @@ pub mod spec;
 
 use thiserror::Error;
 
-pub use compliance::{check as check_compliance, CardRules, Finding};
+pub use compliance::{check as check_compliance, check_on_load, CardRules, Finding, Severity};
 pub use quote::{ConfirmedPayment, FeeQuote};
-pub use schedule::{validate, FeeSchedule, PaymentOption};
+pub use schedule::{validate, FeeSchedule, PaymentOption, FEE_ROUNDING};
 pub use spec::*;
 
 use crate::tariff::Problem;

@@ -34,13 +34,14 @@ pub(crate) struct Rule {
 pub struct FeeSchedule {
     pub(crate) spec: FeeScheduleSpec,
     pub(crate) currency: Currency,
-    pub(crate) rounding: RoundingPolicy,
     /// Rule index (+1; 0 = not accepted) by channel and method.
     table: [[u16; 8]; 8],
     pub(crate) rules: Vec<Rule>,
     pub(crate) fee_free: Arc<[PaymentOption]>,
     pub(crate) no_alternatives: Arc<[PaymentOption]>,
     pub(crate) fingerprint: u64,
+    /// Compliance warnings found when it loaded (empty from [`FeeSchedule::new`]).
+    warnings: Arc<[super::Finding]>,
 }
 
 const MAX_RULES: usize = 64;
@@ -171,18 +172,33 @@ fn check_model(at: &str, model: &FeeModel, add: &mut impl FnMut(String, String))
     }
 }
 
+/// True when `model` never charges anything, whatever the amount. A bounded
+/// percentage with a minimum charges that minimum even at 0 %.
 pub(crate) fn fee_is_zero(model: &FeeModel) -> bool {
     match model {
         FeeModel::None => true,
         FeeModel::Flat { amount } => amount.is_zero(),
         FeeModel::Percent { percent } => percent.is_zero(),
-        FeeModel::PercentBounded { percent, max, .. } => percent.is_zero() || max.is_zero(),
+        FeeModel::PercentBounded { percent, min, max } => {
+            max.is_zero() || (percent.is_zero() && min.is_zero())
+        }
         FeeModel::Tiered { tiers } => tiers.iter().all(|t| t.fee.is_zero()),
     }
 }
 
+/// How every fee is rounded: half up (away from zero) to the currency's minor
+/// unit, as card networks and utilities disclose fees ("2.5 % of 100.10 is
+/// 2.50"). Applied to the fee a rule gives (a percentage, and also a flat,
+/// tiered, minimum or maximum amount written with more digits), before it is
+/// multiplied per account and added to the amount, so the total is always
+/// the amount plus the rounded fee. It does not follow the bills' rounding
+/// policy: a fee is charged on its own, never as a bill line.
+pub const FEE_ROUNDING: RoundingPolicy = RoundingPolicy::PER_LINE_HALF_UP;
+
 fn describe(model: &FeeModel, per: FeeBasis, currency: Currency) -> String {
-    let money = |d: &Decimal| Money::new(*d, currency).to_string();
+    let money = |d: &Decimal| {
+        Money::new(FEE_ROUNDING.round(*d, currency.minor_units()), currency).to_string()
+    };
     let per = match per {
         FeeBasis::Transaction => "per payment",
         FeeBasis::Account => "per account paid",
@@ -191,6 +207,11 @@ fn describe(model: &FeeModel, per: FeeBasis, currency: Currency) -> String {
         FeeModel::None => "no fee".into(),
         FeeModel::Flat { amount } => format!("{} {per}", money(amount)),
         FeeModel::Percent { percent } => format!("{}% of the amount {per}", percent.normalize()),
+        FeeModel::PercentBounded { percent, min, max } if percent.is_zero() => format!(
+            "{} {per} (a 0% fee with a {} minimum)",
+            money(min),
+            money(min)
+        ),
         FeeModel::PercentBounded { percent, min, max } => format!(
             "{}% of the amount (at least {}, at most {}) {per}",
             percent.normalize(),
@@ -260,7 +281,42 @@ fn fnv1a(bytes: &[u8]) -> u64 {
 }
 
 impl FeeSchedule {
-    /// Validates `spec` and compiles it for quoting in `currency` under `rounding`.
+    /// Loads a utility's schedule: validates and compiles it as
+    /// [`FeeSchedule::new`] does, then checks it against the card-network
+    /// rules and state law shipped with the library ([`super::check_on_load`]).
+    /// A rule the data says is broken is refused with the other problems;
+    /// the warnings (what the data cannot decide) stay on the schedule,
+    /// see [`FeeSchedule::compliance_warnings`].
+    pub fn load(
+        spec: FeeScheduleSpec,
+        currency: Currency,
+        rounding: RoundingPolicy,
+    ) -> Result<FeeSchedule, FeeError> {
+        let mut problems = validate(&spec);
+        let warnings = match super::check_on_load(&spec) {
+            Ok(w) => w,
+            Err(errors) => {
+                problems.extend(errors);
+                Vec::new()
+            }
+        };
+        if !problems.is_empty() {
+            return Err(FeeError::Invalid { problems });
+        }
+        let mut schedule = FeeSchedule::new(spec, currency, rounding)?;
+        schedule.warnings = warnings.into();
+        Ok(schedule)
+    }
+
+    /// The compliance warnings found when the schedule loaded.
+    pub fn compliance_warnings(&self) -> &[super::Finding] {
+        &self.warnings
+    }
+
+    /// Validates `spec` and compiles it for quoting in `currency`; `rounding`
+    /// is the bills' policy, kept in the fingerprint (fees themselves round
+    /// by [`FEE_ROUNDING`]). No compliance check: use [`FeeSchedule::load`]
+    /// for a utility's schedule.
     pub fn new(
         spec: FeeScheduleSpec,
         currency: Currency,
@@ -304,11 +360,11 @@ impl FeeSchedule {
             fingerprint: fnv1a(canonical.as_bytes()),
             spec,
             currency,
-            rounding,
             table,
             rules,
             fee_free: fee_free.into(),
             no_alternatives: Arc::from(Vec::new()),
+            warnings: Arc::from(Vec::new()),
         })
     }
 
@@ -354,16 +410,16 @@ impl FeeSchedule {
         self.rules.get(usize::from(i).checked_sub(1)?)
     }
 
-    /// The fee for `amount` under `model`, rounded to the currency's minor units.
+    /// The fee for `amount` under `model`, rounded half up to the currency's
+    /// minor units ([`FEE_ROUNDING`]).
     pub(crate) fn fee_for(&self, model: &FeeModel, amount: Decimal) -> Option<Decimal> {
         let dp = self.currency.minor_units();
         let pct = |p: Decimal| {
             amount
                 .checked_mul(p)
                 .and_then(|v| v.checked_div(Decimal::ONE_HUNDRED))
-                .map(|v| self.rounding.round(v, dp))
         };
-        match model {
+        let fee = match model {
             FeeModel::None => Some(Decimal::ZERO),
             FeeModel::Flat { amount } => Some(*amount),
             FeeModel::Percent { percent } => pct(*percent),
@@ -374,6 +430,7 @@ impl FeeSchedule {
                 .iter()
                 .find(|t| t.up_to.is_none_or(|u| amount <= u))
                 .map(|t| t.fee),
-        }
+        }?;
+        Some(FEE_ROUNDING.round(fee, dp))
     }
 }

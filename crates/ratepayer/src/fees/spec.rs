@@ -337,6 +337,11 @@ pub struct FeeScheduleSpec {
     /// US state (two letters) whose surcharge law applies.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub state: Option<String>,
+    /// The utility is a government entity (a city, county or district), which
+    /// some state laws let surcharge card payments up to their costs (Maine).
+    /// Absent when not said: such a state's rule is then a warning.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub public_entity: Option<bool>,
     /// The merchant's card-acceptance cost, in percent, which caps a surcharge.
     #[serde(
         default,

@@ -96,15 +96,15 @@ impl UtilityProfile {
                     .collect::<Result<Vec<_>, _>>()?;
                 let fees = match &spec.fees {
                     Some(f) => Some(
-                        FeeSchedule::new(f.clone(), spec.currency, spec.rounding).map_err(|e| {
-                            TariffError::Invalid {
+                        FeeSchedule::load(f.clone(), spec.currency, spec.rounding).map_err(
+                            |e| TariffError::Invalid {
                                 id: spec.id.clone(),
                                 problems: vec![Problem {
                                     path: "fees".into(),
                                     message: e.to_string(),
                                 }],
-                            }
-                        })?,
+                            },
+                        )?,
                     ),
                     None => None,
                 };
@@ -157,6 +157,16 @@ impl UtilityProfile {
         self.fees
             .as_ref()
             .ok_or_else(|| FeeError::NoSchedule(self.spec.id.clone()))
+    }
+
+    /// The compliance warnings of its fee schedule: rules of card networks
+    /// and state law the data cannot decide, or conditions it cannot check
+    /// (the errors refuse the profile). Empty without a schedule.
+    pub fn fee_compliance(&self) -> &[crate::fees::Finding] {
+        self.fees
+            .as_ref()
+            .map(FeeSchedule::compliance_warnings)
+            .unwrap_or_default()
     }
 
     /// The calendar AutoPay drafts follow: the Federal Reserve's, or the
@@ -287,6 +297,13 @@ pub fn check(spec: &ProfileSpec) -> Vec<Problem> {
     if let Some(f) = &spec.fees {
         for p in crate::fees::validate(f) {
             add(format!("fees.{}", p.path), p.message);
+        }
+        // Card-network rules and state law: the errors (warnings stay on the
+        // loaded schedule, see `UtilityProfile::fee_compliance`).
+        if let Err(errors) = crate::fees::check_on_load(f) {
+            for p in errors {
+                add(format!("fees.{}", p.path), p.message);
+            }
         }
     }
     for (i, t) in spec.tariffs.iter().enumerate() {
