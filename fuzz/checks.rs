@@ -774,6 +774,8 @@ pub struct UrdbOutcome {
     pub months: usize,
     /// Bills of the read cycles across the year end computed from it.
     pub cycles: usize,
+    /// Monthly bills of a customer who generates (every metering option).
+    pub generation_months: usize,
 }
 
 /// The `urdb` target: UTF-8 text (other bytes are skipped) imported with
@@ -884,6 +886,45 @@ pub fn urdb(data: &[u8]) -> UrdbOutcome {
                 );
             }
             out.cycles += 1;
+        }
+    }
+    // A customer who generates, January to March, under every metering
+    // option: no panic; each bill's total is the rounded sum of its lines;
+    // what one month carries out, the next brings in.
+    let hours = (31 + 28 + 31) * 24;
+    let delivered: Vec<Decimal> = (0..hours).map(|i| Decimal::new(shape(i), 6)).collect();
+    let received: Vec<Decimal> = (0..hours)
+        .map(|i| {
+            let h = i % 24;
+            let sun = if (9..16).contains(&h) { 3_000_000 } else { 0 };
+            Decimal::new(sun - i64::from(h == 0) * 1_000, 6)
+        })
+        .collect();
+    if let Ok(channels) =
+        ratepayer::electric::MeterChannels::from_kwh(at(1), 60, &delivered, &received)
+    {
+        for metering in ratepayer::electric::Metering::ALL {
+            let options = ratepayer::electric::MeteringOptions::new(metering);
+            let Ok(st) = year.bill_generation(&channels, &options, RoundingPolicy::PER_LINE_HALF_UP)
+            else {
+                continue;
+            };
+            for m in &st.months {
+                let sum = m
+                    .bill
+                    .lines
+                    .iter()
+                    .try_fold(Decimal::ZERO, |a, l| a.checked_add(l.amount.amount()));
+                if let Some(sum) = sum {
+                    assert_eq!(m.bill.total.amount(), sum, "generation lines do not add up");
+                }
+                out.generation_months += 1;
+            }
+            for w in st.months.windows(2) {
+                if let [a, b] = w {
+                    assert_eq!(a.credit_out, b.credit_in, "a carried credit went missing");
+                }
+            }
         }
     }
     out
