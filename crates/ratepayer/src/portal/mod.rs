@@ -19,7 +19,7 @@
 //! the payment processor port (submitting, results) in `processor`, undoing
 //! a returned or declined payment in `reversal`, the AutoPay retry rules on
 //! stored drafts in `retries`, and a scripted processor for tests and demos
-//! in `fake_processor`.
+//! in `fake_processor`; a customer's payment history with statuses in `history`.
 
 mod autopay;
 mod back_office;
@@ -29,6 +29,7 @@ mod codes;
 mod cycle;
 mod error;
 mod guard;
+mod history;
 mod intents;
 mod linking;
 mod notify;
@@ -54,6 +55,7 @@ pub use error::PortalError;
 pub use intents::{PaymentQuote, PaymentRequest, QUOTE_LIFETIME_SECONDS};
 pub use linking::{DeliverySettings, LinkRequest};
 pub use notify::{Notice, Notifier, NullNotifier, RecordingNotifier};
+pub use history::PaymentView;
 pub use fake_processor::{FakeCharge, FakeOutcome, FakeProcessor};
 pub use payments::{NewPaymentMethod, PaymentReceipt};
 pub use processor::{
