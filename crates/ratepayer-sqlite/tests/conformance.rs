@@ -288,7 +288,9 @@ fn payment_status_and_keys(store: &dyn Store) {
     same(&tx.payment(U, "p1").unwrap().unwrap(), &a);
     assert!(tx.payment(U, "nope").unwrap().is_none());
     same(
-        &tx.payment_by_processor_key(U, "shelby-proc-p2").unwrap().unwrap(),
+        &tx.payment_by_processor_key(U, "shelby-proc-p2")
+            .unwrap()
+            .unwrap(),
         &b,
     );
     assert!(tx
@@ -296,7 +298,10 @@ fn payment_status_and_keys(store: &dyn Store) {
         .unwrap()
         .is_none());
     let pending = tx.payments_with_status(U, PaymentStatus::Pending).unwrap();
-    assert_eq!(pending.iter().map(|p| p.id.as_str()).collect::<Vec<_>>(), ["p1", "p2"]);
+    assert_eq!(
+        pending.iter().map(|p| p.id.as_str()).collect::<Vec<_>>(),
+        ["p1", "p2"]
+    );
     let mut settled = a.clone();
     settled.status = PaymentStatus::Settled;
     settled.settlement.reference = Some("ref-1".into());

@@ -178,7 +178,10 @@ fn a_version_1_database_moves_forward_and_drafts_nothing_twice() {
                 |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
             )
             .unwrap();
-        assert_eq!((status.as_str(), data_status.as_str()), ("submitted", "submitted"));
+        assert_eq!(
+            (status.as_str(), data_status.as_str()),
+            ("submitted", "submitted")
+        );
         assert_eq!(processor_key, new_key);
     }
 
@@ -278,7 +281,10 @@ fn a_version_4_database_gets_payment_statuses() {
         let portal = tx.payment("shelby", "portal-1").unwrap().unwrap();
         assert_eq!(portal.status, PaymentStatus::Settled);
         assert_eq!(portal.processor_key, None);
-        let draft = tx.payment_by_processor_key("shelby", &key).unwrap().unwrap();
+        let draft = tx
+            .payment_by_processor_key("shelby", &key)
+            .unwrap()
+            .unwrap();
         assert_eq!(draft.status, PaymentStatus::Submitted);
         assert!(tx
             .payments_with_status("shelby", PaymentStatus::Pending)

@@ -82,17 +82,23 @@ fn a_lost_answer_charges_once_on_sqlite() {
 
 #[test]
 fn card_declines_follow_the_retry_schedule_on_sqlite() {
-    portal_support::processor::card_declines_follow_the_retry_schedule(fresh("card_declines_follow_the_retry_schedule"));
+    portal_support::processor::card_declines_follow_the_retry_schedule(fresh(
+        "card_declines_follow_the_retry_schedule",
+    ));
 }
 
 #[test]
 fn nacha_re_presents_twice_at_most_on_sqlite() {
-    portal_support::processor::nacha_re_presents_twice_at_most(fresh("nacha_re_presents_twice_at_most"));
+    portal_support::processor::nacha_re_presents_twice_at_most(fresh(
+        "nacha_re_presents_twice_at_most",
+    ));
 }
 
 #[test]
 fn no_re_presentment_after_180_days_on_sqlite() {
-    portal_support::processor::no_re_presentment_after_180_days(fresh("no_re_presentment_after_180_days"));
+    portal_support::processor::no_re_presentment_after_180_days(fresh(
+        "no_re_presentment_after_180_days",
+    ));
 }
 
 #[test]
@@ -102,5 +108,7 @@ fn r02_is_not_re_presented_on_sqlite() {
 
 #[test]
 fn a_return_reopens_both_linked_accounts_on_sqlite() {
-    portal_support::processor::a_return_reopens_both_linked_accounts(fresh("a_return_reopens_both_linked_accounts"));
+    portal_support::processor::a_return_reopens_both_linked_accounts(fresh(
+        "a_return_reopens_both_linked_accounts",
+    ));
 }

@@ -254,7 +254,9 @@ fn a_lost_answer_charges_once_on_the_memory_store() {
 
 #[test]
 fn card_declines_follow_the_retry_schedule_on_the_memory_store() {
-    portal_support::processor::card_declines_follow_the_retry_schedule(Arc::new(MemoryStore::new()));
+    portal_support::processor::card_declines_follow_the_retry_schedule(
+        Arc::new(MemoryStore::new()),
+    );
 }
 
 #[test]

@@ -54,8 +54,11 @@ enum Step {
 
 fn step() -> impl Strategy<Value = Step> {
     prop_oneof![
-        (0u8..4, 1i64..12_000, any::<bool>())
-            .prop_map(|(target, cents, bank)| Step::Pay { target, cents, bank }),
+        (0u8..4, 1i64..12_000, any::<bool>()).prop_map(|(target, cents, bank)| Step::Pay {
+            target,
+            cents,
+            bank
+        }),
         Just(Step::Cycle),
         Just(Step::Submit),
         (0usize..8, 0u8..3).prop_map(|(charge, outcome)| Step::Report { charge, outcome }),
@@ -157,7 +160,11 @@ impl World {
     }
 
     fn record(&mut self, r: ProcessorResult) {
-        let effect = self.p.record_result(&r, noon(date(2025, 11, 25))).unwrap().effect;
+        let effect = self
+            .p
+            .record_result(&r, noon(date(2025, 11, 25)))
+            .unwrap()
+            .effect;
         if effect == ResultEffect::Applied {
             match self.sent.iter_mut().find(|(k, _)| *k == r.key) {
                 Some(slot) => slot.1 = r,
@@ -168,7 +175,11 @@ impl World {
 
     fn run(&mut self, step: &Step) {
         match step {
-            Step::Pay { target, cents, bank } => {
+            Step::Pay {
+                target,
+                cents,
+                bank,
+            } => {
                 let target = match target {
                     0 => PaymentTarget::TotalDue,
                     1 => PaymentTarget::Account("100001".into()),
@@ -187,10 +198,14 @@ impl World {
                 let method = if *bank { &self.bank } else { &self.card };
                 // Refused payments (a total due that is not the amount, a
                 // split part of zero) change nothing; the rest are recorded.
-                if let Ok(q) =
-                    self.p
-                        .quote_payment(&self.owner, &target, usd(*cents), Channel::Online, method, nov(8, 9))
-                {
+                if let Ok(q) = self.p.quote_payment(
+                    &self.owner,
+                    &target,
+                    usd(*cents),
+                    Channel::Online,
+                    method,
+                    nov(8, 9),
+                ) {
                     self.paid += 1;
                     let _ = self.p.pay(
                         &self.owner,

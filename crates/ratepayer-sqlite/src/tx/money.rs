@@ -144,7 +144,10 @@ impl MoneyStore for SqliteTx<'_> {
         )
         .map_err(|e| {
             conflict(e, || {
-                format!("payment `{}` (or its processor key) was recorded before", payment.id)
+                format!(
+                    "payment `{}` (or its processor key) was recorded before",
+                    payment.id
+                )
             })
         })?;
         let seq = self.conn.last_insert_rowid();

@@ -12,8 +12,8 @@ use std::sync::Mutex;
 use chrono::NaiveDate;
 
 use super::processor::{
-    ChargeType, PaymentProcessor, ProcessorError, ProcessorOutcome, ProcessorResult,
-    SubmitReceipt, Submission,
+    ChargeType, PaymentProcessor, ProcessorError, ProcessorOutcome, ProcessorResult, Submission,
+    SubmitReceipt,
 };
 use crate::autopay::failures::AchReturnCode;
 use crate::store::DeclineReason;

@@ -11,10 +11,10 @@
 use chrono::{DateTime, Duration, Utc};
 
 use super::payments::{payable_account, PaymentReceipt};
+use super::processor::payment_processor_key;
 use super::{Portal, PortalError};
 use crate::fees::{Channel, FeeError, FeeQuote};
 use crate::payment::{allocate, AccountDue, AccountStatus, PaymentTarget};
-use super::processor::payment_processor_key;
 use crate::store::{
     AuditKind, PaymentKeyRow, PaymentRow, PaymentSource, PaymentStatus, QuoteRow, Settlement,
 };

@@ -28,12 +28,12 @@ mod client;
 mod codes;
 mod cycle;
 mod error;
+mod fake_processor;
 mod guard;
 mod history;
 mod intents;
 mod linking;
 mod notify;
-mod fake_processor;
 mod payments;
 mod processor;
 mod recovery;
@@ -52,15 +52,15 @@ pub use back_office::{AccountImport, PostedBill};
 pub use client::{ClientContext, MAX_USER_AGENT_BYTES};
 pub use cycle::CycleReport;
 pub use error::PortalError;
+pub use fake_processor::{FakeCharge, FakeOutcome, FakeProcessor};
+pub use history::PaymentView;
 pub use intents::{PaymentQuote, PaymentRequest, QUOTE_LIFETIME_SECONDS};
 pub use linking::{DeliverySettings, LinkRequest};
 pub use notify::{Notice, Notifier, NullNotifier, RecordingNotifier};
-pub use history::PaymentView;
-pub use fake_processor::{FakeCharge, FakeOutcome, FakeProcessor};
 pub use payments::{NewPaymentMethod, PaymentReceipt};
 pub use processor::{
     payment_processor_key, ChargeType, PaymentProcessor, ProcessorError, ProcessorOutcome,
-    ProcessorResult, RecordedResult, ResultEffect, SubmitReceipt, SubmitReport, Submission,
+    ProcessorResult, RecordedResult, ResultEffect, Submission, SubmitReceipt, SubmitReport,
     Submitted,
 };
 pub use session::{LoginAttempt, LoginOutcome};

@@ -396,7 +396,11 @@ impl Portal {
                         now,
                         Some(&p.login),
                         first_account(&p),
-                        format!("payment {} of {} settled on {on}", p.id, p.total.to_decimal_string()),
+                        format!(
+                            "payment {} of {} settled on {on}",
+                            p.id,
+                            p.total.to_decimal_string()
+                        ),
                     ))?;
                 }
                 ProcessorOutcome::Returned { code } => {

@@ -8,9 +8,7 @@
 use chrono::{DateTime, Days, NaiveDate, Utc};
 
 use super::{Portal, PortalError};
-use crate::autopay::failures::{
-    next_action, Attempt, AttemptOutcome, DraftFailure, FailureAction,
-};
+use crate::autopay::failures::{next_action, Attempt, AttemptOutcome, DraftFailure, FailureAction};
 use crate::autopay::{AutopayError, AutopayPolicy, DraftInstruction};
 use crate::calendar::Calendar;
 use crate::payment::AccountStatus;
@@ -85,10 +83,7 @@ impl Portal {
         let closed = tx
             .account(self.utility(), &account)?
             .is_none_or(|a| a.status == AccountStatus::Closed);
-        let calendar = self
-            .profile
-            .draft_calendar()
-            .map_err(AutopayError::from)?;
+        let calendar = self.profile.draft_calendar().map_err(AutopayError::from)?;
         let mut action = next_action(&history, &policy.retry, &calendar, closed)?;
         match &mut action {
             FailureAction::Done => return Ok(None),
@@ -96,7 +91,8 @@ impl Portal {
             FailureAction::Suspend { notify, .. } | FailureAction::End { notify } => {
                 notify.bill_id = Some(draft.bill_id.clone());
                 let on_method = tx.enrolment(self.utility(), &account)?.is_some_and(|e| {
-                    e.status == EnrolmentStatus::Active && e.payment_method_id == p.payment_method_id
+                    e.status == EnrolmentStatus::Active
+                        && e.payment_method_id == p.payment_method_id
                 });
                 if on_method && self.cancel_enrolment(tx, &account, now)? {
                     tx.append_audit(&self.event(

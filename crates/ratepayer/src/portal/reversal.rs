@@ -108,7 +108,12 @@ impl Portal {
     /// Reopens every charge `p` paid by what it paid, and takes back the
     /// credit it left (what a later bill already used of that credit is
     /// owed again, as a charge of its own).
-    fn reverse(&self, tx: &mut dyn Tx, p: &PaymentRow, as_of: NaiveDate) -> Result<(), PortalError> {
+    fn reverse(
+        &self,
+        tx: &mut dyn Tx,
+        p: &PaymentRow,
+        as_of: NaiveDate,
+    ) -> Result<(), PortalError> {
         for part in &p.allocation.accounts {
             let charges = tx.charges(self.utility(), &part.account)?;
             for item in &part.items {

@@ -204,7 +204,11 @@ impl KvAdapter<'_> {
         let status = k(&[&payment.utility, payment.status.as_str(), seq_of(at)]);
         self.put_as("payment_by_status", &status, &at)?;
         if let Some(key) = &payment.processor_key {
-            self.put_as("payment_by_processor_key", &k(&[&payment.utility, key]), &at)?;
+            self.put_as(
+                "payment_by_processor_key",
+                &k(&[&payment.utility, key]),
+                &at,
+            )?;
         }
         Ok(())
     }
@@ -467,8 +471,10 @@ impl MoneyStore for KvAdapter<'_> {
         };
         let before: Option<PaymentRow> = self.get_as("payment", &at)?;
         if let Some(old) = before {
-            self.inner
-                .delete("payment_by_status", &k(&[&old.utility, old.status.as_str(), seq_of(&at)]))?;
+            self.inner.delete(
+                "payment_by_status",
+                &k(&[&old.utility, old.status.as_str(), seq_of(&at)]),
+            )?;
         }
         self.put_as("payment", &at, payment)?;
         self.index_payment(&at, payment)

@@ -34,9 +34,8 @@ pub use kv::{KvBackend, KvStore, KvTx, MemoryKv};
 pub use memory::MemoryStore;
 pub use records::{
     AccountRow, AuditEvent, AuditKind, BillRow, ChargeRow, CodeRow, ContactRow, DeclineReason,
-    DeviceRow,
-    DraftRow, EnrolmentRow, EnrolmentStatus, LinkRow, LoginRow, PaymentMethodRow, PaymentRow,
-    PaymentSource, PaymentStatus, Role, Settlement, StatementLine,
+    DeviceRow, DraftRow, EnrolmentRow, EnrolmentStatus, LinkRow, LoginRow, PaymentMethodRow,
+    PaymentRow, PaymentSource, PaymentStatus, Role, Settlement, StatementLine,
 };
 pub use security::{SecurityKind, SecurityRow, SecurityStore};
 

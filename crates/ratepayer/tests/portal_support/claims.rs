@@ -108,7 +108,12 @@ pub fn enrolled_owner_with(
             &NewPaymentMethod {
                 method,
                 token: format!("tok_owner_{n}"),
-                label: if card { "Visa ending 4242" } else { "Checking ending 6789" }.into(),
+                label: if card {
+                    "Visa ending 4242"
+                } else {
+                    "Checking ending 6789"
+                }
+                .into(),
                 card_expiry: card.then_some(ratepayer::autopay::CardExpiry {
                     year: 2030,
                     month: 12,
@@ -121,7 +126,12 @@ pub fn enrolled_owner_with(
         &reg.login_id,
         &EnrolRequest {
             account: number.into(),
-            option: if method.is_card() { "Card AutoPay" } else { "Checking AutoPay" }.into(),
+            option: if method.is_card() {
+                "Card AutoPay"
+            } else {
+                "Checking AutoPay"
+            }
+            .into(),
             payment_method_id: card,
             accepted_terms_version: Some("2024-07".into()),
             maximum: None,

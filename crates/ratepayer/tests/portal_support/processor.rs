@@ -17,8 +17,8 @@ use ratepayer::fees::{Channel, PaymentMethod};
 use ratepayer::payment::{ChargeKind, PaymentTarget};
 use ratepayer::portal::{
     FakeOutcome, FakeProcessor, PaymentProcessor, PaymentRequest, Portal, ProcessorError,
-    ProcessorOutcome, ProcessorResult, RecordedResult, RecordingNotifier, ResultEffect,
-    SubmitReceipt, Submission,
+    ProcessorOutcome, ProcessorResult, RecordedResult, RecordingNotifier, ResultEffect, Submission,
+    SubmitReceipt,
 };
 use ratepayer::profile::UtilityProfile;
 use ratepayer::security::SeededRandom;
@@ -116,11 +116,7 @@ fn audits(store: &Arc<dyn Store>, kind: AuditKind) -> usize {
 }
 
 /// Submits what is pending and records every new result of `fake`.
-fn submit_and_report(
-    p: &Portal,
-    fake: &FakeProcessor,
-    on: NaiveDate,
-) -> Vec<RecordedResult> {
+fn submit_and_report(p: &Portal, fake: &FakeProcessor, on: NaiveDate) -> Vec<RecordedResult> {
     p.submit_pending(fake, noon(on)).unwrap();
     fake.results(on)
         .iter()
@@ -138,7 +134,9 @@ pub fn every_transition_once(store: Arc<dyn Store>) {
     assert_eq!(report.drafted, 1);
     let key = report.drafts[0].idempotency_key.clone();
     assert_eq!(status_of(&store, &key), PaymentStatus::Pending);
-    assert!(open_amount(&store, "shelby", "000100001").amount().is_zero());
+    assert!(open_amount(&store, "shelby", "000100001")
+        .amount()
+        .is_zero());
     let history = p.payment_history(&owner, "100001").unwrap();
     assert_eq!(history[0].status, PaymentStatus::Pending);
 
@@ -150,7 +148,11 @@ pub fn every_transition_once(store: Arc<dyn Store>) {
     assert_eq!(audits(&store, AuditKind::PaymentSubmitted), 1);
     // Nothing is pending any more: a second call sends nothing.
     let before = store_state(&store, &["000100001"]);
-    assert!(p.submit_pending(&fake, nov(24, 8)).unwrap().submitted.is_empty());
+    assert!(p
+        .submit_pending(&fake, nov(24, 8))
+        .unwrap()
+        .submitted
+        .is_empty());
     assert_eq!(store_state(&store, &["000100001"]), before);
     assert_eq!(fake.charges().len(), 1);
 
@@ -191,7 +193,9 @@ pub fn every_transition_once(store: Arc<dyn Store>) {
         (PaymentStatus::Settled, ResultEffect::Ignored)
     );
     assert_eq!(audits(&store, AuditKind::PaymentResultIgnored), 1);
-    assert!(open_amount(&store, "shelby", "000100001").amount().is_zero());
+    assert!(open_amount(&store, "shelby", "000100001")
+        .amount()
+        .is_zero());
     // A return of a card charge, an unknown key: refused, nothing changes.
     let before = store_state(&store, &["000100001"]);
     let err = p
@@ -229,7 +233,10 @@ pub fn a_lost_answer_charges_once(store: Arc<dyn Store>) {
     let notifier = Arc::new(RecordingNotifier::new());
     let p = shelby_with_fee(store.clone(), notifier.clone());
     enrolled_owner(&p, &notifier, "100001", 1);
-    let key = p.run_autopay_cycle(date(2025, 11, 24), nov(24, 6)).unwrap().drafts[0]
+    let key = p
+        .run_autopay_cycle(date(2025, 11, 24), nov(24, 6))
+        .unwrap()
+        .drafts[0]
         .idempotency_key
         .clone();
     let fake = FakeProcessor::new();
@@ -249,7 +256,13 @@ pub fn a_lost_answer_charges_once(store: Arc<dyn Store>) {
     fake.refuse_next(1);
     let down = p.submit_pending(&fake, nov(24, 10)).unwrap();
     assert_eq!((down.submitted.len(), down.failures.len()), (0, 1));
-    assert_eq!(p.submit_pending(&fake, nov(24, 11)).unwrap().submitted.len(), 1);
+    assert_eq!(
+        p.submit_pending(&fake, nov(24, 11))
+            .unwrap()
+            .submitted
+            .len(),
+        1
+    );
     assert_eq!(fake.charges().len(), 2);
 }
 
@@ -279,7 +292,14 @@ pub fn card_declines_follow_the_retry_schedule(store: Arc<dyn Store>) {
         assert_eq!(got[0].returned_fee, None);
         assert_eq!(open_amount(&store, "shelby", "000100001"), before);
         match (&got[0].autopay, attempt) {
-            (Some(FailureAction::Retry { attempt: next, on: day, .. }), 0 | 1) => {
+            (
+                Some(FailureAction::Retry {
+                    attempt: next,
+                    on: day,
+                    ..
+                }),
+                0 | 1,
+            ) => {
                 assert_eq!(*next, attempt + 1);
                 // Not due before its day.
                 let early = day.pred_opt().unwrap();
@@ -298,7 +318,10 @@ pub fn card_declines_follow_the_retry_schedule(store: Arc<dyn Store>) {
     drop(tx);
     let later = date(2025, 12, 15);
     assert_eq!(p.run_autopay_cycle(later, noon(later)).unwrap().drafted, 0);
-    assert_eq!(open_of_kind(&store, "000100001", ChargeKind::Penalty), usd("0.00"));
+    assert_eq!(
+        open_of_kind(&store, "000100001", ChargeKind::Penalty),
+        usd("0.00")
+    );
     let history = p.payment_history(&owner, "100001").unwrap();
     assert_eq!(history.len(), 3);
     assert!(history.iter().all(|h| h.status == PaymentStatus::Declined));
@@ -450,8 +473,12 @@ pub fn a_return_reopens_both_linked_accounts(store: Arc<dyn Store>) {
         )
         .unwrap();
     assert_eq!(receipt.allocation.accounts.len(), 2);
-    assert!(open_amount(&store, "shelby", "000100001").amount().is_zero());
-    assert!(open_amount(&store, "shelby", "000100002").amount().is_zero());
+    assert!(open_amount(&store, "shelby", "000100001")
+        .amount()
+        .is_zero());
+    assert!(open_amount(&store, "shelby", "000100002")
+        .amount()
+        .is_zero());
     let fake = FakeProcessor::new();
     fake.script_account("000100001", &[FakeOutcome::Return(AchReturnCode::R01)]);
     let got = submit_and_report(&p, &fake, date(2025, 11, 10));
@@ -465,7 +492,10 @@ pub fn a_return_reopens_both_linked_accounts(store: Arc<dyn Store>) {
         open_of_kind(&store, "000100001", ChargeKind::Penalty),
         usd(RETURNED_FEE)
     );
-    assert_eq!(open_of_kind(&store, "000100002", ChargeKind::Penalty), usd("0.00"));
+    assert_eq!(
+        open_of_kind(&store, "000100002", ChargeKind::Penalty),
+        usd("0.00")
+    );
     let accounts = ["000100001", "000100002"];
     let state = store_state(&store, &accounts);
     let returned = fake.all_results(date(2025, 11, 10));
