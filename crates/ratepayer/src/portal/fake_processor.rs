@@ -205,3 +205,72 @@ impl PaymentProcessor for FakeProcessor {
         Ok(SubmitReceipt { reference })
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::fees::PaymentMethod;
+    use crate::store::PaymentSource;
+    use crate::{Currency, Money};
+
+    fn submission(key: &str, account: &str, method: PaymentMethod) -> Submission {
+        Submission {
+            key: key.into(),
+            utility: "shelby".into(),
+            payment_id: format!("pay-{key}"),
+            source: PaymentSource::Autopay,
+            charge: ChargeType::of(method),
+            method,
+            token: "tok".into(),
+            total: Money::new(rust_decimal::Decimal::new(4_000, 2), Currency::USD),
+            accounts: vec![account.into()],
+        }
+    }
+
+    #[test]
+    fn a_key_is_charged_once_and_outcomes_follow_the_script() -> Result<(), ProcessorError> {
+        let fake = FakeProcessor::new();
+        fake.script_account("a", &[FakeOutcome::Return(AchReturnCode::R01)]);
+        let first = fake.submit(&submission("k1", "a", PaymentMethod::Echeck))?;
+        let again = fake.submit(&submission("k1", "a", PaymentMethod::Echeck))?;
+        assert_eq!(first, again);
+        let card = fake.submit(&submission("k2", "a", PaymentMethod::CreditCard))?;
+        assert_ne!(card, first);
+        let charges = fake.charges();
+        assert_eq!(charges.len(), 2);
+        assert_eq!(charges[0].submissions, 2);
+        let day = NaiveDate::from_ymd_opt(2025, 11, 25).unwrap_or_default();
+        let results = fake.results(day);
+        assert_eq!(
+            results.iter().map(|r| r.outcome.clone()).collect::<Vec<_>>(),
+            [
+                ProcessorOutcome::Returned {
+                    code: AchReturnCode::R01
+                },
+                ProcessorOutcome::Settled { on: day },
+            ]
+        );
+        assert!(fake.results(day).is_empty());
+        assert_eq!(fake.all_results(day).len(), 2);
+        fake.refuse_next(1);
+        assert!(fake.submit(&submission("k3", "b", PaymentMethod::Echeck)).is_err());
+        assert!(fake.submit(&submission("k3", "b", PaymentMethod::Echeck)).is_ok());
+        Ok(())
+    }
+
+    #[test]
+    fn a_share_is_chosen_by_the_key() -> Result<(), ProcessorError> {
+        let fake = FakeProcessor::new();
+        fake.script_share(30, FakeOutcome::Decline(DeclineReason::Soft));
+        for i in 0..200 {
+            fake.submit(&submission(&format!("key-{i}"), "a", PaymentMethod::DebitCard))?;
+        }
+        let declined = fake
+            .charges()
+            .iter()
+            .filter(|c| c.outcome != FakeOutcome::Settle)
+            .count();
+        assert!((30..=90).contains(&declined), "{declined}");
+        Ok(())
+    }
+}
