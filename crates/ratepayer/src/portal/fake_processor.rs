@@ -242,7 +242,10 @@ mod tests {
         let day = NaiveDate::from_ymd_opt(2025, 11, 25).unwrap_or_default();
         let results = fake.results(day);
         assert_eq!(
-            results.iter().map(|r| r.outcome.clone()).collect::<Vec<_>>(),
+            results
+                .iter()
+                .map(|r| r.outcome.clone())
+                .collect::<Vec<_>>(),
             [
                 ProcessorOutcome::Returned {
                     code: AchReturnCode::R01
@@ -253,8 +256,12 @@ mod tests {
         assert!(fake.results(day).is_empty());
         assert_eq!(fake.all_results(day).len(), 2);
         fake.refuse_next(1);
-        assert!(fake.submit(&submission("k3", "b", PaymentMethod::Echeck)).is_err());
-        assert!(fake.submit(&submission("k3", "b", PaymentMethod::Echeck)).is_ok());
+        assert!(fake
+            .submit(&submission("k3", "b", PaymentMethod::Echeck))
+            .is_err());
+        assert!(fake
+            .submit(&submission("k3", "b", PaymentMethod::Echeck))
+            .is_ok());
         Ok(())
     }
 
@@ -263,7 +270,11 @@ mod tests {
         let fake = FakeProcessor::new();
         fake.script_share(30, FakeOutcome::Decline(DeclineReason::Soft));
         for i in 0..200 {
-            fake.submit(&submission(&format!("key-{i}"), "a", PaymentMethod::DebitCard))?;
+            fake.submit(&submission(
+                &format!("key-{i}"),
+                "a",
+                PaymentMethod::DebitCard,
+            ))?;
         }
         let declined = fake
             .charges()
