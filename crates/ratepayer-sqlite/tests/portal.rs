@@ -112,3 +112,10 @@ fn a_return_reopens_both_linked_accounts_on_sqlite() {
         "a_return_reopens_both_linked_accounts",
     ));
 }
+
+#[test]
+fn a_return_known_after_the_window_suspends_on_sqlite() {
+    portal_support::processor::a_return_known_after_the_window_suspends(fresh(
+        "a_return_known_after_the_window_suspends",
+    ));
+}

@@ -136,3 +136,8 @@ fn r02_is_not_re_presented_on_the_kv_store() {
 fn a_return_reopens_both_linked_accounts_on_the_kv_store() {
     portal_support::processor::a_return_reopens_both_linked_accounts(fresh());
 }
+
+#[test]
+fn a_return_known_after_the_window_suspends_on_the_kv_store() {
+    portal_support::processor::a_return_known_after_the_window_suspends(fresh());
+}

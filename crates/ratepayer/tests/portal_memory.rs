@@ -278,3 +278,10 @@ fn r02_is_not_re_presented_on_the_memory_store() {
 fn a_return_reopens_both_linked_accounts_on_the_memory_store() {
     portal_support::processor::a_return_reopens_both_linked_accounts(Arc::new(MemoryStore::new()));
 }
+
+#[test]
+fn a_return_known_after_the_window_suspends_on_the_memory_store() {
+    portal_support::processor::a_return_known_after_the_window_suspends(Arc::new(
+        MemoryStore::new(),
+    ));
+}

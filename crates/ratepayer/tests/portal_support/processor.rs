@@ -140,8 +140,12 @@ pub fn every_transition_once(store: Arc<dyn Store>) {
     let history = p.payment_history(&owner, "100001").unwrap();
     assert_eq!(history[0].status, PaymentStatus::Pending);
 
+    let pending = p.pending_payments().unwrap();
+    assert_eq!(pending.len(), 1);
+    assert_eq!(pending[0].processor_key.as_deref(), Some(key.as_str()));
     let fake = FakeProcessor::new();
     let sent = p.submit_pending(&fake, nov(24, 7)).unwrap();
+    assert!(p.pending_payments().unwrap().is_empty());
     assert_eq!(sent.submitted.len(), 1);
     assert_eq!(sent.submitted[0].key, key);
     assert_eq!(status_of(&store, &key), PaymentStatus::Submitted);
@@ -399,6 +403,48 @@ pub fn no_re_presentment_after_180_days(store: Arc<dyn Store>) {
     let day_180 = date(2026, 5, 23);
     let last = p.run_autopay_cycle(day_180, noon(day_180)).unwrap();
     assert_eq!((last.drafted, last.representments), (1, 1));
+}
+
+/// An R01 return that becomes known only after the 180-day window is not
+/// re-presented: AutoPay on that bank account is suspended, with a notice.
+pub fn a_return_known_after_the_window_suspends(store: Arc<dyn Store>) {
+    let notifier = Arc::new(RecordingNotifier::new());
+    let p = shelby_with_fee(store.clone(), notifier.clone());
+    enrolled_owner_with(&p, &notifier, "100001", 1, PaymentMethod::Echeck);
+    let on = date(2025, 11, 24);
+    let key = p.run_autopay_cycle(on, noon(on)).unwrap().drafts[0]
+        .idempotency_key
+        .clone();
+    p.submit_pending(&FakeProcessor::new(), noon(on)).unwrap();
+    let late = date(2026, 6, 1);
+    let got = p
+        .record_result(
+            &result(
+                &key,
+                ProcessorOutcome::Returned {
+                    code: AchReturnCode::R01,
+                },
+            ),
+            noon(late),
+        )
+        .unwrap();
+    assert!(
+        matches!(
+            got.autopay,
+            Some(FailureAction::Suspend {
+                reason: SuspendReason::WindowClosed { .. },
+                ..
+            })
+        ),
+        "{got:?}"
+    );
+    let mut tx = store.begin().unwrap();
+    assert_eq!(
+        tx.enrolment("shelby", "000100001").unwrap().unwrap().status,
+        EnrolmentStatus::Cancelled
+    );
+    drop(tx);
+    assert!(notifier.sent().iter().any(|n| n.body.contains("too late")));
 }
 
 /// R02 (account closed) is never re-presented: AutoPay on that bank
