@@ -254,6 +254,25 @@ pub fn a_lost_answer_charges_once(store: Arc<dyn Store>) {
     assert_eq!(charges[0].submissions, 2);
     assert_eq!(sent.submitted[0].reference, charges[0].reference);
     assert_eq!(status_of(&store, &key), PaymentStatus::Submitted);
+    // The answer is lost again, and the result arrives before any mark:
+    // the pending draft settles, and nothing is left to submit.
+    enrolled_owner(&p, &notifier, "100004", 4);
+    p.run_autopay_cycle(date(2025, 11, 24), nov(24, 8)).unwrap();
+    p.submit_pending(&LostAnswer(&fake), nov(24, 8)).unwrap();
+    let results = fake.results(date(2025, 11, 25));
+    let early = results.last().unwrap();
+    assert_eq!(status_of(&store, &early.key), PaymentStatus::Pending);
+    let got = p.record_result(early, nov(25, 8)).unwrap();
+    assert_eq!(
+        (got.status, got.effect),
+        (PaymentStatus::Settled, ResultEffect::Applied)
+    );
+    assert!(p.pending_payments().unwrap().is_empty());
+    assert!(p
+        .submit_pending(&fake, nov(25, 9))
+        .unwrap()
+        .submitted
+        .is_empty());
     // A processor that is down: the draft stays pending, nothing is marked.
     enrolled_owner(&p, &notifier, "100003", 3);
     p.run_autopay_cycle(date(2025, 11, 24), nov(24, 9)).unwrap();
@@ -267,7 +286,7 @@ pub fn a_lost_answer_charges_once(store: Arc<dyn Store>) {
             .len(),
         1
     );
-    assert_eq!(fake.charges().len(), 2);
+    assert_eq!(fake.charges().len(), 3);
 }
 
 /// A soft card decline reopens the bill and is retried on the profile's
