@@ -56,7 +56,7 @@ def test_a_returned_draft_is_reopened_charged_a_fee_and_re_presented() -> None:
     retry_on = returned.retry_on
     assert retry_on is not None
     report = portal.run_autopay_cycle(retry_on, now=nov(retry_on.day, 6))
-    assert report.drafted == 1
+    assert (report.drafted, report.representments) == (1, 1)
     [(_, second_key, _)] = portal.submit_pending(fake, now=nov(retry_on.day, 7))
     assert second_key != key
     settled = portal.record_result(second_key, "settled", settled_on=retry_on,

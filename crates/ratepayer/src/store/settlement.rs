@@ -177,3 +177,56 @@ mod tests {
         assert!(Returned.is_failed() && Declined.is_failed() && Settled.counts());
     }
 }
+
+#[cfg(test)]
+mod legacy_tests {
+    use chrono::{TimeZone, Utc};
+
+    use super::{PaymentStatus, Settlement};
+    use crate::fees::{Channel, PaymentMethod};
+    use crate::payment::PaymentAllocation;
+    use crate::store::{PaymentRow, PaymentSource};
+    use crate::{Currency, Money};
+
+    /// A payment written before processors existed (no status, processor
+    /// key or settlement) reads back settled, with no key.
+    #[test]
+    fn a_payment_from_before_processors_reads_as_settled() -> Result<(), serde_json::Error> {
+        let zero = Money::zero(Currency::USD);
+        let row = PaymentRow {
+            id: "p1".into(),
+            utility: "shelby".into(),
+            login: "l1".into(),
+            source: PaymentSource::Autopay,
+            channel: Channel::Autopay,
+            method: PaymentMethod::Echeck,
+            payment_method_id: "m1".into(),
+            amount: zero,
+            fee: zero,
+            total: zero,
+            allocation: PaymentAllocation {
+                accounts: Vec::new(),
+                total: zero,
+            },
+            idempotency_key: Some("k".into()),
+            at: Utc
+                .timestamp_opt(1_700_000_000, 0)
+                .single()
+                .unwrap_or_default(),
+            status: PaymentStatus::Pending,
+            processor_key: Some("k".into()),
+            settlement: Settlement::default(),
+        };
+        let mut json = serde_json::to_value(&row)?;
+        if let Some(map) = json.as_object_mut() {
+            for field in ["status", "processor_key", "settlement"] {
+                map.remove(field);
+            }
+        }
+        let old: PaymentRow = serde_json::from_value(json)?;
+        assert_eq!(old.status, PaymentStatus::Settled);
+        assert_eq!(old.processor_key, None);
+        assert_eq!(old.settlement, Settlement::default());
+        Ok(())
+    }
+}
