@@ -5,7 +5,8 @@
 //! ```text
 //! autopay-runner seed  DB N        # N Shelby accounts, each with an open bill and Card AutoPay
 //! autopay-runner run   DB [BATCH]  # the cycle for 2025-11-24; prints drafted/already counts
-//! autopay-runner bench N [DB]      # seed N, then time one cycle and a second, empty one
+//! autopay-runner bench N [DB]      # seed N, then time one cycle, the hand-off of its drafts
+//!                                   # to a FakeProcessor, and a second, empty cycle
 //! autopay-runner process DB DAY [BATCH]  # the cycle for DAY, then hand what is pending to
 //!                                        # the file processor (DB.processor) and record
 //!                                        # every result it has (again: duplicates)
@@ -376,6 +377,20 @@ fn main_inner(args: &[String]) -> Res<()> {
             println!(
                 "autopay cycle: {drafted} drafts executed in {first:.2} s ({:.1} µs per account)",
                 first * 1e6 / n as f64
+            );
+            let t = Instant::now();
+            let sent = portal(store.clone())?.submit_pending(
+                &ratepayer::portal::FakeProcessor::new(),
+                Utc.with_ymd_and_hms(2025, 11, 24, 7, 0, 0)
+                    .single()
+                    .ok_or("time")?,
+            )?;
+            let handoff = t.elapsed().as_secs_f64();
+            println!(
+                "processor hand-off: {} drafts submitted and marked in {handoff:.2} s \
+                 (cycle + hand-off {:.2} s)",
+                sent.submitted.len(),
+                first + handoff
             );
             let t = Instant::now();
             let (again, _) = run(store, None)?;

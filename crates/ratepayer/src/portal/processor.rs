@@ -101,7 +101,7 @@ pub struct ProcessorError {
 /// [`PaymentProcessor::submit`] must treat a second submission with the
 /// same [`Submission::key`] as the same charge: it charges nothing more and
 /// returns the first submission's reference. The portal relies on it:
-/// a payment is marked submitted only after `submit` returns, in its own
+/// a payment is marked submitted only after `submit` returns, in a later
 /// transaction, so a crash (or a lost connection) between the two leaves
 /// the payment pending and the next [`Portal::submit_pending`] sends it
 /// again, with the same key. Keys name the utility, so processors shared
@@ -218,10 +218,12 @@ pub fn payment_processor_key(utility: &str, login: &str, client_key: &str) -> St
 
 impl Portal {
     /// Hands every pending payment and draft of the utility to `processor`
-    /// and marks each submitted, one transaction per payment, after
-    /// `submit` returned (see the idempotency contract of
-    /// [`PaymentProcessor`]). A payment the processor refused stays pending
-    /// and is listed in the report's failures; call again to retry it.
+    /// and marks each submitted after `submit` returned (see the
+    /// idempotency contract of [`PaymentProcessor`]), a batch at a time
+    /// (the AutoPay batch size, [`Portal::with_autopay_batch`]): one
+    /// transaction marks a batch, each payment with its audit event. A
+    /// payment the processor refused stays pending and is listed in the
+    /// report's failures; call again to retry it.
     pub fn submit_pending(
         &self,
         processor: &dyn PaymentProcessor,
@@ -236,30 +238,41 @@ impl Portal {
             }
             Ok(out)
         })?;
-        for (submission, payment_id) in pending {
-            let submission = match submission {
-                Ok(s) => s,
-                Err(why) => {
-                    report.failures.push((payment_id, why));
-                    continue;
+        for chunk in pending.chunks(self.autopay_batch) {
+            let mut taken = Vec::with_capacity(chunk.len());
+            for (submission, payment_id) in chunk {
+                let submission = match submission {
+                    Ok(s) => s,
+                    Err(why) => {
+                        report.failures.push((payment_id.clone(), why.clone()));
+                        continue;
+                    }
+                };
+                match processor.submit(submission) {
+                    Ok(receipt) => taken.push((payment_id, &submission.key, receipt)),
+                    Err(e) => report.failures.push((payment_id.clone(), e.to_string())),
                 }
-            };
-            let receipt = match processor.submit(&submission) {
-                Ok(r) => r,
-                Err(e) => {
-                    report.failures.push((payment_id, e.to_string()));
-                    continue;
+            }
+            // The processor took these: mark them, the batch in one
+            // transaction (each with its audit event). A crash before this
+            // commit leaves them pending, to be sent again under their keys.
+            let marked = self.transact(|tx| {
+                let mut out = Vec::with_capacity(taken.len());
+                for (payment_id, _, receipt) in &taken {
+                    out.push(self.mark_submitted(tx, payment_id, receipt, now)?);
                 }
-            };
-            let marked = self.transact(|tx| self.mark_submitted(tx, &payment_id, &receipt, now))?;
-            if marked {
-                report.submitted.push(Submitted {
-                    payment_id,
-                    key: submission.key,
-                    reference: receipt.reference,
-                });
-            } else {
-                report.already_handled += 1;
+                Ok(out)
+            })?;
+            for ((payment_id, key, receipt), marked) in taken.into_iter().zip(marked) {
+                if marked {
+                    report.submitted.push(Submitted {
+                        payment_id: payment_id.clone(),
+                        key: key.clone(),
+                        reference: receipt.reference,
+                    });
+                } else {
+                    report.already_handled += 1;
+                }
             }
         }
         Ok(report)
