@@ -1,13 +1,17 @@
 //! Every due AutoPay draft is executed exactly once on SQLite: when two
 //! processes run the cycle at once on the same database file, and when a
-//! runner is killed (SIGKILL) mid-cycle and started again.
+//! runner is killed (SIGKILL) mid-cycle and started again. With the file
+//! processor (a share of drafts declined, soft or hard), after two runners
+//! at once, a kill and a restart, every bill is charged exactly once net of
+//! declines, each key is charged once by the processor, and every
+//! re-presentment follows the card retry rules.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 
-use ratepayer::store::Store;
+use ratepayer::store::{EnrolmentStatus, PaymentStatus, Store};
 use ratepayer_sqlite::SqliteStore;
 use rust_decimal::Decimal;
 
@@ -155,4 +159,131 @@ fn a_runner_killed_mid_cycle_is_finished_by_the_next_run() {
         killed_mid_cycle,
         "no kill landed mid-cycle; the test proved nothing"
     );
+}
+
+fn process(path: &str, day: &str, batch: Option<&str>) -> Command {
+    let mut args = vec!["process", path, day];
+    args.extend(batch);
+    runner(&args)
+}
+
+fn succeeded(out: &std::process::Output) {
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+/// The keys the file processor charged, with how many times each was submitted.
+fn processor_charges(db: &Path) -> std::collections::BTreeMap<String, i64> {
+    let conn = rusqlite::Connection::open(format!("{}.processor", db.display())).unwrap();
+    let mut stmt = conn
+        .prepare("SELECT key, submissions FROM charges")
+        .unwrap();
+    let rows = stmt
+        .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
+        .unwrap()
+        .collect::<Result<_, _>>()
+        .unwrap();
+    rows
+}
+
+#[test]
+fn with_the_processor_every_bill_is_charged_once_net_of_declines() {
+    let db = fresh_db("processor");
+    let processor_file = format!("{}.processor", db.display());
+    let _ = std::fs::remove_file(&processor_file);
+    seed(&db);
+    let path = db.to_str().unwrap();
+    // Two runners at once on the due date: cycle, hand-off, results.
+    let a = process(path, "2025-11-24", Some("100")).spawn().unwrap();
+    let b = process(path, "2025-11-24", Some("100")).spawn().unwrap();
+    succeeded(&a.wait_with_output().unwrap());
+    succeeded(&b.wait_with_output().unwrap());
+    // The first retries (two days after a soft decline): a runner killed
+    // after its first batch, then run again.
+    let mut child = process(path, "2025-11-26", Some("50"))
+        .env("AUTOPAY_RUNNER_PROGRESS", "1")
+        .spawn()
+        .unwrap();
+    let mut progress = BufReader::new(child.stdout.take().unwrap());
+    let mut line = String::new();
+    progress.read_line(&mut line).unwrap();
+    child.kill().unwrap();
+    let _ = child.wait().unwrap();
+    for day in ["2025-11-26", "2025-12-01", "2025-12-15"] {
+        succeeded(&process(path, day, None).output().unwrap());
+    }
+
+    let charged = processor_charges(&db);
+    let store = SqliteStore::open(&*db).unwrap();
+    let mut tx = store.begin().unwrap();
+    let (mut settled_bills, mut unpaid_bills, mut retried) = (0, 0, 0);
+    for i in 0..ACCOUNTS {
+        let account = format!("000{:06}", 200_000 + i);
+        let drafts = tx.drafts("shelby", &account).unwrap();
+        let mut statuses = Vec::new();
+        for (n, d) in drafts.iter().enumerate() {
+            assert_eq!(d.attempt as usize, n, "{account}: attempts in order");
+            // Every draft went to the processor once, under its own key.
+            assert!(charged.contains_key(&d.idempotency_key), "{account}: {d:?}");
+            let p = tx.payment("shelby", &d.payment_id).unwrap().unwrap();
+            statuses.push((p.status, p.settlement.decline));
+        }
+        assert!(
+            !statuses.is_empty() && statuses.len() <= 3,
+            "{account}: {statuses:?}"
+        );
+        // Only the last attempt may have settled; each earlier one was a
+        // soft decline (a hard decline is never retried).
+        for (status, decline) in &statuses[..statuses.len() - 1] {
+            assert_eq!(
+                (*status, *decline),
+                (
+                    PaymentStatus::Declined,
+                    Some(ratepayer::store::DeclineReason::Soft)
+                ),
+                "{account}: {statuses:?}"
+            );
+        }
+        retried += statuses.len() - 1;
+        let due: Decimal = tx
+            .charges("shelby", &account)
+            .unwrap()
+            .iter()
+            .map(|c| c.charge.amount.amount())
+            .sum();
+        let payments = tx.payments_of_account("shelby", &account).unwrap();
+        let paid: Decimal = payments
+            .iter()
+            .filter(|p| p.status == PaymentStatus::Settled)
+            .map(|p| p.amount.amount())
+            .sum();
+        let bill = Decimal::new(4_000 + (i % 100) as i64, 2);
+        match statuses.last() {
+            Some((PaymentStatus::Settled, _)) => {
+                settled_bills += 1;
+                assert_eq!((due, paid), (Decimal::ZERO, bill), "{account}");
+            }
+            Some((PaymentStatus::Declined, _)) => {
+                unpaid_bills += 1;
+                assert_eq!((due, paid), (bill, Decimal::ZERO), "{account}");
+                let e = tx.enrolment("shelby", &account).unwrap().unwrap();
+                assert_eq!(e.status, EnrolmentStatus::Cancelled, "{account}");
+            }
+            other => panic!("{account}: every draft has an outcome, not {other:?}"),
+        }
+    }
+    assert_eq!(
+        charged.len(),
+        ACCOUNTS + retried,
+        "the processor charged each draft key once, and nothing else"
+    );
+    assert!(settled_bills > ACCOUNTS * 8 / 10 && unpaid_bills > 0 && retried > 0);
+    drop(tx);
+    let _ = std::fs::remove_file(&processor_file);
+    for suffix in ["-wal", "-shm"] {
+        let _ = std::fs::remove_file(format!("{processor_file}{suffix}"));
+    }
 }

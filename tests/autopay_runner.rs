@@ -5,8 +5,17 @@
 //! ```text
 //! autopay-runner seed  DB N        # N Shelby accounts, each with an open bill and Card AutoPay
 //! autopay-runner run   DB [BATCH]  # the cycle for 2025-11-24; prints drafted/already counts
-//! autopay-runner bench N [DB]      # seed N, then time one cycle and a second, empty one
+//! autopay-runner bench N [DB]      # seed N, then time one cycle, the hand-off of its drafts
+//!                                   # to a FakeProcessor, and a second, empty cycle
+//! autopay-runner process DB DAY [BATCH]  # the cycle for DAY, then hand what is pending to
+//!                                        # the file processor (DB.processor) and record
+//!                                        # every result it has (again: duplicates)
 //! ```
+//!
+//! The file processor keeps its charges in a SQLite file of its own, shared
+//! by every runner: a key is charged once, however many runners submit it.
+//! Its outcome is drawn from the key: about 10 % soft card declines, 5 %
+//! hard ones, the rest settle.
 
 use std::error::Error;
 use std::process::ExitCode;
@@ -18,11 +27,17 @@ use ratepayer::autopay::CardExpiry;
 use ratepayer::credential::HashParams;
 use ratepayer::fees::PaymentMethod;
 use ratepayer::payment::{AccountNumber, AccountStatus, ChargeKind, OpenCharge};
-use ratepayer::portal::{NullNotifier, Portal, PortalSecrets};
+use ratepayer::portal::{
+    ChargeType, NullNotifier, PaymentProcessor, Portal, PortalSecrets, ProcessorError,
+    ProcessorOutcome, ProcessorResult, Submission, SubmitReceipt,
+};
 use ratepayer::profile::builtin;
 use ratepayer::registration::AccountRecord;
 use ratepayer::security::SeededRandom;
-use ratepayer::store::{AccountRow, ChargeRow, EnrolmentRow, EnrolmentStatus, Store};
+use ratepayer::store::{
+    AccountRow, ChargeRow, DeclineReason, EnrolmentRow, EnrolmentStatus, LoginRow,
+    PaymentMethodRow, Store,
+};
 use ratepayer::{Currency, Money};
 use ratepayer_sqlite::SqliteStore;
 use rust_decimal::Decimal;
@@ -60,9 +75,43 @@ fn seed(store: &dyn Store, n: usize) -> Res<()> {
         .ok_or("time")?;
     let bill_date = NaiveDate::from_ymd_opt(2025, 11, 3).ok_or("date")?;
     let usd = |cents: i64| Money::new(Decimal::new(cents, 2), Currency::USD);
+    // One credential for every login (hashed once, below the OWASP floor:
+    // nobody signs in here).
+    let credential = ratepayer::credential::hash(
+        &ratepayer::password::NormalizedPassword::new("runner-password-not-used-1")?,
+        &HashParams::below_owasp_floor_for_tests(64, 1, 1)?,
+        &mut SeededRandom::new(1),
+        None,
+    )?;
     for chunk in (0..n).collect::<Vec<_>>().chunks(5_000) {
         let mut tx = store.begin()?;
         for &i in chunk {
+            tx.insert_login(&LoginRow {
+                id: format!("login-{i}"),
+                utility: "shelby".into(),
+                username: format!("runner-{i}"),
+                email: format!("runner{i}@example.com"),
+                credential: credential.clone(),
+                must_change_password: false,
+                throttle: Default::default(),
+                terms: ratepayer::registration::TermsAcceptance {
+                    version: "2024-07".into(),
+                    accepted_at: at,
+                },
+                created_at: at,
+            })?;
+            tx.insert_payment_method(&PaymentMethodRow {
+                id: format!("card-{i}"),
+                login: format!("login-{i}"),
+                method: PaymentMethod::CreditCard,
+                token: format!("tok_runner_{i}"),
+                label: "Visa ending 4242".into(),
+                card_expiry: Some(CardExpiry {
+                    year: 2030,
+                    month: 1,
+                }),
+                added_at: at,
+            })?;
             let number = AccountNumber::parse(&format!("{}", 200_000 + i), format)?;
             let account = number.as_str().to_owned();
             tx.put_account(&AccountRow {
@@ -148,6 +197,144 @@ fn run(store: Arc<dyn Store>, batch: Option<usize>) -> Res<(usize, usize)> {
     Ok((report.drafted, report.already_drafted))
 }
 
+/// A processor whose charges live in a SQLite file every runner shares:
+/// one row per idempotency key, so a key is charged once.
+struct FileProcessor {
+    conn: std::sync::Mutex<rusqlite::Connection>,
+}
+
+impl FileProcessor {
+    fn open(path: &str) -> Res<FileProcessor> {
+        let conn = rusqlite::Connection::open(path)?;
+        conn.busy_timeout(std::time::Duration::from_secs(30))?;
+        conn.execute_batch(
+            "PRAGMA journal_mode = WAL;
+             CREATE TABLE IF NOT EXISTS charges (
+                 key TEXT PRIMARY KEY NOT NULL,
+                 reference TEXT NOT NULL,
+                 card INTEGER NOT NULL,
+                 total TEXT NOT NULL,
+                 submissions INTEGER NOT NULL
+             );",
+        )?;
+        Ok(FileProcessor {
+            conn: std::sync::Mutex::new(conn),
+        })
+    }
+
+    /// Every charge: (key, is a card).
+    fn charges(&self) -> Res<Vec<(String, bool)>> {
+        let conn = self.conn.lock().map_err(|_| "poisoned")?;
+        let mut stmt = conn.prepare("SELECT key, card FROM charges ORDER BY key")?;
+        let rows = stmt.query_map([], |r| Ok((r.get(0)?, r.get::<_, i64>(1)? != 0)))?;
+        Ok(rows.collect::<Result<_, _>>()?)
+    }
+}
+
+/// The outcome the file processor gives `key`: 0..10 soft decline,
+/// 10..15 hard decline, else settled (FNV-1a of the key, mod 100).
+fn file_outcome(key: &str, card: bool, on: NaiveDate) -> ProcessorOutcome {
+    let mut h: u32 = 0x811c_9dc5;
+    for b in key.bytes() {
+        h ^= u32::from(b);
+        h = h.wrapping_mul(0x0100_0193);
+    }
+    match (h % 100, card) {
+        (0..10, true) => ProcessorOutcome::Declined {
+            reason: DeclineReason::Soft,
+        },
+        (10..15, true) => ProcessorOutcome::Declined {
+            reason: DeclineReason::Hard,
+        },
+        (0..10, false) => ProcessorOutcome::Returned {
+            code: ratepayer::autopay::failures::AchReturnCode::R01,
+        },
+        (10..15, false) => ProcessorOutcome::Returned {
+            code: ratepayer::autopay::failures::AchReturnCode::R02,
+        },
+        _ => ProcessorOutcome::Settled { on },
+    }
+}
+
+impl PaymentProcessor for FileProcessor {
+    fn submit(&self, s: &Submission) -> Result<SubmitReceipt, ProcessorError> {
+        let fail = |e: rusqlite::Error| ProcessorError {
+            message: e.to_string(),
+        };
+        let mut conn = self.conn.lock().map_err(|_| ProcessorError {
+            message: "poisoned".into(),
+        })?;
+        let tx = conn
+            .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
+            .map_err(fail)?;
+        tx.execute(
+            "INSERT INTO charges (key, reference, card, total, submissions)
+             VALUES (?1, 'ref-' || ?1, ?2, ?3, 1)
+             ON CONFLICT (key) DO UPDATE SET submissions = submissions + 1",
+            rusqlite::params![
+                s.key,
+                i64::from(s.charge == ChargeType::Card),
+                s.total.to_decimal_string()
+            ],
+        )
+        .map_err(fail)?;
+        let reference: String = tx
+            .query_row(
+                "SELECT reference FROM charges WHERE key = ?1",
+                [&s.key],
+                |r| r.get(0),
+            )
+            .map_err(fail)?;
+        tx.commit().map_err(fail)?;
+        Ok(SubmitReceipt { reference })
+    }
+}
+
+/// The cycle for `day`, the hand-off to the file processor, then every
+/// result the processor has, recorded (those recorded before are no-ops).
+fn process(db: &str, day: NaiveDate, batch: Option<usize>) -> Res<(usize, usize, usize)> {
+    let store = Arc::new(SqliteStore::open(db)?);
+    let mut p = portal(store)?;
+    if let Some(n) = batch {
+        p = p.with_autopay_batch(n);
+    }
+    let progress = std::env::var_os("AUTOPAY_RUNNER_PROGRESS").is_some();
+    let now = Utc
+        .from_local_datetime(&day.and_hms_opt(6, 0, 0).ok_or("time")?)
+        .single()
+        .ok_or("time")?;
+    let report = p.run_autopay_cycle_observed(day, now, &mut |so_far| {
+        if progress {
+            println!("committed {}", so_far.drafted + so_far.already_drafted);
+        }
+    })?;
+    if !report.failures.is_empty() {
+        return Err(format!(
+            "{} accounts failed: {:?}",
+            report.failures.len(),
+            report.failures.first()
+        )
+        .into());
+    }
+    let processor = FileProcessor::open(&format!("{db}.processor"))?;
+    let sent = p.submit_pending(&processor, now)?;
+    if !sent.failures.is_empty() {
+        return Err(format!("submissions failed: {:?}", sent.failures.first()).into());
+    }
+    for (key, card) in processor.charges()? {
+        p.record_result(
+            &ProcessorResult {
+                outcome: file_outcome(&key, card, day),
+                key,
+                reference: None,
+                message: None,
+            },
+            now,
+        )?;
+    }
+    Ok((report.drafted, report.already_drafted, sent.submitted.len()))
+}
+
 fn main_inner(args: &[String]) -> Res<()> {
     match args {
         [cmd, db, n] if cmd == "seed" => {
@@ -158,6 +345,13 @@ fn main_inner(args: &[String]) -> Res<()> {
             let batch = rest.first().map(|b| b.parse()).transpose()?;
             let (drafted, already) = run(Arc::new(SqliteStore::open(db)?), batch)?;
             println!("drafted {drafted} already {already}");
+            Ok(())
+        }
+        [cmd, db, day, rest @ ..] if cmd == "process" => {
+            let batch = rest.first().map(|b| b.parse()).transpose()?;
+            let day: NaiveDate = day.parse()?;
+            let (drafted, already, submitted) = process(db, day, batch)?;
+            println!("drafted {drafted} already {already} submitted {submitted}");
             Ok(())
         }
         [cmd, n, rest @ ..] if cmd == "bench" => {
@@ -185,6 +379,20 @@ fn main_inner(args: &[String]) -> Res<()> {
                 first * 1e6 / n as f64
             );
             let t = Instant::now();
+            let sent = portal(store.clone())?.submit_pending(
+                &ratepayer::portal::FakeProcessor::new(),
+                Utc.with_ymd_and_hms(2025, 11, 24, 7, 0, 0)
+                    .single()
+                    .ok_or("time")?,
+            )?;
+            let handoff = t.elapsed().as_secs_f64();
+            println!(
+                "processor hand-off: {} drafts submitted and marked in {handoff:.2} s \
+                 (cycle + hand-off {:.2} s)",
+                sent.submitted.len(),
+                first + handoff
+            );
+            let t = Instant::now();
             let (again, _) = run(store, None)?;
             println!(
                 "second cycle for the same day: {again} drafts in {:.2} s",
@@ -195,7 +403,10 @@ fn main_inner(args: &[String]) -> Res<()> {
             }
             Ok(())
         }
-        _ => Err("usage: autopay-runner seed DB N | run DB [BATCH] | bench N [DB]".into()),
+        _ => Err(
+            "usage: autopay-runner seed DB N | run DB [BATCH] | process DB DAY [BATCH] | bench N [DB]"
+                .into(),
+        ),
     }
 }
 

@@ -13,6 +13,7 @@ mod meter;
 mod money;
 mod password;
 mod portal;
+mod processor;
 mod profile;
 mod registration;
 mod store;
@@ -88,6 +89,8 @@ fn _ratepayer(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<store::CycleReport>()?;
     m.add_class::<store::AuditEvent>()?;
     m.add_class::<store::Notice>()?;
+    m.add_class::<processor::FakeProcessor>()?;
+    m.add_class::<processor::RecordedResult>()?;
     m.add_function(wrap_pyfunction!(profile::validate, m)?)?;
     m.add_function(wrap_pyfunction!(money::parse_money, m)?)?;
     m.add("__version__", env!("CARGO_PKG_VERSION"))?;

@@ -26,7 +26,8 @@ use ratepayer::payment::{AccountNumber, AccountStatus, PaymentTarget, SplitPart}
 use ratepayer::portal::{
     AccountImport as CoreImport, DeliverySettings, EnrolRequest, LinkRequest, LoginAttempt,
     NewPaymentMethod, Notice as CoreNotice, Notifier, PaymentRequest, Portal as CorePortal,
-    PortalError as CorePortalError, PortalSecrets, PostedBill as CorePosted, SignupRequest,
+    PortalError as CorePortalError, PortalSecrets, PostedBill as CorePosted, ProcessorResult,
+    SignupRequest,
 };
 use ratepayer::registration::{RegistrationChannel, RegistrationForm};
 use ratepayer::security::OsRandom;
@@ -41,8 +42,10 @@ use crate::errors::{
     StorageError,
 };
 use crate::fees::FeeQuote;
+use crate::money::py_money;
 use crate::money::to_money;
 use crate::password::PasswordFailure;
+use crate::processor::{outcome as processor_outcome, FakeProcessor, RecordedResult};
 use crate::profile::Profile;
 use crate::registration::AccountRecord;
 use crate::store::{
@@ -1021,6 +1024,78 @@ impl Portal {
         let now = utc(now);
         self.run(py, |p| p.run_autopay_cycle(as_of, now))
             .map(CycleReport::from)
+    }
+
+    /// Hands every pending payment and AutoPay draft to `processor` and
+    /// marks each submitted; returns `(payment_id, key, reference)` of each.
+    /// One still pending (the processor refused it) is sent again next time,
+    /// under the same key (the processor charges a key once).
+    #[pyo3(signature = (processor, *, now))]
+    fn submit_pending(
+        &self,
+        py: Python<'_>,
+        processor: &FakeProcessor,
+        now: DateTime<FixedOffset>,
+    ) -> PyResult<Vec<(String, String, String)>> {
+        let now = utc(now);
+        let fake = processor.inner.clone();
+        let report = self.run(py, move |p| p.submit_pending(fake.as_ref(), now))?;
+        Ok(report
+            .submitted
+            .into_iter()
+            .map(|s| (s.payment_id, s.key, s.reference))
+            .collect())
+    }
+
+    /// Records a result of the processor for the charge with `key`:
+    /// `outcome` is `"settled"` (on `settled_on`, default the day of
+    /// `now`), `"returned"` with `return_code` (`"R01"`, ...) or
+    /// `"declined"` with `decline` (`"soft"`, `"hard"`, `"card_expired"`).
+    /// A return or decline reopens what the payment paid; a result sent
+    /// twice changes nothing the second time.
+    #[pyo3(signature = (key, outcome, *, now, settled_on = None, return_code = None, decline = None, reference = None))]
+    #[allow(clippy::too_many_arguments)]
+    fn record_result(
+        &self,
+        py: Python<'_>,
+        key: String,
+        outcome: &str,
+        now: DateTime<FixedOffset>,
+        settled_on: Option<NaiveDate>,
+        return_code: Option<String>,
+        decline: Option<String>,
+        reference: Option<String>,
+    ) -> PyResult<RecordedResult> {
+        let now = utc(now);
+        let outcome = processor_outcome(
+            outcome,
+            settled_on.unwrap_or_else(|| now.date_naive()),
+            return_code.as_deref(),
+            decline.as_deref(),
+        )?;
+        let result = ProcessorResult {
+            key,
+            outcome,
+            reference,
+            message: None,
+        };
+        self.run(py, |p| p.record_result(&result, now))
+            .map(RecordedResult::from)
+    }
+
+    /// The payments of `account` (linked to the login), newest first:
+    /// `(payment_id, status, total)`.
+    fn payment_history<'py>(
+        &self,
+        py: Python<'py>,
+        login_id: String,
+        account: String,
+    ) -> PyResult<Vec<(String, &'static str, Bound<'py, PyAny>)>> {
+        let views = self.run(py, |p| p.payment_history(&login_id, &account))?;
+        views
+            .into_iter()
+            .map(|v| Ok((v.payment_id, v.status.as_str(), py_money(py, &v.total)?)))
+            .collect()
     }
 
     /// Every audit event of the utility, oldest first.

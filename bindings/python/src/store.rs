@@ -564,6 +564,9 @@ pub struct CycleReport {
     /// Enrolments of closed accounts, ended by this run: not drafted.
     #[pyo3(get)]
     pub closed_accounts: usize,
+    /// Of `drafted`, re-presentments of returned or declined drafts.
+    #[pyo3(get)]
+    pub representments: usize,
     charged: Option<Money>,
 }
 
@@ -578,6 +581,7 @@ impl From<CoreCycle> for CycleReport {
             failures: r.failures,
             cancelled_during_run: r.cancelled_during_run,
             closed_accounts: r.closed_accounts,
+            representments: r.representments,
             charged: r.charged,
         }
     }

@@ -31,7 +31,7 @@ use ratepayer::payment::{
 use ratepayer::registration::{AccountRecord, TermsAcceptance};
 use ratepayer::store::{
     AccountRow, AuditEvent, AuditKind, BillRow, ChargeRow, DraftRow, EnrolmentRow, EnrolmentStatus,
-    LoginRow, PaymentRow, PaymentSource, StatementLine, Store,
+    LoginRow, PaymentRow, PaymentSource, PaymentStatus, Settlement, StatementLine, Store,
 };
 use ratepayer::{Currency, Money};
 use ratepayer_sqlite::{SqliteOptions, SqliteStore};
@@ -270,6 +270,9 @@ fn cycle(store: &SqliteStore, fx: &Fixtures, enrolled: &[EnrolmentRow]) -> R<usi
                 },
                 idempotency_key: Some(key.clone()),
                 at: fx.now,
+                status: PaymentStatus::Pending,
+                processor_key: Some(key.clone()),
+                settlement: Settlement::default(),
             })
             .map_err(|e| e.to_string())?;
             tx.put_account(&account).map_err(|e| e.to_string())?;

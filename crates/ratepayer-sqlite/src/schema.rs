@@ -29,6 +29,10 @@ const MIGRATIONS: &[Migration] = &[
     // 4: the security records of sign-in (throttle counters, send windows,
     // reset tokens, sessions), keyed by utility, kind and key (issue 17).
     Migration::Sql(include_str!("migrations/004_security_records.sql")),
+    // 5: payment status (pending, submitted, settled, returned, declined)
+    // and the processor key; existing portal payments become settled and
+    // existing drafts submitted (issue 16, the processor port).
+    Migration::Sql(include_str!("migrations/005_payment_status.sql")),
 ];
 
 /// One step of the schema.

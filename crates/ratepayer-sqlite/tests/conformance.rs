@@ -15,7 +15,9 @@
 mod common;
 
 use common::*;
-use ratepayer::store::{AuditKind, EnrolmentStatus, Role, StorageErrorKind, Store, Tx};
+use ratepayer::store::{
+    AuditKind, EnrolmentStatus, PaymentStatus, Role, StorageErrorKind, Store, Tx,
+};
 
 const U: &str = "shelby";
 const OTHER: &str = "crow-wing";
@@ -267,6 +269,63 @@ fn payment_methods_and_payments(store: &dyn Store) {
     assert_eq!(tx.payment_methods("l2").unwrap().len(), 1);
 }
 
+/// Payments by id and processor key, their status changes, and the list
+/// of a status oldest first (issue 16, the processor port).
+fn payment_status_and_keys(store: &dyn Store) {
+    seed(store);
+    let mut tx = store.begin().unwrap();
+    let a = payment("p1", U, "l1", &["100001", "100002"]);
+    let b = payment("p2", U, "l1", &["100002"]);
+    let other = payment("p1", OTHER, "l3", &["100001"]);
+    tx.insert_payment(&a).unwrap();
+    tx.insert_payment(&b).unwrap();
+    if let Err(e) = tx.insert_payment(&other) {
+        // SQLite keeps payment ids unique across utilities.
+        assert_eq!(e.kind, StorageErrorKind::Conflict);
+    }
+    tx.commit().unwrap();
+    let mut tx = store.begin().unwrap();
+    same(&tx.payment(U, "p1").unwrap().unwrap(), &a);
+    assert!(tx.payment(U, "nope").unwrap().is_none());
+    same(
+        &tx.payment_by_processor_key(U, "shelby-proc-p2")
+            .unwrap()
+            .unwrap(),
+        &b,
+    );
+    assert!(tx
+        .payment_by_processor_key(OTHER, "shelby-proc-p2")
+        .unwrap()
+        .is_none());
+    let pending = tx.payments_with_status(U, PaymentStatus::Pending).unwrap();
+    assert_eq!(
+        pending.iter().map(|p| p.id.as_str()).collect::<Vec<_>>(),
+        ["p1", "p2"]
+    );
+    let mut settled = a.clone();
+    settled.status = PaymentStatus::Settled;
+    settled.settlement.reference = Some("ref-1".into());
+    settled.settlement.settled_on = Some(day(2026, 2, 18));
+    settled.settlement.return_code = Some(ratepayer::autopay::failures::AchReturnCode::R01);
+    tx.update_payment(&settled).unwrap();
+    let mut missing = b.clone();
+    missing.id = "p404".into();
+    assert_eq!(
+        tx.update_payment(&missing).unwrap_err().kind,
+        StorageErrorKind::NotFound
+    );
+    tx.commit().unwrap();
+    let mut tx = store.begin().unwrap();
+    same(&tx.payment(U, "p1").unwrap().unwrap(), &settled);
+    same(&tx.payments_of_account(U, "100001").unwrap()[0], &settled);
+    let pending = tx.payments_with_status(U, PaymentStatus::Pending).unwrap();
+    assert_eq!(pending.len(), 1);
+    same(&pending[0], &b);
+    let done = tx.payments_with_status(U, PaymentStatus::Settled).unwrap();
+    assert_eq!(done.len(), 1);
+    same(&done[0], &settled);
+}
+
 fn enrolments(store: &dyn Store) {
     seed(store);
     let mut tx = store.begin().unwrap();
@@ -515,6 +574,7 @@ conformance!(
     bills_newest_first_and_unique,
     charges_replace_by_id,
     payment_methods_and_payments,
+    payment_status_and_keys,
     enrolments,
     drafts_claimed_once,
     audit_in_order,

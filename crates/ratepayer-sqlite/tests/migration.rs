@@ -1,8 +1,9 @@
-//! Schema migration 2 on a database written by version 1: drafts keyed by
+//! Schema migrations 2 and 5. Migration 2 on a database written by version 1: drafts keyed by
 //! (utility, key), every stored key re-derived with the utility, the
 //! payment recorded for a draft carrying the new key, and AutoPay carrying
 //! on without drafting a bill twice (and drafting the bill the old key
-//! collision had kept from being drafted).
+//! collision had kept from being drafted). Migration 5 on a version 4
+//! database: payment statuses and processor keys.
 #![allow(
     clippy::unwrap_used,
     clippy::expect_used,
@@ -71,10 +72,18 @@ fn write_v1_database(v1: &TempDb) {
     )
     .unwrap();
     for table in TABLES {
-        conn.execute_batch(&format!(
-            "INSERT INTO main.{table} SELECT * FROM src.{table}"
-        ))
-        .unwrap();
+        let copy = if *table == "payments" {
+            // Version 1's columns, and its record without the fields of
+            // migration 5 (status, processor key, settlement).
+            "INSERT INTO main.payments SELECT seq, id, utility, login, source, amount, fee, total,
+                 currency, idempotency_key, at,
+                 json_remove(data, '$.status', '$.processor_key', '$.settlement')
+             FROM src.payments"
+                .to_owned()
+        } else {
+            format!("INSERT INTO main.{table} SELECT * FROM src.{table}")
+        };
+        conn.execute_batch(&copy).unwrap();
     }
     let drafts: Vec<String> = conn
         .prepare("SELECT data FROM src.drafts")
@@ -133,7 +142,7 @@ fn a_version_1_database_moves_forward_and_drafts_nothing_twice() {
 
     let sqlite = Arc::new(SqliteStore::open(v1.path()).unwrap());
     assert_eq!(sqlite.schema_version().unwrap(), SCHEMA_VERSION);
-    assert_eq!(SCHEMA_VERSION, 4);
+    assert_eq!(SCHEMA_VERSION, 5);
     {
         let conn = Connection::open(v1.path()).unwrap();
         // The primary key is (utility, idempotency_key).
@@ -161,6 +170,19 @@ fn a_version_1_database_moves_forward_and_drafts_nothing_twice() {
         assert_eq!(data_key, new_key);
         assert_eq!(paid_key, new_key);
         assert_eq!(paid_data_key, new_key);
+        // Migration 5: the draft's payment is submitted, under its draft key.
+        let (status, data_status, processor_key): (String, String, String) = conn
+            .query_row(
+                "SELECT status, json_extract(data, '$.status'), processor_key FROM payments",
+                [],
+                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+            )
+            .unwrap();
+        assert_eq!(
+            (status.as_str(), data_status.as_str()),
+            ("submitted", "submitted")
+        );
+        assert_eq!(processor_key, new_key);
     }
 
     // AutoPay carries on: Shelby's bill is claimed, the second utility's
@@ -207,4 +229,84 @@ fn reopening_a_migrated_database_applies_nothing_again() {
         .query_row("SELECT count(*) FROM drafts", [], |r| r.get(0))
         .unwrap();
     assert_eq!(n, 1);
+}
+
+/// Migration 5 on a version 4 database: a portal payment becomes settled
+/// (no processor key), a draft's payment submitted under its draft key, and
+/// the processor's later result for that draft is recorded.
+#[test]
+fn a_version_4_database_gets_payment_statuses() {
+    use ratepayer::portal::{ProcessorOutcome, ProcessorResult, ResultEffect};
+    use ratepayer::store::PaymentStatus;
+
+    let db = TempDb::new("v4-statuses");
+    let key = idempotency_key("shelby", "000100001", "2025-10", 0).to_string();
+    {
+        let store: Arc<dyn Store> = Arc::new(SqliteStore::open(db.path()).unwrap());
+        let notifier = Arc::new(RecordingNotifier::new());
+        let a = shelby_as("shelby", store.clone(), notifier.clone());
+        enrolled_owner(&a, &notifier, "100001", 1);
+        assert_eq!(
+            a.run_autopay_cycle(date(2025, 11, 24), nov(24, 6))
+                .unwrap()
+                .drafted,
+            1
+        );
+        let mut tx = store.begin().unwrap();
+        let mut portal = tx.payments_of_account("shelby", "000100001").unwrap()[0].clone();
+        portal.id = "portal-1".into();
+        portal.source = ratepayer::store::PaymentSource::Portal;
+        portal.idempotency_key = Some("client-key-0000001".into());
+        portal.processor_key = Some("portal-proc-1".into());
+        tx.insert_payment(&portal).unwrap();
+        tx.commit().unwrap();
+    }
+    {
+        // Back to version 4: no status or processor key anywhere.
+        let conn = Connection::open(db.path()).unwrap();
+        conn.execute_batch(
+            "DROP INDEX payments_by_processor_key;
+             DROP INDEX payments_by_status;
+             ALTER TABLE payments DROP COLUMN status;
+             ALTER TABLE payments DROP COLUMN processor_key;
+             UPDATE payments SET data = json_remove(data, '$.status', '$.processor_key',
+                                                    '$.settlement');
+             PRAGMA user_version = 4;",
+        )
+        .unwrap();
+    }
+    let store: Arc<dyn Store> = Arc::new(SqliteStore::open(db.path()).unwrap());
+    {
+        let mut tx = store.begin().unwrap();
+        let portal = tx.payment("shelby", "portal-1").unwrap().unwrap();
+        assert_eq!(portal.status, PaymentStatus::Settled);
+        assert_eq!(portal.processor_key, None);
+        let draft = tx
+            .payment_by_processor_key("shelby", &key)
+            .unwrap()
+            .unwrap();
+        assert_eq!(draft.status, PaymentStatus::Submitted);
+        assert!(tx
+            .payments_with_status("shelby", PaymentStatus::Pending)
+            .unwrap()
+            .is_empty());
+    }
+    let a = shelby_as("shelby", store.clone(), Arc::new(RecordingNotifier::new()));
+    let done = a
+        .record_result(
+            &ProcessorResult {
+                key: key.clone(),
+                outcome: ProcessorOutcome::Settled {
+                    on: date(2025, 11, 25),
+                },
+                reference: None,
+                message: None,
+            },
+            nov(25, 12),
+        )
+        .unwrap();
+    assert_eq!(
+        (done.status, done.effect),
+        (PaymentStatus::Settled, ResultEffect::Applied)
+    );
 }

@@ -69,3 +69,53 @@ fn the_fee_is_the_servers_on_sqlite() {
 fn an_expired_quote_is_refused_on_sqlite() {
     portal_support::intents::an_expired_quote_is_refused(fresh("intents3"));
 }
+
+#[test]
+fn every_transition_once_on_sqlite() {
+    portal_support::processor::every_transition_once(fresh("every_transition_once"));
+}
+
+#[test]
+fn a_lost_answer_charges_once_on_sqlite() {
+    portal_support::processor::a_lost_answer_charges_once(fresh("a_lost_answer_charges_once"));
+}
+
+#[test]
+fn card_declines_follow_the_retry_schedule_on_sqlite() {
+    portal_support::processor::card_declines_follow_the_retry_schedule(fresh(
+        "card_declines_follow_the_retry_schedule",
+    ));
+}
+
+#[test]
+fn nacha_re_presents_twice_at_most_on_sqlite() {
+    portal_support::processor::nacha_re_presents_twice_at_most(fresh(
+        "nacha_re_presents_twice_at_most",
+    ));
+}
+
+#[test]
+fn no_re_presentment_after_180_days_on_sqlite() {
+    portal_support::processor::no_re_presentment_after_180_days(fresh(
+        "no_re_presentment_after_180_days",
+    ));
+}
+
+#[test]
+fn r02_is_not_re_presented_on_sqlite() {
+    portal_support::processor::r02_is_not_re_presented(fresh("r02_is_not_re_presented"));
+}
+
+#[test]
+fn a_return_reopens_both_linked_accounts_on_sqlite() {
+    portal_support::processor::a_return_reopens_both_linked_accounts(fresh(
+        "a_return_reopens_both_linked_accounts",
+    ));
+}
+
+#[test]
+fn a_return_known_after_the_window_suspends_on_sqlite() {
+    portal_support::processor::a_return_known_after_the_window_suspends(fresh(
+        "a_return_known_after_the_window_suspends",
+    ));
+}

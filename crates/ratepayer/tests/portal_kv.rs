@@ -101,3 +101,43 @@ fn the_fee_is_the_servers_on_the_kv_store() {
 fn an_expired_quote_is_refused_on_the_kv_store() {
     portal_support::intents::an_expired_quote_is_refused(fresh());
 }
+
+#[test]
+fn every_transition_once_on_the_kv_store() {
+    portal_support::processor::every_transition_once(fresh());
+}
+
+#[test]
+fn a_lost_answer_charges_once_on_the_kv_store() {
+    portal_support::processor::a_lost_answer_charges_once(fresh());
+}
+
+#[test]
+fn card_declines_follow_the_retry_schedule_on_the_kv_store() {
+    portal_support::processor::card_declines_follow_the_retry_schedule(fresh());
+}
+
+#[test]
+fn nacha_re_presents_twice_at_most_on_the_kv_store() {
+    portal_support::processor::nacha_re_presents_twice_at_most(fresh());
+}
+
+#[test]
+fn no_re_presentment_after_180_days_on_the_kv_store() {
+    portal_support::processor::no_re_presentment_after_180_days(fresh());
+}
+
+#[test]
+fn r02_is_not_re_presented_on_the_kv_store() {
+    portal_support::processor::r02_is_not_re_presented(fresh());
+}
+
+#[test]
+fn a_return_reopens_both_linked_accounts_on_the_kv_store() {
+    portal_support::processor::a_return_reopens_both_linked_accounts(fresh());
+}
+
+#[test]
+fn a_return_known_after_the_window_suspends_on_the_kv_store() {
+    portal_support::processor::a_return_known_after_the_window_suspends(fresh());
+}

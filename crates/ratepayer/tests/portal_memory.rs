@@ -274,3 +274,47 @@ fn a_fixed_draft_day_after_the_due_date_drafts_on_the_due_date_through_the_porta
             .is_zero()
     );
 }
+
+#[test]
+fn every_transition_once_on_the_memory_store() {
+    portal_support::processor::every_transition_once(Arc::new(MemoryStore::new()));
+}
+
+#[test]
+fn a_lost_answer_charges_once_on_the_memory_store() {
+    portal_support::processor::a_lost_answer_charges_once(Arc::new(MemoryStore::new()));
+}
+
+#[test]
+fn card_declines_follow_the_retry_schedule_on_the_memory_store() {
+    portal_support::processor::card_declines_follow_the_retry_schedule(
+        Arc::new(MemoryStore::new()),
+    );
+}
+
+#[test]
+fn nacha_re_presents_twice_at_most_on_the_memory_store() {
+    portal_support::processor::nacha_re_presents_twice_at_most(Arc::new(MemoryStore::new()));
+}
+
+#[test]
+fn no_re_presentment_after_180_days_on_the_memory_store() {
+    portal_support::processor::no_re_presentment_after_180_days(Arc::new(MemoryStore::new()));
+}
+
+#[test]
+fn r02_is_not_re_presented_on_the_memory_store() {
+    portal_support::processor::r02_is_not_re_presented(Arc::new(MemoryStore::new()));
+}
+
+#[test]
+fn a_return_reopens_both_linked_accounts_on_the_memory_store() {
+    portal_support::processor::a_return_reopens_both_linked_accounts(Arc::new(MemoryStore::new()));
+}
+
+#[test]
+fn a_return_known_after_the_window_suspends_on_the_memory_store() {
+    portal_support::processor::a_return_known_after_the_window_suspends(Arc::new(
+        MemoryStore::new(),
+    ));
+}

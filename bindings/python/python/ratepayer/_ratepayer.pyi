@@ -24,6 +24,7 @@ __all__ = [
     "CalendarError",
     "CycleReport",
     "Enrolled",
+    "FakeProcessor",
     "FeeError",
     "FeeQuote",
     "HashParams",
@@ -45,6 +46,7 @@ __all__ = [
     "ProfileError",
     "RatepayerError",
     "Read",
+    "RecordedResult",
     "Registered",
     "Registration",
     "RegistrationError",
@@ -525,6 +527,30 @@ class Notice:
     def code(self) -> str | None: ...
 
 @final
+class FakeProcessor:
+    def __init__(self) -> None: ...
+    def script_account(self, account: str, outcomes: list[str]) -> None: ...
+    def script_share(self, percent: int, outcome: str) -> None: ...
+    def refuse_next(self, n: int) -> None: ...
+    def charges(self) -> list[tuple[str, str, int]]: ...
+    def results(self, settled_on: datetime.date) -> list[tuple[str, str]]: ...
+
+@final
+class RecordedResult:
+    @property
+    def payment_id(self) -> str: ...
+    @property
+    def status(self) -> str: ...
+    @property
+    def effect(self) -> str: ...
+    @property
+    def autopay(self) -> str | None: ...
+    @property
+    def retry_on(self) -> datetime.date | None: ...
+    @property
+    def returned_fee(self) -> Decimal | None: ...
+
+@final
 class Registered:
     @property
     def login_id(self) -> str: ...
@@ -663,6 +689,8 @@ class CycleReport:
     def cancelled_during_run(self) -> int: ...
     @property
     def closed_accounts(self) -> int: ...
+    @property
+    def representments(self) -> int: ...
     @property
     def charged(self) -> Decimal | None: ...
 
@@ -866,4 +894,21 @@ class Portal:
     def run_autopay_cycle(
         self, as_of: datetime.date, *, now: datetime.datetime
     ) -> CycleReport: ...
+    def submit_pending(
+        self, processor: FakeProcessor, *, now: datetime.datetime
+    ) -> list[tuple[str, str, str]]: ...
+    def record_result(
+        self,
+        key: str,
+        outcome: str,
+        *,
+        now: datetime.datetime,
+        settled_on: datetime.date | None = None,
+        return_code: str | None = None,
+        decline: str | None = None,
+        reference: str | None = None,
+    ) -> RecordedResult: ...
+    def payment_history(
+        self, login_id: str, account: str
+    ) -> list[tuple[str, str, Decimal]]: ...
     def audit_trail(self) -> list[AuditEvent]: ...

@@ -3,7 +3,9 @@
 //! (and shows a refused registration), links a second Shelby account, bills
 //! October, quotes the convenience fees, pays part of two linked accounts,
 //! enrols in AutoPay and runs the AutoPay cycle twice for the same day (the
-//! second run drafts nothing), then prints what the portal did.
+//! second run drafts nothing), hands the payments to a scripted processor
+//! (one draft declined and retried on the card schedule), then prints what
+//! the portal did.
 //!
 //! `ratepayer demo [--db FILE]` (default `ratepayer-demo.sqlite` in the
 //! system's temporary directory, deleted first so every run starts fresh).
@@ -15,18 +17,20 @@ use std::path::PathBuf;
 use std::sync::Arc;
 
 use chrono::{DateTime, NaiveDate, TimeZone, Utc};
+use ratepayer::autopay::failures::FailureAction;
 use ratepayer::autopay::CardExpiry;
 use ratepayer::credential::HashParams;
 use ratepayer::fees::{Channel, PaymentMethod};
 use ratepayer::payment::{AccountNumber, AccountStatus, PaymentTarget, SplitPart};
 use ratepayer::portal::{
-    AccountImport, EnrolRequest, LinkRequest, LoginAttempt, LoginOutcome, NewPaymentMethod,
-    PaymentRequest, Portal, PortalSecrets, PostedBill, RecordingNotifier, SignupRequest,
+    AccountImport, EnrolRequest, FakeOutcome, FakeProcessor, LinkRequest, LoginAttempt,
+    LoginOutcome, NewPaymentMethod, PaymentRequest, Portal, PortalSecrets, PostedBill,
+    RecordingNotifier, ResultEffect, SignupRequest,
 };
 use ratepayer::profile::builtin;
 use ratepayer::registration::{AccountRecord, RegistrationChannel, RegistrationForm};
 use ratepayer::security::{OsRandom, RandomSource};
-use ratepayer::store::Store;
+use ratepayer::store::{DeclineReason, Store};
 use ratepayer::verification::Contact;
 use ratepayer::{BillInput, BillingPeriod, Currency, Money, Quantity, Unit};
 use ratepayer_sqlite::SqliteStore;
@@ -36,6 +40,10 @@ type Res<T> = Result<T, Box<dyn Error>>;
 
 use crate::cli::DemoArgs;
 use crate::error::CliError;
+
+fn noon(day: NaiveDate) -> Res<DateTime<Utc>> {
+    Ok(Utc.from_utc_datetime(&day.and_hms_opt(12, 0, 0).ok_or("no such time")?))
+}
 
 fn at(month: u32, day: u32, hour: u32) -> Res<DateTime<Utc>> {
     Utc.with_ymd_and_hms(2025, month, day, hour, 0, 0)
@@ -449,7 +457,56 @@ fn run_demo(path: PathBuf) -> Res<()> {
         shelby.home(pat)?.total_due.to_decimal_string()
     );
 
-    println!("7. Audit trail (Shelby)");
+    println!("7. The payment processor (a scripted fake): hand-off, a decline, a retry");
+    let processor = FakeProcessor::new();
+    // 100001's charges in order: the split payment above settles, its draft is declined.
+    processor.script_account(
+        "000100001",
+        &[
+            FakeOutcome::Settle,
+            FakeOutcome::Decline(DeclineReason::Soft),
+        ],
+    );
+    let sent = shelby.submit_pending(&processor, at(11, 24, 7)?)?;
+    println!(
+        "   {} pending payment(s) and draft(s) submitted; sent again: {} more",
+        sent.submitted.len(),
+        shelby
+            .submit_pending(&processor, at(11, 24, 8)?)?
+            .submitted
+            .len()
+    );
+    let mut retry_on = None;
+    for result in processor.results(date(11, 25)?) {
+        let done = shelby.record_result(&result, at(11, 25, 9)?)?;
+        println!("   {} {}", done.payment_id, done.status);
+        if let Some(FailureAction::Retry { on, .. }) = done.autopay {
+            retry_on = Some(on);
+        }
+        let again = shelby.record_result(&result, at(11, 25, 10)?)?;
+        if again.effect != ResultEffect::Duplicate {
+            return Err("a result sent twice changed the store".into());
+        }
+    }
+    println!(
+        "   total due after the decline: {}",
+        shelby.home(pat)?.total_due.to_decimal_string()
+    );
+    if let Some(on) = retry_on {
+        let report = shelby.run_autopay_cycle(on, noon(on)?)?;
+        shelby.submit_pending(&processor, noon(on)?)?;
+        for result in processor.results(on) {
+            let done = shelby.record_result(&result, noon(on)?)?;
+            println!("   retried on {on}: {} {}", done.payment_id, done.status);
+        }
+        println!(
+            "   {} re-presentment(s); total due: {}\n",
+            report.representments,
+            shelby.home(pat)?.total_due.to_decimal_string()
+        );
+    }
+
+    println!("8. Audit trail (Shelby)");
     for e in shelby.audit_trail()? {
         println!(
             "   {} {:<22} {}",

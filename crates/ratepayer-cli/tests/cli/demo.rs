@@ -22,6 +22,10 @@ fn the_demo_runs_end_to_end_on_a_fresh_file_twice() {
             "run 2 for 2025-11-24: 2 enrolment(s), 0 drafted (nothing)",
             "total due after AutoPay: 0.00",
             "draft_executed",
+            "3 pending payment(s) and draft(s) submitted; sent again: 0 more",
+            " declined",
+            "1 re-presentment(s); total due: 0.00",
+            "payment_declined",
         ] {
             assert!(run.stdout.contains(expected), "{expected}\n{}", run.stdout);
         }

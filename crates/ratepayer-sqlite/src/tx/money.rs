@@ -1,5 +1,6 @@
 //! [`MoneyStore`] on SQLite: bills, charges, payment methods, payments (with
-//! a `payment_accounts` index of the accounts each one touches), AutoPay
+//! a `payment_accounts` index of the accounts each one touches, their status
+//! and processor key in columns of their own), AutoPay
 //! enrolments and executed drafts. A draft is claimed by inserting its
 //! (utility, idempotency key), the table's primary key, so a key is claimed
 //! once across every connection and process.
@@ -7,7 +8,7 @@
 use chrono::Datelike;
 use ratepayer::store::{
     BillRow, ChargeRow, DraftRow, EnrolmentRow, EnrolmentStatus, MoneyStore, PaymentMethodRow,
-    PaymentRow, PaymentSource, StoreResult,
+    PaymentRow, PaymentSource, PaymentStatus, StorageError, StorageErrorKind, StoreResult,
 };
 use rusqlite::params;
 
@@ -122,8 +123,9 @@ impl MoneyStore for SqliteTx<'_> {
         self.exec(
             what,
             "INSERT INTO payments
-             (id, utility, login, source, amount, fee, total, currency, idempotency_key, at, data)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
+             (id, utility, login, source, amount, fee, total, currency, idempotency_key, at, data,
+              status, processor_key)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)",
             params![
                 payment.id,
                 payment.utility,
@@ -135,12 +137,17 @@ impl MoneyStore for SqliteTx<'_> {
                 payment.total.currency().code(),
                 payment.idempotency_key,
                 payment.at.to_rfc3339(),
-                data
+                data,
+                payment.status.as_str(),
+                payment.processor_key
             ],
         )
         .map_err(|e| {
             conflict(e, || {
-                format!("payment `{}` was recorded before", payment.id)
+                format!(
+                    "payment `{}` (or its processor key) was recorded before",
+                    payment.id
+                )
             })
         })?;
         let seq = self.conn.last_insert_rowid();
@@ -168,6 +175,62 @@ impl MoneyStore for SqliteTx<'_> {
             "SELECT p.data FROM payment_accounts pa JOIN payments p ON p.seq = pa.payment
              WHERE pa.utility = ?1 AND pa.account = ?2 ORDER BY pa.payment",
             [utility, account],
+        )
+    }
+
+    fn payment(&mut self, utility: &str, id: &str) -> StoreResult<Option<PaymentRow>> {
+        self.one(
+            "reading a payment",
+            "SELECT data FROM payments WHERE utility = ?1 AND id = ?2",
+            [utility, id],
+        )
+    }
+
+    fn payment_by_processor_key(
+        &mut self,
+        utility: &str,
+        key: &str,
+    ) -> StoreResult<Option<PaymentRow>> {
+        self.one(
+            "reading a payment by its processor key",
+            "SELECT data FROM payments WHERE utility = ?1 AND processor_key = ?2",
+            [utility, key],
+        )
+    }
+
+    fn update_payment(&mut self, payment: &PaymentRow) -> StoreResult<()> {
+        let what = "updating a payment";
+        let data = to_json(what, payment)?;
+        let changed = self.exec(
+            what,
+            "UPDATE payments SET status = ?3, processor_key = ?4, data = ?5
+             WHERE utility = ?1 AND id = ?2",
+            params![
+                payment.utility,
+                payment.id,
+                payment.status.as_str(),
+                payment.processor_key,
+                data
+            ],
+        )?;
+        if changed == 0 {
+            return Err(StorageError::new(
+                StorageErrorKind::NotFound,
+                format!("no payment `{}` to update", payment.id),
+            ));
+        }
+        Ok(())
+    }
+
+    fn payments_with_status(
+        &mut self,
+        utility: &str,
+        status: PaymentStatus,
+    ) -> StoreResult<Vec<PaymentRow>> {
+        self.all(
+            "reading the payments with a status",
+            "SELECT data FROM payments WHERE utility = ?1 AND status = ?2 ORDER BY seq",
+            [utility, status.as_str()],
         )
     }
 

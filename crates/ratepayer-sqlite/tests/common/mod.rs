@@ -20,7 +20,7 @@ use ratepayer::registration::{AccountRecord, TermsAcceptance};
 use ratepayer::store::{
     AccountRow, AuditEvent, AuditKind, BillRow, ChargeRow, CodeRow, ContactRow, DraftRow,
     EnrolmentRow, EnrolmentStatus, LinkRow, LoginRow, PaymentMethodRow, PaymentRow, PaymentSource,
-    Role, StatementLine,
+    PaymentStatus, Role, Settlement, StatementLine,
 };
 use ratepayer::verification::{CodeRecord, Contact};
 use ratepayer::{Currency, Money};
@@ -250,6 +250,9 @@ pub fn payment(id: &str, utility: &str, login: &str, accounts: &[&str]) -> Payme
         },
         idempotency_key: Some(format!("key-{id}")),
         at: at("2026-02-15T12:00:00.333Z"),
+        status: PaymentStatus::Pending,
+        processor_key: Some(format!("{utility}-proc-{id}")),
+        settlement: Settlement::default(),
     }
 }
 

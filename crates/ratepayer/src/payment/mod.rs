@@ -50,6 +50,16 @@ pub struct PaymentPolicy {
     /// How the utility writes account numbers.
     #[serde(default)]
     pub account_number: AccountNumberFormat,
+    /// The fee charged to the account when a bank returns a payment or an
+    /// AutoPay draft (an NSF or returned-payment fee), in the profile's
+    /// currency, for example `returned_payment_fee = 25.00`; none when left
+    /// out. Charged once per return, never for a card decline.
+    #[serde(
+        default,
+        with = "crate::money::serde_decimal::option",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub returned_payment_fee: Option<rust_decimal::Decimal>,
 }
 
 /// Why a payment could not be allocated. [`AllocationError::code`] is a

@@ -7,7 +7,10 @@
 //! enrolment is ended there and then). A draft's idempotency key (utility,
 //! account, bill, attempt) is claimed in the same transaction that records
 //! it, so a second run, a second process or a restart after a crash never
-//! drafts a bill twice.
+//! drafts a bill twice. Each draft is recorded pending, for
+//! [`Portal::submit_pending`] to hand to the processor; a bill whose last
+//! draft was returned or declined is presented again when the retry rules
+//! allow it (`retries`), as a new attempt with its own key.
 
 use chrono::{DateTime, NaiveDate, Utc};
 
@@ -22,7 +25,7 @@ use crate::payment::{
 };
 use crate::store::{
     AuditKind, ChargeRow, DraftRow, EnrolmentRow, EnrolmentStatus, PaymentRow, PaymentSource,
-    StorageErrorKind, Tx,
+    PaymentStatus, Settlement, StorageErrorKind, Tx,
 };
 use crate::Money;
 
@@ -50,8 +53,12 @@ pub struct CycleReport {
     /// (a closed account's balance is paid through customer service).
     pub closed_accounts: usize,
     /// The drafts this run executed, in the order executed, so the
-    /// application can find and send them.
+    /// application can find and send them (each is pending until
+    /// [`Portal::submit_pending`] hands it to the processor).
     pub drafts: Vec<DraftRow>,
+    /// Of `drafted`, the re-presentments of returned or declined drafts
+    /// (a new attempt with its own key).
+    pub representments: usize,
 }
 
 impl CycleReport {
@@ -63,6 +70,7 @@ impl CycleReport {
         self.suspended += part.suspended;
         self.cancelled_during_run += part.cancelled_during_run;
         self.closed_accounts += part.closed_accounts;
+        self.representments += part.representments;
         self.charged = match (self.charged, part.charged) {
             (Some(a), Some(b)) => Some(a.checked_add(&b)?),
             (a, b) => a.or(b),
@@ -290,13 +298,28 @@ impl Portal {
             let Some(charge) = open.iter().find(|c| c.charge.id == draft.bill_id) else {
                 continue;
             };
-            if let Some(row) =
-                self.execute(tx, e, draft, charge.charge.clone(), option.channel, ctx)?
-            {
+            let mut done =
+                self.execute(tx, e, draft, charge.charge.clone(), option.channel, ctx)?;
+            let mut presented = draft.clone();
+            if done.is_none() {
+                // Drafted before: a re-presentment may be due, when that
+                // attempt was returned or declined and the rules allow one.
+                if let Some(again) =
+                    self.representment(tx, draft, ctx.policy, &ctx.calendar, ctx.as_of)?
+                {
+                    done =
+                        self.execute(tx, e, &again, charge.charge.clone(), option.channel, ctx)?;
+                    if done.is_some() {
+                        report.representments += 1;
+                    }
+                    presented = again;
+                }
+            }
+            if let Some(row) = done {
                 report.drafted += 1;
                 report.charged = Some(match report.charged {
-                    Some(sum) => sum.checked_add(&draft.total)?,
-                    None => draft.total,
+                    Some(sum) => sum.checked_add(&presented.total)?,
+                    None => presented.total,
                 });
                 report.drafts.push(row);
             } else {
@@ -377,6 +400,9 @@ impl Portal {
             allocation,
             idempotency_key: Some(key.clone()),
             at: ctx.now,
+            status: PaymentStatus::Pending,
+            processor_key: Some(key.clone()),
+            settlement: Settlement::default(),
         })?;
         tx.append_audit(&self.event(
             AuditKind::DraftExecuted,

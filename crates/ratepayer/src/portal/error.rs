@@ -5,6 +5,7 @@
 use thiserror::Error;
 
 use crate::autopay::enrolment::EnrolmentError;
+use crate::autopay::failures::FailureError;
 use crate::autopay::AutopayError;
 use crate::credential::CredentialError;
 use crate::fees::FeeError;
@@ -109,6 +110,9 @@ pub enum PortalError {
     /// AutoPay enrolment refused.
     #[error(transparent)]
     Enrolment(#[from] EnrolmentError),
+    /// The retry rules after a returned or declined draft could not decide.
+    #[error(transparent)]
+    Failure(#[from] FailureError),
 }
 
 impl PortalError {
@@ -139,6 +143,7 @@ impl PortalError {
             PortalError::Money(_) => "money.invalid".into(),
             PortalError::Autopay(_) => "autopay.refused".into(),
             PortalError::Enrolment(_) => "autopay.enrolment".into(),
+            PortalError::Failure(_) => "autopay.failure".into(),
         }
     }
 

@@ -11,10 +11,13 @@
 use chrono::{DateTime, Duration, Utc};
 
 use super::payments::{payable_account, PaymentReceipt};
+use super::processor::payment_processor_key;
 use super::{Portal, PortalError};
 use crate::fees::{Channel, FeeError, FeeQuote};
 use crate::payment::{allocate, AccountDue, AccountStatus, PaymentTarget};
-use crate::store::{AuditKind, PaymentKeyRow, PaymentRow, PaymentSource, QuoteRow};
+use crate::store::{
+    AuditKind, PaymentKeyRow, PaymentRow, PaymentSource, PaymentStatus, QuoteRow, Settlement,
+};
 use crate::Money;
 
 /// How long a quote may be paid: 15 minutes after it was given.
@@ -245,6 +248,13 @@ impl Portal {
                 allocation: allocation.clone(),
                 idempotency_key: Some(request.idempotency_key.clone()),
                 at: now,
+                status: PaymentStatus::Pending,
+                processor_key: Some(payment_processor_key(
+                    self.utility(),
+                    login_id,
+                    &request.idempotency_key,
+                )),
+                settlement: Settlement::default(),
             })?;
             let claimed = tx.claim_payment_key(&PaymentKeyRow {
                 utility: self.utility().to_owned(),

@@ -15,7 +15,11 @@
 //! The parts: [`register`](Portal::register) and contacts in `signup`,
 //! sign-in in `session`, linking and settings in `linking`, the home page
 //! and bills in `views`, back-office posting in `back_office`, payment methods
-//! in `payments`, quotes and payments (intents) in `intents`, AutoPay enrolment in `autopay` and its cycle in `cycle`.
+//! in `payments`, quotes and payments (intents) in `intents`, AutoPay enrolment in `autopay` and its cycle in `cycle`,
+//! the payment processor port (submitting, results) in `processor`, undoing
+//! a returned or declined payment in `reversal`, the AutoPay retry rules on
+//! stored drafts in `retries`, and a scripted processor for tests and demos
+//! in `fake_processor`; a customer's payment history with statuses in `history`.
 
 mod autopay;
 mod back_office;
@@ -24,12 +28,17 @@ mod client;
 mod codes;
 mod cycle;
 mod error;
+mod fake_processor;
 mod guard;
+mod history;
 mod intents;
 mod linking;
 mod notify;
 mod payments;
+mod processor;
 mod recovery;
+mod retries;
+mod reversal;
 mod session;
 mod signup;
 mod views;
@@ -43,10 +52,17 @@ pub use back_office::{AccountImport, PostedBill};
 pub use client::{ClientContext, MAX_USER_AGENT_BYTES};
 pub use cycle::CycleReport;
 pub use error::PortalError;
+pub use fake_processor::{FakeCharge, FakeOutcome, FakeProcessor};
+pub use history::PaymentView;
 pub use intents::{PaymentQuote, PaymentRequest, QUOTE_LIFETIME_SECONDS};
 pub use linking::{DeliverySettings, LinkRequest};
 pub use notify::{Notice, Notifier, NullNotifier, RecordingNotifier};
 pub use payments::{NewPaymentMethod, PaymentReceipt};
+pub use processor::{
+    payment_processor_key, ChargeType, PaymentProcessor, ProcessorError, ProcessorOutcome,
+    ProcessorResult, RecordedResult, ResultEffect, Submission, SubmitReceipt, SubmitReport,
+    Submitted,
+};
 pub use session::{LoginAttempt, LoginOutcome};
 pub use signup::{Registered, SignupRequest};
 pub use views::{AccountSummary, BillView, HomeView, PortalPolicy};

@@ -245,6 +245,18 @@ pub fn check(spec: &ProfileSpec) -> Vec<Problem> {
             );
         }
     }
+    if let Some(fee) = spec.payments.returned_payment_fee {
+        let units = spec.currency.minor_units();
+        if fee.is_sign_negative() || fee.is_zero() || fee.normalize().scale() > units {
+            add(
+                "payments.returned_payment_fee".into(),
+                format!(
+                    "{fee} is not a fee; write an amount above zero with at most {units} digits \
+                     after the point, or leave it out when the utility charges none"
+                ),
+            );
+        }
+    }
     for p in spec.verification.problems() {
         add(format!("verification.{}", p.path), p.message);
     }

@@ -25,7 +25,9 @@
 //! sequence number kept in table `seq`. Tables: `login`, `login_name`
 //! (utility␟username → login id), `contact`, `code`, `device`, `account`,
 //! `link`, `link_key`, `link_by_account`, `bill`, `bill_id`, `charge`,
-//! `method`, `payment`, `payment_by_account`, `enrolment`, `draft`
+//! `method`, `payment` (utility␟seq), `payment_by_account`, `payment_id`
+//! (utility␟id → the `payment` key), `payment_by_status`
+//! (utility␟status␟seq), `payment_by_processor_key` (utility␟key), `enrolment`, `draft`
 //! (utility␟idempotency key → draft; a store written by an earlier version
 //! also holds drafts under their bare legacy key, which still count as
 //! claimed), `draft_by_account`, `quote` (utility␟id), `payment_key`
@@ -105,6 +107,11 @@ fn k(parts: &[&str]) -> String {
     out
 }
 
+/// The sequence number at the end of a `payment` key (utility␟seq).
+fn seq_of(key: &str) -> &str {
+    key.rsplit(SEP).next().unwrap_or(key)
+}
+
 /// The prefix that finds every key starting with `parts`.
 fn prefix(parts: &[&str]) -> String {
     let mut out = k(parts);
@@ -179,6 +186,31 @@ impl KvAdapter<'_> {
             }
         }
         Ok(out)
+    }
+
+    /// The `payment` key an index (`payment_id` or
+    /// `payment_by_processor_key`) holds for `utility` and `id`.
+    fn payment_key_of(
+        &mut self,
+        index: &str,
+        utility: &str,
+        id: &str,
+    ) -> StoreResult<Option<String>> {
+        self.get_as(index, &k(&[utility, id]))
+    }
+
+    /// Indexes a payment stored under `at` by its status and processor key.
+    fn index_payment(&mut self, at: &str, payment: &PaymentRow) -> StoreResult<()> {
+        let status = k(&[&payment.utility, payment.status.as_str(), seq_of(at)]);
+        self.put_as("payment_by_status", &status, &at)?;
+        if let Some(key) = &payment.processor_key {
+            self.put_as(
+                "payment_by_processor_key",
+                &k(&[&payment.utility, key]),
+                &at,
+            )?;
+        }
+        Ok(())
     }
 
     /// The next number of the store's one sequence, zero-padded so keys
@@ -382,7 +414,8 @@ impl MoneyStore for KvAdapter<'_> {
             let index = k(&[&payment.utility, account, &seq]);
             self.put_as("payment_by_account", &index, &key)?;
         }
-        Ok(())
+        self.put_as("payment_id", &k(&[&payment.utility, &payment.id]), &key)?;
+        self.index_payment(&key, payment)
     }
 
     fn payments_of_account(
@@ -393,6 +426,68 @@ impl MoneyStore for KvAdapter<'_> {
         self.follow(
             "payment_by_account",
             &prefix(&[utility, account]),
+            "payment",
+        )
+    }
+
+    fn payment(&mut self, utility: &str, id: &str) -> StoreResult<Option<PaymentRow>> {
+        match self.payment_key_of("payment_id", utility, id)? {
+            Some(key) => self.get_as("payment", &key),
+            // A store written before the index: look through the utility's payments.
+            None => Ok(self
+                .scan_as::<PaymentRow>("payment", &prefix(&[utility]))?
+                .into_iter()
+                .find(|p| p.id == id)),
+        }
+    }
+
+    fn payment_by_processor_key(
+        &mut self,
+        utility: &str,
+        key: &str,
+    ) -> StoreResult<Option<PaymentRow>> {
+        match self.payment_key_of("payment_by_processor_key", utility, key)? {
+            Some(at) => self.get_as("payment", &at),
+            None => Ok(None),
+        }
+    }
+
+    fn update_payment(&mut self, payment: &PaymentRow) -> StoreResult<()> {
+        let at = match self.payment_key_of("payment_id", &payment.utility, &payment.id)? {
+            Some(at) => Some(at),
+            None => self
+                .scan_sorted("payment", &prefix(&[&payment.utility]))?
+                .into_iter()
+                .find(|(_, text)| {
+                    decode::<PaymentRow>("payment", text).is_ok_and(|p| p.id == payment.id)
+                })
+                .map(|(at, _)| at),
+        };
+        let Some(at) = at else {
+            return Err(StorageError::new(
+                StorageErrorKind::NotFound,
+                format!("no payment `{}` to update", payment.id),
+            ));
+        };
+        let before: Option<PaymentRow> = self.get_as("payment", &at)?;
+        if let Some(old) = before {
+            self.inner.delete(
+                "payment_by_status",
+                &k(&[&old.utility, old.status.as_str(), seq_of(&at)]),
+            )?;
+        }
+        self.put_as("payment", &at, payment)?;
+        self.index_payment(&at, payment)
+    }
+
+    fn payments_with_status(
+        &mut self,
+        utility: &str,
+        status: PaymentStatus,
+    ) -> StoreResult<Vec<PaymentRow>> {
+        self.follow(
+            "payment_by_status",
+            &prefix(&[utility, status.as_str()]),
             "payment",
         )
     }

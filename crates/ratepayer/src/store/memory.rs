@@ -299,6 +299,60 @@ impl MoneyStore for MemoryTx<'_> {
             .collect())
     }
 
+    fn payment(&mut self, utility: &str, id: &str) -> StoreResult<Option<PaymentRow>> {
+        Ok(self
+            .work
+            .payments
+            .iter()
+            .find(|p| p.utility == utility && p.id == id)
+            .cloned())
+    }
+
+    fn payment_by_processor_key(
+        &mut self,
+        utility: &str,
+        k: &str,
+    ) -> StoreResult<Option<PaymentRow>> {
+        Ok(self
+            .work
+            .payments
+            .iter()
+            .find(|p| p.utility == utility && p.processor_key.as_deref() == Some(k))
+            .cloned())
+    }
+
+    fn update_payment(&mut self, payment: &PaymentRow) -> StoreResult<()> {
+        match self
+            .work
+            .payments
+            .iter_mut()
+            .find(|p| p.utility == payment.utility && p.id == payment.id)
+        {
+            Some(p) => {
+                *p = payment.clone();
+                Ok(())
+            }
+            None => Err(StorageError::new(
+                StorageErrorKind::NotFound,
+                format!("no payment `{}` to update", payment.id),
+            )),
+        }
+    }
+
+    fn payments_with_status(
+        &mut self,
+        utility: &str,
+        status: PaymentStatus,
+    ) -> StoreResult<Vec<PaymentRow>> {
+        Ok(self
+            .work
+            .payments
+            .iter()
+            .filter(|p| p.utility == utility && p.status == status)
+            .cloned()
+            .collect())
+    }
+
     fn put_enrolment(&mut self, enrolment: &EnrolmentRow) -> StoreResult<()> {
         self.work.enrolments.insert(
             key(&enrolment.utility, &enrolment.account),

@@ -15,7 +15,9 @@
 //! username); accounts, bills, charges and enrolments by (utility, account
 //! number); drafts by (utility, idempotency key), which a store must keep
 //! unique; payment quotes by (utility, id) and clients' payment keys by
-//! (utility, login, key), unique too ([`intents`]).
+//! (utility, login, key), unique too ([`intents`]); payments by (utility,
+//! id) and by (utility, processor key), with their status and what the
+//! processor reported ([`settlement`]).
 
 pub mod intents;
 pub mod kv;
@@ -23,6 +25,7 @@ mod kv_memory;
 mod memory;
 pub mod records;
 mod security;
+pub mod settlement;
 
 use thiserror::Error;
 
@@ -30,9 +33,9 @@ pub use intents::{IntentStore, PaymentKeyRow, QuoteRow};
 pub use kv::{KvBackend, KvStore, KvTx, MemoryKv};
 pub use memory::MemoryStore;
 pub use records::{
-    AccountRow, AuditEvent, AuditKind, BillRow, ChargeRow, CodeRow, ContactRow, DeviceRow,
-    DraftRow, EnrolmentRow, EnrolmentStatus, LinkRow, LoginRow, PaymentMethodRow, PaymentRow,
-    PaymentSource, Role, StatementLine,
+    AccountRow, AuditEvent, AuditKind, BillRow, ChargeRow, CodeRow, ContactRow, DeclineReason,
+    DeviceRow, DraftRow, EnrolmentRow, EnrolmentStatus, LinkRow, LoginRow, PaymentMethodRow,
+    PaymentRow, PaymentSource, PaymentStatus, Role, Settlement, StatementLine,
 };
 pub use security::{SecurityKind, SecurityRow, SecurityStore};
 
@@ -154,6 +157,25 @@ pub trait MoneyStore {
     /// Every payment touching an account, oldest first.
     fn payments_of_account(&mut self, utility: &str, account: &str)
         -> StoreResult<Vec<PaymentRow>>;
+    /// The payment of `utility` with this id.
+    fn payment(&mut self, utility: &str, id: &str) -> StoreResult<Option<PaymentRow>>;
+    /// The payment of `utility` the processor knows by `key`
+    /// ([`PaymentRow::processor_key`]).
+    fn payment_by_processor_key(
+        &mut self,
+        utility: &str,
+        key: &str,
+    ) -> StoreResult<Option<PaymentRow>>;
+    /// Replaces a payment (by utility and id) with its new status and
+    /// settlement; [`StorageErrorKind::NotFound`] when there is none. The
+    /// accounts it touches never change.
+    fn update_payment(&mut self, payment: &PaymentRow) -> StoreResult<()>;
+    /// Every payment of `utility` with `status`, oldest first.
+    fn payments_with_status(
+        &mut self,
+        utility: &str,
+        status: PaymentStatus,
+    ) -> StoreResult<Vec<PaymentRow>>;
     /// Adds or replaces an account's enrolment (one per account).
     fn put_enrolment(&mut self, enrolment: &EnrolmentRow) -> StoreResult<()>;
     /// The account's enrolment, active or cancelled.

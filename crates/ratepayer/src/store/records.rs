@@ -216,6 +216,8 @@ pub struct ChargeRow {
     pub charge: OpenCharge,
 }
 
+pub use super::settlement::{DeclineReason, PaymentStatus, Settlement};
+
 /// Where a payment came from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -256,6 +258,20 @@ pub struct PaymentRow {
     pub idempotency_key: Option<String>,
     /// When it was recorded.
     pub at: DateTime<Utc>,
+    /// Where the money stands with the payment processor. A record written
+    /// before processors existed reads as settled (it was booked as final).
+    #[serde(default = "PaymentStatus::legacy")]
+    pub status: PaymentStatus,
+    /// The key the processor knows the charge by (it names the utility):
+    /// the draft's idempotency key for a draft, a key derived from the
+    /// utility, login and client key for a portal payment
+    /// ([`crate::portal::payment_processor_key`]). `None` on records written
+    /// before processors existed, which were never sent to one.
+    #[serde(default)]
+    pub processor_key: Option<String>,
+    /// What the processor said, and when.
+    #[serde(default)]
+    pub settlement: Settlement,
 }
 
 /// An AutoPay enrolment's state.
@@ -375,6 +391,17 @@ pub enum AuditKind {
     DraftExecuted,
     /// A bill was posted to an account.
     BillPosted,
+    /// A payment or draft was handed to the payment processor.
+    PaymentSubmitted,
+    /// The processor settled a payment or draft.
+    PaymentSettled,
+    /// A bank returned a payment or draft: its allocation was reversed.
+    PaymentReturned,
+    /// A card issuer declined a payment or draft: its allocation was reversed.
+    PaymentDeclined,
+    /// A processor result that came late or contradicts the payment's state
+    /// was ignored (nothing changed but this event).
+    PaymentResultIgnored,
 }
 
 impl AuditKind {
@@ -403,6 +430,11 @@ impl AuditKind {
             AuditKind::AutopayCancelled => "autopay_cancelled",
             AuditKind::DraftExecuted => "draft_executed",
             AuditKind::BillPosted => "bill_posted",
+            AuditKind::PaymentSubmitted => "payment_submitted",
+            AuditKind::PaymentSettled => "payment_settled",
+            AuditKind::PaymentReturned => "payment_returned",
+            AuditKind::PaymentDeclined => "payment_declined",
+            AuditKind::PaymentResultIgnored => "payment_result_ignored",
         }
     }
 }

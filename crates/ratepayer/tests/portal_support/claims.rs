@@ -42,6 +42,18 @@ pub fn shelby_as(id: &str, store: Arc<dyn Store>, notifier: Arc<RecordingNotifie
 /// An owner enrolled in Card AutoPay on `number`, whose October bill
 /// (2025-10, due 24 November 2025) is open. Returns the owner's login id.
 pub fn enrolled_owner(p: &Portal, notifier: &RecordingNotifier, number: &str, n: u32) -> String {
+    enrolled_owner_with(p, notifier, number, n, PaymentMethod::CreditCard)
+}
+
+/// [`enrolled_owner`] with `method`: a card in Card AutoPay, a bank
+/// account (echeck) in Checking AutoPay.
+pub fn enrolled_owner_with(
+    p: &Portal,
+    notifier: &RecordingNotifier,
+    number: &str,
+    n: u32,
+    method: PaymentMethod,
+) -> String {
     let customer = format!("7{n:03}");
     p.import_accounts(
         &[AccountImport {
@@ -89,14 +101,20 @@ pub fn enrolled_owner(p: &Portal, notifier: &RecordingNotifier, number: &str, n:
         .unwrap();
     p.verify_contact(&reg.login_id, &reg.email_code_id, &code, nov(5, 12))
         .unwrap();
+    let card = method.is_card();
     let card = p
         .add_payment_method(
             &reg.login_id,
             &NewPaymentMethod {
-                method: PaymentMethod::CreditCard,
+                method,
                 token: format!("tok_owner_{n}"),
-                label: "Visa ending 4242".into(),
-                card_expiry: Some(ratepayer::autopay::CardExpiry {
+                label: if card {
+                    "Visa ending 4242"
+                } else {
+                    "Checking ending 6789"
+                }
+                .into(),
+                card_expiry: card.then_some(ratepayer::autopay::CardExpiry {
                     year: 2030,
                     month: 12,
                 }),
@@ -108,7 +126,12 @@ pub fn enrolled_owner(p: &Portal, notifier: &RecordingNotifier, number: &str, n:
         &reg.login_id,
         &EnrolRequest {
             account: number.into(),
-            option: "Card AutoPay".into(),
+            option: if method.is_card() {
+                "Card AutoPay"
+            } else {
+                "Checking AutoPay"
+            }
+            .into(),
             payment_method_id: card,
             accepted_terms_version: Some("2024-07".into()),
             maximum: None,

@@ -25,14 +25,26 @@ use super::{date, nov, record, secrets, usd, water_bill, PASSWORD};
 /// owner on 100001 and 100002 (both with an open October bill), a card and
 /// a bank account. Returns (portal, owner, card, bank).
 fn two_account_owner(store: Arc<dyn Store>) -> (Portal, String, String, String) {
-    let text = include_str!("../../../../examples/profiles/shelby.toml").replacen(
+    two_account_owner_from(store, &per_account_shelby())
+}
+
+/// Shelby's profile with its online e-check fee charged per account.
+pub fn per_account_shelby() -> String {
+    include_str!("../../../../examples/profiles/shelby.toml").replacen(
         "  methods = [\"echeck\"]\n  fee = { model = \"flat\", amount = 0.95 }\n",
         "  methods = [\"echeck\"]\n  fee = { model = \"flat\", amount = 0.95 }\n  per = \"account\"\n",
         1,
-    );
+    )
+}
+
+/// [`two_account_owner`] under the profile `text`.
+pub fn two_account_owner_from(
+    store: Arc<dyn Store>,
+    text: &str,
+) -> (Portal, String, String, String) {
     let notifier = Arc::new(RecordingNotifier::new());
     let p = Portal::new(
-        UtilityProfile::from_toml(&text).unwrap(),
+        UtilityProfile::from_toml(text).unwrap(),
         store,
         secrets(),
         Box::new(SeededRandom::new(5)),
@@ -93,7 +105,8 @@ fn two_account_owner(store: Arc<dyn Store>) -> (Portal, String, String, String) 
     (p, owner, card, bank)
 }
 
-fn link_second(p: &Portal, owner: &str) {
+/// Links 100002 to the owner of 100001.
+pub fn link_second(p: &Portal, owner: &str) {
     p.link_account(
         owner,
         &LinkRequest {

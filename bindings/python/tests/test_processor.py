@@ -1,0 +1,86 @@
+"""Issue 16, the processor port, from Python: an AutoPay draft is pending
+until submitted, a bank return (R01) reopens the bill, charges the
+returned-payment fee once and is re-presented under a new key, a result
+sent twice changes nothing, and the re-presentment settles."""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+
+import ratepayer
+from conftest import REPO
+from test_portal import FAST, KEY, nov, register_pat, seeded
+
+
+def shelby_with_fee() -> ratepayer.Profile:
+    text = (REPO / "examples" / "profiles" / "shelby.toml").read_text()
+    text = text.replace('allocation = "past_due_first"\n',
+                        'allocation = "past_due_first"\nreturned_payment_fee = 25.00\n', 1)
+    return ratepayer.Profile.from_toml(text)
+
+
+def test_a_returned_draft_is_reopened_charged_a_fee_and_re_presented() -> None:
+    profile = shelby_with_fee()
+    portal = ratepayer.Portal.in_memory(profile, digest_key=KEY, hash_params=FAST)
+    seeded(portal, profile)
+    pat = register_pat(portal).login_id
+    bank = portal.add_payment_method(pat, method="echeck", token="tok_bank",
+                                     label="Checking ending 6789", now=nov(7))
+    portal.enrol_autopay(pat, "100001", option="Checking AutoPay", payment_method_id=bank,
+                         accepted_terms_version="2024-07", now=nov(7, 13))
+    due = portal.home(pat).accounts[0].amount_due
+    assert portal.run_autopay_cycle(date(2025, 11, 24), now=nov(24, 6)).drafted == 1
+    [(payment_id, status, _)] = portal.payment_history(pat, "100001")
+    assert status == "pending"
+
+    fake = ratepayer.FakeProcessor()
+    fake.script_account("000100001", ["R01"])
+    [(sent_id, key, reference)] = portal.submit_pending(fake, now=nov(24, 7))
+    assert sent_id == payment_id and reference.startswith("fake-")
+    assert portal.submit_pending(fake, now=nov(24, 8)) == []
+    assert portal.payment_history(pat, "100001")[0][1] == "submitted"
+    assert fake.results(date(2025, 11, 25)) == [(key, "returned:R01")]
+
+    returned = portal.record_result(key, "returned", return_code="R01", now=nov(25, 9))
+    assert (returned.status, returned.effect, returned.autopay) == (
+        "returned", "applied", "retry")
+    assert returned.returned_fee == Decimal("25.00")
+    assert portal.home(pat).accounts[0].amount_due == due + Decimal("25.00")
+    again = portal.record_result(key, "returned", return_code="R01", now=nov(25, 10))
+    assert (again.effect, again.returned_fee) == ("duplicate", None)
+    late = portal.record_result(key, "settled", now=nov(25, 11))
+    assert (late.status, late.effect) == ("returned", "ignored")
+    assert portal.home(pat).accounts[0].amount_due == due + Decimal("25.00")
+
+    retry_on = returned.retry_on
+    assert retry_on is not None
+    report = portal.run_autopay_cycle(retry_on, now=nov(retry_on.day, 6))
+    assert (report.drafted, report.representments) == (1, 1)
+    [(_, second_key, _)] = portal.submit_pending(fake, now=nov(retry_on.day, 7))
+    assert second_key != key
+    settled = portal.record_result(second_key, "settled", settled_on=retry_on,
+                                   now=nov(retry_on.day, 9))
+    assert (settled.status, settled.effect) == ("settled", "applied")
+    assert [s for _, s, _ in portal.payment_history(pat, "100001")] == ["settled", "returned"]
+    assert portal.home(pat).accounts[0].amount_due == Decimal("25.00")
+    assert [charged for _, _, charged in fake.charges()] == [1, 1]
+    kinds = [e.kind for e in portal.audit_trail()]
+    assert kinds.count("payment_returned") == 1 and "payment_result_ignored" in kinds
+
+
+def test_bad_results_are_refused() -> None:
+    profile = shelby_with_fee()
+    portal = ratepayer.Portal.in_memory(profile, digest_key=KEY, hash_params=FAST)
+    try:
+        portal.record_result("no-such-key", "settled", now=nov(25))
+    except ratepayer.RatepayerError as e:
+        assert e.code.startswith("not_found")
+    else:
+        raise AssertionError("an unknown key was accepted")
+    try:
+        portal.record_result("k", "returned", now=nov(25))
+    except ValueError as e:
+        assert "return_code" in str(e)
+    else:
+        raise AssertionError("a return without a code was accepted")
