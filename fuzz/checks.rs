@@ -905,7 +905,8 @@ pub fn urdb(data: &[u8]) -> UrdbOutcome {
     {
         for metering in ratepayer::electric::Metering::ALL {
             let options = ratepayer::electric::MeteringOptions::new(metering);
-            let Ok(st) = year.bill_generation(&channels, &options, RoundingPolicy::PER_LINE_HALF_UP)
+            let Ok(st) =
+                year.bill_generation(&channels, &options, RoundingPolicy::PER_LINE_HALF_UP)
             else {
                 continue;
             };
