@@ -88,6 +88,8 @@ pub struct PreparedYear {
     pub(super) kinds: Vec<KindSlots>,
     /// The most lines a month can have.
     lines_per_month: usize,
+    /// The labels of generation bills, made on first use.
+    pub(super) generation_labels: std::sync::OnceLock<Arc<super::generation::Labels>>,
 }
 
 /// Where the hours of one kind of day go: per clock hour, the index of its
@@ -224,6 +226,7 @@ impl ElectricTariff {
         // An upper bound for the usual tariff; a huge one grows as needed.
         let lines_per_month = lines_per_month.min(256);
         Ok(PreparedYear {
+            generation_labels: std::sync::OnceLock::new(),
             lines_per_month,
             kinds,
             tariff: Arc::new(self.clone()),

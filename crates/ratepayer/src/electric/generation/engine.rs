@@ -3,50 +3,99 @@
 //! option says, tiers filled pro rata or hour by hour, credits valued and
 //! carried, minimums and the true-up applied, exactly as SAM's
 //! `utilityrate5` does (see the module above for the rules).
+//!
+//! Two passes over the intervals, both in integer micro-kWh: the one-pass
+//! slot accumulation of the consumption engine (net energy per month and
+//! period, import peaks per demand period) and, for the options that fill
+//! tiers hour by hour, one walk in time order with a counter per meter.
+//! Decimal arithmetic is done on the monthly figures only.
+
+use std::sync::Arc;
 
 use chrono::NaiveDate;
 use rust_decimal::Decimal;
 
-use super::super::bill::PreparedYear;
-use super::super::demand::{billing_demand_at, PeakHistory};
+use super::super::bill::{PreparedYear, Scratch, Totals};
+use super::super::demand::{billing_demand_at, DemandBasis, PeakHistory};
 use super::super::tariff::ChargeUnit;
 use super::super::tou::{effective_tiers, EffTier};
-use super::fill::{pro_rata, Fill, TierKwh};
-use super::lines::{ov, tier_label, Label, Lines};
+use super::fill::{pro_rata, Fill, IntFill, TierKwh};
+use super::labels::{Grid, Labels};
+use super::lines::{ov, Lines};
 use super::MeteringOptions;
 use super::{ElectricError, GenerationMonth, GenerationStatement, MeterChannels, Metering};
-use crate::bill::LineKind;
 use crate::tariff::Problem;
 use crate::{Bill, BillingPeriod, LineUnit, Money, Quantity, RoundingPolicy, Unit};
 
-/// Where each interval of the channels falls: month, energy period and
-/// demand period.
-struct Place {
-    month: usize,
-    energy: usize,
-    demand: usize,
+/// A month's tiers and demand, fixed before the interval pass.
+struct MonthTiers {
+    m: usize,
+    eff: Vec<EffTier>,
+    bd: Decimal,
+    basis: DemandBasis,
+    peak_kw: Decimal,
 }
 
-/// What one month's intervals add up to (micro-kWh, or micro-kW for peaks).
-struct MonthData {
-    m: usize,
-    from: usize,
-    to: usize,
-    delivered: i64,
-    received: i64,
-    /// Net (received − delivered) per energy period.
-    net_by_period: Vec<i128>,
-    net: i128,
-    /// Highest import (net import, or the load meter's for buy-all/sell-all).
-    peak: i64,
-    peak_by_demand: Vec<i64>,
-    /// Buy-all/sell-all: the generation meter's stand-by peaks.
-    standby_peak: i64,
-    standby_by_demand: Vec<i64>,
+/// kWh per (period, tier) of a month: imports, exports, stand-by imports.
+struct Filled {
+    imports: TierKwh,
+    exports: TierKwh,
+    standby: TierKwh,
+    imported: Decimal,
+    exported: Decimal,
 }
 
 fn kwh(micro: i128) -> Decimal {
     Decimal::from_i128_with_scale(micro, 6)
+}
+
+/// The integer sums of a series of values per (month, period) and their
+/// peaks, by the consumption engine's slot accumulation.
+fn slot_totals(
+    year: &PreparedYear,
+    channels: &MeterChannels,
+    values: &[i64],
+) -> Result<Totals, ElectricError> {
+    let narrow = values
+        .iter()
+        .all(|v| v.unsigned_abs() <= i32::MAX.unsigned_abs() as u64);
+    let mut scratch = Scratch::new(channels.per_hour(), narrow);
+    year.accumulate_run(&mut scratch, channels.start, values)?;
+    Ok(year.totals(&scratch))
+}
+
+/// One meter's hour-by-hour counter for a month: in integers when the
+/// month's limits allow, else in decimals.
+enum Counter {
+    Int(IntFill),
+    Dec(Fill, TierKwh),
+}
+
+impl Counter {
+    fn new(eff: &[EffTier], periods: usize) -> Counter {
+        match IntFill::new(eff, periods) {
+            Some(f) => Counter::Int(f),
+            None => Counter::Dec(Fill::new(eff), TierKwh::new(periods, eff.len().max(1))),
+        }
+    }
+
+    #[inline]
+    fn add(&mut self, p: usize, micro: i64) -> Result<(), ElectricError> {
+        match self {
+            Counter::Int(f) => {
+                f.add(p, micro);
+                Ok(())
+            }
+            Counter::Dec(f, out) => f.add(p, Decimal::new(micro, 6), out),
+        }
+    }
+
+    fn into_tier_kwh(self) -> TierKwh {
+        match self {
+            Counter::Int(f) => f.into_tier_kwh(),
+            Counter::Dec(_, out) => out,
+        }
+    }
 }
 
 impl PreparedYear {
@@ -74,40 +123,42 @@ impl PreparedYear {
             return Err(ElectricError::Invalid { problems });
         }
         let tariff = &*self.tariff;
-        let places = self.places(channels)?;
-        let months = self.month_data(channels, &places, options.metering)?;
-        let per_hour = i64::try_from(channels.per_hour()).unwrap_or(1);
-        let currency = tariff.currency;
-        let cm = options.true_up_month as usize - 1;
         let opt = options.metering;
-        let rollover = options.credit_rollover;
+        let basa = opt == Metering::BuyAllSellAll;
         let ne = tariff.energy_periods.len();
+        let nd = tariff.demand_periods.len().max(1);
+        let per_hour = i64::try_from(channels.per_hour()).unwrap_or(1);
+        let kw = |micro: i64| kwh(i128::from(micro) * i128::from(per_hour));
+        // Pass 1: net energy per (month, period) and import peaks (the load
+        // meter's under buy-all/sell-all, and the generation meter's
+        // stand-by draw).
+        let import: Vec<i64> = if basa {
+            channels.delivered.clone()
+        } else {
+            channels
+                .delivered
+                .iter()
+                .zip(&channels.received)
+                .map(|(d, r)| d - r)
+                .collect()
+        };
+        let main = slot_totals(self, channels, &import)?;
+        let standby = if basa && channels.received.iter().any(|&r| r < 0) {
+            let draw: Vec<i64> = channels.received.iter().map(|&r| -r).collect();
+            Some(slot_totals(self, channels, &draw)?)
+        } else {
+            None
+        };
+        let (delivered_by_month, received_by_month) = self.month_sums(channels);
+        // Each month's billing demand and tiers, in order (a ratchet looks back).
         let mut history = PeakHistory::new();
-        let mut eff: Vec<EffTier> = Vec::new();
-        // Carried between months.
-        let mut prev_m: Option<usize> = None;
-        let mut balance = Decimal::ZERO; // $ credit after the previous month
-        let mut excess = Decimal::ZERO; // option 0's cumulative excess kWh
-        let mut surplus_prev: Vec<Decimal> = vec![Decimal::ZERO; ne];
-        let mut floored_sum = Decimal::ZERO; // Σ max(pre, 0) for a $/year minimum
-        let mut out = Vec::with_capacity(months.len());
-        let mut total = Decimal::ZERO;
-        for md in &months {
-            let m = md.m;
+        let mut months: Vec<MonthTiers> = Vec::new();
+        for m in 0..12usize {
+            if main.count.get(m).copied().unwrap_or(0) == 0 {
+                continue;
+            }
             let month = m as u32 + 1;
-            let days = self.days_in_month(m);
-            let consecutive = prev_m.is_some_and(|p| p + 1 == m);
-            let first = NaiveDate::from_ymd_opt(self.map.year, month, 1)
-                .ok_or(ElectricError::Year(self.map.year))?;
-            let mut lines = Lines {
-                lines: Vec::new(),
-                period: BillingPeriod::month_of(first),
-                policy,
-                currency,
-                version: self.version_label(),
-                sum: Decimal::ZERO,
-            };
-            let peak_kw = kwh(i128::from(md.peak) * i128::from(per_hour));
+            let peak_kw = kw(main.peak.get(m).copied().unwrap_or(0).max(0));
             let (bd, basis) = billing_demand_at(
                 peak_kw,
                 self.map.year,
@@ -119,110 +170,112 @@ impl PreparedYear {
             if tariff.ratchet.is_some() {
                 history.record(self.map.year, month, peak_kw)?;
             }
-            // The month's effective tiers (kWh/kW tiers on the billing demand).
-            let used = self
+            let template = self
                 .energy_in_month
                 .get(m)
-                .map(Vec::as_slice)
-                .unwrap_or_default();
-            let template = used
-                .first()
+                .and_then(|used| used.first())
                 .and_then(|&p| tariff.energy_periods.get(usize::from(p)))
                 .ok_or_else(|| {
                     ElectricError::Series(format!("month {month} has no energy period"))
                 })?;
-            effective_tiers(template, days, bd, None, &mut eff)?;
-            let nt = eff.len().max(1);
-            let mut imports = TierKwh::new(ne, nt);
-            let mut exports = TierKwh::new(ne, nt);
-            let mut standby = TierKwh::new(ne, nt);
-            let mut imported = Decimal::ZERO;
-            let mut exported = Decimal::ZERO;
+            let mut eff = Vec::new();
+            effective_tiers(template, self.days_in_month(m), bd, None, &mut eff)?;
+            months.push(MonthTiers {
+                m,
+                eff,
+                bd,
+                basis,
+                peak_kw,
+            });
+        }
+        // Pass 2 (hour-by-hour options): each month's tiers filled in time order.
+        let mut filled = match opt {
+            Metering::NetMetering | Metering::NetMeteringDollar => Vec::new(),
+            _ => self.fill_by_interval(channels, &months, basa)?,
+        };
+        let labels = self.generation_labels();
+        let currency = tariff.currency;
+        let cm = options.true_up_month as usize - 1;
+        let rollover = options.credit_rollover;
+        let mut prev_m: Option<usize> = None;
+        let mut balance = Decimal::ZERO;
+        let mut excess = Decimal::ZERO;
+        let mut surplus_prev: Vec<Decimal> = vec![Decimal::ZERO; ne];
+        let mut floored_sum = Decimal::ZERO;
+        let mut out = Vec::with_capacity(months.len());
+        let mut total = Decimal::ZERO;
+        for (i, mt) in months.iter().enumerate() {
+            let m = mt.m;
+            let month = m as u32 + 1;
+            let days = self.days_in_month(m);
+            let consecutive = prev_m.is_some_and(|p| p + 1 == m);
+            let first = NaiveDate::from_ymd_opt(self.map.year, month, 1)
+                .ok_or(ElectricError::Year(self.map.year))?;
+            let mut lines = Lines {
+                lines: Vec::with_capacity(4 * ne + 8),
+                period: BillingPeriod::month_of(first),
+                policy,
+                currency,
+                sum: Decimal::ZERO,
+            };
+            let net_micro: Vec<i128> = (0..ne)
+                .map(|p| -i128::from(main.energy.get(m * ne + p).copied().unwrap_or(0)))
+                .collect();
+            let net_kwh = kwh(net_micro.iter().sum());
+            let nt = mt.eff.len().max(1);
             let mut kwh_in = Decimal::ZERO;
             let mut kwh_out = Decimal::ZERO;
             let mut kwh_lost = Decimal::ZERO;
-            match opt {
+            let f = match opt {
                 Metering::NetMetering | Metering::NetMeteringDollar => {
-                    let mut n: Vec<Decimal> = md.net_by_period.iter().map(|&v| kwh(v)).collect();
+                    let mut n: Vec<Decimal> = net_micro.iter().map(|&v| kwh(v)).collect();
                     // Option 0: the previous month's per-period surplus lands
                     // on the period holding the same weekday clock hour.
                     if opt == Metering::NetMetering && consecutive && m != cm + 1 {
-                        let (carried, lost) = self.carry(m, &surplus_prev, &mut n)?;
-                        kwh_in = carried;
-                        let _ = lost;
+                        kwh_in = self.carry(m, &surplus_prev, &mut n)?;
                     }
                     let s: Vec<Decimal> = n.iter().map(|v| (*v).max(Decimal::ZERO)).collect();
                     let e: Vec<Decimal> = n.iter().map(|v| (-*v).max(Decimal::ZERO)).collect();
-                    pro_rata(&eff, &e, &mut imports)?;
+                    let mut imports = TierKwh::new(ne, nt);
+                    let mut exports = TierKwh::new(ne, nt);
+                    pro_rata(&mt.eff, &e, &mut imports)?;
                     if opt == Metering::NetMeteringDollar {
-                        pro_rata(&eff, &s, &mut exports)?;
+                        pro_rata(&mt.eff, &s, &mut exports)?;
                     }
-                    imported = e.iter().sum();
-                    exported = s.iter().sum();
+                    let exported: Decimal = s.iter().sum();
                     if opt == Metering::NetMetering {
-                        let carryable = if m == 11 || m == cm {
+                        kwh_out = if m == 11 || m == cm {
                             Decimal::ZERO
                         } else {
                             self.carryable(m, &s)
                         };
-                        kwh_out = carryable;
-                        kwh_lost = exported - carryable;
+                        kwh_lost = exported - kwh_out;
                     }
+                    let f = Filled {
+                        imports,
+                        exports,
+                        standby: TierKwh::new(0, nt),
+                        imported: e.iter().sum(),
+                        exported,
+                    };
                     surplus_prev = s;
+                    f
                 }
-                Metering::NetBilling | Metering::NetBillingCarryover => {
-                    let mut fi = Fill::new(&eff);
-                    let mut fe = Fill::new(&eff);
-                    for i in md.from..md.to {
-                        let (Some(pl), Some(&d), Some(&r)) = (
-                            places.get(i),
-                            channels.delivered.get(i),
-                            channels.received.get(i),
-                        ) else {
-                            continue;
-                        };
-                        let e = i128::from(r) - i128::from(d);
-                        if e > 0 {
-                            fe.add(pl.energy, kwh(e), &mut exports)?;
-                            exported += kwh(e);
-                        } else if e < 0 {
-                            fi.add(pl.energy, kwh(-e), &mut imports)?;
-                            imported += kwh(-e);
-                        }
-                    }
-                }
-                Metering::BuyAllSellAll => {
-                    let mut fl = Fill::new(&eff);
-                    let mut fe = Fill::new(&eff);
-                    let mut fs = Fill::new(&eff);
-                    for i in md.from..md.to {
-                        let (Some(pl), Some(&d), Some(&r)) = (
-                            places.get(i),
-                            channels.delivered.get(i),
-                            channels.received.get(i),
-                        ) else {
-                            continue;
-                        };
-                        if d > 0 {
-                            fl.add(pl.energy, kwh(d.into()), &mut imports)?;
-                            imported += kwh(d.into());
-                        }
-                        if r > 0 {
-                            fe.add(pl.energy, kwh(r.into()), &mut exports)?;
-                            exported += kwh(r.into());
-                        } else if r < 0 {
-                            fs.add(pl.energy, kwh(-i128::from(r)), &mut standby)?;
-                        }
-                    }
-                }
-            }
-            // Energy lines.
+                _ => std::mem::replace(
+                    filled.get_mut(i).ok_or_else(|| ov("a month's tiers"))?,
+                    Filled {
+                        imports: TierKwh::new(0, 1),
+                        exports: TierKwh::new(0, 1),
+                        standby: TierKwh::new(0, 1),
+                        imported: Decimal::ZERO,
+                        exported: Decimal::ZERO,
+                    },
+                ),
+            };
             let (g_load, g_standby, cr) =
-                self.energy_lines(&mut lines, &eff, &imports, &standby, &exports, opt)?;
+                self.energy_lines(&mut lines, &labels, &mt.eff, &f, opt)?;
             let g = g_load + g_standby;
-            let ec_gross_credit = g - cr;
             // Credits, balances and the option 0 true-up counter.
-            let net_kwh = kwh(md.net);
             excess = if consecutive && m != cm + 1 {
                 (excess + net_kwh).max(Decimal::ZERO)
             } else {
@@ -239,12 +292,11 @@ impl PreparedYear {
             };
             let mut applied_in = Decimal::ZERO;
             let (ec, bal) = match opt {
-                Metering::NetBilling | Metering::BuyAllSellAll => (ec_gross_credit, Decimal::ZERO),
+                Metering::NetBilling | Metering::BuyAllSellAll => (g - cr, Decimal::ZERO),
                 Metering::NetMetering | Metering::NetMeteringDollar => {
                     let dollars = opt == Metering::NetMeteringDollar || rollover;
-                    let mut ec = g;
+                    let mut ec = g - xy;
                     let mut bal = cr;
-                    ec -= xy;
                     if consecutive && (m != cm + 1 || rollover) {
                         applied_in = credit_in;
                         ec -= credit_in;
@@ -287,12 +339,7 @@ impl PreparedYear {
             };
             if !applied_in.is_zero() {
                 lines.push(
-                    Label {
-                        description: "Credit brought forward",
-                        group: "Credits",
-                        kind: LineKind::Credit,
-                        tier: None,
-                    },
+                    labels.brought_forward,
                     Decimal::ONE,
                     LineUnit::Month,
                     -applied_in,
@@ -301,12 +348,7 @@ impl PreparedYear {
             }
             if !xy.is_zero() {
                 lines.push(
-                    Label {
-                        description: "Excess kWh credited at the year-end rate",
-                        group: "Credits",
-                        kind: LineKind::Credit,
-                        tier: None,
-                    },
+                    labels.year_end_rollover,
                     excess,
                     LineUnit::Service(Unit::Kwh),
                     options.year_end_sell_rate,
@@ -314,35 +356,24 @@ impl PreparedYear {
                 )?;
             }
             // What the credits left over: carried, paid at the true-up, or expired.
-            let energy_lines_sum = lines.sum;
-            let keep = ec - energy_lines_sum;
+            let keep = ec - lines.sum;
             let paid_balance = m == cm
+                && bal > Decimal::ZERO
                 && match opt {
-                    Metering::NetMeteringDollar => bal > Decimal::ZERO,
-                    Metering::NetBillingCarryover => !options.credit_expire && bal > Decimal::ZERO,
+                    Metering::NetMeteringDollar => true,
+                    Metering::NetBillingCarryover => !options.credit_expire,
                     _ => false,
                 };
             let expired = m == cm && opt == Metering::NetBillingCarryover && options.credit_expire;
             if !keep.is_zero() {
-                let description = if paid_balance {
-                    "Credit balance settled at the true-up (paid below)"
+                let meta = if paid_balance {
+                    labels.settled
                 } else if expired {
-                    "Credit balance expired at the true-up"
+                    labels.expired
                 } else {
-                    "Credit carried to next month"
+                    labels.carried
                 };
-                lines.push(
-                    Label {
-                        description,
-                        group: "Credits",
-                        kind: LineKind::Credit,
-                        tier: None,
-                    },
-                    Decimal::ONE,
-                    LineUnit::Month,
-                    keep,
-                    keep,
-                )?;
+                lines.push(meta, Decimal::ONE, LineUnit::Month, keep, keep)?;
             }
             let carried_out = if m == cm && !rollover {
                 Decimal::ZERO
@@ -351,8 +382,25 @@ impl PreparedYear {
             };
             let energy_net = lines.sum;
             // Demand.
-            let (flat, tou, flat_load, tou_load) =
-                self.demand_lines(&mut lines, md, bd, per_hour, opt)?;
+            let standby_peaks = standby.as_ref().map(|s| {
+                (
+                    s.peak.get(m).copied().unwrap_or(0),
+                    s.demand_max.get(m * nd..(m + 1) * nd).unwrap_or_default(),
+                )
+            });
+            let peaks = main
+                .demand_max
+                .get(m * nd..(m + 1) * nd)
+                .unwrap_or_default();
+            let (flat, tou, flat_load, tou_load) = self.demand_lines(
+                &mut lines,
+                &labels,
+                m,
+                mt.bd,
+                peaks,
+                standby_peaks,
+                per_hour,
+            )?;
             // Fixed charges.
             let mut fixed = Decimal::ZERO;
             for c in &tariff.fixed {
@@ -368,24 +416,14 @@ impl PreparedYear {
                     ),
                 };
                 let amount = q.checked_mul(rate).ok_or_else(|| ov("a fixed charge"))?;
-                fixed += lines.push(
-                    Label {
-                        description: "Fixed charge",
-                        group: "Fixed",
-                        kind: LineKind::Fixed,
-                        tier: None,
-                    },
-                    q,
-                    unit,
-                    rate,
-                    amount,
-                )?;
+                fixed += lines.push(labels.fixed, q, unit, rate, amount)?;
             }
             // Minimum: on the bill before credits paid out, floored at 0
             // (buy-all/sell-all: the load meter's bill alone).
-            let pre = match opt {
-                Metering::BuyAllSellAll => g_load + flat_load + tou_load + fixed,
-                _ => energy_net + flat + tou + fixed,
+            let pre = if basa {
+                g_load + flat_load + tou_load + fixed
+            } else {
+                energy_net + flat + tou + fixed
             };
             let floored = pre.max(Decimal::ZERO);
             floored_sum += floored;
@@ -408,53 +446,29 @@ impl PreparedYear {
                     top += (c.amount - floored_sum).max(Decimal::ZERO);
                 }
                 if top > Decimal::ZERO {
-                    minimum = lines.push(
-                        Label {
-                            description: "Minimum charge top-up",
-                            group: "Minimum",
-                            kind: LineKind::Minimum,
-                            tier: None,
-                        },
-                        Decimal::ONE,
-                        LineUnit::Month,
-                        top,
-                        top,
-                    )?;
+                    minimum =
+                        lines.push(labels.minimum, Decimal::ONE, LineUnit::Month, top, top)?;
                 }
             }
             // The true-up payment.
             let mut true_up = Decimal::ZERO;
             if m == cm {
-                match opt {
-                    Metering::NetMetering if !rollover && excess > Decimal::ZERO => {
-                        true_up = -lines.push(
-                            Label {
-                                description: "True-up: excess kWh paid at the year-end rate",
-                                group: "Credits",
-                                kind: LineKind::Credit,
-                                tier: None,
-                            },
-                            excess,
-                            LineUnit::Service(Unit::Kwh),
-                            options.year_end_sell_rate,
-                            -year_end,
-                        )?;
-                    }
-                    _ if paid_balance => {
-                        true_up = -lines.push(
-                            Label {
-                                description: "True-up: credit balance paid",
-                                group: "Credits",
-                                kind: LineKind::Credit,
-                                tier: None,
-                            },
-                            Decimal::ONE,
-                            LineUnit::Month,
-                            -bal,
-                            -bal,
-                        )?;
-                    }
-                    _ => {}
+                if opt == Metering::NetMetering && !rollover && excess > Decimal::ZERO {
+                    true_up = -lines.push(
+                        labels.true_up_kwh,
+                        excess,
+                        LineUnit::Service(Unit::Kwh),
+                        options.year_end_sell_rate,
+                        -year_end,
+                    )?;
+                } else if paid_balance {
+                    true_up = -lines.push(
+                        labels.true_up_balance,
+                        Decimal::ONE,
+                        LineUnit::Month,
+                        -bal,
+                        -bal,
+                    )?;
                 }
             }
             let month_total = policy.round(lines.sum, currency.minor_units());
@@ -462,6 +476,7 @@ impl PreparedYear {
                 .checked_add(month_total)
                 .ok_or_else(|| ov("the statement total"))?;
             let money = |d: Decimal| Money::new(d, currency);
+            let delivered = kwh(delivered_by_month.get(m).copied().unwrap_or(0));
             out.push(GenerationMonth {
                 month,
                 bill: Bill {
@@ -469,20 +484,20 @@ impl PreparedYear {
                     period: lines.period,
                     currency,
                     rounding: policy,
-                    usage: Quantity::new(kwh(i128::from(md.delivered)), Unit::Kwh),
+                    usage: Quantity::new(delivered, Unit::Kwh),
                     usage_is_normative: false,
                     usage_is_estimated: false,
                     lines: lines.lines,
                     total: money(month_total),
                     normative: None,
                 },
-                delivered_kwh: kwh(i128::from(md.delivered)),
-                received_kwh: kwh(i128::from(md.received)),
-                imported_kwh: imported,
-                exported_kwh: exported,
-                peak_kw,
-                billing_demand_kw: bd,
-                demand_basis: basis,
+                delivered_kwh: delivered,
+                received_kwh: kwh(received_by_month.get(m).copied().unwrap_or(0)),
+                imported_kwh: f.imported,
+                exported_kwh: f.exported,
+                peak_kw: mt.peak_kw,
+                billing_demand_kw: mt.bd,
+                demand_basis: mt.basis,
                 energy_gross: money(g),
                 export_credit: money(cr),
                 credit_in: money(credit_in),
@@ -511,122 +526,136 @@ impl PreparedYear {
         })
     }
 
-    /// The label of the lines' tariff version.
-    fn version_label(&self) -> std::sync::Arc<str> {
-        match self.tariff.effective_from {
-            Some(from) => std::sync::Arc::from(format!("{} from {from}", self.tariff.id).as_str()),
-            None => self.id.clone(),
-        }
-    }
-
-    /// The month, energy period and demand period of every interval.
-    fn places(&self, channels: &MeterChannels) -> Result<Vec<Place>, ElectricError> {
+    /// Delivered and received micro-kWh per month (0-based).
+    fn month_sums(&self, channels: &MeterChannels) -> ([i128; 12], [i128; 12]) {
+        let mut d = [0i128; 12];
+        let mut r = [0i128; 12];
+        let per_day = 1440 / usize::from(channels.step_minutes.max(1));
+        let offset = (channels.start - self.map.first_day.and_time(chrono::NaiveTime::MIN))
+            .num_minutes()
+            .max(0) as usize;
         let step = usize::from(channels.step_minutes.max(1));
-        let offset =
-            (channels.start - self.map.first_day.and_time(chrono::NaiveTime::MIN)).num_minutes();
-        let start = usize::try_from(offset).map_err(|_| {
-            ElectricError::OutsideYear(format!(
-                "starts at {}, before {}; bill each calendar year with a year prepared for it",
-                channels.start, self.map.year
-            ))
-        })?;
-        let minutes_in_year = self.map.day_kind.len() * 1440;
-        if start + channels.len() * step > minutes_in_year {
-            return Err(ElectricError::OutsideYear(format!(
-                "starting {} for {} intervals runs past the end of {}; split it at the year boundary and bill each year with a year prepared for it",
-                channels.start,
-                channels.len(),
-                self.map.year
-            )));
+        let mut i = 0usize;
+        let mut day = offset / 1440;
+        let mut lo = (offset % 1440) / step;
+        while i < channels.len() {
+            let take = (per_day - lo).min(channels.len() - i);
+            let m = usize::from(self.map.day_kind.get(day).copied().unwrap_or(0)) / 2;
+            let sum = |v: &[i64]| -> i128 {
+                v.get(i..i + take)
+                    .unwrap_or_default()
+                    .iter()
+                    .map(|&x| i128::from(x))
+                    .sum()
+            };
+            if let (Some(dm), Some(rm)) = (d.get_mut(m), r.get_mut(m)) {
+                *dm += sum(&channels.delivered);
+                *rm += sum(&channels.received);
+            }
+            i += take;
+            day += 1;
+            lo = 0;
         }
-        let ne = self.tariff.energy_periods.len();
-        let nd = self.tariff.demand_periods.len().max(1);
-        let mut out = Vec::with_capacity(channels.len());
-        for i in 0..channels.len() {
-            let minute = start + i * step;
-            let day = minute / 1440;
-            let hour = (minute % 1440) / 60;
-            let kind = usize::from(self.map.day_kind.get(day).copied().unwrap_or(0));
-            let month = kind / 2;
-            let slots = self.kinds.get(kind);
-            let e = slots
-                .and_then(|k| k.energy.get(hour))
-                .map_or(0, |&s| usize::from(s).saturating_sub(month * ne));
-            let d = slots
-                .and_then(|k| k.demand.get(hour))
-                .map_or(0, |&s| usize::from(s).saturating_sub(month * nd));
-            out.push(Place {
-                month,
-                energy: e,
-                demand: d,
-            });
-        }
-        Ok(out)
+        (d, r)
     }
 
-    /// Sums and peaks of each month with data.
-    fn month_data(
+    /// The hour-by-hour fill of every month (options 2–4), in time order:
+    /// imports and exports of the interval's net (or, buy-all/sell-all, the
+    /// load meter's delivered energy, the generation meter's received
+    /// energy and its stand-by draw), each priced later at its period's
+    /// tier.
+    fn fill_by_interval(
         &self,
         channels: &MeterChannels,
-        places: &[Place],
-        metering: Metering,
-    ) -> Result<Vec<MonthData>, ElectricError> {
+        months: &[MonthTiers],
+        basa: bool,
+    ) -> Result<Vec<Filled>, ElectricError> {
         let ne = self.tariff.energy_periods.len();
-        let nd = self.tariff.demand_periods.len().max(1);
-        let mut out: Vec<MonthData> = Vec::new();
-        for (i, ((pl, &d), &r)) in places
-            .iter()
-            .zip(&channels.delivered)
-            .zip(&channels.received)
-            .enumerate()
-        {
-            if out.last().is_none_or(|md| md.m != pl.month) {
-                out.push(MonthData {
-                    m: pl.month,
-                    from: i,
-                    to: i,
-                    delivered: 0,
-                    received: 0,
-                    net_by_period: vec![0; ne],
-                    net: 0,
-                    peak: 0,
-                    peak_by_demand: vec![0; nd],
-                    standby_peak: 0,
-                    standby_by_demand: vec![0; nd],
-                });
+        let step = usize::from(channels.step_minutes.max(1));
+        let per_hour = 60 / step;
+        let per_day = 1440 / step;
+        let offset = (channels.start - self.map.first_day.and_time(chrono::NaiveTime::MIN))
+            .num_minutes()
+            .max(0) as usize;
+        let mut out: Vec<Filled> = Vec::with_capacity(months.len());
+        let mut at = 0usize; // index into months
+        let mut counters: Option<(Counter, Counter, Counter)> = None;
+        let (mut imported, mut exported) = (0i128, 0i128);
+        let finish = |c: (Counter, Counter, Counter), imported: i128, exported: i128| Filled {
+            imports: c.0.into_tier_kwh(),
+            exports: c.1.into_tier_kwh(),
+            standby: c.2.into_tier_kwh(),
+            imported: kwh(imported),
+            exported: kwh(exported),
+        };
+        let mut i = 0usize;
+        let mut day = offset / 1440;
+        let mut lo = (offset % 1440) / step;
+        while i < channels.len() {
+            let take = (per_day - lo).min(channels.len() - i);
+            let kind = usize::from(self.map.day_kind.get(day).copied().unwrap_or(0));
+            let m = kind / 2;
+            if months.get(at).is_some_and(|mt| mt.m != m) || counters.is_none() {
+                if let Some(c) = counters.take() {
+                    out.push(finish(c, imported, exported));
+                    at += 1;
+                    imported = 0;
+                    exported = 0;
+                }
+                let eff = months
+                    .get(at)
+                    .filter(|mt| mt.m == m)
+                    .map(|mt| mt.eff.as_slice())
+                    .ok_or_else(|| ov("a month's tiers"))?;
+                counters = Some((
+                    Counter::new(eff, ne),
+                    Counter::new(eff, ne),
+                    Counter::new(eff, ne),
+                ));
             }
-            let Some(md) = out.last_mut() else {
-                continue;
+            let Some((ci, ce, cs)) = counters.as_mut() else {
+                break;
             };
-            md.to = i + 1;
-            md.delivered = md
-                .delivered
-                .checked_add(d)
-                .ok_or_else(|| ov("the month's energy"))?;
-            md.received = md
-                .received
-                .checked_add(r)
-                .ok_or_else(|| ov("the month's energy"))?;
-            let e = i128::from(r) - i128::from(d);
-            if let Some(n) = md.net_by_period.get_mut(pl.energy) {
-                *n += e;
-            }
-            md.net += e;
-            let import = if metering == Metering::BuyAllSellAll {
-                d
-            } else {
-                i64::try_from((-e).max(0)).unwrap_or(i64::MAX)
+            let slots = self.kinds.get(kind).map(|k| &k.energy);
+            let (Some(ds), Some(rs)) = (
+                channels.delivered.get(i..i + take),
+                channels.received.get(i..i + take),
+            ) else {
+                break;
             };
-            md.peak = md.peak.max(import);
-            if let Some(q) = md.peak_by_demand.get_mut(pl.demand) {
-                *q = (*q).max(import);
-            }
-            if metering == Metering::BuyAllSellAll && r < 0 {
-                md.standby_peak = md.standby_peak.max(-r);
-                if let Some(q) = md.standby_by_demand.get_mut(pl.demand) {
-                    *q = (*q).max(-r);
+            for (j, (&d, &r)) in ds.iter().zip(rs).enumerate() {
+                let h = (lo + j) / per_hour;
+                let p = slots
+                    .and_then(|s| s.get(h))
+                    .map_or(0, |&s| usize::from(s).saturating_sub(m * ne));
+                if basa {
+                    if d > 0 {
+                        ci.add(p, d)?;
+                        imported += i128::from(d);
+                    }
+                    if r > 0 {
+                        ce.add(p, r)?;
+                        exported += i128::from(r);
+                    } else if r < 0 {
+                        cs.add(p, -r)?;
+                    }
+                } else {
+                    let x = d - r;
+                    if x > 0 {
+                        ci.add(p, x)?;
+                        imported += i128::from(x);
+                    } else if x < 0 {
+                        ce.add(p, -x)?;
+                        exported -= i128::from(x);
+                    }
                 }
             }
+            i += take;
+            day += 1;
+            lo = 0;
+        }
+        if let Some(c) = counters.take() {
+            out.push(finish(c, imported, exported));
         }
         Ok(out)
     }
@@ -652,34 +681,30 @@ impl PreparedYear {
     /// Adds the previous month's per-period surplus into `net` (kWh per
     /// period of month `m`): each period's surplus lands on the period of
     /// month `m` at the first of weekday hours 0, 5, 11, 17 it held; a
-    /// period holding none of them forfeits its surplus. Returns (carried,
-    /// forfeited).
+    /// period holding none of them forfeits its surplus. Returns the kWh
+    /// carried in.
     fn carry(
         &self,
         m: usize,
         surplus_prev: &[Decimal],
         net: &mut [Decimal],
-    ) -> Result<(Decimal, Decimal), ElectricError> {
+    ) -> Result<Decimal, ElectricError> {
         let rp = self.carry_hours(m.saturating_sub(1));
         let rc = self.carry_hours(m);
         let mut carried = Decimal::ZERO;
-        let mut lost = Decimal::ZERO;
         for (p, s) in surplus_prev.iter().enumerate() {
             if *s <= Decimal::ZERO {
                 continue;
             }
-            match rp.iter().position(|&x| x == p) {
-                Some(j) => {
-                    let target = rc.get(j).copied().unwrap_or(0);
-                    if let Some(n) = net.get_mut(target) {
-                        *n = n.checked_add(*s).ok_or_else(|| ov("carried kWh"))?;
-                    }
-                    carried += *s;
+            if let Some(j) = rp.iter().position(|&x| x == p) {
+                let target = rc.get(j).copied().unwrap_or(0);
+                if let Some(n) = net.get_mut(target) {
+                    *n = n.checked_add(*s).ok_or_else(|| ov("carried kWh"))?;
                 }
-                None => lost += *s,
+                carried += *s;
             }
         }
-        Ok((carried, lost))
+        Ok(carried)
     }
 
     /// The energy lines of a month: imports (+), the generation meter's
@@ -688,166 +713,119 @@ impl PreparedYear {
     fn energy_lines(
         &self,
         lines: &mut Lines,
+        labels: &Arc<Labels>,
         eff: &[EffTier],
-        imports: &TierKwh,
-        standby: &TierKwh,
-        exports: &TierKwh,
+        f: &Filled,
         opt: Metering,
     ) -> Result<(Decimal, Decimal, Decimal), ElectricError> {
         let tariff = &*self.tariff;
-        let np = tariff.energy_periods.len();
-        let nt = eff.len();
+        let src = |k: usize| eff.get(k).map_or(k, |e| e.src);
         let buy = |p: usize, k: usize| {
-            eff.get(k)
-                .and_then(|e| tariff.energy_periods.get(p).and_then(|t| t.get(e.src)))
+            tariff
+                .energy_periods
+                .get(p)
+                .and_then(|t| t.get(src(k)))
                 .map_or(Decimal::ZERO, |t| t.rate)
         };
-        let sell = |p: usize, k: usize| {
-            eff.get(k)
-                .map_or(Decimal::ZERO, |e| tariff.sell_rate(p, e.src))
-        };
-        let src = |k: usize| eff.get(k).map_or(k, |e| e.src);
-        let (import_what, export_what) = match opt {
-            Metering::BuyAllSellAll => ("Energy (load meter)", "Generation sold"),
-            _ => ("Energy", "Exported energy credited"),
+        let label =
+            |grid: &Grid, p: usize, k: usize| grid.get(p).and_then(|g| g.get(src(k))).copied();
+        let (import_labels, export_labels) = match opt {
+            Metering::BuyAllSellAll => (&labels.import_load, &labels.sold),
+            _ => (&labels.import, &labels.export),
         };
         let mut g = Decimal::ZERO;
-        for (p, k, q) in imports.entries() {
+        for (p, k, q) in f.imports.entries() {
             let rate = buy(p, k);
             let amount = q.checked_mul(rate).ok_or_else(|| ov("an energy charge"))?;
-            let d = tier_label(import_what, np, nt, p, src(k));
-            g += lines.push(
-                Label {
-                    description: &d,
-                    group: "Energy",
-                    kind: LineKind::Usage,
-                    tier: Some(src(k)),
-                },
-                q,
-                LineUnit::Service(Unit::Kwh),
-                rate,
-                amount,
-            )?;
+            if let Some(meta) = label(import_labels, p, k) {
+                g += lines.push(meta, q, LineUnit::Service(Unit::Kwh), rate, amount)?;
+            }
         }
         let mut gs = Decimal::ZERO;
-        for (p, k, q) in standby.entries() {
+        for (p, k, q) in f.standby.entries() {
             let rate = buy(p, k);
             let amount = q.checked_mul(rate).ok_or_else(|| ov("an energy charge"))?;
-            let d = tier_label("Generation meter stand-by energy", np, nt, p, src(k));
-            gs += lines.push(
-                Label {
-                    description: &d,
-                    group: "Energy",
-                    kind: LineKind::Usage,
-                    tier: Some(src(k)),
-                },
-                q,
-                LineUnit::Service(Unit::Kwh),
-                rate,
-                amount,
-            )?;
+            if let Some(meta) = label(&labels.standby, p, k) {
+                gs += lines.push(meta, q, LineUnit::Service(Unit::Kwh), rate, amount)?;
+            }
         }
         let mut cr = Decimal::ZERO;
         if opt.uses_sell_rates() {
-            for (p, k, q) in exports.entries() {
-                let rate = sell(p, k);
+            for (p, k, q) in f.exports.entries() {
+                let rate = tariff.sell_rate(p, src(k));
                 let amount = q.checked_mul(rate).ok_or_else(|| ov("an export credit"))?;
-                let d = tier_label(export_what, np, nt, p, src(k));
-                cr -= lines.push(
-                    Label {
-                        description: &d,
-                        group: "Credits",
-                        kind: LineKind::Credit,
-                        tier: Some(src(k)),
-                    },
-                    q,
-                    LineUnit::Service(Unit::Kwh),
-                    -rate,
-                    -amount,
-                )?;
+                if let Some(meta) = label(export_labels, p, k) {
+                    cr -= lines.push(meta, q, LineUnit::Service(Unit::Kwh), -rate, -amount)?;
+                }
             }
         }
         Ok((g, gs, cr))
     }
 
-    /// The demand lines of a month: flat demand on the billing demand and
+    /// The demand lines of month `m`: flat demand on the billing demand and
     /// TOU demand per period (on the billing demand when the ratchet covers
     /// TOU periods); buy-all/sell-all adds the generation meter's own demand
     /// on its stand-by draw. Returns (flat, TOU, load-meter flat, load-meter TOU).
+    #[allow(clippy::too_many_arguments)]
     fn demand_lines(
         &self,
         lines: &mut Lines,
-        md: &MonthData,
+        labels: &Arc<Labels>,
+        m: usize,
         bd: Decimal,
+        peaks: &[i64],
+        standby: Option<(i64, &[i64])>,
         per_hour: i64,
-        opt: Metering,
     ) -> Result<(Decimal, Decimal, Decimal, Decimal), ElectricError> {
         let tariff = &*self.tariff;
-        let m = md.m;
-        let kw = |micro: i64| kwh(i128::from(micro) * i128::from(per_hour));
-        let mut flat = Decimal::ZERO;
-        let mut tou = Decimal::ZERO;
+        let kw = |micro: i64| kwh(i128::from(micro.max(0)) * i128::from(per_hour));
         let fp = usize::from(tariff.flat_demand_months.get(m).copied().unwrap_or(0));
         let dused = self
             .demand_in_month
             .get(m)
             .map(Vec::as_slice)
             .unwrap_or_default();
-        let many_tou = tariff.demand_periods.len() > 1;
         let on_bd = tariff.ratchet.is_some_and(|r| r.tou_demand);
         let meter = |lines: &mut Lines,
-                     suffix: &str,
+                     flat_labels: &Grid,
+                     tou_labels: &Grid,
                      flat_kw: Decimal,
-                     peaks: &[i64]|
+                     peaks: &[i64],
+                     ratchet: bool|
          -> Result<(Decimal, Decimal), ElectricError> {
             let mut f = Decimal::ZERO;
             let mut t = Decimal::ZERO;
             if let Some(tiers) = tariff.flat_demand.get(fp) {
-                f += lines.demand(&format!("Demand{suffix}"), "Demand", None, flat_kw, tiers)?;
+                f += lines.demand(flat_labels.get(fp), flat_kw, tiers)?;
             }
             for &q in dused {
                 let q = usize::from(q);
                 let Some(tiers) = tariff.demand_periods.get(q) else {
                     continue;
                 };
-                let d = if on_bd && suffix.is_empty() {
+                let d = if on_bd && ratchet {
                     bd
                 } else {
                     kw(peaks.get(q).copied().unwrap_or(0))
                 };
-                t += lines.demand(
-                    &format!("Demand (time of use){suffix}"),
-                    "Demand (time of use)",
-                    many_tou.then_some(q),
-                    d,
-                    tiers,
-                )?;
+                t += lines.demand(tou_labels.get(q), d, tiers)?;
             }
             Ok((f, t))
         };
-        let (fl, tl) = meter(lines, "", bd, &md.peak_by_demand)?;
-        flat += fl;
-        tou += tl;
-        if opt == Metering::BuyAllSellAll && md.standby_peak > 0 {
+        let (fl, tl) = meter(lines, &labels.flat, &labels.tou, bd, peaks, true)?;
+        let (mut flat, mut tou) = (fl, tl);
+        if let Some((peak, by_period)) = standby.filter(|(p, _)| *p > 0) {
             let (fg, tg) = meter(
                 lines,
-                ", generation meter",
-                kw(md.standby_peak),
-                &md.standby_by_demand,
+                &labels.flat_gen,
+                &labels.tou_gen,
+                kw(peak),
+                by_period,
+                false,
             )?;
             flat += fg;
             tou += tg;
         }
         Ok((flat, tou, fl, tl))
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn a_micro_kwh_is_a_millionth() {
-        assert_eq!(kwh(1_500_000), Decimal::new(15, 1));
     }
 }

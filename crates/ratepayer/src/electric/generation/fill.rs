@@ -137,6 +137,83 @@ impl Fill {
     }
 }
 
+/// [`Fill`] in integer micro-kWh, for months whose tier limits are whole
+/// micro-kWh (every `kWh` and `kWh daily` tier; `kWh/kW` ones when the
+/// billing demand makes them so): the same kWh per tier, a few integer
+/// operations per interval.
+#[derive(Debug, Clone)]
+pub(super) struct IntFill {
+    limits: Vec<i64>,
+    tiers: usize,
+    cum: i64,
+    tier: usize,
+    /// micro-kWh per (period, tier), `p * tiers + k`.
+    pub acc: Vec<i64>,
+}
+
+impl IntFill {
+    /// A counter at 0 over `eff` for `periods` periods; `None` when a limit
+    /// is not a whole number of micro-kWh (use [`Fill`]).
+    pub fn new(eff: &[EffTier], periods: usize) -> Option<IntFill> {
+        let last = eff.len().saturating_sub(1);
+        let mut limits = Vec::with_capacity(eff.len());
+        for (k, t) in eff.iter().enumerate() {
+            let l = match t.limit {
+                Some(u) if k < last => {
+                    let micro = u.checked_mul(Decimal::from(1_000_000))?;
+                    if micro.fract() != Decimal::ZERO {
+                        return None;
+                    }
+                    i64::try_from(micro).ok()?.max(0)
+                }
+                _ => i64::MAX,
+            };
+            limits.push(l);
+        }
+        let tiers = eff.len().max(1);
+        Some(IntFill {
+            limits,
+            tiers,
+            cum: 0,
+            tier: 0,
+            acc: vec![0; periods * tiers],
+        })
+    }
+
+    /// Adds `x` micro-kWh (> 0) of period `p`.
+    #[inline]
+    pub fn add(&mut self, p: usize, mut x: i64) {
+        loop {
+            let limit = self.limits.get(self.tier).copied().unwrap_or(i64::MAX);
+            let room = limit.saturating_sub(self.cum);
+            let slot = self.acc.get_mut(p * self.tiers + self.tier);
+            if x <= room || self.tier + 1 >= self.limits.len() {
+                if let Some(a) = slot {
+                    *a = a.saturating_add(x);
+                }
+                self.cum = self.cum.saturating_add(x);
+                return;
+            }
+            if room > 0 {
+                if let Some(a) = slot {
+                    *a = a.saturating_add(room);
+                }
+                self.cum = limit;
+                x -= room;
+            }
+            self.tier += 1;
+        }
+    }
+
+    /// The kWh per (period, tier) added so far.
+    pub fn into_tier_kwh(self) -> TierKwh {
+        TierKwh {
+            tiers: self.tiers,
+            kwh: self.acc.iter().map(|&m| Decimal::new(m, 6)).collect(),
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -171,6 +248,40 @@ mod tests {
                 (1, 1, Decimal::from(3)),
             ]
         );
+    }
+
+    #[test]
+    fn the_integer_fill_fills_as_the_decimal_one() {
+        let e = eff(&[Some(10), Some(20), None]);
+        let mut dec = TierKwh::new(2, 3);
+        let mut f = Fill::new(&e);
+        let i = IntFill::new(&e, 2);
+        assert!(i.is_some(), "whole kWh limits");
+        let Some(mut i) = i else {
+            return;
+        };
+        for (p, x) in [
+            (0usize, 8_000_000i64),
+            (1, 5_000_000),
+            (0, 20_000_000),
+            (1, 1),
+        ] {
+            f.add(p, Decimal::new(x, 6), &mut dec).unwrap_or_default();
+            i.add(p, x);
+        }
+        assert_eq!(i.into_tier_kwh().kwh, dec.kwh);
+        // A limit in fractions of a micro-kWh takes the decimal path.
+        let odd = vec![
+            EffTier {
+                src: 0,
+                limit: Some(Decimal::new(1, 7)),
+            },
+            EffTier {
+                src: 1,
+                limit: None,
+            },
+        ];
+        assert!(IntFill::new(&odd, 1).is_none());
     }
 
     #[test]

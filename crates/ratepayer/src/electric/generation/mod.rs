@@ -20,7 +20,10 @@
 
 mod engine;
 mod fill;
+mod labels;
 mod lines;
+
+pub(crate) use labels::Labels;
 
 use chrono::{NaiveDateTime, Timelike};
 use rust_decimal::Decimal;

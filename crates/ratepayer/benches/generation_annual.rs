@@ -1,0 +1,171 @@
+//! Time to bill one year of a customer who generates: 8,760 two-channel
+//! hours (a commercial-looking load and a rooftop-solar shape) under a
+//! 4-period time-of-use tariff with 3 energy tiers and sell rates per period
+//! and tier, a 2-tier TOU demand charge and a fixed charge, into 12 monthly
+//! bills, once per metering option (`PreparedYear::bill_generation`, the hour
+//! map prepared once).
+//!
+//! ```text
+//! cargo bench -p ratepayer --bench generation_annual -- --warm-up-time 1 --measurement-time 3
+//! ```
+//!
+//! The target is at most 25 µs per annual bill on one core. With
+//! `GENERATION_BATCHES=1` the binary instead times 20 batches of 2,000 bills
+//! per option and prints the fastest batch's time per bill (a figure that
+//! noise on a shared machine can only raise):
+//!
+//! ```text
+//! GENERATION_BATCHES=1 cargo bench -p ratepayer --bench generation_annual
+//! ```
+
+use std::hint::black_box;
+
+use chrono::NaiveDate;
+use criterion::Criterion;
+use ratepayer::electric::{
+    ChargeUnit, DemandTier, ElectricTariff, EnergyTier, EnergyUnit, MeterChannels, Metering,
+    MeteringOptions, PeriodCharge, Schedule,
+};
+use ratepayer::{Currency, RoundingPolicy};
+use rust_decimal::Decimal;
+
+fn tariff() -> ElectricTariff {
+    let tiers = |base: i64| {
+        vec![
+            EnergyTier {
+                max: Some(Decimal::from(500)),
+                rate: Decimal::new(base, 4),
+                unit: EnergyUnit::Kwh,
+            },
+            EnergyTier {
+                max: Some(Decimal::from(1500)),
+                rate: Decimal::new(base + 150, 4),
+                unit: EnergyUnit::Kwh,
+            },
+            EnergyTier {
+                max: None,
+                rate: Decimal::new(base + 300, 4),
+                unit: EnergyUnit::Kwh,
+            },
+        ]
+    };
+    let mut weekday = [[0u8; 24]; 12];
+    for row in weekday.iter_mut() {
+        for (h, p) in row.iter_mut().enumerate() {
+            *p = match h {
+                16..=20 => 2,
+                7..=15 | 21 => 1,
+                _ => 0,
+            };
+        }
+    }
+    let schedule = Schedule {
+        weekday,
+        weekend: [[3; 24]; 12],
+    };
+    let demand = |rate: i64| {
+        vec![
+            DemandTier {
+                max: Some(Decimal::from(50)),
+                rate: Decimal::new(rate, 2),
+            },
+            DemandTier {
+                max: None,
+                rate: Decimal::new(rate + 200, 2),
+            },
+        ]
+    };
+    let mut t = ElectricTariff::flat("bench-gen", Currency::USD, Decimal::ZERO);
+    t.energy_periods = vec![tiers(800), tiers(1200), tiers(2400), tiers(700)];
+    t.sell_rates = (0..4)
+        .map(|p| {
+            (0..3)
+                .map(|k| Decimal::new(300 + 50 * p + 10 * k, 4))
+                .collect()
+        })
+        .collect();
+    t.energy_schedule = schedule.clone();
+    t.demand_periods = vec![demand(0), demand(450), demand(1275), demand(0)];
+    t.demand_schedule = schedule;
+    t.fixed = vec![PeriodCharge {
+        amount: Decimal::new(2500, 2),
+        unit: ChargeUnit::PerMonth,
+    }];
+    t
+}
+
+/// A year of load and solar, hourly, in kWh.
+fn channels() -> Result<MeterChannels, String> {
+    let start = NaiveDate::from_ymd_opt(2029, 1, 1)
+        .and_then(|d| d.and_hms_opt(0, 0, 0))
+        .ok_or("bad date")?;
+    let mut x: u64 = 0x2545_F491_4F6C_DD1D;
+    let mut load = Vec::with_capacity(8760);
+    let mut solar = Vec::with_capacity(8760);
+    for i in 0..8760usize {
+        x ^= x << 13;
+        x ^= x >> 7;
+        x ^= x << 17;
+        let h = i % 24;
+        let shape = if (8..18).contains(&h) {
+            40_000_000
+        } else {
+            12_000_000
+        };
+        load.push(Decimal::new(shape + (x % 15_000_000) as i64, 6));
+        let sun = match h {
+            7..=17 => 60_000_000 - (h as i64 - 12).abs() * 9_000_000,
+            _ => 0,
+        };
+        solar.push(Decimal::new(
+            sun + (x % 5_000_000) as i64 * i64::from(sun > 0),
+            6,
+        ));
+    }
+    MeterChannels::from_kwh(start, 60, &load, &solar).map_err(|e| e.to_string())
+}
+
+fn main() {
+    let (year, channels) = match (tariff().prepare(2029, None), channels()) {
+        (Ok(y), Ok(c)) => (y, c),
+        (Err(e), _) => {
+            eprintln!("generation_annual bench: {e}");
+            std::process::exit(1);
+        }
+        (_, Err(e)) => {
+            eprintln!("generation_annual bench: {e}");
+            std::process::exit(1);
+        }
+    };
+    let policy = RoundingPolicy::PER_LINE_HALF_UP;
+    if std::env::var_os("GENERATION_BATCHES").is_some() {
+        for metering in Metering::ALL {
+            let options = MeteringOptions::new(metering);
+            let mut best = f64::MAX;
+            for _ in 0..20 {
+                let start = std::time::Instant::now();
+                for _ in 0..2_000 {
+                    let _ = black_box(year.bill_generation(black_box(&channels), &options, policy));
+                }
+                best = best.min(start.elapsed().as_secs_f64() / 2_000.0);
+            }
+            println!(
+                "generation_annual/{}: fastest of 20 batches of 2,000: {:.2} µs per annual bill",
+                metering.name(),
+                best * 1e6
+            );
+        }
+        return;
+    }
+    let mut c = Criterion::default().configure_from_args();
+    let mut group = c.benchmark_group("generation_annual");
+    for metering in Metering::ALL {
+        let options = MeteringOptions::new(metering);
+        group.bench_function(metering.name(), |b| {
+            b.iter(|| {
+                let _ = black_box(year.bill_generation(black_box(&channels), &options, policy));
+            })
+        });
+    }
+    group.finish();
+}
