@@ -238,4 +238,28 @@ proptest! {
             }
         }
     }
+
+    #[test]
+    fn quarter_hours_that_split_each_hour_evenly_bill_as_the_hours(
+        c in case(),
+        load in proptest::collection::vec(0i64..750_000, HOURS),
+        gen in proptest::collection::vec(0i64..1_000_000, HOURS),
+    ) {
+        let t = tariff(&c);
+        let year = t.prepare(2029, None).unwrap();
+        let hourly = |v: &[i64]| -> Vec<Decimal> { v.iter().map(|&x| Decimal::new(4 * x, 6)).collect() };
+        let quarters = |v: &[i64]| -> Vec<Decimal> { v.iter().flat_map(|&x| [Decimal::new(x, 6); 4]).collect() };
+        let hours = MeterChannels::from_kwh(start(), 60, &hourly(&load), &hourly(&gen)).unwrap();
+        let quarter = MeterChannels::from_kwh(start(), 15, &quarters(&load), &quarters(&gen)).unwrap();
+        for metering in Metering::ALL {
+            let o = MeteringOptions::new(metering);
+            let a = year.bill_generation(&hours, &o, RoundingPolicy::PER_LINE_HALF_UP).unwrap();
+            let b = year.bill_generation(&quarter, &o, RoundingPolicy::PER_LINE_HALF_UP).unwrap();
+            prop_assert_eq!(a.total, b.total, "{:?}", metering);
+            for (x, y) in a.months.iter().zip(&b.months) {
+                prop_assert_eq!(x.bill.total, y.bill.total, "{:?} month {}", metering, x.month);
+                prop_assert_eq!(x.peak_kw, y.peak_kw);
+            }
+        }
+    }
 }

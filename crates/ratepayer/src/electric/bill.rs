@@ -371,7 +371,7 @@ pub(super) struct MonthLines {
 impl MonthLines {
     /// Pushes a line of `amount` (rounded per the policy); returns the amount pushed.
     #[inline]
-    fn push(
+    pub(super) fn push(
         &mut self,
         meta: &'static LineMeta,
         quantity: Decimal,

@@ -15,13 +15,13 @@ use std::sync::Arc;
 use chrono::NaiveDate;
 use rust_decimal::Decimal;
 
-use super::super::bill::{PreparedYear, Scratch, Totals};
+use super::super::bill::{MonthLines, PreparedYear, Scratch, Totals};
 use super::super::demand::{billing_demand_at, DemandBasis, PeakHistory};
 use super::super::tariff::ChargeUnit;
 use super::super::tou::{effective_tiers, EffTier};
 use super::fill::{pro_rata, Fill, IntFill, TierKwh};
 use super::labels::{Grid, Labels};
-use super::lines::{ov, Lines};
+use super::lines::{demand as demand_line, ov, push, push_kwh};
 use super::MeteringOptions;
 use super::{ElectricError, GenerationMonth, GenerationStatement, MeterChannels, Metering};
 use crate::tariff::Problem;
@@ -200,7 +200,7 @@ impl PreparedYear {
         let mut prev_m: Option<usize> = None;
         let mut balance = Decimal::ZERO;
         let mut excess = Decimal::ZERO;
-        let mut surplus_prev: Vec<Decimal> = vec![Decimal::ZERO; ne];
+        let mut surplus_prev: Vec<i128> = vec![0; ne];
         let mut floored_sum = Decimal::ZERO;
         let mut out = Vec::with_capacity(months.len());
         let mut total = Decimal::ZERO;
@@ -211,13 +211,7 @@ impl PreparedYear {
             let consecutive = prev_m.is_some_and(|p| p + 1 == m);
             let first = NaiveDate::from_ymd_opt(self.map.year, month, 1)
                 .ok_or(ElectricError::Year(self.map.year))?;
-            let mut lines = Lines {
-                lines: Vec::with_capacity(4 * ne + 8),
-                period: BillingPeriod::month_of(first),
-                policy,
-                currency,
-                sum: Decimal::ZERO,
-            };
+            let mut lines = self.lines_for(BillingPeriod::month_of(first), policy);
             let net_micro: Vec<i128> = (0..ne)
                 .map(|p| -i128::from(main.energy.get(m * ne + p).copied().unwrap_or(0)))
                 .collect();
@@ -228,35 +222,36 @@ impl PreparedYear {
             let mut kwh_lost = Decimal::ZERO;
             let f = match opt {
                 Metering::NetMetering | Metering::NetMeteringDollar => {
-                    let mut n: Vec<Decimal> = net_micro.iter().map(|&v| kwh(v)).collect();
+                    let mut n = net_micro.clone();
                     // Option 0: the previous month's per-period surplus lands
                     // on the period holding the same weekday clock hour.
                     if opt == Metering::NetMetering && consecutive && m != cm + 1 {
                         kwh_in = self.carry(m, &surplus_prev, &mut n)?;
                     }
-                    let s: Vec<Decimal> = n.iter().map(|v| (*v).max(Decimal::ZERO)).collect();
-                    let e: Vec<Decimal> = n.iter().map(|v| (-*v).max(Decimal::ZERO)).collect();
+                    let s: Vec<i128> = n.iter().map(|v| (*v).max(0)).collect();
+                    let e: Vec<i128> = n.iter().map(|v| (-*v).max(0)).collect();
                     let mut imports = TierKwh::new(ne, nt);
                     let mut exports = TierKwh::new(ne, nt);
                     pro_rata(&mt.eff, &e, &mut imports)?;
                     if opt == Metering::NetMeteringDollar {
                         pro_rata(&mt.eff, &s, &mut exports)?;
                     }
-                    let exported: Decimal = s.iter().sum();
+                    let exported: i128 = s.iter().sum();
                     if opt == Metering::NetMetering {
-                        kwh_out = if m == 11 || m == cm {
-                            Decimal::ZERO
+                        let out = if m == 11 || m == cm {
+                            0
                         } else {
                             self.carryable(m, &s)
                         };
-                        kwh_lost = exported - kwh_out;
+                        kwh_out = kwh(out);
+                        kwh_lost = kwh(exported - out);
                     }
                     let f = Filled {
                         imports,
                         exports,
                         standby: TierKwh::new(0, nt),
-                        imported: e.iter().sum(),
-                        exported,
+                        imported: kwh(e.iter().sum()),
+                        exported: kwh(exported),
                     };
                     surplus_prev = s;
                     f
@@ -338,7 +333,8 @@ impl PreparedYear {
                 }
             };
             if !applied_in.is_zero() {
-                lines.push(
+                push(
+                    &mut lines,
                     labels.brought_forward,
                     Decimal::ONE,
                     LineUnit::Month,
@@ -347,7 +343,8 @@ impl PreparedYear {
                 )?;
             }
             if !xy.is_zero() {
-                lines.push(
+                push(
+                    &mut lines,
                     labels.year_end_rollover,
                     excess,
                     LineUnit::Service(Unit::Kwh),
@@ -356,7 +353,7 @@ impl PreparedYear {
                 )?;
             }
             // What the credits left over: carried, paid at the true-up, or expired.
-            let keep = ec - lines.sum;
+            let keep = ec - lines.sum.value()?;
             let paid_balance = m == cm
                 && bal > Decimal::ZERO
                 && match opt {
@@ -373,14 +370,14 @@ impl PreparedYear {
                 } else {
                     labels.carried
                 };
-                lines.push(meta, Decimal::ONE, LineUnit::Month, keep, keep)?;
+                push(&mut lines, meta, Decimal::ONE, LineUnit::Month, keep, keep)?;
             }
             let carried_out = if m == cm && !rollover {
                 Decimal::ZERO
             } else {
                 bal
             };
-            let energy_net = lines.sum;
+            let energy_net = lines.sum.value()?;
             // Demand.
             let standby_peaks = standby.as_ref().map(|s| {
                 (
@@ -416,7 +413,7 @@ impl PreparedYear {
                     ),
                 };
                 let amount = q.checked_mul(rate).ok_or_else(|| ov("a fixed charge"))?;
-                fixed += lines.push(labels.fixed, q, unit, rate, amount)?;
+                fixed += push(&mut lines, labels.fixed, q, unit, rate, amount)?;
             }
             // Minimum: on the bill before credits paid out, floored at 0
             // (buy-all/sell-all: the load meter's bill alone).
@@ -446,15 +443,22 @@ impl PreparedYear {
                     top += (c.amount - floored_sum).max(Decimal::ZERO);
                 }
                 if top > Decimal::ZERO {
-                    minimum =
-                        lines.push(labels.minimum, Decimal::ONE, LineUnit::Month, top, top)?;
+                    minimum = push(
+                        &mut lines,
+                        labels.minimum,
+                        Decimal::ONE,
+                        LineUnit::Month,
+                        top,
+                        top,
+                    )?;
                 }
             }
             // The true-up payment.
             let mut true_up = Decimal::ZERO;
             if m == cm {
                 if opt == Metering::NetMetering && !rollover && excess > Decimal::ZERO {
-                    true_up = -lines.push(
+                    true_up = -push(
+                        &mut lines,
                         labels.true_up_kwh,
                         excess,
                         LineUnit::Service(Unit::Kwh),
@@ -462,7 +466,8 @@ impl PreparedYear {
                         -year_end,
                     )?;
                 } else if paid_balance {
-                    true_up = -lines.push(
+                    true_up = -push(
+                        &mut lines,
                         labels.true_up_balance,
                         Decimal::ONE,
                         LineUnit::Month,
@@ -471,7 +476,7 @@ impl PreparedYear {
                     )?;
                 }
             }
-            let month_total = policy.round(lines.sum, currency.minor_units());
+            let month_total = policy.round(lines.sum.value()?, currency.minor_units());
             total = total
                 .checked_add(month_total)
                 .ok_or_else(|| ov("the statement total"))?;
@@ -623,32 +628,44 @@ impl PreparedYear {
             ) else {
                 break;
             };
-            for (j, (&d, &r)) in ds.iter().zip(rs).enumerate() {
-                let h = (lo + j) / per_hour;
+            // Hour by hour (each hour's intervals share its period).
+            let mut h = lo / per_hour;
+            let mut pos = 0usize;
+            let mut first = per_hour - lo % per_hour;
+            while pos < take {
+                let n = first.min(take - pos);
+                first = per_hour;
                 let p = slots
                     .and_then(|s| s.get(h))
                     .map_or(0, |&s| usize::from(s).saturating_sub(m * ne));
-                if basa {
-                    if d > 0 {
-                        ci.add(p, d)?;
-                        imported += i128::from(d);
-                    }
-                    if r > 0 {
-                        ce.add(p, r)?;
-                        exported += i128::from(r);
-                    } else if r < 0 {
-                        cs.add(p, -r)?;
-                    }
-                } else {
-                    let x = d - r;
-                    if x > 0 {
-                        ci.add(p, x)?;
-                        imported += i128::from(x);
-                    } else if x < 0 {
-                        ce.add(p, -x)?;
-                        exported -= i128::from(x);
+                let (Some(ds), Some(rs)) = (ds.get(pos..pos + n), rs.get(pos..pos + n)) else {
+                    break;
+                };
+                for (&d, &r) in ds.iter().zip(rs) {
+                    if basa {
+                        if d > 0 {
+                            ci.add(p, d)?;
+                            imported += i128::from(d);
+                        }
+                        if r > 0 {
+                            ce.add(p, r)?;
+                            exported += i128::from(r);
+                        } else if r < 0 {
+                            cs.add(p, -r)?;
+                        }
+                    } else {
+                        let x = d - r;
+                        if x > 0 {
+                            ci.add(p, x)?;
+                            imported += i128::from(x);
+                        } else if x < 0 {
+                            ce.add(p, -x)?;
+                            exported -= i128::from(x);
+                        }
                     }
                 }
+                pos += n;
+                h += 1;
             }
             i += take;
             day += 1;
@@ -666,34 +683,35 @@ impl PreparedYear {
         [0usize, 5, 11, 17].map(|h| row.and_then(|r| r.get(h)).map_or(0, |&p| usize::from(p)))
     }
 
-    /// The part of `surplus` (kWh per period of month `m`) that can carry to
-    /// the next month: the periods holding weekday hour 0, 5, 11 or 17.
-    fn carryable(&self, m: usize, surplus: &[Decimal]) -> Decimal {
+    /// The part of `surplus` (micro-kWh per period of month `m`) that can
+    /// carry to the next month: the periods holding weekday hour 0, 5, 11
+    /// or 17.
+    fn carryable(&self, m: usize, surplus: &[i128]) -> i128 {
         let r = self.carry_hours(m);
         surplus
             .iter()
             .enumerate()
-            .filter(|(p, s)| **s > Decimal::ZERO && r.contains(p))
+            .filter(|(p, s)| **s > 0 && r.contains(p))
             .map(|(_, s)| *s)
             .sum()
     }
 
-    /// Adds the previous month's per-period surplus into `net` (kWh per
-    /// period of month `m`): each period's surplus lands on the period of
-    /// month `m` at the first of weekday hours 0, 5, 11, 17 it held; a
+    /// Adds the previous month's per-period surplus into `net` (micro-kWh
+    /// per period of month `m`): each period's surplus lands on the period
+    /// of month `m` at the first of weekday hours 0, 5, 11, 17 it held; a
     /// period holding none of them forfeits its surplus. Returns the kWh
     /// carried in.
     fn carry(
         &self,
         m: usize,
-        surplus_prev: &[Decimal],
-        net: &mut [Decimal],
+        surplus_prev: &[i128],
+        net: &mut [i128],
     ) -> Result<Decimal, ElectricError> {
         let rp = self.carry_hours(m.saturating_sub(1));
         let rc = self.carry_hours(m);
-        let mut carried = Decimal::ZERO;
+        let mut carried = 0i128;
         for (p, s) in surplus_prev.iter().enumerate() {
-            if *s <= Decimal::ZERO {
+            if *s <= 0 {
                 continue;
             }
             if let Some(j) = rp.iter().position(|&x| x == p) {
@@ -704,7 +722,7 @@ impl PreparedYear {
                 carried += *s;
             }
         }
-        Ok(carried)
+        Ok(kwh(carried))
     }
 
     /// The energy lines of a month: imports (+), the generation meter's
@@ -712,7 +730,7 @@ impl PreparedYear {
     /// stand-by $, credits $ as a positive amount).
     fn energy_lines(
         &self,
-        lines: &mut Lines,
+        lines: &mut MonthLines,
         labels: &Arc<Labels>,
         eff: &[EffTier],
         f: &Filled,
@@ -735,27 +753,21 @@ impl PreparedYear {
         };
         let mut g = Decimal::ZERO;
         for (p, k, q) in f.imports.entries() {
-            let rate = buy(p, k);
-            let amount = q.checked_mul(rate).ok_or_else(|| ov("an energy charge"))?;
             if let Some(meta) = label(import_labels, p, k) {
-                g += lines.push(meta, q, LineUnit::Service(Unit::Kwh), rate, amount)?;
+                g += push_kwh(lines, meta, q, buy(p, k))?;
             }
         }
         let mut gs = Decimal::ZERO;
         for (p, k, q) in f.standby.entries() {
-            let rate = buy(p, k);
-            let amount = q.checked_mul(rate).ok_or_else(|| ov("an energy charge"))?;
             if let Some(meta) = label(&labels.standby, p, k) {
-                gs += lines.push(meta, q, LineUnit::Service(Unit::Kwh), rate, amount)?;
+                gs += push_kwh(lines, meta, q, buy(p, k))?;
             }
         }
         let mut cr = Decimal::ZERO;
         if opt.uses_sell_rates() {
             for (p, k, q) in f.exports.entries() {
-                let rate = tariff.sell_rate(p, src(k));
-                let amount = q.checked_mul(rate).ok_or_else(|| ov("an export credit"))?;
                 if let Some(meta) = label(export_labels, p, k) {
-                    cr -= lines.push(meta, q, LineUnit::Service(Unit::Kwh), -rate, -amount)?;
+                    cr -= push_kwh(lines, meta, q, -tariff.sell_rate(p, src(k)))?;
                 }
             }
         }
@@ -769,7 +781,7 @@ impl PreparedYear {
     #[allow(clippy::too_many_arguments)]
     fn demand_lines(
         &self,
-        lines: &mut Lines,
+        lines: &mut MonthLines,
         labels: &Arc<Labels>,
         m: usize,
         bd: Decimal,
@@ -786,7 +798,7 @@ impl PreparedYear {
             .map(Vec::as_slice)
             .unwrap_or_default();
         let on_bd = tariff.ratchet.is_some_and(|r| r.tou_demand);
-        let meter = |lines: &mut Lines,
+        let meter = |lines: &mut MonthLines,
                      flat_labels: &Grid,
                      tou_labels: &Grid,
                      flat_kw: Decimal,
@@ -796,7 +808,7 @@ impl PreparedYear {
             let mut f = Decimal::ZERO;
             let mut t = Decimal::ZERO;
             if let Some(tiers) = tariff.flat_demand.get(fp) {
-                f += lines.demand(flat_labels.get(fp), flat_kw, tiers)?;
+                f += demand_line(lines, flat_labels.get(fp), flat_kw, tiers)?;
             }
             for &q in dused {
                 let q = usize::from(q);
@@ -808,7 +820,7 @@ impl PreparedYear {
                 } else {
                     kw(peaks.get(q).copied().unwrap_or(0))
                 };
-                t += lines.demand(tou_labels.get(q), d, tiers)?;
+                t += demand_line(lines, tou_labels.get(q), d, tiers)?;
             }
             Ok((f, t))
         };

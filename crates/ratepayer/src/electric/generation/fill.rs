@@ -7,6 +7,7 @@
 
 use rust_decimal::Decimal;
 
+use super::super::exact::{pro_rata as share_of, to_nano};
 use super::super::tou::{tier_kwh, EffTier};
 use super::ElectricError;
 
@@ -14,11 +15,11 @@ fn ov() -> ElectricError {
     ElectricError::Overflow("a tier of exported or imported energy")
 }
 
-/// kWh per (period, tier) of a month, `p * tiers + k`.
+/// kWh per (period, tier) of a month in integer nano-kWh, `p * tiers + k`.
 #[derive(Debug, Clone)]
 pub(super) struct TierKwh {
     pub tiers: usize,
-    pub kwh: Vec<Decimal>,
+    pub nano: Vec<i128>,
 }
 
 impl TierKwh {
@@ -26,59 +27,61 @@ impl TierKwh {
     pub fn new(periods: usize, tiers: usize) -> TierKwh {
         TierKwh {
             tiers,
-            kwh: vec![Decimal::ZERO; periods * tiers],
+            nano: vec![0; periods * tiers],
         }
     }
 
     fn add(&mut self, p: usize, k: usize, q: Decimal) -> Result<(), ElectricError> {
-        if let Some(slot) = self.kwh.get_mut(p * self.tiers + k) {
-            *slot = slot.checked_add(q).ok_or_else(ov)?;
+        let n = to_nano(q)?;
+        self.add_nano(p, k, n)
+    }
+
+    fn add_nano(&mut self, p: usize, k: usize, n: i128) -> Result<(), ElectricError> {
+        if let Some(slot) = self.nano.get_mut(p * self.tiers + k) {
+            *slot = slot.checked_add(n).ok_or_else(ov)?;
         }
         Ok(())
     }
 
-    /// Every non-zero (period, tier, kWh), in period then tier order.
-    pub fn entries(&self) -> impl Iterator<Item = (usize, usize, Decimal)> + '_ {
+    /// Every non-zero (period, tier, nano-kWh), in period then tier order.
+    pub fn entries(&self) -> impl Iterator<Item = (usize, usize, i128)> + '_ {
         let n = self.tiers.max(1);
-        self.kwh
+        self.nano
             .iter()
             .enumerate()
-            .filter(|(_, q)| !q.is_zero())
+            .filter(|(_, q)| **q != 0)
             .map(move |(i, q)| (i / n, i % n, *q))
     }
 }
 
-/// SAM's pro-rata split: `amounts` (kWh per period, each ≥ 0) fill the
-/// month's tiers `eff` as one total; tier `k`'s kWh are shared among the
-/// periods in proportion to their amounts.
+/// SAM's pro-rata split: `amounts` (micro-kWh per period, each ≥ 0) fill
+/// the month's tiers `eff` as one total; tier `k`'s kWh are shared among
+/// the periods in proportion to their amounts (in integers, rounded to the
+/// nano-kWh, as the consumption engine shares them).
 pub(super) fn pro_rata(
     eff: &[EffTier],
-    amounts: &[Decimal],
+    amounts: &[i128],
     out: &mut TierKwh,
 ) -> Result<(), ElectricError> {
-    let total = amounts
-        .iter()
-        .try_fold(Decimal::ZERO, |a, b| a.checked_add(*b))
-        .ok_or_else(ov)?;
-    if total <= Decimal::ZERO {
+    let total: i128 = amounts.iter().sum();
+    if total <= 0 {
         return Ok(());
     }
     let mut split = Vec::new();
-    tier_kwh(eff, total, &mut split)?;
-    for (p, a) in amounts.iter().enumerate() {
-        if a.is_zero() {
-            continue;
-        }
-        for &(k, q) in &split {
-            // a × q / total, in that order: exact when the period holds it all.
-            let share = if *a == total {
-                q
+    tier_kwh(eff, Decimal::from_i128_with_scale(total, 6), &mut split)?;
+    let total_nano = total.checked_mul(1000).ok_or_else(ov)?;
+    for &(k, q) in &split {
+        let q_nano = to_nano(q)?;
+        for (p, &a) in amounts.iter().enumerate() {
+            if a <= 0 {
+                continue;
+            }
+            let share = if a == total {
+                q_nano
             } else {
-                a.checked_mul(q)
-                    .and_then(|x| x.checked_div(total))
-                    .ok_or_else(ov)?
+                share_of(a.checked_mul(1000).ok_or_else(ov)?, q_nano, total_nano)?
             };
-            out.add(p, k, share)?;
+            out.add_nano(p, k, share)?;
         }
     }
     Ok(())
@@ -209,7 +212,7 @@ impl IntFill {
     pub fn into_tier_kwh(self) -> TierKwh {
         TierKwh {
             tiers: self.tiers,
-            kwh: self.acc.iter().map(|&m| Decimal::new(m, 6)).collect(),
+            nano: self.acc.iter().map(|&m| i128::from(m) * 1000).collect(),
         }
     }
 }
@@ -241,11 +244,11 @@ mod tests {
         assert_eq!(
             got,
             vec![
-                (0, 0, Decimal::from(8)),
-                (0, 1, Decimal::from(7)),
-                (0, 2, Decimal::from(13)),
-                (1, 0, Decimal::from(2)),
-                (1, 1, Decimal::from(3)),
+                (0, 0, 8_000_000_000),
+                (0, 1, 7_000_000_000),
+                (0, 2, 13_000_000_000),
+                (1, 0, 2_000_000_000),
+                (1, 1, 3_000_000_000),
             ]
         );
     }
@@ -269,7 +272,7 @@ mod tests {
             f.add(p, Decimal::new(x, 6), &mut dec).unwrap_or_default();
             i.add(p, x);
         }
-        assert_eq!(i.into_tier_kwh().kwh, dec.kwh);
+        assert_eq!(i.into_tier_kwh().nano, dec.nano);
         // A limit in fractions of a micro-kWh takes the decimal path.
         let odd = vec![
             EffTier {
@@ -288,15 +291,15 @@ mod tests {
     fn pro_rata_shares_each_tier_by_the_periods_amounts() {
         let e = eff(&[Some(10), None]);
         let mut out = TierKwh::new(2, 2);
-        pro_rata(&e, &[Decimal::from(15), Decimal::from(5)], &mut out).unwrap_or_default();
+        pro_rata(&e, &[15_000_000, 5_000_000], &mut out).unwrap_or_default();
         let got: Vec<_> = out.entries().collect();
         assert_eq!(
             got,
             vec![
-                (0, 0, Decimal::new(75, 1)),
-                (0, 1, Decimal::new(75, 1)),
-                (1, 0, Decimal::new(25, 1)),
-                (1, 1, Decimal::new(25, 1)),
+                (0, 0, 7_500_000_000),
+                (0, 1, 7_500_000_000),
+                (1, 0, 2_500_000_000),
+                (1, 1, 2_500_000_000),
             ]
         );
     }
