@@ -98,6 +98,94 @@ impl Counter {
     }
 }
 
+/// A meter's counter for the walk: the integer one, or either.
+trait Tally {
+    fn put(&mut self, p: usize, micro: i64) -> Result<(), ElectricError>;
+}
+
+impl Tally for IntFill {
+    #[inline(always)]
+    fn put(&mut self, p: usize, micro: i64) -> Result<(), ElectricError> {
+        self.add(p, micro);
+        Ok(())
+    }
+}
+
+impl Tally for Counter {
+    #[inline]
+    fn put(&mut self, p: usize, micro: i64) -> Result<(), ElectricError> {
+        self.add(p, micro)
+    }
+}
+
+/// A month's three counters (imports, exports, stand-by): integer ones
+/// when every limit allows (a loop compiled for them), else general ones.
+enum Counters {
+    Int(IntFill, IntFill, IntFill),
+    Any(Counter, Counter, Counter),
+}
+
+impl Counters {
+    fn new(eff: &[EffTier], periods: usize) -> Counters {
+        match (
+            IntFill::new(eff, periods),
+            IntFill::new(eff, periods),
+            IntFill::new(eff, periods),
+        ) {
+            (Some(a), Some(b), Some(c)) => Counters::Int(a, b, c),
+            _ => Counters::Any(
+                Counter::new(eff, periods),
+                Counter::new(eff, periods),
+                Counter::new(eff, periods),
+            ),
+        }
+    }
+
+    fn into_tier_kwh(self) -> (TierKwh, TierKwh, TierKwh) {
+        match self {
+            Counters::Int(a, b, c) => (a.into_tier_kwh(), b.into_tier_kwh(), c.into_tier_kwh()),
+            Counters::Any(a, b, c) => (a.into_tier_kwh(), b.into_tier_kwh(), c.into_tier_kwh()),
+        }
+    }
+}
+
+/// One run of intervals of period `p` into the counters; returns the
+/// micro-kWh imported and exported.
+#[inline(always)]
+fn walk<T: Tally>(
+    (ci, ce, cs): (&mut T, &mut T, &mut T),
+    p: usize,
+    ds: &[i64],
+    rs: &[i64],
+    basa: bool,
+) -> Result<(i64, i64), ElectricError> {
+    let (mut imported, mut exported) = (0i64, 0i64);
+    for (&d, &r) in ds.iter().zip(rs) {
+        if basa {
+            if d > 0 {
+                ci.put(p, d)?;
+                imported += d;
+            }
+            if r > 0 {
+                ce.put(p, r)?;
+                exported += r;
+            } else if r < 0 {
+                cs.put(p, -r)?;
+            }
+        } else {
+            let x = d - r;
+            if x > 0 {
+                ci.put(p, x)?;
+                imported += x;
+            } else if x < 0 {
+                ce.put(p, -x)?;
+                exported -= x;
+            }
+        }
+    }
+    Ok((imported, exported))
+}
+
 impl PreparedYear {
     /// Bills `channels` (local clock time, inside the prepared year) under
     /// `options`: one bill per calendar month with data, as SAM's
@@ -546,12 +634,9 @@ impl PreparedYear {
         while i < channels.len() {
             let take = (per_day - lo).min(channels.len() - i);
             let m = usize::from(self.map.day_kind.get(day).copied().unwrap_or(0)) / 2;
+            // A day's sum fits 64 bits (at most 1,440 intervals of 10^13).
             let sum = |v: &[i64]| -> i128 {
-                v.get(i..i + take)
-                    .unwrap_or_default()
-                    .iter()
-                    .map(|&x| i128::from(x))
-                    .sum()
+                i128::from(v.get(i..i + take).unwrap_or_default().iter().sum::<i64>())
             };
             if let (Some(dm), Some(rm)) = (d.get_mut(m), r.get_mut(m)) {
                 *dm += sum(&channels.delivered);
@@ -584,14 +669,17 @@ impl PreparedYear {
             .max(0) as usize;
         let mut out: Vec<Filled> = Vec::with_capacity(months.len());
         let mut at = 0usize; // index into months
-        let mut counters: Option<(Counter, Counter, Counter)> = None;
+        let mut counters: Option<Counters> = None;
         let (mut imported, mut exported) = (0i128, 0i128);
-        let finish = |c: (Counter, Counter, Counter), imported: i128, exported: i128| Filled {
-            imports: c.0.into_tier_kwh(),
-            exports: c.1.into_tier_kwh(),
-            standby: c.2.into_tier_kwh(),
-            imported: kwh(imported),
-            exported: kwh(exported),
+        let finish = |c: Counters, imported: i128, exported: i128| {
+            let (imports, exports, standby) = c.into_tier_kwh();
+            Filled {
+                imports,
+                exports,
+                standby,
+                imported: kwh(imported),
+                exported: kwh(exported),
+            }
         };
         let mut i = 0usize;
         let mut day = offset / 1440;
@@ -612,13 +700,9 @@ impl PreparedYear {
                     .filter(|mt| mt.m == m)
                     .map(|mt| mt.eff.as_slice())
                     .ok_or_else(|| ov("a month's tiers"))?;
-                counters = Some((
-                    Counter::new(eff, ne),
-                    Counter::new(eff, ne),
-                    Counter::new(eff, ne),
-                ));
+                counters = Some(Counters::new(eff, ne));
             }
-            let Some((ci, ce, cs)) = counters.as_mut() else {
+            let Some(c) = counters.as_mut() else {
                 break;
             };
             let slots = self.kinds.get(kind).map(|k| &k.energy);
@@ -638,32 +722,15 @@ impl PreparedYear {
                 let p = slots
                     .and_then(|s| s.get(h))
                     .map_or(0, |&s| usize::from(s).saturating_sub(m * ne));
-                let (Some(ds), Some(rs)) = (ds.get(pos..pos + n), rs.get(pos..pos + n)) else {
+                let (Some(d), Some(r)) = (ds.get(pos..pos + n), rs.get(pos..pos + n)) else {
                     break;
                 };
-                for (&d, &r) in ds.iter().zip(rs) {
-                    if basa {
-                        if d > 0 {
-                            ci.add(p, d)?;
-                            imported += i128::from(d);
-                        }
-                        if r > 0 {
-                            ce.add(p, r)?;
-                            exported += i128::from(r);
-                        } else if r < 0 {
-                            cs.add(p, -r)?;
-                        }
-                    } else {
-                        let x = d - r;
-                        if x > 0 {
-                            ci.add(p, x)?;
-                            imported += i128::from(x);
-                        } else if x < 0 {
-                            ce.add(p, -x)?;
-                            exported -= i128::from(x);
-                        }
-                    }
-                }
+                let (im, ex) = match c {
+                    Counters::Int(a, b, s) => walk((a, b, s), p, d, r, basa)?,
+                    Counters::Any(a, b, s) => walk((a, b, s), p, d, r, basa)?,
+                };
+                imported += i128::from(im);
+                exported += i128::from(ex);
                 pos += n;
                 h += 1;
             }

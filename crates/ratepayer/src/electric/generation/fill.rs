@@ -150,6 +150,8 @@ pub(super) struct IntFill {
     tiers: usize,
     cum: i64,
     tier: usize,
+    /// What the current tier still holds.
+    room: i64,
     /// micro-kWh per (period, tier), `p * tiers + k`.
     pub acc: Vec<i64>,
 }
@@ -174,37 +176,56 @@ impl IntFill {
             limits.push(l);
         }
         let tiers = eff.len().max(1);
+        let room = limits.first().copied().unwrap_or(i64::MAX);
         Some(IntFill {
             limits,
             tiers,
             cum: 0,
             tier: 0,
+            room,
             acc: vec![0; periods * tiers],
         })
     }
 
-    /// Adds `x` micro-kWh (> 0) of period `p`.
-    #[inline]
-    pub fn add(&mut self, p: usize, mut x: i64) {
+    /// Adds `x` micro-kWh (> 0) of period `p`: one compare and two adds
+    /// while the current tier has room.
+    #[inline(always)]
+    pub fn add(&mut self, p: usize, x: i64) {
+        if x <= self.room {
+            self.room -= x;
+            self.cum += x;
+            if let Some(a) = self.acc.get_mut(p * self.tiers + self.tier) {
+                *a += x;
+            }
+        } else {
+            self.cross(p, x);
+        }
+    }
+
+    /// [`IntFill::add`] across one or more tier limits.
+    #[inline(never)]
+    fn cross(&mut self, p: usize, mut x: i64) {
         loop {
-            let limit = self.limits.get(self.tier).copied().unwrap_or(i64::MAX);
-            let room = limit.saturating_sub(self.cum);
+            let last = self.tier + 1 >= self.limits.len();
             let slot = self.acc.get_mut(p * self.tiers + self.tier);
-            if x <= room || self.tier + 1 >= self.limits.len() {
+            if x <= self.room || last {
                 if let Some(a) = slot {
                     *a = a.saturating_add(x);
                 }
                 self.cum = self.cum.saturating_add(x);
+                self.room = self.room.saturating_sub(x);
                 return;
             }
-            if room > 0 {
+            if self.room > 0 {
                 if let Some(a) = slot {
-                    *a = a.saturating_add(room);
+                    *a += self.room;
                 }
-                self.cum = limit;
-                x -= room;
+                self.cum += self.room;
+                x -= self.room;
             }
             self.tier += 1;
+            let limit = self.limits.get(self.tier).copied().unwrap_or(i64::MAX);
+            self.room = limit.saturating_sub(self.cum);
         }
     }
 
