@@ -244,6 +244,7 @@ proptest! {
         c in case(),
         load in proptest::collection::vec(0i64..750_000, HOURS),
         gen in proptest::collection::vec(0i64..1_000_000, HOURS),
+        skip in 0usize..400,
     ) {
         let t = tariff(&c);
         let year = t.prepare(2029, None).unwrap();
@@ -256,6 +257,25 @@ proptest! {
             let a = year.bill_generation(&hours, &o, RoundingPolicy::PER_LINE_HALF_UP).unwrap();
             let b = year.bill_generation(&quarter, &o, RoundingPolicy::PER_LINE_HALF_UP).unwrap();
             prop_assert_eq!(a.total, b.total, "{:?}", metering);
+            // Starting mid-day and mid-hour (the first `skip` quarter hours
+            // left out, and zeroed in the other series) changes nothing.
+            let mut zl = quarters(&load);
+            let mut zg = quarters(&gen);
+            for i in 0..skip {
+                zl[i] = Decimal::ZERO;
+                zg[i] = Decimal::ZERO;
+            }
+            let zeroed = MeterChannels::from_kwh(start(), 15, &zl, &zg).unwrap();
+            let later = MeterChannels::from_kwh(
+                start() + chrono::Duration::minutes(15 * skip as i64),
+                15,
+                &zl[skip..],
+                &zg[skip..],
+            )
+            .unwrap();
+            let z = year.bill_generation(&zeroed, &o, RoundingPolicy::PER_LINE_HALF_UP).unwrap();
+            let l = year.bill_generation(&later, &o, RoundingPolicy::PER_LINE_HALF_UP).unwrap();
+            prop_assert_eq!(z.total, l.total, "{:?} skipping {}", metering, skip);
             for (x, y) in a.months.iter().zip(&b.months) {
                 prop_assert_eq!(x.bill.total, y.bill.total, "{:?} month {}", metering, x.month);
                 prop_assert_eq!(x.peak_kw, y.peak_kw);

@@ -712,16 +712,26 @@ impl PreparedYear {
             ) else {
                 break;
             };
-            // Hour by hour (each hour's intervals share its period).
+            // In runs of consecutive hours of one period (their intervals
+            // share its prices).
+            let period_at = |h: usize| {
+                slots
+                    .and_then(|s| s.get(h))
+                    .map_or(0, |&s| usize::from(s).saturating_sub(m * ne))
+            };
             let mut h = lo / per_hour;
             let mut pos = 0usize;
             let mut first = per_hour - lo % per_hour;
             while pos < take {
-                let n = first.min(take - pos);
+                let p = period_at(h);
+                let mut n = first;
+                h += 1;
+                while h < 24 && period_at(h) == p {
+                    n += per_hour;
+                    h += 1;
+                }
+                let n = n.min(take - pos);
                 first = per_hour;
-                let p = slots
-                    .and_then(|s| s.get(h))
-                    .map_or(0, |&s| usize::from(s).saturating_sub(m * ne));
                 let (Some(d), Some(r)) = (ds.get(pos..pos + n), rs.get(pos..pos + n)) else {
                     break;
                 };
@@ -732,7 +742,6 @@ impl PreparedYear {
                 imported += i128::from(im);
                 exported += i128::from(ex);
                 pos += n;
-                h += 1;
             }
             i += take;
             day += 1;
