@@ -11,12 +11,23 @@
 //! [`Portal::submit_pending`] to hand to the processor; a bill whose last
 //! draft was returned or declined is presented again when the retry rules
 //! allow it (`retries`), as a new attempt with its own key.
+//!
+//! The plan's notices that are due by the cycle's date (bill ready,
+//! Regulation E advance notice, the reminder before a draft, card expiry,
+//! a bill above the customer's maximum to pay by hand, AutoPay suspended)
+//! and a receipt for each draft are written to the outbox in the batch's
+//! transaction, each under a dedupe key naming the utility, the account
+//! and the bill (or the draft's key), so a re-run, a second runner or a
+//! restart writes none twice. The cycle does not deliver them: run
+//! [`Portal::deliver_outbox`] after it.
 
 use chrono::{DateTime, NaiveDate, Utc};
 
+use super::outbox::Outgoing;
 use super::{Portal, PortalError};
 use crate::autopay::{
     self as rules, AutopayCustomer, BillDates, DraftInstruction, DraftRule, NoticeKind, PlannedBill,
+    PlannedNotice,
 };
 use crate::calendar::Calendar;
 use crate::fees::FeeSchedule;
@@ -24,8 +35,8 @@ use crate::payment::{
     allocate, AccountDue, AccountStatus, AllocationPolicy, ChargeKind, PaymentTarget,
 };
 use crate::store::{
-    AuditKind, ChargeRow, DraftRow, EnrolmentRow, EnrolmentStatus, PaymentRow, PaymentSource,
-    PaymentStatus, Settlement, StorageErrorKind, Tx,
+    AuditKind, ChargeRow, DraftRow, EnrolmentRow, EnrolmentStatus, MessageKind, PaymentRow,
+    PaymentSource, PaymentStatus, Settlement, StorageErrorKind, Tx,
 };
 use crate::Money;
 
@@ -59,6 +70,10 @@ pub struct CycleReport {
     /// Of `drafted`, the re-presentments of returned or declined drafts
     /// (a new attempt with its own key).
     pub representments: usize,
+    /// Messages this run wrote to the outbox (due notices and draft
+    /// receipts; none written before): deliver them with
+    /// [`Portal::deliver_outbox`].
+    pub notices_queued: usize,
 }
 
 impl CycleReport {
@@ -71,6 +86,7 @@ impl CycleReport {
         self.cancelled_during_run += part.cancelled_during_run;
         self.closed_accounts += part.closed_accounts;
         self.representments += part.representments;
+        self.notices_queued += part.notices_queued;
         self.charged = match (self.charged, part.charged) {
             (Some(a), Some(b)) => Some(a.checked_add(&b)?),
             (a, b) => a.or(b),
@@ -88,6 +104,22 @@ pub(super) const DEFAULT_BATCH: usize = 2_000;
 /// How many times a batch that found the database busy (past the store's
 /// busy timeout) is tried again before the cycle gives up.
 const BUSY_RETRIES: u32 = 5;
+
+/// The enrolled login's email address, read once per account and only
+/// when a message is written.
+#[derive(Default)]
+struct Recipient(Option<Option<String>>);
+
+impl Recipient {
+    fn email(&mut self, tx: &mut dyn Tx, login: &str) -> Result<Option<String>, PortalError> {
+        if let Some(known) = &self.0 {
+            return Ok(known.clone());
+        }
+        let email = tx.login(login)?.map(|l| l.email);
+        self.0 = Some(email.clone());
+        Ok(email)
+    }
+}
 
 struct CycleContext<'a> {
     policy: &'a rules::AutopayPolicy,
@@ -245,7 +277,8 @@ impl Portal {
             })
             .filter(|c| c.charge.bill_date <= ctx.as_of)
             .collect();
-        if open.is_empty() {
+        // With nothing open, only a card's expiry can need a notice.
+        if open.is_empty() && !(e.method.is_card() && e.card_expiry.is_some()) {
             return Ok(());
         }
         let option = ctx.policy.option(&e.option)?;
@@ -291,6 +324,12 @@ impl Portal {
             .iter()
             .filter(|n| n.kind == NoticeKind::PayByHand && n.date <= ctx.as_of)
             .count();
+        let mut to = Recipient::default();
+        for n in plan.notices.iter().filter(|n| n.date <= ctx.as_of) {
+            if self.queue_notice(tx, e, n, &mut to, ctx.now)? {
+                report.notices_queued += 1;
+            }
+        }
         if plan.suspended_from.is_some_and(|d| d <= ctx.as_of) {
             report.suspended += 1;
         }
@@ -316,6 +355,9 @@ impl Portal {
                 }
             }
             if let Some(row) = done {
+                if self.queue_receipt(tx, e, &row, &presented, &mut to, ctx.now)? {
+                    report.notices_queued += 1;
+                }
                 report.drafted += 1;
                 report.charged = Some(match report.charged {
                     Some(sum) => sum.checked_add(&presented.total)?,
@@ -327,6 +369,97 @@ impl Portal {
             }
         }
         Ok(())
+    }
+
+    /// Writes a planned notice due by the cycle's date to the outbox (once
+    /// per account and bill, or per account, card and date for a card's
+    /// expiry); true when written now.
+    fn queue_notice(
+        &self,
+        tx: &mut dyn Tx,
+        e: &EnrolmentRow,
+        n: &PlannedNotice,
+        to: &mut Recipient,
+        now: DateTime<Utc>,
+    ) -> Result<bool, PortalError> {
+        let (kind, subject) = match n.kind {
+            NoticeKind::BillReady => (MessageKind::BillReady, "Your bill is ready"),
+            NoticeKind::VariableAmount => {
+                (MessageKind::VariableAmount, "Your upcoming AutoPay bank debit")
+            }
+            NoticeKind::DraftReminder => (MessageKind::DraftReminder, "AutoPay reminder"),
+            NoticeKind::CardExpiring => {
+                (MessageKind::CardExpiring, "The card on your AutoPay expires soon")
+            }
+            NoticeKind::PayByHand => (
+                MessageKind::PayByHand,
+                "Please pay this bill yourself: it is above your AutoPay maximum",
+            ),
+            NoticeKind::AutopaySuspended => (MessageKind::AutopaySuspended, "AutoPay is suspended"),
+            _ => return Ok(false),
+        };
+        let Some(email) = to.email(tx, &e.login)? else {
+            return Ok(false);
+        };
+        let date = n.date.to_string();
+        let about: Vec<&str> = match &n.bill_id {
+            Some(bill) => vec![&e.account, bill],
+            None => vec![&e.account, &e.payment_method_id, &date],
+        };
+        let written = self.enqueue(
+            tx,
+            Outgoing {
+                kind,
+                about: &about,
+                to: &email,
+                subject: subject.to_owned(),
+                body: n.text.clone(),
+                login: Some(&e.login),
+                account: Some(&e.account),
+            },
+            now,
+        )?;
+        Ok(written.is_some())
+    }
+
+    /// Writes the receipt of a draft this run executed to the outbox, under
+    /// the draft's key; true when written now.
+    fn queue_receipt(
+        &self,
+        tx: &mut dyn Tx,
+        e: &EnrolmentRow,
+        row: &DraftRow,
+        draft: &DraftInstruction,
+        to: &mut Recipient,
+        now: DateTime<Utc>,
+    ) -> Result<bool, PortalError> {
+        let Some(email) = to.email(tx, &e.login)? else {
+            return Ok(false);
+        };
+        let written = self.enqueue(
+            tx,
+            Outgoing {
+                kind: MessageKind::Receipt,
+                about: &[&row.idempotency_key],
+                to: &email,
+                subject: "AutoPay payment".into(),
+                body: format!(
+                    "AutoPay is paying bill {}: {} (fee {}, amount {}) drafted on {}. \
+                     Confirmation {}. If your bank or card issuer does not pay it, we will \
+                     tell you.",
+                    row.bill_id,
+                    draft.total.to_decimal_string(),
+                    draft.fee.to_decimal_string(),
+                    draft.amount.to_decimal_string(),
+                    draft.date,
+                    row.payment_id
+                ),
+                login: Some(&e.login),
+                account: Some(&e.account),
+            },
+            now,
+        )?;
+        Ok(written.is_some())
     }
 
     /// Claims the draft's key and, when this run is the first, records its
