@@ -169,3 +169,8 @@ mod outbox_property {
         }
     }
 }
+
+#[test]
+fn pay_by_hand_and_its_receipt_once_on_sqlite() {
+    portal_support::outbox::pay_by_hand_and_its_receipt_once(fresh("outbox_pay_by_hand"));
+}

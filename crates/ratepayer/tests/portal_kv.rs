@@ -161,3 +161,8 @@ fn a_failing_notifier_is_retried_later_on_the_kv_store() {
 fn a_return_is_noticed_once_on_the_kv_store() {
     portal_support::outbox::a_return_is_noticed_once(fresh());
 }
+
+#[test]
+fn pay_by_hand_and_its_receipt_once_on_the_kv_store() {
+    portal_support::outbox::pay_by_hand_and_its_receipt_once(fresh());
+}

@@ -338,3 +338,8 @@ fn a_failing_notifier_is_retried_later_on_the_memory_store() {
 fn a_return_is_noticed_once_on_the_memory_store() {
     portal_support::outbox::a_return_is_noticed_once(Arc::new(MemoryStore::new()));
 }
+
+#[test]
+fn pay_by_hand_and_its_receipt_once_on_the_memory_store() {
+    portal_support::outbox::pay_by_hand_and_its_receipt_once(Arc::new(MemoryStore::new()));
+}

@@ -185,6 +185,80 @@ pub fn a_return_is_noticed_once(store: Arc<dyn Store>) {
     assert_eq!(outbox(&p).len(), before);
 }
 
+/// A bill above the customer's AutoPay maximum is noticed once (pay it by
+/// hand), by every cycle that sees it; paying it by hand writes one
+/// receipt, handed over after the commit, even when the same payment is
+/// submitted twice with the same key.
+pub fn pay_by_hand_and_its_receipt_once(store: Arc<dyn Store>) {
+    use ratepayer::fees::Channel;
+    use ratepayer::payment::PaymentTarget;
+    use ratepayer::portal::{payment_processor_key, EnrolRequest, PaymentRequest};
+
+    let notifier = Arc::new(RecordingNotifier::new());
+    let p = shelby_with_fee(store.clone(), notifier.clone());
+    let owner = enrolled_owner(&p, &notifier, "100001", 1);
+    let method = {
+        let mut tx = store.begin().unwrap();
+        tx.enrolment("shelby", "000100001")
+            .unwrap()
+            .unwrap()
+            .payment_method_id
+    };
+    p.enrol_autopay(
+        &owner,
+        &EnrolRequest {
+            account: "100001".into(),
+            option: "Card AutoPay".into(),
+            payment_method_id: method.clone(),
+            accepted_terms_version: Some("2024-07".into()),
+            maximum: Some(super::usd("1.00")),
+            amount_notices: Default::default(),
+        },
+        nov(8, 9),
+    )
+    .unwrap();
+    for hour in [6, 7] {
+        let report = p.run_autopay_cycle(date(2025, 11, 24), nov(24, hour)).unwrap();
+        assert_eq!((report.drafted, report.pay_by_hand), (0, 1));
+    }
+    let by_hand = of_kind(&p, MessageKind::PayByHand);
+    assert_eq!(by_hand.len(), 1, "{by_hand:?}");
+    assert_eq!(by_hand[0].dedupe_key, "shelby:pay-by-hand:000100001:2025-10");
+
+    let due = super::claims::open_amount(&store, "shelby", "000100001");
+    let quote = p
+        .quote_payment(
+            &owner,
+            &PaymentTarget::Account("100001".into()),
+            due,
+            Channel::Online,
+            &method,
+            nov(24, 9),
+        )
+        .unwrap();
+    let request = PaymentRequest {
+        quote_id: quote.id.clone(),
+        idempotency_key: "client-key-by-hand-0001".into(),
+    };
+    let first = p.pay(&owner, &request, nov(24, 9)).unwrap();
+    let again = p.pay(&owner, &request, nov(24, 10)).unwrap();
+    assert_eq!(first.payment_id, again.payment_id);
+    let receipts = of_kind(&p, MessageKind::Receipt);
+    assert_eq!(receipts.len(), 1);
+    let key = payment_processor_key("shelby", &owner, "client-key-by-hand-0001");
+    assert_eq!(receipts[0].dedupe_key, format!("shelby:receipt:{key}"));
+    assert!(receipts[0].delivered_at.is_some());
+    assert_eq!(delivered_with(&notifier, &receipts[0].dedupe_key), 1);
+    // A refused payment (the quote is paid) writes nothing.
+    let before = outbox(&p).len();
+    let refused = PaymentRequest {
+        quote_id: quote.id,
+        idempotency_key: "client-key-by-hand-0002".into(),
+    };
+    assert!(p.pay(&owner, &refused, nov(24, 11)).is_err());
+    assert_eq!(outbox(&p).len(), before);
+}
+
 /// One step of [`outbox_rounds`].
 #[derive(Debug, Clone)]
 pub enum Step {
