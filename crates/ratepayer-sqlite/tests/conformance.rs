@@ -534,7 +534,11 @@ fn outbox_once_per_key_in_order(store: &dyn Store) {
         .enqueue_message(&message(U, "shelby:receipt:k1", "2026-03-01T10:00:00.25Z"))
         .unwrap());
     assert!(tx
-        .enqueue_message(&message(U, "shelby:receipt:k0", "2026-03-01T09:59:59.999999999Z"))
+        .enqueue_message(&message(
+            U,
+            "shelby:receipt:k0",
+            "2026-03-01T09:59:59.999999999Z"
+        ))
         .unwrap());
     let late = message(U, "shelby:receipt:k9", "2026-03-02T00:00:00Z");
     assert!(tx.enqueue_message(&late).unwrap());
@@ -552,7 +556,12 @@ fn outbox_once_per_key_in_order(store: &dyn Store) {
     let all = tx.outbox_messages(U).unwrap();
     assert_eq!(
         keys(&all),
-        ["shelby:receipt:k0", "shelby:receipt:k1", "shelby:receipt:k2", "shelby:receipt:k9"]
+        [
+            "shelby:receipt:k0",
+            "shelby:receipt:k1",
+            "shelby:receipt:k2",
+            "shelby:receipt:k9"
+        ]
     );
     assert_eq!(tx.outbox_messages(OTHER).unwrap().len(), 1);
     // Due by the first day: three, in pages of two.
@@ -586,7 +595,10 @@ fn outbox_once_per_key_in_order(store: &dyn Store) {
         .record_delivery_failure(U, "shelby:receipt:k0", "smtp 451", retry)
         .unwrap());
     let failed = tx.outbox_message(U, "shelby:receipt:k0").unwrap().unwrap();
-    assert_eq!((failed.attempts, failed.last_error.as_deref()), (1, Some("smtp 451")));
+    assert_eq!(
+        (failed.attempts, failed.last_error.as_deref()),
+        (1, Some("smtp 451"))
+    );
     assert_eq!(failed.next_attempt_at, retry);
     assert_eq!(
         keys(&tx.undelivered_messages(U, due, None, 10).unwrap()),
@@ -620,7 +632,10 @@ fn outbox_once_per_key_in_order(store: &dyn Store) {
     assert!(tx.mark_delivered(U, "shelby:receipt:k2", t1).unwrap());
     drop(tx);
     let mut tx = store.begin().unwrap();
-    assert!(tx.outbox_message(U, "shelby:receipt:gone").unwrap().is_none());
+    assert!(tx
+        .outbox_message(U, "shelby:receipt:gone")
+        .unwrap()
+        .is_none());
     assert!(tx
         .outbox_message(U, "shelby:receipt:k2")
         .unwrap()

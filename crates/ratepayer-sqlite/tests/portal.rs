@@ -122,17 +122,23 @@ fn a_return_known_after_the_window_suspends_on_sqlite() {
 
 #[test]
 fn the_cycle_writes_each_notice_once_on_sqlite() {
-    portal_support::outbox::the_cycle_writes_each_notice_once(fresh("outbox_the_cycle_writes_each_no"));
+    portal_support::outbox::the_cycle_writes_each_notice_once(fresh(
+        "outbox_the_cycle_writes_each_no",
+    ));
 }
 
 #[test]
 fn autopay_notices_are_written_once_on_sqlite() {
-    portal_support::outbox::autopay_notices_are_written_once(fresh("outbox_autopay_notices_are_writ"));
+    portal_support::outbox::autopay_notices_are_written_once(fresh(
+        "outbox_autopay_notices_are_writ",
+    ));
 }
 
 #[test]
 fn a_failing_notifier_is_retried_later_on_sqlite() {
-    portal_support::outbox::a_failing_notifier_is_retried_later(fresh("outbox_a_failing_notifier_is_re"));
+    portal_support::outbox::a_failing_notifier_is_retried_later(fresh(
+        "outbox_a_failing_notifier_is_re",
+    ));
 }
 
 #[test]

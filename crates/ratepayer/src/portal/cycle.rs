@@ -26,8 +26,8 @@ use chrono::{DateTime, NaiveDate, Utc};
 use super::outbox::Outgoing;
 use super::{Portal, PortalError};
 use crate::autopay::{
-    self as rules, AutopayCustomer, BillDates, DraftInstruction, DraftRule, NoticeKind, PlannedBill,
-    PlannedNotice,
+    self as rules, AutopayCustomer, BillDates, DraftInstruction, DraftRule, NoticeKind,
+    PlannedBill, PlannedNotice,
 };
 use crate::calendar::Calendar;
 use crate::fees::FeeSchedule;
@@ -384,13 +384,15 @@ impl Portal {
     ) -> Result<bool, PortalError> {
         let (kind, subject) = match n.kind {
             NoticeKind::BillReady => (MessageKind::BillReady, "Your bill is ready"),
-            NoticeKind::VariableAmount => {
-                (MessageKind::VariableAmount, "Your upcoming AutoPay bank debit")
-            }
+            NoticeKind::VariableAmount => (
+                MessageKind::VariableAmount,
+                "Your upcoming AutoPay bank debit",
+            ),
             NoticeKind::DraftReminder => (MessageKind::DraftReminder, "AutoPay reminder"),
-            NoticeKind::CardExpiring => {
-                (MessageKind::CardExpiring, "The card on your AutoPay expires soon")
-            }
+            NoticeKind::CardExpiring => (
+                MessageKind::CardExpiring,
+                "The card on your AutoPay expires soon",
+            ),
             NoticeKind::PayByHand => (
                 MessageKind::PayByHand,
                 "Please pay this bill yourself: it is above your AutoPay maximum",

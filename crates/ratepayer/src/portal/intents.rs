@@ -10,14 +10,15 @@
 
 use chrono::{DateTime, Duration, Utc};
 
-use super::payments::{payable_account, PaymentReceipt};
 use super::outbox::Outgoing;
+use super::payments::{payable_account, PaymentReceipt};
 use super::processor::payment_processor_key;
 use super::{Portal, PortalError};
 use crate::fees::{Channel, FeeError, FeeQuote};
 use crate::payment::{allocate, AccountDue, AccountStatus, PaymentTarget};
 use crate::store::{
-    AuditKind, MessageKind, PaymentKeyRow, PaymentRow, PaymentSource, PaymentStatus, QuoteRow, Settlement,
+    AuditKind, MessageKind, PaymentKeyRow, PaymentRow, PaymentSource, PaymentStatus, QuoteRow,
+    Settlement,
 };
 use crate::Money;
 
@@ -315,7 +316,11 @@ impl Portal {
                         receipt.payment_id
                     ),
                     login: Some(login_id),
-                    account: receipt.allocation.accounts.first().map(|a| a.account.as_str()),
+                    account: receipt
+                        .allocation
+                        .accounts
+                        .first()
+                        .map(|a| a.account.as_str()),
                 },
                 now,
             )?;

@@ -559,11 +559,7 @@ impl OutboxStore for MemoryTx<'_> {
     }
 
     fn outbox_messages(&mut self, utility: &str) -> StoreResult<Vec<OutboxMessage>> {
-        Ok(self
-            .ordered_outbox(utility)
-            .into_iter()
-            .cloned()
-            .collect())
+        Ok(self.ordered_outbox(utility).into_iter().cloned().collect())
     }
 
     fn mark_delivered(

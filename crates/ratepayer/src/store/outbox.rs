@@ -134,8 +134,7 @@ impl OutboxMessage {
         self.delivered_at.is_none()
             && self.next_attempt_at <= due_by
             && after.is_none_or(|c| {
-                (self.created_at, self.dedupe_key.as_str())
-                    > (c.created_at, c.dedupe_key.as_str())
+                (self.created_at, self.dedupe_key.as_str()) > (c.created_at, c.dedupe_key.as_str())
             })
     }
 
@@ -219,4 +218,3 @@ pub trait OutboxStore {
         next_attempt_at: DateTime<Utc>,
     ) -> StoreResult<bool>;
 }
-

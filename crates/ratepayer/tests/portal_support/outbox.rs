@@ -58,11 +58,16 @@ pub fn the_cycle_writes_each_notice_once(store: Arc<dyn Store>) {
     assert_eq!(receipts.len(), 1);
     assert_eq!(receipts[0].dedupe_key, format!("shelby:receipt:{key}"));
     assert_eq!(receipts[0].account.as_deref(), Some("000100001"));
-    assert!(receipts[0].delivered_at.is_none(), "the cycle does not deliver");
+    assert!(
+        receipts[0].delivered_at.is_none(),
+        "the cycle does not deliver"
+    );
     assert_eq!(delivered_with(&notifier, &receipts[0].dedupe_key), 0);
 
     for hour in [7, 8] {
-        let again = p.run_autopay_cycle(date(2025, 11, 24), nov(24, hour)).unwrap();
+        let again = p
+            .run_autopay_cycle(date(2025, 11, 24), nov(24, hour))
+            .unwrap();
         assert_eq!((again.drafted, again.notices_queued), (0, 0));
     }
     assert_eq!(of_kind(&p, MessageKind::Receipt).len(), 1);
@@ -74,7 +79,11 @@ pub fn the_cycle_writes_each_notice_once(store: Arc<dyn Store>) {
     assert_eq!((again.delivered, again.already_delivered), (0, 0));
     assert_eq!(delivered_with(&notifier, &receipts[0].dedupe_key), 1);
     let receipt = &of_kind(&p, MessageKind::Receipt)[0];
-    assert_eq!(receipt.delivered_at, Some(nov(24, 9)), "marked once, first mark kept");
+    assert_eq!(
+        receipt.delivered_at,
+        Some(nov(24, 9)),
+        "marked once, first mark kept"
+    );
 }
 
 /// A bank-draft customer gets the Regulation E notice (on the bill date,
@@ -86,7 +95,9 @@ pub fn autopay_notices_are_written_once(store: Arc<dyn Store>) {
     enrolled_owner_with(&p, &notifier, "100001", 1, PaymentMethod::Echeck);
     enrolled_owner(&p, &notifier, "100002", 2);
     let before_draft = date(2025, 11, 10);
-    let report = p.run_autopay_cycle(before_draft, noon(before_draft)).unwrap();
+    let report = p
+        .run_autopay_cycle(before_draft, noon(before_draft))
+        .unwrap();
     assert_eq!(report.drafted, 0);
     let reg_e = of_kind(&p, MessageKind::VariableAmount);
     assert_eq!(reg_e.len(), 1, "{reg_e:?}");
@@ -108,7 +119,9 @@ pub fn autopay_notices_are_written_once(store: Arc<dyn Store>) {
     }
     let expiring = of_kind(&p, MessageKind::CardExpiring);
     assert_eq!(expiring.len(), 1, "{expiring:?}");
-    assert!(expiring[0].dedupe_key.starts_with("shelby:card-expiring:000100002:"));
+    assert!(expiring[0]
+        .dedupe_key
+        .starts_with("shelby:card-expiring:000100002:"));
     let sent = p.deliver_outbox(noon(date(2030, 12, 2)), 100).unwrap();
     assert_eq!(sent.delivered, 4, "{sent:?}");
     assert!(outbox(&p).iter().all(|m| m.delivered_at.is_some()));
@@ -144,7 +157,12 @@ pub fn a_failing_notifier_is_retried_later(store: Arc<dyn Store>) {
     let up = p.deliver_outbox(t1 + retry_delay(2), 100).unwrap();
     assert_eq!((up.delivered, up.failed.len()), (1, 0));
     assert_eq!(delivered_with(&notifier, &m.dedupe_key), 1);
-    assert_eq!(p.deliver_outbox(t1 + Duration::days(1), 100).unwrap().delivered, 0);
+    assert_eq!(
+        p.deliver_outbox(t1 + Duration::days(1), 100)
+            .unwrap()
+            .delivered,
+        0
+    );
     assert_eq!(delivered_with(&notifier, &m.dedupe_key), 1);
 }
 
@@ -168,8 +186,14 @@ pub fn a_return_is_noticed_once(store: Arc<dyn Store>) {
     let failed = of_kind(&p, MessageKind::PaymentFailed);
     assert_eq!(failed.len(), 1);
     assert_eq!(failed[0].dedupe_key, format!("shelby:payment-failed:{key}"));
-    assert!(failed[0].delivered_at.is_some(), "handed over after the commit");
-    assert!(failed[0].body.contains("25.00"), "the returned-payment fee is told");
+    assert!(
+        failed[0].delivered_at.is_some(),
+        "handed over after the commit"
+    );
+    assert!(
+        failed[0].body.contains("25.00"),
+        "the returned-payment fee is told"
+    );
     for r in &results {
         p.record_result(r, noon(on)).unwrap();
     }
@@ -218,12 +242,17 @@ pub fn pay_by_hand_and_its_receipt_once(store: Arc<dyn Store>) {
     )
     .unwrap();
     for hour in [6, 7] {
-        let report = p.run_autopay_cycle(date(2025, 11, 24), nov(24, hour)).unwrap();
+        let report = p
+            .run_autopay_cycle(date(2025, 11, 24), nov(24, hour))
+            .unwrap();
         assert_eq!((report.drafted, report.pay_by_hand), (0, 1));
     }
     let by_hand = of_kind(&p, MessageKind::PayByHand);
     assert_eq!(by_hand.len(), 1, "{by_hand:?}");
-    assert_eq!(by_hand[0].dedupe_key, "shelby:pay-by-hand:000100001:2025-10");
+    assert_eq!(
+        by_hand[0].dedupe_key,
+        "shelby:pay-by-hand:000100001:2025-10"
+    );
 
     let due = super::claims::open_amount(&store, "shelby", "000100001");
     let quote = p
@@ -360,10 +389,17 @@ pub fn outbox_rounds(store: Arc<dyn Store>, steps: &[Step]) {
     assert_eq!(recorded.len(), unique.len(), "recorded once: {recorded:?}");
     assert_eq!(
         unique,
-        first_text.keys().map(String::as_str).collect::<BTreeSet<_>>()
+        first_text
+            .keys()
+            .map(String::as_str)
+            .collect::<BTreeSet<_>>()
     );
     for m in &all {
-        assert_eq!(Some(&m.body), first_text.get(&m.dedupe_key), "first text kept");
+        assert_eq!(
+            Some(&m.body),
+            first_text.get(&m.dedupe_key),
+            "first text kept"
+        );
         assert!(m.delivered_at.is_some(), "{} delivered", m.dedupe_key);
         assert!(delivered_with(&notifier, &m.dedupe_key) >= 1);
     }
