@@ -23,6 +23,7 @@ __all__ = [
     "Calendar",
     "CalendarError",
     "CycleReport",
+    "DeliveryReport",
     "Enrolled",
     "FakeProcessor",
     "FeeError",
