@@ -314,14 +314,23 @@ fn with_the_processor_every_bill_is_charged_once_net_of_declines() {
         *delivered.entry(key).or_default() += 1;
     }
     for m in &messages {
-        assert!(m.delivered_at.is_some(), "{} marked delivered", m.dedupe_key);
         assert!(
-            delivered.get(m.dedupe_key.as_str()).is_some_and(|n| *n >= 1),
+            m.delivered_at.is_some(),
+            "{} marked delivered",
+            m.dedupe_key
+        );
+        assert!(
+            delivered
+                .get(m.dedupe_key.as_str())
+                .is_some_and(|n| *n >= 1),
             "{} delivered",
             m.dedupe_key
         );
     }
-    assert!(delivered.keys().all(|k| keys.contains(k)), "only recorded messages");
+    assert!(
+        delivered.keys().all(|k| keys.contains(k)),
+        "only recorded messages"
+    );
     drop(tx);
     let _ = std::fs::remove_file(format!("{}.notices", db.display()));
     let _ = std::fs::remove_file(&processor_file);
