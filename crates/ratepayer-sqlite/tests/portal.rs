@@ -180,3 +180,8 @@ mod outbox_property {
 fn pay_by_hand_and_its_receipt_once_on_sqlite() {
     portal_support::outbox::pay_by_hand_and_its_receipt_once(fresh("outbox_pay_by_hand"));
 }
+
+#[test]
+fn bill_ready_and_reminder_once_on_sqlite() {
+    portal_support::outbox::bill_ready_and_reminder_once(fresh("outbox_bill_ready"));
+}

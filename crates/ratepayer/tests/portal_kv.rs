@@ -166,3 +166,8 @@ fn a_return_is_noticed_once_on_the_kv_store() {
 fn pay_by_hand_and_its_receipt_once_on_the_kv_store() {
     portal_support::outbox::pay_by_hand_and_its_receipt_once(fresh());
 }
+
+#[test]
+fn bill_ready_and_reminder_once_on_the_kv_store() {
+    portal_support::outbox::bill_ready_and_reminder_once(fresh());
+}

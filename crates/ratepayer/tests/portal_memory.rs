@@ -343,3 +343,8 @@ fn a_return_is_noticed_once_on_the_memory_store() {
 fn pay_by_hand_and_its_receipt_once_on_the_memory_store() {
     portal_support::outbox::pay_by_hand_and_its_receipt_once(Arc::new(MemoryStore::new()));
 }
+
+#[test]
+fn bill_ready_and_reminder_once_on_the_memory_store() {
+    portal_support::outbox::bill_ready_and_reminder_once(Arc::new(MemoryStore::new()));
+}

@@ -288,6 +288,67 @@ pub fn pay_by_hand_and_its_receipt_once(store: Arc<dyn Store>) {
     assert_eq!(outbox(&p).len(), before);
 }
 
+/// A utility that sends bill-ready messages and a reminder five days
+/// before each draft: each is written once, by the first cycle whose date
+/// reaches it, and never again.
+pub fn bill_ready_and_reminder_once(store: Arc<dyn Store>) {
+    use ratepayer::profile::UtilityProfile;
+    use ratepayer::security::SeededRandom;
+
+    let text = super::processor::shelby_fee_text(include_str!(
+        "../../../../examples/profiles/shelby.toml"
+    ))
+    .replacen(
+        "calendar = \"fed\"\n",
+        "calendar = \"fed\"\nnotices = { bill_ready = true, reminder_days_before = 5 }\n",
+        1,
+    );
+    let notifier = Arc::new(RecordingNotifier::new());
+    let p = Portal::new(
+        UtilityProfile::from_toml(&text).unwrap(),
+        store,
+        super::secrets(),
+        Box::new(SeededRandom::new(5)),
+        notifier.clone(),
+    )
+    .unwrap();
+    enrolled_owner(&p, &notifier, "100001", 1);
+    let mut queued = Vec::new();
+    for day in [10, 11, 19, 19, 24, 24] {
+        let on = date(2025, 11, day);
+        let r = p.run_autopay_cycle(on, noon(on)).unwrap();
+        queued.push((day, r.drafted, r.notices_queued));
+    }
+    assert_eq!(
+        queued,
+        [
+            (10, 0, 1),
+            (11, 0, 0),
+            (19, 0, 1),
+            (19, 0, 0),
+            (24, 1, 1),
+            (24, 0, 0)
+        ]
+    );
+    let ready = of_kind(&p, MessageKind::BillReady);
+    assert_eq!(ready.len(), 1);
+    assert_eq!(ready[0].dedupe_key, "shelby:bill-ready:000100001:2025-10");
+    assert_eq!(ready[0].created_at, noon(date(2025, 11, 10)));
+    let reminder = of_kind(&p, MessageKind::DraftReminder);
+    assert_eq!(reminder.len(), 1);
+    assert_eq!(
+        reminder[0].dedupe_key,
+        "shelby:draft-reminder:000100001:2025-10"
+    );
+    assert!(
+        reminder[0].body.contains("2025-11-24"),
+        "{}",
+        reminder[0].body
+    );
+    let sent = p.deliver_outbox(noon(date(2025, 11, 24)), 100).unwrap();
+    assert_eq!(sent.delivered, 3);
+}
+
 /// One step of [`outbox_rounds`].
 #[derive(Debug, Clone)]
 pub enum Step {
