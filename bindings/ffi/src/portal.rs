@@ -1161,3 +1161,67 @@ impl Portal {
             .collect())
     }
 }
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+    use std::sync::atomic::{AtomicBool, Ordering};
+
+    use super::*;
+    use ratepayer::portal::Notifier as _;
+
+    /// The app's notifier: fails while `down`, else keeps the subjects.
+    #[derive(Default)]
+    struct App {
+        down: AtomicBool,
+        sent: Mutex<Vec<String>>,
+    }
+
+    impl Notifier for App {
+        fn send(&self, _to: String, subject: String, _body: String) -> Result<(), RatepayerError> {
+            if self.down.load(Ordering::SeqCst) {
+                return Err(RatepayerError::input(
+                    "mail.down",
+                    "the mail service is down",
+                ));
+            }
+            self.sent.lock().unwrap().push(subject);
+            Ok(())
+        }
+    }
+
+    fn notice() -> core::Notice {
+        core::Notice {
+            to: ratepayer::verification::Contact::email("pat@example.com").unwrap(),
+            subject: "Payment received".into(),
+            body: "We received your payment.".into(),
+            dedupe_key: Some("shelby:receipt:k1".into()),
+        }
+    }
+
+    #[test]
+    fn an_outbox_delivery_reports_the_apps_failure_so_it_is_retried() {
+        let app = Arc::new(App::default());
+        let outgoing = Outgoing {
+            app: Some(app.clone()),
+            outbox: Mutex::new(Vec::new()),
+        };
+        app.down.store(true, Ordering::SeqCst);
+        let err = outgoing.deliver(&notice()).unwrap_err();
+        assert!(err.message.contains("mail.down"), "{err}");
+        app.down.store(false, Ordering::SeqCst);
+        outgoing.deliver(&notice()).unwrap();
+        assert_eq!(*app.sent.lock().unwrap(), ["Payment received"]);
+    }
+
+    #[test]
+    fn without_an_app_notifier_an_outbox_delivery_lands_in_the_outbox() {
+        let outgoing = Outgoing {
+            app: None,
+            outbox: Mutex::new(Vec::new()),
+        };
+        outgoing.deliver(&notice()).unwrap();
+        assert_eq!(outgoing.outbox.lock().unwrap().len(), 1);
+    }
+}
