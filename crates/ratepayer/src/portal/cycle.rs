@@ -18,16 +18,15 @@
 //! and a receipt for each draft are written to the outbox in the batch's
 //! transaction, each under a dedupe key naming the utility, the account
 //! and the bill (or the draft's key), so a re-run, a second runner or a
-//! restart writes none twice. The cycle does not deliver them: run
-//! [`Portal::deliver_outbox`] after it.
+//! restart writes none twice (`cycle_notices`). The cycle does not
+//! deliver them: run [`Portal::deliver_outbox`] after it.
 
 use chrono::{DateTime, NaiveDate, Utc};
 
-use super::outbox::Outgoing;
+use super::cycle_notices::Recipient;
 use super::{Portal, PortalError};
 use crate::autopay::{
-    self as rules, AutopayCustomer, BillDates, DraftInstruction, DraftRule, NoticeKind,
-    PlannedBill, PlannedNotice,
+    self as rules, AutopayCustomer, BillDates, DraftInstruction, DraftRule, NoticeKind, PlannedBill,
 };
 use crate::calendar::Calendar;
 use crate::fees::FeeSchedule;
@@ -35,8 +34,8 @@ use crate::payment::{
     allocate, AccountDue, AccountStatus, AllocationPolicy, ChargeKind, PaymentTarget,
 };
 use crate::store::{
-    AuditKind, ChargeRow, DraftRow, EnrolmentRow, EnrolmentStatus, MessageKind, PaymentRow,
-    PaymentSource, PaymentStatus, Settlement, StorageErrorKind, Tx,
+    AuditKind, ChargeRow, DraftRow, EnrolmentRow, EnrolmentStatus, PaymentRow, PaymentSource,
+    PaymentStatus, Settlement, StorageErrorKind, Tx,
 };
 use crate::Money;
 
@@ -104,22 +103,6 @@ pub(super) const DEFAULT_BATCH: usize = 2_000;
 /// How many times a batch that found the database busy (past the store's
 /// busy timeout) is tried again before the cycle gives up.
 const BUSY_RETRIES: u32 = 5;
-
-/// The enrolled login's email address, read once per account and only
-/// when a message is written.
-#[derive(Default)]
-struct Recipient(Option<Option<String>>);
-
-impl Recipient {
-    fn email(&mut self, tx: &mut dyn Tx, login: &str) -> Result<Option<String>, PortalError> {
-        if let Some(known) = &self.0 {
-            return Ok(known.clone());
-        }
-        let email = tx.login(login)?.map(|l| l.email);
-        self.0 = Some(email.clone());
-        Ok(email)
-    }
-}
 
 struct CycleContext<'a> {
     policy: &'a rules::AutopayPolicy,
@@ -369,99 +352,6 @@ impl Portal {
             }
         }
         Ok(())
-    }
-
-    /// Writes a planned notice due by the cycle's date to the outbox (once
-    /// per account and bill, or per account, card and date for a card's
-    /// expiry); true when written now.
-    fn queue_notice(
-        &self,
-        tx: &mut dyn Tx,
-        e: &EnrolmentRow,
-        n: &PlannedNotice,
-        to: &mut Recipient,
-        now: DateTime<Utc>,
-    ) -> Result<bool, PortalError> {
-        let (kind, subject) = match n.kind {
-            NoticeKind::BillReady => (MessageKind::BillReady, "Your bill is ready"),
-            NoticeKind::VariableAmount => (
-                MessageKind::VariableAmount,
-                "Your upcoming AutoPay bank debit",
-            ),
-            NoticeKind::DraftReminder => (MessageKind::DraftReminder, "AutoPay reminder"),
-            NoticeKind::CardExpiring => (
-                MessageKind::CardExpiring,
-                "The card on your AutoPay expires soon",
-            ),
-            NoticeKind::PayByHand => (
-                MessageKind::PayByHand,
-                "Please pay this bill yourself: it is above your AutoPay maximum",
-            ),
-            NoticeKind::AutopaySuspended => (MessageKind::AutopaySuspended, "AutoPay is suspended"),
-            _ => return Ok(false),
-        };
-        let Some(email) = to.email(tx, &e.login)? else {
-            return Ok(false);
-        };
-        let date = n.date.to_string();
-        let about: Vec<&str> = match &n.bill_id {
-            Some(bill) => vec![&e.account, bill],
-            None => vec![&e.account, &e.payment_method_id, &date],
-        };
-        let written = self.enqueue(
-            tx,
-            Outgoing {
-                kind,
-                about: &about,
-                to: &email,
-                subject: subject.to_owned(),
-                body: n.text.clone(),
-                login: Some(&e.login),
-                account: Some(&e.account),
-            },
-            now,
-        )?;
-        Ok(written.is_some())
-    }
-
-    /// Writes the receipt of a draft this run executed to the outbox, under
-    /// the draft's key; true when written now.
-    fn queue_receipt(
-        &self,
-        tx: &mut dyn Tx,
-        e: &EnrolmentRow,
-        row: &DraftRow,
-        draft: &DraftInstruction,
-        to: &mut Recipient,
-        now: DateTime<Utc>,
-    ) -> Result<bool, PortalError> {
-        let Some(email) = to.email(tx, &e.login)? else {
-            return Ok(false);
-        };
-        let written = self.enqueue(
-            tx,
-            Outgoing {
-                kind: MessageKind::Receipt,
-                about: &[&row.idempotency_key],
-                to: &email,
-                subject: "AutoPay payment".into(),
-                body: format!(
-                    "AutoPay is paying bill {}: {} (fee {}, amount {}) drafted on {}. \
-                     Confirmation {}. If your bank or card issuer does not pay it, we will \
-                     tell you.",
-                    row.bill_id,
-                    draft.total.to_decimal_string(),
-                    draft.fee.to_decimal_string(),
-                    draft.amount.to_decimal_string(),
-                    draft.date,
-                    row.payment_id
-                ),
-                login: Some(&e.login),
-                account: Some(&e.account),
-            },
-            now,
-        )?;
-        Ok(written.is_some())
     }
 
     /// Claims the draft's key and, when this run is the first, records its

@@ -19,12 +19,14 @@
 //! The parts: [`register`](Portal::register) and contacts in `signup`,
 //! sign-in in `session`, linking and settings in `linking`, the home page
 //! and bills in `views`, back-office posting in `back_office`, payment methods
-//! in `payments`, quotes and payments (intents) in `intents`, AutoPay enrolment in `autopay` and its cycle in `cycle`,
-//! the payment processor port (submitting, results) in `processor`, undoing
-//! a returned or declined payment in `reversal`, the AutoPay retry rules on
-//! stored drafts in `retries`, and a scripted processor for tests and demos
-//! in `fake_processor`; a customer's payment history with statuses in `history`;
-//! the outbox of money notices and its delivery in `outbox`.
+//! in `payments`, quotes and payments (intents) in `intents`, AutoPay
+//! enrolment in `autopay` and its cycle in `cycle` (the notices it writes in
+//! `cycle_notices`), the payment processor port (submitting, results) in
+//! `processor`, undoing a returned or declined payment in `reversal`, the
+//! AutoPay retry rules on stored drafts in `retries`, and a scripted
+//! processor for tests and demos in `fake_processor`; a customer's payment
+//! history with statuses in `history`; the outbox of money notices and its
+//! delivery in `outbox`.
 
 mod autopay;
 mod back_office;
@@ -32,6 +34,7 @@ mod breach;
 mod client;
 mod codes;
 mod cycle;
+mod cycle_notices;
 mod error;
 mod fake_processor;
 mod guard;
