@@ -3,8 +3,10 @@
 //! runner is killed (SIGKILL) mid-cycle and started again. With the file
 //! processor (a share of drafts declined, soft or hard), after two runners
 //! at once, a kill and a restart, every bill is charged exactly once net of
-//! declines, each key is charged once by the processor, and every
-//! re-presentment follows the card retry rules.
+//! declines, each key is charged once by the processor, every
+//! re-presentment follows the card retry rules, and every outbox message
+//! (a receipt per draft, a notice per decline) is recorded once and
+//! delivered at least once.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 use std::io::{BufRead, BufReader};
@@ -194,6 +196,7 @@ fn with_the_processor_every_bill_is_charged_once_net_of_declines() {
     let db = fresh_db("processor");
     let processor_file = format!("{}.processor", db.display());
     let _ = std::fs::remove_file(&processor_file);
+    let _ = std::fs::remove_file(format!("{}.notices", db.display()));
     seed(&db);
     let path = db.to_str().unwrap();
     // Two runners at once on the due date: cycle, hand-off, results.
@@ -281,7 +284,55 @@ fn with_the_processor_every_bill_is_charged_once_net_of_declines() {
         "the processor charged each draft key once, and nothing else"
     );
     assert!(settled_bills > ACCOUNTS * 8 / 10 && unpaid_bills > 0 && retried > 0);
+
+    // The outbox: one receipt per draft and one notice per declined
+    // payment, each recorded once (by its dedupe key) and delivered at
+    // least once (a runner killed before delivering left its messages to
+    // the next one); nothing delivered that was not recorded.
+    let messages = tx.outbox_messages("shelby").unwrap();
+    let keys: std::collections::BTreeSet<&str> =
+        messages.iter().map(|m| m.dedupe_key.as_str()).collect();
+    assert_eq!(keys.len(), messages.len(), "recorded once");
+    let mut declined = 0;
+    for i in 0..ACCOUNTS {
+        let account = format!("000{:06}", 200_000 + i);
+        for d in tx.drafts("shelby", &account).unwrap() {
+            let receipt = format!("shelby:receipt:{}", d.idempotency_key);
+            assert!(keys.contains(receipt.as_str()), "{account}: {receipt}");
+            let p = tx.payment("shelby", &d.payment_id).unwrap().unwrap();
+            if p.status == PaymentStatus::Declined {
+                declined += 1;
+                let failed = format!("shelby:payment-failed:{}", d.idempotency_key);
+                assert!(keys.contains(failed.as_str()), "{account}: {failed}");
+            }
+        }
+    }
+    assert_eq!(messages.len(), charged.len() + declined);
+    let log = std::fs::read_to_string(format!("{}.notices", db.display())).unwrap();
+    let mut delivered = std::collections::BTreeMap::<&str, usize>::new();
+    for key in log.lines() {
+        *delivered.entry(key).or_default() += 1;
+    }
+    for m in &messages {
+        assert!(
+            m.delivered_at.is_some(),
+            "{} marked delivered",
+            m.dedupe_key
+        );
+        assert!(
+            delivered
+                .get(m.dedupe_key.as_str())
+                .is_some_and(|n| *n >= 1),
+            "{} delivered",
+            m.dedupe_key
+        );
+    }
+    assert!(
+        delivered.keys().all(|k| keys.contains(k)),
+        "only recorded messages"
+    );
     drop(tx);
+    let _ = std::fs::remove_file(format!("{}.notices", db.display()));
     let _ = std::fs::remove_file(&processor_file);
     for suffix in ["-wal", "-shm"] {
         let _ = std::fs::remove_file(format!("{processor_file}{suffix}"));

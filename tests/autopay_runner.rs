@@ -8,8 +8,10 @@
 //! autopay-runner bench N [DB]      # seed N, then time one cycle, the hand-off of its drafts
 //!                                   # to a FakeProcessor, and a second, empty cycle
 //! autopay-runner process DB DAY [BATCH]  # the cycle for DAY, then hand what is pending to
-//!                                        # the file processor (DB.processor) and record
-//!                                        # every result it has (again: duplicates)
+//!                                        # the file processor (DB.processor), record
+//!                                        # every result it has (again: duplicates) and
+//!                                        # deliver the outbox to the file notifier
+//!                                        # (DB.notices, one dedupe key a line)
 //! ```
 //!
 //! The file processor keeps its charges in a SQLite file of its own, shared
@@ -28,8 +30,8 @@ use ratepayer::credential::HashParams;
 use ratepayer::fees::PaymentMethod;
 use ratepayer::payment::{AccountNumber, AccountStatus, ChargeKind, OpenCharge};
 use ratepayer::portal::{
-    ChargeType, NullNotifier, PaymentProcessor, Portal, PortalSecrets, ProcessorError,
-    ProcessorOutcome, ProcessorResult, Submission, SubmitReceipt,
+    ChargeType, Notice, Notifier, NotifyError, NullNotifier, PaymentProcessor, Portal,
+    PortalSecrets, ProcessorError, ProcessorOutcome, ProcessorResult, Submission, SubmitReceipt,
 };
 use ratepayer::profile::builtin;
 use ratepayer::registration::AccountRecord;
@@ -50,7 +52,39 @@ fn due() -> Res<NaiveDate> {
     NaiveDate::from_ymd_opt(DUE.0, DUE.1, DUE.2).ok_or_else(|| "date".into())
 }
 
+/// Appends the dedupe key of every message it is given to a file, one a
+/// line (shared by every runner): what was delivered, duplicates included.
+struct FileNotifier(std::path::PathBuf);
+
+impl FileNotifier {
+    fn append(&self, notice: &Notice) -> std::io::Result<()> {
+        use std::io::Write;
+        let mut f = std::fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(&self.0)?;
+        let line = format!("{}\n", notice.dedupe_key.as_deref().unwrap_or("-"));
+        f.write_all(line.as_bytes())
+    }
+}
+
+impl Notifier for FileNotifier {
+    fn send(&self, notice: &Notice) {
+        let _ = self.append(notice);
+    }
+
+    fn deliver(&self, notice: &Notice) -> Result<(), NotifyError> {
+        self.append(notice).map_err(|e| NotifyError {
+            message: e.to_string(),
+        })
+    }
+}
+
 fn portal(store: Arc<dyn Store>) -> Res<Portal> {
+    portal_with(store, Arc::new(NullNotifier))
+}
+
+fn portal_with(store: Arc<dyn Store>, notifier: Arc<dyn Notifier>) -> Res<Portal> {
     Ok(Portal::new(
         builtin::load("shelby")?,
         store,
@@ -60,7 +94,7 @@ fn portal(store: Arc<dyn Store>) -> Res<Portal> {
             pepper: None,
         },
         Box::new(SeededRandom::new(std::process::id().into())),
-        Arc::new(NullNotifier),
+        notifier,
     )?)
 }
 
@@ -294,7 +328,8 @@ impl PaymentProcessor for FileProcessor {
 /// result the processor has, recorded (those recorded before are no-ops).
 fn process(db: &str, day: NaiveDate, batch: Option<usize>) -> Res<(usize, usize, usize)> {
     let store = Arc::new(SqliteStore::open(db)?);
-    let mut p = portal(store)?;
+    let notices = std::path::PathBuf::from(format!("{db}.notices"));
+    let mut p = portal_with(store, Arc::new(FileNotifier(notices)))?;
     if let Some(n) = batch {
         p = p.with_autopay_batch(n);
     }
@@ -331,6 +366,10 @@ fn process(db: &str, day: NaiveDate, batch: Option<usize>) -> Res<(usize, usize,
             },
             now,
         )?;
+    }
+    let delivered = p.deliver_outbox(now, usize::MAX)?;
+    if !delivered.failed.is_empty() {
+        return Err(format!("deliveries failed: {:?}", delivered.failed.first()).into());
     }
     Ok((report.drafted, report.already_drafted, sent.submitted.len()))
 }
@@ -391,6 +430,18 @@ fn main_inner(args: &[String]) -> Res<()> {
                  (cycle + hand-off {:.2} s)",
                 sent.submitted.len(),
                 first + handoff
+            );
+            let t = Instant::now();
+            let delivered = portal(store.clone())?.deliver_outbox(
+                Utc.with_ymd_and_hms(2025, 11, 24, 8, 0, 0)
+                    .single()
+                    .ok_or("time")?,
+                usize::MAX,
+            )?;
+            println!(
+                "outbox: {} notices delivered, each marked in its own transaction, in {:.2} s",
+                delivered.delivered,
+                t.elapsed().as_secs_f64()
             );
             let t = Instant::now();
             let (again, _) = run(store, None)?;

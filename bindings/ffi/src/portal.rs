@@ -58,8 +58,11 @@ impl std::fmt::Debug for Notice {
 }
 
 /// Sends the portal's messages (email, text), implemented by the app. It is
-/// called after the portal call committed; an exception is ignored (the app
-/// retries its own sends).
+/// called after the portal call committed. For a one-time code or a
+/// security notice an exception is ignored (the app retries its own sends);
+/// a money notice (a receipt, a returned payment, an AutoPay notice) comes
+/// from the outbox, and an exception leaves it there to be sent again by
+/// `deliver_outbox` (delivery is at least once).
 #[uniffi::export(with_foreign)]
 pub trait Notifier: Send + Sync {
     /// Sends one message.
@@ -89,6 +92,26 @@ impl core::Notifier for Outgoing {
                 .lock()
                 .unwrap_or_else(|p| p.into_inner())
                 .push(n),
+        }
+    }
+
+    /// A message from the outbox: the app's error leaves it there, with
+    /// the attempt recorded, for a later delivery.
+    fn deliver(&self, notice: &core::Notice) -> Result<(), core::NotifyError> {
+        match &self.app {
+            Some(app) => app
+                .send(
+                    notice.to.as_str().to_owned(),
+                    notice.subject.clone(),
+                    notice.body.clone(),
+                )
+                .map_err(|e| core::NotifyError {
+                    message: format!("the app's notifier failed: {e}"),
+                }),
+            None => {
+                self.send(notice);
+                Ok(())
+            }
         }
     }
 }
@@ -515,6 +538,20 @@ pub struct CycleReport {
     pub cancelled_during_run: u64,
     /// Enrolments of closed accounts, ended by this run: not drafted.
     pub closed_accounts: u64,
+    /// Messages this run wrote to the outbox (due AutoPay notices, draft
+    /// receipts): deliver them with `deliver_outbox`.
+    pub notices_queued: u64,
+}
+
+/// What `deliver_outbox` did.
+#[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
+pub struct DeliveryReport {
+    /// Messages the notifier took and this call marked delivered.
+    pub delivered: u64,
+    /// Messages another runner had marked meanwhile (delivered twice).
+    pub already_delivered: u64,
+    /// Dedupe keys of the messages the notifier refused: tried again later.
+    pub failed: Vec<String>,
 }
 
 /// One event of the audit trail (never a secret).
@@ -1067,6 +1104,26 @@ impl Portal {
         Ok(self.inner.cancel_autopay(&login_id, &account, utc(now))?)
     }
 
+    /// Delivers up to `limit` undelivered outbox messages (receipts,
+    /// returned-payment and AutoPay notices) due by `now` through the app's
+    /// notifier, oldest first, each marked delivered once the notifier
+    /// returned; an error from it is recorded and the message tried again
+    /// later. At least once: a crash between the two sends a message again.
+    pub fn deliver_outbox(
+        &self,
+        now: SystemTime,
+        limit: u64,
+    ) -> Result<DeliveryReport, RatepayerError> {
+        let limit = usize::try_from(limit).unwrap_or(usize::MAX);
+        let r = self.inner.deliver_outbox(utc(now), limit)?;
+        let n = |v: usize| u64::try_from(v).unwrap_or(u64::MAX);
+        Ok(DeliveryReport {
+            delivered: n(r.delivered),
+            already_delivered: n(r.already_delivered),
+            failed: r.failed.into_iter().map(|(key, _)| key).collect(),
+        })
+    }
+
     /// Runs the AutoPay cycle for `as_of`: every draft due is executed
     /// exactly once, however often it runs.
     pub fn run_autopay_cycle(
@@ -1090,6 +1147,7 @@ impl Portal {
                 .collect(),
             cancelled_during_run: n(r.cancelled_during_run),
             closed_accounts: n(r.closed_accounts),
+            notices_queued: n(r.notices_queued),
         })
     }
 
@@ -1101,5 +1159,69 @@ impl Portal {
             .iter()
             .map(AuditEntry::from)
             .collect())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+    use std::sync::atomic::{AtomicBool, Ordering};
+
+    use super::*;
+    use ratepayer::portal::Notifier as _;
+
+    /// The app's notifier: fails while `down`, else keeps the subjects.
+    #[derive(Default)]
+    struct App {
+        down: AtomicBool,
+        sent: Mutex<Vec<String>>,
+    }
+
+    impl Notifier for App {
+        fn send(&self, _to: String, subject: String, _body: String) -> Result<(), RatepayerError> {
+            if self.down.load(Ordering::SeqCst) {
+                return Err(RatepayerError::input(
+                    "mail.down",
+                    "the mail service is down",
+                ));
+            }
+            self.sent.lock().unwrap().push(subject);
+            Ok(())
+        }
+    }
+
+    fn notice() -> core::Notice {
+        core::Notice {
+            to: ratepayer::verification::Contact::email("pat@example.com").unwrap(),
+            subject: "Payment received".into(),
+            body: "We received your payment.".into(),
+            dedupe_key: Some("shelby:receipt:k1".into()),
+        }
+    }
+
+    #[test]
+    fn an_outbox_delivery_reports_the_apps_failure_so_it_is_retried() {
+        let app = Arc::new(App::default());
+        let outgoing = Outgoing {
+            app: Some(app.clone()),
+            outbox: Mutex::new(Vec::new()),
+        };
+        app.down.store(true, Ordering::SeqCst);
+        let err = outgoing.deliver(&notice()).unwrap_err();
+        assert!(err.message.contains("mail.down"), "{err}");
+        app.down.store(false, Ordering::SeqCst);
+        outgoing.deliver(&notice()).unwrap();
+        assert_eq!(*app.sent.lock().unwrap(), ["Payment received"]);
+    }
+
+    #[test]
+    fn without_an_app_notifier_an_outbox_delivery_lands_in_the_outbox() {
+        let outgoing = Outgoing {
+            app: None,
+            outbox: Mutex::new(Vec::new()),
+        };
+        outgoing.deliver(&notice()).unwrap();
+        assert_eq!(outgoing.outbox.lock().unwrap().len(), 1);
     }
 }

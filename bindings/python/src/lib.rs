@@ -91,6 +91,7 @@ fn _ratepayer(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<store::Notice>()?;
     m.add_class::<processor::FakeProcessor>()?;
     m.add_class::<processor::RecordedResult>()?;
+    m.add_class::<processor::DeliveryReport>()?;
     m.add_function(wrap_pyfunction!(profile::validate, m)?)?;
     m.add_function(wrap_pyfunction!(money::parse_money, m)?)?;
     m.add("__version__", env!("CARGO_PKG_VERSION"))?;

@@ -25,9 +25,9 @@ use ratepayer::fees::{Channel, PaymentMethod};
 use ratepayer::payment::{AccountNumber, AccountStatus, PaymentTarget, SplitPart};
 use ratepayer::portal::{
     AccountImport as CoreImport, DeliverySettings, EnrolRequest, LinkRequest, LoginAttempt,
-    NewPaymentMethod, Notice as CoreNotice, Notifier, PaymentRequest, Portal as CorePortal,
-    PortalError as CorePortalError, PortalSecrets, PostedBill as CorePosted, ProcessorResult,
-    SignupRequest,
+    NewPaymentMethod, Notice as CoreNotice, Notifier, NotifyError, PaymentRequest,
+    Portal as CorePortal, PortalError as CorePortalError, PortalSecrets, PostedBill as CorePosted,
+    ProcessorResult, SignupRequest,
 };
 use ratepayer::registration::{RegistrationChannel, RegistrationForm};
 use ratepayer::security::OsRandom;
@@ -45,7 +45,9 @@ use crate::fees::FeeQuote;
 use crate::money::py_money;
 use crate::money::to_money;
 use crate::password::PasswordFailure;
-use crate::processor::{outcome as processor_outcome, FakeProcessor, RecordedResult};
+use crate::processor::{
+    outcome as processor_outcome, DeliveryReport, FakeProcessor, RecordedResult,
+};
 use crate::profile::Profile;
 use crate::registration::AccountRecord;
 use crate::store::{
@@ -266,6 +268,29 @@ impl Notifier for CallbackNotifier {
                 e.write_unraisable(py, Some(self.callback.bind(py)));
             }
         });
+    }
+
+    /// A message from the outbox: an exception leaves it there, with the
+    /// attempt recorded, for a later `deliver_outbox`.
+    fn deliver(&self, notice: &CoreNotice) -> Result<(), NotifyError> {
+        Python::attach(|py| {
+            let args = (
+                notice.to.as_str().to_owned(),
+                notice.subject.clone(),
+                notice.body.clone(),
+            );
+            self.callback
+                .call1(py, args)
+                .map(|_| ())
+                .map_err(|e| NotifyError {
+                    message: format!(
+                        "notify raised {}",
+                        e.get_type(py)
+                            .name()
+                            .map_or_else(|_| "an exception".to_owned(), |n| n.to_string())
+                    ),
+                })
+        })
     }
 }
 
@@ -1024,6 +1049,24 @@ impl Portal {
         let now = utc(now);
         self.run(py, |p| p.run_autopay_cycle(as_of, now))
             .map(CycleReport::from)
+    }
+
+    /// Delivers up to `limit` undelivered outbox messages (receipts,
+    /// returned-payment and AutoPay notices) due by `now` through the
+    /// portal's notifier, oldest first; each is marked delivered after the
+    /// notifier took it, and a failure (`notify` raising) is recorded and
+    /// tried again later. At least once: a crash between the two delivers
+    /// a message again, with the same `Notice.dedupe_key`.
+    #[pyo3(signature = (*, now, limit = 1000))]
+    fn deliver_outbox(
+        &self,
+        py: Python<'_>,
+        now: DateTime<FixedOffset>,
+        limit: usize,
+    ) -> PyResult<DeliveryReport> {
+        let now = utc(now);
+        self.run(py, move |p| p.deliver_outbox(now, limit))
+            .map(DeliveryReport::from)
     }
 
     /// Hands every pending payment and AutoPay draft to `processor` and

@@ -222,3 +222,38 @@ impl RecordedResult {
         )
     }
 }
+
+/// What `Portal.deliver_outbox` did.
+#[pyclass(module = "ratepayer", frozen, get_all)]
+pub struct DeliveryReport {
+    /// Messages the notifier took and this call marked delivered.
+    pub delivered: usize,
+    /// Messages another runner had marked meanwhile (delivered twice: the
+    /// receiver drops the second by its dedupe key).
+    pub already_delivered: usize,
+    /// Messages the notifier did not take, `(dedupe_key, error)`: left in
+    /// the outbox and tried again later.
+    pub failed: Vec<(String, String)>,
+}
+
+impl From<ratepayer::portal::DeliveryReport> for DeliveryReport {
+    fn from(r: ratepayer::portal::DeliveryReport) -> DeliveryReport {
+        DeliveryReport {
+            delivered: r.delivered,
+            already_delivered: r.already_delivered,
+            failed: r.failed,
+        }
+    }
+}
+
+#[pymethods]
+impl DeliveryReport {
+    fn __repr__(&self) -> String {
+        format!(
+            "DeliveryReport(delivered={}, already_delivered={}, failed={})",
+            self.delivered,
+            self.already_delivered,
+            self.failed.len()
+        )
+    }
+}

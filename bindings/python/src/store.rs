@@ -567,6 +567,10 @@ pub struct CycleReport {
     /// Of `drafted`, re-presentments of returned or declined drafts.
     #[pyo3(get)]
     pub representments: usize,
+    /// Messages this run wrote to the outbox (due AutoPay notices and
+    /// draft receipts): deliver them with `Portal.deliver_outbox`.
+    #[pyo3(get)]
+    pub notices_queued: usize,
     charged: Option<Money>,
 }
 
@@ -582,6 +586,7 @@ impl From<CoreCycle> for CycleReport {
             cancelled_during_run: r.cancelled_during_run,
             closed_accounts: r.closed_accounts,
             representments: r.representments,
+            notices_queued: r.notices_queued,
             charged: r.charged,
         }
     }
@@ -664,6 +669,11 @@ pub struct Notice {
     pub subject: String,
     /// Its text (may hold a one-time code: never log it).
     pub body: String,
+    /// For a message from the outbox (a receipt, an AutoPay notice), the
+    /// key naming what caused it: a message may arrive twice (delivery is
+    /// at least once), and the same key is the same message. None for a
+    /// direct message (a code).
+    pub dedupe_key: Option<String>,
 }
 
 impl From<&CoreNotice> for Notice {
@@ -676,6 +686,7 @@ impl From<&CoreNotice> for Notice {
             },
             subject: n.subject.clone(),
             body: n.body.clone(),
+            dedupe_key: n.dedupe_key.clone(),
         }
     }
 }

@@ -84,3 +84,65 @@ def test_bad_results_are_refused() -> None:
         assert "return_code" in str(e)
     else:
         raise AssertionError("a return without a code was accepted")
+
+
+def test_the_outbox_delivers_each_notice_once() -> None:
+    """Issue 16, notices through the outbox: the cycle writes a receipt per
+    draft and the Regulation E notice of a bank draft (not delivered by the
+    cycle), a re-run writes none, a raising notifier leaves a message for
+    later, and `deliver_outbox` delivers each once, with its dedupe key."""
+    sent: list[tuple[str, str, str]] = []
+    failing = [False]
+
+    def notify(to: str, subject: str, body: str) -> None:
+        if failing[0] and subject == "AutoPay payment":
+            raise ConnectionError("mail service down")
+        sent.append((to, subject, body))
+
+    profile = shelby_with_fee()
+    portal = ratepayer.Portal.in_memory(profile, digest_key=KEY, hash_params=FAST, notify=notify)
+    seeded(portal, profile)
+    pat = register_pat(portal).login_id
+    bank = portal.add_payment_method(pat, method="echeck", token="tok_bank",
+                                     label="Checking ending 6789", now=nov(7))
+    portal.enrol_autopay(pat, "100001", option="Checking AutoPay", payment_method_id=bank,
+                         accepted_terms_version="2024-07", now=nov(7, 13))
+    report = portal.run_autopay_cycle(date(2025, 11, 24), now=nov(24, 6))
+    assert (report.drafted, report.notices_queued) == (1, 2)
+    again = portal.run_autopay_cycle(date(2025, 11, 24), now=nov(24, 7))
+    assert (again.drafted, again.notices_queued) == (0, 0)
+    assert not [s for s in sent if s[1] == "AutoPay payment"]
+
+    failing[0] = True
+    down = portal.deliver_outbox(now=nov(24, 8))
+    assert down.delivered == 1 and len(down.failed) == 1  # Reg E went, the receipt did not
+    key, error = down.failed[0]
+    assert key.startswith("shelby:receipt:") and "ConnectionError" in error
+    assert portal.deliver_outbox(now=nov(24, 8)).failed == []  # not due again yet
+    failing[0] = False
+    up = portal.deliver_outbox(now=nov(24, 9))
+    assert (up.delivered, up.already_delivered, up.failed) == (1, 0, [])
+    assert portal.deliver_outbox(now=nov(24, 10)).delivered == 0
+    assert len([s for s in sent if s[1] == "AutoPay payment"]) == 1
+    assert "DeliveryReport(delivered=1" in repr(up)
+
+
+def test_outbox_notices_carry_their_dedupe_key() -> None:
+    profile = shelby_with_fee()
+    portal = ratepayer.Portal.in_memory(profile, digest_key=KEY, hash_params=FAST)
+    seeded(portal, profile)
+    pat = register_pat(portal).login_id
+    bank = portal.add_payment_method(pat, method="echeck", token="tok_bank",
+                                     label="Checking ending 6789", now=nov(7))
+    portal.enrol_autopay(pat, "100001", option="Checking AutoPay", payment_method_id=bank,
+                         accepted_terms_version="2024-07", now=nov(7, 13))
+    enrolled = portal.outbox()[-1]
+    assert enrolled.subject == "AutoPay is set up"
+    assert enrolled.dedupe_key is not None and enrolled.dedupe_key.startswith(
+        "shelby:autopay-enrolled:000100001:")
+    assert portal.outbox()[0].dedupe_key is None  # a code goes out directly
+    portal.run_autopay_cycle(date(2025, 11, 24), now=nov(24, 6))
+    assert portal.deliver_outbox(now=nov(24, 9), limit=10).delivered == 2
+    receipt = next(n for n in portal.outbox() if n.subject == "AutoPay payment")
+    assert receipt.subject == "AutoPay payment" and receipt.dedupe_key is not None
+    assert receipt.dedupe_key.startswith("shelby:receipt:")

@@ -33,6 +33,9 @@ const MIGRATIONS: &[Migration] = &[
     // and the processor key; existing portal payments become settled and
     // existing drafts submitted (issue 16, the processor port).
     Migration::Sql(include_str!("migrations/005_payment_status.sql")),
+    // 6: the outbox of messages to customers, unique per (utility, dedupe
+    // key), delivered after the commit at least once (issue 16, notices).
+    Migration::Sql(include_str!("migrations/006_outbox.sql")),
 ];
 
 /// One step of the schema.

@@ -514,6 +514,137 @@ fn commit_makes_visible(store: &dyn Store) {
         .unwrap());
 }
 
+/// Outbox messages: written once per (utility, dedupe key), read back
+/// exactly, listed undelivered oldest first in pages after a cursor and
+/// only when due, marked delivered once, failed attempts counted; a dropped
+/// transaction leaves no message.
+fn outbox_once_per_key_in_order(store: &dyn Store) {
+    let mut tx = store.begin().unwrap();
+    let first = message(U, "shelby:receipt:k2", "2026-03-01T10:00:00.25Z");
+    assert!(tx.enqueue_message(&first).unwrap());
+    let mut changed = first.clone();
+    changed.body = "another text".to_owned();
+    assert!(!tx.enqueue_message(&changed).unwrap(), "the same key again");
+    // Same key, other utility: its own message.
+    assert!(tx
+        .enqueue_message(&message(OTHER, "shelby:receipt:k2", "2026-03-01T10:00:00Z"))
+        .unwrap());
+    // Same instant as `first`, smaller key: before it.
+    assert!(tx
+        .enqueue_message(&message(U, "shelby:receipt:k1", "2026-03-01T10:00:00.25Z"))
+        .unwrap());
+    assert!(tx
+        .enqueue_message(&message(
+            U,
+            "shelby:receipt:k0",
+            "2026-03-01T09:59:59.999999999Z"
+        ))
+        .unwrap());
+    let late = message(U, "shelby:receipt:k9", "2026-03-02T00:00:00Z");
+    assert!(tx.enqueue_message(&late).unwrap());
+    tx.commit().unwrap();
+
+    let mut tx = store.begin().unwrap();
+    same(
+        &tx.outbox_message(U, "shelby:receipt:k2").unwrap().unwrap(),
+        &first,
+    );
+    assert!(tx.outbox_message(U, "nothing").unwrap().is_none());
+    let keys = |v: &[ratepayer::store::OutboxMessage]| {
+        v.iter().map(|m| m.dedupe_key.clone()).collect::<Vec<_>>()
+    };
+    let all = tx.outbox_messages(U).unwrap();
+    assert_eq!(
+        keys(&all),
+        [
+            "shelby:receipt:k0",
+            "shelby:receipt:k1",
+            "shelby:receipt:k2",
+            "shelby:receipt:k9"
+        ]
+    );
+    assert_eq!(tx.outbox_messages(OTHER).unwrap().len(), 1);
+    // Due by the first day: three, in pages of two.
+    let due = at("2026-03-01T12:00:00Z");
+    let page = tx.undelivered_messages(U, due, None, 2).unwrap();
+    assert_eq!(keys(&page), ["shelby:receipt:k0", "shelby:receipt:k1"]);
+    let next = tx
+        .undelivered_messages(U, due, Some(&page[1].cursor()), 2)
+        .unwrap();
+    assert_eq!(keys(&next), ["shelby:receipt:k2"]);
+    assert!(tx
+        .undelivered_messages(U, due, Some(&next[0].cursor()), 2)
+        .unwrap()
+        .is_empty());
+    // Delivered once: the first mark stays.
+    let t1 = at("2026-03-01T12:00:01.5Z");
+    assert!(tx.mark_delivered(U, "shelby:receipt:k1", t1).unwrap());
+    assert!(!tx
+        .mark_delivered(U, "shelby:receipt:k1", at("2026-03-01T13:00:00Z"))
+        .unwrap());
+    assert_eq!(
+        tx.outbox_message(U, "shelby:receipt:k1")
+            .unwrap()
+            .unwrap()
+            .delivered_at,
+        Some(t1)
+    );
+    // A failed attempt: counted, and not due before its next try.
+    let retry = at("2026-03-01T12:05:00Z");
+    assert!(tx
+        .record_delivery_failure(U, "shelby:receipt:k0", "smtp 451", retry)
+        .unwrap());
+    let failed = tx.outbox_message(U, "shelby:receipt:k0").unwrap().unwrap();
+    assert_eq!(
+        (failed.attempts, failed.last_error.as_deref()),
+        (1, Some("smtp 451"))
+    );
+    assert_eq!(failed.next_attempt_at, retry);
+    assert_eq!(
+        keys(&tx.undelivered_messages(U, due, None, 10).unwrap()),
+        ["shelby:receipt:k2"]
+    );
+    assert_eq!(
+        keys(&tx.undelivered_messages(U, retry, None, 10).unwrap()),
+        ["shelby:receipt:k0", "shelby:receipt:k2"]
+    );
+    // A failure after delivery changes nothing; unknown keys are not found.
+    assert!(!tx
+        .record_delivery_failure(U, "shelby:receipt:k1", "late", retry)
+        .unwrap());
+    assert_eq!(
+        tx.mark_delivered(U, "nothing", t1).unwrap_err().kind,
+        StorageErrorKind::NotFound
+    );
+    assert_eq!(
+        tx.record_delivery_failure(U, "nothing", "x", t1)
+            .unwrap_err()
+            .kind,
+        StorageErrorKind::NotFound
+    );
+    tx.commit().unwrap();
+
+    // A dropped transaction: no message, no mark.
+    let mut tx = store.begin().unwrap();
+    assert!(tx
+        .enqueue_message(&message(U, "shelby:receipt:gone", "2026-03-01T08:00:00Z"))
+        .unwrap());
+    assert!(tx.mark_delivered(U, "shelby:receipt:k2", t1).unwrap());
+    drop(tx);
+    let mut tx = store.begin().unwrap();
+    assert!(tx
+        .outbox_message(U, "shelby:receipt:gone")
+        .unwrap()
+        .is_none());
+    assert!(tx
+        .outbox_message(U, "shelby:receipt:k2")
+        .unwrap()
+        .unwrap()
+        .delivered_at
+        .is_none());
+    assert_eq!(tx.outbox_messages(U).unwrap().len(), 4);
+}
+
 fn empty_store_reads_nothing(store: &dyn Store) {
     let mut tx = store.begin().unwrap();
     assert!(tx.login("l1").unwrap().is_none());
@@ -581,4 +712,5 @@ conformance!(
     rollback_on_drop,
     commit_makes_visible,
     empty_store_reads_nothing,
+    outbox_once_per_key_in_order,
 );

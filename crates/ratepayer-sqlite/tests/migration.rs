@@ -3,7 +3,8 @@
 //! payment recorded for a draft carrying the new key, and AutoPay carrying
 //! on without drafting a bill twice (and drafting the bill the old key
 //! collision had kept from being drafted). Migration 5 on a version 4
-//! database: payment statuses and processor keys.
+//! database: payment statuses and processor keys. Migration 6 on a
+//! version 5 database: the outbox, empty, and the next cycle writing to it.
 #![allow(
     clippy::unwrap_used,
     clippy::expect_used,
@@ -142,7 +143,7 @@ fn a_version_1_database_moves_forward_and_drafts_nothing_twice() {
 
     let sqlite = Arc::new(SqliteStore::open(v1.path()).unwrap());
     assert_eq!(sqlite.schema_version().unwrap(), SCHEMA_VERSION);
-    assert_eq!(SCHEMA_VERSION, 5);
+    assert_eq!(SCHEMA_VERSION, 6);
     {
         let conn = Connection::open(v1.path()).unwrap();
         // The primary key is (utility, idempotency_key).
@@ -265,7 +266,8 @@ fn a_version_4_database_gets_payment_statuses() {
         // Back to version 4: no status or processor key anywhere.
         let conn = Connection::open(db.path()).unwrap();
         conn.execute_batch(
-            "DROP INDEX payments_by_processor_key;
+            "DROP TABLE outbox;
+             DROP INDEX payments_by_processor_key;
              DROP INDEX payments_by_status;
              ALTER TABLE payments DROP COLUMN status;
              ALTER TABLE payments DROP COLUMN processor_key;
@@ -309,4 +311,63 @@ fn a_version_4_database_gets_payment_statuses() {
         (done.status, done.effect),
         (PaymentStatus::Settled, ResultEffect::Applied)
     );
+}
+
+/// Migration 6 on a version 5 database: the outbox table is made (empty;
+/// nothing sent before is written again), and the records already there
+/// are untouched: a cycle run again drafts nothing and writes no receipt
+/// for the draft made before; a new return writes its notice once.
+#[test]
+fn a_version_5_database_gets_the_outbox() {
+    use ratepayer::autopay::failures::AchReturnCode;
+    use ratepayer::portal::{ProcessorOutcome, ProcessorResult};
+    use ratepayer::store::MessageKind;
+
+    let db = TempDb::new("v5-outbox");
+    let key = idempotency_key("shelby", "000100001", "2025-10", 0).to_string();
+    {
+        let store: Arc<dyn Store> = Arc::new(SqliteStore::open(db.path()).unwrap());
+        let notifier = Arc::new(RecordingNotifier::new());
+        let a = shelby_as("shelby", store.clone(), notifier.clone());
+        portal_support::claims::enrolled_owner_with(
+            &a,
+            &notifier,
+            "100001",
+            1,
+            ratepayer::fees::PaymentMethod::Echeck,
+        );
+        assert_eq!(
+            a.run_autopay_cycle(date(2025, 11, 24), nov(24, 6))
+                .unwrap()
+                .drafted,
+            1
+        );
+    }
+    {
+        let conn = Connection::open(db.path()).unwrap();
+        conn.execute_batch("DROP TABLE outbox; PRAGMA user_version = 5;")
+            .unwrap();
+    }
+    let store: Arc<dyn Store> = Arc::new(SqliteStore::open(db.path()).unwrap());
+    let a = shelby_as("shelby", store.clone(), Arc::new(RecordingNotifier::new()));
+    assert!(a.outbox_messages().unwrap().is_empty());
+    let again = a.run_autopay_cycle(date(2025, 11, 24), nov(24, 7)).unwrap();
+    assert_eq!((again.drafted, again.notices_queued), (0, 0));
+    let failed = ProcessorResult {
+        key: key.clone(),
+        outcome: ProcessorOutcome::Returned {
+            code: AchReturnCode::R01,
+        },
+        reference: None,
+        message: None,
+    };
+    a.record_result(&failed, nov(26, 9)).unwrap();
+    a.record_result(&failed, nov(26, 10)).unwrap();
+    let kinds: Vec<MessageKind> = a
+        .outbox_messages()
+        .unwrap()
+        .iter()
+        .map(|m| m.kind)
+        .collect();
+    assert_eq!(kinds, [MessageKind::PaymentFailed]);
 }

@@ -119,3 +119,69 @@ fn a_return_known_after_the_window_suspends_on_sqlite() {
         "a_return_known_after_the_window_suspends",
     ));
 }
+
+#[test]
+fn the_cycle_writes_each_notice_once_on_sqlite() {
+    portal_support::outbox::the_cycle_writes_each_notice_once(fresh(
+        "outbox_the_cycle_writes_each_no",
+    ));
+}
+
+#[test]
+fn autopay_notices_are_written_once_on_sqlite() {
+    portal_support::outbox::autopay_notices_are_written_once(fresh(
+        "outbox_autopay_notices_are_writ",
+    ));
+}
+
+#[test]
+fn a_failing_notifier_is_retried_later_on_sqlite() {
+    portal_support::outbox::a_failing_notifier_is_retried_later(fresh(
+        "outbox_a_failing_notifier_is_re",
+    ));
+}
+
+#[test]
+fn a_return_is_noticed_once_on_sqlite() {
+    portal_support::outbox::a_return_is_noticed_once(fresh("outbox_a_return_is_noticed_once"));
+}
+
+/// The outbox property (see `ratepayer/tests/outbox_properties.rs`) on a
+/// database file: any interleaving of writes, delivery runs and crashes
+/// leaves every committed message recorded once and delivered.
+mod outbox_property {
+    use proptest::prelude::*;
+
+    use crate::portal_support::outbox::{outbox_rounds, Step};
+
+    fn step() -> impl Strategy<Value = Step> {
+        prop_oneof![
+            4 => (0u8..6, any::<bool>()).prop_map(|(key, commit)| Step::Enqueue { key, commit }),
+            3 => (any::<bool>(), 1u8..5)
+                .prop_map(|(failing, limit)| Step::Deliver { failing, limit }),
+            1 => Just(Step::CrashAfterSend),
+            1 => (0u16..600).prop_map(|minutes| Step::Wait { minutes }),
+        ]
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(16))]
+
+        #[test]
+        fn every_message_is_recorded_once_and_delivered_on_sqlite(
+            steps in proptest::collection::vec(step(), 1..30)
+        ) {
+            outbox_rounds(super::fresh("outbox_property"), &steps);
+        }
+    }
+}
+
+#[test]
+fn pay_by_hand_and_its_receipt_once_on_sqlite() {
+    portal_support::outbox::pay_by_hand_and_its_receipt_once(fresh("outbox_pay_by_hand"));
+}
+
+#[test]
+fn bill_ready_and_reminder_once_on_sqlite() {
+    portal_support::outbox::bill_ready_and_reminder_once(fresh("outbox_bill_ready"));
+}

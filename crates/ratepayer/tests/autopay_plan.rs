@@ -197,6 +197,37 @@ fn regulation_e_opt_in_range_sends_notices_only_outside_it() {
     );
 }
 
+/// Regulation E's range is of what is debited: Shelby's Checking AutoPay
+/// adds a 0.95 fee, so a bill of 199.50 (debit 200.45) is outside a range
+/// that ends at 200.00 and is noticed; a bill of 199.05 (debit 200.00) is not.
+#[test]
+fn regulation_e_range_counts_the_fee() {
+    let mut bills = year("SH", 3, 21, ["199.50"; 12]);
+    bills.truncate(2);
+    bills[1].statement = usd("199.05");
+    let customer = AutopayCustomer {
+        utility: "shelby".into(),
+        account: "000100001".into(),
+        method: PaymentMethod::Echeck,
+        maximum: None,
+        amount_notices: ratepayer::autopay::AmountNoticePreference::OutsideRange {
+            min: usd("50.00"),
+            max: usd("200.00"),
+        },
+        card_expiry: None,
+    };
+    let p = plan_for("shelby", "Checking AutoPay", &customer, &bills);
+    assert_eq!(p.drafts[0].total, usd("200.45"));
+    assert_eq!(p.drafts[1].total, usd("200.00"));
+    let noticed: Vec<&str> = p
+        .notices
+        .iter()
+        .filter(|n| n.kind == ratepayer::autopay::NoticeKind::VariableAmount)
+        .filter_map(|n| n.bill_id.as_deref())
+        .collect();
+    assert_eq!(noticed, vec!["SH-2027-01"]);
+}
+
 #[test]
 fn chicago_reminds_before_each_debit() {
     let bills = year("CH", 1, 20, ["61.07"; 12]);

@@ -141,3 +141,33 @@ fn a_return_reopens_both_linked_accounts_on_the_kv_store() {
 fn a_return_known_after_the_window_suspends_on_the_kv_store() {
     portal_support::processor::a_return_known_after_the_window_suspends(fresh());
 }
+
+#[test]
+fn the_cycle_writes_each_notice_once_on_the_kv_store() {
+    portal_support::outbox::the_cycle_writes_each_notice_once(fresh());
+}
+
+#[test]
+fn autopay_notices_are_written_once_on_the_kv_store() {
+    portal_support::outbox::autopay_notices_are_written_once(fresh());
+}
+
+#[test]
+fn a_failing_notifier_is_retried_later_on_the_kv_store() {
+    portal_support::outbox::a_failing_notifier_is_retried_later(fresh());
+}
+
+#[test]
+fn a_return_is_noticed_once_on_the_kv_store() {
+    portal_support::outbox::a_return_is_noticed_once(fresh());
+}
+
+#[test]
+fn pay_by_hand_and_its_receipt_once_on_the_kv_store() {
+    portal_support::outbox::pay_by_hand_and_its_receipt_once(fresh());
+}
+
+#[test]
+fn bill_ready_and_reminder_once_on_the_kv_store() {
+    portal_support::outbox::bill_ready_and_reminder_once(fresh());
+}

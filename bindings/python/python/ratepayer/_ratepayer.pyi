@@ -23,6 +23,7 @@ __all__ = [
     "Calendar",
     "CalendarError",
     "CycleReport",
+    "DeliveryReport",
     "Enrolled",
     "FakeProcessor",
     "FeeError",
@@ -524,6 +525,8 @@ class Notice:
     @property
     def body(self) -> str: ...
     @property
+    def dedupe_key(self) -> str | None: ...
+    @property
     def code(self) -> str | None: ...
 
 @final
@@ -692,7 +695,18 @@ class CycleReport:
     @property
     def representments(self) -> int: ...
     @property
+    def notices_queued(self) -> int: ...
+    @property
     def charged(self) -> Decimal | None: ...
+
+@final
+class DeliveryReport:
+    @property
+    def delivered(self) -> int: ...
+    @property
+    def already_delivered(self) -> int: ...
+    @property
+    def failed(self) -> list[tuple[str, str]]: ...
 
 @final
 class AuditEvent:
@@ -894,6 +908,9 @@ class Portal:
     def run_autopay_cycle(
         self, as_of: datetime.date, *, now: datetime.datetime
     ) -> CycleReport: ...
+    def deliver_outbox(
+        self, *, now: datetime.datetime, limit: int = 1000
+    ) -> DeliveryReport: ...
     def submit_pending(
         self, processor: FakeProcessor, *, now: datetime.datetime
     ) -> list[tuple[str, str, str]]: ...

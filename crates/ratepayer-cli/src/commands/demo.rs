@@ -451,7 +451,18 @@ fn run_demo(path: PathBuf) -> Res<()> {
                 .unwrap_or_else(|| "nothing".into()),
             report.already_drafted
         );
+        println!(
+            "   run {run}: {} notice(s) written to the outbox",
+            report.notices_queued
+        );
     }
+    let delivered = shelby.deliver_outbox(at(11, 24, 6)?, 1_000)?;
+    println!(
+        "   outbox delivered: {} notice(s), {} failed; again: {} more",
+        delivered.delivered,
+        delivered.failed.len(),
+        shelby.deliver_outbox(at(11, 24, 6)?, 1_000)?.delivered
+    );
     println!(
         "   total due after AutoPay: {}\n",
         shelby.home(pat)?.total_due.to_decimal_string()
@@ -505,6 +516,11 @@ fn run_demo(path: PathBuf) -> Res<()> {
             shelby.home(pat)?.total_due.to_decimal_string()
         );
     }
+    let late = shelby.deliver_outbox(at(12, 31, 9)?, 1_000)?;
+    println!(
+        "   outbox: {} more notice(s) delivered after the retry\n",
+        late.delivered
+    );
 
     println!("8. Audit trail (Shelby)");
     for e in shelby.audit_trail()? {

@@ -21,6 +21,8 @@ fn the_demo_runs_end_to_end_on_a_fresh_file_twice() {
             "run 1 for 2025-11-24: 2 enrolment(s), 2 drafted",
             "run 2 for 2025-11-24: 2 enrolment(s), 0 drafted (nothing)",
             "total due after AutoPay: 0.00",
+            "run 2: 0 notice(s) written to the outbox",
+            "failed; again: 0 more",
             "draft_executed",
             "3 pending payment(s) and draft(s) submitted; sent again: 0 more",
             " declined",

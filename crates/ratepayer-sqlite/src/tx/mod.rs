@@ -9,6 +9,7 @@ mod audit;
 mod intents;
 mod login;
 mod money;
+mod outbox;
 mod security;
 
 use std::sync::MutexGuard;

@@ -360,3 +360,24 @@ impl Drop for TempDb {
         self.remove();
     }
 }
+
+/// An undelivered outbox message of `utility` under `key`, written at
+/// `created` (RFC 3339).
+pub fn message(utility: &str, key: &str, created: &str) -> ratepayer::store::OutboxMessage {
+    ratepayer::store::OutboxMessage {
+        utility: utility.to_owned(),
+        dedupe_key: key.to_owned(),
+        kind: ratepayer::store::MessageKind::Receipt,
+        to: Contact::email("pat@example.com").unwrap(),
+        subject: "Payment received".to_owned(),
+        body: "We received your payment of 12.50 (fee 0.00, total 12.50). \"Quoted\" 'text'."
+            .to_owned(),
+        login: Some("l1".to_owned()),
+        account: Some("100001".to_owned()),
+        created_at: at(created),
+        attempts: 0,
+        last_error: None,
+        next_attempt_at: at(created),
+        delivered_at: None,
+    }
+}

@@ -56,7 +56,8 @@ pub enum AmountNoticePreference {
     /// A notice before every draft.
     #[default]
     EveryDraft,
-    /// A notice only when the amount is outside `min..=max`.
+    /// A notice only when the amount debited (the bill's amount plus any
+    /// convenience fee) is outside `min..=max`.
     OutsideRange {
         /// Lowest amount drafted without notice.
         min: Money,
@@ -66,7 +67,8 @@ pub enum AmountNoticePreference {
 }
 
 impl AmountNoticePreference {
-    /// True when a draft of `amount` needs an advance notice.
+    /// True when a debit of `amount` (what is debited, fee included) needs
+    /// an advance notice.
     pub fn needs_notice(&self, amount: Money) -> bool {
         match self {
             AmountNoticePreference::EveryDraft => true,

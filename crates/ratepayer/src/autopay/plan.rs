@@ -268,8 +268,8 @@ pub fn plan(
                 ),
             });
         }
-        if customer.method == PaymentMethod::Echeck && customer.amount_notices.needs_notice(amount)
-        {
+        // Regulation E: the range is of what is debited, fee included.
+        if customer.method == PaymentMethod::Echeck && customer.amount_notices.needs_notice(total) {
             let required = notices.variable_amount_notice_days;
             let days = (on - bill.dates.bill_date).num_days();
             out.notices.push(PlannedNotice {

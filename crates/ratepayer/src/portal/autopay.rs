@@ -5,10 +5,11 @@
 
 use chrono::{DateTime, Utc};
 
+use super::outbox::Outgoing;
 use super::{Portal, PortalError};
 use crate::autopay::enrolment::{self, EnrolmentRequest, FirstBill};
 use crate::autopay::{self as rules, AmountNoticePreference};
-use crate::store::{AuditKind, EnrolmentRow, EnrolmentStatus, Tx};
+use crate::store::{AuditKind, EnrolmentRow, EnrolmentStatus, MessageKind, Tx};
 use crate::Money;
 
 /// What the owner chooses when enrolling.
@@ -56,7 +57,7 @@ impl Portal {
             .profile
             .draft_calendar()
             .map_err(rules::AutopayError::from)?;
-        let (enrolled, email) = self.transact(|tx| {
+        let (enrolled, written) = self.transact(|tx| {
             let login = self.require_login(tx, login_id)?;
             let (link, account) =
                 self.require_owner(tx, login_id, &request.account, "change AutoPay")?;
@@ -138,15 +139,29 @@ impl Portal {
                     option.name, method.label, decision.message
                 ),
             ))?;
+            let at = now.to_rfc3339();
+            let written = self.enqueue(
+                tx,
+                Outgoing {
+                    kind: MessageKind::AutopayEnrolled,
+                    about: &[&link.account, &at],
+                    to: &login.email,
+                    subject: "AutoPay is set up".into(),
+                    body: decision.message.clone(),
+                    login: Some(login_id),
+                    account: Some(&link.account),
+                },
+                now,
+            )?;
             Ok((
                 Enrolled {
                     first_bill: decision.first_bill,
                     message: decision.message,
                 },
-                login.email,
+                written,
             ))
         })?;
-        self.email(&email, "AutoPay is set up", enrolled.message.clone());
+        self.deliver_written(written.as_slice(), now);
         Ok(enrolled)
     }
 

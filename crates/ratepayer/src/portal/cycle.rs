@@ -11,9 +11,19 @@
 //! [`Portal::submit_pending`] to hand to the processor; a bill whose last
 //! draft was returned or declined is presented again when the retry rules
 //! allow it (`retries`), as a new attempt with its own key.
+//!
+//! The plan's notices that are due by the cycle's date (bill ready,
+//! Regulation E advance notice, the reminder before a draft, card expiry,
+//! a bill above the customer's maximum to pay by hand, AutoPay suspended)
+//! and a receipt for each draft are written to the outbox in the batch's
+//! transaction, each under a dedupe key naming the utility, the account
+//! and the bill (or the draft's key), so a re-run, a second runner or a
+//! restart writes none twice (`cycle_notices`). The cycle does not
+//! deliver them: run [`Portal::deliver_outbox`] after it.
 
 use chrono::{DateTime, NaiveDate, Utc};
 
+use super::cycle_notices::Recipient;
 use super::{Portal, PortalError};
 use crate::autopay::{
     self as rules, AutopayCustomer, BillDates, DraftInstruction, DraftRule, NoticeKind, PlannedBill,
@@ -59,6 +69,10 @@ pub struct CycleReport {
     /// Of `drafted`, the re-presentments of returned or declined drafts
     /// (a new attempt with its own key).
     pub representments: usize,
+    /// Messages this run wrote to the outbox (due notices and draft
+    /// receipts; none written before): deliver them with
+    /// [`Portal::deliver_outbox`].
+    pub notices_queued: usize,
 }
 
 impl CycleReport {
@@ -71,6 +85,7 @@ impl CycleReport {
         self.cancelled_during_run += part.cancelled_during_run;
         self.closed_accounts += part.closed_accounts;
         self.representments += part.representments;
+        self.notices_queued += part.notices_queued;
         self.charged = match (self.charged, part.charged) {
             (Some(a), Some(b)) => Some(a.checked_add(&b)?),
             (a, b) => a.or(b),
@@ -245,7 +260,8 @@ impl Portal {
             })
             .filter(|c| c.charge.bill_date <= ctx.as_of)
             .collect();
-        if open.is_empty() {
+        // With nothing open, only a card's expiry can need a notice.
+        if open.is_empty() && !(e.method.is_card() && e.card_expiry.is_some()) {
             return Ok(());
         }
         let option = ctx.policy.option(&e.option)?;
@@ -291,6 +307,12 @@ impl Portal {
             .iter()
             .filter(|n| n.kind == NoticeKind::PayByHand && n.date <= ctx.as_of)
             .count();
+        let mut to = Recipient::default();
+        for n in plan.notices.iter().filter(|n| n.date <= ctx.as_of) {
+            if self.queue_notice(tx, e, n, &mut to, ctx.now)? {
+                report.notices_queued += 1;
+            }
+        }
         if plan.suspended_from.is_some_and(|d| d <= ctx.as_of) {
             report.suspended += 1;
         }
@@ -316,6 +338,9 @@ impl Portal {
                 }
             }
             if let Some(row) = done {
+                if self.queue_receipt(tx, e, &row, &presented, &mut to, ctx.now)? {
+                    report.notices_queued += 1;
+                }
                 report.drafted += 1;
                 report.charged = Some(match report.charged {
                     Some(sum) => sum.checked_add(&presented.total)?,

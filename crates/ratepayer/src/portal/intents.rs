@@ -10,13 +10,15 @@
 
 use chrono::{DateTime, Duration, Utc};
 
+use super::outbox::Outgoing;
 use super::payments::{payable_account, PaymentReceipt};
 use super::processor::payment_processor_key;
 use super::{Portal, PortalError};
 use crate::fees::{Channel, FeeError, FeeQuote};
 use crate::payment::{allocate, AccountDue, AccountStatus, PaymentTarget};
 use crate::store::{
-    AuditKind, PaymentKeyRow, PaymentRow, PaymentSource, PaymentStatus, QuoteRow, Settlement,
+    AuditKind, MessageKind, PaymentKeyRow, PaymentRow, PaymentSource, PaymentStatus, QuoteRow,
+    Settlement,
 };
 use crate::Money;
 
@@ -186,7 +188,7 @@ impl Portal {
         let fees = self.profile.fee_schedule()?;
         let as_of = now.with_timezone(&self.profile.time_zone()).date_naive();
         let payment_id = self.new_id()?;
-        let (receipt, notify_to) = self.transact(|tx| {
+        let (receipt, written) = self.transact(|tx| {
             let login = self.require_login(tx, login_id)?;
             if let Some(done) =
                 tx.payment_key(self.utility(), login_id, &request.idempotency_key)?
@@ -234,6 +236,8 @@ impl Portal {
                 as_of,
             )?;
             self.apply(tx, &allocation)?;
+            let processor_key =
+                payment_processor_key(self.utility(), login_id, &request.idempotency_key);
             tx.insert_payment(&PaymentRow {
                 id: payment_id.clone(),
                 utility: self.utility().to_owned(),
@@ -249,11 +253,7 @@ impl Portal {
                 idempotency_key: Some(request.idempotency_key.clone()),
                 at: now,
                 status: PaymentStatus::Pending,
-                processor_key: Some(payment_processor_key(
-                    self.utility(),
-                    login_id,
-                    &request.idempotency_key,
-                )),
+                processor_key: Some(processor_key.clone()),
                 settlement: Settlement::default(),
             })?;
             let claimed = tx.claim_payment_key(&PaymentKeyRow {
@@ -293,29 +293,40 @@ impl Portal {
                     q.id
                 ),
             ))?;
-            Ok((
-                PaymentReceipt {
-                    payment_id: payment_id.clone(),
-                    allocation,
-                    fee: priced.fee,
-                    total: priced.total,
+            let receipt = PaymentReceipt {
+                payment_id: payment_id.clone(),
+                allocation,
+                fee: priced.fee,
+                total: priced.total,
+            };
+            // The receipt is written with the payment: it exists exactly
+            // when the payment does, once per payment key.
+            let written = self.enqueue(
+                tx,
+                Outgoing {
+                    kind: MessageKind::Receipt,
+                    about: &[&processor_key],
+                    to: &login.email,
+                    subject: "Payment received".into(),
+                    body: format!(
+                        "We received your payment of {} (fee {}, total {}). Confirmation {}.",
+                        receipt.allocation.total.to_decimal_string(),
+                        receipt.fee.to_decimal_string(),
+                        receipt.total.to_decimal_string(),
+                        receipt.payment_id
+                    ),
+                    login: Some(login_id),
+                    account: receipt
+                        .allocation
+                        .accounts
+                        .first()
+                        .map(|a| a.account.as_str()),
                 },
-                Some(login.email),
-            ))
+                now,
+            )?;
+            Ok((receipt, written))
         })?;
-        if let Some(to) = notify_to {
-            self.email(
-                &to,
-                "Payment received",
-                format!(
-                    "We received your payment of {} (fee {}, total {}). Confirmation {}.",
-                    receipt.allocation.total.to_decimal_string(),
-                    receipt.fee.to_decimal_string(),
-                    receipt.total.to_decimal_string(),
-                    receipt.payment_id
-                ),
-            );
-        }
+        self.deliver_written(written.as_slice(), now);
         Ok(receipt)
     }
 }

@@ -9,17 +9,24 @@
 //! A call refused for bad input changes no record; a refusal that matters
 //! to security (a failed login, a rejected registration or code) is written
 //! to the audit trail, and a failed login counts towards throttling, as the
-//! login rules require. "Now" is always a parameter. Messages (codes,
-//! notices) go out through a [`Notifier`] after the commit.
+//! login rules require. "Now" is always a parameter. Messages go out
+//! through a [`Notifier`] after the commit: money notices (receipts,
+//! returned payments, AutoPay notices) are written to the outbox in the
+//! operation's transaction and delivered at least once, each with its
+//! dedupe key (`outbox`, [`Portal::deliver_outbox`]); one-time codes and
+//! security notices are sent directly.
 //!
 //! The parts: [`register`](Portal::register) and contacts in `signup`,
 //! sign-in in `session`, linking and settings in `linking`, the home page
 //! and bills in `views`, back-office posting in `back_office`, payment methods
-//! in `payments`, quotes and payments (intents) in `intents`, AutoPay enrolment in `autopay` and its cycle in `cycle`,
-//! the payment processor port (submitting, results) in `processor`, undoing
-//! a returned or declined payment in `reversal`, the AutoPay retry rules on
-//! stored drafts in `retries`, and a scripted processor for tests and demos
-//! in `fake_processor`; a customer's payment history with statuses in `history`.
+//! in `payments`, quotes and payments (intents) in `intents`, AutoPay
+//! enrolment in `autopay` and its cycle in `cycle` (the notices it writes in
+//! `cycle_notices`), the payment processor port (submitting, results) in
+//! `processor`, undoing a returned or declined payment in `reversal`, the
+//! AutoPay retry rules on stored drafts in `retries`, and a scripted
+//! processor for tests and demos in `fake_processor`; a customer's payment
+//! history with statuses in `history`; the outbox of money notices and its
+//! delivery in `outbox`.
 
 mod autopay;
 mod back_office;
@@ -27,6 +34,7 @@ mod breach;
 mod client;
 mod codes;
 mod cycle;
+mod cycle_notices;
 mod error;
 mod fake_processor;
 mod guard;
@@ -34,6 +42,7 @@ mod history;
 mod intents;
 mod linking;
 mod notify;
+mod outbox;
 mod payments;
 mod processor;
 mod recovery;
@@ -56,7 +65,8 @@ pub use fake_processor::{FakeCharge, FakeOutcome, FakeProcessor};
 pub use history::PaymentView;
 pub use intents::{PaymentQuote, PaymentRequest, QUOTE_LIFETIME_SECONDS};
 pub use linking::{DeliverySettings, LinkRequest};
-pub use notify::{Notice, Notifier, NullNotifier, RecordingNotifier};
+pub use notify::{Notice, Notifier, NotifyError, NullNotifier, RecordingNotifier};
+pub use outbox::{retry_delay, DeliveryReport};
 pub use payments::{NewPaymentMethod, PaymentReceipt};
 pub use processor::{
     payment_processor_key, ChargeType, PaymentProcessor, ProcessorError, ProcessorOutcome,
@@ -199,6 +209,7 @@ impl Portal {
                 to,
                 subject: subject.to_owned(),
                 body,
+                dedupe_key: None,
             });
         }
     }

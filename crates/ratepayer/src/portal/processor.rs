@@ -361,7 +361,7 @@ impl Portal {
         now: DateTime<Utc>,
     ) -> Result<RecordedResult, PortalError> {
         let as_of = now.with_timezone(&self.profile.time_zone()).date_naive();
-        let (recorded, notices) = self.transact(|tx| {
+        let (recorded, written) = self.transact(|tx| {
             let mut p = tx
                 .payment_by_processor_key(self.utility(), &result.key)?
                 .ok_or_else(|| PortalError::not_found("payment with key", &result.key))?;
@@ -375,7 +375,7 @@ impl Portal {
                 autopay: None,
             };
             if p.status == next {
-                return Ok((recorded, Vec::new()));
+                return Ok((recorded, None));
             }
             if !p.status.accepts(next) {
                 tx.append_audit(&self.event(
@@ -389,7 +389,7 @@ impl Portal {
                     ),
                 ))?;
                 recorded.effect = ResultEffect::Ignored;
-                return Ok((recorded, Vec::new()));
+                return Ok((recorded, None));
             }
             if p.settlement.reference.is_none() {
                 p.settlement.reference.clone_from(&result.reference);
@@ -398,7 +398,7 @@ impl Portal {
             p.status = next;
             recorded.status = next;
             recorded.effect = ResultEffect::Applied;
-            let mut notices = Vec::new();
+            let mut written = None;
             match &result.outcome {
                 ProcessorOutcome::Settled { on } => {
                     p.settlement.settled_at = Some(now);
@@ -422,21 +422,19 @@ impl Portal {
                     let failed = self.fail_payment(tx, &mut p, as_of, now)?;
                     recorded.returned_fee = failed.fee;
                     recorded.autopay = failed.autopay;
-                    notices = failed.notices;
+                    written = failed.written;
                 }
                 ProcessorOutcome::Declined { reason } => {
                     p.settlement.failed_at = Some(now);
                     p.settlement.decline = Some(*reason);
                     let failed = self.fail_payment(tx, &mut p, as_of, now)?;
                     recorded.autopay = failed.autopay;
-                    notices = failed.notices;
+                    written = failed.written;
                 }
             }
-            Ok((recorded, notices))
+            Ok((recorded, written))
         })?;
-        for (to, subject, body) in notices {
-            self.email(&to, &subject, body);
-        }
+        self.deliver_written(written.as_slice(), now);
         Ok(recorded)
     }
 }

@@ -4,26 +4,31 @@
 //! returned-payment fee is charged once for a bank return, and for an
 //! AutoPay draft the retry rules decide what follows (a re-presentment the
 //! cycle makes, or AutoPay ended with a notice). Runs inside the
-//! transaction that records the result.
+//! transaction that records the result, which also writes the customer's
+//! returned-payment notice to the outbox.
 
 use chrono::{DateTime, NaiveDate, Utc};
 
+use super::outbox::Outgoing;
 use super::processor::first_account;
 use super::{Portal, PortalError};
 use crate::autopay::failures::FailureAction;
 use crate::payment::{ChargeKind, OpenCharge};
-use crate::store::{AuditKind, ChargeRow, PaymentRow, PaymentSource, PaymentStatus, Tx};
+use crate::store::{
+    AuditKind, ChargeRow, MessageKind, OutboxMessage, PaymentRow, PaymentSource, PaymentStatus, Tx,
+};
 use crate::Money;
 
-/// What failing a payment did, for the caller's answer and the messages it
-/// sends after the commit.
+/// What failing a payment did, for the caller's answer and the message it
+/// hands to the notifier after the commit.
 pub(super) struct Failed {
     /// The returned-payment fee charged.
     pub fee: Option<Money>,
     /// The retry rules' decision, for a draft.
     pub autopay: Option<FailureAction>,
-    /// Messages to send after the commit: (to, subject, body).
-    pub notices: Vec<(String, String, String)>,
+    /// The returned-payment notice written to the outbox now (none when
+    /// the login has no usable address, or one was written before).
+    pub written: Option<OutboxMessage>,
 }
 
 impl Portal {
@@ -68,7 +73,7 @@ impl Portal {
                     .unwrap_or_default()
             ),
         ))?;
-        let mut notices = Vec::new();
+        let mut written = None;
         let email = tx.login(&p.login)?.map(|l| l.email);
         let autopay = if p.source == PaymentSource::Autopay {
             self.after_failed_draft(tx, p, now)?
@@ -96,12 +101,26 @@ impl Portal {
                 ),
                 None => text,
             };
-            notices.push((to, "Your payment did not go through".to_owned(), text));
+            // Once per payment: a payment fails once (returned or declined).
+            let key = p.processor_key.clone().unwrap_or_else(|| p.id.clone());
+            written = self.enqueue(
+                tx,
+                Outgoing {
+                    kind: MessageKind::PaymentFailed,
+                    about: &[&key],
+                    to: &to,
+                    subject: "Your payment did not go through".to_owned(),
+                    body: text,
+                    login: Some(&p.login),
+                    account: first_account(p),
+                },
+                now,
+            )?;
         }
         Ok(Failed {
             fee,
             autopay,
-            notices,
+            written,
         })
     }
 

@@ -319,6 +319,7 @@ impl Portal {
                 "Your sign-in code is {}. If you did not try to sign in, change your password.",
                 issued.code()
             ),
+            dedupe_key: None,
         });
         Ok(LoginOutcome::ChallengeRequired {
             login_id: login.id,

@@ -362,6 +362,7 @@ impl Portal {
                 "Your verification code is {}. Enter it in the portal to confirm this contact.",
                 issued.code()
             ),
+            dedupe_key: None,
         };
         Ok((notice, id))
     }

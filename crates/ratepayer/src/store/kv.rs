@@ -32,12 +32,17 @@
 //! also holds drafts under their bare legacy key, which still count as
 //! claimed), `draft_by_account`, `quote` (utility␟id), `payment_key`
 //! (utility␟login␟client key), `audit`, `seq`, `security` (utility␟kind␟key)
-//! and `security_by_login` (utility␟kind␟login␟key → the `security` key).
+//! and `security_by_login` (utility␟kind␟login␟key → the `security` key),
+//! `outbox` (utility␟dedupe key → message) and `outbox_undelivered`
+//! (utility␟when written␟dedupe key → the dedupe key, removed on delivery).
 
 use serde::de::DeserializeOwned;
 use serde::Serialize;
 
+use chrono::{DateTime, Utc};
+
 use super::intents::{IntentStore, PaymentKeyRow, QuoteRow};
+use super::outbox::{OutboxCursor, OutboxMessage, OutboxStore};
 use super::records::*;
 use super::{
     AccountStore, AuditStore, LoginStore, MoneyStore, SecurityKind, SecurityRow, SecurityStore,
@@ -626,6 +631,119 @@ impl SecurityStore for KvAdapter<'_> {
             &prefix(&[utility, kind.as_str(), login]),
             "security",
         )
+    }
+}
+
+/// An instant as text that sorts in time order (any instant chrono holds).
+fn sortable(at: &DateTime<Utc>) -> String {
+    let secs = i128::from(at.timestamp()) - i128::from(i64::MIN);
+    format!("{secs:020}{:09}", at.timestamp_subsec_nanos())
+}
+
+impl KvAdapter<'_> {
+    /// The message under (utility, key), or a not-found error.
+    fn outbox_entry(&mut self, utility: &str, key: &str) -> StoreResult<OutboxMessage> {
+        self.get_as("outbox", &k(&[utility, key]))?.ok_or_else(|| {
+            StorageError::new(
+                StorageErrorKind::NotFound,
+                format!("no outbox message `{key}`"),
+            )
+        })
+    }
+
+    /// The `outbox_undelivered` key of a message.
+    fn undelivered_key(m: &OutboxMessage) -> String {
+        k(&[&m.utility, &sortable(&m.created_at), &m.dedupe_key])
+    }
+}
+
+impl OutboxStore for KvAdapter<'_> {
+    fn enqueue_message(&mut self, message: &OutboxMessage) -> StoreResult<bool> {
+        if message.dedupe_key.contains(SEP) || message.utility.contains(SEP) {
+            return Err(StorageError::new(
+                StorageErrorKind::Backend,
+                "an outbox message's utility or dedupe key holds U+001F; use printable text",
+            ));
+        }
+        let key = k(&[&message.utility, &message.dedupe_key]);
+        if !self
+            .inner
+            .put_if_absent("outbox", &key, &encode(message)?)?
+        {
+            return Ok(false);
+        }
+        if message.delivered_at.is_none() {
+            let index = Self::undelivered_key(message);
+            self.put_as("outbox_undelivered", &index, &message.dedupe_key)?;
+        }
+        Ok(true)
+    }
+
+    fn outbox_message(
+        &mut self,
+        utility: &str,
+        dedupe_key: &str,
+    ) -> StoreResult<Option<OutboxMessage>> {
+        self.get_as("outbox", &k(&[utility, dedupe_key]))
+    }
+
+    fn undelivered_messages(
+        &mut self,
+        utility: &str,
+        due_by: DateTime<Utc>,
+        after: Option<&OutboxCursor>,
+        limit: usize,
+    ) -> StoreResult<Vec<OutboxMessage>> {
+        let mut out = Vec::new();
+        for (_, target) in self.scan_sorted("outbox_undelivered", &prefix(&[utility]))? {
+            if out.len() >= limit {
+                break;
+            }
+            let key: String = decode("outbox_undelivered", &target)?;
+            if let Some(m) = self.get_as::<OutboxMessage>("outbox", &k(&[utility, &key]))? {
+                if m.is_listed(due_by, after) {
+                    out.push(m);
+                }
+            }
+        }
+        Ok(out)
+    }
+
+    fn outbox_messages(&mut self, utility: &str) -> StoreResult<Vec<OutboxMessage>> {
+        let mut all: Vec<OutboxMessage> = self.scan_as("outbox", &prefix(&[utility]))?;
+        all.sort_by(|a, b| (a.created_at, &a.dedupe_key).cmp(&(b.created_at, &b.dedupe_key)));
+        Ok(all)
+    }
+
+    fn mark_delivered(
+        &mut self,
+        utility: &str,
+        dedupe_key: &str,
+        at: DateTime<Utc>,
+    ) -> StoreResult<bool> {
+        let mut m = self.outbox_entry(utility, dedupe_key)?;
+        if !m.mark_delivered(at) {
+            return Ok(false);
+        }
+        self.inner
+            .delete("outbox_undelivered", &Self::undelivered_key(&m))?;
+        self.put_as("outbox", &k(&[utility, dedupe_key]), &m)?;
+        Ok(true)
+    }
+
+    fn record_delivery_failure(
+        &mut self,
+        utility: &str,
+        dedupe_key: &str,
+        error: &str,
+        next_attempt_at: DateTime<Utc>,
+    ) -> StoreResult<bool> {
+        let mut m = self.outbox_entry(utility, dedupe_key)?;
+        if !m.record_failure(error, next_attempt_at) {
+            return Ok(false);
+        }
+        self.put_as("outbox", &k(&[utility, dedupe_key]), &m)?;
+        Ok(true)
     }
 }
 

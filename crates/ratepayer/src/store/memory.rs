@@ -6,7 +6,10 @@
 use std::collections::BTreeMap;
 use std::sync::{Mutex, MutexGuard};
 
+use chrono::{DateTime, Utc};
+
 use super::intents::{IntentStore, PaymentKeyRow, QuoteRow};
+use super::outbox::{OutboxCursor, OutboxMessage, OutboxStore};
 use super::records::*;
 use super::{
     AccountStore, AuditStore, LoginStore, MoneyStore, SecurityKind, SecurityRow, SecurityStore,
@@ -33,6 +36,7 @@ struct Data {
     payment_keys: BTreeMap<(String, String, String), PaymentKeyRow>,
     audit: Vec<AuditEvent>,
     security: BTreeMap<(String, SecurityKind, String), SecurityRow>,
+    outbox: BTreeMap<AccountKey, OutboxMessage>,
 }
 
 /// The in-memory store.
@@ -494,6 +498,89 @@ impl SecurityStore for MemoryTx<'_> {
             .filter(|r| r.utility == utility && r.kind == kind && r.login.as_deref() == Some(login))
             .cloned()
             .collect())
+    }
+}
+
+impl MemoryTx<'_> {
+    fn outbox_entry(&mut self, utility: &str, k: &str) -> StoreResult<&mut OutboxMessage> {
+        self.work.outbox.get_mut(&key(utility, k)).ok_or_else(|| {
+            StorageError::new(
+                StorageErrorKind::NotFound,
+                format!("no outbox message `{k}`"),
+            )
+        })
+    }
+
+    /// The utility's messages in the outbox's order.
+    fn ordered_outbox(&self, utility: &str) -> Vec<&OutboxMessage> {
+        let mut out: Vec<&OutboxMessage> = self
+            .work
+            .outbox
+            .values()
+            .filter(|m| m.utility == utility)
+            .collect();
+        out.sort_by(|a, b| (a.created_at, &a.dedupe_key).cmp(&(b.created_at, &b.dedupe_key)));
+        out
+    }
+}
+
+impl OutboxStore for MemoryTx<'_> {
+    fn enqueue_message(&mut self, message: &OutboxMessage) -> StoreResult<bool> {
+        let id = key(&message.utility, &message.dedupe_key);
+        if self.work.outbox.contains_key(&id) {
+            return Ok(false);
+        }
+        self.work.outbox.insert(id, message.clone());
+        Ok(true)
+    }
+
+    fn outbox_message(
+        &mut self,
+        utility: &str,
+        dedupe_key: &str,
+    ) -> StoreResult<Option<OutboxMessage>> {
+        Ok(self.work.outbox.get(&key(utility, dedupe_key)).cloned())
+    }
+
+    fn undelivered_messages(
+        &mut self,
+        utility: &str,
+        due_by: DateTime<Utc>,
+        after: Option<&OutboxCursor>,
+        limit: usize,
+    ) -> StoreResult<Vec<OutboxMessage>> {
+        Ok(self
+            .ordered_outbox(utility)
+            .into_iter()
+            .filter(|m| m.is_listed(due_by, after))
+            .take(limit)
+            .cloned()
+            .collect())
+    }
+
+    fn outbox_messages(&mut self, utility: &str) -> StoreResult<Vec<OutboxMessage>> {
+        Ok(self.ordered_outbox(utility).into_iter().cloned().collect())
+    }
+
+    fn mark_delivered(
+        &mut self,
+        utility: &str,
+        dedupe_key: &str,
+        at: DateTime<Utc>,
+    ) -> StoreResult<bool> {
+        Ok(self.outbox_entry(utility, dedupe_key)?.mark_delivered(at))
+    }
+
+    fn record_delivery_failure(
+        &mut self,
+        utility: &str,
+        dedupe_key: &str,
+        error: &str,
+        next_attempt_at: DateTime<Utc>,
+    ) -> StoreResult<bool> {
+        Ok(self
+            .outbox_entry(utility, dedupe_key)?
+            .record_failure(error, next_attempt_at))
     }
 }
 

@@ -17,12 +17,15 @@
 //! unique; payment quotes by (utility, id) and clients' payment keys by
 //! (utility, login, key), unique too ([`intents`]); payments by (utility,
 //! id) and by (utility, processor key), with their status and what the
-//! processor reported ([`settlement`]).
+//! processor reported ([`settlement`]); outbox messages by (utility, dedupe
+//! key), unique, written in the transaction of the change that causes them
+//! ([`outbox`]).
 
 pub mod intents;
 pub mod kv;
 mod kv_memory;
 mod memory;
+pub mod outbox;
 pub mod records;
 mod security;
 pub mod settlement;
@@ -32,6 +35,7 @@ use thiserror::Error;
 pub use intents::{IntentStore, PaymentKeyRow, QuoteRow};
 pub use kv::{KvBackend, KvStore, KvTx, MemoryKv};
 pub use memory::MemoryStore;
+pub use outbox::{MessageKind, OutboxCursor, OutboxMessage, OutboxStore};
 pub use records::{
     AccountRow, AuditEvent, AuditKind, BillRow, ChargeRow, CodeRow, ContactRow, DeclineReason,
     DeviceRow, DraftRow, EnrolmentRow, EnrolmentStatus, LinkRow, LoginRow, PaymentMethodRow,
@@ -200,7 +204,7 @@ pub trait AuditStore {
 
 /// One transaction over every part of the store.
 pub trait Tx:
-    LoginStore + AccountStore + MoneyStore + IntentStore + AuditStore + SecurityStore
+    LoginStore + AccountStore + MoneyStore + IntentStore + AuditStore + SecurityStore + OutboxStore
 {
     /// Makes every change of the transaction durable and visible, at once.
     fn commit(self: Box<Self>) -> StoreResult<()>;

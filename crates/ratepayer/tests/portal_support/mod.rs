@@ -10,6 +10,7 @@
 
 pub mod claims;
 pub mod intents;
+pub mod outbox;
 pub mod processor;
 
 use std::sync::Arc;
