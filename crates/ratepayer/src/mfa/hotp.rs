@@ -37,6 +37,12 @@ pub fn totp(secret: &[u8], unix_seconds: u64, step: u64, digits: u32) -> u32 {
 
 const BASE32: &[u8; 32] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZ234567";
 
+/// The base32 character of the low 5 bits of `v`.
+fn base32_char(v: u32) -> char {
+    let i = usize::try_from(v & 31).unwrap_or(0);
+    char::from(BASE32.get(i).copied().unwrap_or(b'A'))
+}
+
 /// Base32 (RFC 4648, upper case, without padding), as `otpauth://` URIs
 /// carry secrets.
 pub fn base32(bytes: &[u8]) -> String {
@@ -47,12 +53,12 @@ pub fn base32(bytes: &[u8]) -> String {
         bits += 8;
         while bits >= 5 {
             bits -= 5;
-            out.push(char::from(BASE32[((buffer >> bits) & 31) as usize]));
+            out.push(base32_char(buffer >> bits));
         }
         buffer &= (1 << bits) - 1;
     }
     if bits > 0 {
-        out.push(char::from(BASE32[((buffer << (5 - bits)) & 31) as usize]));
+        out.push(base32_char(buffer << (5 - bits)));
     }
     out
 }

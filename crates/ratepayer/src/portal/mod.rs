@@ -14,7 +14,10 @@
 //!
 //! The parts: [`register`](Portal::register) and contacts in `signup`,
 //! sign-in in `session`, linking and settings in `linking`, the home page
-//! and bills in `views`, back-office posting in `back_office`, payment methods
+//! and bills in `views`, the authenticator app and recovery codes in `mfa`,
+//! sign-ins waiting for a second factor in `pending`, step-up before
+//! sensitive changes in `step_up`, the legacy security question in
+//! `question`, back-office posting in `back_office`, payment methods
 //! in `payments`, quotes and payments (intents) in `intents`, AutoPay enrolment in `autopay` and its cycle in `cycle`,
 //! the payment processor port (submitting, results) in `processor`, undoing
 //! a returned or declined payment in `reversal`, the AutoPay retry rules on
@@ -33,14 +36,18 @@ mod guard;
 mod history;
 mod intents;
 mod linking;
+mod mfa;
 mod notify;
 mod payments;
+mod pending;
 mod processor;
+mod question;
 mod recovery;
 mod retries;
 mod reversal;
 mod session;
 mod signup;
+mod step_up;
 mod views;
 
 use std::sync::{Arc, Mutex, OnceLock};
@@ -56,6 +63,7 @@ pub use fake_processor::{FakeCharge, FakeOutcome, FakeProcessor};
 pub use history::PaymentView;
 pub use intents::{PaymentQuote, PaymentRequest, QUOTE_LIFETIME_SECONDS};
 pub use linking::{DeliverySettings, LinkRequest};
+pub use mfa::MfaStatus;
 pub use notify::{Notice, Notifier, NullNotifier, RecordingNotifier};
 pub use payments::{NewPaymentMethod, PaymentReceipt};
 pub use processor::{
@@ -65,6 +73,7 @@ pub use processor::{
 };
 pub use session::{LoginAttempt, LoginOutcome};
 pub use signup::{Registered, SignupRequest};
+pub use step_up::SecondFactor;
 pub use views::{AccountSummary, BillView, HomeView, PortalPolicy};
 
 use crate::credential::{HashParams, Pepper};

@@ -169,7 +169,8 @@ impl Portal {
             utility_name: Some(&spec.name),
             ..Default::default()
         };
-        let normalized = self.check_new_password(new_password, &context)?;
+        let mfa = self.mfa_of(tx.as_mut(), &login.id)?;
+        let normalized = self.check_new_password(new_password, &context, mfa)?;
         login.credential = self.hash_password(&normalized)?;
         login.must_change_password = false;
         login.throttle.record_recovery();
