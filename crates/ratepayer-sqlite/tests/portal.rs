@@ -119,3 +119,23 @@ fn a_return_known_after_the_window_suspends_on_sqlite() {
         "a_return_known_after_the_window_suspends",
     ));
 }
+
+#[test]
+fn an_authenticator_signs_in_once_per_code_on_sqlite() {
+    portal_support::mfa::authenticator_sign_in(fresh("mfa_sign_in"));
+}
+
+#[test]
+fn step_up_guards_sensitive_changes_on_sqlite() {
+    portal_support::mfa::step_up_guards_sensitive_changes(fresh("mfa_step_up"));
+}
+
+#[test]
+fn the_nist_minimum_follows_mfa_on_sqlite() {
+    portal_support::mfa::nist_minimum_follows_mfa(fresh("mfa_minimum"));
+}
+
+#[test]
+fn the_legacy_security_question_on_sqlite() {
+    portal_support::mfa::security_question_on_the_legacy_preset(fresh("mfa_question"));
+}

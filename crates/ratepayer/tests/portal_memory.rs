@@ -318,3 +318,23 @@ fn a_return_known_after_the_window_suspends_on_the_memory_store() {
         MemoryStore::new(),
     ));
 }
+
+#[test]
+fn an_authenticator_signs_in_once_per_code_on_the_memory_store() {
+    portal_support::mfa::authenticator_sign_in(Arc::new(MemoryStore::new()));
+}
+
+#[test]
+fn step_up_guards_sensitive_changes_on_the_memory_store() {
+    portal_support::mfa::step_up_guards_sensitive_changes(Arc::new(MemoryStore::new()));
+}
+
+#[test]
+fn the_nist_minimum_follows_mfa_on_the_memory_store() {
+    portal_support::mfa::nist_minimum_follows_mfa(Arc::new(MemoryStore::new()));
+}
+
+#[test]
+fn the_legacy_security_question_on_the_memory_store() {
+    portal_support::mfa::security_question_on_the_legacy_preset(Arc::new(MemoryStore::new()));
+}

@@ -10,6 +10,7 @@
 
 pub mod claims;
 pub mod intents;
+pub mod mfa;
 pub mod processor;
 
 use std::sync::Arc;
@@ -106,7 +107,7 @@ pub fn usd(text: &str) -> Money {
     Money::parse(text, Currency::USD).unwrap()
 }
 
-fn shelby_form(account: &str, customer: &str, username: &str) -> RegistrationForm {
+pub(crate) fn shelby_form(account: &str, customer: &str, username: &str) -> RegistrationForm {
     RegistrationForm {
         account_number: account.into(),
         customer_number: Some(customer.into()),
