@@ -139,3 +139,8 @@ fn the_nist_minimum_follows_mfa_on_sqlite() {
 fn the_legacy_security_question_on_sqlite() {
     portal_support::mfa::security_question_on_the_legacy_preset(fresh("mfa_question"));
 }
+
+#[test]
+fn a_profile_may_let_remembered_devices_skip_mfa_on_sqlite() {
+    portal_support::mfa::a_profile_may_let_remembered_devices_skip_mfa(fresh("mfa_skip"));
+}

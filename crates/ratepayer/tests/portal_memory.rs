@@ -338,3 +338,10 @@ fn the_nist_minimum_follows_mfa_on_the_memory_store() {
 fn the_legacy_security_question_on_the_memory_store() {
     portal_support::mfa::security_question_on_the_legacy_preset(Arc::new(MemoryStore::new()));
 }
+
+#[test]
+fn a_profile_may_let_remembered_devices_skip_mfa_on_the_memory_store() {
+    portal_support::mfa::a_profile_may_let_remembered_devices_skip_mfa(
+        Arc::new(MemoryStore::new()),
+    );
+}

@@ -261,5 +261,9 @@ mod tests {
         assert_eq!(p.throttle.max_delay_seconds, 60);
         assert_eq!(p.throttle.lock_after_failures, 100);
         assert!(toml::from_str::<LoginPolicy>("challenge = \"sms\"").is_err());
+        assert!(!p.remembered_device_skips_mfa);
+        let skip: LoginPolicy = toml::from_str("remembered_device_skips_mfa = true").unwrap();
+        assert!(skip.remembered_device_skips_mfa);
+        assert!(!LoginPolicy::legacy().remembered_device_skips_mfa);
     }
 }

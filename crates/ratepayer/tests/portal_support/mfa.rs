@@ -18,7 +18,7 @@ use ratepayer::registration::{RegistrationChannel, RegistrationForm};
 use ratepayer::store::{AuditKind, SecurityKind, Store};
 use ratepayer::verification::ContactKind;
 
-use super::{client, nov, portal, record, shelby_with_pat, PASSWORD};
+use super::{client, nov, portal, record, secrets, shelby_with_pat, with_pat, PASSWORD};
 
 /// The authenticator's code at `now`.
 pub fn code_at(enrolment: &TotpEnrolment, now: DateTime<Utc>) -> String {
@@ -573,4 +573,54 @@ pub fn security_question_on_the_legacy_preset(store: Arc<dyn Store>) {
             .code(),
         "portal.forbidden"
     );
+}
+
+/// A profile that lets a remembered device skip the authenticator: the
+/// device remembered after a second factor signs in on the password alone;
+/// another browser is still asked.
+pub fn a_profile_may_let_remembered_devices_skip_mfa(store: Arc<dyn Store>) {
+    let text = format!(
+        "{}\n[login]\nremembered_device_skips_mfa = true\n",
+        include_str!("../../../../examples/profiles/shelby.toml")
+    );
+    let notifier = Arc::new(RecordingNotifier::new());
+    let p = Portal::new(
+        ratepayer::profile::UtilityProfile::from_toml(&text).unwrap(),
+        store,
+        secrets(),
+        Box::new(ratepayer::security::SeededRandom::new(42)),
+        notifier.clone(),
+    )
+    .unwrap();
+    let (p, _notifier, pat) = with_pat(p, notifier);
+    let t0 = nov(6, 9);
+    let (enrolment, _) = enrol_pat(&p, &pat, t0);
+    let t1 = t0 + Duration::minutes(1);
+    let challenge = second_factor_challenge(&p, t1);
+    let LoginOutcome::SignedIn { device_token, .. } = p
+        .pass_second_factor(
+            &pat,
+            &challenge,
+            &SecondFactor::Totp(code_at(&enrolment, t1)),
+            Some("phone"),
+            &client(),
+            t1,
+        )
+        .unwrap()
+    else {
+        panic!("signed in")
+    };
+    let token = device_token.unwrap();
+    let remembered = LoginAttempt {
+        device_token: Some(&token),
+        ..attempt(PASSWORD)
+    };
+    assert!(matches!(
+        p.login(&remembered, &client(), t1 + Duration::hours(1)),
+        Ok(LoginOutcome::SignedIn { .. })
+    ));
+    assert!(matches!(
+        p.login(&attempt(PASSWORD), &client(), t1 + Duration::hours(1)),
+        Ok(LoginOutcome::SecondFactorRequired { .. })
+    ));
 }

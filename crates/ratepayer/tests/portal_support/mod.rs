@@ -122,6 +122,15 @@ pub(crate) fn shelby_form(account: &str, customer: &str, username: &str) -> Regi
 pub fn shelby_with_pat(store: Arc<dyn Store>) -> (Portal, Arc<RecordingNotifier>, String) {
     let notifier = Arc::new(RecordingNotifier::new());
     let p = portal("shelby", store, notifier.clone());
+    with_pat(p, notifier)
+}
+
+/// Shelby's accounts, bills and Pat's login on portal `p` (a Shelby
+/// profile, perhaps with changed settings) sending through `notifier`.
+pub fn with_pat(
+    p: Portal,
+    notifier: Arc<RecordingNotifier>,
+) -> (Portal, Arc<RecordingNotifier>, String) {
     let imports: Vec<AccountImport> = [
         ("100001", "5001", AccountStatus::Active),
         ("100002", "5001", AccountStatus::Active),
