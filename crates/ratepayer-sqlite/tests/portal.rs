@@ -144,3 +144,8 @@ fn the_legacy_security_question_on_sqlite() {
 fn a_profile_may_let_remembered_devices_skip_mfa_on_sqlite() {
     portal_support::mfa::a_profile_may_let_remembered_devices_skip_mfa(fresh("mfa_skip"));
 }
+
+#[test]
+fn code_guesses_survive_a_new_sign_in_on_sqlite() {
+    portal_support::mfa::code_guesses_survive_a_new_sign_in(fresh("mfa_guesses"));
+}

@@ -345,3 +345,8 @@ fn a_profile_may_let_remembered_devices_skip_mfa_on_the_memory_store() {
         Arc::new(MemoryStore::new()),
     );
 }
+
+#[test]
+fn code_guesses_survive_a_new_sign_in_on_the_memory_store() {
+    portal_support::mfa::code_guesses_survive_a_new_sign_in(Arc::new(MemoryStore::new()));
+}

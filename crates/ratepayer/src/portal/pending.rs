@@ -8,8 +8,11 @@
 //! itself is only in the answer to `login`), good for ten minutes and five
 //! wrong answers. Every refusal is the same [`PortalError::WrongCredentials`]
 //! (an unknown, expired or foreign challenge too), counted on the client's
-//! address and, unless the password was typed on a remembered device, on
-//! the login and its account like a wrong password.
+//! address, on the login's second-factor counter (which a right password
+//! does not clear, so signing in again buys no more guesses: it delays,
+//! then locks after the profile's `lock_after_failures`) and, unless the
+//! password was typed on a remembered device, on the login and its account
+//! like a wrong password.
 
 use chrono::{DateTime, Duration, Utc};
 use serde::{Deserialize, Serialize};
@@ -19,7 +22,7 @@ use super::guard::{refusal, Scope};
 use super::session::LoginOutcome;
 use super::step_up::SecondFactor;
 use super::{Portal, PortalError};
-use crate::login::{self, device, ChallengePassed};
+use crate::login::{self, device, ChallengePassed, FailureCounter};
 use crate::security::{hex, keyed_digest};
 use crate::store::{AuditKind, LoginRow, SecurityKind, SecurityRow, Tx};
 
@@ -138,10 +141,11 @@ impl Portal {
             .as_ref()
             .map(|a| a.throttle.clone())
             .unwrap_or_default();
+        let factor = self.scope_check(tx.as_mut(), Scope::SecondFactor, login_id, now)?;
         let decision = if pending.remembered {
-            address
+            address.and(factor)
         } else {
-            address.and(login::throttle::check_login(
+            address.and(factor).and(login::throttle::check_login(
                 &policy.throttle,
                 &login.throttle,
                 &account_counter,
@@ -171,6 +175,7 @@ impl Portal {
                     );
                 }
                 self.scope_failure(tx.as_mut(), Scope::SignInAddress, &bucket, now)?;
+                self.scope_failure(tx.as_mut(), Scope::SecondFactor, login_id, now)?;
                 self.save_counters(tx.as_mut(), &login, account.as_mut(), account_counter)?;
                 pending.failures += 1;
                 if pending.failures >= PENDING_MAX_FAILURES {
@@ -193,6 +198,13 @@ impl Portal {
             }
         };
         tx.delete_security_record(self.utility(), SecurityKind::SignInChallenge, &key)?;
+        self.save_counter(
+            tx.as_mut(),
+            Scope::SecondFactor,
+            login_id,
+            &FailureCounter::default(),
+            now,
+        )?;
         login::throttle::record_login_success(&mut login.throttle, &mut account_counter);
         self.save_counters(tx.as_mut(), &login, account.as_mut(), account_counter)?;
         let device_token = match remember {

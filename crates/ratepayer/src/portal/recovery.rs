@@ -175,6 +175,13 @@ impl Portal {
         login.must_change_password = false;
         login.throttle.record_recovery();
         tx.update_login(&login)?;
+        self.save_counter(
+            tx.as_mut(),
+            Scope::SecondFactor,
+            &login.id,
+            &crate::login::FailureCounter::default(),
+            now,
+        )?;
         for link in tx.links_of_login(&login.id)? {
             if link.role == Role::Owner && link.utility == self.utility() {
                 if let Some(mut account) = tx.account(self.utility(), &link.account)? {

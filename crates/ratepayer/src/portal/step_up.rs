@@ -10,7 +10,8 @@
 //! own checks pass, so the refusal says nothing an attacker without the
 //! password could learn; a wrong, replayed or used code gives the same
 //! [`PortalError::WrongCredentials`] as a wrong password, counted on the
-//! login and the client's address and audited.
+//! login, the client's address and the login's second-factor counter, and
+//! audited.
 
 use chrono::{DateTime, Utc};
 
@@ -184,12 +185,11 @@ impl Portal {
         };
         let policy = self.throttle_policy().clone();
         let bucket = client.bucket();
-        let decision = login.throttle.check(&policy, now).and(self.scope_check(
-            tx,
-            Scope::SignInAddress,
-            &bucket,
-            now,
-        )?);
+        let decision = login
+            .throttle
+            .check(&policy, now)
+            .and(self.scope_check(tx, Scope::SignInAddress, &bucket, now)?)
+            .and(self.scope_check(tx, Scope::SecondFactor, &login.id, now)?);
         if let Some(err) = refusal(decision, now) {
             tx.append_audit(&self.event(
                 AuditKind::SecondFactorFailed,
@@ -205,6 +205,13 @@ impl Portal {
         }
         match self.check_factor(tx, &login.id, factor, now)? {
             Ok(used) => {
+                self.save_counter(
+                    tx,
+                    Scope::SecondFactor,
+                    &login.id,
+                    &crate::login::FailureCounter::default(),
+                    now,
+                )?;
                 if let FactorUsed::RecoveryCode { .. } = used {
                     tx.append_audit(&self.event(
                         AuditKind::RecoveryCodeUsed,
@@ -219,6 +226,7 @@ impl Portal {
             Err(e) => {
                 login.throttle.record_failure(&policy, now);
                 self.scope_failure(tx, Scope::SignInAddress, &bucket, now)?;
+                self.scope_failure(tx, Scope::SecondFactor, &login.id, now)?;
                 tx.update_login(login)?;
                 tx.append_audit(&self.event(
                     AuditKind::SecondFactorFailed,

@@ -624,3 +624,41 @@ pub fn a_profile_may_let_remembered_devices_skip_mfa(store: Arc<dyn Store>) {
         Ok(LoginOutcome::SecondFactorRequired { .. })
     ));
 }
+
+/// Signing in again with the password buys no more code guesses: wrong
+/// codes delay the next try across waiting sign-ins, and a right code
+/// (after the delay) clears the count.
+pub fn code_guesses_survive_a_new_sign_in(store: Arc<dyn Store>) {
+    let (p, _notifier, pat) = shelby_with_pat(store);
+    let t0 = nov(6, 9);
+    let (enrolment, _) = enrol_pat(&p, &pat, t0);
+    let t = t0 + Duration::minutes(1);
+    let wrong = SecondFactor::Totp(wrong_code_at(&enrolment, t));
+    // Four waiting sign-ins, one wrong code each (three are free).
+    for _ in 0..4 {
+        let challenge = second_factor_challenge(&p, t);
+        assert_eq!(
+            p.pass_second_factor(&pat, &challenge, &wrong, None, &client(), t),
+            Err(PortalError::WrongCredentials)
+        );
+    }
+    let challenge = second_factor_challenge(&p, t);
+    let right = SecondFactor::Totp(code_at(&enrolment, t));
+    assert_eq!(
+        p.pass_second_factor(&pat, &challenge, &right, None, &client(), t)
+            .unwrap_err()
+            .code(),
+        "login.throttled"
+    );
+    let later = t + Duration::seconds(40);
+    assert!(p
+        .pass_second_factor(
+            &pat,
+            &challenge,
+            &SecondFactor::Totp(code_at(&enrolment, later)),
+            None,
+            &client(),
+            later
+        )
+        .is_ok());
+}
