@@ -53,6 +53,7 @@ __all__ = [
     "StorageError",
     "Tariff",
     "TariffError",
+    "TotpEnrolment",
     "__version__",
     "parse_money",
     "validate",
