@@ -182,6 +182,24 @@ pub enum LoginOutcome {
         /// The challenge's id, for `pass_device_challenge`.
         challenge_id: String,
     },
+    /// The login has an authenticator app: its code (or a recovery code)
+    /// must follow. Not yet callable through this binding.
+    SecondFactorRequired {
+        /// The login's id.
+        login_id: String,
+        /// The waiting sign-in's id.
+        challenge_id: String,
+    },
+    /// Legacy preset, unrecognised device: the security question must be
+    /// answered. Not yet callable through this binding.
+    QuestionRequired {
+        /// The login's id.
+        login_id: String,
+        /// The waiting sign-in's id.
+        challenge_id: String,
+        /// The question to show.
+        question: String,
+    },
 }
 
 impl From<core::LoginOutcome> for LoginOutcome {
@@ -202,6 +220,22 @@ impl From<core::LoginOutcome> for LoginOutcome {
             } => LoginOutcome::ChallengeRequired {
                 login_id,
                 challenge_id,
+            },
+            core::LoginOutcome::SecondFactorRequired {
+                login_id,
+                challenge_id,
+            } => LoginOutcome::SecondFactorRequired {
+                login_id,
+                challenge_id,
+            },
+            core::LoginOutcome::QuestionRequired {
+                login_id,
+                challenge_id,
+                question,
+            } => LoginOutcome::QuestionRequired {
+                login_id,
+                challenge_id,
+                question,
             },
         }
     }

@@ -10,6 +10,7 @@ mod calendar;
 mod errors;
 mod fees;
 mod meter;
+mod mfa;
 mod money;
 mod password;
 mod portal;
@@ -80,6 +81,7 @@ fn _ratepayer(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<portal::AccountImport>()?;
     m.add_class::<store::Registered>()?;
     m.add_class::<store::LoginOutcome>()?;
+    m.add_class::<mfa::TotpEnrolment>()?;
     m.add_class::<store::HomeView>()?;
     m.add_class::<store::AccountSummary>()?;
     m.add_class::<store::BillView>()?;

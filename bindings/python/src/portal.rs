@@ -42,6 +42,7 @@ use crate::errors::{
     StorageError,
 };
 use crate::fees::FeeQuote;
+use crate::mfa::{factor as mfa_factor, TotpEnrolment};
 use crate::money::py_money;
 use crate::money::to_money;
 use crate::password::PasswordFailure;
@@ -756,6 +757,159 @@ impl Portal {
         .map(LoginOutcome::from)
     }
 
+    /// Starts enrolling an authenticator app: the password again (counted
+    /// when wrong), then a new secret, shown once. MFA is on only after
+    /// `confirm_totp`.
+    #[pyo3(signature = (login_id, *, password, now, client_address, user_agent = String::new()))]
+    fn enrol_totp(
+        &self,
+        py: Python<'_>,
+        login_id: String,
+        password: String,
+        now: DateTime<FixedOffset>,
+        client_address: String,
+        user_agent: String,
+    ) -> PyResult<TotpEnrolment> {
+        let now = utc(now);
+        let client = client_of(&client_address, &user_agent)?;
+        self.run(py, |p| p.enrol_totp(&login_id, &password, &client, now))
+            .map(TotpEnrolment::from)
+    }
+
+    /// Confirms the authenticator with its current code: MFA is on, and the
+    /// ten recovery codes are returned (shown once).
+    #[pyo3(signature = (login_id, code, *, now, client_address, user_agent = String::new()))]
+    fn confirm_totp(
+        &self,
+        py: Python<'_>,
+        login_id: String,
+        code: String,
+        now: DateTime<FixedOffset>,
+        client_address: String,
+        user_agent: String,
+    ) -> PyResult<Vec<String>> {
+        let now = utc(now);
+        let client = client_of(&client_address, &user_agent)?;
+        self.run(py, |p| p.confirm_totp(&login_id, &code, &client, now))
+            .map(|c| c.into_codes())
+    }
+
+    /// Completes a sign-in whose outcome asked for `"second_factor"` with
+    /// `totp=` (the authenticator's code) or `recovery_code=`. Every
+    /// refusal is `login.wrong_credentials`, counted like a wrong password.
+    #[pyo3(signature = (login_id, challenge_id, *, now, client_address, user_agent = String::new(), totp = None, recovery_code = None, remember = None))]
+    #[allow(clippy::too_many_arguments)]
+    fn pass_second_factor(
+        &self,
+        py: Python<'_>,
+        login_id: String,
+        challenge_id: String,
+        now: DateTime<FixedOffset>,
+        client_address: String,
+        user_agent: String,
+        totp: Option<String>,
+        recovery_code: Option<String>,
+        remember: Option<String>,
+    ) -> PyResult<LoginOutcome> {
+        let now = utc(now);
+        let client = client_of(&client_address, &user_agent)?;
+        let factor = mfa_factor(totp, recovery_code, true)?;
+        self.run(py, |p| match &factor {
+            Some(f) => p.pass_second_factor(
+                &login_id,
+                &challenge_id,
+                f,
+                remember.as_deref(),
+                &client,
+                now,
+            ),
+            None => Err(CorePortalError::WrongCredentials),
+        })
+        .map(LoginOutcome::from)
+    }
+
+    /// Makes ten new recovery codes (the old set stops working); needs
+    /// `totp=` or `recovery_code=`.
+    #[pyo3(signature = (login_id, *, now, client_address, user_agent = String::new(), totp = None, recovery_code = None))]
+    #[allow(clippy::too_many_arguments)]
+    fn regenerate_recovery_codes(
+        &self,
+        py: Python<'_>,
+        login_id: String,
+        now: DateTime<FixedOffset>,
+        client_address: String,
+        user_agent: String,
+        totp: Option<String>,
+        recovery_code: Option<String>,
+    ) -> PyResult<Vec<String>> {
+        let now = utc(now);
+        let client = client_of(&client_address, &user_agent)?;
+        let factor = mfa_factor(totp, recovery_code, true)?;
+        self.run(py, |p| match &factor {
+            Some(f) => p.regenerate_recovery_codes(&login_id, f, &client, now),
+            None => Err(CorePortalError::StepUpRequired),
+        })
+        .map(|c| c.into_codes())
+    }
+
+    /// Whether the login has an authenticator app, and its unused recovery
+    /// codes: `(totp, recovery_codes_left)`.
+    fn mfa_status(&self, py: Python<'_>, login_id: String) -> PyResult<(bool, usize)> {
+        self.run(py, |p| p.mfa_status(&login_id))
+            .map(|s| (s.totp, s.recovery_codes_left))
+    }
+
+    /// Sets the login's security question and answer (legacy preset only;
+    /// the password again). The answer is stored only as a keyed digest.
+    #[pyo3(signature = (login_id, *, password, question, answer, now, client_address, user_agent = String::new()))]
+    #[allow(clippy::too_many_arguments)]
+    fn set_security_answer(
+        &self,
+        py: Python<'_>,
+        login_id: String,
+        password: String,
+        question: String,
+        answer: String,
+        now: DateTime<FixedOffset>,
+        client_address: String,
+        user_agent: String,
+    ) -> PyResult<()> {
+        let now = utc(now);
+        let client = client_of(&client_address, &user_agent)?;
+        self.run(py, |p| {
+            p.set_security_answer(&login_id, &password, &question, &answer, &client, now)
+        })
+    }
+
+    /// Completes a sign-in whose outcome asked for `"security_question"`.
+    #[pyo3(signature = (login_id, challenge_id, answer, *, now, client_address, user_agent = String::new(), remember = None))]
+    #[allow(clippy::too_many_arguments)]
+    fn answer_security_question(
+        &self,
+        py: Python<'_>,
+        login_id: String,
+        challenge_id: String,
+        answer: String,
+        now: DateTime<FixedOffset>,
+        client_address: String,
+        user_agent: String,
+        remember: Option<String>,
+    ) -> PyResult<LoginOutcome> {
+        let now = utc(now);
+        let client = client_of(&client_address, &user_agent)?;
+        self.run(py, |p| {
+            p.answer_security_question(
+                &login_id,
+                &challenge_id,
+                &answer,
+                remember.as_deref(),
+                &client,
+                now,
+            )
+        })
+        .map(LoginOutcome::from)
+    }
+
     /// Changes the password after checking the current one; every
     /// remembered device is forgotten and the login's email told.
     #[pyo3(signature = (login_id, *, current, new, now, client_address, user_agent = String::new()))]
@@ -779,7 +933,9 @@ impl Portal {
 
     /// Links a further account to a login: the password again and the
     /// registration recipe's proofs. Returns the canonical account number.
-    #[pyo3(signature = (login_id, *, account_number, password, now, client_address, user_agent = String::new(), customer_number = None, zip = None, name = None, tax_id = None, email = None, nickname = None))]
+    /// A login with an authenticator app also gives `totp=` or
+    /// `recovery_code=` (step-up).
+    #[pyo3(signature = (login_id, *, account_number, password, now, client_address, user_agent = String::new(), customer_number = None, zip = None, name = None, tax_id = None, email = None, nickname = None, totp = None, recovery_code = None))]
     #[allow(clippy::too_many_arguments)]
     fn link_account(
         &self,
@@ -796,7 +952,10 @@ impl Portal {
         tax_id: Option<String>,
         email: Option<String>,
         nickname: Option<String>,
+        totp: Option<String>,
+        recovery_code: Option<String>,
     ) -> PyResult<String> {
+        let step_up = mfa_factor(totp, recovery_code, false)?;
         let request = LinkRequest {
             form: RegistrationForm {
                 account_number,
@@ -813,7 +972,9 @@ impl Portal {
         };
         let now = utc(now);
         let client = client_of(&client_address, &user_agent)?;
-        self.run(py, |p| p.link_account(&login_id, &request, &client, now))
+        self.run(py, |p| {
+            p.link_account_with_step_up(&login_id, &request, step_up.as_ref(), &client, now)
+        })
     }
 
     /// Staff link an account to a login (no proofs; allowed past one account

@@ -96,10 +96,27 @@ pub struct LoginOutcome {
     pub must_change_password: bool,
     /// A new remembered-device token (a secret: set it as a cookie).
     pub device_token: Option<String>,
+    /// What must follow when not signed in: `"device"` (the emailed code,
+    /// `Portal.pass_device_challenge`), `"second_factor"` (an authenticator
+    /// or recovery code, `Portal.pass_second_factor`) or
+    /// `"security_question"` (`Portal.answer_security_question`); `None`
+    /// when signed in.
+    pub challenge: Option<String>,
+    /// The security question to show, for `"security_question"`.
+    pub question: Option<String>,
 }
 
 impl From<CoreOutcome> for LoginOutcome {
     fn from(o: CoreOutcome) -> LoginOutcome {
+        let waiting = |login_id, challenge_id, challenge: &str, question| LoginOutcome {
+            signed_in: false,
+            login_id,
+            challenge_id: Some(challenge_id),
+            must_change_password: false,
+            device_token: None,
+            challenge: Some(challenge.to_owned()),
+            question,
+        };
         match o {
             CoreOutcome::SignedIn {
                 login_id,
@@ -111,17 +128,22 @@ impl From<CoreOutcome> for LoginOutcome {
                 challenge_id: None,
                 must_change_password,
                 device_token,
+                challenge: None,
+                question: None,
             },
             CoreOutcome::ChallengeRequired {
                 login_id,
                 challenge_id,
-            } => LoginOutcome {
-                signed_in: false,
+            } => waiting(login_id, challenge_id, "device", None),
+            CoreOutcome::SecondFactorRequired {
                 login_id,
-                challenge_id: Some(challenge_id),
-                must_change_password: false,
-                device_token: None,
-            },
+                challenge_id,
+            } => waiting(login_id, challenge_id, "second_factor", None),
+            CoreOutcome::QuestionRequired {
+                login_id,
+                challenge_id,
+                question,
+            } => waiting(login_id, challenge_id, "security_question", Some(question)),
         }
     }
 }
@@ -150,9 +172,10 @@ impl LoginOutcome {
             )
         } else {
             format!(
-                "LoginOutcome(signed_in=False, login_id={}, challenge_id={})",
+                "LoginOutcome(signed_in=False, login_id={}, challenge_id={}, challenge={})",
                 R(&self.login_id),
-                opt_r(self.challenge_id.as_deref())
+                opt_r(self.challenge_id.as_deref()),
+                opt_r(self.challenge.as_deref())
             )
         }
     }

@@ -185,3 +185,33 @@ fn pay_by_hand_and_its_receipt_once_on_sqlite() {
 fn bill_ready_and_reminder_once_on_sqlite() {
     portal_support::outbox::bill_ready_and_reminder_once(fresh("outbox_bill_ready"));
 }
+
+#[test]
+fn an_authenticator_signs_in_once_per_code_on_sqlite() {
+    portal_support::mfa::authenticator_sign_in(fresh("mfa_sign_in"));
+}
+
+#[test]
+fn step_up_guards_sensitive_changes_on_sqlite() {
+    portal_support::mfa::step_up_guards_sensitive_changes(fresh("mfa_step_up"));
+}
+
+#[test]
+fn the_nist_minimum_follows_mfa_on_sqlite() {
+    portal_support::mfa::nist_minimum_follows_mfa(fresh("mfa_minimum"));
+}
+
+#[test]
+fn the_legacy_security_question_on_sqlite() {
+    portal_support::mfa::security_question_on_the_legacy_preset(fresh("mfa_question"));
+}
+
+#[test]
+fn a_profile_may_let_remembered_devices_skip_mfa_on_sqlite() {
+    portal_support::mfa::a_profile_may_let_remembered_devices_skip_mfa(fresh("mfa_skip"));
+}
+
+#[test]
+fn code_guesses_survive_a_new_sign_in_on_sqlite() {
+    portal_support::mfa::code_guesses_survive_a_new_sign_in(fresh("mfa_guesses"));
+}

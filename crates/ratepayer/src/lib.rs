@@ -39,6 +39,7 @@ pub mod electric;
 pub mod fees;
 pub mod login;
 pub mod meter;
+pub mod mfa;
 pub mod money;
 pub mod password;
 pub mod payment;

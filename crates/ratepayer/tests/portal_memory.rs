@@ -348,3 +348,35 @@ fn pay_by_hand_and_its_receipt_once_on_the_memory_store() {
 fn bill_ready_and_reminder_once_on_the_memory_store() {
     portal_support::outbox::bill_ready_and_reminder_once(Arc::new(MemoryStore::new()));
 }
+
+#[test]
+fn an_authenticator_signs_in_once_per_code_on_the_memory_store() {
+    portal_support::mfa::authenticator_sign_in(Arc::new(MemoryStore::new()));
+}
+
+#[test]
+fn step_up_guards_sensitive_changes_on_the_memory_store() {
+    portal_support::mfa::step_up_guards_sensitive_changes(Arc::new(MemoryStore::new()));
+}
+
+#[test]
+fn the_nist_minimum_follows_mfa_on_the_memory_store() {
+    portal_support::mfa::nist_minimum_follows_mfa(Arc::new(MemoryStore::new()));
+}
+
+#[test]
+fn the_legacy_security_question_on_the_memory_store() {
+    portal_support::mfa::security_question_on_the_legacy_preset(Arc::new(MemoryStore::new()));
+}
+
+#[test]
+fn a_profile_may_let_remembered_devices_skip_mfa_on_the_memory_store() {
+    portal_support::mfa::a_profile_may_let_remembered_devices_skip_mfa(
+        Arc::new(MemoryStore::new()),
+    );
+}
+
+#[test]
+fn code_guesses_survive_a_new_sign_in_on_the_memory_store() {
+    portal_support::mfa::code_guesses_survive_a_new_sign_in(Arc::new(MemoryStore::new()));
+}

@@ -54,6 +54,7 @@ __all__ = [
     "StorageError",
     "Tariff",
     "TariffError",
+    "TotpEnrolment",
     "__version__",
     "parse_money",
     "validate",
@@ -582,7 +583,18 @@ class LoginOutcome:
     def must_change_password(self) -> bool: ...
     @property
     def device_token(self) -> str | None: ...
+    @property
+    def challenge(self) -> str | None: ...
+    @property
+    def question(self) -> str | None: ...
     def __bool__(self) -> bool: ...
+
+@final
+class TotpEnrolment:
+    @property
+    def secret_base32(self) -> str: ...
+    @property
+    def uri(self) -> str: ...
 
 @final
 class AccountSummary:
@@ -811,6 +823,69 @@ class Portal:
         now: datetime.datetime,
         remember: str | None = None,
     ) -> LoginOutcome: ...
+    def enrol_totp(
+        self,
+        login_id: str,
+        *,
+        password: str,
+        now: datetime.datetime,
+        client_address: str,
+        user_agent: str = ...,
+    ) -> TotpEnrolment: ...
+    def confirm_totp(
+        self,
+        login_id: str,
+        code: str,
+        *,
+        now: datetime.datetime,
+        client_address: str,
+        user_agent: str = ...,
+    ) -> list[str]: ...
+    def pass_second_factor(
+        self,
+        login_id: str,
+        challenge_id: str,
+        *,
+        now: datetime.datetime,
+        client_address: str,
+        user_agent: str = ...,
+        totp: str | None = None,
+        recovery_code: str | None = None,
+        remember: str | None = None,
+    ) -> LoginOutcome: ...
+    def regenerate_recovery_codes(
+        self,
+        login_id: str,
+        *,
+        now: datetime.datetime,
+        client_address: str,
+        user_agent: str = ...,
+        totp: str | None = None,
+        recovery_code: str | None = None,
+    ) -> list[str]: ...
+    def mfa_status(self, login_id: str) -> tuple[bool, int]: ...
+    def set_security_answer(
+        self,
+        login_id: str,
+        *,
+        password: str,
+        question: str,
+        answer: str,
+        now: datetime.datetime,
+        client_address: str,
+        user_agent: str = ...,
+    ) -> None: ...
+    def answer_security_question(
+        self,
+        login_id: str,
+        challenge_id: str,
+        answer: str,
+        *,
+        now: datetime.datetime,
+        client_address: str,
+        user_agent: str = ...,
+        remember: str | None = None,
+    ) -> LoginOutcome: ...
     def change_password(
         self,
         login_id: str,
@@ -836,6 +911,8 @@ class Portal:
         tax_id: str | None = None,
         email: str | None = None,
         nickname: str | None = None,
+        totp: str | None = None,
+        recovery_code: str | None = None,
     ) -> str: ...
     def staff_link(
         self, staff: str, login_id: str, account: str, *, now: datetime.datetime

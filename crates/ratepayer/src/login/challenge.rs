@@ -67,6 +67,20 @@ impl ChallengePassed {
     }
 }
 
+impl ChallengePassed {
+    /// Proof that `login` passed a second factor at sign-in (an
+    /// authenticator or recovery code, both one-time codes), which "don't
+    /// ask again on this computer" may then remember like a passed device
+    /// challenge. Made only by the portal after checking the factor.
+    pub(crate) fn second_factor(login: &str, at: DateTime<Utc>) -> ChallengePassed {
+        ChallengePassed {
+            login: login.to_owned(),
+            method: ChallengeMethod::OneTimeCode,
+            at,
+        }
+    }
+}
+
 /// Whether `login`, presenting the device token `presented` (`None` when
 /// the browser sent no cookie) and whose record the storage layer found by
 /// [`super::device::lookup_key`] (`None` when none), must be challenged.

@@ -72,6 +72,12 @@ pub struct LoginPolicy {
     pub remember_device_days: u32,
     /// Failure throttling.
     pub throttle: ThrottlePolicy,
+    /// Whether a remembered device signs a login with an authenticator app
+    /// in on its password alone. Off by default in every preset: a
+    /// remembered-device cookie is not an authenticator (NIST SP 800-63B),
+    /// so a login that enrolled a second factor is asked for it on every
+    /// sign-in unless the utility opts in here.
+    pub remembered_device_skips_mfa: bool,
 }
 
 impl Default for LoginPolicy {
@@ -81,6 +87,7 @@ impl Default for LoginPolicy {
             challenge: ChallengeMethod::OneTimeCode,
             remember_device_days: 30,
             throttle: ThrottlePolicy::default(),
+            remembered_device_skips_mfa: false,
         }
     }
 }
@@ -254,5 +261,9 @@ mod tests {
         assert_eq!(p.throttle.max_delay_seconds, 60);
         assert_eq!(p.throttle.lock_after_failures, 100);
         assert!(toml::from_str::<LoginPolicy>("challenge = \"sms\"").is_err());
+        assert!(!p.remembered_device_skips_mfa);
+        let skip: LoginPolicy = toml::from_str("remembered_device_skips_mfa = true").unwrap();
+        assert!(skip.remembered_device_skips_mfa);
+        assert!(!LoginPolicy::legacy().remembered_device_skips_mfa);
     }
 }

@@ -1,8 +1,13 @@
 //! Security questions, for the legacy preset only (seed 004, Cal Water).
 //! Answers are stored only as a keyed digest of the normalised answer
-//! (Unicode NFKC, trimmed, lower-cased, runs of white space collapsed to
+//! (Unicode NFKC, case-folded, trimmed, runs of white space collapsed to
 //! one space), bound to the login, and compared in constant time; so
 //! `"  Fluffy   McFluff "` and `"fluffy mcfluff"` are the same answer.
+//!
+//! A security answer is not an authenticator under NIST SP 800-63B
+//! (knowledge-based answers can be guessed or looked up): the NIST preset
+//! never asks one, and a second factor there is an authenticator app
+//! ([`crate::mfa`]).
 //!
 //! Answers are low-entropy: the keyed digest protects them only while the
 //! server key stays out of the database, and wrong answers must be throttled
@@ -19,9 +24,21 @@ use crate::verification::{digest_hex, digest_matches, REDACTED};
 
 const LABEL: &str = "ratepayer/security-answer/v1";
 
-/// An answer as compared: NFKC, trimmed, lower-cased, white space collapsed.
+/// An answer as compared: NFKC, case-folded (lower case, with the full
+/// foldings lower-casing misses: `ß` and `ẞ` to `ss`, final `ς` to `σ`),
+/// NFKC again (lower-casing can leave a decomposed sequence), trimmed, white
+/// space collapsed.
 pub fn normalise_answer(answer: &str) -> String {
-    let folded: String = answer.nfkc().collect::<String>().to_lowercase();
+    let lower = answer.nfkc().collect::<String>().to_lowercase();
+    let mut folded = String::with_capacity(lower.len());
+    for c in lower.chars() {
+        match c {
+            'ß' => folded.push_str("ss"),
+            'ς' => folded.push('σ'),
+            other => folded.push(other),
+        }
+    }
+    let folded: String = folded.nfkc().collect();
     folded.split_whitespace().collect::<Vec<_>>().join(" ")
 }
 
@@ -113,6 +130,9 @@ mod tests {
         );
         assert_eq!(normalise_answer("Ｆｌｕｆｆｙ"), "fluffy");
         assert_eq!(normalise_answer("Cafe\u{301}"), normalise_answer("CAFÉ"));
+        assert_eq!(normalise_answer("Straße"), normalise_answer("STRASSE"));
+        assert_eq!(normalise_answer("ẞ"), "ss");
+        assert_eq!(normalise_answer("ΟΔΟΣ"), normalise_answer("οδος"));
     }
 
     #[test]

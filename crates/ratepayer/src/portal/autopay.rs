@@ -5,7 +5,9 @@
 
 use chrono::{DateTime, Utc};
 
+use super::client::ClientContext;
 use super::outbox::Outgoing;
+use super::step_up::SecondFactor;
 use super::{Portal, PortalError};
 use crate::autopay::enrolment::{self, EnrolmentRequest, FirstBill};
 use crate::autopay::{self as rules, AmountNoticePreference};
@@ -42,10 +44,40 @@ impl Portal {
     /// Enrols an account in AutoPay. Only the owner may; the method must be
     /// the login's and one the option takes; the utility's enrolment rules
     /// (terms, cut-off) decide which bill is drafted first.
+    ///
+    /// A login with an authenticator app must present a fresh code: use
+    /// [`Portal::enrol_autopay_with_step_up`]; here it is refused with
+    /// [`PortalError::StepUpRequired`].
     pub fn enrol_autopay(
         &self,
         login_id: &str,
         request: &EnrolRequest,
+        now: DateTime<Utc>,
+    ) -> Result<Enrolled, PortalError> {
+        self.enrol(login_id, request, None, None, now)
+    }
+
+    /// [`Portal::enrol_autopay`] with the step-up of a login with an
+    /// authenticator app, checked in the same call; a wrong code is refused
+    /// like a wrong password ([`PortalError::WrongCredentials`], counted and
+    /// audited). Without an authenticator, `step_up` is ignored.
+    pub fn enrol_autopay_with_step_up(
+        &self,
+        login_id: &str,
+        request: &EnrolRequest,
+        step_up: Option<&SecondFactor>,
+        client: &ClientContext,
+        now: DateTime<Utc>,
+    ) -> Result<Enrolled, PortalError> {
+        self.enrol(login_id, request, step_up, Some(client), now)
+    }
+
+    fn enrol(
+        &self,
+        login_id: &str,
+        request: &EnrolRequest,
+        step_up: Option<&SecondFactor>,
+        client: Option<&ClientContext>,
         now: DateTime<Utc>,
     ) -> Result<Enrolled, PortalError> {
         let policy = self
@@ -57,41 +89,44 @@ impl Portal {
             .profile
             .draft_calendar()
             .map_err(rules::AutopayError::from)?;
-        let (enrolled, written) = self.transact(|tx| {
-            let login = self.require_login(tx, login_id)?;
-            let (link, account) =
-                self.require_owner(tx, login_id, &request.account, "change AutoPay")?;
-            if account.status != crate::payment::AccountStatus::Active {
-                return Err(PortalError::AccountClosed(link.account.clone()));
-            }
-            let method = self.method_of(tx, login_id, &request.payment_method_id)?;
-            if !option.methods.contains(&method.method) {
-                return Err(PortalError::Invalid {
-                    field: "payment_method_id",
-                    message: format!(
-                        "{} does not take a {}; choose one of: {}",
-                        option.name,
-                        method.method.label(),
-                        option
-                            .methods
-                            .iter()
-                            .map(|m| m.label())
-                            .collect::<Vec<_>>()
-                            .join(", ")
-                    ),
-                });
-            }
-            if let Some(max) = request.maximum {
-                if max.currency() != account.currency || max.amount() <= rust_decimal::Decimal::ZERO
-                {
+        let (enrolled, written) =
+            self.transact_stepped(login_id, step_up, client, "enrol in AutoPay", now, |tx| {
+                let login = self.require_login(tx, login_id)?;
+                let (link, account) =
+                    self.require_owner(tx, login_id, &request.account, "change AutoPay")?;
+                if account.status != crate::payment::AccountStatus::Active {
+                    return Err(PortalError::AccountClosed(link.account.clone()));
+                }
+                let method = self.method_of(tx, login_id, &request.payment_method_id)?;
+                if !option.methods.contains(&method.method) {
                     return Err(PortalError::Invalid {
-                        field: "maximum",
-                        message: format!("must be above zero, in {}", account.currency),
+                        field: "payment_method_id",
+                        message: format!(
+                            "{} does not take a {}; choose one of: {}",
+                            option.name,
+                            method.method.label(),
+                            option
+                                .methods
+                                .iter()
+                                .map(|m| m.label())
+                                .collect::<Vec<_>>()
+                                .join(", ")
+                        ),
                     });
                 }
-            }
-            let open_due = super::back_office::open_bill_due(tx, self.utility(), &link.account)?;
-            let decision = match &policy.enrolment {
+                if let Some(max) = request.maximum {
+                    if max.currency() != account.currency
+                        || max.amount() <= rust_decimal::Decimal::ZERO
+                    {
+                        return Err(PortalError::Invalid {
+                            field: "maximum",
+                            message: format!("must be above zero, in {}", account.currency),
+                        });
+                    }
+                }
+                let open_due =
+                    super::back_office::open_bill_due(tx, self.utility(), &link.account)?;
+                let decision = match &policy.enrolment {
                 Some(rules_) => enrolment::enrol(
                     &EnrolmentRequest {
                         registered: true,
@@ -111,56 +146,56 @@ impl Portal {
                             .into(),
                 },
             };
-            let skip = match decision.first_bill {
-                FirstBill::Next { due_date, .. } => Some(due_date),
-                FirstBill::Current { .. } | FirstBill::NextIssued => None,
-            };
-            tx.put_enrolment(&EnrolmentRow {
-                utility: self.utility().to_owned(),
-                account: link.account.clone(),
-                login: login_id.to_owned(),
-                option: option.name.clone(),
-                payment_method_id: method.id.clone(),
-                method: method.method,
-                card_expiry: method.card_expiry,
-                maximum: request.maximum,
-                amount_notices: request.amount_notices,
-                skip_due_on_or_before: skip,
-                status: EnrolmentStatus::Active,
-                at: now,
+                let skip = match decision.first_bill {
+                    FirstBill::Next { due_date, .. } => Some(due_date),
+                    FirstBill::Current { .. } | FirstBill::NextIssued => None,
+                };
+                tx.put_enrolment(&EnrolmentRow {
+                    utility: self.utility().to_owned(),
+                    account: link.account.clone(),
+                    login: login_id.to_owned(),
+                    option: option.name.clone(),
+                    payment_method_id: method.id.clone(),
+                    method: method.method,
+                    card_expiry: method.card_expiry,
+                    maximum: request.maximum,
+                    amount_notices: request.amount_notices,
+                    skip_due_on_or_before: skip,
+                    status: EnrolmentStatus::Active,
+                    at: now,
+                })?;
+                tx.append_audit(&self.event(
+                    AuditKind::AutopayEnrolled,
+                    now,
+                    Some(login_id),
+                    Some(&link.account),
+                    format!(
+                        "{} with {}: {}",
+                        option.name, method.label, decision.message
+                    ),
+                ))?;
+                let at = now.to_rfc3339();
+                let written = self.enqueue(
+                    tx,
+                    Outgoing {
+                        kind: MessageKind::AutopayEnrolled,
+                        about: &[&link.account, &at],
+                        to: &login.email,
+                        subject: "AutoPay is set up".into(),
+                        body: decision.message.clone(),
+                        login: Some(login_id),
+                        account: Some(&link.account),
+                    },
+                    now,
+                )?;
+                Ok((
+                    Enrolled {
+                        first_bill: decision.first_bill,
+                        message: decision.message,
+                    },
+                    written,
+                ))
             })?;
-            tx.append_audit(&self.event(
-                AuditKind::AutopayEnrolled,
-                now,
-                Some(login_id),
-                Some(&link.account),
-                format!(
-                    "{} with {}: {}",
-                    option.name, method.label, decision.message
-                ),
-            ))?;
-            let at = now.to_rfc3339();
-            let written = self.enqueue(
-                tx,
-                Outgoing {
-                    kind: MessageKind::AutopayEnrolled,
-                    about: &[&link.account, &at],
-                    to: &login.email,
-                    subject: "AutoPay is set up".into(),
-                    body: decision.message.clone(),
-                    login: Some(login_id),
-                    account: Some(&link.account),
-                },
-                now,
-            )?;
-            Ok((
-                Enrolled {
-                    first_bill: decision.first_bill,
-                    message: decision.message,
-                },
-                written,
-            ))
-        })?;
         self.deliver_written(written.as_slice(), now);
         Ok(enrolled)
     }

@@ -36,11 +36,18 @@ pub enum PortalError {
     #[error("the password is not accepted:\n{}", .0.iter().map(|f| format!("  - {}", f.message)).collect::<Vec<_>>().join("\n"))]
     Password(Vec<PasswordFailure>),
     /// Username and password do not match (the same message for an unknown
-    /// username). The failure was counted.
+    /// username), or a second factor (authenticator code, recovery code,
+    /// security answer) was refused: the same answer whichever part was
+    /// wrong. The failure was counted.
     #[error(
-        "the username or password is not right; check them and try again, or reset your password"
+        "the username, password or code is not right; check them and try again, or reset your password"
     )]
     WrongCredentials,
+    /// The login has an authenticator app: this change needs a fresh code
+    /// from it (or a recovery code) as well as the usual checks. Nothing
+    /// was checked or counted.
+    #[error("this change needs a code from your authenticator app, or one of your recovery codes; enter one and try again")]
+    StepUpRequired,
     /// Too many failed logins: wait, or reset the password.
     #[error("too many failed sign-ins: try again in {retry_after_seconds} seconds, or reset your password")]
     Throttled {
@@ -127,6 +134,7 @@ impl PortalError {
                 f.first().map_or("password.rejected", |f| f.code).to_owned()
             }
             PortalError::WrongCredentials => "login.wrong_credentials".into(),
+            PortalError::StepUpRequired => "login.step_up_required".into(),
             PortalError::Throttled { .. } => "login.throttled".into(),
             PortalError::Locked { .. } => "login.locked".into(),
             PortalError::PasswordChangeRequired => "login.password_change_required".into(),

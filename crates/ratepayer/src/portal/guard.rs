@@ -1,6 +1,6 @@
 //! The portal's throttles and the work that hides what matched: counters
-//! per client address, per username that matches no login and per account
-//! number tried (kept as [`SecurityRow`]s under keyed digests, so the store
+//! per client address, per username that matches no login, per account
+//! number tried and per login's second factor (kept as [`SecurityRow`]s under keyed digests, so the store
 //! never holds a typed username or address in the clear), the dummy
 //! credential an unknown username is checked against (same Argon2id
 //! parameters and pepper as real ones, so both cost the same), and the
@@ -27,6 +27,11 @@ pub(super) enum Scope {
     ProofAddress,
     /// Failed registrations and links naming one account number.
     ProofAccount,
+    /// Wrong second factors (authenticator or recovery codes, security
+    /// answers) of one login. Only someone past the password (or acting
+    /// for a signed-in login) can add to it, so it may lock; only a right
+    /// second factor or a password reset clears it, not a right password.
+    SecondFactor,
 }
 
 impl Scope {
@@ -36,6 +41,7 @@ impl Scope {
             Scope::UnknownUsername => "unknown_username",
             Scope::ProofAddress => "proof_address",
             Scope::ProofAccount => "proof_account",
+            Scope::SecondFactor => "second_factor",
         }
     }
 }
@@ -69,7 +75,7 @@ impl Portal {
         let base = self.throttle_policy();
         match scope {
             Scope::SignInAddress | Scope::ProofAddress => base.for_address(),
-            Scope::UnknownUsername => base.clone(),
+            Scope::UnknownUsername | Scope::SecondFactor => base.clone(),
             Scope::ProofAccount => ThrottlePolicy {
                 lock_after_failures: u32::MAX,
                 ..base.clone()

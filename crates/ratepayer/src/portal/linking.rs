@@ -7,6 +7,7 @@ use chrono::{DateTime, Utc};
 
 use super::client::ClientContext;
 use super::signup::TxDirectory;
+use super::step_up::SecondFactor;
 use super::{Portal, PortalError};
 use crate::payment::{normalize as account_number, validate_email};
 use crate::registration::{self, RegistrationForm};
@@ -120,10 +121,30 @@ impl Portal {
     /// rejections). Refused when the profile allows one account per login
     /// (staff can still link, see [`Portal::staff_link`]). The login's email
     /// is told. Returns the canonical account number.
+    ///
+    /// A login with an authenticator app must also present a fresh code:
+    /// use [`Portal::link_account_with_step_up`]; here it is refused with
+    /// [`PortalError::StepUpRequired`] once the password is right.
     pub fn link_account(
         &self,
         login_id: &str,
         request: &LinkRequest,
+        client: &ClientContext,
+        now: DateTime<Utc>,
+    ) -> Result<String, PortalError> {
+        self.link_account_with_step_up(login_id, request, None, client, now)
+    }
+
+    /// [`Portal::link_account`] with the step-up of a login with an
+    /// authenticator app: after the password, `step_up` (an authenticator
+    /// or recovery code) is checked in the same call; a wrong one is
+    /// refused like a wrong password ([`PortalError::WrongCredentials`],
+    /// counted and audited). Without an authenticator, `step_up` is ignored.
+    pub fn link_account_with_step_up(
+        &self,
+        login_id: &str,
+        request: &LinkRequest,
+        step_up: Option<&SecondFactor>,
         client: &ClientContext,
         now: DateTime<Utc>,
     ) -> Result<String, PortalError> {
@@ -140,6 +161,17 @@ impl Portal {
             &mut login,
             &request.password,
             client,
+            "link an account",
+            now,
+        )? {
+            tx.commit()?;
+            return Err(err);
+        }
+        if let Some(err) = self.step_up_counted(
+            tx.as_mut(),
+            &mut login,
+            step_up,
+            Some(client),
             "link an account",
             now,
         )? {
@@ -385,12 +417,42 @@ impl Portal {
     }
 
     /// Sets how an account's bills are delivered (owner only). Text alerts
-    /// alone still mean a paper bill (seed 003).
+    /// alone still mean a paper bill (seed 003). A login with an
+    /// authenticator app that changes the billing email must present a
+    /// fresh code: use [`Portal::set_delivery_with_step_up`].
     pub fn set_delivery(
         &self,
         login_id: &str,
         account: &str,
         settings: &DeliverySettings,
+        now: DateTime<Utc>,
+    ) -> Result<(), PortalError> {
+        self.delivery(login_id, account, settings, None, None, now)
+    }
+
+    /// [`Portal::set_delivery`] with the step-up of a login with an
+    /// authenticator app, checked in the same call when the billing email
+    /// changes (a contact change); a wrong code is refused like a wrong
+    /// password, counted and audited.
+    pub fn set_delivery_with_step_up(
+        &self,
+        login_id: &str,
+        account: &str,
+        settings: &DeliverySettings,
+        step_up: Option<&SecondFactor>,
+        client: &ClientContext,
+        now: DateTime<Utc>,
+    ) -> Result<(), PortalError> {
+        self.delivery(login_id, account, settings, step_up, Some(client), now)
+    }
+
+    fn delivery(
+        &self,
+        login_id: &str,
+        account: &str,
+        settings: &DeliverySettings,
+        step_up: Option<&SecondFactor>,
+        client: Option<&ClientContext>,
         now: DateTime<Utc>,
     ) -> Result<(), PortalError> {
         let billing_email = match settings.billing_email.as_deref().map(str::trim) {
@@ -400,24 +462,39 @@ impl Portal {
                 message: err.form_message().to_owned(),
             })?),
         };
-        self.transact(|tx| {
-            let (_, mut row) = self.require_owner(tx, login_id, account, "change bill delivery")?;
-            row.paperless = settings.paperless;
-            row.ebilling = settings.ebilling;
-            row.text_alerts = settings.text_alerts;
-            row.billing_email = billing_email;
-            tx.put_account(&row)?;
-            tx.append_audit(&self.event(
-                AuditKind::SettingsChanged,
+        let mut tx = self.store.begin()?;
+        let (_, mut row) =
+            self.require_owner(tx.as_mut(), login_id, account, "change bill delivery")?;
+        if row.billing_email != billing_email {
+            let mut login = self.require_login(tx.as_mut(), login_id)?;
+            if let Some(err) = self.step_up_counted(
+                tx.as_mut(),
+                &mut login,
+                step_up,
+                client,
+                "change the billing email",
                 now,
-                Some(login_id),
-                Some(row.number()),
-                format!(
-                    "paperless {}, e-billing {}, text alerts {}",
-                    row.paperless, row.ebilling, row.text_alerts
-                ),
-            ))?;
-            Ok(())
-        })
+            )? {
+                tx.commit()?;
+                return Err(err);
+            }
+        }
+        row.paperless = settings.paperless;
+        row.ebilling = settings.ebilling;
+        row.text_alerts = settings.text_alerts;
+        row.billing_email = billing_email;
+        tx.put_account(&row)?;
+        tx.append_audit(&self.event(
+            AuditKind::SettingsChanged,
+            now,
+            Some(login_id),
+            Some(row.number()),
+            format!(
+                "paperless {}, e-billing {}, text alerts {}",
+                row.paperless, row.ebilling, row.text_alerts
+            ),
+        ))?;
+        tx.commit()?;
+        Ok(())
     }
 }

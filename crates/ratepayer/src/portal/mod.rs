@@ -18,8 +18,11 @@
 //!
 //! The parts: [`register`](Portal::register) and contacts in `signup`,
 //! sign-in in `session`, linking and settings in `linking`, the home page
-//! and bills in `views`, back-office posting in `back_office`, payment methods
-//! in `payments`, quotes and payments (intents) in `intents`, AutoPay
+//! and bills in `views`, the authenticator app and recovery codes in `mfa`,
+//! sign-ins waiting for a second factor in `pending`, step-up before
+//! sensitive changes in `step_up`, the legacy security question in
+//! `question`, back-office posting in `back_office`, payment methods in
+//! `payments`, quotes and payments (intents) in `intents`, AutoPay
 //! enrolment in `autopay` and its cycle in `cycle` (the notices it writes in
 //! `cycle_notices`), the payment processor port (submitting, results) in
 //! `processor`, undoing a returned or declined payment in `reversal`, the
@@ -41,15 +44,19 @@ mod guard;
 mod history;
 mod intents;
 mod linking;
+mod mfa;
 mod notify;
 mod outbox;
 mod payments;
+mod pending;
 mod processor;
+mod question;
 mod recovery;
 mod retries;
 mod reversal;
 mod session;
 mod signup;
+mod step_up;
 mod views;
 
 use std::sync::{Arc, Mutex, OnceLock};
@@ -65,6 +72,7 @@ pub use fake_processor::{FakeCharge, FakeOutcome, FakeProcessor};
 pub use history::PaymentView;
 pub use intents::{PaymentQuote, PaymentRequest, QUOTE_LIFETIME_SECONDS};
 pub use linking::{DeliverySettings, LinkRequest};
+pub use mfa::MfaStatus;
 pub use notify::{Notice, Notifier, NotifyError, NullNotifier, RecordingNotifier};
 pub use outbox::{retry_delay, DeliveryReport};
 pub use payments::{NewPaymentMethod, PaymentReceipt};
@@ -75,6 +83,7 @@ pub use processor::{
 };
 pub use session::{LoginAttempt, LoginOutcome};
 pub use signup::{Registered, SignupRequest};
+pub use step_up::SecondFactor;
 pub use views::{AccountSummary, BillView, HomeView, PortalPolicy};
 
 use crate::credential::{HashParams, Pepper};

@@ -169,11 +169,19 @@ impl Portal {
             utility_name: Some(&spec.name),
             ..Default::default()
         };
-        let normalized = self.check_new_password(new_password, &context)?;
+        let mfa = self.mfa_of(tx.as_mut(), &login.id)?;
+        let normalized = self.check_new_password(new_password, &context, mfa)?;
         login.credential = self.hash_password(&normalized)?;
         login.must_change_password = false;
         login.throttle.record_recovery();
         tx.update_login(&login)?;
+        self.save_counter(
+            tx.as_mut(),
+            Scope::SecondFactor,
+            &login.id,
+            &crate::login::FailureCounter::default(),
+            now,
+        )?;
         for link in tx.links_of_login(&login.id)? {
             if link.role == Role::Owner && link.utility == self.utility() {
                 if let Some(mut account) = tx.account(self.utility(), &link.account)? {

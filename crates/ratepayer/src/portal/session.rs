@@ -1,15 +1,18 @@
 //! Signing in: throttling per login and per account, the password check
-//! (with a rehash when the parameters changed), the one-time-code challenge
-//! for an unrecognised device and "remember this device", and changing the
+//! (with a rehash when the parameters changed), then the second step: the
+//! authenticator code of a login with MFA (`pending`), the one-time-code
+//! challenge (or, in the legacy preset, the security question) for an
+//! unrecognised device, and "remember this device"; and changing the
 //! password (which forgets every remembered device).
 
 use chrono::{DateTime, Utc};
 
 use super::client::ClientContext;
 use super::guard::{refusal, Scope};
+use super::pending::Step;
 use super::{Notice, Portal, PortalError};
 use crate::credential::{self, Verification};
-use crate::login::{self, challenge, device, DeviceCheck, FailureCounter};
+use crate::login::{self, challenge, device, ChallengeMethod, DeviceCheck, FailureCounter};
 use crate::password::{NormalizedPassword, PasswordContext};
 use crate::store::{AccountRow, AuditKind, CodeRow, LoginRow, Role, Tx};
 use crate::verification::code::CodeError;
@@ -56,6 +59,25 @@ pub enum LoginOutcome {
         /// The challenge's id, to pass with the code.
         challenge_id: String,
     },
+    /// The login has an authenticator app: pass its code, or a recovery
+    /// code, to [`Portal::pass_second_factor`]. Only a right password gets
+    /// here, so this answer legitimately differs from a login without one.
+    SecondFactorRequired {
+        /// The login's id.
+        login_id: String,
+        /// The waiting sign-in's id, to pass with the code.
+        challenge_id: String,
+    },
+    /// Legacy preset, unrecognised device: answer the login's security
+    /// question with [`Portal::answer_security_question`].
+    QuestionRequired {
+        /// The login's id.
+        login_id: String,
+        /// The waiting sign-in's id, to pass with the answer.
+        challenge_id: String,
+        /// The question to show.
+        question: String,
+    },
 }
 
 impl std::fmt::Debug for LoginOutcome {
@@ -79,12 +101,30 @@ impl std::fmt::Debug for LoginOutcome {
                 .field("login_id", login_id)
                 .field("challenge_id", challenge_id)
                 .finish(),
+            LoginOutcome::SecondFactorRequired {
+                login_id,
+                challenge_id,
+            } => f
+                .debug_struct("SecondFactorRequired")
+                .field("login_id", login_id)
+                .field("challenge_id", challenge_id)
+                .finish(),
+            LoginOutcome::QuestionRequired {
+                login_id,
+                challenge_id,
+                question,
+            } => f
+                .debug_struct("QuestionRequired")
+                .field("login_id", login_id)
+                .field("challenge_id", challenge_id)
+                .field("question", question)
+                .finish(),
         }
     }
 }
 
 /// The owned account whose counter throttles a login with it.
-fn throttled_account(
+pub(super) fn throttled_account(
     tx: &mut dyn Tx,
     utility: &str,
     login: &str,
@@ -114,7 +154,12 @@ impl Portal {
     /// counters (not the address's): an attacker who knows a username
     /// cannot lock its customer out of a browser they used before. From an
     /// unrecognised device a one-time code is sent to the login's email
-    /// before the login completes.
+    /// before the login completes (in the legacy preset with security
+    /// questions, the login's question is asked instead, when it set an
+    /// answer). A login with an authenticator app is asked for its code
+    /// ([`LoginOutcome::SecondFactorRequired`]) instead of the device
+    /// challenge, and also from a remembered device unless the profile's
+    /// `remembered_device_skips_mfa` is on.
     pub fn login(
         &self,
         attempt: &LoginAttempt<'_>,
@@ -251,6 +296,24 @@ impl Portal {
             login.credential = self.hash_password(&normalized)?;
         }
         self.save_counters(tx.as_mut(), &login, account.as_mut(), account_counter)?;
+        if self.mfa_enrolled(tx.as_mut(), &login.id)?
+            && !(remembered && policy.remembered_device_skips_mfa)
+        {
+            let challenge_id =
+                self.start_pending(tx.as_mut(), &login.id, Step::SecondFactor, remembered, now)?;
+            tx.append_audit(&self.event(
+                AuditKind::SecondFactorChallenged,
+                now,
+                Some(&login.id),
+                None,
+                format!("password right; authenticator code asked for{suffix}"),
+            ))?;
+            tx.commit()?;
+            return Ok(LoginOutcome::SecondFactorRequired {
+                login_id: login.id,
+                challenge_id,
+            });
+        }
         let check = if remembered {
             DeviceCheck::Recognised
         } else {
@@ -258,6 +321,30 @@ impl Portal {
                 method: policy.effective_challenge(),
             }
         };
+        if let DeviceCheck::Challenge {
+            method: ChallengeMethod::SecurityQuestion,
+        } = check
+        {
+            // Legacy preset: the question, when the login set an answer;
+            // without one, a one-time code as below.
+            if let Some(answer) = self.security_answer(tx.as_mut(), &login.id)? {
+                let challenge_id =
+                    self.start_pending(tx.as_mut(), &login.id, Step::SecurityQuestion, false, now)?;
+                tx.append_audit(&self.event(
+                    AuditKind::DeviceChallenged,
+                    now,
+                    Some(&login.id),
+                    None,
+                    format!("password right; unrecognised device: security question asked{suffix}"),
+                ))?;
+                tx.commit()?;
+                return Ok(LoginOutcome::QuestionRequired {
+                    login_id: login.id,
+                    challenge_id,
+                    question: answer.question().to_owned(),
+                });
+            }
+        }
         if check == DeviceCheck::Recognised {
             tx.append_audit(&self.event(
                 AuditKind::LoginSucceeded,
@@ -327,7 +414,7 @@ impl Portal {
         })
     }
 
-    fn save_counters(
+    pub(super) fn save_counters(
         &self,
         tx: &mut dyn Tx,
         login: &LoginRow,
@@ -434,7 +521,9 @@ impl Portal {
 
     /// Changes the password after checking the current one (a wrong one
     /// counts like a failed sign-in, on the login and the client's address,
-    /// and is audited); the new one must pass the policy. Every remembered
+    /// and is audited); the new one must pass the policy (the NIST preset's
+    /// minimum is 8 characters for a login with an authenticator app, 15
+    /// without). Every remembered
     /// device is forgotten and the login's email is told.
     pub fn change_password(
         &self,
@@ -464,7 +553,8 @@ impl Portal {
             utility_name: Some(&spec.name),
             ..Default::default()
         };
-        let normalized = self.check_new_password(new, &context)?;
+        let mfa = self.mfa_of(tx.as_mut(), login_id)?;
+        let normalized = self.check_new_password(new, &context, mfa)?;
         login.credential = self.hash_password(&normalized)?;
         login.must_change_password = false;
         tx.update_login(&login)?;

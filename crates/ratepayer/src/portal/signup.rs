@@ -8,6 +8,7 @@ use chrono::{DateTime, Utc};
 
 use super::client::ClientContext;
 use super::guard::{refusal, Scope};
+use super::step_up::SecondFactor;
 use super::{Notice, Portal, PortalError};
 use crate::password::{Mfa, PasswordContext};
 use crate::payment::AccountNumber;
@@ -140,7 +141,7 @@ impl Portal {
             utility_name: Some(&spec.name),
             street: None,
         };
-        self.check_new_password(&request.password, &typed_context)?;
+        self.check_new_password(&request.password, &typed_context, Mfa::Off)?;
         let mut tx = self.store.begin()?;
         if let Some(err) =
             self.proof_throttle(tx.as_mut(), checked.account.as_str(), client, None, now)?
@@ -369,11 +370,42 @@ impl Portal {
 
     /// Adds an email address or phone number (`kind` decides which) to a
     /// login and sends it a code; returns the code's id.
+    /// A login with an authenticator app must present a fresh code: use
+    /// [`Portal::add_contact_with_step_up`]; here it is refused with
+    /// [`PortalError::StepUpRequired`].
     pub fn add_contact(
         &self,
         login_id: &str,
         kind: ContactKind,
         value: &str,
+        now: DateTime<Utc>,
+    ) -> Result<String, PortalError> {
+        self.contact_with(login_id, kind, value, None, None, now)
+    }
+
+    /// [`Portal::add_contact`] with the step-up of a login with an
+    /// authenticator app, checked in the same call; a wrong code is refused
+    /// like a wrong password, counted and audited. Without an
+    /// authenticator, `step_up` is ignored.
+    pub fn add_contact_with_step_up(
+        &self,
+        login_id: &str,
+        kind: ContactKind,
+        value: &str,
+        step_up: Option<&SecondFactor>,
+        client: &ClientContext,
+        now: DateTime<Utc>,
+    ) -> Result<String, PortalError> {
+        self.contact_with(login_id, kind, value, step_up, Some(client), now)
+    }
+
+    fn contact_with(
+        &self,
+        login_id: &str,
+        kind: ContactKind,
+        value: &str,
+        step_up: Option<&SecondFactor>,
+        client: Option<&ClientContext>,
         now: DateTime<Utc>,
     ) -> Result<String, PortalError> {
         let contact = match kind {
@@ -384,10 +416,10 @@ impl Portal {
             field: "contact",
             message: e.to_string(),
         })?;
-        let (notice, id) = self.transact(|tx| {
-            self.require_login(tx, login_id)?;
-            self.issue_code(tx, login_id, &contact, now)
-        })?;
+        let (notice, id) =
+            self.transact_stepped(login_id, step_up, client, "add a contact", now, |tx| {
+                self.issue_code(tx, login_id, &contact, now)
+            })?;
         self.notifier.send(&notice);
         Ok(id)
     }

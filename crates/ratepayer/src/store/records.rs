@@ -402,6 +402,18 @@ pub enum AuditKind {
     /// A processor result that came late or contradicts the payment's state
     /// was ignored (nothing changed but this event).
     PaymentResultIgnored,
+    /// An authenticator app was enrolled (or enrolment started) or removed,
+    /// or a new set of recovery codes was made.
+    MfaChanged,
+    /// A second factor (authenticator code, recovery code or security
+    /// answer) was asked for at sign-in.
+    SecondFactorChallenged,
+    /// A second factor was refused (at sign-in or step-up).
+    SecondFactorFailed,
+    /// A recovery code was used.
+    RecoveryCodeUsed,
+    /// A security answer was set (legacy preset).
+    SecurityAnswerSet,
 }
 
 impl AuditKind {
@@ -435,6 +447,11 @@ impl AuditKind {
             AuditKind::PaymentReturned => "payment_returned",
             AuditKind::PaymentDeclined => "payment_declined",
             AuditKind::PaymentResultIgnored => "payment_result_ignored",
+            AuditKind::MfaChanged => "mfa_changed",
+            AuditKind::SecondFactorChallenged => "second_factor_challenged",
+            AuditKind::SecondFactorFailed => "second_factor_failed",
+            AuditKind::RecoveryCodeUsed => "recovery_code_used",
+            AuditKind::SecurityAnswerSet => "security_answer_set",
         }
     }
 }

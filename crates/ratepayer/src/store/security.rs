@@ -1,7 +1,8 @@
 //! The security part of the storage port: small keyed records the sign-in
 //! defences keep beside the logins (throttle counters per client address,
 //! per unknown username and per account number tried; send windows of
-//! codes; password-reset tokens; sessions), each a [`SecurityRow`] with its
+//! codes; password-reset tokens; sessions; authenticators, recovery codes,
+//! security answers and sign-ins waiting for a second factor), each a [`SecurityRow`] with its
 //! record as JSON, so new kinds need no new table or adapter method.
 //!
 //! A row is keyed by (utility, kind, key); `login` names the login it
@@ -27,6 +28,18 @@ pub enum SecurityKind {
     ResetToken,
     /// A signed-in session (its token stored as a keyed digest).
     Session,
+    /// A login's authenticator app ([`crate::mfa::TotpRecord`], its secret
+    /// sealed), keyed by the login's id.
+    Totp,
+    /// A login's recovery codes ([`crate::mfa::RecoveryCodes`], as keyed
+    /// digests), keyed by the login's id.
+    RecoveryCodes,
+    /// A login's security answer ([`crate::login::SecurityAnswerRecord`], a
+    /// keyed digest; legacy preset only), keyed by the login's id.
+    SecurityAnswer,
+    /// A sign-in waiting for its second factor or security answer, keyed by
+    /// the keyed digest of its challenge id.
+    SignInChallenge,
 }
 
 impl SecurityKind {
@@ -37,6 +50,10 @@ impl SecurityKind {
             SecurityKind::SendWindow => "send_window",
             SecurityKind::ResetToken => "reset_token",
             SecurityKind::Session => "session",
+            SecurityKind::Totp => "totp",
+            SecurityKind::RecoveryCodes => "recovery_codes",
+            SecurityKind::SecurityAnswer => "security_answer",
+            SecurityKind::SignInChallenge => "sign_in_challenge",
         }
     }
 }

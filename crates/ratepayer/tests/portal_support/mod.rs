@@ -10,6 +10,7 @@
 
 pub mod claims;
 pub mod intents;
+pub mod mfa;
 pub mod outbox;
 pub mod processor;
 
@@ -107,7 +108,7 @@ pub fn usd(text: &str) -> Money {
     Money::parse(text, Currency::USD).unwrap()
 }
 
-fn shelby_form(account: &str, customer: &str, username: &str) -> RegistrationForm {
+pub(crate) fn shelby_form(account: &str, customer: &str, username: &str) -> RegistrationForm {
     RegistrationForm {
         account_number: account.into(),
         customer_number: Some(customer.into()),
@@ -122,6 +123,15 @@ fn shelby_form(account: &str, customer: &str, username: &str) -> RegistrationFor
 pub fn shelby_with_pat(store: Arc<dyn Store>) -> (Portal, Arc<RecordingNotifier>, String) {
     let notifier = Arc::new(RecordingNotifier::new());
     let p = portal("shelby", store, notifier.clone());
+    with_pat(p, notifier)
+}
+
+/// Shelby's accounts, bills and Pat's login on portal `p` (a Shelby
+/// profile, perhaps with changed settings) sending through `notifier`.
+pub fn with_pat(
+    p: Portal,
+    notifier: Arc<RecordingNotifier>,
+) -> (Portal, Arc<RecordingNotifier>, String) {
     let imports: Vec<AccountImport> = [
         ("100001", "5001", AccountStatus::Active),
         ("100002", "5001", AccountStatus::Active),
