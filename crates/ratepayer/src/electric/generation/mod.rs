@@ -38,22 +38,22 @@ use crate::{Bill, Money};
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Metering {
-    /// [0] Monthly net kWh per TOU period; a surplus carries to later months
+    /// (SAM option 0) Monthly net kWh per TOU period; a surplus carries to later months
     /// as kWh; at the true-up month the year's remaining excess is paid at
     /// the year-end sell rate.
     NetMetering,
-    /// [1] As net metering, but each period's surplus is valued at the sell
+    /// (SAM option 1) As net metering, but each period's surplus is valued at the sell
     /// rates and carried as a dollar credit against later energy charges;
     /// the balance is paid at the true-up month.
     NetMeteringDollar,
-    /// [2] Imports billed, exports credited at the sell rates, interval by
+    /// (SAM option 2) Imports billed, exports credited at the sell rates, interval by
     /// interval; the credit offsets the whole bill and nothing carries over.
     NetBilling,
-    /// [3] As net billing, but a month's credits are banked and used from
+    /// (SAM option 3) As net billing, but a month's credits are banked and used from
     /// the next month, against energy charges; the balance is paid at the
     /// true-up month.
     NetBillingCarryover,
-    /// [4] Two meters: all consumption bought, all generation sold.
+    /// (SAM option 4) Two meters: all consumption bought, all generation sold.
     BuyAllSellAll,
 }
 
@@ -121,13 +121,13 @@ impl Metering {
     }
 }
 
-/// A metering option and its settings (SAM's names in brackets).
+/// A metering option and its settings (SAM's names in parentheses).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub struct MeteringOptions {
     /// The option.
     pub metering: Metering,
     /// Net metering: the price per kWh of the excess paid at the true-up
-    /// [`ur_nm_yearend_sell_rate`]; must be 0 for the other options.
+    /// (SAM: `ur_nm_yearend_sell_rate`); must be 0 for the other options.
     #[serde(default)]
     pub year_end_sell_rate: Decimal,
     /// The true-up month, 1 to 12 (December by default; SAM's
@@ -138,15 +138,15 @@ pub struct MeteringOptions {
     pub true_up_month: u32,
     /// Net metering (kWh or dollars): instead of paying at the true-up, the
     /// excess is credited against the energy charge and carried on
-    /// [`ur_nm_credit_rollover`].
+    /// (SAM: `ur_nm_credit_rollover`).
     #[serde(default)]
     pub credit_rollover: bool,
     /// Net billing with carryover: the balance is dropped at the true-up,
-    /// not paid [`ur_nb_credit_expire`].
+    /// not paid (SAM: `ur_nb_credit_expire`).
     #[serde(default)]
     pub credit_expire: bool,
     /// Net billing with carryover: a month's credits are used in the same
-    /// month, after the balance brought in [`ur_nb_apply_credit_current_month`].
+    /// month, after the balance brought in (SAM: `ur_nb_apply_credit_current_month`).
     #[serde(default)]
     pub apply_credit_current_month: bool,
 }
