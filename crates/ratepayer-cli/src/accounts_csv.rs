@@ -110,20 +110,22 @@ pub fn read(
         }
         for proof in &proofs {
             let needed = match proof {
-                Proof::CustomerNumber => Some("customer"),
-                Proof::Zip => Some("zip"),
-                Proof::LastNameOrBusiness => Some("name"),
-                Proof::AccountEmail => Some("email"),
-                Proof::TaxIdIfCommercial if commercial => Some("tax_id"),
+                Proof::CustomerNumber => Some(("customer", "the customer number")),
+                Proof::Zip => Some(("zip", "the ZIP code")),
+                Proof::LastNameOrBusiness => Some(("name", "the last or business name")),
+                Proof::AccountEmail => Some(("email", "the email on the account")),
+                Proof::TaxIdIfCommercial if commercial => {
+                    Some(("tax_id", "a commercial customer's tax ID"))
+                }
                 _ => None,
             };
-            if let Some(column) = needed.filter(|c| field(c).is_empty()) {
+            if let Some((column, what)) = needed.filter(|(c, _)| field(c).is_empty()) {
                 refusals.push(Refusal::new(
                     *line,
                     column,
                     "",
                     format!(
-                        "is empty, and profile `{}` asks for it at registration ({proof:?}); give the value on file",
+                        "is empty, and profile `{}` asks for {what} at registration; give the value on file",
                         profile.id()
                     ),
                 ));

@@ -10,24 +10,23 @@ use std::sync::Arc;
 
 use ratepayer::credential::HashParams;
 use ratepayer::portal::{Notifier, Portal, PortalSecrets};
+use ratepayer::profile::UtilityProfile;
 use ratepayer::security::{OsRandom, RandomSource};
 use ratepayer::store::Store;
 use ratepayer_sqlite::SqliteStore;
 use serde_json::{json, Value};
 
 use crate::error::{CliError, Problems};
-use crate::input;
 
 /// One utility's portal on a SQLite file. The secrets are drawn fresh for
 /// each run: the back-office commands check no code or device token, which
 /// is all the digest key serves.
 pub fn open_portal(
-    profile: &str,
+    profile: UtilityProfile,
     db: &Path,
     must_exist: bool,
     notifier: Arc<dyn Notifier>,
 ) -> Result<Portal, CliError> {
-    let profile = input::profile(profile)?;
     if must_exist && !db.exists() {
         return Err(CliError::Domain(format!(
             "no database `{}`; import the accounts first with `ratepayer accounts import --db {}`",

@@ -1,6 +1,7 @@
 //! `ratepayer accounts import`: the utility's account records from a CSV
 //! into the embedded SQLite store, keyed by (utility, account number). The
-//! whole file is checked first and a file with any bad row writes nothing;
+//! whole file is checked first and a file with any bad row writes nothing
+//! (the database is not even opened);
 //! then each row is compared with the store (created, updated, unchanged)
 //! and the created and updated rows are written in one transaction, so a
 //! re-run of the same file changes nothing and says so.
@@ -32,11 +33,12 @@ pub struct Counts {
 
 /// Runs the command.
 pub fn run(args: &AccountsImportArgs, json: bool) -> Result<(), CliError> {
-    let portal = open_portal(&args.profile, &args.db, false, Arc::new(NullNotifier))?;
-    let (lines, refusals) = accounts_csv::read(&args.file, portal.profile())?;
+    let profile = crate::input::profile(&args.profile)?;
+    let (lines, refusals) = accounts_csv::read(&args.file, &profile)?;
     if !refusals.is_empty() {
         return report_refusals(args, json, &refusals);
     }
+    let portal = open_portal(profile, &args.db, false, Arc::new(NullNotifier))?;
     let mut bar = ProgressBar::rows(show_progress(json), lines.len() as u64, "accounts");
     let mut counts = Counts::default();
     let mut changes: Vec<AccountImport> = Vec::new();

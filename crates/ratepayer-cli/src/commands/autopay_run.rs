@@ -57,8 +57,13 @@ pub fn run(args: &AutopayRunArgs, json: bool) -> Result<(), CliError> {
         )));
     }
     let mail = Arc::new(MailLog::open(&mail_path)?);
-    let portal =
-        open_portal(&args.profile, &args.db, true, mail.clone())?.with_autopay_batch(BATCH);
+    let portal = open_portal(
+        crate::input::profile(&args.profile)?,
+        &args.db,
+        true,
+        mail.clone(),
+    )?
+    .with_autopay_batch(BATCH);
     if portal.profile().autopay().is_none() {
         return Err(CliError::Domain(format!(
             "profile `{}` has no [autopay] section: it offers no AutoPay to run",

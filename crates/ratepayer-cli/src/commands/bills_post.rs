@@ -27,9 +27,11 @@ pub fn run(args: &BillsPostArgs, json: bool) -> Result<(), CliError> {
             args.due_date, args.bill_date
         )));
     }
-    let portal = open_portal(&args.profile, &args.db, true, Arc::new(NullNotifier))?;
+    let profile = crate::input::profile(&args.profile)?;
+    let portal = open_portal(profile, &args.db, true, Arc::new(NullNotifier))?;
     let (bills, mut refusals) = bills_csv::read(&args.file, portal.profile())?;
     let (new, unchanged) = classify(&portal, bills, &mut refusals)?;
+    refusals.sort_by_key(|r| r.line);
     if !refusals.is_empty() {
         if json {
             print_json(&json!({
