@@ -13,7 +13,7 @@ use ratepayer::Unit;
 #[command(
     name = "ratepayer",
     version,
-    about = "Utility-billing back office: validate profiles, bill customers, quote fees, AutoPay dates, banking calendars, password checks.",
+    about = "Utility-billing back office: validate profiles, bill customers, import accounts, post bills and run AutoPay over a SQLite file, quote fees, AutoPay dates, banking calendars, password checks.",
     long_about = None,
     after_help = "PROFILE arguments take a profile file (TOML, or JSON when the name ends in .json) or the id of a built-in profile (shelby, medford, gorod, crow-wing, cal-water, chicago) when no such file exists.\n\nExit codes: 0 success; 1 a domain error (the message is on stderr; nothing is written); 2 a usage error."
 )]
