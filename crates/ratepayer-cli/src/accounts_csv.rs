@@ -1,7 +1,7 @@
 //! The accounts CSV of `ratepayer accounts import`: the utility's account
-//! records, checked whole against the profile (account number format, the
-//! fields its registration proofs need, one row per account) before
-//! anything is written.
+//! records, checked whole against the profile (account number format, one
+//! row per account, the fields its registration proofs need, checked on
+//! the record as it will be stored) before anything is written.
 
 use std::collections::HashMap;
 use std::path::Path;
@@ -10,6 +10,7 @@ use ratepayer::payment::{AccountNumber, AccountStatus};
 use ratepayer::portal::AccountImport;
 use ratepayer::profile::UtilityProfile;
 use ratepayer::registration::{AccountRecord, Proof};
+use ratepayer::store::AccountRow;
 use ratepayer::verification::Contact;
 
 use crate::back_office::{Refusal, Table};
@@ -37,18 +38,111 @@ pub struct AccountLine {
     pub import: AccountImport,
 }
 
-/// Reads and checks every row: the valid rows, and every refusal.
-pub fn read(
-    path: &Path,
-    profile: &UtilityProfile,
-) -> Result<(Vec<AccountLine>, Vec<Refusal>), CliError> {
-    let table = Table::read(path, &COLUMNS, &["account"])?;
-    let proofs: Vec<Proof> = profile
+/// The columns the file has (a column left out of the header keeps what
+/// the database holds for an account already imported).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Present(Vec<&'static str>);
+
+impl Present {
+    /// Whether the file has `column`.
+    pub fn has(&self, column: &str) -> bool {
+        self.0.contains(&column)
+    }
+
+    /// `import` with every field whose column the file left out taken from
+    /// `stored`, the account as the database holds it.
+    pub fn keep_absent(&self, import: &mut AccountImport, stored: &AccountRow) {
+        let (new, old) = (&mut import.record, &stored.record);
+        let keep = |column: &str, field: &mut Option<String>, was: &Option<String>| {
+            if !self.has(column) {
+                field.clone_from(was);
+            }
+        };
+        keep("customer", &mut new.customer_number, &old.customer_number);
+        keep("name", &mut new.name, &old.name);
+        keep("zip", &mut new.zip, &old.zip);
+        keep("email", &mut new.email, &old.email);
+        keep("tax_id", &mut new.tax_id, &old.tax_id);
+        keep(
+            "address",
+            &mut import.service_address,
+            &stored.service_address,
+        );
+        if !self.has("commercial") {
+            new.commercial = old.commercial;
+        }
+        if !self.has("status") {
+            import.status = stored.status;
+        }
+    }
+}
+
+/// The columns the profile's registration proofs check, with what each
+/// holds (`tax_id` for a commercial customer only).
+fn proof_columns(profile: &UtilityProfile, commercial: bool) -> Vec<(&'static str, &'static str)> {
+    let proofs = profile
         .spec()
         .registration
         .as_ref()
-        .map(|r| r.proofs.clone())
+        .map(|x| x.proofs.as_slice())
         .unwrap_or_default();
+    proofs
+        .iter()
+        .filter_map(|proof| match proof {
+            Proof::CustomerNumber => Some(("customer", "the customer number")),
+            Proof::Zip => Some(("zip", "the ZIP code")),
+            Proof::LastNameOrBusiness => Some(("name", "the last or business name")),
+            Proof::AccountEmail => Some(("email", "the email on the account")),
+            Proof::TaxIdIfCommercial if commercial => {
+                Some(("tax_id", "a commercial customer's tax ID"))
+            }
+            _ => None,
+        })
+        .collect()
+}
+
+fn proof_refusal(profile: &UtilityProfile, line: u64, column: &str, what: &str) -> Refusal {
+    Refusal::new(
+        line,
+        column,
+        "",
+        format!(
+            "is empty, and profile `{}` asks for {what} at registration; give the value on file",
+            profile.id()
+        ),
+    )
+}
+
+/// The refusals of a record (as it will be stored: a new account, or one
+/// whose columns left out of the file were taken from the database) that
+/// lacks a field the profile's registration proofs check: nobody could
+/// register it.
+pub fn missing_proofs(profile: &UtilityProfile, line: u64, import: &AccountImport) -> Vec<Refusal> {
+    let r = &import.record;
+    proof_columns(profile, r.commercial)
+        .into_iter()
+        .filter(|(column, _)| {
+            match *column {
+                "customer" => &r.customer_number,
+                "zip" => &r.zip,
+                "name" => &r.name,
+                "email" => &r.email,
+                _ => &r.tax_id,
+            }
+            .is_none()
+        })
+        .map(|(column, what)| proof_refusal(profile, line, column, what))
+        .collect()
+}
+
+/// Reads and checks every row: the valid rows, the columns the file has,
+/// and every refusal.
+pub fn read(
+    path: &Path,
+    profile: &UtilityProfile,
+) -> Result<(Vec<AccountLine>, Present, Vec<Refusal>), CliError> {
+    let table = Table::read(path, &COLUMNS, &["account"])?;
+    let present = Present(COLUMNS.iter().copied().filter(|c| table.has(c)).collect());
     let mut seen: HashMap<String, u64> = HashMap::new();
     let mut lines = Vec::new();
     let mut refusals = Vec::new();
@@ -108,27 +202,9 @@ pub fn read(
                 refusals.push(Refusal::new(*line, "email", &email, e.to_string()));
             }
         }
-        for proof in &proofs {
-            let needed = match proof {
-                Proof::CustomerNumber => Some(("customer", "the customer number")),
-                Proof::Zip => Some(("zip", "the ZIP code")),
-                Proof::LastNameOrBusiness => Some(("name", "the last or business name")),
-                Proof::AccountEmail => Some(("email", "the email on the account")),
-                Proof::TaxIdIfCommercial if commercial => {
-                    Some(("tax_id", "a commercial customer's tax ID"))
-                }
-                _ => None,
-            };
-            if let Some((column, what)) = needed.filter(|(c, _)| field(c).is_empty()) {
-                refusals.push(Refusal::new(
-                    *line,
-                    column,
-                    "",
-                    format!(
-                        "is empty, and profile `{}` asks for {what} at registration; give the value on file",
-                        profile.id()
-                    ),
-                ));
+        for (column, what) in proof_columns(profile, commercial) {
+            if table.has(column) && field(column).is_empty() {
+                refusals.push(proof_refusal(profile, *line, column, what));
             }
         }
         if let (Some(account_number), true) = (account, refusals.len() == before) {
@@ -151,5 +227,5 @@ pub fn read(
             });
         }
     }
-    Ok((lines, refusals))
+    Ok((lines, present, refusals))
 }

@@ -178,6 +178,11 @@ impl Table {
         Ok(table)
     }
 
+    /// Whether the header names `column`.
+    pub fn has(&self, column: &str) -> bool {
+        self.columns.contains_key(column)
+    }
+
     /// The value of `column` in `row` (empty when the column is absent).
     pub fn get<'a>(&self, row: &'a [String], column: &str) -> &'a str {
         self.columns

@@ -467,7 +467,7 @@ The CSV has a header row naming its columns, in any order:
   address      the service address, as printed
   commercial   true for a commercial customer (default false)
   tax_id       the tax ID on file (commercial customers)
-Columns other than `account` may be left out of the header. The fields the profile's registration proofs ask for (customer for Shelby, zip for Medford and Cal Water, name and email for Crow Wing, tax_id for a commercial Crow Wing customer) must not be empty.
+Columns other than `account` may be left out of the header: for an account already in the database, a column left out keeps what is stored (an empty value in a column that is there clears it). The fields the profile's registration proofs ask for (customer for Shelby, zip for Medford and Cal Water, name and email for Crow Wing, tax_id for a commercial Crow Wing customer) must not be empty: nobody could register the account (for an account already imported, a column left out counts with its stored value).
 
 Example (Shelby):
   account,customer,name,zip,email,status,address

@@ -1,7 +1,8 @@
 //! `ratepayer accounts import`: the utility's account records from a CSV
 //! into the embedded SQLite store, keyed by (utility, account number). The
-//! whole file is checked first and a file with any bad row writes nothing
-//! (the database is not even opened);
+//! whole file is checked first (the rows alone, then each record as it
+//! will be stored for the fields registration needs) and a file with any
+//! bad row writes nothing;
 //! then each row is compared with the store (created, updated, unchanged)
 //! and the created and updated rows are written in one transaction, so a
 //! re-run of the same file changes nothing and says so.
@@ -34,7 +35,7 @@ pub struct Counts {
 /// Runs the command.
 pub fn run(args: &AccountsImportArgs, json: bool) -> Result<(), CliError> {
     let profile = crate::input::profile(&args.profile)?;
-    let (lines, refusals) = accounts_csv::read(&args.file, &profile)?;
+    let (lines, present, refusals) = accounts_csv::read(&args.file, &profile)?;
     if !refusals.is_empty() {
         return report_refusals(args, json, &refusals);
     }
@@ -42,12 +43,21 @@ pub fn run(args: &AccountsImportArgs, json: bool) -> Result<(), CliError> {
     let mut bar = ProgressBar::rows(show_progress(json), lines.len() as u64, "accounts");
     let mut counts = Counts::default();
     let mut changes: Vec<AccountImport> = Vec::new();
+    let mut refusals = Vec::new();
     {
         let mut tx = portal.store().begin().map_err(CliError::domain)?;
-        for (i, AccountLine { import, .. }) in lines.into_iter().enumerate() {
+        for (i, AccountLine { line, mut import }) in lines.into_iter().enumerate() {
             let existing = tx
                 .account(portal.profile().id(), import.record.account_number.as_str())
                 .map_err(CliError::domain)?;
+            if let Some(a) = &existing {
+                present.keep_absent(&mut import, a);
+            }
+            let missing = accounts_csv::missing_proofs(portal.profile(), line, &import);
+            if !missing.is_empty() {
+                refusals.extend(missing);
+                continue;
+            }
             match existing {
                 None => counts.created += 1,
                 Some(a) => {
@@ -67,6 +77,9 @@ pub fn run(args: &AccountsImportArgs, json: bool) -> Result<(), CliError> {
             changes.push(import);
             bar.step(i as u64 + 1);
         }
+    }
+    if !refusals.is_empty() {
+        return report_refusals(args, json, &refusals);
     }
     if !changes.is_empty() {
         portal

@@ -107,12 +107,34 @@ fn accounts_import_twice_changes_nothing_the_second_time() {
         "no bar when stderr is not a terminal"
     );
     // A changed record is updated; the other is left as it is.
-    let closed = write(
+    let moved = write(
         &dir,
-        "closed.csv",
+        "moved.csv",
         &ACCOUNTS.replace("9 Elm Street", "11 Elm Street"),
     );
-    let v = import(&db, &closed, true).json();
+    let v = import(&db, &moved, true).json();
+    assert_eq!(
+        (&v["updated"], &v["unchanged"]),
+        (&1.into(), &1.into()),
+        "{v}"
+    );
+    // Columns left out keep what is stored: closing by account and status
+    // alone changes the status only, and a re-run says it is unchanged.
+    let close = write(&dir, "close.csv", "account,status\n100003,closed\n");
+    let v = import(&db, &close, true).json();
+    assert_eq!(
+        (&v["updated"], &v["unchanged"]),
+        (&1.into(), &0.into()),
+        "{v}"
+    );
+    let v = import(&db, &close, true).json();
+    assert_eq!(
+        (&v["updated"], &v["unchanged"]),
+        (&0.into(), &1.into()),
+        "{v}"
+    );
+    // The full file reopens it; its other fields were kept.
+    let v = import(&db, &moved, true).json();
     assert_eq!(
         (&v["updated"], &v["unchanged"]),
         (&1.into(), &1.into()),
@@ -319,4 +341,26 @@ fn help_documents_the_csv_columns() {
     );
     let run = ratepayer(&["help", "autopay", "run"]);
     assert!(run.stdout.contains("--processor fake"), "{run:?}");
+}
+
+#[test]
+fn a_new_account_without_what_registration_checks_is_refused() {
+    let dir = scratch("accounts-proofs");
+    let db = db(&dir);
+    let file = write(&dir, "accounts.csv", "account,status\n100009,active\n");
+    let run = import(&db, &file, true);
+    assert_eq!(run.code, 1, "{run:?}");
+    let v = run.json();
+    assert_eq!(v["refusals"][0]["field"], "customer", "{v}");
+    assert_eq!(v["refusals"][0]["line"], 2, "{v}");
+    assert!(
+        run.stderr
+            .contains("asks for the customer number at registration"),
+        "{}",
+        run.stderr
+    );
+    // Nothing was written: the full record is created, not updated.
+    let full = write(&dir, "full.csv", ACCOUNTS);
+    let v = import(&db, &full, true).json();
+    assert_eq!(v["created"], 2, "{v}");
 }
