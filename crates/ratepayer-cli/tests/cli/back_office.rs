@@ -364,3 +364,91 @@ fn a_new_account_without_what_registration_checks_is_refused() {
     let v = import(&db, &full, true).json();
     assert_eq!(v["created"], 2, "{v}");
 }
+
+#[test]
+fn drafts_wait_for_a_processor_and_are_handed_over_once() {
+    let dir = scratch("autopay-pending");
+    let db = db(&dir);
+    assert_eq!(ratepayer(&["demo", "--db", &db]).code, 0);
+    let bills = bill_run(&dir);
+    let accounts = write(&dir, "accounts.csv", ACCOUNTS);
+    assert_eq!(import(&db, &accounts, false).code, 0);
+    assert_eq!(post(&db, &bills).code, 0);
+    let base = [
+        "autopay",
+        "run",
+        "--profile",
+        "shelby",
+        "--db",
+        &db,
+        "--date",
+        "2025-12-24",
+        "--json",
+    ];
+    let run = ratepayer(&base);
+    assert_eq!(run.code, 0, "{run:?}");
+    let v = run.json();
+    assert_eq!(
+        (&v["drafted"], &v["pending_payments"]),
+        (&2.into(), &2.into()),
+        "{v}"
+    );
+    assert!(v["processor"].is_null(), "{v}");
+    let handed = autopay(&db, "2025-12-24", &[]).json();
+    assert_eq!(
+        (
+            &handed["drafted"],
+            &handed["processor"]["submitted"],
+            &handed["pending_payments"]
+        ),
+        (&0.into(), &2.into(), &0.into()),
+        "{handed}"
+    );
+    let again = autopay(&db, "2025-12-24", &[]).json();
+    assert_eq!(again["processor"]["submitted"], 0, "{again}");
+}
+
+#[test]
+fn usage_errors_exit_2() {
+    let dir = scratch("back-office-usage");
+    let db = db(&dir);
+    let run = ratepayer(&[
+        "autopay",
+        "run",
+        "--profile",
+        "shelby",
+        "--db",
+        &db,
+        "--date",
+        "2025-12-24",
+        "--fake-script",
+        "100001=decline",
+    ]);
+    assert_eq!(run.code, 2, "{run:?}");
+    assert!(
+        run.stderr.contains("give --processor fake"),
+        "{}",
+        run.stderr
+    );
+    let bills = write(&dir, "bills.csv", "account,from,to,total\n");
+    let run = ratepayer(&[
+        "bills",
+        "post",
+        "--profile",
+        "shelby",
+        "--db",
+        &db,
+        "--bill-date",
+        "2025-12-24",
+        "--due-date",
+        "2025-12-03",
+        &bills,
+    ]);
+    assert_eq!(run.code, 2, "{run:?}");
+    assert!(
+        run.stderr.contains("is before --bill-date"),
+        "{}",
+        run.stderr
+    );
+    assert!(!Path::new(&db).exists(), "nothing was created");
+}
