@@ -28,8 +28,6 @@ pub struct Counts {
     pub updated: u64,
     /// Accounts already as in the file.
     pub unchanged: u64,
-    /// Rows refused.
-    pub refused: u64,
 }
 
 /// Runs the command.
@@ -78,6 +76,7 @@ pub fn run(args: &AccountsImportArgs, json: bool) -> Result<(), CliError> {
             bar.step(i as u64 + 1);
         }
     }
+    bar.finish(counts.created + counts.updated + counts.unchanged);
     if !refusals.is_empty() {
         return report_refusals(args, json, &refusals);
     }
@@ -86,7 +85,6 @@ pub fn run(args: &AccountsImportArgs, json: bool) -> Result<(), CliError> {
             .import_accounts(&changes, crate::back_office::now())
             .map_err(CliError::domain)?;
     }
-    bar.finish(counts.created + counts.updated + counts.unchanged);
     if json {
         print_json(&json!({
             "created": counts.created,

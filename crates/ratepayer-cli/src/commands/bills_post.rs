@@ -45,7 +45,10 @@ pub fn run(args: &BillsPostArgs, json: bool) -> Result<(), CliError> {
     }
     let mut bar = ProgressBar::rows(show_progress(json), new.len() as u64, "bills");
     for (i, bill) in new.iter().enumerate() {
-        post(&portal, bill, args.bill_date, args.due_date)?;
+        if let Err(e) = post(&portal, bill, args.bill_date, args.due_date) {
+            bar.finish(i as u64);
+            return Err(e);
+        }
         bar.step(i as u64 + 1);
     }
     bar.finish(new.len() as u64);
