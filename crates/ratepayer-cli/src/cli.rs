@@ -13,7 +13,7 @@ use ratepayer::Unit;
 #[command(
     name = "ratepayer",
     version,
-    about = "Utility-billing back office: validate profiles, bill customers, quote fees, AutoPay dates, banking calendars, password checks.",
+    about = "Utility-billing back office: validate profiles, bill customers, import accounts, post bills and run AutoPay over a SQLite file, quote fees, AutoPay dates, banking calendars, password checks.",
     long_about = None,
     after_help = "PROFILE arguments take a profile file (TOML, or JSON when the name ends in .json) or the id of a built-in profile (shelby, medford, gorod, crow-wing, cal-water, chicago) when no such file exists.\n\nExit codes: 0 success; 1 a domain error (the message is on stderr; nothing is written); 2 a usage error."
 )]
@@ -37,6 +37,12 @@ pub enum Command {
     /// Bill every customer of a customers CSV into an output CSV.
     #[command(long_about = BILL_RUN_HELP)]
     BillRun(BillRunArgs),
+    /// Account records of a utility in a SQLite database (`accounts import`).
+    #[command(subcommand)]
+    Accounts(AccountsCommand),
+    /// Bills posted to the accounts of a SQLite database (`bills post`).
+    #[command(subcommand)]
+    Bills(BillsCommand),
     /// Convenience fees.
     #[command(subcommand)]
     Fee(FeeCommand),
@@ -259,6 +265,9 @@ pub enum AutopayCommand {
         after_help = "RULE is one of:\n  on-due              on the due date (default)\n  printed             on the draft date printed on the bill (give --printed)\n  before:N            N business days before the due date\n  before-calendar:N   N calendar days before the due date\n  day:N               day N of the month, the first on or after the bill date (give --bill-date)\nWhatever the rule, the draft is a banking day between the bill date and the due date: never after the due date (day:15 on a bill due the 10th drafts on the due date), never before the bill date (before:30 drafts on the bill date).\nWith --option NAME the rule of that AutoPay option of the --calendar profile is used instead.\n\nExamples:\n  ratepayer autopay next --calendar fed --due 2025-07-04 --rule on-due --roll preceding\n  ratepayer autopay next --calendar shelby --option 'Card AutoPay' --due 2025-07-04 --json"
     )]
     Next(AutopayNextArgs),
+    /// Run the AutoPay cycle for a day over a SQLite database: draft what is due, hand it to the processor, deliver the notices.
+    #[command(long_about = AUTOPAY_RUN_HELP)]
+    Run(AutopayRunArgs),
 }
 
 /// `ratepayer autopay next ...`
@@ -433,6 +442,166 @@ pub fn parse_rule(s: &str) -> Result<RuleArg, String> {
             "`{s}` is not a draft rule; use on-due, printed, before:N, before-calendar:N or day:N"
         )),
     }
+}
+
+/// `ratepayer accounts ...`
+#[derive(Debug, Subcommand)]
+pub enum AccountsCommand {
+    /// Import the utility's account records from a CSV (created, updated or unchanged; a bad row writes nothing).
+    #[command(long_about = ACCOUNTS_IMPORT_HELP)]
+    Import(AccountsImportArgs),
+}
+
+/// The accounts CSV format, shown by `ratepayer help accounts import`.
+pub const ACCOUNTS_IMPORT_HELP: &str = "Import the utility's account records (what registration proofs are checked against) from a CSV into a SQLite database, keyed by (utility, account number).
+
+The CSV has a header row naming its columns, in any order:
+  account      the account number, in any form the profile's format accepts
+               (required; one row per account)
+  customer     the customer number on file
+  name         the account holder's last name, or the business name
+  zip          the service address's ZIP code
+  email        the email on file
+  status       active (default when empty) or closed; closing an account
+               ends its AutoPay enrolment
+  address      the service address, as printed
+  commercial   true for a commercial customer (default false)
+  tax_id       the tax ID on file (commercial customers)
+Columns other than `account` may be left out of the header: for an account already in the database, a column left out keeps what is stored (an empty value in a column that is there clears it). The fields the profile's registration proofs ask for (customer for Shelby, zip for Medford and Cal Water, name and email for Crow Wing, tax_id for a commercial Crow Wing customer) must not be empty: nobody could register the account (for an account already imported, a column left out counts with its stored value).
+
+Example (Shelby):
+  account,customer,name,zip,email,status,address
+  100001,65821,Doe,38150,pat@example.com,active,412 Main Street
+  100002,65821,Doe,38150,pat@example.com,closed,17 Oak Street
+
+Each account is compared with the database: created when new, updated when its record, status or address differs (its login, settings and credit are kept), unchanged otherwise; the created and updated ones are written in one transaction. Running the same file again changes nothing and says so.
+
+The whole file is checked before anything is written: a bad row (an account number the profile's format refuses, an account on two rows, a status that is not active or closed, an email that is not one, an empty field the registration proofs need) refuses the whole file, exit 1, with every problem listed by line, column and value; nothing is written.
+
+--json prints {created, updated, unchanged, refused, refusals: [{line, field, value, reason}]}. A progress bar shows on stderr when it is a terminal (never with --json).
+
+Example:
+  ratepayer accounts import --profile shelby --db utility.sqlite accounts.csv";
+
+/// `ratepayer accounts import ...`
+#[derive(Debug, Args)]
+pub struct AccountsImportArgs {
+    /// The utility's profile (a file or a built-in id).
+    #[arg(long, value_name = "PROFILE")]
+    pub profile: String,
+    /// The SQLite database (created when missing).
+    #[arg(long, value_name = "FILE")]
+    pub db: PathBuf,
+    /// The accounts CSV (see above for its columns).
+    #[arg(value_name = "ACCOUNTS.csv")]
+    pub file: PathBuf,
+}
+
+/// `ratepayer bills ...`
+#[derive(Debug, Subcommand)]
+pub enum BillsCommand {
+    /// Post the bills of a bill run's output CSV to the accounts (posted or already posted; a bad row posts nothing).
+    #[command(long_about = BILLS_POST_HELP)]
+    Post(BillsPostArgs),
+}
+
+/// The bills CSV format, shown by `ratepayer help bills post`.
+pub const BILLS_POST_HELP: &str = "Post the bills of a bill run's output (`ratepayer bill-run --out BILLS.csv`) to the accounts of a SQLite database: each bill's statement and an open charge for its total (less any credit on the account), which AutoPay then drafts.
+
+The CSV is the bill run's output, its columns in any order:
+  account      the account number (required; imported with `accounts import`)
+  from, to     the period billed, YYYY-MM-DD (required)
+  total        the amount due, a decimal such as 57.22 (required)
+  before_tax, taxes   the bill's parts (when both are given, they must add
+               up to the total; they become the statement's lines)
+  currency     the profile's currency (optional)
+  status       `ok`, or `error` for a row the bill run could not bill,
+               which is refused (optional)
+  tariff, usage, unit  printed on the statement line (optional)
+  days, message        read and ignored
+--bill-date and --due-date date every bill of the file.
+
+A bill is keyed by (account, period): its id is FROM..TO. A bill whose period is already posted to the account with the same total is left as it is (already posted); with another total it is refused (a posted bill is not changed: post an adjustment). Running the same file again posts nothing and says so.
+
+The whole file is checked first, against the database too: a bad row (an error row of the bill run, an account not imported, a date or an amount that does not read, before_tax + taxes not the total, another currency, a period on two rows, a posted period with another total) refuses the whole file, exit 1, with every problem listed by line, column and value; nothing is posted. Then each new bill is posted in its own transaction; should posting stop halfway (the disk is full), run the command again to post the rest.
+
+--json prints {created, unchanged, refused, refusals: [{line, field, value, reason}]}. A progress bar shows on stderr when it is a terminal (never with --json).
+
+Example:
+  ratepayer bill-run --profile shelby --customers customers.csv --out bills.csv
+  ratepayer bills post --profile shelby --db utility.sqlite --bill-date 2025-11-03 --due-date 2025-11-24 bills.csv";
+
+/// `ratepayer bills post ...`
+#[derive(Debug, Args)]
+pub struct BillsPostArgs {
+    /// The utility's profile (a file or a built-in id).
+    #[arg(long, value_name = "PROFILE")]
+    pub profile: String,
+    /// The SQLite database (it must exist: import the accounts first).
+    #[arg(long, value_name = "FILE")]
+    pub db: PathBuf,
+    /// The day the bills are issued (YYYY-MM-DD).
+    #[arg(long, value_parser = parse_date, value_name = "DATE")]
+    pub bill_date: NaiveDate,
+    /// The day the bills are due (YYYY-MM-DD), on or after --bill-date.
+    #[arg(long, value_parser = parse_date, value_name = "DATE")]
+    pub due_date: NaiveDate,
+    /// The bill run's output CSV.
+    #[arg(value_name = "BILLS.csv")]
+    pub file: PathBuf,
+}
+
+/// What `autopay run --help` explains.
+pub const AUTOPAY_RUN_HELP: &str = "Run the AutoPay cycle of a utility for one day over a SQLite database: every draft due on or before --date that no run made yet is made now, each recorded as a pending payment on its bill, with its notices (bill ready, advance notice, reminder, receipt, a bill above the customer's maximum to pay by hand) written to the outbox in the same transaction.
+
+Every draft is claimed exactly once by (utility, account, bill, attempt): running the same day again, from two processes at once, or after a crash drafts nothing twice; the second run reports the bills as already drafted.
+
+Then:
+  --processor fake   hands every pending payment to the fake payment
+                     processor (for tests and demonstrations: it settles
+                     everything unless --fake-script says otherwise) and
+                     records its results, settled on --date; a returned or
+                     declined draft reopens its bill and the profile's retry
+                     rules decide when it is presented again (a later run
+                     on that day re-presents it)
+  (no --processor)   pending payments are left for the application's
+                     processor (counted in the report)
+and the outbox is delivered to the mail log: one JSON object a line (to, subject, body, dedupe_key) appended to --mail-log, by default FILE-mail.jsonl next to the database. A message is marked delivered once; a run finds none to deliver twice.
+
+--json prints the cycle's counts (enrolments, drafted, already_drafted, failed with failures [{account, reason}], representments, pay_by_hand, suspended, closed_accounts, charged, notices_queued, drafts), the processor's (submitted, settled, returned, declined, autopay_actions), pending_payments and the outbox's (delivered, failed, mail_log). Exit 1 when an account could not be drafted or a message not delivered. A progress bar shows on stderr when it is a terminal (never with --json).
+
+Examples:
+  ratepayer autopay run --profile shelby --db utility.sqlite --date 2025-11-24 --processor fake
+  ratepayer autopay run --profile shelby --db utility.sqlite --date 2025-11-24 --processor fake --fake-script 100001=return --json";
+
+/// A payment processor the CLI can hand payments to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ProcessorArg {
+    /// The scripted fake processor (tests and demonstrations).
+    Fake,
+}
+
+/// `ratepayer autopay run ...`
+#[derive(Debug, Args)]
+pub struct AutopayRunArgs {
+    /// The utility's profile (a file or a built-in id).
+    #[arg(long, value_name = "PROFILE")]
+    pub profile: String,
+    /// The SQLite database.
+    #[arg(long, value_name = "FILE")]
+    pub db: PathBuf,
+    /// The day the cycle runs for (YYYY-MM-DD).
+    #[arg(long, value_parser = parse_date, value_name = "DATE")]
+    pub date: NaiveDate,
+    /// Hand the pending payments to this processor after the cycle.
+    #[arg(long, value_enum)]
+    pub processor: Option<ProcessorArg>,
+    /// The fake processor's next outcomes for an account: ACCOUNT=OUTCOME[,OUTCOME...] with settle, return (R01), decline (soft) or decline-hard; repeatable.
+    #[arg(long, value_name = "ACCOUNT=OUTCOMES")]
+    pub fake_script: Vec<String>,
+    /// Where delivered notices are appended (JSON lines); default FILE-mail.jsonl next to --db.
+    #[arg(long, value_name = "FILE")]
+    pub mail_log: Option<PathBuf>,
 }
 
 /// `ratepayer demo ...`

@@ -2,17 +2,23 @@
 //!
 //! The back-office command line of ratepayer, as a library so that tests can
 //! reach its parsers: the grammar ([`cli`]), one handler per subcommand
-//! ([`commands`]), the CSV readers ([`usage_csv`], [`customers_csv`]), the
-//! progress bar and the error type. The `ratepayer` binary calls [`run`].
+//! ([`commands`]), the CSV readers ([`usage_csv`], [`customers_csv`],
+//! [`accounts_csv`], [`bills_csv`]), what the back-office commands over the
+//! SQLite store share ([`back_office`], [`mail_log`]), the progress bar and
+//! the error type. The `ratepayer` binary calls [`run`].
 //!
 //! Exit codes: 0 success; 1 a domain error (message on stderr); 2 a usage
 //! error (clap's own).
 
+pub mod accounts_csv;
+pub mod back_office;
+pub mod bills_csv;
 pub mod cli;
 pub mod commands;
 pub mod customers_csv;
 pub mod error;
 pub mod input;
+pub mod mail_log;
 pub mod output;
 pub mod progress;
 pub mod usage_csv;
@@ -22,7 +28,8 @@ use std::process::ExitCode;
 use clap::Parser;
 
 use cli::{
-    AutopayCommand, CalendarCommand, Cli, Command, FeeCommand, PasswordCommand, ProfileCommand,
+    AccountsCommand, AutopayCommand, BillsCommand, CalendarCommand, Cli, Command, FeeCommand,
+    PasswordCommand, ProfileCommand,
 };
 use error::CliError;
 
@@ -37,6 +44,11 @@ pub fn execute(cli: &Cli) -> Result<(), CliError> {
         Command::BillRun(args) => commands::bill_run::run(args, json),
         Command::Fee(FeeCommand::Quote(args)) => commands::fee_quote::run(args, json),
         Command::Autopay(AutopayCommand::Next(args)) => commands::autopay_next::run(args, json),
+        Command::Autopay(AutopayCommand::Run(args)) => commands::autopay_run::run(args, json),
+        Command::Accounts(AccountsCommand::Import(args)) => {
+            commands::accounts_import::run(args, json)
+        }
+        Command::Bills(BillsCommand::Post(args)) => commands::bills_post::run(args, json),
         Command::Calendar(CalendarCommand::IsBankingDay { date, calendar }) => {
             commands::calendar::is_banking_day(*date, calendar, json)
         }

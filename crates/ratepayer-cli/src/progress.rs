@@ -16,6 +16,7 @@ const WIDTH: u64 = 30;
 #[derive(Debug)]
 pub struct ProgressBar {
     enabled: bool,
+    unit: &'static str,
     total: u64,
     start: Instant,
     last: Instant,
@@ -27,9 +28,31 @@ impl ProgressBar {
         let now = Instant::now();
         ProgressBar {
             enabled,
+            unit: "customers",
             total,
             start: now,
             last: now,
+        }
+    }
+
+    /// A bar over `total` rows of `unit` (such as "accounts"), moved by
+    /// [`ProgressBar::step`] (for inputs counted before the work starts).
+    pub fn rows(enabled: bool, total: u64, unit: &'static str) -> ProgressBar {
+        ProgressBar {
+            unit,
+            ..ProgressBar::new(enabled, total)
+        }
+    }
+
+    /// Notes `done` of the bar's rows; redraws when it is time.
+    pub fn step(&mut self, done: u64) {
+        if !self.enabled {
+            return;
+        }
+        let now = Instant::now();
+        if now.duration_since(self.last) >= REDRAW {
+            self.last = now;
+            self.draw(done, done);
         }
     }
 
@@ -76,8 +99,9 @@ impl ProgressBar {
         };
         let _ = write!(
             std::io::stderr(),
-            "\r[{bar}] {percent:>3}% {} customers, {}/s, {left}   ",
+            "\r[{bar}] {percent:>3}% {} {}, {}/s, {left}   ",
             thousands(rows),
+            self.unit,
             thousands(rate as u64)
         );
     }

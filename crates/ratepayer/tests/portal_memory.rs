@@ -380,3 +380,56 @@ fn a_profile_may_let_remembered_devices_skip_mfa_on_the_memory_store() {
 fn code_guesses_survive_a_new_sign_in_on_the_memory_store() {
     portal_support::mfa::code_guesses_survive_a_new_sign_in(Arc::new(MemoryStore::new()));
 }
+
+#[test]
+fn a_statement_posts_like_a_bill_and_once_per_id() {
+    use ratepayer::portal::PostedStatement;
+    use ratepayer::store::StatementLine;
+    use ratepayer::BillingPeriod;
+
+    let store: Arc<dyn Store> = Arc::new(MemoryStore::new());
+    let p = portal("shelby", store.clone(), Arc::new(RecordingNotifier::new()));
+    p.import_accounts(
+        &[AccountImport {
+            record: record(&p, "100001", "5001"),
+            status: AccountStatus::Active,
+            service_address: None,
+        }],
+        nov(1, 12),
+    )
+    .unwrap();
+    let statement = PostedStatement {
+        account: "100001",
+        bill_id: "2025-11-01..2025-11-30",
+        period: BillingPeriod::new(date(2025, 11, 1), date(2025, 11, 30)).unwrap(),
+        lines: vec![
+            StatementLine {
+                description: "Charges".into(),
+                amount: usd("67.73"),
+            },
+            StatementLine {
+                description: "Taxes".into(),
+                amount: usd("4.74"),
+            },
+        ],
+        total: usd("72.47"),
+        bill_date: date(2025, 12, 3),
+        due_date: date(2025, 12, 24),
+        printed_draft_date: None,
+    };
+    let row = p.post_statement(&statement, nov(30, 12)).unwrap();
+    assert_eq!(
+        (row.account.as_str(), row.total),
+        ("000100001", usd("72.47"))
+    );
+    assert_eq!(row.lines, statement.lines);
+    let mut tx = store.begin().unwrap();
+    let charges = tx.charges("shelby", "000100001").unwrap();
+    assert_eq!(charges.len(), 1);
+    assert_eq!(charges[0].charge.amount, usd("72.47"));
+    drop(tx);
+    // The same id again is a conflict and changes nothing.
+    assert!(p.post_statement(&statement, nov(30, 13)).is_err());
+    let mut tx = store.begin().unwrap();
+    assert_eq!(tx.bills("shelby", "000100001").unwrap().len(), 1);
+}

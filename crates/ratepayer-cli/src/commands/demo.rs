@@ -4,8 +4,9 @@
 //! October, quotes the convenience fees, pays part of two linked accounts,
 //! enrols in AutoPay and runs the AutoPay cycle twice for the same day (the
 //! second run drafts nothing), hands the payments to a scripted processor
-//! (one draft declined and retried on the card schedule), then prints what
-//! the portal did.
+//! (one draft declined; a third run for the day drafts nothing though the
+//! bill is open again, because the draft was claimed; then it is retried
+//! on the card schedule), then prints what the portal did.
 //!
 //! `ratepayer demo [--db FILE]` (default `ratepayer-demo.sqlite` in the
 //! system's temporary directory, deleted first so every run starts fresh).
@@ -501,6 +502,15 @@ fn run_demo(path: PathBuf) -> Res<()> {
     }
     println!(
         "   total due after the decline: {}",
+        shelby.home(pat)?.total_due.to_decimal_string()
+    );
+    // The declined bill is open again, but its draft for this day was
+    // claimed: a third run for the same day drafts nothing.
+    let again = shelby.run_autopay_cycle(date(11, 24)?, at(11, 25, 11)?)?;
+    println!(
+        "   run 3 for 2025-11-24: {} drafted, {} already drafted (claimed, though {} is due)",
+        again.drafted,
+        again.already_drafted,
         shelby.home(pat)?.total_due.to_decimal_string()
     );
     if let Some(on) = retry_on {

@@ -26,6 +26,7 @@ fn the_demo_runs_end_to_end_on_a_fresh_file_twice() {
             "draft_executed",
             "3 pending payment(s) and draft(s) submitted; sent again: 0 more",
             " declined",
+            "run 3 for 2025-11-24: 0 drafted, 1 already drafted (claimed, though",
             "1 re-presentment(s); total due: 0.00",
             "payment_declined",
         ] {

@@ -4,6 +4,7 @@
 //! input. Inputs are the built-in profiles in `examples/profiles/`.
 
 mod autopay;
+mod back_office;
 mod bill;
 mod bill_electric;
 mod bill_generation;

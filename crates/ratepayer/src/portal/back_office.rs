@@ -8,7 +8,7 @@ use super::{Portal, PortalError};
 use crate::payment::{AccountStatus, ChargeKind, OpenCharge};
 use crate::registration::AccountRecord;
 use crate::store::{AccountRow, AuditKind, BillRow, ChargeRow, StatementLine, Tx};
-use crate::{Bill, Money};
+use crate::{Bill, BillingPeriod, Money};
 
 /// An account record from the utility's customer system.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -30,6 +30,28 @@ pub struct PostedBill<'a> {
     pub bill_id: &'a str,
     /// The bill computed by a tariff.
     pub bill: &'a Bill,
+    /// When it is issued.
+    pub bill_date: NaiveDate,
+    /// When it is due.
+    pub due_date: NaiveDate,
+    /// The bank-draft date printed on it, where the utility prints one.
+    pub printed_draft_date: Option<NaiveDate>,
+}
+
+/// A bill to post from its printed statement alone (lines and total), for
+/// bills computed elsewhere, such as a bill run's output file.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PostedStatement<'a> {
+    /// The account (typed or canonical).
+    pub account: &'a str,
+    /// The bill's id, unique within the account.
+    pub bill_id: &'a str,
+    /// The period billed.
+    pub period: BillingPeriod,
+    /// The statement's lines, as printed.
+    pub lines: Vec<StatementLine>,
+    /// The amount due.
+    pub total: Money,
     /// When it is issued.
     pub bill_date: NaiveDate,
     /// When it is due.
@@ -121,8 +143,39 @@ impl Portal {
         posted: &PostedBill<'_>,
         now: DateTime<Utc>,
     ) -> Result<BillRow, PortalError> {
-        let number = self.canonical(posted.account)?;
         let bill = posted.bill;
+        self.post_statement(
+            &PostedStatement {
+                account: posted.account,
+                bill_id: posted.bill_id,
+                period: bill.period,
+                lines: bill
+                    .lines
+                    .iter()
+                    .map(|l| StatementLine {
+                        description: l.description().to_owned(),
+                        amount: l.amount,
+                    })
+                    .collect(),
+                total: bill.total,
+                bill_date: posted.bill_date,
+                due_date: posted.due_date,
+                printed_draft_date: posted.printed_draft_date,
+            },
+            now,
+        )
+    }
+
+    /// Posts a bill given by its statement ([`Portal::post_bill`] for a
+    /// bill a tariff computed here): the bill, and an open charge for the
+    /// total less any credit on the account, in one transaction.
+    pub fn post_statement(
+        &self,
+        posted: &PostedStatement<'_>,
+        now: DateTime<Utc>,
+    ) -> Result<BillRow, PortalError> {
+        let number = self.canonical(posted.account)?;
+        let bill = posted;
         if posted.due_date < posted.bill_date {
             return Err(PortalError::Invalid {
                 field: "due_date",
@@ -142,12 +195,13 @@ impl Portal {
             let mut account = tx
                 .account(self.utility(), &number)?
                 .ok_or_else(|| PortalError::not_found("account", &number))?;
-            if bill.currency != account.currency {
+            if bill.total.currency() != account.currency {
                 return Err(PortalError::Invalid {
                     field: "bill",
                     message: format!(
                         "is in {}, the account in {}",
-                        bill.currency, account.currency
+                        bill.total.currency(),
+                        account.currency
                     ),
                 });
             }
@@ -161,14 +215,7 @@ impl Portal {
                 due_date: posted.due_date,
                 printed_draft_date: posted.printed_draft_date,
                 total: bill.total,
-                lines: bill
-                    .lines
-                    .iter()
-                    .map(|l| StatementLine {
-                        description: l.description().to_owned(),
-                        amount: l.amount,
-                    })
-                    .collect(),
+                lines: bill.lines.clone(),
             };
             tx.insert_bill(&row)?;
             // A credit on the account pays the new bill first.

@@ -64,7 +64,7 @@ use std::sync::{Arc, Mutex, OnceLock};
 use chrono::{DateTime, Utc};
 
 pub use autopay::{EnrolRequest, Enrolled};
-pub use back_office::{AccountImport, PostedBill};
+pub use back_office::{AccountImport, PostedBill, PostedStatement};
 pub use client::{ClientContext, MAX_USER_AGENT_BYTES};
 pub use cycle::CycleReport;
 pub use error::PortalError;
