@@ -56,9 +56,9 @@ fn slot_totals(
     channels: &MeterChannels,
     values: &[i64],
 ) -> Result<Totals, ElectricError> {
-    let narrow = values
-        .iter()
-        .all(|v| v.unsigned_abs() <= i32::MAX.unsigned_abs() as u64);
+    // Every value is a difference of two channel values (or one of them):
+    // within twice the largest, which decides 32-bit maxima without a pass.
+    let narrow = channels.max_abs.saturating_mul(2) <= i64::from(i32::MAX);
     let mut scratch = Scratch::new(channels.per_hour(), narrow);
     year.accumulate_run(&mut scratch, channels.start, values)?;
     Ok(year.totals(&scratch))

@@ -228,6 +228,8 @@ pub struct MeterChannels {
     step_minutes: u16,
     delivered: Vec<i64>,
     received: Vec<i64>,
+    /// The largest |value| of either channel (micro-kWh).
+    max_abs: i64,
 }
 
 impl MeterChannels {
@@ -287,11 +289,18 @@ impl MeterChannels {
             d.push(micro(i, dk, "delivered", false)?);
             r.push(micro(i, rk, "received", true)?);
         }
+        let max_abs = d
+            .iter()
+            .chain(&r)
+            .map(|v| v.saturating_abs())
+            .max()
+            .unwrap_or(0);
         Ok(MeterChannels {
             start,
             step_minutes,
             delivered: d,
             received: r,
+            max_abs,
         })
     }
 
