@@ -644,3 +644,45 @@ fn a_password_reset_lifts_the_lock_and_forgets_devices() {
     let notices: Vec<String> = notifier.sent().iter().map(|n| n.subject.clone()).collect();
     assert!(notices.iter().any(|s| s == "Your password was reset"));
 }
+
+/// Issue 17, forgot username: the username goes only to the verified email
+/// of the logins linked to the account typed; the answer is the same for an
+/// account that does not exist; a malformed number is refused for its
+/// format; requests count on the client's address.
+#[test]
+fn a_username_reminder_goes_only_to_the_verified_email_and_says_nothing() {
+    let (p, notifier, _pat) = shelby_with_pat(Arc::new(MemoryStore::new()));
+    let t = nov(6, 10);
+    let sent = notifier.sent().len();
+    // An account with no login, and one that does not exist: the same answer, nothing sent.
+    assert_eq!(p.request_username_reminder("100004", &client(), t), Ok(()));
+    assert_eq!(p.request_username_reminder("999999", &client(), t), Ok(()));
+    assert_eq!(notifier.sent().len(), sent);
+    // Pat's account: one message, to Pat's verified email, with the username.
+    assert_eq!(p.request_username_reminder("100001", &client(), t), Ok(()));
+    let all = notifier.sent();
+    assert_eq!(all.len(), sent + 1);
+    let last = all.last().unwrap();
+    assert_eq!(last.subject, "Your portal username");
+    assert!(last.body.to_lowercase().contains("patdoe"), "{}", last.body);
+    // A malformed number is refused for its format only.
+    assert_eq!(
+        p.request_username_reminder("not a number", &client(), t)
+            .unwrap_err()
+            .code(),
+        "invalid.account_number"
+    );
+    // Asking again and again from one address is throttled.
+    let flood = other_client("198.51.100.7");
+    let refused = (0..60).any(|_| {
+        matches!(
+            p.request_username_reminder("100001", &flood, t),
+            Err(PortalError::Throttled { .. } | PortalError::Locked { .. })
+        )
+    });
+    assert!(refused, "requests from one address are throttled");
+    let audit = p.audit_trail().unwrap_or_default();
+    assert!(audit
+        .iter()
+        .any(|e| e.kind == AuditKind::UsernameReminderRequested));
+}

@@ -57,6 +57,7 @@ mod reversal;
 mod session;
 mod signup;
 mod step_up;
+mod username_reminder;
 mod views;
 
 use std::sync::{Arc, Mutex, OnceLock};

@@ -369,6 +369,8 @@ pub enum AuditKind {
     ReauthenticationFailed,
     /// A password reset was asked for, or a reset token refused.
     PasswordResetRequested,
+    /// A username reminder was asked for (forgot username).
+    UsernameReminderRequested,
     /// An account was linked.
     AccountLinked,
     /// An account was unlinked.
@@ -431,6 +433,7 @@ impl AuditKind {
             AuditKind::PasswordChanged => "password_changed",
             AuditKind::ReauthenticationFailed => "reauthentication_failed",
             AuditKind::PasswordResetRequested => "password_reset_requested",
+            AuditKind::UsernameReminderRequested => "username_reminder_requested",
             AuditKind::AccountLinked => "account_linked",
             AuditKind::AccountUnlinked => "account_unlinked",
             AuditKind::AccessGranted => "access_granted",
