@@ -74,11 +74,11 @@ pub struct PreparedYear {
     pub(super) tariff: Arc<ElectricTariff>,
     pub(super) map: HourMap,
     pub(super) id: Arc<str>,
-    energy_meta: Vec<Vec<&'static LineMeta>>,
-    tou_meta: Vec<Vec<&'static LineMeta>>,
-    flat_meta: Vec<Vec<&'static LineMeta>>,
-    fixed_meta: &'static LineMeta,
-    minimum_meta: &'static LineMeta,
+    pub(super) energy_meta: Vec<Vec<&'static LineMeta>>,
+    pub(super) tou_meta: Vec<Vec<&'static LineMeta>>,
+    pub(super) flat_meta: Vec<Vec<&'static LineMeta>>,
+    pub(super) fixed_meta: &'static LineMeta,
+    pub(super) minimum_meta: &'static LineMeta,
     /// Energy periods used in each month, ascending.
     pub(super) energy_in_month: Vec<Vec<u8>>,
     /// Demand periods used in each month, ascending.

@@ -33,6 +33,26 @@ pub struct IntervalSeries {
     max: i64,
 }
 
+/// Checks that `step_minutes` divides an hour and that `start` is on one
+/// of its boundaries (the grid every interval series and meter channel
+/// keeps).
+pub(crate) fn check_grid(start: NaiveDateTime, step_minutes: u16) -> Result<(), ElectricError> {
+    if step_minutes == 0 || 60 % step_minutes != 0 {
+        return Err(ElectricError::Series(format!(
+            "the interval is {step_minutes} minutes; use a length that divides an hour (5, 15, 30 or 60 minutes)"
+        )));
+    }
+    if start.second() != 0
+        || start.nanosecond() != 0
+        || start.minute() % u32::from(step_minutes) != 0
+    {
+        return Err(ElectricError::Series(format!(
+            "it starts at {start}, not on a {step_minutes}-minute boundary of the hour; start the series on the hour or on an interval boundary (drop the intervals before it)"
+        )));
+    }
+    Ok(())
+}
+
 impl IntervalSeries {
     /// A series from integer micro-kWh values.
     ///
@@ -44,19 +64,7 @@ impl IntervalSeries {
         step_minutes: u16,
         micro_kwh: Vec<i64>,
     ) -> Result<IntervalSeries, ElectricError> {
-        if step_minutes == 0 || 60 % step_minutes != 0 {
-            return Err(ElectricError::Series(format!(
-                "the interval is {step_minutes} minutes; use a length that divides an hour (5, 15, 30 or 60 minutes)"
-            )));
-        }
-        if start.second() != 0
-            || start.nanosecond() != 0
-            || start.minute() % u32::from(step_minutes) != 0
-        {
-            return Err(ElectricError::Series(format!(
-                "it starts at {start}, not on a {step_minutes}-minute boundary of the hour; start the series on the hour or on an interval boundary (drop the intervals before it)"
-            )));
-        }
+        check_grid(start, step_minutes)?;
         // One pass for the range check and the largest value; the offending
         // interval is looked for only when there is one.
         let limit = MAX_INTERVAL_KWH * MICRO_KWH_PER_KWH;

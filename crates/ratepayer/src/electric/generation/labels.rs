@@ -46,10 +46,8 @@ impl PreparedYear {
 
     fn make_labels(&self) -> Labels {
         let tariff = &*self.tariff;
-        let version: Arc<str> = match tariff.effective_from {
-            Some(from) => Arc::from(format!("{} from {from}", tariff.id).as_str()),
-            None => self.id.clone(),
-        };
+        // The version label the consumption lines of this year carry.
+        let version: Arc<str> = self.fixed_meta.version.clone();
         let meta = |description: String, group: &str, kind: LineKind, tier: Option<usize>| {
             intern(LineMeta {
                 description,
@@ -100,7 +98,8 @@ impl PreparedYear {
         };
         let credit = |d: &str| meta(d.to_string(), "Credits", LineKind::Credit, None);
         Labels {
-            import: energy("Energy", "Energy", LineKind::Usage),
+            // The consumption engine's own labels where the lines are the same.
+            import: self.energy_meta.clone(),
             import_load: energy("Energy (load meter)", "Energy", LineKind::Usage),
             export: energy("Exported energy credited", "Credits", LineKind::Credit),
             sold: energy("Generation sold", "Credits", LineKind::Credit),
@@ -109,13 +108,9 @@ impl PreparedYear {
                 "Energy",
                 LineKind::Usage,
             ),
-            flat: demand(&tariff.flat_demand, "Demand", "Demand"),
+            flat: self.flat_meta.clone(),
             flat_gen: demand(&tariff.flat_demand, "Demand, generation meter", "Demand"),
-            tou: demand(
-                &tariff.demand_periods,
-                "Demand (time of use)",
-                "Demand (time of use)",
-            ),
+            tou: self.tou_meta.clone(),
             tou_gen: demand(
                 &tariff.demand_periods,
                 "Demand (time of use), generation meter",
@@ -128,13 +123,8 @@ impl PreparedYear {
             expired: credit("Credit balance expired at the true-up"),
             true_up_kwh: credit("True-up: excess kWh paid at the year-end rate"),
             true_up_balance: credit("True-up: credit balance paid"),
-            fixed: meta("Fixed charge".into(), "Fixed", LineKind::Fixed, None),
-            minimum: meta(
-                "Minimum charge top-up".into(),
-                "Minimum",
-                LineKind::Minimum,
-                None,
-            ),
+            fixed: self.fixed_meta,
+            minimum: self.minimum_meta,
         }
     }
 }

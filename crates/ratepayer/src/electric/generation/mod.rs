@@ -25,12 +25,12 @@ mod lines;
 
 pub(crate) use labels::Labels;
 
-use chrono::{NaiveDateTime, Timelike};
+use chrono::NaiveDateTime;
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 
 use super::demand::DemandBasis;
-use super::interval::{MAX_INTERVAL_KWH, MICRO_KWH_PER_KWH};
+use super::interval::{check_grid, MAX_INTERVAL_KWH, MICRO_KWH_PER_KWH};
 use super::ElectricError;
 use crate::{Bill, Money};
 
@@ -250,19 +250,7 @@ impl MeterChannels {
                 received.len()
             )));
         }
-        if step_minutes == 0 || 60 % step_minutes != 0 {
-            return Err(ElectricError::Series(format!(
-                "the interval is {step_minutes} minutes; use a length that divides an hour (5, 15, 30 or 60 minutes)"
-            )));
-        }
-        if start.second() != 0
-            || start.nanosecond() != 0
-            || start.minute() % u32::from(step_minutes) != 0
-        {
-            return Err(ElectricError::Series(format!(
-                "it starts at {start}, not on a {step_minutes}-minute boundary of the hour; start the series on an interval boundary"
-            )));
-        }
+        check_grid(start, step_minutes)?;
         let micro = |i: usize, k: &Decimal, what: &str, negative_ok: bool| {
             let limit = Decimal::from(MAX_INTERVAL_KWH);
             let ok = (negative_ok || !k.is_sign_negative() || k.is_zero()) && k.abs() <= limit;
