@@ -283,3 +283,33 @@ proptest! {
         }
     }
 }
+
+/// A dated tariff is not billed for months it is not in effect for
+/// (URDB `startdate`/`enddate`), never silently.
+#[test]
+fn months_outside_the_tariffs_dates_are_refused() {
+    let c = Case {
+        periods: 1,
+        tier_maxes: vec![],
+        rates: vec![vec![100]],
+        sells: vec![vec![50]],
+        schedule: vec![0; 12 * 24],
+        demand: None,
+        fixed: 0,
+        minimum: None,
+    };
+    let mut t = tariff(&c);
+    t.effective_from = NaiveDate::from_ymd_opt(2029, 2, 1);
+    let year = t.prepare(2029, None).unwrap();
+    let ones = vec![Decimal::ONE; HOURS];
+    let channels = MeterChannels::from_kwh(start(), 60, &ones, &ones).unwrap();
+    let err = year
+        .bill_generation(
+            &channels,
+            &MeteringOptions::new(Metering::NetBilling),
+            RoundingPolicy::PER_LINE_HALF_UP,
+        )
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains("2029-02-01"), "{err}");
+}

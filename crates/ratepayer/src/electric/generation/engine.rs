@@ -246,6 +246,20 @@ impl PreparedYear {
                 continue;
             }
             let month = m as u32 + 1;
+            // A dated tariff bills only the months it is in effect for, whole.
+            let first = NaiveDate::from_ymd_opt(self.map.year, month, 1)
+                .ok_or(ElectricError::Year(self.map.year))?;
+            let last = BillingPeriod::month_of(first).to();
+            let starts_late = tariff.effective_from.is_some_and(|f| f > first);
+            let ends_early = tariff.effective_to.is_some_and(|t| t < last);
+            if starts_late || ends_early {
+                return Err(ElectricError::OutsideYear(format!(
+                    "has data in {first}..{last}, but the tariff `{}` is in effect {}..{}; a customer who generates is billed by whole months of one tariff version: bill the months it covers, or give the version in effect",
+                    tariff.id,
+                    tariff.effective_from.map_or_else(|| "…".to_string(), |d| d.to_string()),
+                    tariff.effective_to.map_or_else(|| "…".to_string(), |d| d.to_string()),
+                )));
+            }
             let peak_kw = kw(main.peak.get(m).copied().unwrap_or(0).max(0));
             let (bd, basis) = billing_demand_at(
                 peak_kw,
