@@ -22,61 +22,16 @@ use std::hint::black_box;
 
 use chrono::NaiveDate;
 use criterion::Criterion;
-use ratepayer::electric::{
-    ChargeUnit, DemandTier, ElectricTariff, EnergyTier, EnergyUnit, MeterChannels, Metering,
-    MeteringOptions, PeriodCharge, Schedule,
-};
-use ratepayer::{Currency, RoundingPolicy};
+use ratepayer::electric::{ElectricTariff, MeterChannels, Metering, MeteringOptions};
+use ratepayer::RoundingPolicy;
 use rust_decimal::Decimal;
 
+#[path = "common/tou4.rs"]
+mod tou4;
+
+/// The TOU benchmark tariff with sell rates for every period and tier.
 fn tariff() -> ElectricTariff {
-    let tiers = |base: i64| {
-        vec![
-            EnergyTier {
-                max: Some(Decimal::from(500)),
-                rate: Decimal::new(base, 4),
-                unit: EnergyUnit::Kwh,
-            },
-            EnergyTier {
-                max: Some(Decimal::from(1500)),
-                rate: Decimal::new(base + 150, 4),
-                unit: EnergyUnit::Kwh,
-            },
-            EnergyTier {
-                max: None,
-                rate: Decimal::new(base + 300, 4),
-                unit: EnergyUnit::Kwh,
-            },
-        ]
-    };
-    let mut weekday = [[0u8; 24]; 12];
-    for row in weekday.iter_mut() {
-        for (h, p) in row.iter_mut().enumerate() {
-            *p = match h {
-                16..=20 => 2,
-                7..=15 | 21 => 1,
-                _ => 0,
-            };
-        }
-    }
-    let schedule = Schedule {
-        weekday,
-        weekend: [[3; 24]; 12],
-    };
-    let demand = |rate: i64| {
-        vec![
-            DemandTier {
-                max: Some(Decimal::from(50)),
-                rate: Decimal::new(rate, 2),
-            },
-            DemandTier {
-                max: None,
-                rate: Decimal::new(rate + 200, 2),
-            },
-        ]
-    };
-    let mut t = ElectricTariff::flat("bench-gen", Currency::USD, Decimal::ZERO);
-    t.energy_periods = vec![tiers(800), tiers(1200), tiers(2400), tiers(700)];
+    let mut t = tou4::tou4("bench-gen");
     t.sell_rates = (0..4)
         .map(|p| {
             (0..3)
@@ -84,13 +39,6 @@ fn tariff() -> ElectricTariff {
                 .collect()
         })
         .collect();
-    t.energy_schedule = schedule.clone();
-    t.demand_periods = vec![demand(0), demand(450), demand(1275), demand(0)];
-    t.demand_schedule = schedule;
-    t.fixed = vec![PeriodCharge {
-        amount: Decimal::new(2500, 2),
-        unit: ChargeUnit::PerMonth,
-    }];
     t
 }
 
