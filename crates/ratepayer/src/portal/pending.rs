@@ -22,7 +22,7 @@ use super::guard::{refusal, Scope};
 use super::session::LoginOutcome;
 use super::step_up::SecondFactor;
 use super::{Portal, PortalError};
-use crate::login::{self, device, ChallengePassed, FailureCounter};
+use crate::login::{self, ChallengePassed, FailureCounter};
 use crate::security::{hex, keyed_digest};
 use crate::store::{AuditKind, LoginRow, SecurityKind, SecurityRow, Tx};
 
@@ -210,18 +210,7 @@ impl Portal {
         let device_token = match remember {
             Some(label) => {
                 let passed = ChallengePassed::second_factor(login_id, now);
-                let (issued, record) = self.with_rng(|rng| {
-                    device::remember(&passed, label, policy, rng, now, self.key())
-                })?;
-                tx.put_device(&record)?;
-                tx.append_audit(&self.event(
-                    AuditKind::DeviceTrusted,
-                    now,
-                    Some(login_id),
-                    None,
-                    format!("device `{}` remembered", record.label()),
-                ))?;
-                Some(issued.token().to_owned())
+                Some(self.remember_device(tx.as_mut(), &passed, label, now)?)
             }
             None => None,
         };

@@ -481,27 +481,7 @@ impl Portal {
             }
         };
         let device_token = match remember {
-            Some(label) => {
-                let (issued, record) = self.with_rng(|rng| {
-                    device::remember(
-                        &passed,
-                        label,
-                        &self.profile.spec().login,
-                        rng,
-                        now,
-                        self.key(),
-                    )
-                })?;
-                tx.put_device(&record)?;
-                tx.append_audit(&self.event(
-                    AuditKind::DeviceTrusted,
-                    now,
-                    Some(login_id),
-                    None,
-                    format!("device `{}` remembered", record.label()),
-                ))?;
-                Some(issued.token().to_owned())
-            }
+            Some(label) => Some(self.remember_device(tx.as_mut(), &passed, label, now)?),
             None => None,
         };
         tx.append_audit(&self.event(
@@ -584,5 +564,38 @@ impl Portal {
                 .into(),
         );
         Ok(())
+    }
+}
+
+impl Portal {
+    /// Remembers the device that just passed a challenge (`passed`) under
+    /// `label`: stores the record, audits it, and returns the token for the
+    /// browser (shared by the device-code and second-factor sign-ins).
+    pub(super) fn remember_device(
+        &self,
+        tx: &mut dyn Tx,
+        passed: &login::ChallengePassed,
+        label: &str,
+        now: DateTime<Utc>,
+    ) -> Result<String, PortalError> {
+        let (issued, record) = self.with_rng(|rng| {
+            device::remember(
+                passed,
+                label,
+                &self.profile.spec().login,
+                rng,
+                now,
+                self.key(),
+            )
+        })?;
+        tx.put_device(&record)?;
+        tx.append_audit(&self.event(
+            AuditKind::DeviceTrusted,
+            now,
+            Some(passed.login()),
+            None,
+            format!("device `{}` remembered", record.label()),
+        ))?;
+        Ok(issued.token().to_owned())
     }
 }
