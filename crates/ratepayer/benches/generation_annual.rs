@@ -17,6 +17,9 @@
 //! ```text
 //! GENERATION_BATCHES=1 cargo bench -p ratepayer --bench generation_annual
 //! ```
+//!
+//! `GENERATION_PROFILE=net_billing` (any option's name) bills 200 years
+//! under that one option and exits, for a profiler.
 
 use std::hint::black_box;
 
@@ -86,6 +89,20 @@ fn main() {
         }
     };
     let policy = RoundingPolicy::PER_LINE_HALF_UP;
+    // GENERATION_PROFILE=<option> bills 200 years under that option only,
+    // for a profiler (`valgrind --tool=cachegrind`, `perf record`).
+    if let Some(name) = std::env::var_os("GENERATION_PROFILE") {
+        let name = name.to_string_lossy().into_owned();
+        let Some(metering) = Metering::ALL.into_iter().find(|m| m.name() == name) else {
+            eprintln!("generation_annual bench: no metering option `{name}`");
+            std::process::exit(1);
+        };
+        let options = MeteringOptions::new(metering);
+        for _ in 0..200 {
+            let _ = black_box(year.bill_generation(black_box(&channels), &options, policy));
+        }
+        return;
+    }
     if std::env::var_os("GENERATION_BATCHES").is_some() {
         for metering in Metering::ALL {
             let options = MeteringOptions::new(metering);

@@ -19,7 +19,7 @@ use super::super::bill::{MonthLines, PreparedYear, Scratch, Totals};
 use super::super::demand::{billing_demand_at, DemandBasis, PeakHistory};
 use super::super::tariff::ChargeUnit;
 use super::super::tou::{effective_tiers, EffTier};
-use super::fill::{pro_rata, Fill, IntFill, TierKwh};
+use super::fill::{pro_rata, TierKwh};
 use super::labels::{Grid, Labels};
 use super::lines::{demand as demand_line, ov, push, push_kwh};
 use super::MeteringOptions;
@@ -28,24 +28,24 @@ use crate::tariff::Problem;
 use crate::{Bill, BillingPeriod, LineUnit, Money, Quantity, RoundingPolicy, Unit};
 
 /// A month's tiers and demand, fixed before the interval pass.
-struct MonthTiers {
-    m: usize,
-    eff: Vec<EffTier>,
+pub(super) struct MonthTiers {
+    pub m: usize,
+    pub eff: Vec<EffTier>,
     bd: Decimal,
     basis: DemandBasis,
     peak_kw: Decimal,
 }
 
 /// kWh per (period, tier) of a month: imports, exports, stand-by imports.
-struct Filled {
-    imports: TierKwh,
-    exports: TierKwh,
-    standby: TierKwh,
-    imported: Decimal,
-    exported: Decimal,
+pub(super) struct Filled {
+    pub imports: TierKwh,
+    pub exports: TierKwh,
+    pub standby: TierKwh,
+    pub imported: Decimal,
+    pub exported: Decimal,
 }
 
-fn kwh(micro: i128) -> Decimal {
+pub(super) fn kwh(micro: i128) -> Decimal {
     Decimal::from_i128_with_scale(micro, 6)
 }
 
@@ -62,128 +62,6 @@ fn slot_totals(
     let mut scratch = Scratch::new(channels.per_hour(), narrow);
     year.accumulate_run(&mut scratch, channels.start, values)?;
     Ok(year.totals(&scratch))
-}
-
-/// One meter's hour-by-hour counter for a month: in integers when the
-/// month's limits allow, else in decimals.
-enum Counter {
-    Int(IntFill),
-    Dec(Fill, TierKwh),
-}
-
-impl Counter {
-    fn new(eff: &[EffTier], periods: usize) -> Counter {
-        match IntFill::new(eff, periods) {
-            Some(f) => Counter::Int(f),
-            None => Counter::Dec(Fill::new(eff), TierKwh::new(periods, eff.len().max(1))),
-        }
-    }
-
-    #[inline]
-    fn add(&mut self, p: usize, micro: i64) -> Result<(), ElectricError> {
-        match self {
-            Counter::Int(f) => {
-                f.add(p, micro);
-                Ok(())
-            }
-            Counter::Dec(f, out) => f.add(p, Decimal::new(micro, 6), out),
-        }
-    }
-
-    fn into_tier_kwh(self) -> TierKwh {
-        match self {
-            Counter::Int(f) => f.into_tier_kwh(),
-            Counter::Dec(_, out) => out,
-        }
-    }
-}
-
-/// A meter's counter for the walk: the integer one, or either.
-trait Tally {
-    fn put(&mut self, p: usize, micro: i64) -> Result<(), ElectricError>;
-}
-
-impl Tally for IntFill {
-    #[inline(always)]
-    fn put(&mut self, p: usize, micro: i64) -> Result<(), ElectricError> {
-        self.add(p, micro);
-        Ok(())
-    }
-}
-
-impl Tally for Counter {
-    #[inline]
-    fn put(&mut self, p: usize, micro: i64) -> Result<(), ElectricError> {
-        self.add(p, micro)
-    }
-}
-
-/// A month's three counters (imports, exports, stand-by): integer ones
-/// when every limit allows (a loop compiled for them), else general ones.
-enum Counters {
-    Int(IntFill, IntFill, IntFill),
-    Any(Counter, Counter, Counter),
-}
-
-impl Counters {
-    fn new(eff: &[EffTier], periods: usize) -> Counters {
-        match (
-            IntFill::new(eff, periods),
-            IntFill::new(eff, periods),
-            IntFill::new(eff, periods),
-        ) {
-            (Some(a), Some(b), Some(c)) => Counters::Int(a, b, c),
-            _ => Counters::Any(
-                Counter::new(eff, periods),
-                Counter::new(eff, periods),
-                Counter::new(eff, periods),
-            ),
-        }
-    }
-
-    fn into_tier_kwh(self) -> (TierKwh, TierKwh, TierKwh) {
-        match self {
-            Counters::Int(a, b, c) => (a.into_tier_kwh(), b.into_tier_kwh(), c.into_tier_kwh()),
-            Counters::Any(a, b, c) => (a.into_tier_kwh(), b.into_tier_kwh(), c.into_tier_kwh()),
-        }
-    }
-}
-
-/// One run of intervals of period `p` into the counters; returns the
-/// micro-kWh imported and exported.
-#[inline(always)]
-fn walk<T: Tally>(
-    (ci, ce, cs): (&mut T, &mut T, &mut T),
-    p: usize,
-    ds: &[i64],
-    rs: &[i64],
-    basa: bool,
-) -> Result<(i64, i64), ElectricError> {
-    let (mut imported, mut exported) = (0i64, 0i64);
-    for (&d, &r) in ds.iter().zip(rs) {
-        if basa {
-            if d > 0 {
-                ci.put(p, d)?;
-                imported += d;
-            }
-            if r > 0 {
-                ce.put(p, r)?;
-                exported += r;
-            } else if r < 0 {
-                cs.put(p, -r)?;
-            }
-        } else {
-            let x = d - r;
-            if x > 0 {
-                ci.put(p, x)?;
-                imported += x;
-            } else if x < 0 {
-                ce.put(p, -x)?;
-                exported -= x;
-            }
-        }
-    }
-    Ok((imported, exported))
 }
 
 impl PreparedYear {
@@ -220,18 +98,13 @@ impl PreparedYear {
         // Pass 1: net energy per (month, period) and import peaks (the load
         // meter's under buy-all/sell-all, and the generation meter's
         // stand-by draw).
-        let import: Vec<i64> = if basa {
-            channels.delivered.clone()
+        let import = if basa {
+            &channels.delivered
         } else {
-            channels
-                .delivered
-                .iter()
-                .zip(&channels.received)
-                .map(|(d, r)| d - r)
-                .collect()
+            &channels.net
         };
-        let main = slot_totals(self, channels, &import)?;
-        let standby = if basa && channels.received.iter().any(|&r| r < 0) {
+        let main = slot_totals(self, channels, import)?;
+        let standby = if basa && channels.standby_draw {
             let draw: Vec<i64> = channels.received.iter().map(|&r| -r).collect();
             Some(slot_totals(self, channels, &draw)?)
         } else {
@@ -633,138 +506,37 @@ impl PreparedYear {
         })
     }
 
-    /// Delivered and received micro-kWh per month (0-based).
+    /// Delivered and received micro-kWh per month (0-based), summed over
+    /// each month's span of intervals.
     fn month_sums(&self, channels: &MeterChannels) -> ([i128; 12], [i128; 12]) {
         let mut d = [0i128; 12];
         let mut r = [0i128; 12];
-        let per_day = 1440 / usize::from(channels.step_minutes.max(1));
-        let offset = (channels.start - self.map.first_day.and_time(chrono::NaiveTime::MIN))
-            .num_minutes()
-            .max(0) as usize;
         let step = usize::from(channels.step_minutes.max(1));
-        let mut i = 0usize;
-        let mut day = offset / 1440;
-        let mut lo = (offset % 1440) / step;
-        while i < channels.len() {
-            let take = (per_day - lo).min(channels.len() - i);
-            let m = usize::from(self.map.day_kind.get(day).copied().unwrap_or(0)) / 2;
-            // A day's sum fits 64 bits (at most 1,440 intervals of 10^13).
-            let sum = |v: &[i64]| -> i128 {
-                i128::from(v.get(i..i + take).unwrap_or_default().iter().sum::<i64>())
-            };
-            if let (Some(dm), Some(rm)) = (d.get_mut(m), r.get_mut(m)) {
-                *dm += sum(&channels.delivered);
-                *rm += sum(&channels.received);
-            }
-            i += take;
-            day += 1;
-            lo = 0;
-        }
-        (d, r)
-    }
-
-    /// The hour-by-hour fill of every month (options 2–4), in time order:
-    /// imports and exports of the interval's net (or, buy-all/sell-all, the
-    /// load meter's delivered energy, the generation meter's received
-    /// energy and its stand-by draw), each priced later at its period's
-    /// tier.
-    fn fill_by_interval(
-        &self,
-        channels: &MeterChannels,
-        months: &[MonthTiers],
-        basa: bool,
-    ) -> Result<Vec<Filled>, ElectricError> {
-        let ne = self.tariff.energy_periods.len();
-        let step = usize::from(channels.step_minutes.max(1));
-        let per_hour = 60 / step;
         let per_day = 1440 / step;
         let offset = (channels.start - self.map.first_day.and_time(chrono::NaiveTime::MIN))
             .num_minutes()
-            .max(0) as usize;
-        let mut out: Vec<Filled> = Vec::with_capacity(months.len());
-        let mut at = 0usize; // index into months
-        let mut counters: Option<Counters> = None;
-        let (mut imported, mut exported) = (0i128, 0i128);
-        let finish = |c: Counters, imported: i128, exported: i128| {
-            let (imports, exports, standby) = c.into_tier_kwh();
-            Filled {
-                imports,
-                exports,
-                standby,
-                imported: kwh(imported),
-                exported: kwh(exported),
-            }
-        };
-        let mut i = 0usize;
-        let mut day = offset / 1440;
-        let mut lo = (offset % 1440) / step;
-        while i < channels.len() {
-            let take = (per_day - lo).min(channels.len() - i);
-            let kind = usize::from(self.map.day_kind.get(day).copied().unwrap_or(0));
-            let m = kind / 2;
-            if months.get(at).is_some_and(|mt| mt.m != m) || counters.is_none() {
-                if let Some(c) = counters.take() {
-                    out.push(finish(c, imported, exported));
-                    at += 1;
-                    imported = 0;
-                    exported = 0;
-                }
-                let eff = months
-                    .get(at)
-                    .filter(|mt| mt.m == m)
-                    .map(|mt| mt.eff.as_slice())
-                    .ok_or_else(|| ov("a month's tiers"))?;
-                counters = Some(Counters::new(eff, ne));
-            }
-            let Some(c) = counters.as_mut() else {
-                break;
+            .max(0) as usize
+            / step;
+        let mut first_day = 0usize;
+        for (m, &days) in self.map.days_in_month.iter().enumerate() {
+            let end_day = first_day + days as usize;
+            let lo = (first_day * per_day)
+                .saturating_sub(offset)
+                .min(channels.len());
+            let hi = (end_day * per_day)
+                .saturating_sub(offset)
+                .min(channels.len());
+            // Within 64 bits: at most 44,640 intervals of 10^13 micro-kWh.
+            let sum = |v: &[i64]| -> i128 {
+                i128::from(v.get(lo..hi).unwrap_or_default().iter().sum::<i64>())
             };
-            let slots = self.kinds.get(kind).map(|k| &k.energy);
-            let (Some(ds), Some(rs)) = (
-                channels.delivered.get(i..i + take),
-                channels.received.get(i..i + take),
-            ) else {
-                break;
-            };
-            // In runs of consecutive hours of one period (their intervals
-            // share its prices).
-            let period_at = |h: usize| {
-                slots
-                    .and_then(|s| s.get(h))
-                    .map_or(0, |&s| usize::from(s).saturating_sub(m * ne))
-            };
-            let mut h = lo / per_hour;
-            let mut pos = 0usize;
-            let mut first = per_hour - lo % per_hour;
-            while pos < take {
-                let p = period_at(h);
-                let mut n = first;
-                h += 1;
-                while h < 24 && period_at(h) == p {
-                    n += per_hour;
-                    h += 1;
-                }
-                let n = n.min(take - pos);
-                first = per_hour;
-                let (Some(d), Some(r)) = (ds.get(pos..pos + n), rs.get(pos..pos + n)) else {
-                    break;
-                };
-                let (im, ex) = match c {
-                    Counters::Int(a, b, s) => walk((a, b, s), p, d, r, basa)?,
-                    Counters::Any(a, b, s) => walk((a, b, s), p, d, r, basa)?,
-                };
-                imported += i128::from(im);
-                exported += i128::from(ex);
-                pos += n;
+            if let (Some(dm), Some(rm)) = (d.get_mut(m), r.get_mut(m)) {
+                *dm = sum(&channels.delivered);
+                *rm = sum(&channels.received);
             }
-            i += take;
-            day += 1;
-            lo = 0;
+            first_day = end_day;
         }
-        if let Some(c) = counters.take() {
-            out.push(finish(c, imported, exported));
-        }
-        Ok(out)
+        (d, r)
     }
 
     /// The periods of weekday clock hours 0, 5, 11 and 17 in month `m`.

@@ -22,6 +22,7 @@ mod engine;
 mod fill;
 mod labels;
 mod lines;
+mod walk;
 
 pub(crate) use labels::Labels;
 
@@ -230,6 +231,12 @@ pub struct MeterChannels {
     received: Vec<i64>,
     /// The largest |value| of either channel (micro-kWh).
     max_abs: i64,
+    /// Per interval, delivered less received: the single meter's net
+    /// import (negative when the interval exports), made once for every
+    /// bill of these channels.
+    net: Vec<i64>,
+    /// Whether any received value is negative (a generator's stand-by draw).
+    standby_draw: bool,
 }
 
 impl MeterChannels {
@@ -283,12 +290,16 @@ impl MeterChannels {
             .map(|v| v.saturating_abs())
             .max()
             .unwrap_or(0);
+        let net = d.iter().zip(&r).map(|(d, r)| d - r).collect();
+        let standby_draw = r.iter().any(|&v| v < 0);
         Ok(MeterChannels {
             start,
             step_minutes,
             delivered: d,
             received: r,
             max_abs,
+            net,
+            standby_draw,
         })
     }
 
