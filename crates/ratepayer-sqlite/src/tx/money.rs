@@ -271,6 +271,23 @@ impl MoneyStore for SqliteTx<'_> {
         )
     }
 
+    fn active_enrolment_accounts(&mut self, utility: &str) -> StoreResult<Vec<String>> {
+        // The partial index of the active enrolments covers the query.
+        let what = "listing the accounts of the active AutoPay enrolments";
+        self.live(what)?;
+        let mut stmt = self
+            .conn
+            .prepare_cached(
+                "SELECT account FROM enrolments WHERE utility = ?1 AND status = 'active'
+                 ORDER BY account",
+            )
+            .map_err(|e| db(what, e))?;
+        let rows = stmt
+            .query_map([utility], |r| r.get(0))
+            .map_err(|e| db(what, e))?;
+        rows.collect::<Result<_, _>>().map_err(|e| db(what, e))
+    }
+
     fn claim_draft(&mut self, draft: &DraftRow) -> StoreResult<bool> {
         let what = "claiming an AutoPay draft";
         let data = to_json(what, draft)?;

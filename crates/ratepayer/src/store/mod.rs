@@ -210,6 +210,17 @@ pub trait MoneyStore {
     fn enrolment(&mut self, utility: &str, account: &str) -> StoreResult<Option<EnrolmentRow>>;
     /// Every active enrolment of a utility, by account number.
     fn active_enrolments(&mut self, utility: &str) -> StoreResult<Vec<EnrolmentRow>>;
+    /// The account numbers of [`MoneyStore::active_enrolments`], in the
+    /// same order (what the AutoPay cycle lists before its batches). By
+    /// default from [`MoneyStore::active_enrolments`]; a store can read the
+    /// numbers alone.
+    fn active_enrolment_accounts(&mut self, utility: &str) -> StoreResult<Vec<String>> {
+        Ok(self
+            .active_enrolments(utility)?
+            .into_iter()
+            .map(|e| e.account)
+            .collect())
+    }
     /// Records an executed draft unless its (utility, idempotency key) was
     /// recorded before; true when recorded now. Stores must make this atomic
     /// with the rest of the transaction (a unique key on both).
