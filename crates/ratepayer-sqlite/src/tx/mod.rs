@@ -155,7 +155,11 @@ impl SqliteTx<'_> {
         let (Some(first), Some(last)) = (accounts.first(), accounts.last()) else {
             return Ok(Some(Vec::new()));
         };
-        if !accounts.windows(2).all(|w| w[0] < w[1]) {
+        if !accounts
+            .iter()
+            .zip(accounts.iter().skip(1))
+            .all(|(a, b)| a < b)
+        {
             return Ok(None);
         }
         self.live(what)?;
@@ -177,14 +181,14 @@ impl SqliteTx<'_> {
                 .map_err(|e| db(what, e))?
                 .as_str()
                 .map_err(|e| db(what, rusqlite::Error::from(e)))?;
-            while at < accounts.len() && accounts[at] < key {
+            while accounts.get(at).is_some_and(|a| *a < key) {
                 at += 1;
             }
-            let Some(want) = accounts.get(at) else {
+            let (Some(want), Some(found)) = (accounts.get(at), out.get_mut(at)) else {
                 break;
             };
             if *want == key {
-                out[at].push(value(row)?);
+                found.push(value(row)?);
             }
         }
         Ok(Some(out))
