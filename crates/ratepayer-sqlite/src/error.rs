@@ -57,12 +57,17 @@ pub(crate) fn kind_of(e: &rusqlite::Error) -> StorageErrorKind {
 
 /// A record as the JSON kept in its `data` column.
 pub(crate) fn to_json<T: Serialize>(what: &str, value: &T) -> Result<String, StorageError> {
-    serde_json::to_string(value).map_err(|e| {
+    let failed = |e: String| {
         StorageError::new(
             StorageErrorKind::Backend,
             format!("{what} failed: the record could not be written as JSON: {e}"),
         )
-    })
+    };
+    // Room for most records at once (the JSON of a payment is about 1 KB):
+    // growing the buffer step by step cost more than writing it.
+    let mut out = Vec::with_capacity(1024);
+    serde_json::to_writer(&mut out, value).map_err(|e| failed(e.to_string()))?;
+    String::from_utf8(out).map_err(|e| failed(e.to_string()))
 }
 
 /// A record read back from the JSON of its `data` column.

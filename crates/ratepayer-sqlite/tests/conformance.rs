@@ -645,6 +645,111 @@ fn outbox_once_per_key_in_order(store: &dyn Store) {
     assert_eq!(tx.outbox_messages(U).unwrap().len(), 4);
 }
 
+/// The AutoPay cycle's batch reads answer as the point reads do, account
+/// by account in the order asked (ascending or not, unknown accounts
+/// included), and the conditional submitted mark changes a pending payment
+/// only.
+fn batch_reads_and_submitted_mark(store: &dyn Store) {
+    seed(store);
+    let mut tx = store.begin().unwrap();
+    tx.put_enrolment(&enrolment(U, "100001", "l1", EnrolmentStatus::Active))
+        .unwrap();
+    tx.put_enrolment(&enrolment(U, "100003", "l1", EnrolmentStatus::Cancelled))
+        .unwrap();
+    tx.put_enrolment(&enrolment(OTHER, "100001", "l3", EnrolmentStatus::Active))
+        .unwrap();
+    let mut closed = account(U, "100002", Some("l1"));
+    closed.status = ratepayer::payment::AccountStatus::Closed;
+    tx.put_account(&closed).unwrap();
+    tx.put_charge(&charge(U, "100001", "c2", "5.00")).unwrap();
+    tx.put_charge(&charge(U, "100001", "c1", "84.20")).unwrap();
+    tx.put_charge(&charge(U, "100003", "c1", "1.00")).unwrap();
+    tx.put_charge(&charge(OTHER, "100001", "c9", "9.00"))
+        .unwrap();
+    tx.insert_payment(&payment("p1", U, "l1", &["100001"]))
+        .unwrap();
+    tx.commit().unwrap();
+
+    let mut tx = store.begin().unwrap();
+    for asked in [
+        vec!["100001", "100002", "100003", "100004"],
+        vec!["099999", "100002"],
+        vec!["100003", "100001"],
+        vec![],
+    ] {
+        let enrolments = tx.enrolments_of(U, &asked).unwrap();
+        let statuses = tx.account_statuses(U, &asked).unwrap();
+        let charges = tx.charges_of(U, &asked).unwrap();
+        assert_eq!(enrolments.len(), asked.len());
+        assert_eq!(statuses.len(), asked.len());
+        assert_eq!(charges.len(), asked.len());
+        for (i, a) in asked.iter().enumerate() {
+            assert_eq!(enrolments[i], tx.enrolment(U, a).unwrap(), "{a}");
+            assert_eq!(
+                statuses[i],
+                tx.account(U, a).unwrap().map(|row| row.status),
+                "{a}"
+            );
+            assert_eq!(charges[i], tx.charges(U, a).unwrap(), "{a}");
+        }
+    }
+    // A range holding many rows of an account not asked for (SQLite then
+    // reads the accounts asked for one by one) answers the same.
+    for i in 0..200 {
+        tx.put_charge(&charge(U, "100002", &format!("x{i:03}"), "1.00"))
+            .unwrap();
+    }
+    let sparse = tx.charges_of(U, &["100001", "100003"]).unwrap();
+    assert_eq!(
+        sparse,
+        [
+            tx.charges(U, "100001").unwrap(),
+            tx.charges(U, "100003").unwrap()
+        ]
+    );
+    assert_eq!(sparse[0].len(), 2);
+    assert_eq!(tx.charges_of(U, &["100002"]).unwrap()[0].len(), 200);
+    assert_eq!(tx.active_enrolment_accounts(U).unwrap(), ["100001"]);
+    assert!(tx.active_enrolment_accounts("nowhere").unwrap().is_empty());
+    assert_eq!(
+        tx.login_email("l1").unwrap(),
+        tx.login("l1").unwrap().map(|l| l.email)
+    );
+    assert!(tx.login_email("nobody").unwrap().is_none());
+
+    let submitted_at = at("2026-02-16T07:00:00.000000123Z");
+    assert!(tx
+        .mark_payment_submitted(U, "p1", "ref-\"1\"", submitted_at)
+        .unwrap());
+    let mut want = payment("p1", U, "l1", &["100001"]);
+    want.status = PaymentStatus::Submitted;
+    want.settlement.reference = Some("ref-\"1\"".into());
+    want.settlement.submitted_at = Some(submitted_at);
+    same(&tx.payment(U, "p1").unwrap().unwrap(), &want);
+    // Not pending any more (or unknown): nothing changes.
+    assert!(!tx
+        .mark_payment_submitted(U, "p1", "ref-2", at("2026-02-17T07:00:00Z"))
+        .unwrap());
+    assert!(!tx
+        .mark_payment_submitted(U, "p404", "ref-2", submitted_at)
+        .unwrap());
+    assert!(!tx
+        .mark_payment_submitted(OTHER, "p1", "ref-2", submitted_at)
+        .unwrap());
+    tx.commit().unwrap();
+    let mut tx = store.begin().unwrap();
+    same(&tx.payment(U, "p1").unwrap().unwrap(), &want);
+    assert!(tx
+        .payments_with_status(U, PaymentStatus::Pending)
+        .unwrap()
+        .is_empty());
+    same(
+        &tx.payments_with_status(U, PaymentStatus::Submitted)
+            .unwrap()[0],
+        &want,
+    );
+}
+
 fn empty_store_reads_nothing(store: &dyn Store) {
     let mut tx = store.begin().unwrap();
     assert!(tx.login("l1").unwrap().is_none());
@@ -713,4 +818,5 @@ conformance!(
     commit_makes_visible,
     empty_store_reads_nothing,
     outbox_once_per_key_in_order,
+    batch_reads_and_submitted_mark,
 );

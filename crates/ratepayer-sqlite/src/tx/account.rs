@@ -3,17 +3,31 @@
 //! update keeps).
 
 use ratepayer::payment::AccountStatus;
-use ratepayer::store::{AccountRow, AccountStore, LinkRow, StoreResult};
+use ratepayer::store::{
+    AccountRow, AccountStore, LinkRow, StorageError, StorageErrorKind, StoreResult,
+};
 use rusqlite::params;
 
 use super::{amount, SqliteTx};
-use crate::error::to_json;
+use crate::error::{db, to_json};
 
 /// An account status as stored.
 fn status(s: AccountStatus) -> &'static str {
     match s {
         AccountStatus::Active => "active",
         AccountStatus::Closed => "closed",
+    }
+}
+
+/// An account status as read back.
+fn parse_status(what: &str, text: &str) -> StoreResult<AccountStatus> {
+    match text {
+        "active" => Ok(AccountStatus::Active),
+        "closed" => Ok(AccountStatus::Closed),
+        other => Err(StorageError::new(
+            StorageErrorKind::Corrupt,
+            format!("{what} failed: an account has the unknown status `{other}`"),
+        )),
     }
 }
 
@@ -47,6 +61,36 @@ impl AccountStore for SqliteTx<'_> {
             "SELECT data FROM accounts WHERE utility = ?1 AND number = ?2",
             [utility, number],
         )
+    }
+
+    fn account_statuses(
+        &mut self,
+        utility: &str,
+        accounts: &[&str],
+    ) -> StoreResult<Vec<Option<AccountStatus>>> {
+        let what = "reading the status of a batch of accounts";
+        let read = self.by_account_range(
+            what,
+            "SELECT number, status FROM accounts
+             WHERE utility = ?1 AND number BETWEEN ?2 AND ?3 ORDER BY number",
+            utility,
+            accounts,
+            |row| {
+                let text = row
+                    .get_ref(1)
+                    .map_err(|e| db(what, e))?
+                    .as_str()
+                    .map_err(|e| db(what, rusqlite::Error::from(e)))?;
+                parse_status(what, text)
+            },
+        )?;
+        match read {
+            Some(found) => Ok(found.into_iter().map(|mut v| v.pop()).collect()),
+            None => accounts
+                .iter()
+                .map(|a| Ok(self.account(utility, a)?.map(|row| row.status)))
+                .collect(),
+        }
     }
 
     fn put_link(&mut self, link: &LinkRow) -> StoreResult<()> {

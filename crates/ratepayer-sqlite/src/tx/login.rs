@@ -7,7 +7,7 @@ use ratepayer::store::{
 use rusqlite::params;
 
 use super::{conflict, SqliteTx};
-use crate::error::to_json;
+use crate::error::{db, to_json};
 
 impl LoginStore for SqliteTx<'_> {
     fn insert_login(&mut self, login: &LoginRow) -> StoreResult<()> {
@@ -47,6 +47,20 @@ impl LoginStore for SqliteTx<'_> {
             "SELECT data FROM logins WHERE id = ?1",
             [id],
         )
+    }
+
+    fn login_email(&mut self, id: &str) -> StoreResult<Option<String>> {
+        let what = "reading the email address of a login";
+        self.live(what)?;
+        let mut stmt = self
+            .conn
+            .prepare_cached("SELECT email FROM logins WHERE id = ?1")
+            .map_err(|e| db(what, e))?;
+        let mut rows = stmt.query([id]).map_err(|e| db(what, e))?;
+        match rows.next().map_err(|e| db(what, e))? {
+            Some(row) => Ok(Some(row.get(0).map_err(|e| db(what, e))?)),
+            None => Ok(None),
+        }
     }
 
     fn login_by_username(

@@ -130,6 +130,81 @@ impl<'a> SqliteTx<'a> {
     }
 }
 
+/// How many rows a batch read by account range may step through per
+/// account asked for (plus a little) before it gives up and reads each
+/// account on its own: the range of a batch holds rows of accounts not in
+/// the batch too (accounts not enrolled), and past this share, point reads
+/// are cheaper.
+const RANGE_ROWS_PER_ACCOUNT: usize = 4;
+
+impl SqliteTx<'_> {
+    /// For each of `accounts` (strictly ascending), the values of the rows
+    /// that `sql` lists for it: `sql` takes the utility, the first and the
+    /// last account (`?1`, `?2`, `?3`), selects the account first and lists
+    /// the range in account order. `None` when the accounts are not in
+    /// strictly ascending order, or the range holds too many other rows
+    /// (see [`RANGE_ROWS_PER_ACCOUNT`]): read them one by one then.
+    fn by_account_range<T>(
+        &self,
+        what: &str,
+        sql: &str,
+        utility: &str,
+        accounts: &[&str],
+        value: impl Fn(&rusqlite::Row<'_>) -> StoreResult<T>,
+    ) -> StoreResult<Option<Vec<Vec<T>>>> {
+        let (Some(first), Some(last)) = (accounts.first(), accounts.last()) else {
+            return Ok(Some(Vec::new()));
+        };
+        if !accounts
+            .iter()
+            .zip(accounts.iter().skip(1))
+            .all(|(a, b)| a < b)
+        {
+            return Ok(None);
+        }
+        self.live(what)?;
+        let budget = accounts.len() * RANGE_ROWS_PER_ACCOUNT + 64;
+        let mut stmt = self.conn.prepare_cached(sql).map_err(|e| db(what, e))?;
+        let mut rows = stmt
+            .query([utility, first, last])
+            .map_err(|e| db(what, e))?;
+        let mut out: Vec<Vec<T>> = accounts.iter().map(|_| Vec::new()).collect();
+        let mut at = 0;
+        let mut stepped = 0;
+        while let Some(row) = rows.next().map_err(|e| db(what, e))? {
+            stepped += 1;
+            if stepped > budget {
+                return Ok(None);
+            }
+            let key = row
+                .get_ref(0)
+                .map_err(|e| db(what, e))?
+                .as_str()
+                .map_err(|e| db(what, rusqlite::Error::from(e)))?;
+            while accounts.get(at).is_some_and(|a| *a < key) {
+                at += 1;
+            }
+            let (Some(want), Some(found)) = (accounts.get(at), out.get_mut(at)) else {
+                break;
+            };
+            if *want == key {
+                found.push(value(row)?);
+            }
+        }
+        Ok(Some(out))
+    }
+}
+
+/// The record in a row's column `i` (JSON).
+fn json_at<T: DeserializeOwned>(what: &str, row: &rusqlite::Row<'_>, i: usize) -> StoreResult<T> {
+    let text = row
+        .get_ref(i)
+        .map_err(|e| db(what, e))?
+        .as_str()
+        .map_err(|e| db(what, rusqlite::Error::from(e)))?;
+    from_json(what, text)
+}
+
 /// The record in a row's first column.
 fn json_column<T: DeserializeOwned>(what: &str, row: &rusqlite::Row<'_>) -> StoreResult<T> {
     let text = row

@@ -5,14 +5,14 @@
 //! (utility, idempotency key), the table's primary key, so a key is claimed
 //! once across every connection and process.
 
-use chrono::Datelike;
+use chrono::{DateTime, Datelike, Utc};
 use ratepayer::store::{
     BillRow, ChargeRow, DraftRow, EnrolmentRow, EnrolmentStatus, MoneyStore, PaymentMethodRow,
     PaymentRow, PaymentSource, PaymentStatus, StorageError, StorageErrorKind, StoreResult,
 };
 use rusqlite::params;
 
-use super::{amount, conflict, instant, SqliteTx};
+use super::{amount, conflict, instant, json_at, SqliteTx};
 use crate::error::{db, to_json};
 
 /// An enrolment status as stored.
@@ -271,6 +271,23 @@ impl MoneyStore for SqliteTx<'_> {
         )
     }
 
+    fn active_enrolment_accounts(&mut self, utility: &str) -> StoreResult<Vec<String>> {
+        // The partial index of the active enrolments covers the query.
+        let what = "listing the accounts of the active AutoPay enrolments";
+        self.live(what)?;
+        let mut stmt = self
+            .conn
+            .prepare_cached(
+                "SELECT account FROM enrolments WHERE utility = ?1 AND status = 'active'
+                 ORDER BY account",
+            )
+            .map_err(|e| db(what, e))?;
+        let rows = stmt
+            .query_map([utility], |r| r.get(0))
+            .map_err(|e| db(what, e))?;
+        rows.collect::<Result<_, _>>().map_err(|e| db(what, e))
+    }
+
     fn claim_draft(&mut self, draft: &DraftRow) -> StoreResult<bool> {
         let what = "claiming an AutoPay draft";
         let data = to_json(what, draft)?;
@@ -297,6 +314,69 @@ impl MoneyStore for SqliteTx<'_> {
             ],
         )?;
         Ok(inserted > 0)
+    }
+
+    fn enrolments_of(
+        &mut self,
+        utility: &str,
+        accounts: &[&str],
+    ) -> StoreResult<Vec<Option<EnrolmentRow>>> {
+        let what = "reading the AutoPay enrolments of a batch of accounts";
+        let read = self.by_account_range(
+            what,
+            "SELECT account, data FROM enrolments
+             WHERE utility = ?1 AND account BETWEEN ?2 AND ?3 ORDER BY account",
+            utility,
+            accounts,
+            |row| json_at(what, row, 1),
+        )?;
+        match read {
+            Some(found) => Ok(found.into_iter().map(|mut v| v.pop()).collect()),
+            None => accounts
+                .iter()
+                .map(|a| self.enrolment(utility, a))
+                .collect(),
+        }
+    }
+
+    fn charges_of(&mut self, utility: &str, accounts: &[&str]) -> StoreResult<Vec<Vec<ChargeRow>>> {
+        let what = "reading the charges of a batch of accounts";
+        let read = self.by_account_range(
+            what,
+            "SELECT account, data FROM charges
+             WHERE utility = ?1 AND account BETWEEN ?2 AND ?3 ORDER BY account, charge_id",
+            utility,
+            accounts,
+            |row| json_at(what, row, 1),
+        )?;
+        match read {
+            Some(found) => Ok(found),
+            None => accounts.iter().map(|a| self.charges(utility, a)).collect(),
+        }
+    }
+
+    fn mark_payment_submitted(
+        &mut self,
+        utility: &str,
+        id: &str,
+        reference: &str,
+        submitted_at: DateTime<Utc>,
+    ) -> StoreResult<bool> {
+        // One conditional update: the record's status, reference and
+        // submission time set in place (the instant written as the record
+        // itself writes it), every other field left as stored.
+        let what = "marking a payment submitted";
+        let at = to_json(what, &submitted_at)?;
+        let changed = self.exec(
+            what,
+            "UPDATE payments SET status = 'submitted',
+                    data = json_set(data, '$.status', 'submitted',
+                                    '$.settlement.reference', ?3,
+                                    '$.settlement.submitted_at', json(?4))
+             WHERE utility = ?1 AND id = ?2 AND status = 'pending'",
+            params![utility, id, reference, at],
+        )?;
+        Ok(changed > 0)
     }
 
     fn drafts(&mut self, utility: &str, account: &str) -> StoreResult<Vec<DraftRow>> {

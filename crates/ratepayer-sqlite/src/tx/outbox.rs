@@ -140,12 +140,24 @@ impl OutboxStore for SqliteTx<'_> {
         dedupe_key: &str,
         at: DateTime<Utc>,
     ) -> StoreResult<bool> {
-        let mut m = self.outbox_entry(utility, dedupe_key)?;
-        if !m.mark_delivered(at) {
-            return Ok(false);
+        // One conditional update: the delivery set in place (the instant
+        // written as the record itself writes it) unless it was marked
+        // before; nothing changed means marked before, or no such message.
+        let what = "marking an outbox message delivered";
+        let (s, ns) = instant(&at);
+        let json = to_json(what, &at)?;
+        let changed = self.exec(
+            what,
+            "UPDATE outbox SET delivered_s = ?3, delivered_ns = ?4,
+                    data = json_set(data, '$.delivered_at', json(?5))
+             WHERE utility = ?1 AND dedupe_key = ?2 AND delivered_s IS NULL",
+            params![utility, dedupe_key, s, ns, json],
+        )?;
+        if changed > 0 {
+            return Ok(true);
         }
-        self.rewrite_message("marking an outbox message delivered", &m)?;
-        Ok(true)
+        self.outbox_entry(utility, dedupe_key)?;
+        Ok(false)
     }
 
     fn record_delivery_failure(

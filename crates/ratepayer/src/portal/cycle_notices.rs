@@ -24,7 +24,7 @@ impl Recipient {
         if let Some(known) = &self.0 {
             return Ok(known.clone());
         }
-        let email = tx.login(login)?.map(|l| l.email);
+        let email = tx.login_email(login)?;
         self.0 = Some(email.clone());
         Ok(email)
     }

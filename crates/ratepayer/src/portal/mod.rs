@@ -164,7 +164,7 @@ impl Portal {
     }
 
     /// Sets how many enrolments the AutoPay cycle handles per transaction
-    /// (default 2,000; at least 1). A crash loses at most one batch, which
+    /// (default 10,000; at least 1). A crash loses at most one batch, which
     /// the next run redoes; smaller batches hold the write lock for less time.
     pub fn with_autopay_batch(mut self, enrolments: usize) -> Portal {
         self.autopay_batch = enrolments.max(1);

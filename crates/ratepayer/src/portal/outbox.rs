@@ -8,11 +8,13 @@
 //! processor result, an enrolment) hands the messages it wrote to the
 //! notifier straight after its commit; the AutoPay cycle leaves its
 //! messages for [`Portal::deliver_outbox`], which the application runs
-//! after the cycle and on a timer. Each message is marked delivered in its
-//! own short transaction *after* [`Notifier::deliver`](super::Notifier::deliver)
-//! returned: a crash (or a failed mark) between the two leaves it
-//! undelivered, and the next delivery hands it over again, with the same
-//! dedupe key, for the receiver to drop. A notifier failure records the
+//! after the cycle and on a timer. A message is marked delivered only
+//! *after* [`Notifier::deliver`](super::Notifier::deliver) returned (a
+//! customer's call marks each in a short transaction of its own;
+//! [`Portal::deliver_outbox`] hands over a page of messages, then marks the
+//! page in one short transaction): a crash (or a failed mark) between the
+//! two leaves them undelivered, and the next delivery hands them over
+//! again, with the same dedupe keys, for the receiver to drop. A notifier failure records the
 //! attempt, its error and when to try again (one minute, doubling, at most
 //! six hours apart); the message is never dropped.
 //!
@@ -144,39 +146,18 @@ impl Portal {
     /// Hands one message to the notifier, then records the outcome in its
     /// own transaction.
     fn hand_over(&self, m: &OutboxMessage, now: DateTime<Utc>) -> Result<Handed, PortalError> {
-        let notice = Notice {
-            to: m.to.clone(),
-            subject: m.subject.clone(),
-            body: m.body.clone(),
-            dedupe_key: Some(m.dedupe_key.clone()),
-        };
-        match self.notifier.deliver(&notice) {
-            Ok(()) => {
-                let marked =
-                    self.transact(|tx| Ok(tx.mark_delivered(&m.utility, &m.dedupe_key, now)?))?;
-                Ok(if marked {
-                    Handed::Delivered
-                } else {
-                    Handed::AlreadyDelivered
-                })
-            }
-            Err(e) => {
-                let next = now + retry_delay(m.attempts.saturating_add(1));
-                self.transact(|tx| {
-                    Ok(tx.record_delivery_failure(&m.utility, &m.dedupe_key, &e.message, next)?)
-                })?;
-                Ok(Handed::Failed(e.message))
-            }
-        }
+        let outcome = self.notifier.deliver(&notice_of(m)).map_err(|e| e.message);
+        self.transact(|tx| record_outcome(tx, m, &outcome, now))
     }
 
     /// Delivers up to `limit` undelivered messages of the utility that are
     /// due by `now` (never tried, or past their retry time), oldest first,
-    /// through the notifier; each is marked delivered in its own short
-    /// transaction after the notifier took it, and a notifier failure
-    /// records the attempt and leaves it for later. At least once: a crash
-    /// between the notifier taking a message and its mark delivers it
-    /// again, with the same dedupe key. Run it after the AutoPay cycle and
+    /// through the notifier, a page (100) at a time: the page is handed to
+    /// the notifier message by message, with no transaction open, then one
+    /// short transaction marks those it took delivered and records the
+    /// attempt of those it did not, to try later. At least once: a crash
+    /// between the notifier taking a message and its page's mark delivers
+    /// it again, with the same dedupe key. Run it after the AutoPay cycle and
     /// on a timer; safe to run from several processes at once (a message
     /// may then be delivered twice, and is marked once).
     pub fn deliver_outbox(
@@ -195,10 +176,21 @@ impl Portal {
             if page.is_empty() {
                 break;
             }
+            let mut outcomes = Vec::with_capacity(page.len());
             for m in &page {
                 handled += 1;
                 after = Some(m.cursor());
-                match self.hand_over(m, now)? {
+                outcomes.push(self.notifier.deliver(&notice_of(m)).map_err(|e| e.message));
+            }
+            let handed = self.transact(|tx| {
+                let mut out = Vec::with_capacity(page.len());
+                for (m, outcome) in page.iter().zip(&outcomes) {
+                    out.push(record_outcome(tx, m, outcome, now)?);
+                }
+                Ok(out)
+            })?;
+            for (m, handed) in page.iter().zip(handed) {
+                match handed {
                     Handed::Delivered => report.delivered += 1,
                     Handed::AlreadyDelivered => report.already_delivered += 1,
                     Handed::Failed(why) => report.failed.push((m.dedupe_key.clone(), why)),
@@ -212,5 +204,37 @@ impl Portal {
     /// oldest first (for staff and tests).
     pub fn outbox_messages(&self) -> Result<Vec<OutboxMessage>, PortalError> {
         self.transact(|tx| Ok(tx.outbox_messages(self.utility())?))
+    }
+}
+
+/// The notice the notifier is given for a message.
+fn notice_of(m: &OutboxMessage) -> Notice {
+    Notice {
+        to: m.to.clone(),
+        subject: m.subject.clone(),
+        body: m.body.clone(),
+        dedupe_key: Some(m.dedupe_key.clone()),
+    }
+}
+
+/// Records in `tx` how the notifier took a message: marked delivered, or
+/// the failed attempt with when to try again.
+fn record_outcome(
+    tx: &mut dyn Tx,
+    m: &OutboxMessage,
+    outcome: &Result<(), String>,
+    now: DateTime<Utc>,
+) -> Result<Handed, PortalError> {
+    match outcome {
+        Ok(()) => Ok(if tx.mark_delivered(&m.utility, &m.dedupe_key, now)? {
+            Handed::Delivered
+        } else {
+            Handed::AlreadyDelivered
+        }),
+        Err(message) => {
+            let next = now + retry_delay(m.attempts.saturating_add(1));
+            tx.record_delivery_failure(&m.utility, &m.dedupe_key, message, next)?;
+            Ok(Handed::Failed(message.clone()))
+        }
     }
 }

@@ -234,13 +234,13 @@ impl Portal {
             let rows = tx.payments_with_status(self.utility(), PaymentStatus::Pending)?;
             let mut out = Vec::with_capacity(rows.len());
             for p in rows {
-                out.push((self.submission(tx, &p), p.id));
+                out.push((self.submission(tx, &p), p.id, p.login));
             }
             Ok(out)
         })?;
         for chunk in pending.chunks(self.autopay_batch) {
             let mut taken = Vec::with_capacity(chunk.len());
-            for (submission, payment_id) in chunk {
+            for (submission, payment_id, login) in chunk {
                 let submission = match submission {
                     Ok(s) => s,
                     Err(why) => {
@@ -249,7 +249,7 @@ impl Portal {
                     }
                 };
                 match processor.submit(submission) {
-                    Ok(receipt) => taken.push((payment_id, &submission.key, receipt)),
+                    Ok(receipt) => taken.push((payment_id, submission, login, receipt)),
                     Err(e) => report.failures.push((payment_id.clone(), e.to_string())),
                 }
             }
@@ -258,16 +258,16 @@ impl Portal {
             // commit leaves them pending, to be sent again under their keys.
             let marked = self.transact(|tx| {
                 let mut out = Vec::with_capacity(taken.len());
-                for (payment_id, _, receipt) in &taken {
-                    out.push(self.mark_submitted(tx, payment_id, receipt, now)?);
+                for (_, submission, login, receipt) in &taken {
+                    out.push(self.mark_submitted(tx, submission, login, receipt, now)?);
                 }
                 Ok(out)
             })?;
-            for ((payment_id, key, receipt), marked) in taken.into_iter().zip(marked) {
+            for ((payment_id, submission, _, receipt), marked) in taken.into_iter().zip(marked) {
                 if marked {
                     report.submitted.push(Submitted {
                         payment_id: payment_id.clone(),
-                        key: key.clone(),
+                        key: submission.key.clone(),
                         reference: receipt.reference,
                     });
                 } else {
@@ -308,38 +308,40 @@ impl Portal {
         })
     }
 
-    /// Marks a payment submitted if it is still pending; false when it is not.
+    /// Marks the payment of `submission` submitted if it is still pending
+    /// (one conditional update in the store), with its audit event; false
+    /// when it is not (another runner marked it, or a result moved it),
+    /// then only the reference is kept if it had none. `login` is the
+    /// payment's, as listed (a payment's login, key, amount and accounts
+    /// never change).
     fn mark_submitted(
         &self,
         tx: &mut dyn Tx,
-        payment_id: &str,
+        submission: &Submission,
+        login: &str,
         receipt: &SubmitReceipt,
         now: DateTime<Utc>,
     ) -> Result<bool, PortalError> {
-        let Some(mut p) = tx.payment(self.utility(), payment_id)? else {
-            return Ok(false);
-        };
-        if p.status != PaymentStatus::Pending {
-            if p.settlement.reference.is_none() {
-                p.settlement.reference = Some(receipt.reference.clone());
-                tx.update_payment(&p)?;
+        let payment_id = submission.payment_id.as_str();
+        if !tx.mark_payment_submitted(self.utility(), payment_id, &receipt.reference, now)? {
+            if let Some(mut p) = tx.payment(self.utility(), payment_id)? {
+                if p.status != PaymentStatus::Pending && p.settlement.reference.is_none() {
+                    p.settlement.reference = Some(receipt.reference.clone());
+                    tx.update_payment(&p)?;
+                }
             }
             return Ok(false);
         }
-        p.status = PaymentStatus::Submitted;
-        p.settlement.reference = Some(receipt.reference.clone());
-        p.settlement.submitted_at = Some(now);
-        tx.update_payment(&p)?;
         tx.append_audit(&self.event(
             AuditKind::PaymentSubmitted,
             now,
-            Some(&p.login),
-            first_account(&p),
+            Some(login),
+            submission.accounts.first().map(String::as_str),
             format!(
                 "payment {} ({}) of {} submitted, reference {}",
-                p.id,
-                p.processor_key.as_deref().unwrap_or(""),
-                p.total.to_decimal_string(),
+                payment_id,
+                submission.key,
+                submission.total.to_decimal_string(),
                 receipt.reference
             ),
         ))?;

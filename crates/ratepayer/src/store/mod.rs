@@ -30,7 +30,10 @@ pub mod records;
 mod security;
 pub mod settlement;
 
+use chrono::{DateTime, Utc};
 use thiserror::Error;
+
+use crate::payment::AccountStatus;
 
 pub use intents::{IntentStore, PaymentKeyRow, QuoteRow};
 pub use kv::{KvBackend, KvStore, KvTx, MemoryKv};
@@ -123,6 +126,12 @@ pub trait LoginStore {
     fn put_device(&mut self, device: &DeviceRow) -> StoreResult<()>;
     /// Every device of a login.
     fn devices(&mut self, login: &str) -> StoreResult<Vec<DeviceRow>>;
+    /// The email address of the login with this id (what the AutoPay cycle
+    /// sends its notices to). By default read from [`LoginStore::login`]; a
+    /// store that keeps the address in a column of its own can read only it.
+    fn login_email(&mut self, id: &str) -> StoreResult<Option<String>> {
+        Ok(self.login(id)?.map(|l| l.email))
+    }
 }
 
 /// Accounts and the links between logins and accounts.
@@ -139,6 +148,21 @@ pub trait AccountStore {
     fn links_of_login(&mut self, login: &str) -> StoreResult<Vec<LinkRow>>;
     /// Every link to an account.
     fn links_of_account(&mut self, utility: &str, account: &str) -> StoreResult<Vec<LinkRow>>;
+    /// The status of each of `accounts` of `utility`, in the same order
+    /// (`None` for an account that does not exist): what the AutoPay cycle
+    /// checks for a batch inside its transaction. By default one
+    /// [`AccountStore::account`] each; a store can read a batch given in
+    /// ascending order in one pass.
+    fn account_statuses(
+        &mut self,
+        utility: &str,
+        accounts: &[&str],
+    ) -> StoreResult<Vec<Option<AccountStatus>>> {
+        accounts
+            .iter()
+            .map(|a| Ok(self.account(utility, a)?.map(|row| row.status)))
+            .collect()
+    }
 }
 
 /// Bills, open charges, payment methods, payments, AutoPay enrolments and
@@ -186,12 +210,71 @@ pub trait MoneyStore {
     fn enrolment(&mut self, utility: &str, account: &str) -> StoreResult<Option<EnrolmentRow>>;
     /// Every active enrolment of a utility, by account number.
     fn active_enrolments(&mut self, utility: &str) -> StoreResult<Vec<EnrolmentRow>>;
+    /// The account numbers of [`MoneyStore::active_enrolments`], in the
+    /// same order (what the AutoPay cycle lists before its batches). By
+    /// default from [`MoneyStore::active_enrolments`]; a store can read the
+    /// numbers alone.
+    fn active_enrolment_accounts(&mut self, utility: &str) -> StoreResult<Vec<String>> {
+        Ok(self
+            .active_enrolments(utility)?
+            .into_iter()
+            .map(|e| e.account)
+            .collect())
+    }
     /// Records an executed draft unless its (utility, idempotency key) was
     /// recorded before; true when recorded now. Stores must make this atomic
     /// with the rest of the transaction (a unique key on both).
     fn claim_draft(&mut self, draft: &DraftRow) -> StoreResult<bool>;
     /// Every executed draft of an account, oldest first.
     fn drafts(&mut self, utility: &str, account: &str) -> StoreResult<Vec<DraftRow>>;
+    /// The enrolment (active or cancelled) of each of `accounts` of
+    /// `utility`, in the same order: what the AutoPay cycle reads again for
+    /// a batch inside its transaction. By default one
+    /// [`MoneyStore::enrolment`] each; a store can read a batch given in
+    /// ascending order in one pass.
+    fn enrolments_of(
+        &mut self,
+        utility: &str,
+        accounts: &[&str],
+    ) -> StoreResult<Vec<Option<EnrolmentRow>>> {
+        accounts
+            .iter()
+            .map(|a| self.enrolment(utility, a))
+            .collect()
+    }
+    /// Every charge of each of `accounts` of `utility` (as
+    /// [`MoneyStore::charges`] lists them), in the same order. By default
+    /// one [`MoneyStore::charges`] each; a store can read a batch given in
+    /// ascending order in one pass.
+    fn charges_of(&mut self, utility: &str, accounts: &[&str]) -> StoreResult<Vec<Vec<ChargeRow>>> {
+        accounts.iter().map(|a| self.charges(utility, a)).collect()
+    }
+    /// Marks the payment `id` of `utility` submitted if it is still
+    /// pending: status [`PaymentStatus::Submitted`], the processor's
+    /// `reference` and `submitted_at` in its settlement, nothing else
+    /// changed. False (nothing changed) when it is not pending or does not
+    /// exist. By default a [`MoneyStore::payment`] then an
+    /// [`MoneyStore::update_payment`]; a store can do it in one
+    /// conditional update.
+    fn mark_payment_submitted(
+        &mut self,
+        utility: &str,
+        id: &str,
+        reference: &str,
+        submitted_at: DateTime<Utc>,
+    ) -> StoreResult<bool> {
+        let Some(mut p) = self.payment(utility, id)? else {
+            return Ok(false);
+        };
+        if p.status != PaymentStatus::Pending {
+            return Ok(false);
+        }
+        p.status = PaymentStatus::Submitted;
+        p.settlement.reference = Some(reference.to_owned());
+        p.settlement.submitted_at = Some(submitted_at);
+        self.update_payment(&p)?;
+        Ok(true)
+    }
 }
 
 /// The audit trail, append only.
