@@ -19,7 +19,8 @@
 //! ```
 //!
 //! `GENERATION_PROFILE=net_billing` (any option's name) bills 200 years
-//! under that one option and exits, for a profiler.
+//! (or `GENERATION_PROFILE_BILLS`) under that one option and exits, for a
+//! profiler.
 
 use std::hint::black_box;
 
@@ -89,8 +90,9 @@ fn main() {
         }
     };
     let policy = RoundingPolicy::PER_LINE_HALF_UP;
-    // GENERATION_PROFILE=<option> bills 200 years under that option only,
-    // for a profiler (`valgrind --tool=cachegrind`, `perf record`).
+    // GENERATION_PROFILE=<option> bills 200 years (GENERATION_PROFILE_BILLS)
+    // under that option only, for a profiler (`valgrind --tool=cachegrind`,
+    // `perf record`).
     if let Some(name) = std::env::var_os("GENERATION_PROFILE") {
         let name = name.to_string_lossy().into_owned();
         let Some(metering) = Metering::ALL.into_iter().find(|m| m.name() == name) else {
@@ -98,7 +100,11 @@ fn main() {
             std::process::exit(1);
         };
         let options = MeteringOptions::new(metering);
-        for _ in 0..200 {
+        let bills: usize = std::env::var("GENERATION_PROFILE_BILLS")
+            .ok()
+            .and_then(|n| n.parse().ok())
+            .unwrap_or(200);
+        for _ in 0..bills {
             let _ = black_box(year.bill_generation(black_box(&channels), &options, policy));
         }
         return;
