@@ -12,14 +12,12 @@
 //! The target is at most 5 µs per check; a hash takes tens of milliseconds
 //! by design.
 //!
-//! Issue 17 (passphrases, joins, repeats, walks, NFKC, graphemes), measured
-//! on the shared 2-core machine under a load of several concurrent builds
-//! and fuzzers, with `CARGO_PROFILE_BENCH_LTO=false
-//! CARGO_PROFILE_BENCH_CODEGEN_UNITS=16` (to build in time), before the
-//! join check stopped running twice on undecorated passwords: accepted
-//! 15.6 µs, blocklisted 12.6 µs, repeated words 8.7 µs, non-ASCII accepted
-//! 20.8 µs. The 5 µs target is NOT shown by these figures; re-measure on
-//! an idle machine with the default bench profile before relying on it.
+//! Measured 3 December 2026 with the default bench profile (thin LTO, one
+//! codegen unit), `-- --bench nist --warm-up-time 1 --measurement-time 3`,
+//! on the shared 2-core machine at a load average of 2.5 (a fuzzer and a
+//! build on the other core), criterion means of two runs: accepted 2.94 and
+//! 2.91 µs, blocklisted 2.41 and 2.12 µs, repeated words 3.34 and 3.62 µs,
+//! non-ASCII accepted 4.14 and 4.05 µs: every check within the 5 µs target.
 
 use std::hint::black_box;
 
