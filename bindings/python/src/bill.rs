@@ -24,6 +24,14 @@ impl Bill {
     pub fn inner(&self) -> &ratepayer::Bill {
         &self.inner
     }
+
+    /// The line items of a core bill, in order.
+    pub fn lines_of(bill: &ratepayer::Bill) -> Vec<BillLine> {
+        bill.lines
+            .iter()
+            .map(|l| BillLine { inner: l.clone() })
+            .collect()
+    }
 }
 
 /// One line of a bill: `quantity × rate = amount` (for a percentage line,

@@ -7,6 +7,7 @@ mod autopay;
 mod batch;
 mod bill;
 mod calendar;
+mod electric;
 mod errors;
 mod fees;
 mod meter;
@@ -65,6 +66,10 @@ fn _ratepayer(m: &Bound<'_, PyModule>) -> PyResult<()> {
     errors::register(m)?;
     m.add_class::<profile::Profile>()?;
     m.add_class::<tariff::Tariff>()?;
+    m.add_class::<electric::ElectricTariff>()?;
+    m.add_class::<electric::PreparedYear>()?;
+    m.add_class::<electric::ElectricMonth>()?;
+    m.add_class::<electric::GenerationMonth>()?;
     m.add_class::<bill::Bill>()?;
     m.add_class::<bill::BillLine>()?;
     m.add_class::<meter::Meter>()?;

@@ -24,10 +24,13 @@ __all__ = [
     "CalendarError",
     "CycleReport",
     "DeliveryReport",
+    "ElectricMonth",
+    "ElectricTariff",
     "Enrolled",
     "FakeProcessor",
     "FeeError",
     "FeeQuote",
+    "GenerationMonth",
     "HashParams",
     "HomeView",
     "LoginOutcome",
@@ -42,6 +45,7 @@ __all__ = [
     "Portal",
     "PortalError",
     "PostedBill",
+    "PreparedYear",
     "Problem",
     "Profile",
     "ProfileError",
@@ -55,9 +59,9 @@ __all__ = [
     "Tariff",
     "TariffError",
     "TotpEnrolment",
-    "__version__",
     "parse_money",
     "validate",
+    "__version__",
 ]
 
 __version__: str
@@ -239,6 +243,103 @@ class Tariff:
         unit: str | None = None,
         errors: Literal["raise", "collect"] = "raise",
     ) -> BatchResult: ...
+
+@final
+class ElectricTariff:
+    @staticmethod
+    def from_urdb(json_text: str, id: str = "urdb") -> ElectricTariff: ...
+    @property
+    def id(self) -> str: ...
+    @property
+    def unused(self) -> list[tuple[str, str]]: ...
+    @property
+    def metering(self) -> str | None: ...
+    def prepare(self, year: int) -> PreparedYear: ...
+
+_Kwh: TypeAlias = Decimal | int | str | float
+
+@final
+class PreparedYear:
+    @property
+    def year(self) -> int: ...
+    def bill(
+        self,
+        kwh: Iterable[_Kwh],
+        start: datetime.datetime,
+        interval_minutes: int = 60,
+        sam: bool = False,
+    ) -> list[ElectricMonth]: ...
+    def bill_generation(
+        self,
+        delivered: Iterable[_Kwh],
+        received: Iterable[_Kwh],
+        start: datetime.datetime,
+        interval_minutes: int = 60,
+        metering: str | None = None,
+        year_end_sell_rate: _Exact | None = None,
+        true_up_month: int | None = None,
+        sam: bool = False,
+    ) -> list[GenerationMonth]: ...
+
+@final
+class ElectricMonth:
+    @property
+    def month(self) -> int: ...
+    @property
+    def bill(self) -> Bill: ...
+    @property
+    def total(self) -> Decimal: ...
+    @property
+    def lines(self) -> list[BillLine]: ...
+    @property
+    def kwh(self) -> Decimal: ...
+    @property
+    def peak_kw(self) -> Decimal: ...
+    @property
+    def billing_demand_kw(self) -> Decimal: ...
+    @property
+    def energy(self) -> Decimal: ...
+    @property
+    def demand(self) -> Decimal: ...
+    @property
+    def fixed(self) -> Decimal: ...
+    @property
+    def minimum(self) -> Decimal: ...
+
+@final
+class GenerationMonth:
+    @property
+    def month(self) -> int: ...
+    @property
+    def bill(self) -> Bill: ...
+    @property
+    def total(self) -> Decimal: ...
+    @property
+    def lines(self) -> list[BillLine]: ...
+    @property
+    def delivered_kwh(self) -> Decimal: ...
+    @property
+    def received_kwh(self) -> Decimal: ...
+    @property
+    def imported_kwh(self) -> Decimal: ...
+    @property
+    def exported_kwh(self) -> Decimal: ...
+    @property
+    def peak_kw(self) -> Decimal: ...
+    @property
+    def billing_demand_kw(self) -> Decimal: ...
+    @property
+    def export_credit(self) -> Decimal: ...
+    @property
+    def credit_in(self) -> Decimal: ...
+    @property
+    def credit_out(self) -> Decimal: ...
+    @property
+    def kwh_credit_in(self) -> Decimal: ...
+    @property
+    def kwh_credit_out(self) -> Decimal: ...
+    @property
+    def true_up(self) -> Decimal: ...
 
 @final
 class Bill:
