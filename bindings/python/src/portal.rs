@@ -1137,7 +1137,9 @@ impl Portal {
     }
 
     /// Sets how an account's bills are delivered (owner only). Text alerts
-    /// alone still mean a paper bill.
+    /// alone still mean a paper bill. `billing_email` may only be the
+    /// current one (or `None`, which keeps it): a new one goes through
+    /// `request_contact_change`.
     #[pyo3(signature = (login_id, account, *, now, paperless = false, ebilling = false, text_alerts = false, billing_email = None))]
     #[allow(clippy::too_many_arguments)]
     fn set_delivery(
