@@ -255,3 +255,10 @@ fn concurrent_contact_changes_on_sqlite() {
         "concurrent_contact_changes",
     ));
 }
+
+#[test]
+fn crow_wing_temporary_password_on_sqlite() {
+    portal_support::recovery_contacts::crow_wing_temporary_password(fresh(
+        "crow_wing_temporary_password",
+    ));
+}

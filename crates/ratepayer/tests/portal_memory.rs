@@ -463,3 +463,8 @@ fn contact_change_with_step_up_on_the_memory_store() {
 fn concurrent_contact_changes_on_the_memory_store() {
     portal_support::recovery_contacts::concurrent_contact_changes(Arc::new(MemoryStore::new()));
 }
+
+#[test]
+fn crow_wing_temporary_password_on_the_memory_store() {
+    portal_support::recovery_contacts::crow_wing_temporary_password(Arc::new(MemoryStore::new()));
+}

@@ -513,3 +513,94 @@ pub fn concurrent_contact_changes(store: Arc<dyn Store>) {
         "only the newer request can be confirmed"
     );
 }
+
+/// Crow Wing, whose profile emails temporary passwords (seed 003): the
+/// username is the email; the lifetime is the profile's 24 hours.
+pub fn crow_wing_temporary_password(store: Arc<dyn Store>) {
+    use ratepayer::payment::AccountStatus;
+    use ratepayer::portal::{AccountImport, SignupRequest};
+    use ratepayer::registration::{RegistrationChannel, RegistrationForm};
+
+    let n = Arc::new(RecordingNotifier::new());
+    let p = super::portal("crow-wing", store, n.clone());
+    assert_eq!(
+        p.profile()
+            .spec()
+            .verification
+            .temporary_passwords
+            .lifetime_hours,
+        24
+    );
+    let record = super::record(&p, "12345678", "1");
+    p.import_accounts(
+        &[AccountImport {
+            record,
+            status: AccountStatus::Active,
+            service_address: None,
+        }],
+        nov(1, 9),
+    )
+    .unwrap();
+    let reg = p
+        .register(
+            &SignupRequest {
+                form: RegistrationForm {
+                    account_number: "12345678".into(),
+                    name: Some("Doe".into()),
+                    email: "pat@example.com".into(),
+                    accepted_terms_version: Some("smarthub-2025".into()),
+                    ..Default::default()
+                },
+                password: PASSWORD.into(),
+                channel: RegistrationChannel::Web,
+            },
+            &client(),
+            nov(5, 9),
+        )
+        .unwrap();
+    let email = Contact::email("pat@example.com").unwrap();
+    let code = n.last_code_to(&email).unwrap();
+    p.verify_contact(&reg.login_id, &reg.email_code_id, &code, nov(5, 9))
+        .unwrap();
+    let t = nov(10, 9);
+    p.request_temporary_password("PAT@example.com", &client(), t)
+        .unwrap();
+    let temporary = last_temporary_password(&n, &email).unwrap();
+    let attempt = LoginAttempt {
+        username: "pat@example.com",
+        password: &temporary,
+        device_token: None,
+    };
+    // 23 hours later it still works, into "must change".
+    let outcome = p
+        .login(&attempt, &client(), t + Duration::hours(23))
+        .unwrap();
+    let LoginOutcome::ChallengeRequired {
+        login_id,
+        challenge_id,
+    } = outcome
+    else {
+        panic!("{outcome:?}")
+    };
+    let code = n.last_code_to(&email).unwrap();
+    let signed_in = p
+        .pass_device_challenge(
+            &login_id,
+            &challenge_id,
+            &code,
+            None,
+            t + Duration::hours(23),
+        )
+        .unwrap();
+    assert!(matches!(
+        signed_in,
+        LoginOutcome::SignedIn {
+            must_change_password: true,
+            ..
+        }
+    ));
+    assert_eq!(
+        p.home(&login_id).unwrap_err(),
+        PortalError::PasswordChangeRequired
+    );
+}
