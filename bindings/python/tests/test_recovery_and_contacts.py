@@ -134,3 +134,42 @@ def test_an_unconfirmed_login_email_change_keeps_the_old_one() -> None:
                                   password=PASSWORD, now=t, client_address=HOME)
     portal.request_temporary_password("patdoe", now=t, client_address=HOME)
     assert portal.outbox()[-1].to == "pat@example.com"
+
+
+def test_a_temporary_password_gets_past_a_throttled_login() -> None:
+    portal, pat = make_portal()
+    t = nov(10, 9)
+    portal.request_temporary_password("patdoe", now=t, client_address=HOME)
+    temporary = temporary_password(portal)
+    codes = set()
+    for i in range(50):
+        e = error_of(lambda: portal.login("patdoe", "wrong-password-guess", now=t,
+                                          client_address=f"203.0.113.{i + 1}"))
+        codes.add(e.code)
+        if e.code in ("login.throttled", "login.locked"):
+            break
+    assert codes & {"login.throttled", "login.locked"}, codes
+    assert error_of(lambda: portal.login("patdoe", PASSWORD, now=t, client_address=HOME)
+                    ).code in ("login.throttled", "login.locked")
+    assert sign_in(portal, temporary, t), "the recovery path stays open"
+    portal.change_password(pat, current=temporary, new=NEW_PASSWORD, now=t, client_address=HOME)
+    assert not sign_in(portal, NEW_PASSWORD, t)
+
+
+def test_a_contact_change_with_an_authenticator_needs_its_code() -> None:
+    from test_mfa import totp
+
+    portal, pat = make_portal()
+    t = nov(10, 9)
+    enrolment = portal.enrol_totp(pat, password=PASSWORD, now=t, client_address=HOME)
+    portal.confirm_totp(pat, totp(enrolment.secret_base32, t), now=t, client_address=HOME)
+    t1 = t + timedelta(minutes=1)
+    assert error_of(lambda: portal.request_contact_change(
+        pat, contact="phone", new_value="704-555-0134", password=PASSWORD, now=t1,
+        client_address=HOME)).code == "login.step_up_required"
+    change = portal.request_contact_change(
+        pat, contact="phone", new_value="704-555-0134", totp=totp(enrolment.secret_base32, t1),
+        now=t1, client_address=HOME)
+    code = portal.outbox()[-1].code
+    assert code is not None
+    portal.confirm_contact_change(pat, change, code, now=t1)
