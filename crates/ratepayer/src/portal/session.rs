@@ -1,9 +1,11 @@
 //! Signing in: throttling per login and per account, the password check
-//! (with a rehash when the parameters changed), then the second step: the
+//! (with a rehash when the parameters changed; a pending temporary password
+//! is tried when it fails, see `temporary`), then the second step: the
 //! authenticator code of a login with MFA (`pending`), the one-time-code
 //! challenge (or, in the legacy preset, the security question) for an
 //! unrecognised device, and "remember this device"; and changing the
-//! password (which forgets every remembered device).
+//! password (which forgets every remembered device, and is the one call
+//! open in the "must change password" state).
 
 use chrono::{DateTime, Utc};
 
@@ -160,6 +162,12 @@ impl Portal {
     /// ([`LoginOutcome::SecondFactorRequired`]) instead of the device
     /// challenge, and also from a remembered device unless the profile's
     /// `remembered_device_skips_mfa` is on.
+    ///
+    /// A pending temporary password ([`Portal::request_temporary_password`])
+    /// is accepted in place of the password, once, even while the login's
+    /// or account's counters refuse (never the address's): it is a recovery
+    /// path. It lifts those locks, forgets every remembered device, and
+    /// signs in with `must_change_password` (after the usual second step).
     pub fn login(
         &self,
         attempt: &LoginAttempt<'_>,
