@@ -1145,18 +1145,52 @@ pub fn portal(data: &[u8]) -> PortalOutcome {
                     paperless: true,
                     ebilling: true,
                     text_alerts: false,
-                    billing_email: Some(billing),
+                    billing_email: None,
                 },
                 now,
             )
             .is_ok(),
     );
-    ok(
-        "contact",
+    // Contacts (issue 17, item 7) change only with the password and a code
+    // sent to the new contact; the fuzzed text is the new contact and a
+    // wrong code, which must be refused without changing anything.
+    let proof = ratepayer::portal::Reauthentication {
+        password: Some(&password),
+        step_up: None,
+    };
+    let phone_change = portal.request_contact_change(
+        &login,
+        &ratepayer::portal::ContactTarget::Phone,
+        &phone,
+        &proof,
+        &client,
+        now,
+    );
+    ok("contact", phone_change.is_ok());
+    let billing_change = portal.request_contact_change(
+        &login,
+        &ratepayer::portal::ContactTarget::BillingEmail {
+            account: account.clone(),
+        },
+        &billing,
+        &proof,
+        &client,
+        now,
+    );
+    ok("billing_email", billing_change.is_ok());
+    if let Ok(change) = &billing_change {
+        let _ = portal.confirm_contact_change(&login, change, &nickname, now);
+    }
+    assert!(
         portal
             .add_contact(&login, ContactKind::Sms, &phone, now)
-            .is_ok(),
+            .is_err(),
+        "add_contact cannot add a new contact"
     );
+    // Recovery by a temporary password (issue 17, item 3): the username is
+    // user text; the answer never says whether it matched.
+    let _ = portal.request_temporary_password(&username, &client, now);
+    let _ = portal.request_temporary_password(&label, &client, now);
     let home = portal.home(&login);
     assert!(
         home.is_ok(),

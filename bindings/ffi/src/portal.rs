@@ -250,7 +250,9 @@ pub struct DeliverySettings {
     pub ebilling: bool,
     /// Text alerts (a paper bill is still mailed unless paperless).
     pub text_alerts: bool,
-    /// A separate email for bills and payment confirmations.
+    /// A separate email for bills and payment confirmations: `None` keeps
+    /// it; a different one is refused (it changes only through a contact
+    /// change: re-authentication and a code to the new address).
     #[uniffi(default = None)]
     pub billing_email: Option<String>,
 }
@@ -952,8 +954,8 @@ impl Portal {
             .add_authorized_user(&owner_login_id, &account, &username, utc(now))?)
     }
 
-    /// Sets an account's bill delivery (paperless, e-billing, alerts,
-    /// billing email).
+    /// Sets an account's bill delivery (paperless, e-billing, alerts); the
+    /// billing email is kept (a different one is refused).
     pub fn set_delivery(
         &self,
         login_id: String,

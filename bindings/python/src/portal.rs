@@ -24,10 +24,10 @@ use ratepayer::credential::{HashParams as CoreHashParams, Pepper};
 use ratepayer::fees::{Channel, PaymentMethod};
 use ratepayer::payment::{AccountNumber, AccountStatus, PaymentTarget, SplitPart};
 use ratepayer::portal::{
-    AccountImport as CoreImport, DeliverySettings, EnrolRequest, LinkRequest, LoginAttempt,
-    NewPaymentMethod, Notice as CoreNotice, Notifier, NotifyError, PaymentRequest,
+    AccountImport as CoreImport, ContactTarget, DeliverySettings, EnrolRequest, LinkRequest,
+    LoginAttempt, NewPaymentMethod, Notice as CoreNotice, Notifier, NotifyError, PaymentRequest,
     Portal as CorePortal, PortalError as CorePortalError, PortalSecrets, PostedBill as CorePosted,
-    ProcessorResult, SignupRequest,
+    ProcessorResult, Reauthentication, SignupRequest,
 };
 use ratepayer::registration::{RegistrationChannel, RegistrationForm};
 use ratepayer::security::OsRandom;
@@ -683,8 +683,10 @@ impl Portal {
         self.run(py, |p| p.verify_contact(&login_id, &code_id, &code, now))
     }
 
-    /// Adds an `email` or a `phone` number to a login and sends it a code;
-    /// returns the code's id (for `verify_contact`).
+    /// Sends a new code to the login's own email while it is unverified;
+    /// returns the code's id (for `verify_contact`). Any other contact
+    /// (a new login email, billing email or phone) is refused
+    /// (`invalid.contact`): use `request_contact_change`.
     #[pyo3(signature = (login_id, *, now, email = None, phone = None))]
     fn add_contact(
         &self,
@@ -931,6 +933,102 @@ impl Portal {
         })
     }
 
+    /// Asks for a temporary password for `username` (recovery in profiles
+    /// such as Crow Wing's), emailed to the login's verified email. The same
+    /// answer (`None`) whether or not the username exists; every request
+    /// counts on the client's address. The login's own password keeps
+    /// working until the temporary one is used; signing in with it leaves
+    /// the login with `must_change_password`, and every call but
+    /// `change_password` raises `login.password_change_required`.
+    #[pyo3(signature = (username, *, now, client_address, user_agent = String::new()))]
+    fn request_temporary_password(
+        &self,
+        py: Python<'_>,
+        username: String,
+        now: DateTime<FixedOffset>,
+        client_address: String,
+        user_agent: String,
+    ) -> PyResult<()> {
+        let now = utc(now);
+        let client = client_of(&client_address, &user_agent)?;
+        self.run(py, |p| {
+            p.request_temporary_password(&username, &client, now)
+        })
+    }
+
+    /// Asks to change a contact: `contact` is `"login_email"`,
+    /// `"billing_email"` (with `account`) or `"phone"`. Re-authenticate
+    /// with `password` (or, for a login with an authenticator app, `totp=`
+    /// or `recovery_code=`); a code goes to `new_value`. Returns the
+    /// change's id for `confirm_contact_change`; nothing changes until
+    /// then.
+    #[pyo3(signature = (login_id, *, contact, new_value, now, client_address, user_agent = String::new(), account = None, password = None, totp = None, recovery_code = None))]
+    #[allow(clippy::too_many_arguments)]
+    fn request_contact_change(
+        &self,
+        py: Python<'_>,
+        login_id: String,
+        contact: String,
+        new_value: String,
+        now: DateTime<FixedOffset>,
+        client_address: String,
+        user_agent: String,
+        account: Option<String>,
+        password: Option<String>,
+        totp: Option<String>,
+        recovery_code: Option<String>,
+    ) -> PyResult<String> {
+        let target = match (contact.as_str(), account) {
+            ("login_email", None) => ContactTarget::LoginEmail,
+            ("phone", None) => ContactTarget::Phone,
+            ("billing_email", Some(account)) => ContactTarget::BillingEmail { account },
+            ("billing_email", None) => {
+                return Err(PyTypeError::new_err(
+                    "`contact=\"billing_email\"` needs `account=` (the account number)",
+                ))
+            }
+            (other, _) => {
+                return Err(PyTypeError::new_err(format!(
+                    "`contact` is {other:?}; use \"login_email\", \"billing_email\" (with `account=`) or \"phone\""
+                )))
+            }
+        };
+        let step_up = mfa_factor(totp, recovery_code, false)?;
+        let now = utc(now);
+        let client = client_of(&client_address, &user_agent)?;
+        self.run(py, |p| {
+            p.request_contact_change(
+                &login_id,
+                &target,
+                &new_value,
+                &Reauthentication {
+                    password: password.as_deref(),
+                    step_up: step_up.as_ref(),
+                },
+                &client,
+                now,
+            )
+        })
+    }
+
+    /// Completes a contact change with the code sent to the new contact:
+    /// the new one is put in use and the old one gets a notice. A wrong
+    /// code counts a try and changes nothing.
+    #[pyo3(signature = (login_id, change_id, code, *, now))]
+    fn confirm_contact_change(
+        &self,
+        py: Python<'_>,
+        login_id: String,
+        change_id: String,
+        code: String,
+        now: DateTime<FixedOffset>,
+    ) -> PyResult<()> {
+        let now = utc(now);
+        self.run(py, |p| {
+            p.confirm_contact_change(&login_id, &change_id, &code, now)
+        })
+    }
+
     /// Links a further account to a login: the password again and the
     /// registration recipe's proofs. Returns the canonical account number.
     /// A login with an authenticator app also gives `totp=` or
@@ -1039,7 +1137,9 @@ impl Portal {
     }
 
     /// Sets how an account's bills are delivered (owner only). Text alerts
-    /// alone still mean a paper bill.
+    /// alone still mean a paper bill. `billing_email` may only be the
+    /// current one (or `None`, which keeps it): a new one goes through
+    /// `request_contact_change`.
     #[pyo3(signature = (login_id, account, *, now, paperless = false, ebilling = false, text_alerts = false, billing_email = None))]
     #[allow(clippy::too_many_arguments)]
     fn set_delivery(

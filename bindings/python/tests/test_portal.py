@@ -187,8 +187,7 @@ def test_journey(shelby: ratepayer.Profile, tmp_path: Path) -> None:
     portal.post_bill("100001", water_bill(shelby, 5000), bill_id="2025-11",
                      bill_date=date(2025, 12, 3), due_date=date(2025, 12, 24), now=nov(30))
     assert len(portal.bills(pat, "100001")) == 1
-    portal.set_delivery(pat, "100001", ebilling=True, text_alerts=True,
-                        billing_email="bills@example.com", now=nov(30))
+    portal.set_delivery(pat, "100001", ebilling=True, text_alerts=True, now=nov(30))
     assert [b.bill_id for b in portal.bills(pat, "100001")] == ["2025-11", "2025-10"]
     assert portal.home(pat).accounts[0].paper_bill
 
@@ -337,11 +336,13 @@ def test_notify_callable_pepper_and_contacts(shelby: ratepayer.Profile) -> None:
     seeded(portal, shelby)
     pat = register_pat(portal).login_id
     assert portal.outbox() == [] and len(sent) == 1
-    code_id = portal.add_contact(pat, phone="704-555-0134", now=nov(6))
+    code_id = portal.request_contact_change(pat, contact="phone", new_value="704-555-0134",
+                                            password=PASSWORD, now=nov(6),
+                                            client_address=CLIENT)
     to, _, body = sent[-1]
     assert to.endswith("7045550134") or "704" in to
     code = next(w for w in body.replace(".", " ").split() if w.isdigit() and len(w) >= 6)
-    portal.verify_contact(pat, code_id, code, now=nov(6))
+    portal.confirm_contact_change(pat, code_id, code, now=nov(6))
     assert "contact_verified" in [e.kind for e in portal.audit_trail()]
     assert portal.login("patdoe", PASSWORD, now=nov(6), client_address=CLIENT).challenge_required
     with pytest.raises(TypeError):

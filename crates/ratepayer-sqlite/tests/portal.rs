@@ -215,3 +215,50 @@ fn a_profile_may_let_remembered_devices_skip_mfa_on_sqlite() {
 fn code_guesses_survive_a_new_sign_in_on_sqlite() {
     portal_support::mfa::code_guesses_survive_a_new_sign_in(fresh("mfa_guesses"));
 }
+
+#[test]
+fn temporary_password_recovery_on_sqlite() {
+    portal_support::recovery_contacts::temporary_password_recovery(fresh(
+        "temporary_password_recovery",
+    ));
+}
+
+#[test]
+fn temporary_password_hostile_on_sqlite() {
+    portal_support::recovery_contacts::temporary_password_hostile(fresh(
+        "temporary_password_hostile",
+    ));
+}
+
+#[test]
+fn contact_changes_on_sqlite() {
+    portal_support::recovery_contacts::contact_changes(fresh("contact_changes"));
+}
+
+#[test]
+fn contact_change_send_limits_on_sqlite() {
+    portal_support::recovery_contacts::contact_change_send_limits(fresh(
+        "contact_change_send_limits",
+    ));
+}
+
+#[test]
+fn contact_change_with_step_up_on_sqlite() {
+    portal_support::recovery_contacts::contact_change_with_step_up(fresh(
+        "contact_change_with_step_up",
+    ));
+}
+
+#[test]
+fn concurrent_contact_changes_on_sqlite() {
+    portal_support::recovery_contacts::concurrent_contact_changes(fresh(
+        "concurrent_contact_changes",
+    ));
+}
+
+#[test]
+fn crow_wing_temporary_password_on_sqlite() {
+    portal_support::recovery_contacts::crow_wing_temporary_password(fresh(
+        "crow_wing_temporary_password",
+    ));
+}

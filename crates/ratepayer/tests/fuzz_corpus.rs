@@ -331,7 +331,7 @@ fn portal_corpus_replays() {
             wrong.push(format!("{name}: registered"));
         }
         // Linking the registered account again is refused ("already linked").
-        if name == "ok-shelby-journey" && o.accepted.len() != 5 {
+        if name == "ok-shelby-journey" && o.accepted.len() != 6 {
             wrong.push(format!("{name}: accepted only {:?}", o.accepted));
         }
         if name == "ok-card-number-token-refused" && o.accepted.contains(&"payment_method") {

@@ -171,3 +171,33 @@ fn pay_by_hand_and_its_receipt_once_on_the_kv_store() {
 fn bill_ready_and_reminder_once_on_the_kv_store() {
     portal_support::outbox::bill_ready_and_reminder_once(fresh());
 }
+
+#[test]
+fn temporary_password_recovery_on_the_kv_store() {
+    portal_support::recovery_contacts::temporary_password_recovery(fresh());
+}
+
+#[test]
+fn temporary_password_hostile_on_the_kv_store() {
+    portal_support::recovery_contacts::temporary_password_hostile(fresh());
+}
+
+#[test]
+fn contact_changes_on_the_kv_store() {
+    portal_support::recovery_contacts::contact_changes(fresh());
+}
+
+#[test]
+fn contact_change_send_limits_on_the_kv_store() {
+    portal_support::recovery_contacts::contact_change_send_limits(fresh());
+}
+
+#[test]
+fn contact_change_with_step_up_on_the_kv_store() {
+    portal_support::recovery_contacts::contact_change_with_step_up(fresh());
+}
+
+#[test]
+fn concurrent_contact_changes_on_the_kv_store() {
+    portal_support::recovery_contacts::concurrent_contact_changes(fresh());
+}

@@ -433,3 +433,38 @@ fn a_statement_posts_like_a_bill_and_once_per_id() {
     let mut tx = store.begin().unwrap();
     assert_eq!(tx.bills("shelby", "000100001").unwrap().len(), 1);
 }
+
+#[test]
+fn temporary_password_recovery_on_the_memory_store() {
+    portal_support::recovery_contacts::temporary_password_recovery(Arc::new(MemoryStore::new()));
+}
+
+#[test]
+fn temporary_password_hostile_on_the_memory_store() {
+    portal_support::recovery_contacts::temporary_password_hostile(Arc::new(MemoryStore::new()));
+}
+
+#[test]
+fn contact_changes_on_the_memory_store() {
+    portal_support::recovery_contacts::contact_changes(Arc::new(MemoryStore::new()));
+}
+
+#[test]
+fn contact_change_send_limits_on_the_memory_store() {
+    portal_support::recovery_contacts::contact_change_send_limits(Arc::new(MemoryStore::new()));
+}
+
+#[test]
+fn contact_change_with_step_up_on_the_memory_store() {
+    portal_support::recovery_contacts::contact_change_with_step_up(Arc::new(MemoryStore::new()));
+}
+
+#[test]
+fn concurrent_contact_changes_on_the_memory_store() {
+    portal_support::recovery_contacts::concurrent_contact_changes(Arc::new(MemoryStore::new()));
+}
+
+#[test]
+fn crow_wing_temporary_password_on_the_memory_store() {
+    portal_support::recovery_contacts::crow_wing_temporary_password(Arc::new(MemoryStore::new()));
+}

@@ -997,6 +997,31 @@ class Portal:
         client_address: str,
         user_agent: str = ...,
     ) -> None: ...
+    def request_temporary_password(
+        self,
+        username: str,
+        *,
+        now: datetime.datetime,
+        client_address: str,
+        user_agent: str = ...,
+    ) -> None: ...
+    def request_contact_change(
+        self,
+        login_id: str,
+        *,
+        contact: str,
+        new_value: str,
+        now: datetime.datetime,
+        client_address: str,
+        user_agent: str = ...,
+        account: str | None = None,
+        password: str | None = None,
+        totp: str | None = None,
+        recovery_code: str | None = None,
+    ) -> str: ...
+    def confirm_contact_change(
+        self, login_id: str, change_id: str, code: str, *, now: datetime.datetime
+    ) -> None: ...
     def link_account(
         self,
         login_id: str,

@@ -105,6 +105,28 @@ impl Portal {
         self.save_budget(tx, key, &budget, now)
     }
 
+    /// Counts a contact change asked by `login`, refusing it when the
+    /// login asked `max_sends_per_hour` of them this hour (each sends a
+    /// code: no spraying codes at many new contacts).
+    pub(super) fn spend_change_budget(
+        &self,
+        tx: &mut dyn Tx,
+        login: &str,
+        now: DateTime<Utc>,
+    ) -> Result<(), PortalError> {
+        let policy = &self.profile.spec().verification.codes;
+        let message = format!("contact_change\0{login}");
+        let key = hex(&keyed_digest(self.key(), message.as_bytes()));
+        let mut budget = self.load_budget(tx, &key, now)?;
+        if budget.sends >= policy.max_sends_per_hour {
+            return Err(PortalError::Code(CodeError::SendLimit {
+                retry_after_minutes: budget.retry_after_minutes(now),
+            }));
+        }
+        budget.sends += 1;
+        self.save_budget(tx, key, &budget, now)
+    }
+
     /// Counts a failed try of a code for `purpose` and `contact`.
     pub(super) fn code_failed(
         &self,

@@ -84,6 +84,7 @@ impl Portal {
         account: &str,
     ) -> Result<(LinkRow, AccountRow), PortalError> {
         let number = self.canonical(account)?;
+        self.require_login(tx, login_id)?;
         let link = tx
             .links_of_login(login_id)?
             .into_iter()
@@ -417,9 +418,10 @@ impl Portal {
     }
 
     /// Sets how an account's bills are delivered (owner only). Text alerts
-    /// alone still mean a paper bill (seed 003). A login with an
-    /// authenticator app that changes the billing email must present a
-    /// fresh code: use [`Portal::set_delivery_with_step_up`].
+    /// alone still mean a paper bill (seed 003). The billing email is not
+    /// changed here: `settings.billing_email` must be `None` (keep it) or
+    /// the current one; a new one goes through
+    /// [`Portal::request_contact_change`].
     pub fn set_delivery(
         &self,
         login_id: &str,
@@ -430,10 +432,9 @@ impl Portal {
         self.delivery(login_id, account, settings, None, None, now)
     }
 
-    /// [`Portal::set_delivery`] with the step-up of a login with an
-    /// authenticator app, checked in the same call when the billing email
-    /// changes (a contact change); a wrong code is refused like a wrong
-    /// password, counted and audited.
+    /// [`Portal::set_delivery`], kept for callers that passed a step-up
+    /// when the billing email changed: the billing email now changes only
+    /// through [`Portal::request_contact_change`], so `step_up` is unused.
     pub fn set_delivery_with_step_up(
         &self,
         login_id: &str,
@@ -465,24 +466,22 @@ impl Portal {
         let mut tx = self.store.begin()?;
         let (_, mut row) =
             self.require_owner(tx.as_mut(), login_id, account, "change bill delivery")?;
-        if row.billing_email != billing_email {
-            let mut login = self.require_login(tx.as_mut(), login_id)?;
-            if let Some(err) = self.step_up_counted(
-                tx.as_mut(),
-                &mut login,
-                step_up,
-                client,
-                "change the billing email",
-                now,
-            )? {
-                tx.commit()?;
-                return Err(err);
-            }
+        // The billing email is a contact: it changes only through
+        // `request_contact_change` (re-authentication, a code to the new
+        // address, a notice to the old one). `None` keeps it.
+        if billing_email.is_some() && row.billing_email != billing_email {
+            return Err(PortalError::Invalid {
+                field: "billing_email",
+                message: "cannot be changed with the delivery settings: use \
+                          request_contact_change (your password, then a code sent to the new \
+                          address); pass the current one or none here"
+                    .into(),
+            });
         }
+        let _ = (step_up, client);
         row.paperless = settings.paperless;
         row.ebilling = settings.ebilling;
         row.text_alerts = settings.text_alerts;
-        row.billing_email = billing_email;
         tx.put_account(&row)?;
         tx.append_audit(&self.event(
             AuditKind::SettingsChanged,

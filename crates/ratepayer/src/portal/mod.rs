@@ -19,7 +19,10 @@
 //! The parts: [`register`](Portal::register) and contacts in `signup`,
 //! sign-in in `session`, linking and settings in `linking`, the home page
 //! and bills in `views`, the authenticator app and recovery codes in `mfa`,
-//! sign-ins waiting for a second factor in `pending`, step-up before
+//! sign-ins waiting for a second factor in `pending`, recovery by an
+//! emailed temporary password in `temporary`, changing a login email,
+//! billing email or phone (re-authentication, a code to the new contact, a
+//! notice to the old) in `contact_change`, step-up before
 //! sensitive changes in `step_up`, the legacy security question in
 //! `question`, back-office posting in `back_office`, payment methods in
 //! `payments`, quotes and payments (intents) in `intents`, AutoPay
@@ -36,6 +39,7 @@ mod back_office;
 mod breach;
 mod client;
 mod codes;
+mod contact_change;
 mod cycle;
 mod cycle_notices;
 mod error;
@@ -57,6 +61,7 @@ mod reversal;
 mod session;
 mod signup;
 mod step_up;
+mod temporary;
 mod username_reminder;
 mod views;
 
@@ -67,6 +72,7 @@ use chrono::{DateTime, Utc};
 pub use autopay::{EnrolRequest, Enrolled};
 pub use back_office::{AccountImport, PostedBill, PostedStatement};
 pub use client::{ClientContext, MAX_USER_AGENT_BYTES};
+pub use contact_change::{ContactTarget, Reauthentication};
 pub use cycle::CycleReport;
 pub use error::PortalError;
 pub use fake_processor::{FakeCharge, FakeOutcome, FakeProcessor};

@@ -161,7 +161,7 @@ impl Portal {
                 return Err(bad_token(reason));
             }
         };
-        let mut login = self.require_login(tx.as_mut(), &login_id)?;
+        let mut login = self.require_login_any_state(tx.as_mut(), &login_id)?;
         let spec = self.profile.spec();
         let context = PasswordContext {
             username: Some(&login.username),
@@ -174,6 +174,7 @@ impl Portal {
         login.credential = self.hash_password(&normalized)?;
         login.must_change_password = false;
         login.throttle.record_recovery();
+        self.void_temporary_password(tx.as_mut(), &login.id)?;
         tx.update_login(&login)?;
         self.save_counter(
             tx.as_mut(),

@@ -1,9 +1,11 @@
 //! Signing in: throttling per login and per account, the password check
-//! (with a rehash when the parameters changed), then the second step: the
+//! (with a rehash when the parameters changed; a pending temporary password
+//! is tried when it fails, see `temporary`), then the second step: the
 //! authenticator code of a login with MFA (`pending`), the one-time-code
 //! challenge (or, in the legacy preset, the security question) for an
 //! unrecognised device, and "remember this device"; and changing the
-//! password (which forgets every remembered device).
+//! password (which forgets every remembered device, and is the one call
+//! open in the "must change password" state).
 
 use chrono::{DateTime, Utc};
 
@@ -160,6 +162,12 @@ impl Portal {
     /// ([`LoginOutcome::SecondFactorRequired`]) instead of the device
     /// challenge, and also from a remembered device unless the profile's
     /// `remembered_device_skips_mfa` is on.
+    ///
+    /// A pending temporary password ([`Portal::request_temporary_password`])
+    /// is accepted in place of the password, once, even while the login's
+    /// or account's counters refuse (never the address's): it is a recovery
+    /// path. It lifts those locks, forgets every remembered device, and
+    /// signs in with `must_change_password` (after the usual second step).
     pub fn login(
         &self,
         attempt: &LoginAttempt<'_>,
@@ -230,7 +238,7 @@ impl Portal {
             }),
             None => None,
         };
-        let remembered = challenge::check_device(
+        let mut remembered = challenge::check_device(
             policy,
             &login.id,
             attempt.device_token,
@@ -248,23 +256,58 @@ impl Portal {
                 now,
             ))
         };
+        // A pending temporary password is the recovery path: it gets past
+        // the login's and account's counters (never the address's).
+        let mut temporary = false;
         if let Some(err) = refusal(decision, now) {
-            tx.append_audit(&self.event(
-                AuditKind::LoginFailed,
-                now,
-                Some(&login.id),
-                None,
-                format!("refused before the password check: {}{suffix}", err.code()),
-            ))?;
-            tx.commit()?;
-            return Err(err);
+            if refusal(address, now).is_some()
+                || !self.use_temporary_password(tx.as_mut(), &mut login, attempt.password, now)?
+            {
+                tx.append_audit(&self.event(
+                    AuditKind::LoginFailed,
+                    now,
+                    Some(&login.id),
+                    None,
+                    format!("refused before the password check: {}{suffix}", err.code()),
+                ))?;
+                tx.commit()?;
+                return Err(err);
+            }
+            temporary = true;
         }
-        let verdict = credential::verify(
-            &login.credential,
-            attempt.password,
-            &self.secrets.hash_params,
-            self.secrets.pepper.as_ref(),
-        )?;
+        let verdict = if temporary {
+            Verification::Match {
+                needs_rehash: false,
+            }
+        } else {
+            credential::verify(
+                &login.credential,
+                attempt.password,
+                &self.secrets.hash_params,
+                self.secrets.pepper.as_ref(),
+            )?
+        };
+        let verdict = match verdict {
+            Verification::Mismatch
+                if self.use_temporary_password(
+                    tx.as_mut(),
+                    &mut login,
+                    attempt.password,
+                    now,
+                )? =>
+            {
+                temporary = true;
+                Verification::Match {
+                    needs_rehash: false,
+                }
+            }
+            v => v,
+        };
+        if temporary {
+            // Every remembered device was just forgotten.
+            remembered = false;
+            account_counter.record_recovery();
+        }
         let Verification::Match { needs_rehash } = verdict else {
             login::throttle::record_login_failure(
                 &policy.throttle,
@@ -441,7 +484,7 @@ impl Portal {
         now: DateTime<Utc>,
     ) -> Result<LoginOutcome, PortalError> {
         let mut tx = self.store.begin()?;
-        let login = self.require_login(tx.as_mut(), login_id)?;
+        let login = self.require_login_any_state(tx.as_mut(), login_id)?;
         let mut row = tx
             .code(challenge_id)?
             .filter(|c| c.login == login_id && c.record.purpose() == Purpose::DeviceChallenge)
@@ -504,7 +547,10 @@ impl Portal {
     /// and is audited); the new one must pass the policy (the NIST preset's
     /// minimum is 8 characters for a login with an authenticator app, 15
     /// without). Every remembered
-    /// device is forgotten and the login's email is told.
+    /// device is forgotten and the login's email is told. This is the one
+    /// call a login in the "must change password" state (signed in with a
+    /// temporary password, `current` being that password) may make; the new
+    /// password may not be the temporary one, which then stops working.
     pub fn change_password(
         &self,
         login_id: &str,
@@ -515,7 +561,7 @@ impl Portal {
     ) -> Result<(), PortalError> {
         let spec = self.profile.spec();
         let mut tx = self.store.begin()?;
-        let mut login = self.require_login(tx.as_mut(), login_id)?;
+        let mut login = self.require_login_any_state(tx.as_mut(), login_id)?;
         if let Some(err) = self.reauthenticate_counted(
             tx.as_mut(),
             &mut login,
@@ -535,6 +581,7 @@ impl Portal {
         };
         let mfa = self.mfa_of(tx.as_mut(), login_id)?;
         let normalized = self.check_new_password(new, &context, mfa)?;
+        self.finish_temporary_password(tx.as_mut(), login_id, new, now)?;
         login.credential = self.hash_password(&normalized)?;
         login.must_change_password = false;
         tx.update_login(&login)?;

@@ -368,8 +368,11 @@ impl Portal {
         Ok((notice, id))
     }
 
-    /// Adds an email address or phone number (`kind` decides which) to a
-    /// login and sends it a code; returns the code's id.
+    /// Sends a new code to the login's own email while it is not yet
+    /// verified (the registration code was lost or expired); returns the
+    /// code's id. Any other contact is refused: a new login email, billing
+    /// email or phone goes through [`Portal::request_contact_change`]
+    /// (re-authentication, a code to the new contact, a notice to the old).
     /// A login with an authenticator app must present a fresh code: use
     /// [`Portal::add_contact_with_step_up`]; here it is refused with
     /// [`PortalError::StepUpRequired`].
@@ -418,6 +421,28 @@ impl Portal {
         })?;
         let (notice, id) =
             self.transact_stepped(login_id, step_up, client, "add a contact", now, |tx| {
+                let login = self.require_login(tx, login_id)?;
+                let own_email = contact.kind() == ContactKind::Email
+                    && contact.as_str().eq_ignore_ascii_case(&login.email);
+                if !own_email {
+                    return Err(PortalError::Invalid {
+                        field: "contact",
+                        message: "is not the login's email: change a login email, billing email \
+                                  or phone with request_contact_change (your password, then a code \
+                                  sent to the new contact)"
+                            .into(),
+                    });
+                }
+                let verified = tx
+                    .contacts(login_id)?
+                    .iter()
+                    .any(|c| c.contact == contact && c.verified_at.is_some());
+                if verified {
+                    return Err(PortalError::Invalid {
+                        field: "contact",
+                        message: "is verified already; nothing to do".into(),
+                    });
+                }
                 self.issue_code(tx, login_id, &contact, now)
             })?;
         self.notifier.send(&notice);
@@ -434,12 +459,16 @@ impl Portal {
         now: DateTime<Utc>,
     ) -> Result<(), PortalError> {
         let mut tx = self.store.begin()?;
+        self.require_login(tx.as_mut(), login_id)?;
         let mut row = tx
             .code(code_id)?
             .filter(|c| c.login == login_id)
             .ok_or_else(|| PortalError::not_found("code", code_id))?;
         let purpose = row.record.purpose();
-        if !matches!(purpose, Purpose::ActivateEmail | Purpose::ActivateSms) {
+        // A contact change's code is for `confirm_contact_change` only.
+        if !matches!(purpose, Purpose::ActivateEmail | Purpose::ActivateSms)
+            || self.is_contact_change(tx.as_mut(), code_id)?
+        {
             return Err(PortalError::not_found("code", code_id));
         }
         let contact = row.record.contact().clone();
@@ -490,8 +519,24 @@ impl Portal {
         }
     }
 
-    /// The login with `id`, or not found.
+    /// The login with `id`, or not found; refused with
+    /// [`PortalError::PasswordChangeRequired`] while it signed in with a
+    /// temporary password and has not chosen its own yet.
     pub(super) fn require_login(&self, tx: &mut dyn Tx, id: &str) -> Result<LoginRow, PortalError> {
+        let login = self.require_login_any_state(tx, id)?;
+        if login.must_change_password {
+            return Err(PortalError::PasswordChangeRequired);
+        }
+        Ok(login)
+    }
+
+    /// The login with `id`, or not found, in whatever state (for signing
+    /// in, changing the password and resetting it).
+    pub(super) fn require_login_any_state(
+        &self,
+        tx: &mut dyn Tx,
+        id: &str,
+    ) -> Result<LoginRow, PortalError> {
         tx.login(id)?
             .filter(|l| l.utility == self.utility())
             .ok_or_else(|| PortalError::not_found("login", id))

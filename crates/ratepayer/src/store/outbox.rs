@@ -42,12 +42,15 @@ pub enum MessageKind {
     AutopaySuspended,
     /// AutoPay was set up.
     AutopayEnrolled,
+    /// A login email, billing email or phone was changed (sent to the old
+    /// contact; it holds no secret).
+    ContactChanged,
 }
 
 impl MessageKind {
     /// The name used in dedupe keys and stored columns: `receipt`,
     /// `payment-failed`, `bill-ready`, `reg-e`, `draft-reminder`,
-    /// `card-expiring`, `pay-by-hand`, `autopay-suspended` or `autopay-enrolled`.
+    /// `card-expiring`, `pay-by-hand`, `autopay-suspended`, `autopay-enrolled` or `contact-changed`.
     pub fn as_str(self) -> &'static str {
         match self {
             MessageKind::Receipt => "receipt",
@@ -59,6 +62,7 @@ impl MessageKind {
             MessageKind::PayByHand => "pay-by-hand",
             MessageKind::AutopaySuspended => "autopay-suspended",
             MessageKind::AutopayEnrolled => "autopay-enrolled",
+            MessageKind::ContactChanged => "contact-changed",
         }
     }
 }

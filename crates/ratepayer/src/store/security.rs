@@ -40,6 +40,13 @@ pub enum SecurityKind {
     /// A sign-in waiting for its second factor or security answer, keyed by
     /// the keyed digest of its challenge id.
     SignInChallenge,
+    /// A temporary password emailed for recovery
+    /// ([`crate::verification::TempPasswordRecord`], a keyed digest), keyed
+    /// by the login's id.
+    TemporaryPassword,
+    /// A contact change waiting for the code sent to the new contact, keyed
+    /// by the change's id (which is also its code's id).
+    ContactChange,
 }
 
 impl SecurityKind {
@@ -54,6 +61,8 @@ impl SecurityKind {
             SecurityKind::RecoveryCodes => "recovery_codes",
             SecurityKind::SecurityAnswer => "security_answer",
             SecurityKind::SignInChallenge => "sign_in_challenge",
+            SecurityKind::TemporaryPassword => "temporary_password",
+            SecurityKind::ContactChange => "contact_change",
         }
     }
 }

@@ -11,12 +11,12 @@ use ratepayer::mfa::hotp::{base32_decode, totp};
 use ratepayer::mfa::TotpEnrolment;
 use ratepayer::payment::AccountStatus;
 use ratepayer::portal::{
-    AccountImport, DeliverySettings, EnrolRequest, LinkRequest, LoginAttempt, LoginOutcome,
-    NewPaymentMethod, Portal, PortalError, RecordingNotifier, SecondFactor, SignupRequest,
+    AccountImport, ContactTarget, DeliverySettings, EnrolRequest, LinkRequest, LoginAttempt,
+    LoginOutcome, NewPaymentMethod, Portal, PortalError, Reauthentication, RecordingNotifier,
+    SecondFactor, SignupRequest,
 };
 use ratepayer::registration::{RegistrationChannel, RegistrationForm};
 use ratepayer::store::{AuditKind, SecurityKind, Store};
-use ratepayer::verification::ContactKind;
 
 use super::{client, nov, portal, record, secrets, shelby_with_pat, with_pat, PASSWORD};
 
@@ -268,54 +268,65 @@ pub fn step_up_guards_sensitive_changes(store: Arc<dyn Store>) {
         "000100002"
     );
 
-    // A contact.
+    // A contact: the step-up is the re-authentication of a change.
     let t2 = t1 + Duration::minutes(1);
+    let phone = ContactTarget::Phone;
+    let no_code = Reauthentication {
+        password: Some(PASSWORD),
+        step_up: None,
+    };
     assert_eq!(
-        p.add_contact(&pat, ContactKind::Email, "pat.two@example.com", t2),
+        p.request_contact_change(&pat, &phone, "704-555-0134", &no_code, &client(), t2),
         Err(PortalError::StepUpRequired)
     );
+    let spent = Reauthentication {
+        password: None,
+        step_up: Some(&right),
+    };
     assert_eq!(
-        p.add_contact_with_step_up(
-            &pat,
-            ContactKind::Email,
-            "pat.two@example.com",
-            Some(&right),
-            &client(),
-            t2
-        ),
+        p.request_contact_change(&pat, &phone, "704-555-0134", &spent, &client(), t2),
         Err(PortalError::WrongCredentials),
         "the code used for the link is spent"
     );
     let rc = SecondFactor::RecoveryCode(recovery[0].clone());
     assert!(p
-        .add_contact_with_step_up(
+        .request_contact_change(
             &pat,
-            ContactKind::Email,
-            "pat.two@example.com",
-            Some(&rc),
+            &phone,
+            "704-555-0134",
+            &Reauthentication {
+                password: None,
+                step_up: Some(&rc),
+            },
             &client(),
             t2
         )
         .is_ok());
 
-    // The billing email: only a change needs the code.
-    let settings = |email: Option<&str>| DeliverySettings {
+    // The billing email: a new one needs the step-up too.
+    let billing = ContactTarget::BillingEmail {
+        account: "100001".into(),
+    };
+    let settings = DeliverySettings {
         paperless: true,
-        billing_email: email.map(str::to_owned),
         ..Default::default()
     };
-    assert!(p.set_delivery(&pat, "100001", &settings(None), t2).is_ok());
+    assert!(p.set_delivery(&pat, "100001", &settings, t2).is_ok());
     assert_eq!(
-        p.set_delivery(&pat, "100001", &settings(Some("bills@example.com")), t2),
+        p.request_contact_change(&pat, &billing, "bills@example.com", &no_code, &client(), t2),
         Err(PortalError::StepUpRequired)
     );
     let t3 = t2 + Duration::minutes(1);
+    let fresh = SecondFactor::Totp(code_at(&enrolment, t3));
     assert!(p
-        .set_delivery_with_step_up(
+        .request_contact_change(
             &pat,
-            "100001",
-            &settings(Some("bills@example.com")),
-            Some(&SecondFactor::Totp(code_at(&enrolment, t3))),
+            &billing,
+            "bills@example.com",
+            &Reauthentication {
+                password: None,
+                step_up: Some(&fresh),
+            },
             &client(),
             t3
         )

@@ -13,6 +13,7 @@ pub mod intents;
 pub mod mfa;
 pub mod outbox;
 pub mod processor;
+pub mod recovery_contacts;
 
 use std::sync::Arc;
 
@@ -397,7 +398,8 @@ pub fn journey(store: Arc<dyn Store>) {
             paperless: false,
             ebilling: true,
             text_alerts: true,
-            billing_email: Some("bills@example.com".into()),
+            // The billing email changes only through request_contact_change.
+            billing_email: None,
         },
         nov(30, 12),
     )

@@ -1,0 +1,218 @@
+//! Recovery by an emailed temporary password (Crow Wing's legacy flow, seed
+//! 003): asking for one, signing in with it into the "must change password"
+//! state, and finishing the change. The password itself, its digest, its
+//! expiry and its single use are [`crate::verification::temp_password`]'s;
+//! this module stores it (one per login, [`SecurityKind::TemporaryPassword`])
+//! and wires it into sign-in.
+//!
+//! - The request gives the same answer, after the same work, whether or not
+//!   the username exists or has a verified email; it counts on the client's
+//!   address and is audited.
+//! - While a temporary password is pending, the login's own password keeps
+//!   working: nobody can lock a customer out by asking for one. A newer
+//!   request voids the older one.
+//! - Pending, it is kept as a keyed digest (it is random, above 90 bits, so
+//!   a slow hash would protect nothing and would make every failed sign-in
+//!   twice as slow); once used it becomes the login's Argon2id credential
+//!   until the customer chooses a password of their own.
+//! - Used once (even when locked out by failed sign-ins: it is the recovery
+//!   path), it lifts every lock as a reset does, forgets every remembered
+//!   device, and leaves the login in the "must change password" state, in
+//!   which every call but [`Portal::change_password`] is refused with
+//!   [`PortalError::PasswordChangeRequired`].
+
+use chrono::{DateTime, Utc};
+
+use super::client::ClientContext;
+use super::guard::{refusal, Scope};
+use super::{Portal, PortalError};
+use crate::login::{device, RevokeReason};
+use crate::password::{NormalizationForm, NormalizedPassword};
+use crate::store::{AuditKind, LoginRow, SecurityKind, Tx};
+use crate::verification::temp_password::{self, TempPasswordError, TempPasswordRecord};
+use crate::verification::ContactKind;
+
+impl Portal {
+    /// Asks for a temporary password for `username`, emailed to the login's
+    /// verified email after the commit. Always `Ok` (unless the client's
+    /// address is throttled), after the same work whether or not anything
+    /// matched. Every request counts on the client's address. The login's
+    /// own password keeps working until the temporary one is used; it
+    /// expires after the profile's `[verification.temporary_passwords]
+    /// lifetime_hours` (24 by default) and works once.
+    pub fn request_temporary_password(
+        &self,
+        username: &str,
+        client: &ClientContext,
+        now: DateTime<Utc>,
+    ) -> Result<(), PortalError> {
+        let username = username.trim().to_lowercase();
+        let bucket = client.bucket();
+        let mut tx = self.store.begin()?;
+        let decision = self.scope_check(tx.as_mut(), Scope::SignInAddress, &bucket, now)?;
+        if let Some(err) = refusal(decision, now) {
+            return Err(err);
+        }
+        self.scope_failure(tx.as_mut(), Scope::SignInAddress, &bucket, now)?;
+        let login = tx.login_by_username(self.utility(), &username)?;
+        let verified_email = match &login {
+            Some(l) => tx.contacts(&l.id)?.into_iter().any(|c| {
+                c.verified_at.is_some()
+                    && c.contact.kind() == ContactKind::Email
+                    && c.contact.as_str().eq_ignore_ascii_case(&l.email)
+            }),
+            None => false,
+        };
+        let policy = &self.profile.spec().verification.temporary_passwords;
+        let owner = login.as_ref().map_or("-", |l| l.id.as_str());
+        // Issued whether or not it is stored: the same work either way.
+        let (issued, record) = self
+            .with_rng(|rng| temp_password::issue(owner, policy, rng, now, self.key()))
+            .map_err(|e| match e {
+                TempPasswordError::Random(r) => PortalError::Random(r),
+                other => {
+                    PortalError::Config(format!("[verification.temporary_passwords]: {other}"))
+                }
+            })?;
+        let send_to = match (&login, verified_email) {
+            (Some(l), true) => {
+                self.put_login_record(
+                    tx.as_mut(),
+                    SecurityKind::TemporaryPassword,
+                    &l.id,
+                    &record,
+                    now,
+                )?;
+                Some(l.email.clone())
+            }
+            _ => None,
+        };
+        tx.append_audit(&self.event(
+            AuditKind::PasswordResetRequested,
+            now,
+            login.as_ref().map(|l| l.id.as_str()),
+            None,
+            format!(
+                "{}{}",
+                if send_to.is_some() {
+                    "temporary password sent to the verified email"
+                } else {
+                    "no temporary password sent (unknown username or no verified email)"
+                },
+                client.audit_suffix()
+            ),
+        ))?;
+        tx.commit()?;
+        if let Some(email) = send_to {
+            self.email(
+                &email,
+                "Your temporary password",
+                format!(
+                    "Someone asked for a temporary password for your portal login. Sign in with \
+                     it within {} hour(s); you will then choose a new password: {}\nYour current \
+                     password still works. If it was not you, ignore this message.",
+                    policy.lifetime_hours,
+                    issued.password()
+                ),
+            );
+        }
+        Ok(())
+    }
+
+    /// The login's pending temporary password, if any.
+    fn temporary_record(
+        &self,
+        tx: &mut dyn Tx,
+        login_id: &str,
+    ) -> Result<Option<TempPasswordRecord>, PortalError> {
+        let row = tx.security_record(self.utility(), SecurityKind::TemporaryPassword, login_id)?;
+        Ok(row.and_then(|r| serde_json::from_value(r.data).ok()))
+    }
+
+    /// At sign-in: when `candidate` is the login's pending temporary
+    /// password, uses it up and puts the login in the "must change
+    /// password" state (its credential becomes the temporary password,
+    /// every lock is lifted, every remembered device forgotten), all on
+    /// `tx`. False, changing nothing, otherwise. Cheap (a keyed digest).
+    pub(super) fn use_temporary_password(
+        &self,
+        tx: &mut dyn Tx,
+        login: &mut LoginRow,
+        candidate: &str,
+        now: DateTime<Utc>,
+    ) -> Result<bool, PortalError> {
+        let Some(mut record) = self.temporary_record(tx, &login.id)? else {
+            return Ok(false);
+        };
+        if temp_password::verify(&mut record, &login.id, candidate, now, self.key()).is_err() {
+            return Ok(false);
+        }
+        self.put_login_record(tx, SecurityKind::TemporaryPassword, &login.id, &record, now)?;
+        let normalized = NormalizedPassword::normalize(candidate, NormalizationForm::default());
+        login.credential = self.hash_password(&normalized)?;
+        login.must_change_password = true;
+        login.throttle.record_recovery();
+        let mut devices = tx.devices(&login.id)?;
+        let forgotten =
+            device::revoke_all(&mut devices, &login.id, RevokeReason::PasswordChanged, now);
+        for d in &devices {
+            tx.put_device(d)?;
+        }
+        for other in
+            tx.security_records_of_login(self.utility(), SecurityKind::ResetToken, &login.id)?
+        {
+            tx.delete_security_record(self.utility(), SecurityKind::ResetToken, &other.key)?;
+        }
+        tx.append_audit(&self.event(
+            AuditKind::PasswordChanged,
+            now,
+            Some(&login.id),
+            None,
+            format!(
+                "temporary password used: it must be changed now; locks lifted; {forgotten} \
+                 remembered device(s) forgotten"
+            ),
+        ))?;
+        Ok(true)
+    }
+
+    /// At a password change in the "must change password" state: the new
+    /// password may not be the temporary one; the record is closed.
+    pub(super) fn finish_temporary_password(
+        &self,
+        tx: &mut dyn Tx,
+        login_id: &str,
+        new_password: &str,
+        now: DateTime<Utc>,
+    ) -> Result<(), PortalError> {
+        let Some(mut record) = self.temporary_record(tx, login_id)? else {
+            return Ok(());
+        };
+        match temp_password::complete_change(&mut record, new_password, now, self.key()) {
+            Ok(()) => {}
+            Err(e @ TempPasswordError::ReusesTemporary) => return Err(temp_error(e)),
+            // Any other state: nothing pending to close.
+            Err(_) => {}
+        }
+        tx.delete_security_record(self.utility(), SecurityKind::TemporaryPassword, login_id)?;
+        Ok(())
+    }
+
+    /// A pending (not yet used) temporary password is voided: the login's
+    /// password was just set another way.
+    pub(super) fn void_temporary_password(
+        &self,
+        tx: &mut dyn Tx,
+        login_id: &str,
+    ) -> Result<(), PortalError> {
+        tx.delete_security_record(self.utility(), SecurityKind::TemporaryPassword, login_id)?;
+        Ok(())
+    }
+}
+
+fn temp_error(e: TempPasswordError) -> PortalError {
+    PortalError::Invalid {
+        field: "new_password",
+        message: format!("{e} ({})", e.code()),
+    }
+}
