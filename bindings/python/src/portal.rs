@@ -933,6 +933,63 @@ impl Portal {
         })
     }
 
+    /// Forgot password: emails a single-use reset code to the verified
+    /// email of `username`'s login. The same answer (`None`) whether or not
+    /// the username exists or has a verified email; every request counts on
+    /// the client's address and is audited.
+    #[pyo3(signature = (username, *, now, client_address, user_agent = String::new()))]
+    fn request_password_reset(
+        &self,
+        py: Python<'_>,
+        username: String,
+        now: DateTime<FixedOffset>,
+        client_address: String,
+        user_agent: String,
+    ) -> PyResult<()> {
+        let now = utc(now);
+        let client = client_of(&client_address, &user_agent)?;
+        self.run(py, |p| p.request_password_reset(&username, &client, now))
+    }
+
+    /// Sets a new password with the emailed reset code: the code is used up,
+    /// the password must pass the policy (a refused password leaves the code
+    /// usable), locks on the login and its account are lifted, and every
+    /// remembered device is forgotten. Returns the login's id.
+    #[pyo3(signature = (reset_token, new_password, *, now, client_address, user_agent = String::new()))]
+    fn reset_password(
+        &self,
+        py: Python<'_>,
+        reset_token: String,
+        new_password: String,
+        now: DateTime<FixedOffset>,
+        client_address: String,
+        user_agent: String,
+    ) -> PyResult<String> {
+        let now = utc(now);
+        let client = client_of(&client_address, &user_agent)?;
+        self.run(py, |p| {
+            p.reset_password(&reset_token, &new_password, &client, now)
+        })
+    }
+
+    /// Forgot username: emails each login linked to `account` its username,
+    /// at that login's own verified email. The same answer (`None`) whether
+    /// or not the account exists or has logins; a malformed number is
+    /// refused for its format only.
+    #[pyo3(signature = (account, *, now, client_address, user_agent = String::new()))]
+    fn request_username_reminder(
+        &self,
+        py: Python<'_>,
+        account: String,
+        now: DateTime<FixedOffset>,
+        client_address: String,
+        user_agent: String,
+    ) -> PyResult<()> {
+        let now = utc(now);
+        let client = client_of(&client_address, &user_agent)?;
+        self.run(py, |p| p.request_username_reminder(&account, &client, now))
+    }
+
     /// Asks for a temporary password for `username` (recovery in profiles
     /// such as Crow Wing's), emailed to the login's verified email. The same
     /// answer (`None`) whether or not the username exists; every request

@@ -173,3 +173,31 @@ def test_a_contact_change_with_an_authenticator_needs_its_code() -> None:
     code = portal.outbox()[-1].code
     assert code is not None
     portal.confirm_contact_change(pat, change, code, now=t1)
+
+
+def test_forgot_password_and_username_say_the_same_whatever_matched() -> None:
+    portal, pat = make_portal()
+    t = nov(12, 9)
+    sent = len(portal.outbox())
+    # Unknown username, unknown account: the same answer, no mail.
+    assert portal.request_password_reset("nobody", now=t, client_address=HOME) is None
+    assert portal.request_username_reminder("999999", now=t, client_address=HOME) is None
+    assert len(portal.outbox()) == sent
+    # A malformed number is refused for its format only.
+    assert error_of(lambda: portal.request_username_reminder(
+        "12-ab", now=t, client_address=HOME)).code.startswith("invalid")
+    # The account's login is reminded of its username at its verified email.
+    assert portal.request_username_reminder("100001", now=t, client_address=HOME) is None
+    reminder = portal.outbox()[-1]
+    assert reminder.to == "pat@example.com" and "patdoe" in reminder.body
+    # Forgot password: a single-use code; a refused password leaves it usable.
+    assert portal.request_password_reset("patdoe", now=t, client_address=HOME) is None
+    mail = portal.outbox()[-1]
+    assert mail.subject == "Reset your password" and mail.to == "pat@example.com"
+    token = mail.body.split("minutes: ", 1)[1].split("\n", 1)[0]
+    assert error_of(lambda: portal.reset_password(
+        token, "short", now=t, client_address=HOME)).code == "password.too_short"
+    assert portal.reset_password(token, NEW_PASSWORD, now=t, client_address=HOME) == pat
+    assert error_of(lambda: portal.reset_password(
+        token, NEW_PASSWORD + "x", now=t, client_address=HOME)).code.startswith("invalid")
+    assert not sign_in(portal, NEW_PASSWORD, t + timedelta(minutes=1))

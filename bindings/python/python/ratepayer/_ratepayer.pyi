@@ -997,6 +997,31 @@ class Portal:
         client_address: str,
         user_agent: str = ...,
     ) -> None: ...
+    def request_password_reset(
+        self,
+        username: str,
+        *,
+        now: datetime.datetime,
+        client_address: str,
+        user_agent: str = ...,
+    ) -> None: ...
+    def reset_password(
+        self,
+        reset_token: str,
+        new_password: str,
+        *,
+        now: datetime.datetime,
+        client_address: str,
+        user_agent: str = ...,
+    ) -> str: ...
+    def request_username_reminder(
+        self,
+        account: str,
+        *,
+        now: datetime.datetime,
+        client_address: str,
+        user_agent: str = ...,
+    ) -> None: ...
     def request_temporary_password(
         self,
         username: str,
