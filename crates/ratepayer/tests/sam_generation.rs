@@ -1,5 +1,5 @@
 //! SAM `utilityrate5` conformance with customer generation: every case in
-//! `tests/data/sam_generation/cases` (39: SAM's own ssc test cases with
+//! `tests/data/sam_generation/cases` (44: SAM's own ssc test cases with
 //! generation under the five metering options, and custom ones; see its
 //! README) is imported from its URDB form (sell rates included), billed on
 //! its hourly load and generation for 2029 (a year that starts on a Monday,
@@ -70,7 +70,7 @@ fn every_sam_generation_case_matches_within_a_cent() {
         .map(|e| e.unwrap().path())
         .collect();
     dir.sort();
-    assert_eq!(dir.len(), 39, "the SAM generation set has 39 cases");
+    assert_eq!(dir.len(), 44, "the SAM generation set has 44 cases");
     let start = NaiveDate::from_ymd_opt(2029, 1, 1)
         .unwrap()
         .and_hms_opt(0, 0, 0)

@@ -113,30 +113,37 @@ impl Fill {
         }
     }
 
-    /// Adds `x` kWh (> 0) of period `p` into `out`.
+    /// Adds `x` kWh (> 0) of period `p` into `out`, as SAM's loop does: a
+    /// cursor moves from the counter to each limit the new total passes,
+    /// billing each move at the tier it leaves, then to the new total. With
+    /// increasing limits each move is the part of `x` inside a tier; with
+    /// the non-increasing limits that mixed `kWh/kW` block-step tiers can
+    /// make, a move back is a negative amount at that tier's price, as SAM
+    /// bills it (the moves still add up to `x`).
     pub fn add(&mut self, p: usize, x: Decimal, out: &mut TierKwh) -> Result<(), ElectricError> {
-        let mut left = x;
-        while left > Decimal::ZERO {
-            let room = match self.limits.get(self.tier).copied().flatten() {
-                Some(u) => u.checked_sub(self.cum).ok_or_else(ov)?,
-                None => left,
-            };
-            if room <= Decimal::ZERO {
-                if self.tier + 1 >= self.limits.len() {
-                    // Cannot happen (the last limit is open); keep the energy.
-                    out.add(p, self.tier, left)?;
-                    self.cum = self.cum.checked_add(left).ok_or_else(ov)?;
+        let target = self.cum.checked_add(x).ok_or_else(ov)?;
+        let mut cursor = self.cum;
+        loop {
+            let last = self.tier + 1 >= self.limits.len();
+            match self.limits.get(self.tier).copied().flatten() {
+                Some(u) if !last && target > u => {
+                    let q = u.checked_sub(cursor).ok_or_else(ov)?;
+                    if !q.is_zero() {
+                        out.add(p, self.tier, q)?;
+                    }
+                    cursor = u;
+                    self.tier += 1;
+                }
+                _ => {
+                    let q = target.checked_sub(cursor).ok_or_else(ov)?;
+                    if !q.is_zero() {
+                        out.add(p, self.tier, q)?;
+                    }
+                    self.cum = target;
                     return Ok(());
                 }
-                self.tier += 1;
-                continue;
             }
-            let q = left.min(room);
-            out.add(p, self.tier, q)?;
-            self.cum = self.cum.checked_add(q).ok_or_else(ov)?;
-            left = left.checked_sub(q).ok_or_else(ov)?;
         }
-        Ok(())
     }
 }
 
@@ -202,30 +209,30 @@ impl IntFill {
         }
     }
 
-    /// [`IntFill::add`] across one or more tier limits.
+    /// [`IntFill::add`] across one or more tier limits: SAM's cursor walk
+    /// of [`Fill::add`] (a limit below the cursor, from mixed `kWh/kW`
+    /// block-step tiers, bills a negative amount at its tier).
     #[inline(never)]
-    fn cross(&mut self, p: usize, mut x: i64) {
+    fn cross(&mut self, p: usize, x: i64) {
+        let target = self.cum.saturating_add(x);
+        let mut cursor = self.cum;
         loop {
             let last = self.tier + 1 >= self.limits.len();
+            let u = self.limits.get(self.tier).copied().unwrap_or(i64::MAX);
             let slot = self.acc.get_mut(p * self.tiers + self.tier);
-            if x <= self.room || last {
+            if last || target <= u {
                 if let Some(a) = slot {
-                    *a = a.saturating_add(x);
+                    *a = a.saturating_add(target - cursor);
                 }
-                self.cum = self.cum.saturating_add(x);
-                self.room = self.room.saturating_sub(x);
+                self.cum = target;
+                self.room = u.saturating_sub(target);
                 return;
             }
-            if self.room > 0 {
-                if let Some(a) = slot {
-                    *a += self.room;
-                }
-                self.cum += self.room;
-                x -= self.room;
+            if let Some(a) = slot {
+                *a += u - cursor;
             }
+            cursor = u;
             self.tier += 1;
-            let limit = self.limits.get(self.tier).copied().unwrap_or(i64::MAX);
-            self.room = limit.saturating_sub(self.cum);
         }
     }
 

@@ -10,6 +10,11 @@ Two tariffs, each under all five metering options, plus one option-4 case with k
   B  small commercial: 4 periods, 3 `kWh daily` tiers with sell rates, 2-tier TOU demand (2 periods),
      seasonal flat demand, $45 fixed, $/month minimum that binds in sunny months.
   C  buy-all/sell-all with `kWh/kW` block-step tiers (generation meter sells on the load meter's tiers).
+  D  mixed `kWh/kW` block-step tiers whose effective limits do NOT increase (370 kWh/kW, 600 kWh,
+     450 kWh, rest kWh/kW): with a billing demand above 1.7 kW the limits are 600, 450, open. Under all
+     five options; options 2-4 fill tiers hour by hour, and SAM's fill then moves back from 600 to 450
+     kWh, billing -150 kWh at the third tier (a differential test against PySAM found our fill had
+     skipped that move: up to $410 a month apart).
 """
 import os
 import random
@@ -125,6 +130,19 @@ def tariff_c():
     return t
 
 
+def tariff_d():
+    t = tariff_a(random.Random(11))
+    for p, tiers in enumerate(t["energyratestructure"]):
+        base = tiers[0]["rate"]
+        t["energyratestructure"][p] = [
+            {"max": 370.0, "rate": round(base * 0.8, 5), "sell": round(base * 0.7, 5), "unit": "kWh/kW"},
+            {"max": 600.0, "rate": round(base * 1.3, 5), "sell": round(base * 0.5, 5), "unit": "kWh"},
+            {"max": 450.0, "rate": round(base * 1.9, 5), "sell": round(base * 0.3, 5), "unit": "kWh"},
+            {"rate": round(base * 0.6, 5), "sell": round(base * 0.2, 5), "unit": "kWh/kW"},
+        ]
+    return t
+
+
 OPTS = [("nm", "net_metering"), ("nmd", "net_metering_dollar"), ("nb", "net_billing"),
         ("nbc", "net_billing_carryover"), ("basa", "buy_all_sell_all")]
 
@@ -163,6 +181,17 @@ def main():
             "tolerance_usd": 0.01, "expected": {}}
     generate.dump_json(case, os.path.join(HERE, "cases", name + ".json"))
     made.append(name)
+    for short, metering in OPTS:
+        name = f"custom_{short}_mixed_kwh_per_kw"
+        case = {"name": name, "description": "mixed `kWh/kW` block-step tiers (370 kWh/kW, 600 kWh, 450 kWh, rest) whose "
+                "effective limits do not increase (600, 450 kWh, open, above 1.7 kW): hour-by-hour fill moves back a tier as SAM does",
+                "source": {"custom": True, "note": "build_custom_cases.py"}, "metering": metering}
+        if metering == "net_metering":
+            case["year_end_sell_rate"] = 0.031
+        case.update({"tariff": tariff_d(), "load": "pvsamv1_residential_load.csv",
+                     "generation": "custom_gen_pv_residential_x0.9.csv", "tolerance_usd": 0.01, "expected": {}})
+        generate.dump_json(case, os.path.join(HERE, "cases", name + ".json"))
+        made.append(name)
     print("\n".join(made))
 
 
