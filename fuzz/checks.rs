@@ -952,8 +952,8 @@ pub fn portal(data: &[u8]) -> PortalOutcome {
 
     use ratepayer::credential::HashParams;
     use ratepayer::portal::{
-        AccountImport, ClientContext, DeliverySettings, LinkRequest, LoginAttempt,
-        NewPaymentMethod, NullNotifier, Portal, PortalSecrets, SignupRequest,
+        AccountImport, ClientContext, DeliverySettings, LinkRequest, LoginAttempt, LoginOutcome,
+        NewPaymentMethod, Portal, PortalSecrets, RecordingNotifier, SignupRequest,
     };
     use ratepayer::registration::{AccountRecord, RegistrationChannel, RegistrationForm};
     use ratepayer::store::{MemoryStore, Store};
@@ -985,6 +985,7 @@ pub fn portal(data: &[u8]) -> PortalOutcome {
         return out;
     };
     let store: Arc<dyn Store> = Arc::new(MemoryStore::new());
+    let notifier = Arc::new(RecordingNotifier::new());
     let Ok(portal) = Portal::new(
         profile,
         store.clone(),
@@ -994,7 +995,7 @@ pub fn portal(data: &[u8]) -> PortalOutcome {
             pepper: None,
         },
         Box::new(ratepayer::security::SeededRandom::new(7)),
-        Arc::new(NullNotifier),
+        notifier.clone(),
     ) else {
         return out;
     };
@@ -1051,6 +1052,50 @@ pub fn portal(data: &[u8]) -> PortalOutcome {
             return out;
         }
     };
+    // Every customer call takes a session: sign in as the customer does,
+    // through the emailed-code challenge of a new device. A login just
+    // registered with this username and password must be able to.
+    let login_email = store
+        .begin()
+        .ok()
+        .and_then(|mut tx| tx.login(&login).ok().flatten())
+        .map(|row| row.email)
+        .unwrap_or_default();
+    let attempt = LoginAttempt {
+        username: &username,
+        password: &password,
+        device_token: None,
+    };
+    let token_of = |outcome: Result<LoginOutcome, ratepayer::portal::PortalError>| match outcome {
+        Ok(LoginOutcome::SignedIn { session, .. }) => Some(session),
+        _ => None,
+    };
+    let session_token = match portal.login(&attempt, &client, now) {
+        Ok(LoginOutcome::ChallengeRequired { challenge_id, .. }) => {
+            let code = ratepayer::verification::Contact::email(&login_email)
+                .ok()
+                .and_then(|c| notifier.last_code_to(&c));
+            code.and_then(|code| {
+                token_of(portal.pass_device_challenge(
+                    &login,
+                    &challenge_id,
+                    &code,
+                    None,
+                    &client,
+                    now,
+                ))
+            })
+        }
+        other => token_of(other),
+    };
+    let session = session_token.and_then(|t| portal.session(&t, now).ok());
+    assert!(
+        session.is_some(),
+        "a login just registered signs in with its username and password"
+    );
+    let Some(session) = session else {
+        return out;
+    };
     let mut ok = |name: &'static str, result: bool| {
         if result {
             out.accepted.push(name);
@@ -1074,7 +1119,7 @@ pub fn portal(data: &[u8]) -> PortalOutcome {
         "link",
         portal
             .link_account(
-                &login,
+                &session,
                 &LinkRequest {
                     form,
                     password: password.clone(),
@@ -1088,11 +1133,11 @@ pub fn portal(data: &[u8]) -> PortalOutcome {
     ok(
         "nickname",
         portal
-            .set_nickname(&login, &account, Some(&nickname), now)
+            .set_nickname(&session, &account, Some(&nickname), now)
             .is_ok(),
     );
     let method = portal.add_payment_method(
-        &login,
+        &session,
         &NewPaymentMethod {
             method: ratepayer::fees::PaymentMethod::Echeck,
             token: token.clone(),
@@ -1112,10 +1157,10 @@ pub fn portal(data: &[u8]) -> PortalOutcome {
         };
         ok(
             "pay_unknown_quote",
-            portal.pay(&login, &key(&label), now).is_ok(),
+            portal.pay(&session, &key(&label), now).is_ok(),
         );
         let quote = portal.quote_payment(
-            &login,
+            &session,
             &ratepayer::payment::PaymentTarget::Account(account.clone()),
             ratepayer::Money::new(rust_decimal::Decimal::ONE, ratepayer::Currency::USD),
             ratepayer::fees::Channel::Online,
@@ -1127,8 +1172,8 @@ pub fn portal(data: &[u8]) -> PortalOutcome {
                 quote_id: quote.id,
                 idempotency_key: label.clone(),
             };
-            let first = portal.pay(&login, &request, now);
-            let second = portal.pay(&login, &request, now);
+            let first = portal.pay(&session, &request, now);
+            let second = portal.pay(&session, &request, now);
             if let Ok(first) = &first {
                 assert_eq!(second.as_ref().ok(), Some(first), "a key paid twice");
             }
@@ -1139,7 +1184,7 @@ pub fn portal(data: &[u8]) -> PortalOutcome {
         "delivery",
         portal
             .set_delivery(
-                &login,
+                &session,
                 &account,
                 &DeliverySettings {
                     paperless: true,
@@ -1159,7 +1204,7 @@ pub fn portal(data: &[u8]) -> PortalOutcome {
         step_up: None,
     };
     let phone_change = portal.request_contact_change(
-        &login,
+        &session,
         &ratepayer::portal::ContactTarget::Phone,
         &phone,
         &proof,
@@ -1168,7 +1213,7 @@ pub fn portal(data: &[u8]) -> PortalOutcome {
     );
     ok("contact", phone_change.is_ok());
     let billing_change = portal.request_contact_change(
-        &login,
+        &session,
         &ratepayer::portal::ContactTarget::BillingEmail {
             account: account.clone(),
         },
@@ -1179,11 +1224,11 @@ pub fn portal(data: &[u8]) -> PortalOutcome {
     );
     ok("billing_email", billing_change.is_ok());
     if let Ok(change) = &billing_change {
-        let _ = portal.confirm_contact_change(&login, change, &nickname, now);
+        let _ = portal.confirm_contact_change(&session, change, &nickname, now);
     }
     assert!(
         portal
-            .add_contact(&login, ContactKind::Sms, &phone, now)
+            .add_contact(&session, ContactKind::Sms, &phone, now)
             .is_err(),
         "add_contact cannot add a new contact"
     );
@@ -1191,7 +1236,7 @@ pub fn portal(data: &[u8]) -> PortalOutcome {
     // user text; the answer never says whether it matched.
     let _ = portal.request_temporary_password(&username, &client, now);
     let _ = portal.request_temporary_password(&label, &client, now);
-    let home = portal.home(&login);
+    let home = portal.home(&session);
     assert!(
         home.is_ok(),
         "the home page of a registered login: {home:?}"

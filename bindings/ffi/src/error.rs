@@ -93,7 +93,8 @@ pub enum RatepayerError {
         detail: String,
     },
     /// A portal call was refused (wrong credentials, not allowed, a bad
-    /// field, a registration that could not be verified, ...); `code` is
+    /// field, a registration that could not be verified, a session token
+    /// unknown, ended or expired: `login.sign_in_required`, ...); `code` is
     /// the core's `PortalError::code()`. Nothing was changed beyond what the
     /// refusal documents (failed logins count; refusals are audited).
     #[error("{code}: {detail}")]
@@ -300,5 +301,21 @@ impl From<PortalError> for RatepayerError {
                 detail: other.to_string(),
             },
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_ended_session_is_the_portal_error_sign_in_required() {
+        let e = RatepayerError::from(PortalError::SignInRequired);
+        assert!(
+            matches!(&e, RatepayerError::Portal { code, detail }
+                if code == "login.sign_in_required" && detail.contains("sign in again")),
+            "{e:?}"
+        );
+        assert_eq!(e.code(), "login.sign_in_required");
     }
 }

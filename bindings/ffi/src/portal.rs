@@ -5,6 +5,13 @@
 //! without one, to an outbox the app drains with [`Portal::take_outbox`].
 //! "Now" is always a parameter (`Instant` in Kotlin, `Date` in Swift);
 //! amounts a user typed are strings parsed in the portal's currency.
+//!
+//! Sessions: a completed sign-in (`LoginOutcome::SignedIn`) carries a
+//! session token; every call that acts for a customer takes that token
+//! (`session_token`) where it took a login id, and checks it at the call's
+//! `now`. An unknown, ended or expired token raises `RatepayerError.Portal`
+//! with code `login.sign_in_required`. `verify_contact` still takes the
+//! login id; staff calls take none.
 
 use std::sync::{Arc, Mutex};
 use std::time::SystemTime;
@@ -162,13 +169,19 @@ pub struct Registered {
     pub email_code_id: String,
 }
 
-/// The outcome of a login or a device challenge.
-#[derive(Debug, Clone, PartialEq, Eq, uniffi::Enum)]
+/// The outcome of a login or a device challenge. `Debug` shows no token.
+#[derive(Clone, PartialEq, Eq, uniffi::Enum)]
 pub enum LoginOutcome {
-    /// Signed in.
+    /// Signed in: a session started.
     SignedIn {
         /// The login's id.
         login_id: String,
+        /// The new session's token (64 hex digits): keep it secret and pass
+        /// it to every customer call; it ends after 30 minutes unused or 12
+        /// hours in all (the profile's defaults), on `sign_out`, or when the
+        /// password changes. Then calls raise `RatepayerError.Portal` with
+        /// code `login.sign_in_required`: sign in again.
+        session_token: String,
         /// A temporary password must be changed first.
         must_change_password: bool,
         /// A new remembered-device token (after a challenge passed with a
@@ -202,15 +215,62 @@ pub enum LoginOutcome {
     },
 }
 
+impl std::fmt::Debug for LoginOutcome {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            LoginOutcome::SignedIn {
+                login_id,
+                session_token: _,
+                must_change_password,
+                device_token,
+            } => f
+                .debug_struct("SignedIn")
+                .field("login_id", login_id)
+                .field("session_token", &"<redacted>")
+                .field("must_change_password", must_change_password)
+                .field("device_token", &device_token.as_ref().map(|_| "<redacted>"))
+                .finish(),
+            LoginOutcome::ChallengeRequired {
+                login_id,
+                challenge_id,
+            } => f
+                .debug_struct("ChallengeRequired")
+                .field("login_id", login_id)
+                .field("challenge_id", challenge_id)
+                .finish(),
+            LoginOutcome::SecondFactorRequired {
+                login_id,
+                challenge_id,
+            } => f
+                .debug_struct("SecondFactorRequired")
+                .field("login_id", login_id)
+                .field("challenge_id", challenge_id)
+                .finish(),
+            LoginOutcome::QuestionRequired {
+                login_id,
+                challenge_id,
+                question,
+            } => f
+                .debug_struct("QuestionRequired")
+                .field("login_id", login_id)
+                .field("challenge_id", challenge_id)
+                .field("question", question)
+                .finish(),
+        }
+    }
+}
+
 impl From<core::LoginOutcome> for LoginOutcome {
     fn from(o: core::LoginOutcome) -> Self {
         match o {
             core::LoginOutcome::SignedIn {
                 login_id,
+                session,
                 must_change_password,
                 device_token,
             } => LoginOutcome::SignedIn {
                 login_id,
+                session_token: session,
                 must_change_password,
                 device_token,
             },
@@ -617,6 +677,40 @@ impl From<&AuditEvent> for AuditEntry {
     }
 }
 
+/// One of a login's live sessions, as `sessions` lists them (never the
+/// token).
+#[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
+pub struct SessionInfo {
+    /// Its public id, for `end_session`.
+    pub id: String,
+    /// Where it was started from (address and user agent).
+    pub client: String,
+    /// When the sign-in completed.
+    pub created_at: SystemTime,
+    /// Its last use.
+    pub last_seen: SystemTime,
+    /// When it ends unless used before.
+    pub idle_expires_at: SystemTime,
+    /// When it ends whatever the use.
+    pub expires_at: SystemTime,
+    /// True for the session that asked.
+    pub current: bool,
+}
+
+impl From<core::SessionInfo> for SessionInfo {
+    fn from(s: core::SessionInfo) -> Self {
+        SessionInfo {
+            id: s.id,
+            client: s.client,
+            created_at: SystemTime::from(s.created_at),
+            last_seen: SystemTime::from(s.last_seen),
+            idle_expires_at: SystemTime::from(s.idle_expires_at),
+            expires_at: SystemTime::from(s.expires_at),
+            current: s.current,
+        }
+    }
+}
+
 /// One utility's portal over a store. Every call runs in one transaction.
 #[derive(uniffi::Object)]
 pub struct Portal {
@@ -667,6 +761,11 @@ impl Portal {
             outgoing,
             currency,
         }))
+    }
+
+    /// The live session of `token` at `now`, or `login.sign_in_required`.
+    fn session(&self, token: &str, now: SystemTime) -> Result<core::Session, RatepayerError> {
+        Ok(self.inner.session(token, utc(now))?)
     }
 
     fn money(&self, text: &str) -> Result<CoreMoney, RatepayerError> {
@@ -853,14 +952,16 @@ impl Portal {
             .into())
     }
 
-    /// Passes a device challenge with the emailed code; with a device name
-    /// (`remember`), the device is remembered and a token returned.
+    /// Passes a device challenge with the emailed code, from `client`
+    /// (named in the audit trail and the list of sessions); with a device
+    /// name (`remember`), the device is remembered and a token returned.
     pub fn pass_device_challenge(
         &self,
         login_id: String,
         challenge_id: String,
         code: String,
         remember: Option<String>,
+        client: ClientInfo,
         now: SystemTime,
     ) -> Result<LoginOutcome, RatepayerError> {
         Ok(self
@@ -870,23 +971,27 @@ impl Portal {
                 &challenge_id,
                 &code,
                 remember.as_deref(),
+                &client_of(&client)?,
                 utc(now),
             )?
             .into())
     }
 
     /// Changes the password (the current one is checked); remembered
-    /// devices are forgotten.
+    /// devices are forgotten and every session of the login ends, this one
+    /// included. Returns the token of a new session for the caller: use it
+    /// from now on (the old one raises `login.sign_in_required`).
     pub fn change_password(
         &self,
-        login_id: String,
+        session_token: String,
         current: String,
         new_password: String,
         client: ClientInfo,
         now: SystemTime,
-    ) -> Result<(), RatepayerError> {
+    ) -> Result<String, RatepayerError> {
+        let session = self.session(&session_token, now)?;
         Ok(self.inner.change_password(
-            &login_id,
+            &session,
             &current,
             &new_password,
             &client_of(&client)?,
@@ -894,19 +999,72 @@ impl Portal {
         )?)
     }
 
+    /// Signs out: ends the session of `session_token`. A token already
+    /// ended, expired or unknown is fine (nothing to end).
+    pub fn sign_out(&self, session_token: String, now: SystemTime) -> Result<(), RatepayerError> {
+        match self.inner.session(&session_token, utc(now)) {
+            Ok(session) => Ok(self.inner.sign_out(&session)?),
+            Err(core::PortalError::SignInRequired) => Ok(()),
+            Err(e) => Err(e.into()),
+        }
+    }
+
+    /// "Sign out everywhere": ends every session of the login, this one
+    /// included, and forgets every remembered device; returns how many
+    /// sessions ended.
+    pub fn sign_out_everywhere(
+        &self,
+        session_token: String,
+        now: SystemTime,
+    ) -> Result<u64, RatepayerError> {
+        let session = self.session(&session_token, now)?;
+        let n = self.inner.sign_out_everywhere(&session)?;
+        Ok(u64::try_from(n).unwrap_or(u64::MAX))
+    }
+
+    /// The login's live sessions, newest first (the asking one marked
+    /// `current`).
+    pub fn sessions(
+        &self,
+        session_token: String,
+        now: SystemTime,
+    ) -> Result<Vec<SessionInfo>, RatepayerError> {
+        let session = self.session(&session_token, now)?;
+        Ok(self
+            .inner
+            .sessions(&session)?
+            .into_iter()
+            .map(SessionInfo::from)
+            .collect())
+    }
+
+    /// Ends the login's session with public id `id` (from `sessions`; the
+    /// asking one too, if named). An id not among them raises
+    /// `not_found.session`.
+    pub fn end_session(
+        &self,
+        session_token: String,
+        id: String,
+        now: SystemTime,
+    ) -> Result<(), RatepayerError> {
+        let session = self.session(&session_token, now)?;
+        Ok(self.inner.end_session(&session, &id)?)
+    }
+
     /// Links a further account with the recipe's proofs and the password
     /// again; returns the canonical account number.
     pub fn link_account(
         &self,
-        login_id: String,
+        session_token: String,
         form: RegistrationForm,
         password: String,
         nickname: Option<String>,
         client: ClientInfo,
         now: SystemTime,
     ) -> Result<String, RatepayerError> {
+        let session = self.session(&session_token, now)?;
         Ok(self.inner.link_account(
-            &login_id,
+            &session,
             &LinkRequest {
                 form: core_form(form),
                 password,
@@ -934,35 +1092,39 @@ impl Portal {
     /// users and AutoPay).
     pub fn unlink_account(
         &self,
-        login_id: String,
+        session_token: String,
         account: String,
         now: SystemTime,
     ) -> Result<(), RatepayerError> {
-        Ok(self.inner.unlink_account(&login_id, &account, utc(now))?)
+        let session = self.session(&session_token, now)?;
+        Ok(self.inner.unlink_account(&session, &account, utc(now))?)
     }
 
-    /// The owner lets another login (by username) view and pay the account.
+    /// The owner (signed in with `session_token`) lets another login (by
+    /// username) view and pay the account.
     pub fn add_authorized_user(
         &self,
-        owner_login_id: String,
+        session_token: String,
         account: String,
         username: String,
         now: SystemTime,
     ) -> Result<(), RatepayerError> {
+        let session = self.session(&session_token, now)?;
         Ok(self
             .inner
-            .add_authorized_user(&owner_login_id, &account, &username, utc(now))?)
+            .add_authorized_user(&session, &account, &username, utc(now))?)
     }
 
     /// Sets an account's bill delivery (paperless, e-billing, alerts); the
     /// billing email is kept (a different one is refused).
     pub fn set_delivery(
         &self,
-        login_id: String,
+        session_token: String,
         account: String,
         settings: DeliverySettings,
         now: SystemTime,
     ) -> Result<(), RatepayerError> {
+        let session = self.session(&session_token, now)?;
         let settings = core::DeliverySettings {
             paperless: settings.paperless,
             ebilling: settings.ebilling,
@@ -971,12 +1133,14 @@ impl Portal {
         };
         Ok(self
             .inner
-            .set_delivery(&login_id, &account, &settings, utc(now))?)
+            .set_delivery(&session, &account, &settings, utc(now))?)
     }
 
-    /// The home page: every linked account and the total due.
-    pub fn home(&self, login_id: String) -> Result<HomeView, RatepayerError> {
-        let h = self.inner.home(&login_id)?;
+    /// The home page: every linked account and the total due (`now`
+    /// checks the session).
+    pub fn home(&self, session_token: String, now: SystemTime) -> Result<HomeView, RatepayerError> {
+        let session = self.session(&session_token, now)?;
+        let h = self.inner.home(&session)?;
         Ok(HomeView {
             accounts: h
                 .accounts
@@ -1000,9 +1164,16 @@ impl Portal {
         })
     }
 
-    /// The bills of a linked account the login may see.
-    pub fn bills(&self, login_id: String, account: String) -> Result<BillView, RatepayerError> {
-        let v = self.inner.bills(&login_id, &account)?;
+    /// The bills of a linked account the login may see (`now` checks the
+    /// session).
+    pub fn bills(
+        &self,
+        session_token: String,
+        account: String,
+        now: SystemTime,
+    ) -> Result<BillView, RatepayerError> {
+        let session = self.session(&session_token, now)?;
+        let v = self.inner.bills(&session, &account)?;
         Ok(BillView {
             bills: v.bills.iter().map(StoredBill::from).collect(),
             history_shown: v.history_shown,
@@ -1012,10 +1183,11 @@ impl Portal {
     /// Stores a payment method (a token); returns its id.
     pub fn add_payment_method(
         &self,
-        login_id: String,
+        session_token: String,
         method: NewPaymentMethod,
         now: SystemTime,
     ) -> Result<String, RatepayerError> {
+        let session = self.session(&session_token, now)?;
         let new = core::NewPaymentMethod {
             method: method.method,
             token: method.token,
@@ -1025,7 +1197,7 @@ impl Portal {
                 month: e.month,
             }),
         };
-        Ok(self.inner.add_payment_method(&login_id, &new, utc(now))?)
+        Ok(self.inner.add_payment_method(&session, &new, utc(now))?)
     }
 
     /// Quotes the fee of paying `amount` (as typed) to `target` with a
@@ -1033,7 +1205,7 @@ impl Portal {
     /// stores the quote: pay it by its id within 15 minutes of `now`.
     pub fn quote_payment(
         &self,
-        login_id: String,
+        session_token: String,
         target: PaymentTarget,
         amount: String,
         channel: Channel,
@@ -1042,8 +1214,9 @@ impl Portal {
     ) -> Result<PaymentQuote, RatepayerError> {
         let target = self.target(&target)?;
         let amount = self.money(&amount)?;
+        let session = self.session(&session_token, now)?;
         let q = self.inner.quote_payment(
-            &login_id,
+            &session,
             &target,
             amount,
             channel,
@@ -1063,7 +1236,7 @@ impl Portal {
     /// expired, paid or re-priced quote is refused (quote again).
     pub fn pay(
         &self,
-        login_id: String,
+        session_token: String,
         quote_id: String,
         idempotency_key: String,
         now: SystemTime,
@@ -1072,7 +1245,8 @@ impl Portal {
             quote_id,
             idempotency_key,
         };
-        let r = self.inner.pay(&login_id, &request, utc(now))?;
+        let session = self.session(&session_token, now)?;
+        let r = self.inner.pay(&session, &request, utc(now))?;
         Ok(PaymentReceipt {
             payment_id: r.payment_id,
             amount: amount_of(&r.allocation.total),
@@ -1085,7 +1259,7 @@ impl Portal {
     /// Enrols an account (owner only) in an AutoPay option.
     pub fn enrol_autopay(
         &self,
-        login_id: String,
+        session_token: String,
         request: EnrolRequest,
         now: SystemTime,
     ) -> Result<Enrolled, RatepayerError> {
@@ -1101,8 +1275,9 @@ impl Portal {
             },
             None => AmountNoticePreference::default(),
         };
+        let session = self.session(&session_token, now)?;
         let e = self.inner.enrol_autopay(
-            &login_id,
+            &session,
             &core::EnrolRequest {
                 account: request.account,
                 option: request.option,
@@ -1133,11 +1308,12 @@ impl Portal {
     /// Cancels an account's AutoPay (owner only).
     pub fn cancel_autopay(
         &self,
-        login_id: String,
+        session_token: String,
         account: String,
         now: SystemTime,
     ) -> Result<(), RatepayerError> {
-        Ok(self.inner.cancel_autopay(&login_id, &account, utc(now))?)
+        let session = self.session(&session_token, now)?;
+        Ok(self.inner.cancel_autopay(&session, &account, utc(now))?)
     }
 
     /// Delivers up to `limit` undelivered outbox messages (receipts,

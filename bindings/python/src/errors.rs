@@ -92,7 +92,7 @@ create_exception!(
     ratepayer,
     PortalError,
     RatepayerError,
-    "A portal call was refused (not found, not allowed, wrong credentials, throttled, bad field...)."
+    "A portal call was refused (not found, not allowed, wrong credentials, throttled, session ended (`login.sign_in_required`), bad field...)."
 );
 
 /// One problem of a profile, tariff or schedule: where, and what to fix.

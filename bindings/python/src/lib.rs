@@ -86,6 +86,7 @@ fn _ratepayer(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<portal::AccountImport>()?;
     m.add_class::<store::Registered>()?;
     m.add_class::<store::LoginOutcome>()?;
+    m.add_class::<store::SessionInfo>()?;
     m.add_class::<mfa::TotpEnrolment>()?;
     m.add_class::<store::HomeView>()?;
     m.add_class::<store::AccountSummary>()?;

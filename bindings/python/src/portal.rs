@@ -3,9 +3,13 @@
 //! registration, contacts, sign-in with the device challenge, linking,
 //! views, payments, AutoPay and the audit trail. Every call is one store
 //! transaction; a refused call changes nothing (security refusals are
-//! audited). The GIL is released around every store call (SQLite busy
-//! waits, Argon2 hashing). Messages go, after the commit, to an outbox
-//! Python reads back (`Portal.outbox()`, `Portal.take_outbox()`), or to a
+//! audited). A call that acts for a customer takes the session token a
+//! completed sign-in returned (`LoginOutcome.session`) where the core takes
+//! a `Session`: the binding checks it with `Portal::session` at the call's
+//! `now` (the clock when the call has no `now`), then makes the call. The
+//! GIL is released around every store call (SQLite busy waits, Argon2
+//! hashing). Messages go, after the commit, to an outbox Python reads back
+//! (`Portal.outbox()`, `Portal.take_outbox()`), or to a
 //! `notify(to, subject, body)` callable given when the portal is opened.
 //! Errors map into the `ratepayer.RatepayerError` hierarchy with
 //! `PortalError::code()` as `.code`.
@@ -27,7 +31,7 @@ use ratepayer::portal::{
     AccountImport as CoreImport, ContactTarget, DeliverySettings, EnrolRequest, LinkRequest,
     LoginAttempt, NewPaymentMethod, Notice as CoreNotice, Notifier, NotifyError, PaymentRequest,
     Portal as CorePortal, PortalError as CorePortalError, PortalSecrets, PostedBill as CorePosted,
-    ProcessorResult, Reauthentication, SignupRequest,
+    ProcessorResult, Reauthentication, Session, SignupRequest,
 };
 use ratepayer::registration::{RegistrationChannel, RegistrationForm};
 use ratepayer::security::OsRandom;
@@ -53,13 +57,14 @@ use crate::profile::Profile;
 use crate::registration::AccountRecord;
 use crate::store::{
     AuditEvent, BillView, CycleReport, Enrolled, HomeView, LoginOutcome, Notice, PaymentReceipt,
-    PostedBill, Registered,
+    PostedBill, Registered, SessionInfo,
 };
 
 /// A portal error as a Python exception: storage failures are
 /// `StorageError`; registration, password, fee, money and AutoPay refusals
-/// their domain's exception; every other refusal `PortalError`. `.code` is
-/// the core's `PortalError::code()`.
+/// their domain's exception; every other refusal `PortalError` (among them
+/// `login.sign_in_required`: a session token unknown, ended or expired,
+/// the same answer for each). `.code` is the core's `PortalError::code()`.
 pub fn portal_error(e: &CorePortalError) -> PyErr {
     let code = e.code();
     let message = e.to_string();
@@ -337,6 +342,11 @@ fn utc(now: DateTime<FixedOffset>) -> DateTime<Utc> {
     now.with_timezone(&Utc)
 }
 
+/// `now` in UTC, or the system clock's time when the call was given none.
+fn utc_or_clock(now: Option<DateTime<FixedOffset>>) -> DateTime<Utc> {
+    now.map_or_else(|| DateTime::<Utc>::from(std::time::SystemTime::now()), utc)
+}
+
 /// One utility's portal over the embedded SQLite store.
 #[pyclass(module = "ratepayer", frozen)]
 pub struct Portal {
@@ -398,6 +408,23 @@ impl Portal {
         f: impl FnOnce(&CorePortal) -> Result<T, CorePortalError> + Send,
     ) -> PyResult<T> {
         py.detach(|| f(&self.inner)).map_err(|e| portal_error(&e))
+    }
+
+    /// Runs `f` for the customer signed in with the session `token`, with
+    /// the GIL released: the token is first checked at `now`
+    /// (`login.sign_in_required` when it is unknown, ended or expired),
+    /// and `f` gets the session it stands for.
+    fn run_as<T: Send>(
+        &self,
+        py: Python<'_>,
+        token: &str,
+        now: DateTime<Utc>,
+        f: impl FnOnce(&CorePortal, &Session) -> Result<T, CorePortalError> + Send,
+    ) -> PyResult<T> {
+        self.run(py, |p| {
+            let session = p.session(token, now)?;
+            f(p, &session)
+        })
     }
 
     fn money(&self, obj: &Bound<'_, PyAny>, what: &str) -> PyResult<ratepayer::Money> {
@@ -687,11 +714,11 @@ impl Portal {
     /// returns the code's id (for `verify_contact`). Any other contact
     /// (a new login email, billing email or phone) is refused
     /// (`invalid.contact`): use `request_contact_change`.
-    #[pyo3(signature = (login_id, *, now, email = None, phone = None))]
+    #[pyo3(signature = (session, *, now, email = None, phone = None))]
     fn add_contact(
         &self,
         py: Python<'_>,
-        login_id: String,
+        session: String,
         now: DateTime<FixedOffset>,
         email: Option<String>,
         phone: Option<String>,
@@ -706,7 +733,9 @@ impl Portal {
             }
         };
         let now = utc(now);
-        self.run(py, |p| p.add_contact(&login_id, kind, &value, now))
+        self.run_as(py, &session, now, |p, s| {
+            p.add_contact(s, kind, &value, now)
+        })
     }
 
     /// Signs in. A wrong password counts a failure; from an unrecognised
@@ -740,9 +769,11 @@ impl Portal {
         .map(LoginOutcome::from)
     }
 
-    /// Completes a challenged login with the emailed code; with `remember`
+    /// Completes a challenged login with the emailed code, from the client
+    /// (named in the audit trail and the list of sessions); with `remember`
     /// (a device label) the outcome carries a device token to send next time.
-    #[pyo3(signature = (login_id, challenge_id, code, *, now, remember = None))]
+    #[pyo3(signature = (login_id, challenge_id, code, *, now, client_address, user_agent = String::new(), remember = None))]
+    #[allow(clippy::too_many_arguments)]
     fn pass_device_challenge(
         &self,
         py: Python<'_>,
@@ -750,11 +781,21 @@ impl Portal {
         challenge_id: String,
         code: String,
         now: DateTime<FixedOffset>,
+        client_address: String,
+        user_agent: String,
         remember: Option<String>,
     ) -> PyResult<LoginOutcome> {
         let now = utc(now);
+        let client = client_of(&client_address, &user_agent)?;
         self.run(py, |p| {
-            p.pass_device_challenge(&login_id, &challenge_id, &code, remember.as_deref(), now)
+            p.pass_device_challenge(
+                &login_id,
+                &challenge_id,
+                &code,
+                remember.as_deref(),
+                &client,
+                now,
+            )
         })
         .map(LoginOutcome::from)
     }
@@ -762,11 +803,11 @@ impl Portal {
     /// Starts enrolling an authenticator app: the password again (counted
     /// when wrong), then a new secret, shown once. MFA is on only after
     /// `confirm_totp`.
-    #[pyo3(signature = (login_id, *, password, now, client_address, user_agent = String::new()))]
+    #[pyo3(signature = (session, *, password, now, client_address, user_agent = String::new()))]
     fn enrol_totp(
         &self,
         py: Python<'_>,
-        login_id: String,
+        session: String,
         password: String,
         now: DateTime<FixedOffset>,
         client_address: String,
@@ -774,17 +815,19 @@ impl Portal {
     ) -> PyResult<TotpEnrolment> {
         let now = utc(now);
         let client = client_of(&client_address, &user_agent)?;
-        self.run(py, |p| p.enrol_totp(&login_id, &password, &client, now))
-            .map(TotpEnrolment::from)
+        self.run_as(py, &session, now, |p, s| {
+            p.enrol_totp(s, &password, &client, now)
+        })
+        .map(TotpEnrolment::from)
     }
 
     /// Confirms the authenticator with its current code: MFA is on, and the
     /// ten recovery codes are returned (shown once).
-    #[pyo3(signature = (login_id, code, *, now, client_address, user_agent = String::new()))]
+    #[pyo3(signature = (session, code, *, now, client_address, user_agent = String::new()))]
     fn confirm_totp(
         &self,
         py: Python<'_>,
-        login_id: String,
+        session: String,
         code: String,
         now: DateTime<FixedOffset>,
         client_address: String,
@@ -792,8 +835,10 @@ impl Portal {
     ) -> PyResult<Vec<String>> {
         let now = utc(now);
         let client = client_of(&client_address, &user_agent)?;
-        self.run(py, |p| p.confirm_totp(&login_id, &code, &client, now))
-            .map(|c| c.into_codes())
+        self.run_as(py, &session, now, |p, s| {
+            p.confirm_totp(s, &code, &client, now)
+        })
+        .map(|c| c.into_codes())
     }
 
     /// Completes a sign-in whose outcome asked for `"second_factor"` with
@@ -832,12 +877,12 @@ impl Portal {
 
     /// Makes ten new recovery codes (the old set stops working); needs
     /// `totp=` or `recovery_code=`.
-    #[pyo3(signature = (login_id, *, now, client_address, user_agent = String::new(), totp = None, recovery_code = None))]
+    #[pyo3(signature = (session, *, now, client_address, user_agent = String::new(), totp = None, recovery_code = None))]
     #[allow(clippy::too_many_arguments)]
     fn regenerate_recovery_codes(
         &self,
         py: Python<'_>,
-        login_id: String,
+        session: String,
         now: DateTime<FixedOffset>,
         client_address: String,
         user_agent: String,
@@ -847,28 +892,35 @@ impl Portal {
         let now = utc(now);
         let client = client_of(&client_address, &user_agent)?;
         let factor = mfa_factor(totp, recovery_code, true)?;
-        self.run(py, |p| match &factor {
-            Some(f) => p.regenerate_recovery_codes(&login_id, f, &client, now),
+        self.run_as(py, &session, now, |p, s| match &factor {
+            Some(f) => p.regenerate_recovery_codes(s, f, &client, now),
             None => Err(CorePortalError::StepUpRequired),
         })
         .map(|c| c.into_codes())
     }
 
     /// Whether the login has an authenticator app, and its unused recovery
-    /// codes: `(totp, recovery_codes_left)`.
-    fn mfa_status(&self, py: Python<'_>, login_id: String) -> PyResult<(bool, usize)> {
-        self.run(py, |p| p.mfa_status(&login_id))
+    /// codes: `(totp, recovery_codes_left)`. The session is checked at
+    /// `now` (default: the clock).
+    #[pyo3(signature = (session, *, now = None))]
+    fn mfa_status(
+        &self,
+        py: Python<'_>,
+        session: String,
+        now: Option<DateTime<FixedOffset>>,
+    ) -> PyResult<(bool, usize)> {
+        self.run_as(py, &session, utc_or_clock(now), |p, s| p.mfa_status(s))
             .map(|s| (s.totp, s.recovery_codes_left))
     }
 
     /// Sets the login's security question and answer (legacy preset only;
     /// the password again). The answer is stored only as a keyed digest.
-    #[pyo3(signature = (login_id, *, password, question, answer, now, client_address, user_agent = String::new()))]
+    #[pyo3(signature = (session, *, password, question, answer, now, client_address, user_agent = String::new()))]
     #[allow(clippy::too_many_arguments)]
     fn set_security_answer(
         &self,
         py: Python<'_>,
-        login_id: String,
+        session: String,
         password: String,
         question: String,
         answer: String,
@@ -878,8 +930,8 @@ impl Portal {
     ) -> PyResult<()> {
         let now = utc(now);
         let client = client_of(&client_address, &user_agent)?;
-        self.run(py, |p| {
-            p.set_security_answer(&login_id, &password, &question, &answer, &client, now)
+        self.run_as(py, &session, now, |p, s| {
+            p.set_security_answer(s, &password, &question, &answer, &client, now)
         })
     }
 
@@ -913,23 +965,25 @@ impl Portal {
     }
 
     /// Changes the password after checking the current one; every
-    /// remembered device is forgotten and the login's email told.
-    #[pyo3(signature = (login_id, *, current, new, now, client_address, user_agent = String::new()))]
+    /// remembered device is forgotten and the login's email told. Every
+    /// session of the login ends, this one included: returns the token of
+    /// the new session started for the caller.
+    #[pyo3(signature = (session, *, current, new, now, client_address, user_agent = String::new()))]
     #[allow(clippy::too_many_arguments)]
     fn change_password(
         &self,
         py: Python<'_>,
-        login_id: String,
+        session: String,
         current: String,
         new: String,
         now: DateTime<FixedOffset>,
         client_address: String,
         user_agent: String,
-    ) -> PyResult<()> {
+    ) -> PyResult<String> {
         let now = utc(now);
         let client = client_of(&client_address, &user_agent)?;
-        self.run(py, |p| {
-            p.change_password(&login_id, &current, &new, &client, now)
+        self.run_as(py, &session, now, |p, s| {
+            p.change_password(s, &current, &new, &client, now)
         })
     }
 
@@ -953,8 +1007,9 @@ impl Portal {
 
     /// Sets a new password with the emailed reset code: the code is used up,
     /// the password must pass the policy (a refused password leaves the code
-    /// usable), locks on the login and its account are lifted, and every
-    /// remembered device is forgotten. Returns the login's id.
+    /// usable), locks on the login and its account are lifted, every
+    /// remembered device is forgotten and every session of the login ends.
+    /// Returns the login's id.
     #[pyo3(signature = (reset_token, new_password, *, now, client_address, user_agent = String::new()))]
     fn reset_password(
         &self,
@@ -1019,12 +1074,12 @@ impl Portal {
     /// or `recovery_code=`); a code goes to `new_value`. Returns the
     /// change's id for `confirm_contact_change`; nothing changes until
     /// then.
-    #[pyo3(signature = (login_id, *, contact, new_value, now, client_address, user_agent = String::new(), account = None, password = None, totp = None, recovery_code = None))]
+    #[pyo3(signature = (session, *, contact, new_value, now, client_address, user_agent = String::new(), account = None, password = None, totp = None, recovery_code = None))]
     #[allow(clippy::too_many_arguments)]
     fn request_contact_change(
         &self,
         py: Python<'_>,
-        login_id: String,
+        session: String,
         contact: String,
         new_value: String,
         now: DateTime<FixedOffset>,
@@ -1053,9 +1108,9 @@ impl Portal {
         let step_up = mfa_factor(totp, recovery_code, false)?;
         let now = utc(now);
         let client = client_of(&client_address, &user_agent)?;
-        self.run(py, |p| {
+        self.run_as(py, &session, now, |p, s| {
             p.request_contact_change(
-                &login_id,
+                s,
                 &target,
                 &new_value,
                 &Reauthentication {
@@ -1071,18 +1126,18 @@ impl Portal {
     /// Completes a contact change with the code sent to the new contact:
     /// the new one is put in use and the old one gets a notice. A wrong
     /// code counts a try and changes nothing.
-    #[pyo3(signature = (login_id, change_id, code, *, now))]
+    #[pyo3(signature = (session, change_id, code, *, now))]
     fn confirm_contact_change(
         &self,
         py: Python<'_>,
-        login_id: String,
+        session: String,
         change_id: String,
         code: String,
         now: DateTime<FixedOffset>,
     ) -> PyResult<()> {
         let now = utc(now);
-        self.run(py, |p| {
-            p.confirm_contact_change(&login_id, &change_id, &code, now)
+        self.run_as(py, &session, now, |p, s| {
+            p.confirm_contact_change(s, &change_id, &code, now)
         })
     }
 
@@ -1090,12 +1145,12 @@ impl Portal {
     /// registration recipe's proofs. Returns the canonical account number.
     /// A login with an authenticator app also gives `totp=` or
     /// `recovery_code=` (step-up).
-    #[pyo3(signature = (login_id, *, account_number, password, now, client_address, user_agent = String::new(), customer_number = None, zip = None, name = None, tax_id = None, email = None, nickname = None, totp = None, recovery_code = None))]
+    #[pyo3(signature = (session, *, account_number, password, now, client_address, user_agent = String::new(), customer_number = None, zip = None, name = None, tax_id = None, email = None, nickname = None, totp = None, recovery_code = None))]
     #[allow(clippy::too_many_arguments)]
     fn link_account(
         &self,
         py: Python<'_>,
-        login_id: String,
+        session: String,
         account_number: String,
         password: String,
         now: DateTime<FixedOffset>,
@@ -1127,8 +1182,8 @@ impl Portal {
         };
         let now = utc(now);
         let client = client_of(&client_address, &user_agent)?;
-        self.run(py, |p| {
-            p.link_account_with_step_up(&login_id, &request, step_up.as_ref(), &client, now)
+        self.run_as(py, &session, now, |p, s| {
+            p.link_account_with_step_up(s, &request, step_up.as_ref(), &client, now)
         })
     }
 
@@ -1149,47 +1204,48 @@ impl Portal {
 
     /// Unlinks an account from a login (the owner's unlink removes the
     /// authorised users and cancels AutoPay).
-    #[pyo3(signature = (login_id, account, *, now))]
+    #[pyo3(signature = (session, account, *, now))]
     fn unlink_account(
         &self,
         py: Python<'_>,
-        login_id: String,
+        session: String,
         account: String,
         now: DateTime<FixedOffset>,
     ) -> PyResult<()> {
         let now = utc(now);
-        self.run(py, |p| p.unlink_account(&login_id, &account, now))
+        self.run_as(py, &session, now, |p, s| p.unlink_account(s, &account, now))
     }
 
-    /// The owner lets another login (by username) view and pay the account.
-    #[pyo3(signature = (owner_login_id, account, username, *, now))]
+    /// The owner (signed in with `session`) lets another login (by
+    /// username) view and pay the account.
+    #[pyo3(signature = (session, account, username, *, now))]
     fn add_authorized_user(
         &self,
         py: Python<'_>,
-        owner_login_id: String,
+        session: String,
         account: String,
         username: String,
         now: DateTime<FixedOffset>,
     ) -> PyResult<()> {
         let now = utc(now);
-        self.run(py, |p| {
-            p.add_authorized_user(&owner_login_id, &account, &username, now)
+        self.run_as(py, &session, now, |p, s| {
+            p.add_authorized_user(s, &account, &username, now)
         })
     }
 
     /// Sets (or with None clears) the login's nickname for an account.
-    #[pyo3(signature = (login_id, account, nickname, *, now))]
+    #[pyo3(signature = (session, account, nickname, *, now))]
     fn set_nickname(
         &self,
         py: Python<'_>,
-        login_id: String,
+        session: String,
         account: String,
         nickname: Option<String>,
         now: DateTime<FixedOffset>,
     ) -> PyResult<()> {
         let now = utc(now);
-        self.run(py, |p| {
-            p.set_nickname(&login_id, &account, nickname.as_deref(), now)
+        self.run_as(py, &session, now, |p, s| {
+            p.set_nickname(s, &account, nickname.as_deref(), now)
         })
     }
 
@@ -1197,12 +1253,12 @@ impl Portal {
     /// alone still mean a paper bill. `billing_email` may only be the
     /// current one (or `None`, which keeps it): a new one goes through
     /// `request_contact_change`.
-    #[pyo3(signature = (login_id, account, *, now, paperless = false, ebilling = false, text_alerts = false, billing_email = None))]
+    #[pyo3(signature = (session, account, *, now, paperless = false, ebilling = false, text_alerts = false, billing_email = None))]
     #[allow(clippy::too_many_arguments)]
     fn set_delivery(
         &self,
         py: Python<'_>,
-        login_id: String,
+        session: String,
         account: String,
         now: DateTime<FixedOffset>,
         paperless: bool,
@@ -1217,30 +1273,47 @@ impl Portal {
             billing_email,
         };
         let now = utc(now);
-        self.run(py, |p| p.set_delivery(&login_id, &account, &settings, now))
+        self.run_as(py, &session, now, |p, s| {
+            p.set_delivery(s, &account, &settings, now)
+        })
     }
 
-    /// The home page: every linked account and the total due.
-    fn home(&self, py: Python<'_>, login_id: String) -> PyResult<HomeView> {
-        let home = self.run(py, |p| p.home(&login_id))?;
+    /// The home page: every linked account and the total due. The session
+    /// is checked at `now` (default: the clock).
+    #[pyo3(signature = (session, *, now = None))]
+    fn home(
+        &self,
+        py: Python<'_>,
+        session: String,
+        now: Option<DateTime<FixedOffset>>,
+    ) -> PyResult<HomeView> {
+        let home = self.run_as(py, &session, utc_or_clock(now), |p, s| p.home(s))?;
         HomeView::new(py, home)
     }
 
     /// An account's bills (history only with e-billing, per the profile).
-    fn bills(&self, py: Python<'_>, login_id: String, account: String) -> PyResult<BillView> {
-        let view = self.run(py, |p| p.bills(&login_id, &account))?;
+    /// The session is checked at `now` (default: the clock).
+    #[pyo3(signature = (session, account, *, now = None))]
+    fn bills(
+        &self,
+        py: Python<'_>,
+        session: String,
+        account: String,
+        now: Option<DateTime<FixedOffset>>,
+    ) -> PyResult<BillView> {
+        let view = self.run_as(py, &session, utc_or_clock(now), |p, s| p.bills(s, &account))?;
         BillView::new(py, view)
     }
 
     /// Stores a payment method as the processor's token (a card or bank
     /// number is refused); returns its id. `method` is a fee-schedule method
     /// name (`"credit_card"`, `"echeck"`, ...); `card_expiry` is `(year, month)`.
-    #[pyo3(signature = (login_id, *, method, token, label, now, card_expiry = None))]
+    #[pyo3(signature = (session, *, method, token, label, now, card_expiry = None))]
     #[allow(clippy::too_many_arguments)]
     fn add_payment_method(
         &self,
         py: Python<'_>,
-        login_id: String,
+        session: String,
         method: &str,
         token: String,
         label: String,
@@ -1256,19 +1329,19 @@ impl Portal {
             card_expiry: card_expiry.map(|(year, month)| CardExpiry { year, month }),
         };
         let now = utc(now);
-        self.run(py, |p| p.add_payment_method(&login_id, &new, now))
+        self.run_as(py, &session, now, |p, s| p.add_payment_method(s, &new, now))
     }
 
     /// Quotes a payment of `amount` with a stored method: to `split` (a
     /// mapping or pairs of account → amount), one `account`, or else the
     /// total due. The portal stores the quote (its `id`, valid 15 minutes
     /// from `now`); show it, then pay it with `pay(quote_id=quote.id, ...)`.
-    #[pyo3(signature = (login_id, *, amount, payment_method_id, now, channel = "online", account = None, split = None))]
+    #[pyo3(signature = (session, *, amount, payment_method_id, now, channel = "online", account = None, split = None))]
     #[allow(clippy::too_many_arguments)]
     fn quote_payment(
         &self,
         py: Python<'_>,
-        login_id: String,
+        session: String,
         amount: &Bound<'_, PyAny>,
         payment_method_id: String,
         now: DateTime<FixedOffset>,
@@ -1281,8 +1354,8 @@ impl Portal {
         let channel = Channel::from_str(channel)
             .map_err(|m| PyErr::from(Raise::new::<FeeError>("fee.unknown_channel", m)))?;
         let now = utc(now);
-        self.run(py, |p| {
-            p.quote_payment(&login_id, &target, amount, channel, &payment_method_id, now)
+        self.run_as(py, &session, now, |p, s| {
+            p.quote_payment(s, &target, amount, channel, &payment_method_id, now)
         })
         .map(FeeQuote::stored)
     }
@@ -1292,11 +1365,11 @@ impl Portal {
     /// same key returns the first receipt and records nothing new. An
     /// expired, paid or re-priced quote is refused (quote again). All or
     /// nothing.
-    #[pyo3(signature = (login_id, *, quote_id, idempotency_key, now))]
+    #[pyo3(signature = (session, *, quote_id, idempotency_key, now))]
     fn pay(
         &self,
         py: Python<'_>,
-        login_id: String,
+        session: String,
         quote_id: String,
         idempotency_key: String,
         now: DateTime<FixedOffset>,
@@ -1306,17 +1379,17 @@ impl Portal {
             idempotency_key,
         };
         let now = utc(now);
-        self.run(py, |p| p.pay(&login_id, &request, now))
+        self.run_as(py, &session, now, |p, s| p.pay(s, &request, now))
             .map(PaymentReceipt::from)
     }
 
     /// Enrols an account in AutoPay (owner only) with a stored method.
-    #[pyo3(signature = (login_id, account, *, option, payment_method_id, now, accepted_terms_version = None, maximum = None))]
+    #[pyo3(signature = (session, account, *, option, payment_method_id, now, accepted_terms_version = None, maximum = None))]
     #[allow(clippy::too_many_arguments)]
     fn enrol_autopay(
         &self,
         py: Python<'_>,
-        login_id: String,
+        session: String,
         account: String,
         option: String,
         payment_method_id: String,
@@ -1337,21 +1410,21 @@ impl Portal {
             amount_notices: Default::default(),
         };
         let now = utc(now);
-        self.run(py, |p| p.enrol_autopay(&login_id, &request, now))
+        self.run_as(py, &session, now, |p, s| p.enrol_autopay(s, &request, now))
             .map(Enrolled::from)
     }
 
     /// Cancels AutoPay on an account (owner only).
-    #[pyo3(signature = (login_id, account, *, now))]
+    #[pyo3(signature = (session, account, *, now))]
     fn cancel_autopay(
         &self,
         py: Python<'_>,
-        login_id: String,
+        session: String,
         account: String,
         now: DateTime<FixedOffset>,
     ) -> PyResult<()> {
         let now = utc(now);
-        self.run(py, |p| p.cancel_autopay(&login_id, &account, now))
+        self.run_as(py, &session, now, |p, s| p.cancel_autopay(s, &account, now))
     }
 
     /// Runs the AutoPay cycle for `as_of`: every draft due by then that no
@@ -1445,18 +1518,81 @@ impl Portal {
     }
 
     /// The payments of `account` (linked to the login), newest first:
-    /// `(payment_id, status, total)`.
+    /// `(payment_id, status, total)`. The session is checked at `now`
+    /// (default: the clock).
+    #[pyo3(signature = (session, account, *, now = None))]
     fn payment_history<'py>(
         &self,
         py: Python<'py>,
-        login_id: String,
+        session: String,
         account: String,
+        now: Option<DateTime<FixedOffset>>,
     ) -> PyResult<Vec<(String, &'static str, Bound<'py, PyAny>)>> {
-        let views = self.run(py, |p| p.payment_history(&login_id, &account))?;
+        let views = self.run_as(py, &session, utc_or_clock(now), |p, s| {
+            p.payment_history(s, &account)
+        })?;
         views
             .into_iter()
             .map(|v| Ok((v.payment_id, v.status.as_str(), py_money(py, &v.total)?)))
             .collect()
+    }
+
+    /// Signs out: ends this session (signing out of one already ended is
+    /// `login.sign_in_required`, like any call with it). `now` defaults to
+    /// the clock.
+    #[pyo3(signature = (session, *, now = None))]
+    fn sign_out(
+        &self,
+        py: Python<'_>,
+        session: String,
+        now: Option<DateTime<FixedOffset>>,
+    ) -> PyResult<()> {
+        self.run_as(py, &session, utc_or_clock(now), |p, s| p.sign_out(s))
+    }
+
+    /// "Sign out everywhere": ends every session of the login, this one
+    /// included, and forgets every remembered device; returns how many
+    /// sessions ended. `now` defaults to the clock.
+    #[pyo3(signature = (session, *, now = None))]
+    fn sign_out_everywhere(
+        &self,
+        py: Python<'_>,
+        session: String,
+        now: Option<DateTime<FixedOffset>>,
+    ) -> PyResult<usize> {
+        self.run_as(py, &session, utc_or_clock(now), |p, s| {
+            p.sign_out_everywhere(s)
+        })
+    }
+
+    /// The login's live sessions, newest first; the one asking is marked
+    /// `current`. `now` defaults to the clock.
+    #[pyo3(signature = (session, *, now = None))]
+    fn sessions(
+        &self,
+        py: Python<'_>,
+        session: String,
+        now: Option<DateTime<FixedOffset>>,
+    ) -> PyResult<Vec<SessionInfo>> {
+        let list = self.run_as(py, &session, utc_or_clock(now), |p, s| p.sessions(s))?;
+        Ok(list.into_iter().map(SessionInfo::from).collect())
+    }
+
+    /// Ends the login's session with the public `id` (`SessionInfo.id`,
+    /// from `sessions`; the asking one too, if named). An id not among the
+    /// login's live sessions is `not_found.session`. `now` defaults to the
+    /// clock.
+    #[pyo3(signature = (session, id, *, now = None))]
+    fn end_session(
+        &self,
+        py: Python<'_>,
+        session: String,
+        id: String,
+        now: Option<DateTime<FixedOffset>>,
+    ) -> PyResult<()> {
+        self.run_as(py, &session, utc_or_clock(now), |p, s| {
+            p.end_session(s, &id)
+        })
     }
 
     /// Every audit event of the utility, oldest first.

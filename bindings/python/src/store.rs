@@ -13,6 +13,7 @@ use ratepayer::portal::{
     AccountSummary as CoreSummary, BillView as CoreBillView, CycleReport as CoreCycle,
     Enrolled as CoreEnrolled, HomeView as CoreHome, LoginOutcome as CoreOutcome,
     Notice as CoreNotice, PaymentReceipt as CoreReceipt, Registered as CoreRegistered,
+    SessionInfo as CoreSessionInfo,
 };
 use ratepayer::registration::CurrentBill;
 use ratepayer::store::{AuditEvent as CoreAudit, BillRow};
@@ -90,6 +91,10 @@ pub struct LoginOutcome {
     pub signed_in: bool,
     /// The login's id.
     pub login_id: String,
+    /// The new session's token when signed in (a secret, 64 hex
+    /// characters: set it as a cookie and pass it to every call made for
+    /// the customer); `None` while a challenge must follow.
+    pub session: Option<String>,
     /// The challenge's id, when one is required.
     pub challenge_id: Option<String>,
     /// A temporary password must be changed first.
@@ -111,6 +116,7 @@ impl From<CoreOutcome> for LoginOutcome {
         let waiting = |login_id, challenge_id, challenge: &str, question| LoginOutcome {
             signed_in: false,
             login_id,
+            session: None,
             challenge_id: Some(challenge_id),
             must_change_password: false,
             device_token: None,
@@ -120,11 +126,13 @@ impl From<CoreOutcome> for LoginOutcome {
         match o {
             CoreOutcome::SignedIn {
                 login_id,
+                session,
                 must_change_password,
                 device_token,
             } => LoginOutcome {
                 signed_in: true,
                 login_id,
+                session: Some(session),
                 challenge_id: None,
                 must_change_password,
                 device_token,
@@ -161,7 +169,7 @@ impl LoginOutcome {
     fn __repr__(&self) -> String {
         if self.signed_in {
             format!(
-                "LoginOutcome(signed_in=True, login_id={}, must_change_password={}, device_token={})",
+                "LoginOutcome(signed_in=True, login_id={}, session='<redacted>', must_change_password={}, device_token={})",
                 R(&self.login_id),
                 py_bool(self.must_change_password),
                 if self.device_token.is_some() {
@@ -178,6 +186,54 @@ impl LoginOutcome {
                 opt_r(self.challenge.as_deref())
             )
         }
+    }
+}
+
+/// One of a login's live sessions, as `Portal.sessions` lists them (the
+/// token is never shown; `id` is a public identifier).
+#[pyclass(module = "ratepayer", frozen, get_all)]
+pub struct SessionInfo {
+    /// Its public id, to end it with `Portal.end_session`.
+    pub id: String,
+    /// Where it was started from (address and browser).
+    pub client: String,
+    /// When the sign-in completed.
+    pub created_at: DateTime<Utc>,
+    /// Its last use.
+    pub last_seen: DateTime<Utc>,
+    /// When it ends unless used before.
+    pub idle_expires_at: DateTime<Utc>,
+    /// When it ends whatever the use.
+    pub expires_at: DateTime<Utc>,
+    /// True for the session that asked.
+    pub current: bool,
+}
+
+impl From<CoreSessionInfo> for SessionInfo {
+    fn from(s: CoreSessionInfo) -> SessionInfo {
+        SessionInfo {
+            id: s.id,
+            client: s.client,
+            created_at: s.created_at,
+            last_seen: s.last_seen,
+            idle_expires_at: s.idle_expires_at,
+            expires_at: s.expires_at,
+            current: s.current,
+        }
+    }
+}
+
+#[pymethods]
+impl SessionInfo {
+    fn __repr__(&self) -> String {
+        format!(
+            "SessionInfo(id={}, client={}, created_at={}, last_seen={}, current={})",
+            R(&self.id),
+            R(&self.client),
+            self.created_at.to_rfc3339(),
+            self.last_seen.to_rfc3339(),
+            py_bool(self.current)
+        )
     }
 }
 

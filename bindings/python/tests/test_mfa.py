@@ -11,6 +11,7 @@ import struct
 from datetime import datetime, timedelta
 
 import ratepayer
+from conftest import sign_in_outcome
 
 from test_sign_in_defences import HOME, PASSWORD, error_of, make_portal, nov
 
@@ -24,9 +25,9 @@ def totp(secret_base32: str, at: datetime) -> str:
     return f"{value % 1_000_000:06d}"
 
 
-def login_id(portal: ratepayer.Portal) -> str:
-    outcome = portal.login("patdoe", PASSWORD, now=nov(5, 13), client_address=HOME)
-    return outcome.login_id
+def signed_in(portal: ratepayer.Portal, now: datetime) -> ratepayer.LoginOutcome:
+    """Pat signs in (no authenticator yet: the password and the emailed code)."""
+    return sign_in_outcome(portal, "patdoe", PASSWORD, now=now, client_address=HOME)
 
 
 def test_rfc_6238_helper_matches_the_appendix() -> None:
@@ -36,34 +37,38 @@ def test_rfc_6238_helper_matches_the_appendix() -> None:
 
 def test_enrol_sign_in_with_a_code_once_and_with_a_recovery_code() -> None:
     portal = make_portal()
-    pat = login_id(portal)
     t0 = nov(6, 9)
+    first = signed_in(portal, t0)
+    pat, login = first.session, first.login_id
     enrolment = portal.enrol_totp(pat, password=PASSWORD, now=t0, client_address=HOME)
     assert enrolment.uri.startswith("otpauth://totp/City%20of%20Shelby:patdoe?secret=")
     assert enrolment.secret_base32 not in repr(enrolment)
     codes = portal.confirm_totp(pat, totp(enrolment.secret_base32, t0), now=t0,
                                 client_address=HOME)
     assert len(codes) == 10
-    assert portal.mfa_status(pat) == (True, 10)
+    assert portal.mfa_status(pat, now=t0) == (True, 10)
 
     t1 = t0 + timedelta(minutes=2)
     outcome = portal.login("patdoe", PASSWORD, now=t1, client_address=HOME)
     assert not outcome and outcome.challenge == "second_factor"
     code = totp(enrolment.secret_base32, t1)
     wrong = "000000" if code != "000000" else "111111"
-    e = error_of(lambda: portal.pass_second_factor(pat, outcome.challenge_id, totp=wrong, now=t1,
+    assert outcome.session is None, "no session before the second factor"
+    e = error_of(lambda: portal.pass_second_factor(login, outcome.challenge_id, totp=wrong, now=t1,
                                                    client_address=HOME))
     assert e.code == "login.wrong_credentials"
-    signed_in = portal.pass_second_factor(pat, outcome.challenge_id, totp=code, now=t1,
-                                          client_address=HOME)
-    assert signed_in.signed_in
+    by_code = portal.pass_second_factor(login, outcome.challenge_id, totp=code, now=t1,
+                                        client_address=HOME)
+    assert by_code.signed_in and by_code.session
+    assert portal.home(by_code.session, now=t1)
     again = portal.login("patdoe", PASSWORD, now=t1, client_address=HOME)
-    e = error_of(lambda: portal.pass_second_factor(pat, again.challenge_id, totp=code, now=t1,
+    e = error_of(lambda: portal.pass_second_factor(login, again.challenge_id, totp=code, now=t1,
                                                    client_address=HOME))
     assert e.code == "login.wrong_credentials"  # a code is good once
-    assert portal.pass_second_factor(pat, again.challenge_id, recovery_code=codes[0], now=t1,
-                                     client_address=HOME)
-    assert portal.mfa_status(pat) == (True, 9)
+    by_recovery = portal.pass_second_factor(login, again.challenge_id, recovery_code=codes[0],
+                                            now=t1, client_address=HOME)
+    assert by_recovery and by_recovery.session
+    assert portal.mfa_status(by_recovery.session, now=t1) == (True, 9)
     events = [a.kind for a in portal.audit_trail()]
     assert "recovery_code_used" in events and "mfa_changed" in events
     assert not any(codes[0] in a.detail for a in portal.audit_trail())
@@ -71,8 +76,8 @@ def test_enrol_sign_in_with_a_code_once_and_with_a_recovery_code() -> None:
 
 def test_linking_needs_a_fresh_code_once_mfa_is_on() -> None:
     portal = make_portal()
-    pat = login_id(portal)
     t0 = nov(6, 9)
+    pat = signed_in(portal, t0).session
     enrolment = portal.enrol_totp(pat, password=PASSWORD, now=t0, client_address=HOME)
     portal.confirm_totp(pat, totp(enrolment.secret_base32, t0), now=t0, client_address=HOME)
     t1 = t0 + timedelta(minutes=1)
@@ -87,7 +92,7 @@ def test_linking_needs_a_fresh_code_once_mfa_is_on() -> None:
 
 def test_the_security_question_is_only_for_the_legacy_preset() -> None:
     portal = make_portal()
-    pat = login_id(portal)
+    pat = signed_in(portal, nov(6)).session
     e = error_of(lambda: portal.set_security_answer(pat, password=PASSWORD, question="First pet?",
                                                     answer="Rex", now=nov(6),
                                                     client_address=HOME))

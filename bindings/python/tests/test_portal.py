@@ -1,6 +1,8 @@
 """The portal service over the embedded SQLite store, from Python: the
 customer journey (Shelby), typed refusals that leave the database unchanged,
-and float money refused."""
+and float money refused. Customer calls take the session token of a sign-in
+(a session ends after 30 idle minutes, so the tests sign in again when the
+clock moves on)."""
 
 from __future__ import annotations
 
@@ -14,6 +16,7 @@ from pathlib import Path
 import pytest
 
 import ratepayer
+from conftest import sign_in
 
 PASSWORD = "Glacier-violet-trombone-88"
 CLIENT = "198.51.100.20"
@@ -59,6 +62,11 @@ def register_pat(portal: ratepayer.Portal) -> ratepayer.Registered:
     return portal.register(account_number="000100001", customer_number="5001",
                            email="Pat@Example.com", username="PatDoe", password=PASSWORD,
                            accepted_terms_version="2024-07", now=nov(5), client_address=CLIENT)
+
+
+def pat_session(portal: ratepayer.Portal, now: datetime, **kwargs: object) -> str:
+    """Pat signs in (password, then the emailed code); returns the session token."""
+    return sign_in(portal, "patdoe", PASSWORD, now=now, **kwargs)
 
 
 @pytest.fixture
@@ -115,28 +123,39 @@ def test_journey(shelby: ratepayer.Profile, tmp_path: Path) -> None:
     challenge = portal.outbox()[-1]
     assert challenge.subject == "Your sign-in code" and challenge.code
     signed_in = portal.pass_device_challenge(reg.login_id, outcome.challenge_id, challenge.code,
-                                             remember="laptop", now=nov(6, 9))
-    assert signed_in and signed_in.device_token
+                                             remember="laptop", now=nov(6, 9),
+                                             client_address=CLIENT)
+    assert signed_in and signed_in.device_token and signed_in.session
     assert signed_in.device_token not in repr(signed_in) and "<redacted>" in repr(signed_in)
-    again = portal.login("patdoe", PASSWORD, device_token=signed_in.device_token, now=nov(7, 9), client_address=CLIENT)
+    assert signed_in.session not in repr(signed_in)
+    assert outcome.session is None, "no session before the sign-in completes"
+    again = portal.login("patdoe", PASSWORD, device_token=signed_in.device_token, now=nov(7, 10), client_address=CLIENT)
     assert again.signed_in and again.login_id == reg.login_id
+    assert again.session and again.session != signed_in.session
+
+    def session_at(now: datetime) -> str:
+        """Signs in again from the remembered laptop (no code asked)."""
+        outcome = portal.login("patdoe", PASSWORD, device_token=signed_in.device_token, now=now,
+                               client_address=CLIENT)
+        assert outcome.signed_in and outcome.session
+        return outcome.session
 
     # Link a second account with the recipe's proofs and the password again.
-    pat = reg.login_id
+    pat = again.session
     linked = portal.link_account(pat, account_number="100002", customer_number="5001",
                                  password=PASSWORD, nickname="Lake cabin", now=nov(7, 10), client_address=CLIENT)
     assert linked == "000100002"
     assert any("linked" in n.subject for n in portal.outbox())
 
     # Home and bills.
-    home = portal.home(pat)
+    home = portal.home(pat, now=nov(7, 10))
     assert len(home) == 2
     first, second = home
     assert first.amount_due == Decimal("57.22") and first.due_date == date(2025, 11, 24)
     assert second.nickname == "Lake cabin" and second.role == "owner"
     assert home.total_due == first.amount_due + second.amount_due
     assert "57.22" in repr(first)
-    view = portal.bills(pat, "100001")
+    view = portal.bills(pat, "100001", now=nov(7, 10))
     assert len(view) == 1 and not view.history_shown
     assert [b.bill_id for b in view] == ["2025-10"] and view.bills[0].total == Decimal("57.22")
 
@@ -147,6 +166,7 @@ def test_journey(shelby: ratepayer.Profile, tmp_path: Path) -> None:
     bank = portal.add_payment_method(pat, method="echeck", token="tok_bank_pat",
                                      label="Checking ending 6789", now=nov(7, 10))
     split = {"100001": Decimal("30.00"), "100002": Decimal("10.00")}
+    pat = session_at(nov(7, 11))
     echeck = portal.quote_payment(pat, amount=Decimal("40.00"), split=split,
                                   payment_method_id=bank, now=nov(7, 11))
     assert echeck.fee == Decimal("0.95")
@@ -164,11 +184,12 @@ def test_journey(shelby: ratepayer.Profile, tmp_path: Path) -> None:
     assert [(a, paid) for a, paid, _ in receipt.allocations] == [
         ("000100001", Decimal("30.00")), ("000100002", Decimal("10.00"))]
     assert "43.75" in repr(receipt)
-    home = portal.home(pat)
+    home = portal.home(pat, now=nov(7, 11))
     assert home.accounts[0].amount_due == Decimal("27.22")
     assert home.accounts[1].amount_due == second.amount_due - Decimal("10.00")
 
     # AutoPay: enrolled before the cut-off; the cycle run twice drafts once.
+    pat = session_at(nov(7, 13))
     enrolled = portal.enrol_autopay(pat, "100001", option="Card AutoPay",
                                     payment_method_id=card, accepted_terms_version="2024-07",
                                     now=nov(7, 13))
@@ -177,24 +198,33 @@ def test_journey(shelby: ratepayer.Profile, tmp_path: Path) -> None:
     assert (runs[0].drafted, runs[0].charged) == (1, Decimal("30.97"))
     assert (runs[1].drafted, runs[1].already_drafted, runs[1].charged) == (0, 0, None)
     assert "drafted=1" in repr(runs[0])
-    home = portal.home(pat)
+    pat = session_at(nov(25))
+    home = portal.home(pat, now=nov(25))
     assert home.accounts[0].amount_due == Decimal("0.00")
     assert home.accounts[0].autopay == "Card AutoPay"
     portal.cancel_autopay(pat, "100001", now=nov(25))
-    assert portal.home(pat).accounts[0].autopay is None
+    assert portal.home(pat, now=nov(25)).accounts[0].autopay is None
 
     # E-billing shows the history; text alerts alone still mean paper.
     portal.post_bill("100001", water_bill(shelby, 5000), bill_id="2025-11",
                      bill_date=date(2025, 12, 3), due_date=date(2025, 12, 24), now=nov(30))
-    assert len(portal.bills(pat, "100001")) == 1
+    pat = session_at(nov(30))
+    assert len(portal.bills(pat, "100001", now=nov(30))) == 1
     portal.set_delivery(pat, "100001", ebilling=True, text_alerts=True, now=nov(30))
-    assert [b.bill_id for b in portal.bills(pat, "100001")] == ["2025-11", "2025-10"]
-    assert portal.home(pat).accounts[0].paper_bill
+    assert [b.bill_id for b in portal.bills(pat, "100001", now=nov(30))] == ["2025-11", "2025-10"]
+    assert portal.home(pat, now=nov(30)).accounts[0].paper_bill
 
-    # A password change forgets the remembered device.
+    # A password change forgets the remembered device and ends the session:
+    # the caller carries on with the new one it returns.
     new_password = "Harbor-lantern-quince-417"
-    portal.change_password(pat, current=PASSWORD, new=new_password, now=nov(30), client_address=CLIENT)
+    old = pat
+    pat = portal.change_password(old, current=PASSWORD, new=new_password, now=nov(30), client_address=CLIENT)
+    assert pat != old and len(pat) == 64
     assert portal.outbox()[-1].subject == "Your password was changed"
+    with pytest.raises(ratepayer.PortalError) as ended:
+        portal.home(old, now=nov(30))
+    assert ended.value.code == "login.sign_in_required"
+    assert portal.home(pat, now=nov(30)).accounts[0].paper_bill, "the new session works"
     assert portal.login("patdoe", new_password, device_token=signed_in.device_token,
                         now=nov(30), client_address=CLIENT).challenge_required
 
@@ -204,17 +234,20 @@ def test_journey(shelby: ratepayer.Profile, tmp_path: Path) -> None:
     for kind in ["registered", "registration_rejected", "contact_verified", "login_failed",
                  "device_challenged", "device_trusted", "login_succeeded", "account_linked",
                  "payment_made", "autopay_enrolled", "draft_executed", "autopay_cancelled",
-                 "bill_posted", "password_changed", "settings_changed"]:
+                 "bill_posted", "password_changed", "settings_changed", "session_ended"]:
         assert kind in kinds, kind
     for e in trail:
         assert PASSWORD not in e.detail and new_password not in e.detail
         assert code not in e.detail
         assert signed_in.device_token not in e.detail
+        assert pat not in e.detail and old not in e.detail
     assert all(e.at.tzinfo is not None for e in trail)
 
-    # The state is in the file: a second portal on it sees the same home.
+    # The state is in the file, sessions too: a second portal on it (with the
+    # same digest key) takes the session and sees the same home.
     reopened = ratepayer.Portal.open(shelby, tmp_path / "portal.sqlite", digest_key=KEY)
-    assert reopened.home(pat).total_due == portal.home(pat).total_due
+    assert (reopened.home(pat, now=nov(30)).total_due
+            == portal.home(pat, now=nov(30)).total_due)
 
 
 def dump(path: Path) -> list[str]:
@@ -228,7 +261,8 @@ def test_bad_input_raises_typed_errors_and_changes_nothing(
     path = tmp_path / "portal.sqlite"
     portal = ratepayer.Portal.open(shelby, path, digest_key=KEY, hash_params=FAST)
     seeded(portal, shelby)
-    pat = register_pat(portal).login_id
+    register_pat(portal)
+    pat = pat_session(portal, nov(7))
     card = portal.add_payment_method(pat, method="credit_card", token="tok_visa",
                                      label="Visa ending 4242", card_expiry=(2030, 12),
                                      now=nov(7))
@@ -249,15 +283,15 @@ def test_bad_input_raises_typed_errors_and_changes_nothing(
         portal.set_delivery(pat, "100001", billing_email="not an email", now=nov(7))
     assert e.value.code == "invalid.billing_email"
     with pytest.raises(ratepayer.PortalError) as e:
-        portal.home("no-such-login")
-    assert e.value.code == "not_found.login"
+        portal.home("no-such-session", now=nov(7))
+    assert e.value.code == "login.sign_in_required"
     with pytest.raises(ratepayer.PortalError) as e:
         portal.post_bill("100001", water_bill(shelby, 10), bill_id="x",
                          bill_date=date(2025, 11, 3), due_date=date(2025, 11, 1), now=nov(7))
     assert e.value.code == "invalid.due_date"
     with pytest.raises(ratepayer.RatepayerError) as e:
         portal.pay(pat, quote_id="no-such-quote", idempotency_key="py-unknown-000001",
-                   now=nov(8))
+                   now=nov(7))
     assert e.value.code == "not_found.quote"
     with pytest.raises(ratepayer.PortalError):
         portal.enrol_autopay(pat, "100001", option="Card AutoPay", payment_method_id="nope",
@@ -278,7 +312,8 @@ def test_bad_input_raises_typed_errors_and_changes_nothing(
 
 
 def test_float_money_refused(portal: ratepayer.Portal) -> None:
-    pat = register_pat(portal).login_id
+    register_pat(portal)
+    pat = pat_session(portal, nov(7))
     card = portal.add_payment_method(pat, method="credit_card", token="tok_visa",
                                      label="Visa ending 4242", card_expiry=(2030, 12),
                                      now=nov(7))
@@ -311,17 +346,21 @@ def test_setup_errors(shelby: ratepayer.Profile) -> None:
 
 
 def test_outbox_take_and_roles(portal: ratepayer.Portal) -> None:
-    pat = register_pat(portal).login_id
+    pat_id = register_pat(portal).login_id
     assert len(portal.take_outbox()) == 1 and portal.outbox() == []
-    sam = portal.register(account_number="100004", customer_number="5002",
-                          email="sam@example.com", username="sam.doe", password=PASSWORD,
-                          accepted_terms_version="2024-07", now=nov(8), client_address=CLIENT).login_id
+    portal.register(account_number="100004", customer_number="5002",
+                    email="sam@example.com", username="sam.doe", password=PASSWORD,
+                    accepted_terms_version="2024-07", now=nov(8), client_address=CLIENT)
+    pat = pat_session(portal, nov(8))
+    sam = sign_in(portal, "sam.doe", PASSWORD, now=nov(8))
     portal.add_authorized_user(pat, "100001", "Sam.Doe", now=nov(8))
-    assert [a.role for a in portal.home(sam)] == ["owner", "authorized_user"]
-    portal.staff_link("clerk-7", pat, "100003", now=nov(8))
-    assert portal.home(pat).accounts[-1].status == "closed"
+    assert [a.role for a in portal.home(sam, now=nov(8))] == ["owner", "authorized_user"]
+    portal.staff_link("clerk-7", pat_id, "100003", now=nov(8))
+    assert portal.home(pat, now=nov(8)).accounts[-1].status == "closed"
+    pat = pat_session(portal, nov(9))
     portal.unlink_account(pat, "100001", now=nov(9))
-    assert len(portal.home(sam)) == 1
+    sam = sign_in(portal, "sam.doe", PASSWORD, now=nov(9))
+    assert len(portal.home(sam, now=nov(9))) == 1
 
 
 def test_notify_callable_pepper_and_contacts(shelby: ratepayer.Profile) -> None:
@@ -334,14 +373,15 @@ def test_notify_callable_pepper_and_contacts(shelby: ratepayer.Profile) -> None:
                                         pepper=("2025-01", bytes(range(32, 64))),
                                         notify=notify, autopay_batch=10)
     seeded(portal, shelby)
-    pat = register_pat(portal).login_id
+    register_pat(portal)
     assert portal.outbox() == [] and len(sent) == 1
+    pat = pat_session(portal, nov(6), code=lambda: first_code(sent[-1][2]))
     code_id = portal.request_contact_change(pat, contact="phone", new_value="704-555-0134",
                                             password=PASSWORD, now=nov(6),
                                             client_address=CLIENT)
     to, _, body = sent[-1]
     assert to.endswith("7045550134") or "704" in to
-    code = next(w for w in body.replace(".", " ").split() if w.isdigit() and len(w) >= 6)
+    code = first_code(body)
     portal.confirm_contact_change(pat, code_id, code, now=nov(6))
     assert "contact_verified" in [e.kind for e in portal.audit_trail()]
     assert portal.login("patdoe", PASSWORD, now=nov(6), client_address=CLIENT).challenge_required
@@ -351,12 +391,17 @@ def test_notify_callable_pepper_and_contacts(shelby: ratepayer.Profile) -> None:
         ratepayer.Portal.in_memory(shelby, digest_key=KEY, notify="not callable")  # type: ignore[arg-type]
 
 
+def first_code(body: str) -> str:
+    return next(w for w in body.replace(".", " ").split() if w.isdigit() and len(w) >= 6)
+
+
 def test_store_calls_release_the_gil(shelby: ratepayer.Profile) -> None:
     """Argon2 at the OWASP parameters runs with the GIL released: another
     Python thread keeps running well inside the call's window."""
     portal = ratepayer.Portal.in_memory(shelby, digest_key=KEY)
     seeded(portal, shelby)
-    pat = register_pat(portal).login_id
+    register_pat(portal)
+    pat = pat_session(portal, nov(7))
     ticks: list[float] = []
     done = threading.Event()
 
@@ -403,7 +448,8 @@ def test_cycle_from_two_threads_drafts_once(shelby: ratepayer.Profile, tmp_path:
     path = tmp_path / "portal.sqlite"
     first = ratepayer.Portal.open(shelby, path, digest_key=KEY, hash_params=FAST)
     seeded(first, shelby)
-    pat = register_pat(first).login_id
+    register_pat(first)
+    pat = pat_session(first, nov(7))
     card = first.add_payment_method(pat, method="credit_card", token="tok_visa",
                                     label="Visa ending 4242", card_expiry=(2030, 12), now=nov(7))
     first.enrol_autopay(pat, "100001", option="Card AutoPay", payment_method_id=card,
@@ -425,14 +471,16 @@ def test_cycle_from_two_threads_drafts_once(shelby: ratepayer.Profile, tmp_path:
         t.join()
     assert not errors, errors
     assert sum(r.drafted for r in reports) == 1
-    assert first.home(pat).accounts[0].amount_due == Decimal("0.00")
+    pat = pat_session(first, nov(24, 7))
+    assert first.home(pat, now=nov(24, 7)).accounts[0].amount_due == Decimal("0.00")
     assert [e.kind for e in second.audit_trail()].count("draft_executed") == 1
 
 
 def test_payment_intents(portal: ratepayer.Portal) -> None:
     """Issue 16: an expired quote is refused, a fee-free channel of AutoPay
     cannot be quoted (fee evasion), and a double submit records one payment."""
-    pat = register_pat(portal).login_id
+    register_pat(portal)
+    pat = pat_session(portal, nov(7))
     card = portal.add_payment_method(pat, method="credit_card", token="tok_visa",
                                      label="Visa ending 4242", card_expiry=(2030, 12),
                                      now=nov(7))
@@ -445,11 +493,12 @@ def test_payment_intents(portal: ratepayer.Portal) -> None:
     quote = portal.quote_payment(pat, amount=Decimal("5.00"), account="100001",
                                  payment_method_id=card, now=nov(7))
     assert quote.id and quote.expires_at == nov(7).replace(minute=15)
+    pat = pat_session(portal, nov(8))
     with pytest.raises(ratepayer.RatepayerError) as e:
         portal.pay(pat, quote_id=quote.id, idempotency_key="py-expired-000001",
                    now=nov(8))
     assert e.value.code == "invalid.quote_id"
-    due = portal.home(pat).accounts[0].amount_due
+    due = portal.home(pat, now=nov(8)).accounts[0].amount_due
     quote = portal.quote_payment(pat, amount=Decimal("5.00"), account="100001",
                                  payment_method_id=card, now=nov(8))
     first = portal.pay(pat, quote_id=quote.id, idempotency_key="py-double-0000001",
@@ -457,5 +506,5 @@ def test_payment_intents(portal: ratepayer.Portal) -> None:
     second = portal.pay(pat, quote_id=quote.id, idempotency_key="py-double-0000001",
                         now=nov(8))
     assert (second.payment_id, second.total) == (first.payment_id, first.total)
-    assert portal.home(pat).accounts[0].amount_due == due - Decimal("5.00")
+    assert portal.home(pat, now=nov(8)).accounts[0].amount_due == due - Decimal("5.00")
 

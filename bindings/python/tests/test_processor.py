@@ -10,7 +10,7 @@ from decimal import Decimal
 
 import ratepayer
 from conftest import REPO
-from test_portal import FAST, KEY, nov, register_pat, seeded
+from test_portal import FAST, KEY, first_code, nov, pat_session, register_pat, seeded
 
 
 def shelby_with_fee() -> ratepayer.Profile:
@@ -24,14 +24,16 @@ def test_a_returned_draft_is_reopened_charged_a_fee_and_re_presented() -> None:
     profile = shelby_with_fee()
     portal = ratepayer.Portal.in_memory(profile, digest_key=KEY, hash_params=FAST)
     seeded(portal, profile)
-    pat = register_pat(portal).login_id
+    register_pat(portal)
+    pat = pat_session(portal, nov(7, 13))
     bank = portal.add_payment_method(pat, method="echeck", token="tok_bank",
-                                     label="Checking ending 6789", now=nov(7))
+                                     label="Checking ending 6789", now=nov(7, 13))
     portal.enrol_autopay(pat, "100001", option="Checking AutoPay", payment_method_id=bank,
                          accepted_terms_version="2024-07", now=nov(7, 13))
-    due = portal.home(pat).accounts[0].amount_due
+    due = portal.home(pat, now=nov(7, 13)).accounts[0].amount_due
     assert portal.run_autopay_cycle(date(2025, 11, 24), now=nov(24, 6)).drafted == 1
-    [(payment_id, status, _)] = portal.payment_history(pat, "100001")
+    pat = pat_session(portal, nov(24, 6))
+    [(payment_id, status, _)] = portal.payment_history(pat, "100001", now=nov(24, 6))
     assert status == "pending"
 
     fake = ratepayer.FakeProcessor()
@@ -39,19 +41,22 @@ def test_a_returned_draft_is_reopened_charged_a_fee_and_re_presented() -> None:
     [(sent_id, key, reference)] = portal.submit_pending(fake, now=nov(24, 7))
     assert sent_id == payment_id and reference.startswith("fake-")
     assert portal.submit_pending(fake, now=nov(24, 8)) == []
-    assert portal.payment_history(pat, "100001")[0][1] == "submitted"
+    pat = pat_session(portal, nov(24, 8))
+    assert portal.payment_history(pat, "100001", now=nov(24, 8))[0][1] == "submitted"
     assert fake.results(date(2025, 11, 25)) == [(key, "returned:R01")]
 
     returned = portal.record_result(key, "returned", return_code="R01", now=nov(25, 9))
     assert (returned.status, returned.effect, returned.autopay) == (
         "returned", "applied", "retry")
     assert returned.returned_fee == Decimal("25.00")
-    assert portal.home(pat).accounts[0].amount_due == due + Decimal("25.00")
+    pat = pat_session(portal, nov(25, 9))
+    assert portal.home(pat, now=nov(25, 9)).accounts[0].amount_due == due + Decimal("25.00")
     again = portal.record_result(key, "returned", return_code="R01", now=nov(25, 10))
     assert (again.effect, again.returned_fee) == ("duplicate", None)
     late = portal.record_result(key, "settled", now=nov(25, 11))
     assert (late.status, late.effect) == ("returned", "ignored")
-    assert portal.home(pat).accounts[0].amount_due == due + Decimal("25.00")
+    pat = pat_session(portal, nov(25, 11))
+    assert portal.home(pat, now=nov(25, 11)).accounts[0].amount_due == due + Decimal("25.00")
 
     retry_on = returned.retry_on
     assert retry_on is not None
@@ -62,8 +67,11 @@ def test_a_returned_draft_is_reopened_charged_a_fee_and_re_presented() -> None:
     settled = portal.record_result(second_key, "settled", settled_on=retry_on,
                                    now=nov(retry_on.day, 9))
     assert (settled.status, settled.effect) == ("settled", "applied")
-    assert [s for _, s, _ in portal.payment_history(pat, "100001")] == ["settled", "returned"]
-    assert portal.home(pat).accounts[0].amount_due == Decimal("25.00")
+    at = nov(retry_on.day, 9)
+    pat = pat_session(portal, at)
+    assert [s for _, s, _ in portal.payment_history(pat, "100001", now=at)] == [
+        "settled", "returned"]
+    assert portal.home(pat, now=at).accounts[0].amount_due == Decimal("25.00")
     assert [charged for _, _, charged in fake.charges()] == [1, 1]
     kinds = [e.kind for e in portal.audit_trail()]
     assert kinds.count("payment_returned") == 1 and "payment_result_ignored" in kinds
@@ -102,9 +110,10 @@ def test_the_outbox_delivers_each_notice_once() -> None:
     profile = shelby_with_fee()
     portal = ratepayer.Portal.in_memory(profile, digest_key=KEY, hash_params=FAST, notify=notify)
     seeded(portal, profile)
-    pat = register_pat(portal).login_id
+    register_pat(portal)
+    pat = pat_session(portal, nov(7, 13), code=lambda: first_code(sent[-1][2]))
     bank = portal.add_payment_method(pat, method="echeck", token="tok_bank",
-                                     label="Checking ending 6789", now=nov(7))
+                                     label="Checking ending 6789", now=nov(7, 13))
     portal.enrol_autopay(pat, "100001", option="Checking AutoPay", payment_method_id=bank,
                          accepted_terms_version="2024-07", now=nov(7, 13))
     report = portal.run_autopay_cycle(date(2025, 11, 24), now=nov(24, 6))
@@ -131,9 +140,10 @@ def test_outbox_notices_carry_their_dedupe_key() -> None:
     profile = shelby_with_fee()
     portal = ratepayer.Portal.in_memory(profile, digest_key=KEY, hash_params=FAST)
     seeded(portal, profile)
-    pat = register_pat(portal).login_id
+    register_pat(portal)
+    pat = pat_session(portal, nov(7, 13))
     bank = portal.add_payment_method(pat, method="echeck", token="tok_bank",
-                                     label="Checking ending 6789", now=nov(7))
+                                     label="Checking ending 6789", now=nov(7, 13))
     portal.enrol_autopay(pat, "100001", option="Checking AutoPay", payment_method_id=bank,
                          accepted_terms_version="2024-07", now=nov(7, 13))
     enrolled = portal.outbox()[-1]

@@ -19,7 +19,7 @@ def test_readme_python_blocks_run() -> None:
     assert list(scope["result"].totals_minor) == [5722, 25970, 1310]
     assert str(scope["result"].sum()) == "330.02"
     assert str(scope["quote"].fee) == "3.75"
-    assert str(scope["portal"].home(scope["reg"].login_id).total_due) == "17.22"
+    assert str(scope["portal"].home(scope["session"], now=scope["now"]).total_due) == "17.22"
     assert str(scope["months"][0].total) == "174.97"
     assert str(scope["gen"][0].export_credit) == "3.10"
     assert str(scope["gen"][0].total) == "143.97"

@@ -12,6 +12,7 @@ from datetime import datetime, timedelta, timezone
 import pytest
 
 import ratepayer
+from conftest import sign_in
 
 PASSWORD = "Glacier-violet-trombone-88"
 KEY = bytes(range(32))
@@ -99,7 +100,7 @@ def test_a_weak_password_says_nothing_about_the_proofs() -> None:
 
 def test_failed_re_authentication_counts() -> None:
     portal = make_portal()
-    pat = portal.login("patdoe", PASSWORD, now=nov(5, 15), client_address=HOME).login_id
+    pat = sign_in(portal, "patdoe", PASSWORD, now=nov(6), client_address=HOME)
     for _ in range(4):
         e = error_of(lambda: portal.change_password(pat, current="not-the-password",
                                                     new="lantern orchard quietly humming",
@@ -135,14 +136,14 @@ def test_a_new_sign_in_code_keeps_the_tries_and_sends_are_limited() -> None:
     first = portal.login("patdoe", PASSWORD, now=t, client_address=HOME)
     for _ in range(4):
         error_of(lambda: portal.pass_device_challenge(first.login_id, first.challenge_id,
-                                                      "000000", now=t))
+                                                      "000000", now=t, client_address=HOME))
     second = portal.login("patdoe", PASSWORD, now=t, client_address=HOME)
     code = portal.outbox()[-1].code
     wrong = "111111" if code == "000000" else "000000"
     error_of(lambda: portal.pass_device_challenge(second.login_id, second.challenge_id, wrong,
-                                                  now=t))
+                                                  now=t, client_address=HOME))
     e = error_of(lambda: portal.pass_device_challenge(second.login_id, second.challenge_id,
-                                                      code, now=t))
+                                                      code, now=t, client_address=HOME))
     assert e.code == "locked"
     e = error_of(lambda: portal.login("patdoe", PASSWORD, now=t, client_address=HOME))
     assert e.code == "send_limit"

@@ -71,19 +71,34 @@ def typed_portal() -> Decimal:
     assert code is not None
     portal.verify_contact(reg.login_id, reg.email_code_id, code, now=now)
     outcome: ratepayer.LoginOutcome = portal.login("patdoe", "Glacier-violet-trombone-88", now=now, client_address="198.51.100.20")
-    assert outcome.challenge_required
-    home: ratepayer.HomeView = portal.home(reg.login_id)
+    assert outcome.challenge_required and outcome.challenge_id is not None
+    sign_in_code: str | None = portal.outbox()[-1].code
+    assert sign_in_code is not None
+    outcome = portal.pass_device_challenge(
+        outcome.login_id, outcome.challenge_id, sign_in_code, now=now,
+        client_address="198.51.100.20",
+    )
+    session: str | None = outcome.session
+    assert session is not None
+    home: ratepayer.HomeView = portal.home(session, now=now)
     summaries: list[ratepayer.AccountSummary] = list(home)
     assert len(summaries) == 1
+    listed: list[ratepayer.SessionInfo] = portal.sessions(session, now=now)
+    current: bool = listed[0].current
+    expires: datetime = listed[0].expires_at
+    assert current and expires > now
     report: ratepayer.CycleReport = portal.run_autopay_cycle(date(2025, 11, 24), now=now)
     charged: Decimal | None = report.charged
     assert charged is None
     events: list[ratepayer.AuditEvent] = portal.audit_trail()
     assert events
+    portal.sign_out(session, now=now)
     try:
-        portal.home("nobody")
+        portal.home(session, now=now)
     except ratepayer.PortalError as e:
-        assert e.code == "not_found.login"
+        assert e.code == "login.sign_in_required"
+    else:
+        raise AssertionError("a signed-out session was taken")
     return home.total_due
 
 

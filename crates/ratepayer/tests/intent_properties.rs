@@ -25,7 +25,7 @@ use ratepayer::{Currency, Money};
 use rust_decimal::Decimal;
 
 use portal_support::claims::{enrolled_owner, shelby_as};
-use portal_support::nov;
+use portal_support::{nov, signed_in};
 
 const ACCOUNTS: [&str; 2] = ["000100001", "000100002"];
 
@@ -107,7 +107,7 @@ proptest! {
         let owner = enrolled_owner(&p, &notifier, "100001", 1);
         let second = enrolled_owner(&p, &notifier, "100002", 2);
         // The second account's owner lets the first one in as an authorised user.
-        p.add_authorized_user(&second, "100002", "owner1", nov(7, 14)).unwrap();
+        p.add_authorized_user(&signed_in(&p, &second, nov(7, 14)), "100002", "owner1", nov(7, 14)).unwrap();
         let card = store.begin().unwrap().payment_methods(&owner).unwrap()[0].id.clone();
         let (due0, credit0, _) = ledger(&store);
 
@@ -131,7 +131,7 @@ proptest! {
                     } else {
                         amount
                     };
-                    match p.quote_payment(&owner, &target, total, Channel::Online, &card, nov(8, 9)) {
+                    match p.quote_payment(&signed_in(&p, &owner, nov(8, 9)), &target, total, Channel::Online, &card, nov(8, 9)) {
                         Ok(q) => {
                             quotes.push(q.id.clone());
                             (q.id, key, minutes)
@@ -147,7 +147,7 @@ proptest! {
             let key = format!("property-key-{key:04}");
             let before = snapshot(&store);
             let result = p.pay(
-                &owner,
+                &signed_in(&p, &owner, nov(8, 9)),
                 &PaymentRequest { quote_id: quote_id.clone(), idempotency_key: key.clone() },
                 nov(8, 9) + chrono::Duration::minutes(minutes),
             );

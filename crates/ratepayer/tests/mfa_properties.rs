@@ -121,13 +121,13 @@ proptest! {
             password: password.clone(),
             nickname: None,
         };
-        let (a, b) = same(&|s| s.p.link_account_with_step_up(&s.pat, &link, Some(&f), &client(), t).map(|_| ()));
+        let (a, b) = same(&|s| s.p.link_account_with_step_up(&signed_in(&s.p, &s.pat, t), &link, Some(&f), &client(), t).map(|_| ()));
         prop_assert_eq!(&a, &b);
-        let (a, b) = same(&|s| s.p.link_account(&s.pat, &link, &client(), t).map(|_| ()));
+        let (a, b) = same(&|s| s.p.link_account(&signed_in(&s.p, &s.pat, t), &link, &client(), t).map(|_| ()));
         prop_assert_eq!(&a, &b);
 
         // Enrolling (or trying to) with a wrong password.
-        let (a, b) = same(&|s| s.p.enrol_totp(&s.pat, &password, &client(), t).map(|_| ()));
+        let (a, b) = same(&|s| s.p.enrol_totp(&signed_in(&s.p, &s.pat, t), &password, &client(), t).map(|_| ()));
         prop_assert_eq!(&a, &b);
     }
 }

@@ -139,7 +139,7 @@ fn the_portal_checks_new_passwords_against_the_breach_port() {
     let p = p.with_breached_passwords(corpus.clone());
     let err = p
         .change_password(
-            &pat,
+            &signed_in(&p, &pat, nov(6, 9)),
             PASSWORD,
             "glorious harbour sunrise 1987",
             &client(),

@@ -28,7 +28,8 @@ fn the_whole_journey_on_the_memory_store() {
 #[test]
 fn cal_water_allows_one_account_per_login_unless_staff_link() {
     let store: Arc<dyn Store> = Arc::new(MemoryStore::new());
-    let p = portal("cal-water", store, Arc::new(RecordingNotifier::new()));
+    let notifier = Arc::new(RecordingNotifier::new());
+    let p = portal("cal-water", store, notifier.clone());
     let imports: Vec<AccountImport> = ["1000000001", "1000000002"]
         .iter()
         .map(|n| AccountImport {
@@ -57,9 +58,10 @@ fn cal_water_allows_one_account_per_login_unless_staff_link() {
         )
         .unwrap()
         .login_id;
+    portal_support::register_signer(&p, &notifier, &lee, PASSWORD, nov(2, 10));
     let err = p
         .link_account(
-            &lee,
+            &signed_in(&p, &lee, nov(2, 10)),
             &LinkRequest {
                 form: form("1000000002"),
                 password: PASSWORD.into(),
@@ -71,10 +73,22 @@ fn cal_water_allows_one_account_per_login_unless_staff_link() {
         .unwrap_err();
     assert!(matches!(err, PortalError::Forbidden(_)), "{err:?}");
     assert!(err.to_string().contains("customer service"));
-    assert_eq!(p.home(&lee).unwrap().accounts.len(), 1);
+    assert_eq!(
+        p.home(&signed_in(&p, &lee, nov(2, 10)))
+            .unwrap()
+            .accounts
+            .len(),
+        1
+    );
     p.staff_link("clerk-1", &lee, "1000000002", nov(2, 11))
         .unwrap();
-    assert_eq!(p.home(&lee).unwrap().accounts.len(), 2);
+    assert_eq!(
+        p.home(&signed_in(&p, &lee, nov(2, 11)))
+            .unwrap()
+            .accounts
+            .len(),
+        2
+    );
 }
 
 #[test]
@@ -178,15 +192,28 @@ fn changing_the_password_forgets_remembered_devices() {
     };
     let code = notifier.last_code_to(&email).unwrap();
     let ratepayer::portal::LoginOutcome::SignedIn { device_token, .. } = p
-        .pass_device_challenge(&pat, &challenge_id, &code, Some("phone"), nov(6, 9))
+        .pass_device_challenge(
+            &pat,
+            &challenge_id,
+            &code,
+            Some("phone"),
+            &client(),
+            nov(6, 9),
+        )
         .unwrap()
     else {
         panic!("signed in")
     };
     let token = device_token.unwrap();
     let new = "Tidewater-marigold-saxophone-19";
-    p.change_password(&pat, PASSWORD, new, &client(), nov(7, 9))
-        .unwrap();
+    p.change_password(
+        &signed_in(&p, &pat, nov(7, 9)),
+        PASSWORD,
+        new,
+        &client(),
+        nov(7, 9),
+    )
+    .unwrap();
     assert!(notifier
         .sent()
         .iter()
@@ -467,4 +494,29 @@ fn concurrent_contact_changes_on_the_memory_store() {
 #[test]
 fn crow_wing_temporary_password_on_the_memory_store() {
     portal_support::recovery_contacts::crow_wing_temporary_password(Arc::new(MemoryStore::new()));
+}
+
+#[test]
+fn session_lifetimes() {
+    portal_support::sessions::session_lifetimes(Arc::new(MemoryStore::new()));
+}
+
+#[test]
+fn ending_sessions() {
+    portal_support::sessions::ending_sessions(Arc::new(MemoryStore::new()));
+}
+
+#[test]
+fn sessions_belong_to_their_login() {
+    portal_support::sessions::sessions_belong_to_their_login(Arc::new(MemoryStore::new()));
+}
+
+#[test]
+fn password_changes_end_sessions() {
+    portal_support::sessions::password_changes_end_sessions(Arc::new(MemoryStore::new()));
+}
+
+#[test]
+fn session_settings_are_validated() {
+    portal_support::sessions::session_settings_are_validated();
 }

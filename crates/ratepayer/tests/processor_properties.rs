@@ -33,6 +33,7 @@ use rust_decimal::Decimal;
 
 use portal_support::intents::{link_second, per_account_shelby, two_account_owner_from};
 use portal_support::processor::{noon, shelby_fee_text, store_state, RETURNED_FEE};
+use portal_support::signed_in;
 use portal_support::{date, nov};
 
 const ACCOUNTS: [&str; 2] = ["000100001", "000100002"];
@@ -199,7 +200,7 @@ impl World {
                 // Refused payments (a total due that is not the amount, a
                 // split part of zero) change nothing; the rest are recorded.
                 if let Ok(q) = self.p.quote_payment(
-                    &self.owner,
+                    &signed_in(&self.p, &self.owner, nov(8, 9)),
                     &target,
                     usd(*cents),
                     Channel::Online,
@@ -208,7 +209,7 @@ impl World {
                 ) {
                     self.paid += 1;
                     let _ = self.p.pay(
-                        &self.owner,
+                        &signed_in(&self.p, &self.owner, nov(8, 9)),
                         &PaymentRequest {
                             quote_id: q.id,
                             idempotency_key: format!("client-key-prop-{:06}", self.paid),

@@ -56,7 +56,7 @@ fn remembered_device(
         .last_code_to(&Contact::email("Pat@Example.com").unwrap())
         .unwrap();
     let LoginOutcome::SignedIn { device_token, .. } = p
-        .pass_device_challenge(pat, &challenge_id, &code, Some("laptop"), now)
+        .pass_device_challenge(pat, &challenge_id, &code, Some("laptop"), &client(), now)
         .unwrap()
     else {
         panic!("signed in")
@@ -219,7 +219,7 @@ fn failed_re_authentication_in_linking_counts_and_is_audited() {
     let t = nov(6, 9);
     let link = |password: &str| {
         p.link_account(
-            &pat,
+            &signed_in(&p, &pat, t),
             &LinkRequest {
                 form: RegistrationForm {
                     account_number: "100002".into(),
@@ -428,6 +428,9 @@ proptest! {
     ) {
         let (p, notifier, pat) = shelby_with_pat(Arc::new(MemoryStore::new()));
         let token = remembered_device(&p, &notifier, &pat, nov(6, 9));
+        // One session, checked when it started: the re-authentications
+        // below fail on the password, not on the session.
+        let session = signed_in(&p, &pat, nov(6, 9));
         let mut t = nov(6, 10);
         for (f, wait) in failures {
             t += Duration::seconds(wait);
@@ -440,7 +443,8 @@ proptest! {
                     .login(&attempt("nobody", "wrong-password-here", None), &addr(n), t)
                     .map(|_| ()),
                 Failure::Reauth(n) => p
-                    .change_password(&pat, "wrong-password-here", "another-long-passphrase-9", &addr(n), t),
+                    .change_password(&session, "wrong-password-here", "another-long-passphrase-9", &addr(n), t)
+                    .map(|_| ()),
                 Failure::Registration(n) => p
                     .register(&signup("100001", &format!("9{n:03}"), "mallory1", PASSWORD), &addr(n), t)
                     .map(|_| ()),
@@ -513,7 +517,7 @@ fn a_new_sign_in_code_does_not_reset_the_tries() {
     let first = challenged(&p, t).unwrap();
     for _ in 0..4 {
         assert!(p
-            .pass_device_challenge(&pat, &first, "000000", None, t)
+            .pass_device_challenge(&pat, &first, "000000", None, &client(), t)
             .is_err());
     }
     let second = challenged(&p, t).unwrap();
@@ -522,11 +526,11 @@ fn a_new_sign_in_code_does_not_reset_the_tries() {
         .unwrap();
     let wrong = if code == "000000" { "111111" } else { "000000" };
     assert!(p
-        .pass_device_challenge(&pat, &second, wrong, None, t)
+        .pass_device_challenge(&pat, &second, wrong, None, &client(), t)
         .is_err());
     // Five failures over two codes: the right code no longer works...
     let e = p
-        .pass_device_challenge(&pat, &second, &code, None, t)
+        .pass_device_challenge(&pat, &second, &code, None, &client(), t)
         .unwrap_err();
     assert_eq!(e.code(), "locked", "{e:?}");
     // ...and no new code is sent this hour.
@@ -564,7 +568,7 @@ fn sign_in_codes_live_minutes_not_a_day() {
         .last_code_to(&Contact::email("Pat@Example.com").unwrap())
         .unwrap();
     let e = p
-        .pass_device_challenge(&pat, &id, &code, None, t + Duration::minutes(10))
+        .pass_device_challenge(&pat, &id, &code, None, &client(), t + Duration::minutes(10))
         .unwrap_err();
     assert_eq!(e.code(), "expired", "{e:?}");
     let id = challenged(&p, t + Duration::minutes(11)).unwrap();
@@ -572,7 +576,7 @@ fn sign_in_codes_live_minutes_not_a_day() {
         .last_code_to(&Contact::email("Pat@Example.com").unwrap())
         .unwrap();
     assert!(p
-        .pass_device_challenge(&pat, &id, &code, None, t + Duration::minutes(20))
+        .pass_device_challenge(&pat, &id, &code, None, &client(), t + Duration::minutes(20))
         .is_ok());
 }
 

@@ -55,6 +55,7 @@ __all__ = [
     "Registered",
     "Registration",
     "RegistrationError",
+    "SessionInfo",
     "StorageError",
     "Tariff",
     "TariffError",
@@ -679,6 +680,8 @@ class LoginOutcome:
     @property
     def login_id(self) -> str: ...
     @property
+    def session(self) -> str | None: ...
+    @property
     def challenge_id(self) -> str | None: ...
     @property
     def must_change_password(self) -> bool: ...
@@ -689,6 +692,23 @@ class LoginOutcome:
     @property
     def question(self) -> str | None: ...
     def __bool__(self) -> bool: ...
+
+@final
+class SessionInfo:
+    @property
+    def id(self) -> str: ...
+    @property
+    def client(self) -> str: ...
+    @property
+    def created_at(self) -> datetime.datetime: ...
+    @property
+    def last_seen(self) -> datetime.datetime: ...
+    @property
+    def idle_expires_at(self) -> datetime.datetime: ...
+    @property
+    def expires_at(self) -> datetime.datetime: ...
+    @property
+    def current(self) -> bool: ...
 
 @final
 class TotpEnrolment:
@@ -899,7 +919,7 @@ class Portal:
     ) -> None: ...
     def add_contact(
         self,
-        login_id: str,
+        session: str,
         *,
         now: datetime.datetime,
         email: str | None = None,
@@ -922,11 +942,13 @@ class Portal:
         code: str,
         *,
         now: datetime.datetime,
+        client_address: str,
+        user_agent: str = ...,
         remember: str | None = None,
     ) -> LoginOutcome: ...
     def enrol_totp(
         self,
-        login_id: str,
+        session: str,
         *,
         password: str,
         now: datetime.datetime,
@@ -935,7 +957,7 @@ class Portal:
     ) -> TotpEnrolment: ...
     def confirm_totp(
         self,
-        login_id: str,
+        session: str,
         code: str,
         *,
         now: datetime.datetime,
@@ -956,7 +978,7 @@ class Portal:
     ) -> LoginOutcome: ...
     def regenerate_recovery_codes(
         self,
-        login_id: str,
+        session: str,
         *,
         now: datetime.datetime,
         client_address: str,
@@ -964,10 +986,12 @@ class Portal:
         totp: str | None = None,
         recovery_code: str | None = None,
     ) -> list[str]: ...
-    def mfa_status(self, login_id: str) -> tuple[bool, int]: ...
+    def mfa_status(
+        self, session: str, *, now: datetime.datetime | None = None
+    ) -> tuple[bool, int]: ...
     def set_security_answer(
         self,
-        login_id: str,
+        session: str,
         *,
         password: str,
         question: str,
@@ -989,14 +1013,14 @@ class Portal:
     ) -> LoginOutcome: ...
     def change_password(
         self,
-        login_id: str,
+        session: str,
         *,
         current: str,
         new: str,
         now: datetime.datetime,
         client_address: str,
         user_agent: str = ...,
-    ) -> None: ...
+    ) -> str: ...
     def request_password_reset(
         self,
         username: str,
@@ -1032,7 +1056,7 @@ class Portal:
     ) -> None: ...
     def request_contact_change(
         self,
-        login_id: str,
+        session: str,
         *,
         contact: str,
         new_value: str,
@@ -1045,11 +1069,11 @@ class Portal:
         recovery_code: str | None = None,
     ) -> str: ...
     def confirm_contact_change(
-        self, login_id: str, change_id: str, code: str, *, now: datetime.datetime
+        self, session: str, change_id: str, code: str, *, now: datetime.datetime
     ) -> None: ...
     def link_account(
         self,
-        login_id: str,
+        session: str,
         *,
         account_number: str,
         password: str,
@@ -1069,17 +1093,17 @@ class Portal:
         self, staff: str, login_id: str, account: str, *, now: datetime.datetime
     ) -> str: ...
     def unlink_account(
-        self, login_id: str, account: str, *, now: datetime.datetime
+        self, session: str, account: str, *, now: datetime.datetime
     ) -> None: ...
     def add_authorized_user(
-        self, owner_login_id: str, account: str, username: str, *, now: datetime.datetime
+        self, session: str, account: str, username: str, *, now: datetime.datetime
     ) -> None: ...
     def set_nickname(
-        self, login_id: str, account: str, nickname: str | None, *, now: datetime.datetime
+        self, session: str, account: str, nickname: str | None, *, now: datetime.datetime
     ) -> None: ...
     def set_delivery(
         self,
-        login_id: str,
+        session: str,
         account: str,
         *,
         now: datetime.datetime,
@@ -1088,11 +1112,13 @@ class Portal:
         text_alerts: bool = False,
         billing_email: str | None = None,
     ) -> None: ...
-    def home(self, login_id: str) -> HomeView: ...
-    def bills(self, login_id: str, account: str) -> BillView: ...
+    def home(self, session: str, *, now: datetime.datetime | None = None) -> HomeView: ...
+    def bills(
+        self, session: str, account: str, *, now: datetime.datetime | None = None
+    ) -> BillView: ...
     def add_payment_method(
         self,
-        login_id: str,
+        session: str,
         *,
         method: str,
         token: str,
@@ -1102,7 +1128,7 @@ class Portal:
     ) -> str: ...
     def quote_payment(
         self,
-        login_id: str,
+        session: str,
         *,
         amount: _Exact,
         payment_method_id: str,
@@ -1113,7 +1139,7 @@ class Portal:
     ) -> FeeQuote: ...
     def pay(
         self,
-        login_id: str,
+        session: str,
         *,
         quote_id: str,
         idempotency_key: str,
@@ -1121,7 +1147,7 @@ class Portal:
     ) -> PaymentReceipt: ...
     def enrol_autopay(
         self,
-        login_id: str,
+        session: str,
         account: str,
         *,
         option: str,
@@ -1131,7 +1157,7 @@ class Portal:
         maximum: _Exact | None = None,
     ) -> Enrolled: ...
     def cancel_autopay(
-        self, login_id: str, account: str, *, now: datetime.datetime
+        self, session: str, account: str, *, now: datetime.datetime
     ) -> None: ...
     def run_autopay_cycle(
         self, as_of: datetime.date, *, now: datetime.datetime
@@ -1154,6 +1180,16 @@ class Portal:
         reference: str | None = None,
     ) -> RecordedResult: ...
     def payment_history(
-        self, login_id: str, account: str
+        self, session: str, account: str, *, now: datetime.datetime | None = None
     ) -> list[tuple[str, str, Decimal]]: ...
+    def sign_out(self, session: str, *, now: datetime.datetime | None = None) -> None: ...
+    def sign_out_everywhere(
+        self, session: str, *, now: datetime.datetime | None = None
+    ) -> int: ...
+    def sessions(
+        self, session: str, *, now: datetime.datetime | None = None
+    ) -> list[SessionInfo]: ...
+    def end_session(
+        self, session: str, id: str, *, now: datetime.datetime | None = None
+    ) -> None: ...
     def audit_trail(self) -> list[AuditEvent]: ...

@@ -208,30 +208,58 @@ final class RatepayerTests: XCTestCase {
         guard case .challengeRequired(_, let challengeId) = try portal.login(username: "patdoe", password: password, deviceToken: nil, client: client, now: nov(6, 9)) else {
             return XCTFail("a new device is challenged")
         }
-        guard case .signedIn(_, _, let token) = try portal.passDeviceChallenge(
-            loginId: pat, challengeId: challengeId, code: try lastCode(messages(), to: "pat@example.com"), remember: "laptop", now: nov(6, 9)) else {
+        guard case .signedIn(_, let first, _, let device) = try portal.passDeviceChallenge(
+            loginId: pat, challengeId: challengeId, code: try lastCode(messages(), to: "pat@example.com"), remember: "laptop", client: client, now: nov(6, 9)) else {
             return XCTFail("signed in")
         }
-        XCTAssertNotNil(token)
-        XCTAssertEqual(try portal.linkAccount(loginId: pat, form: form("100002", "5001", "patdoe"), password: password,
+        XCTAssertEqual(first.count, 64)
+        XCTAssertNotNil(device)
+        // A session lasts 30 minutes unused: sign in from the remembered
+        // device at each step, as the app would, and pass the token.
+        func signIn(_ at: Date) throws -> String {
+            guard case .signedIn(_, let session, _, _) = try portal.login(username: "patdoe", password: password, deviceToken: device,
+                                                                        client: client, now: at) else {
+                XCTFail("a remembered device signs in")
+                return ""
+            }
+            return session
+        }
+        var s = try signIn(nov(7, 10))
+        XCTAssertEqual(try portal.linkAccount(sessionToken: s, form: form("100002", "5001", "patdoe"), password: password,
                                               nickname: "Lake cabin", client: client, now: nov(7, 10)), "000100002")
-        XCTAssertEqual(try portal.home(loginId: pat).accounts.map(\.amountDue).first, "57.22")
-        let card = try portal.addPaymentMethod(loginId: pat, method: NewPaymentMethod(method: .creditCard, token: "tok_visa_pat",
+        XCTAssertEqual(try portal.home(sessionToken: s, now: nov(7, 10)).accounts.map(\.amountDue).first, "57.22")
+        let card = try portal.addPaymentMethod(sessionToken: s, method: NewPaymentMethod(method: .creditCard, token: "tok_visa_pat",
                                                label: "Visa ending 4242", cardExpiry: CardExpiry(year: 2030, month: 12)), now: nov(7, 10))
-        let bank = try portal.addPaymentMethod(loginId: pat, method: NewPaymentMethod(method: .echeck, token: "tok_bank_pat",
+        let bank = try portal.addPaymentMethod(sessionToken: s, method: NewPaymentMethod(method: .echeck, token: "tok_bank_pat",
                                                label: "Checking ending 6789", cardExpiry: nil), now: nov(7, 10))
+        s = try signIn(nov(7, 11))
         let split = PaymentTarget.split(parts: [SplitAmount(account: "100001", amount: "30.00"), SplitAmount(account: "100002", amount: "10.00")])
-        let quote = try portal.quotePayment(loginId: pat, target: split, amount: "40.00", channel: .online, paymentMethodId: card, now: nov(7, 11))
+        let quote = try portal.quotePayment(sessionToken: s, target: split, amount: "40.00", channel: .online, paymentMethodId: card, now: nov(7, 11))
         XCTAssertEqual(quote.quote.fee, "3.75")
-        XCTAssertEqual(try portal.quotePayment(loginId: pat, target: split, amount: "40.00", channel: .online, paymentMethodId: bank, now: nov(7, 11)).quote.fee, "0.95")
-        XCTAssertEqual(try portal.pay(loginId: pat, quoteId: quote.id, idempotencyKey: "swift-payment-00000001", now: nov(7, 11)).total, "43.75")
-        _ = try portal.enrolAutopay(loginId: pat, request: EnrolRequest(account: "100001", option: "Card AutoPay", paymentMethodId: card,
-                                                                        acceptedTermsVersion: "2024-07"), now: nov(7, 13))
+        XCTAssertEqual(try portal.quotePayment(sessionToken: s, target: split, amount: "40.00", channel: .online, paymentMethodId: bank, now: nov(7, 11)).quote.fee, "0.95")
+        XCTAssertEqual(try portal.pay(sessionToken: s, quoteId: quote.id, idempotencyKey: "swift-payment-00000001", now: nov(7, 11)).total, "43.75")
+        s = try signIn(nov(7, 13))
+        _ = try portal.enrolAutopay(sessionToken: s, request: EnrolRequest(account: "100001", option: "Card AutoPay", paymentMethodId: card,
+                                                                           acceptedTermsVersion: "2024-07"), now: nov(7, 13))
         XCTAssertEqual(try portal.runAutopayCycle(asOf: "2025-11-24", now: nov(24, 6)).drafted, 1)
         XCTAssertEqual(try portal.runAutopayCycle(asOf: "2025-11-24", now: nov(24, 7)).drafted, 0)
-        XCTAssertThrowsError(try portal.quotePayment(loginId: pat, target: split, amount: "12,34", channel: .online, paymentMethodId: card, now: nov(8, 9))) { error in
+        s = try signIn(nov(8, 9))
+        XCTAssertThrowsError(try portal.quotePayment(sessionToken: s, target: split, amount: "12,34", channel: .online, paymentMethodId: card, now: nov(8, 9))) { error in
             guard case RatepayerError.Money = error else { return XCTFail("expected Money, got \(error)") }
         }
+        // Signed out, and after a password change: the token is refused.
+        try portal.signOut(sessionToken: s, now: nov(8, 9))
+        XCTAssertThrowsError(try portal.home(sessionToken: s, now: nov(8, 9))) { error in
+            guard case RatepayerError.Portal(let code, _) = error else { return XCTFail("expected Portal, got \(error)") }
+            XCTAssertEqual(code, "login.sign_in_required")
+        }
+        s = try signIn(nov(8, 10))
+        XCTAssertEqual(try portal.sessions(sessionToken: s, now: nov(8, 10)).first?.current, true)
+        let rotated = try portal.changePassword(sessionToken: s, current: password, newPassword: "Tidewater-marigold-saxophone-19",
+                                                client: client, now: nov(8, 10))
+        XCTAssertNotEqual(rotated, s)
+        XCTAssertThrowsError(try portal.home(sessionToken: s, now: nov(8, 10)))
+        XCTAssertEqual(try portal.home(sessionToken: rotated, now: nov(8, 10)).accounts.count, 2)
         XCTAssertTrue(try portal.auditTrail().map(\.kind).contains("draft_executed"))
     }
 

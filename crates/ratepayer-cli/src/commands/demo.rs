@@ -26,7 +26,7 @@ use ratepayer::payment::{AccountNumber, AccountStatus, PaymentTarget, SplitPart}
 use ratepayer::portal::{
     AccountImport, EnrolRequest, FakeOutcome, FakeProcessor, LinkRequest, LoginAttempt,
     LoginOutcome, NewPaymentMethod, PaymentRequest, Portal, PortalSecrets, PostedBill,
-    RecordingNotifier, ResultEffect, SignupRequest,
+    RecordingNotifier, ResultEffect, Session, SignupRequest,
 };
 use ratepayer::profile::builtin;
 use ratepayer::registration::{AccountRecord, RegistrationChannel, RegistrationForm};
@@ -271,17 +271,41 @@ fn run_demo(path: PathBuf) -> Res<()> {
     let code = notifier
         .last_code_to(&Contact::email(pat_c.email)?)
         .ok_or("no sign-in code")?;
-    shelby.pass_device_challenge(
+    let LoginOutcome::SignedIn {
+        device_token: Some(device),
+        ..
+    } = shelby.pass_device_challenge(
         pat,
         &challenge_id,
         &code,
         Some("demo laptop"),
+        &client,
         at(11, 6, 9)?,
-    )?;
+    )?
+    else {
+        return Err("the challenge should sign in and remember the device".into());
+    };
+    // Each later step signs in again from the remembered device: a session
+    // ends after 30 idle minutes, and every customer call takes one.
+    let sign_in = |now: DateTime<Utc>| -> Res<Session> {
+        let LoginOutcome::SignedIn { session, .. } = shelby.login(
+            &LoginAttempt {
+                username: "PatDoe",
+                password: pat_c.password,
+                device_token: Some(&device),
+            },
+            &client,
+            now,
+        )?
+        else {
+            return Err("a remembered device should sign in".into());
+        };
+        Ok(shelby.session(&session, now)?)
+    };
     println!("   patdoe passed the emailed-code challenge; the device is remembered");
     import(shelby, pat_c, &["100002"])?;
     let linked = shelby.link_account(
-        pat,
+        &sign_in(at(11, 6, 10)?)?,
         &LinkRequest {
             form: form(pat_c, "100002"),
             password: pat_c.password.into(),
@@ -319,7 +343,7 @@ fn run_demo(path: PathBuf) -> Res<()> {
             bill.total.to_decimal_string()
         );
     }
-    let home = shelby.home(pat)?;
+    let home = shelby.home(&sign_in(at(11, 6, 12)?)?)?;
     for a in &home.accounts {
         println!(
             "   {} {:<18} due {:>7} on {}",
@@ -335,8 +359,9 @@ fn run_demo(path: PathBuf) -> Res<()> {
     );
 
     println!("4. Convenience fees, quoted before paying");
+    let day7 = sign_in(at(11, 7, 9)?)?;
     let card = shelby.add_payment_method(
-        pat,
+        &day7,
         &NewPaymentMethod {
             method: PaymentMethod::CreditCard,
             token: "tok_demo_visa".into(),
@@ -349,7 +374,7 @@ fn run_demo(path: PathBuf) -> Res<()> {
         at(11, 7, 9)?,
     )?;
     let bank = shelby.add_payment_method(
-        pat,
+        &day7,
         &NewPaymentMethod {
             method: PaymentMethod::Echeck,
             token: "tok_demo_checking".into(),
@@ -371,7 +396,7 @@ fn run_demo(path: PathBuf) -> Res<()> {
     for (label, method) in [("card", &card), ("e-check", &bank)] {
         let q = shelby
             .quote_payment(
-                pat,
+                &day7,
                 &split,
                 usd("40.00")?,
                 Channel::Online,
@@ -387,7 +412,7 @@ fn run_demo(path: PathBuf) -> Res<()> {
         );
     }
     let quote = shelby.quote_payment(
-        pat,
+        &day7,
         &split,
         usd("40.00")?,
         Channel::Online,
@@ -404,8 +429,8 @@ fn run_demo(path: PathBuf) -> Res<()> {
         quote_id: quote.id.clone(),
         idempotency_key: "demo-payment-2025-11-07-0001".into(),
     };
-    let receipt = shelby.pay(pat, &request, at(11, 7, 10)?)?;
-    let again = shelby.pay(pat, &request, at(11, 7, 11)?)?;
+    let receipt = shelby.pay(&day7, &request, at(11, 7, 10)?)?;
+    let again = shelby.pay(&day7, &request, at(11, 7, 11)?)?;
     println!(
         "   submitted twice with one idempotency key: one payment ({})",
         if again == receipt {
@@ -421,13 +446,13 @@ fn run_demo(path: PathBuf) -> Res<()> {
         "   charged {} (fee {}); total still due {}\n",
         receipt.total.to_decimal_string(),
         receipt.fee.to_decimal_string(),
-        shelby.home(pat)?.total_due.to_decimal_string()
+        shelby.home(&day7)?.total_due.to_decimal_string()
     );
 
     println!("6. AutoPay, and the AutoPay cycle run twice for the due date");
     for account in ["100001", "100002"] {
         let enrolled = shelby.enrol_autopay(
-            pat,
+            &day7,
             &EnrolRequest {
                 account: account.into(),
                 option: "Card AutoPay".into(),
@@ -466,7 +491,10 @@ fn run_demo(path: PathBuf) -> Res<()> {
     );
     println!(
         "   total due after AutoPay: {}\n",
-        shelby.home(pat)?.total_due.to_decimal_string()
+        shelby
+            .home(&sign_in(at(11, 24, 9)?)?)?
+            .total_due
+            .to_decimal_string()
     );
 
     println!("7. The payment processor (a scripted fake): hand-off, a decline, a retry");
@@ -502,7 +530,10 @@ fn run_demo(path: PathBuf) -> Res<()> {
     }
     println!(
         "   total due after the decline: {}",
-        shelby.home(pat)?.total_due.to_decimal_string()
+        shelby
+            .home(&sign_in(at(11, 25, 10)?)?)?
+            .total_due
+            .to_decimal_string()
     );
     // The declined bill is open again, but its draft for this day was
     // claimed: a third run for the same day drafts nothing.
@@ -511,7 +542,10 @@ fn run_demo(path: PathBuf) -> Res<()> {
         "   run 3 for 2025-11-24: {} drafted, {} already drafted (claimed, though {} is due)",
         again.drafted,
         again.already_drafted,
-        shelby.home(pat)?.total_due.to_decimal_string()
+        shelby
+            .home(&sign_in(at(11, 25, 11)?)?)?
+            .total_due
+            .to_decimal_string()
     );
     if let Some(on) = retry_on {
         let report = shelby.run_autopay_cycle(on, noon(on)?)?;
@@ -523,7 +557,10 @@ fn run_demo(path: PathBuf) -> Res<()> {
         println!(
             "   {} re-presentment(s); total due: {}\n",
             report.representments,
-            shelby.home(pat)?.total_due.to_decimal_string()
+            shelby
+                .home(&sign_in(noon(on)?)?)?
+                .total_due
+                .to_decimal_string()
         );
     }
     let late = shelby.deliver_outbox(at(12, 31, 9)?, 1_000)?;

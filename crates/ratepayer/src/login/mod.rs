@@ -21,6 +21,7 @@
 pub mod challenge;
 pub mod device;
 pub mod question;
+pub mod session;
 pub mod throttle;
 
 use serde::{Deserialize, Serialize};
@@ -31,6 +32,7 @@ use crate::tariff::Problem;
 pub use challenge::{pass_code_challenge, pass_question_challenge, ChallengePassed, DeviceCheck};
 pub use device::{DeviceRecord, IssuedDeviceToken, PasswordChanged, Revocation, RevokeReason};
 pub use question::{normalise_answer, SecurityAnswerRecord};
+pub use session::{IssuedSessionToken, SessionPolicy, SessionRecord, SessionState};
 pub use throttle::{Decision, FailureCounter, ThrottlePolicy};
 
 /// The longest a device may stay remembered (1 year).
@@ -78,6 +80,8 @@ pub struct LoginPolicy {
     /// so a login that enrolled a second factor is asked for it on every
     /// sign-in unless the utility opts in here.
     pub remembered_device_skips_mfa: bool,
+    /// How long a signed-in session lasts.
+    pub session: SessionPolicy,
 }
 
 impl Default for LoginPolicy {
@@ -88,6 +92,7 @@ impl Default for LoginPolicy {
             remember_device_days: 30,
             throttle: ThrottlePolicy::default(),
             remembered_device_skips_mfa: false,
+            session: SessionPolicy::default(),
         }
     }
 }
@@ -192,6 +197,10 @@ impl LoginPolicy {
         }
         out.extend(self.throttle.problems().into_iter().map(|p| Problem {
             path: format!("throttle.{}", p.path),
+            message: p.message,
+        }));
+        out.extend(self.session.problems().into_iter().map(|p| Problem {
+            path: format!("session.{}", p.path),
             message: p.message,
         }));
         out

@@ -7,6 +7,7 @@ use chrono::{DateTime, Utc};
 
 use super::client::ClientContext;
 use super::outbox::Outgoing;
+use super::sessions::Session;
 use super::step_up::SecondFactor;
 use super::{Portal, PortalError};
 use crate::autopay::enrolment::{self, EnrolmentRequest, FirstBill};
@@ -50,11 +51,11 @@ impl Portal {
     /// [`PortalError::StepUpRequired`].
     pub fn enrol_autopay(
         &self,
-        login_id: &str,
+        session: &Session,
         request: &EnrolRequest,
         now: DateTime<Utc>,
     ) -> Result<Enrolled, PortalError> {
-        self.enrol(login_id, request, None, None, now)
+        self.enrol(session, request, None, None, now)
     }
 
     /// [`Portal::enrol_autopay`] with the step-up of a login with an
@@ -63,23 +64,24 @@ impl Portal {
     /// audited). Without an authenticator, `step_up` is ignored.
     pub fn enrol_autopay_with_step_up(
         &self,
-        login_id: &str,
+        session: &Session,
         request: &EnrolRequest,
         step_up: Option<&SecondFactor>,
         client: &ClientContext,
         now: DateTime<Utc>,
     ) -> Result<Enrolled, PortalError> {
-        self.enrol(login_id, request, step_up, Some(client), now)
+        self.enrol(session, request, step_up, Some(client), now)
     }
 
     fn enrol(
         &self,
-        login_id: &str,
+        session: &Session,
         request: &EnrolRequest,
         step_up: Option<&SecondFactor>,
         client: Option<&ClientContext>,
         now: DateTime<Utc>,
     ) -> Result<Enrolled, PortalError> {
+        let login_id = session.login_id();
         let policy = self
             .profile
             .autopay()
@@ -90,10 +92,10 @@ impl Portal {
             .draft_calendar()
             .map_err(rules::AutopayError::from)?;
         let (enrolled, written) =
-            self.transact_stepped(login_id, step_up, client, "enrol in AutoPay", now, |tx| {
-                let login = self.require_login(tx, login_id)?;
+            self.transact_stepped(session, step_up, client, "enrol in AutoPay", now, |tx| {
+                let login = self.require_session(tx, session)?;
                 let (link, account) =
-                    self.require_owner(tx, login_id, &request.account, "change AutoPay")?;
+                    self.require_owner(tx, session, &request.account, "change AutoPay")?;
                 if account.status != crate::payment::AccountStatus::Active {
                     return Err(PortalError::AccountClosed(link.account.clone()));
                 }
@@ -203,12 +205,13 @@ impl Portal {
     /// Cancels AutoPay on an account (owner only).
     pub fn cancel_autopay(
         &self,
-        login_id: &str,
+        session: &Session,
         account: &str,
         now: DateTime<Utc>,
     ) -> Result<(), PortalError> {
+        let login_id = session.login_id();
         self.transact(|tx| {
-            let (link, _) = self.require_owner(tx, login_id, account, "change AutoPay")?;
+            let (link, _) = self.require_owner(tx, session, account, "change AutoPay")?;
             if !self.cancel_enrolment(tx, &link.account, now)? {
                 return Err(PortalError::not_found("AutoPay enrolment", &link.account));
             }

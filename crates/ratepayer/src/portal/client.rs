@@ -72,6 +72,16 @@ impl ClientContext {
         }
     }
 
+    /// How a session's list names the client: `203.0.113.7 Firefox`.
+    pub(super) fn session_label(&self) -> String {
+        let agent = crate::money::excerpt(&self.user_agent);
+        if agent.is_empty() {
+            self.address.to_string()
+        } else {
+            format!("{} {agent}", self.address)
+        }
+    }
+
     /// How the audit trail names the client: ` [client 203.0.113.7, "Firefox"]`.
     pub(super) fn audit_suffix(&self) -> String {
         format!(

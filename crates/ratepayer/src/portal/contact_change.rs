@@ -19,6 +19,7 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
 use super::client::ClientContext;
+use super::sessions::Session;
 use super::step_up::SecondFactor;
 use super::{Portal, PortalError};
 use crate::payment::validate_email;
@@ -111,17 +112,18 @@ impl Portal {
     /// changes this hour.
     pub fn request_contact_change(
         &self,
-        login_id: &str,
+        session: &Session,
         target: &ContactTarget,
         new_value: &str,
         proof: &Reauthentication<'_>,
         client: &ClientContext,
         now: DateTime<Utc>,
     ) -> Result<String, PortalError> {
+        let login_id = session.login_id();
         let new = self.new_contact(target, new_value)?;
         let mut tx = self.store.begin()?;
-        let mut login = self.require_login(tx.as_mut(), login_id)?;
-        let target = self.owned_target(tx.as_mut(), login_id, target)?;
+        let mut login = self.require_session(tx.as_mut(), session)?;
+        let target = self.owned_target(tx.as_mut(), session, target)?;
         let what = format!("change {}", target.as_str().replace('_', " "));
         if let Some(err) =
             self.reauthenticate_for_change(tx.as_mut(), &mut login, proof, client, &what, now)?
@@ -208,13 +210,14 @@ impl Portal {
     /// is audited); the old contact stays.
     pub fn confirm_contact_change(
         &self,
-        login_id: &str,
+        session: &Session,
         change_id: &str,
         candidate: &str,
         now: DateTime<Utc>,
     ) -> Result<(), PortalError> {
+        let login_id = session.login_id();
         let mut tx = self.store.begin()?;
-        let mut login = self.require_login(tx.as_mut(), login_id)?;
+        let mut login = self.require_session(tx.as_mut(), session)?;
         let not_found = || PortalError::not_found("contact change", change_id);
         let pending: PendingChange = tx
             .security_record(self.utility(), SecurityKind::ContactChange, change_id)?
@@ -257,7 +260,7 @@ impl Portal {
             return Err(e.into());
         }
         self.code_passed(tx.as_mut(), purpose, &pending.new, now)?;
-        let old = self.apply_change(tx.as_mut(), &mut login, &pending, now)?;
+        let old = self.apply_change(tx.as_mut(), session, &mut login, &pending, now)?;
         tx.delete_security_record(self.utility(), SecurityKind::ContactChange, change_id)?;
         let about = format!("{}:{change_id}", pending.target.as_str());
         let mut written = Vec::new();
@@ -330,13 +333,13 @@ impl Portal {
     fn owned_target(
         &self,
         tx: &mut dyn Tx,
-        login_id: &str,
+        session: &Session,
         target: &ContactTarget,
     ) -> Result<ContactTarget, PortalError> {
         Ok(match target {
             ContactTarget::BillingEmail { account } => {
                 let (link, _) =
-                    self.require_owner(tx, login_id, account, "change the billing email")?;
+                    self.require_owner(tx, session, account, "change the billing email")?;
                 ContactTarget::BillingEmail {
                     account: link.account,
                 }
@@ -393,6 +396,7 @@ impl Portal {
     fn apply_change(
         &self,
         tx: &mut dyn Tx,
+        session: &Session,
         login: &mut LoginRow,
         pending: &PendingChange,
         now: DateTime<Utc>,
@@ -419,7 +423,7 @@ impl Portal {
             }
             ContactTarget::BillingEmail { account } => {
                 let (_, mut row) =
-                    self.require_owner(tx, &login.id, account, "change the billing email")?;
+                    self.require_owner(tx, session, account, "change the billing email")?;
                 let old = row
                     .billing_email
                     .as_deref()

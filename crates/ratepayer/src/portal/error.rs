@@ -66,6 +66,10 @@ pub enum PortalError {
     /// A temporary password must be changed before anything else.
     #[error("change your temporary password first")]
     PasswordChangeRequired,
+    /// The session token is unknown, ended or expired (idle or absolute):
+    /// the same answer for each, so a token's past says nothing.
+    #[error("your session has ended; sign in again")]
+    SignInRequired,
     /// The login, account, link, method or bill does not exist (for this login).
     #[error("{what} `{id}` was not found; check it and try again")]
     NotFound {
@@ -138,6 +142,7 @@ impl PortalError {
             PortalError::Throttled { .. } => "login.throttled".into(),
             PortalError::Locked { .. } => "login.locked".into(),
             PortalError::PasswordChangeRequired => "login.password_change_required".into(),
+            PortalError::SignInRequired => "login.sign_in_required".into(),
             PortalError::NotFound { what, .. } => format!("not_found.{}", what.replace(' ', "_")),
             PortalError::Forbidden(_) => "portal.forbidden".into(),
             PortalError::Invalid { field, .. } => format!("invalid.{field}"),

@@ -5,6 +5,7 @@
 
 use chrono::{DateTime, Utc};
 
+use super::sessions::Session;
 use super::{Portal, PortalError};
 use crate::autopay::failures::AchReturnCode;
 use crate::fees::PaymentMethod;
@@ -43,11 +44,11 @@ impl Portal {
     /// first, with its status.
     pub fn payment_history(
         &self,
-        login_id: &str,
+        session: &Session,
         account: &str,
     ) -> Result<Vec<PaymentView>, PortalError> {
         self.transact(|tx| {
-            let (link, _) = self.require_link(tx, login_id, account)?;
+            let (link, _) = self.require_link(tx, session, account)?;
             let mut out: Vec<PaymentView> = tx
                 .payments_of_account(self.utility(), &link.account)?
                 .into_iter()

@@ -13,6 +13,7 @@ use chrono::{DateTime, Duration, Utc};
 use super::outbox::Outgoing;
 use super::payments::{payable_account, PaymentReceipt};
 use super::processor::payment_processor_key;
+use super::sessions::Session;
 use super::{Portal, PortalError};
 use crate::fees::{Channel, FeeError, FeeQuote};
 use crate::payment::{allocate, AccountDue, AccountStatus, PaymentTarget};
@@ -106,13 +107,14 @@ impl Portal {
     /// account is refused; so is a payment the accounts could not take.
     pub fn quote_payment(
         &self,
-        login_id: &str,
+        session: &Session,
         target: &PaymentTarget,
         amount: Money,
         channel: Channel,
         payment_method_id: &str,
         now: DateTime<Utc>,
     ) -> Result<PaymentQuote, PortalError> {
+        let login_id = session.login_id();
         if !PORTAL_CHANNELS.contains(&channel) {
             return Err(PortalError::Invalid {
                 field: "channel",
@@ -130,7 +132,7 @@ impl Portal {
         let id = self.new_id()?;
         let expires_at = now + Duration::seconds(QUOTE_LIFETIME_SECONDS);
         let quote = self.transact(|tx| {
-            self.require_login(tx, login_id)?;
+            self.require_session(tx, session)?;
             let method = self.method_of(tx, login_id, payment_method_id)?;
             let dues = self.dues(tx, login_id)?;
             let accounts = priced_accounts(&dues, &target)?;
@@ -180,16 +182,17 @@ impl Portal {
     /// with the key's claim; a refusal changes nothing.
     pub fn pay(
         &self,
-        login_id: &str,
+        session: &Session,
         request: &PaymentRequest,
         now: DateTime<Utc>,
     ) -> Result<PaymentReceipt, PortalError> {
+        let login_id = session.login_id();
         check_key(&request.idempotency_key)?;
         let fees = self.profile.fee_schedule()?;
         let as_of = now.with_timezone(&self.profile.time_zone()).date_naive();
         let payment_id = self.new_id()?;
         let (receipt, written) = self.transact(|tx| {
-            let login = self.require_login(tx, login_id)?;
+            let login = self.require_session(tx, session)?;
             if let Some(done) =
                 tx.payment_key(self.utility(), login_id, &request.idempotency_key)?
             {

@@ -6,6 +6,7 @@
 use chrono::{DateTime, Utc};
 
 use super::client::ClientContext;
+use super::sessions::Session;
 use super::signup::TxDirectory;
 use super::step_up::SecondFactor;
 use super::{Portal, PortalError};
@@ -80,11 +81,12 @@ impl Portal {
     pub(super) fn require_link(
         &self,
         tx: &mut dyn Tx,
-        login_id: &str,
+        session: &Session,
         account: &str,
     ) -> Result<(LinkRow, AccountRow), PortalError> {
+        let login_id = session.login_id();
         let number = self.canonical(account)?;
-        self.require_login(tx, login_id)?;
+        self.require_session(tx, session)?;
         let link = tx
             .links_of_login(login_id)?
             .into_iter()
@@ -100,11 +102,11 @@ impl Portal {
     pub(super) fn require_owner(
         &self,
         tx: &mut dyn Tx,
-        login_id: &str,
+        session: &Session,
         account: &str,
         action: &str,
     ) -> Result<(LinkRow, AccountRow), PortalError> {
-        let (link, row) = self.require_link(tx, login_id, account)?;
+        let (link, row) = self.require_link(tx, session, account)?;
         if link.role != Role::Owner {
             return Err(PortalError::Forbidden(format!(
                 "an authorised user cannot {action}; ask the account owner"
@@ -128,12 +130,12 @@ impl Portal {
     /// [`PortalError::StepUpRequired`] once the password is right.
     pub fn link_account(
         &self,
-        login_id: &str,
+        session: &Session,
         request: &LinkRequest,
         client: &ClientContext,
         now: DateTime<Utc>,
     ) -> Result<String, PortalError> {
-        self.link_account_with_step_up(login_id, request, None, client, now)
+        self.link_account_with_step_up(session, request, None, client, now)
     }
 
     /// [`Portal::link_account`] with the step-up of a login with an
@@ -143,12 +145,13 @@ impl Portal {
     /// counted and audited). Without an authenticator, `step_up` is ignored.
     pub fn link_account_with_step_up(
         &self,
-        login_id: &str,
+        session: &Session,
         request: &LinkRequest,
         step_up: Option<&SecondFactor>,
         client: &ClientContext,
         now: DateTime<Utc>,
     ) -> Result<String, PortalError> {
+        let login_id = session.login_id();
         let spec = self.profile.spec();
         let policy = spec.registration.as_ref().ok_or_else(|| {
             PortalError::Config("the profile has no [registration] section".into())
@@ -156,7 +159,7 @@ impl Portal {
         let nickname = clean_nickname(request.nickname.as_deref())?;
         let number = self.canonical(&request.form.account_number)?;
         let mut tx = self.store.begin()?;
-        let mut login = self.require_login(tx.as_mut(), login_id)?;
+        let mut login = self.require_session(tx.as_mut(), session)?;
         if let Some(err) = self.reauthenticate_counted(
             tx.as_mut(),
             &mut login,
@@ -317,12 +320,13 @@ impl Portal {
     /// cancelled.
     pub fn unlink_account(
         &self,
-        login_id: &str,
+        session: &Session,
         account: &str,
         now: DateTime<Utc>,
     ) -> Result<(), PortalError> {
+        let login_id = session.login_id();
         self.transact(|tx| {
-            let (link, mut row) = self.require_link(tx, login_id, account)?;
+            let (link, mut row) = self.require_link(tx, session, account)?;
             let number = link.account.clone();
             tx.delete_link(login_id, self.utility(), &number)?;
             let mut detail = format!("{} unlinked", link.role.as_str());
@@ -351,13 +355,14 @@ impl Portal {
     /// pay the account as an authorised user; they cannot change AutoPay.
     pub fn add_authorized_user(
         &self,
-        owner_login: &str,
+        session: &Session,
         account: &str,
         username: &str,
         now: DateTime<Utc>,
     ) -> Result<(), PortalError> {
+        let owner_login = session.login_id();
         let user = self.transact(|tx| {
-            let (link, _) = self.require_owner(tx, owner_login, account, "share the account")?;
+            let (link, _) = self.require_owner(tx, session, account, "share the account")?;
             let user = tx
                 .login_by_username(self.utility(), &username.trim().to_lowercase())?
                 .ok_or_else(|| PortalError::not_found("login", username))?;
@@ -396,14 +401,15 @@ impl Portal {
     /// Sets the login's nickname for a linked account (any role).
     pub fn set_nickname(
         &self,
-        login_id: &str,
+        session: &Session,
         account: &str,
         nickname: Option<&str>,
         now: DateTime<Utc>,
     ) -> Result<(), PortalError> {
+        let login_id = session.login_id();
         let nickname = clean_nickname(nickname)?;
         self.transact(|tx| {
-            let (mut link, _) = self.require_link(tx, login_id, account)?;
+            let (mut link, _) = self.require_link(tx, session, account)?;
             link.nickname = nickname;
             tx.put_link(&link)?;
             tx.append_audit(&self.event(
@@ -424,12 +430,12 @@ impl Portal {
     /// [`Portal::request_contact_change`].
     pub fn set_delivery(
         &self,
-        login_id: &str,
+        session: &Session,
         account: &str,
         settings: &DeliverySettings,
         now: DateTime<Utc>,
     ) -> Result<(), PortalError> {
-        self.delivery(login_id, account, settings, None, None, now)
+        self.delivery(session, account, settings, None, None, now)
     }
 
     /// [`Portal::set_delivery`], kept for callers that passed a step-up
@@ -437,25 +443,26 @@ impl Portal {
     /// through [`Portal::request_contact_change`], so `step_up` is unused.
     pub fn set_delivery_with_step_up(
         &self,
-        login_id: &str,
+        session: &Session,
         account: &str,
         settings: &DeliverySettings,
         step_up: Option<&SecondFactor>,
         client: &ClientContext,
         now: DateTime<Utc>,
     ) -> Result<(), PortalError> {
-        self.delivery(login_id, account, settings, step_up, Some(client), now)
+        self.delivery(session, account, settings, step_up, Some(client), now)
     }
 
     fn delivery(
         &self,
-        login_id: &str,
+        session: &Session,
         account: &str,
         settings: &DeliverySettings,
         step_up: Option<&SecondFactor>,
         client: Option<&ClientContext>,
         now: DateTime<Utc>,
     ) -> Result<(), PortalError> {
+        let login_id = session.login_id();
         let billing_email = match settings.billing_email.as_deref().map(str::trim) {
             None | Some("") => None,
             Some(e) => Some(validate_email(e).map_err(|err| PortalError::Invalid {
@@ -465,7 +472,7 @@ impl Portal {
         };
         let mut tx = self.store.begin()?;
         let (_, mut row) =
-            self.require_owner(tx.as_mut(), login_id, account, "change bill delivery")?;
+            self.require_owner(tx.as_mut(), session, account, "change bill delivery")?;
         // The billing email is a contact: it changes only through
         // `request_contact_change` (re-authentication, a code to the new
         // address, a notice to the old one). `None` keeps it.

@@ -12,6 +12,7 @@
 use chrono::{DateTime, Utc};
 
 use super::client::ClientContext;
+use super::sessions::Session;
 use super::step_up::SecondFactor;
 use super::{Portal, PortalError};
 use crate::mfa::{totp, IssuedRecoveryCodes, RecoveryCodes, TotpEnrolment};
@@ -51,13 +52,14 @@ impl Portal {
     /// authenticator is on (remove it first); an unconfirmed one is replaced.
     pub fn enrol_totp(
         &self,
-        login_id: &str,
+        session: &Session,
         password: &str,
         client: &ClientContext,
         now: DateTime<Utc>,
     ) -> Result<TotpEnrolment, PortalError> {
+        let login_id = session.login_id();
         let mut tx = self.store.begin()?;
-        let mut login = self.require_login(tx.as_mut(), login_id)?;
+        let mut login = self.require_session(tx.as_mut(), session)?;
         if let Some(err) = self.reauthenticate_counted(
             tx.as_mut(),
             &mut login,
@@ -96,13 +98,14 @@ impl Portal {
     /// client's address like a wrong password.
     pub fn confirm_totp(
         &self,
-        login_id: &str,
+        session: &Session,
         code: &str,
         client: &ClientContext,
         now: DateTime<Utc>,
     ) -> Result<IssuedRecoveryCodes, PortalError> {
+        let login_id = session.login_id();
         let mut tx = self.store.begin()?;
-        let mut login = self.require_login(tx.as_mut(), login_id)?;
+        let mut login = self.require_session(tx.as_mut(), session)?;
         let Some(mut record) = self
             .totp_record(tx.as_mut(), login_id)?
             .filter(|r| !r.is_confirmed())
@@ -174,13 +177,14 @@ impl Portal {
     /// code, or one of the old recovery codes), checked like a step-up.
     pub fn regenerate_recovery_codes(
         &self,
-        login_id: &str,
+        session: &Session,
         factor: &SecondFactor,
         client: &ClientContext,
         now: DateTime<Utc>,
     ) -> Result<IssuedRecoveryCodes, PortalError> {
+        let login_id = session.login_id();
         let mut tx = self.store.begin()?;
-        let mut login = self.require_login(tx.as_mut(), login_id)?;
+        let mut login = self.require_session(tx.as_mut(), session)?;
         if !self.mfa_enrolled(tx.as_mut(), login_id)? {
             return Err(PortalError::Forbidden(
                 "recovery codes go with an authenticator app; enrol one first".into(),
@@ -224,14 +228,15 @@ impl Portal {
     /// password first. The login's email is told.
     pub fn disable_totp(
         &self,
-        login_id: &str,
+        session: &Session,
         password: &str,
         factor: &SecondFactor,
         client: &ClientContext,
         now: DateTime<Utc>,
     ) -> Result<(), PortalError> {
+        let login_id = session.login_id();
         let mut tx = self.store.begin()?;
-        let mut login = self.require_login(tx.as_mut(), login_id)?;
+        let mut login = self.require_session(tx.as_mut(), session)?;
         if !self.mfa_enrolled(tx.as_mut(), login_id)? {
             return Err(PortalError::not_found("authenticator", login_id));
         }
@@ -288,9 +293,10 @@ impl Portal {
     }
 
     /// What second factors the login has.
-    pub fn mfa_status(&self, login_id: &str) -> Result<MfaStatus, PortalError> {
+    pub fn mfa_status(&self, session: &Session) -> Result<MfaStatus, PortalError> {
+        let login_id = session.login_id();
         self.transact(|tx| {
-            self.require_login(tx, login_id)?;
+            self.require_session(tx, session)?;
             let record = self.totp_record(tx, login_id)?;
             let left = tx
                 .security_record(self.utility(), SecurityKind::RecoveryCodes, login_id)?

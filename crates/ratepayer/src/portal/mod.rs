@@ -59,6 +59,7 @@ mod recovery;
 mod retries;
 mod reversal;
 mod session;
+mod sessions;
 mod signup;
 mod step_up;
 mod temporary;
@@ -89,6 +90,7 @@ pub use processor::{
     Submitted,
 };
 pub use session::{LoginAttempt, LoginOutcome};
+pub use sessions::{Session, SessionInfo};
 pub use signup::{Registered, SignupRequest};
 pub use step_up::SecondFactor;
 pub use views::{AccountSummary, BillView, HomeView, PortalPolicy};

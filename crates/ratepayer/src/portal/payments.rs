@@ -5,6 +5,7 @@
 
 use chrono::{DateTime, Utc};
 
+use super::sessions::Session;
 use super::{Portal, PortalError};
 use crate::autopay::CardExpiry;
 use crate::fees::PaymentMethod;
@@ -125,14 +126,15 @@ impl Portal {
     /// Stores a payment method (its token) for a login; returns its id.
     pub fn add_payment_method(
         &self,
-        login_id: &str,
+        session: &Session,
         new: &NewPaymentMethod,
         now: DateTime<Utc>,
     ) -> Result<String, PortalError> {
+        let login_id = session.login_id();
         check_method(new)?;
         let id = self.new_id()?;
         self.transact(|tx| {
-            self.require_login(tx, login_id)?;
+            self.require_session(tx, session)?;
             tx.insert_payment_method(&PaymentMethodRow {
                 id: id.clone(),
                 login: login_id.to_owned(),

@@ -221,8 +221,10 @@ impl Portal {
             None,
             format!("second step passed: {used}{suffix}"),
         ))?;
+        let session = self.start_session(tx.as_mut(), login_id, &client.session_label(), now)?;
         tx.commit()?;
         Ok(LoginOutcome::SignedIn {
+            session,
             login_id: login.id,
             must_change_password: login.must_change_password,
             device_token,

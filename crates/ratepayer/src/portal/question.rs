@@ -16,6 +16,7 @@ use chrono::{DateTime, Utc};
 use super::client::ClientContext;
 use super::pending::Step;
 use super::session::LoginOutcome;
+use super::sessions::Session;
 use super::{Portal, PortalError};
 use crate::login::{ChallengeMethod, SecurityAnswerRecord};
 use crate::store::{AuditKind, SecurityKind, Tx};
@@ -42,13 +43,14 @@ impl Portal {
     /// normalised form, never in the clear, and never audited.
     pub fn set_security_answer(
         &self,
-        login_id: &str,
+        session: &Session,
         password: &str,
         question: &str,
         answer: &str,
         client: &ClientContext,
         now: DateTime<Utc>,
     ) -> Result<(), PortalError> {
+        let login_id = session.login_id();
         if self.profile.spec().login.effective_challenge() != ChallengeMethod::SecurityQuestion {
             return Err(PortalError::Forbidden(
                 "this utility does not use security questions (a knowledge-based answer is not an authenticator under NIST SP 800-63B); add an authenticator app instead".into(),
@@ -72,7 +74,7 @@ impl Portal {
         }
         let record = SecurityAnswerRecord::new(login_id, q, answer, now, self.key())?;
         let mut tx = self.store.begin()?;
-        let mut login = self.require_login(tx.as_mut(), login_id)?;
+        let mut login = self.require_session(tx.as_mut(), session)?;
         if let Some(err) = self.reauthenticate_counted(
             tx.as_mut(),
             &mut login,

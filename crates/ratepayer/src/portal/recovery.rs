@@ -197,6 +197,7 @@ impl Portal {
         for d in &devices {
             tx.put_device(d)?;
         }
+        self.end_sessions(tx.as_mut(), &login.id, None, "the password was reset", now)?;
         for other in
             tx.security_records_of_login(self.utility(), SecurityKind::ResetToken, &login.id)?
         {
@@ -216,7 +217,7 @@ impl Portal {
         self.email(
             &login.email,
             "Your password was reset",
-            "Your portal password was reset and every remembered device was signed out. If this was not you, contact customer service.".into(),
+            "Your portal password was reset: you were signed out everywhere and every remembered device was forgotten. If this was not you, contact customer service.".into(),
         );
         Ok(login.id)
     }

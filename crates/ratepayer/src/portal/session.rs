@@ -12,6 +12,7 @@ use chrono::{DateTime, Utc};
 use super::client::ClientContext;
 use super::guard::{refusal, Scope};
 use super::pending::Step;
+use super::sessions::Session;
 use super::{Notice, Portal, PortalError};
 use crate::credential::{self, Verification};
 use crate::login::{self, challenge, device, ChallengeMethod, DeviceCheck, FailureCounter};
@@ -48,6 +49,9 @@ pub enum LoginOutcome {
     SignedIn {
         /// The login's id.
         login_id: String,
+        /// The new session's token (256 bits, hex): hand it to the browser
+        /// or app, which passes it back to [`Portal::session`] on each call.
+        session: String,
         /// A temporary password must be changed before anything else.
         must_change_password: bool,
         /// A new remembered-device token to set as a cookie (after a challenge
@@ -87,11 +91,13 @@ impl std::fmt::Debug for LoginOutcome {
         match self {
             LoginOutcome::SignedIn {
                 login_id,
+                session: _,
                 must_change_password,
                 device_token,
             } => f
                 .debug_struct("SignedIn")
                 .field("login_id", login_id)
+                .field("session", &"<redacted>")
                 .field("must_change_password", must_change_password)
                 .field("device_token", &device_token.as_ref().map(|_| "<redacted>"))
                 .finish(),
@@ -396,8 +402,11 @@ impl Portal {
                 None,
                 format!("remembered device{suffix}"),
             ))?;
+            let session =
+                self.start_session(tx.as_mut(), &login.id, &client.session_label(), now)?;
             tx.commit()?;
             return Ok(LoginOutcome::SignedIn {
+                session,
                 login_id: login.id,
                 must_change_password: login.must_change_password,
                 device_token: None,
@@ -472,7 +481,8 @@ impl Portal {
         Ok(())
     }
 
-    /// Completes a challenged login with the code sent to the email. With
+    /// Completes a challenged login with the code sent to the email, from
+    /// `client` (named in the audit trail and the session list). With
     /// `remember` (a label such as "Firefox on laptop"), the device is
     /// remembered and its token returned. A wrong code counts an attempt.
     pub fn pass_device_challenge(
@@ -481,6 +491,7 @@ impl Portal {
         challenge_id: &str,
         candidate: &str,
         remember: Option<&str>,
+        client: &ClientContext,
         now: DateTime<Utc>,
     ) -> Result<LoginOutcome, PortalError> {
         let mut tx = self.store.begin()?;
@@ -517,7 +528,11 @@ impl Portal {
                     now,
                     Some(login_id),
                     None,
-                    format!("device challenge refused: {}", e.code()),
+                    format!(
+                        "device challenge refused: {}{}",
+                        e.code(),
+                        client.audit_suffix()
+                    ),
                 ))?;
                 tx.commit()?;
                 return Err(e.into());
@@ -532,10 +547,12 @@ impl Portal {
             now,
             Some(login_id),
             None,
-            "device challenge passed",
+            format!("device challenge passed{}", client.audit_suffix()),
         ))?;
+        let session = self.start_session(tx.as_mut(), login_id, &client.session_label(), now)?;
         tx.commit()?;
         Ok(LoginOutcome::SignedIn {
+            session,
             login_id: login.id,
             must_change_password: login.must_change_password,
             device_token,
@@ -551,17 +568,22 @@ impl Portal {
     /// call a login in the "must change password" state (signed in with a
     /// temporary password, `current` being that password) may make; the new
     /// password may not be the temporary one, which then stops working.
+    ///
+    /// Every session of the login ends, this one included, and a new one
+    /// starts for the caller: its token is returned (the session rotates
+    /// on this change of privilege, and a stolen token stops working).
     pub fn change_password(
         &self,
-        login_id: &str,
+        session: &Session,
         current: &str,
         new: &str,
         client: &ClientContext,
         now: DateTime<Utc>,
-    ) -> Result<(), PortalError> {
+    ) -> Result<String, PortalError> {
+        let login_id = session.login_id();
         let spec = self.profile.spec();
         let mut tx = self.store.begin()?;
-        let mut login = self.require_login_any_state(tx.as_mut(), login_id)?;
+        let mut login = self.require_session_any_state(tx.as_mut(), session)?;
         if let Some(err) = self.reauthenticate_counted(
             tx.as_mut(),
             &mut login,
@@ -603,6 +625,8 @@ impl Portal {
             None,
             format!("password changed; {forgotten} remembered device(s) forgotten"),
         ))?;
+        self.end_sessions(tx.as_mut(), login_id, None, "the password changed", now)?;
+        let token = self.start_session(tx.as_mut(), login_id, &client.session_label(), now)?;
         tx.commit()?;
         self.email(
             &login.email,
@@ -610,7 +634,7 @@ impl Portal {
             "Your portal password was changed. If this was not you, contact customer service."
                 .into(),
         );
-        Ok(())
+        Ok(token)
     }
 }
 

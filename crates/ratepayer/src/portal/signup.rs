@@ -8,6 +8,7 @@ use chrono::{DateTime, Utc};
 
 use super::client::ClientContext;
 use super::guard::{refusal, Scope};
+use super::sessions::Session;
 use super::step_up::SecondFactor;
 use super::{Notice, Portal, PortalError};
 use crate::password::{Mfa, PasswordContext};
@@ -378,12 +379,12 @@ impl Portal {
     /// [`PortalError::StepUpRequired`].
     pub fn add_contact(
         &self,
-        login_id: &str,
+        session: &Session,
         kind: ContactKind,
         value: &str,
         now: DateTime<Utc>,
     ) -> Result<String, PortalError> {
-        self.contact_with(login_id, kind, value, None, None, now)
+        self.contact_with(session, kind, value, None, None, now)
     }
 
     /// [`Portal::add_contact`] with the step-up of a login with an
@@ -392,25 +393,26 @@ impl Portal {
     /// authenticator, `step_up` is ignored.
     pub fn add_contact_with_step_up(
         &self,
-        login_id: &str,
+        session: &Session,
         kind: ContactKind,
         value: &str,
         step_up: Option<&SecondFactor>,
         client: &ClientContext,
         now: DateTime<Utc>,
     ) -> Result<String, PortalError> {
-        self.contact_with(login_id, kind, value, step_up, Some(client), now)
+        self.contact_with(session, kind, value, step_up, Some(client), now)
     }
 
     fn contact_with(
         &self,
-        login_id: &str,
+        session: &Session,
         kind: ContactKind,
         value: &str,
         step_up: Option<&SecondFactor>,
         client: Option<&ClientContext>,
         now: DateTime<Utc>,
     ) -> Result<String, PortalError> {
+        let login_id = session.login_id();
         let contact = match kind {
             ContactKind::Email => Contact::email(value),
             ContactKind::Sms => Contact::phone(value),
@@ -420,8 +422,8 @@ impl Portal {
             message: e.to_string(),
         })?;
         let (notice, id) =
-            self.transact_stepped(login_id, step_up, client, "add a contact", now, |tx| {
-                let login = self.require_login(tx, login_id)?;
+            self.transact_stepped(session, step_up, client, "add a contact", now, |tx| {
+                let login = self.require_session(tx, session)?;
                 let own_email = contact.kind() == ContactKind::Email
                     && contact.as_str().eq_ignore_ascii_case(&login.email);
                 if !own_email {

@@ -17,6 +17,7 @@ use chrono::{DateTime, Utc};
 
 use super::client::ClientContext;
 use super::guard::{refusal, Scope};
+use super::sessions::Session;
 use super::{Portal, PortalError};
 use crate::mfa::{MfaError, RecoveryCodes, TotpRecord};
 use crate::store::{AuditKind, LoginRow, SecurityKind, SecurityRow, Tx};
@@ -249,7 +250,7 @@ impl Portal {
     /// counts and audit) and returned without running `f`.
     pub(super) fn transact_stepped<R>(
         &self,
-        login_id: &str,
+        session: &Session,
         step_up: Option<&SecondFactor>,
         client: Option<&ClientContext>,
         what: &str,
@@ -257,7 +258,7 @@ impl Portal {
         f: impl FnOnce(&mut dyn Tx) -> Result<R, PortalError>,
     ) -> Result<R, PortalError> {
         let mut tx = self.store.begin()?;
-        let mut login = self.require_login(tx.as_mut(), login_id)?;
+        let mut login = self.require_session(tx.as_mut(), session)?;
         if let Some(err) =
             self.step_up_counted(tx.as_mut(), &mut login, step_up, client, what, now)?
         {

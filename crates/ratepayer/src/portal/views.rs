@@ -6,6 +6,7 @@
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 
+use super::sessions::Session;
 use super::{Portal, PortalError};
 use crate::payment::AccountStatus;
 use crate::store::{BillRow, EnrolmentStatus, Role, Tx};
@@ -112,10 +113,11 @@ impl Portal {
 
     /// The home page: every linked account and the total due across the
     /// active ones.
-    pub fn home(&self, login_id: &str) -> Result<HomeView, PortalError> {
+    pub fn home(&self, session: &Session) -> Result<HomeView, PortalError> {
+        let login_id = session.login_id();
         let currency = self.profile.spec().currency;
         self.transact(|tx| {
-            self.require_login(tx, login_id)?;
+            self.require_session(tx, session)?;
             let mut accounts = Vec::new();
             for link in tx.links_of_login(login_id)? {
                 if link.utility == self.utility() {
@@ -138,10 +140,10 @@ impl Portal {
 
     /// An account's bills: all of them with e-billing (or when the utility
     /// shows history to everyone), otherwise the current bill only.
-    pub fn bills(&self, login_id: &str, account: &str) -> Result<BillView, PortalError> {
+    pub fn bills(&self, session: &Session, account: &str) -> Result<BillView, PortalError> {
         let all_history = !self.profile.spec().portal.history_requires_ebilling;
         self.transact(|tx| {
-            let (link, row) = self.require_link(tx, login_id, account)?;
+            let (link, row) = self.require_link(tx, session, account)?;
             let mut bills = tx.bills(self.utility(), &link.account)?;
             let history_shown = all_history || row.ebilling;
             if !history_shown {

@@ -416,6 +416,9 @@ pub enum AuditKind {
     RecoveryCodeUsed,
     /// A security answer was set (legacy preset).
     SecurityAnswerSet,
+    /// A session ended before its time: signed out, ended from the list of
+    /// sessions, or ended by a password change or reset.
+    SessionEnded,
 }
 
 impl AuditKind {
@@ -455,6 +458,7 @@ impl AuditKind {
             AuditKind::SecondFactorFailed => "second_factor_failed",
             AuditKind::RecoveryCodeUsed => "recovery_code_used",
             AuditKind::SecurityAnswerSet => "security_answer_set",
+            AuditKind::SessionEnded => "session_ended",
         }
     }
 }

@@ -19,6 +19,7 @@ use ratepayer::security::SeededRandom;
 use ratepayer::store::{EnrolmentStatus, Store};
 use ratepayer::verification::Contact;
 
+use super::signed_in;
 use super::{date, nov, record, secrets, usd, water_bill, PASSWORD};
 
 /// A portal of Shelby's profile under another utility id (same account
@@ -41,7 +42,12 @@ pub fn shelby_as(id: &str, store: Arc<dyn Store>, notifier: Arc<RecordingNotifie
 
 /// An owner enrolled in Card AutoPay on `number`, whose October bill
 /// (2025-10, due 24 November 2025) is open. Returns the owner's login id.
-pub fn enrolled_owner(p: &Portal, notifier: &RecordingNotifier, number: &str, n: u32) -> String {
+pub fn enrolled_owner(
+    p: &Portal,
+    notifier: &Arc<RecordingNotifier>,
+    number: &str,
+    n: u32,
+) -> String {
     enrolled_owner_with(p, notifier, number, n, PaymentMethod::CreditCard)
 }
 
@@ -49,7 +55,7 @@ pub fn enrolled_owner(p: &Portal, notifier: &RecordingNotifier, number: &str, n:
 /// account (echeck) in Checking AutoPay.
 pub fn enrolled_owner_with(
     p: &Portal,
-    notifier: &RecordingNotifier,
+    notifier: &Arc<RecordingNotifier>,
     number: &str,
     n: u32,
     method: PaymentMethod,
@@ -101,10 +107,11 @@ pub fn enrolled_owner_with(
         .unwrap();
     p.verify_contact(&reg.login_id, &reg.email_code_id, &code, nov(5, 12))
         .unwrap();
+    super::register_signer(p, notifier, &reg.login_id, PASSWORD, nov(5, 12));
     let card = method.is_card();
     let card = p
         .add_payment_method(
-            &reg.login_id,
+            &signed_in(p, &reg.login_id, nov(6, 10)),
             &NewPaymentMethod {
                 method,
                 token: format!("tok_owner_{n}"),
@@ -123,7 +130,7 @@ pub fn enrolled_owner_with(
         )
         .unwrap();
     p.enrol_autopay(
-        &reg.login_id,
+        &signed_in(p, &reg.login_id, nov(7, 13)),
         &EnrolRequest {
             account: number.into(),
             option: if method.is_card() {
@@ -213,8 +220,12 @@ pub fn a_cancel_during_the_cycle_is_honoured(store: Arc<dyn Store>) {
         .run_autopay_cycle_observed(date(2025, 11, 24), nov(24, 6), &mut |_| {
             batches += 1;
             if batches == 1 {
-                p.cancel_autopay(&last_owner, &last_account, nov(24, 6))
-                    .unwrap();
+                p.cancel_autopay(
+                    &signed_in(&p, &last_owner, nov(24, 6)),
+                    &last_account,
+                    nov(24, 6),
+                )
+                .unwrap();
             }
         })
         .unwrap();
@@ -271,7 +282,7 @@ pub fn closing_an_account_ends_its_autopay(store: Arc<dyn Store>) {
     ] {
         let err = p
             .quote_payment(
-                &owner,
+                &signed_in(&p, &owner, nov(20, 10)),
                 &target,
                 usd("5.00"),
                 Channel::Online,

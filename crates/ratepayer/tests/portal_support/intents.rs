@@ -19,6 +19,7 @@ use ratepayer::security::SeededRandom;
 use ratepayer::store::Store;
 
 use super::claims::{enrolled_owner, open_amount};
+use super::signed_in;
 use super::{date, nov, record, secrets, usd, water_bill, PASSWORD};
 
 /// Shelby with its online e-check fee charged per account (0.95 each), an
@@ -76,7 +77,7 @@ pub fn two_account_owner_from(
     .unwrap();
     let method = |kind, token: &str, label: &str, expiry| {
         p.add_payment_method(
-            &owner,
+            &signed_in(&p, &owner, nov(7, 15)),
             &NewPaymentMethod {
                 method: kind,
                 token: token.into(),
@@ -108,7 +109,7 @@ pub fn two_account_owner_from(
 /// Links 100002 to the owner of 100001.
 pub fn link_second(p: &Portal, owner: &str) {
     p.link_account(
-        owner,
+        &signed_in(p, owner, nov(7, 16)),
         &LinkRequest {
             form: RegistrationForm {
                 account_number: "100002".into(),
@@ -138,7 +139,7 @@ fn pay(
     minute: u32,
 ) -> Result<ratepayer::portal::PaymentReceipt, PortalError> {
     p.pay(
-        owner,
+        &signed_in(p, owner, nov(8, 9)),
         &PaymentRequest {
             quote_id: quote_id.into(),
             idempotency_key: k.into(),
@@ -170,7 +171,7 @@ pub fn the_same_key_pays_once(store: Arc<dyn Store>) {
     let before = open_amount(&store, "shelby", "000100001");
     let q = p
         .quote_payment(
-            &owner,
+            &signed_in(&p, &owner, nov(8, 9)),
             &PaymentTarget::Account("100001".into()),
             usd("20.00"),
             Channel::Online,
@@ -200,7 +201,7 @@ pub fn the_same_key_pays_once(store: Arc<dyn Store>) {
     assert!(err.to_string().contains("paid already"), "{err}");
     let other = p
         .quote_payment(
-            &owner,
+            &signed_in(&p, &owner, nov(8, 9)),
             &PaymentTarget::Account("100001".into()),
             usd("1.00"),
             Channel::Online,
@@ -229,7 +230,7 @@ pub fn the_fee_is_the_servers(store: Arc<dyn Store>) {
     ] {
         let err = p
             .quote_payment(
-                &owner,
+                &signed_in(&p, &owner, nov(8, 9)),
                 &PaymentTarget::Account("100001".into()),
                 usd("10.00"),
                 channel,
@@ -242,7 +243,7 @@ pub fn the_fee_is_the_servers(store: Arc<dyn Store>) {
     // Quoted for the total due while one account is linked: one fee.
     let total = p
         .quote_payment(
-            &owner,
+            &signed_in(&p, &owner, nov(8, 9)),
             &PaymentTarget::TotalDue,
             open_amount(&store, "shelby", "000100001"),
             Channel::Online,
@@ -272,7 +273,7 @@ pub fn the_fee_is_the_servers(store: Arc<dyn Store>) {
     ]);
     let q = p
         .quote_payment(
-            &owner,
+            &signed_in(&p, &owner, nov(8, 9)),
             &split,
             usd("10.00"),
             Channel::Online,
@@ -291,7 +292,7 @@ pub fn an_expired_quote_is_refused(store: Arc<dyn Store>) {
     let (p, owner, card, _) = two_account_owner(store.clone());
     let quote = |_: u32| {
         p.quote_payment(
-            &owner,
+            &signed_in(&p, &owner, nov(8, 9)),
             &PaymentTarget::Account("100001".into()),
             usd("5.00"),
             Channel::Online,

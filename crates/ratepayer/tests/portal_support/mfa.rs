@@ -18,7 +18,7 @@ use ratepayer::portal::{
 use ratepayer::registration::{RegistrationChannel, RegistrationForm};
 use ratepayer::store::{AuditKind, SecurityKind, Store};
 
-use super::{client, nov, portal, record, secrets, shelby_with_pat, with_pat, PASSWORD};
+use super::{client, nov, portal, record, secrets, shelby_with_pat, signed_in, with_pat, PASSWORD};
 
 /// The authenticator's code at `now`.
 pub fn code_at(enrolment: &TotpEnrolment, now: DateTime<Utc>) -> String {
@@ -41,9 +41,16 @@ pub fn wrong_code_at(enrolment: &TotpEnrolment, now: DateTime<Utc>) -> String {
 /// Enrols and confirms Pat's authenticator at `now`; returns the
 /// enrolment and the recovery codes.
 pub fn enrol_pat(p: &Portal, pat: &str, now: DateTime<Utc>) -> (TotpEnrolment, Vec<String>) {
-    let enrolment = p.enrol_totp(pat, PASSWORD, &client(), now).unwrap();
+    let enrolment = p
+        .enrol_totp(&signed_in(p, pat, now), PASSWORD, &client(), now)
+        .unwrap();
     let codes = p
-        .confirm_totp(pat, &code_at(&enrolment, now), &client(), now)
+        .confirm_totp(
+            &signed_in(p, pat, now),
+            &code_at(&enrolment, now),
+            &client(),
+            now,
+        )
         .unwrap();
     (enrolment, codes.into_codes())
 }
@@ -69,10 +76,17 @@ pub fn authenticator_sign_in(store: Arc<dyn Store>) {
     let (p, notifier, pat) = shelby_with_pat(store.clone());
     let t0 = nov(6, 9);
     assert_eq!(
-        p.enrol_totp(&pat, "not the password at all", &client(), t0),
+        p.enrol_totp(
+            &signed_in(&p, &pat, t0),
+            "not the password at all",
+            &client(),
+            t0
+        ),
         Err(PortalError::WrongCredentials)
     );
-    let enrolment = p.enrol_totp(&pat, PASSWORD, &client(), t0).unwrap();
+    let enrolment = p
+        .enrol_totp(&signed_in(&p, &pat, t0), PASSWORD, &client(), t0)
+        .unwrap();
     assert!(enrolment
         .uri()
         .starts_with("otpauth://totp/City%20of%20Shelby:patdoe?secret="));
@@ -84,15 +98,25 @@ pub fn authenticator_sign_in(store: Arc<dyn Store>) {
         p.login(&attempt(PASSWORD), &client(), t0),
         Ok(LoginOutcome::ChallengeRequired { .. })
     ));
-    let bad = p.confirm_totp(&pat, &wrong_code_at(&enrolment, t0), &client(), t0);
+    let bad = p.confirm_totp(
+        &signed_in(&p, &pat, t0),
+        &wrong_code_at(&enrolment, t0),
+        &client(),
+        t0,
+    );
     assert_eq!(bad.unwrap_err().code(), "invalid.code");
     let t1 = t0 + Duration::minutes(1);
     let recovery = p
-        .confirm_totp(&pat, &code_at(&enrolment, t1), &client(), t1)
+        .confirm_totp(
+            &signed_in(&p, &pat, t1),
+            &code_at(&enrolment, t1),
+            &client(),
+            t1,
+        )
         .unwrap()
         .into_codes();
     assert_eq!(recovery.len(), 10);
-    let status = p.mfa_status(&pat).unwrap();
+    let status = p.mfa_status(&signed_in(&p, &pat, t1)).unwrap();
     assert!(status.totp && !status.totp_pending);
     assert_eq!(status.recovery_codes_left, 10);
     {
@@ -112,7 +136,7 @@ pub fn authenticator_sign_in(store: Arc<dyn Store>) {
         }
     }
     assert_eq!(
-        p.enrol_totp(&pat, PASSWORD, &client(), t1)
+        p.enrol_totp(&signed_in(&p, &pat, t1), PASSWORD, &client(), t1)
             .unwrap_err()
             .code(),
         "portal.forbidden"
@@ -182,13 +206,18 @@ pub fn authenticator_sign_in(store: Arc<dyn Store>) {
         p.pass_second_factor(&pat, &challenge, &rc, None, &client(), t3),
         Err(PortalError::WrongCredentials)
     );
-    assert_eq!(p.mfa_status(&pat).unwrap().recovery_codes_left, 9);
+    assert_eq!(
+        p.mfa_status(&signed_in(&p, &pat, t3))
+            .unwrap()
+            .recovery_codes_left,
+        9
+    );
 
     // New codes void the old set.
     let t4 = t3 + Duration::minutes(3);
     let fresh = p
         .regenerate_recovery_codes(
-            &pat,
+            &signed_in(&p, &pat, t4),
             &SecondFactor::Totp(code_at(&enrolment, t4)),
             &client(),
             t4,
@@ -249,22 +278,39 @@ pub fn step_up_guards_sensitive_changes(store: Arc<dyn Store>) {
     let t1 = t0 + Duration::minutes(1);
     // The old call: refused only once the password is right.
     assert_eq!(
-        p.link_account(&pat, &link("wrong password, surely"), &client(), t1),
+        p.link_account(
+            &signed_in(&p, &pat, t1),
+            &link("wrong password, surely"),
+            &client(),
+            t1
+        ),
         Err(PortalError::WrongCredentials)
     );
     assert_eq!(
-        p.link_account(&pat, &link(PASSWORD), &client(), t1),
+        p.link_account(&signed_in(&p, &pat, t1), &link(PASSWORD), &client(), t1),
         Err(PortalError::StepUpRequired)
     );
     let wrong = SecondFactor::Totp(wrong_code_at(&enrolment, t1));
     assert_eq!(
-        p.link_account_with_step_up(&pat, &link(PASSWORD), Some(&wrong), &client(), t1),
+        p.link_account_with_step_up(
+            &signed_in(&p, &pat, t1),
+            &link(PASSWORD),
+            Some(&wrong),
+            &client(),
+            t1
+        ),
         Err(PortalError::WrongCredentials)
     );
     let right = SecondFactor::Totp(code_at(&enrolment, t1));
     assert_eq!(
-        p.link_account_with_step_up(&pat, &link(PASSWORD), Some(&right), &client(), t1)
-            .unwrap(),
+        p.link_account_with_step_up(
+            &signed_in(&p, &pat, t1),
+            &link(PASSWORD),
+            Some(&right),
+            &client(),
+            t1
+        )
+        .unwrap(),
         "000100002"
     );
 
@@ -276,7 +322,14 @@ pub fn step_up_guards_sensitive_changes(store: Arc<dyn Store>) {
         step_up: None,
     };
     assert_eq!(
-        p.request_contact_change(&pat, &phone, "704-555-0134", &no_code, &client(), t2),
+        p.request_contact_change(
+            &signed_in(&p, &pat, t2),
+            &phone,
+            "704-555-0134",
+            &no_code,
+            &client(),
+            t2
+        ),
         Err(PortalError::StepUpRequired)
     );
     let spent = Reauthentication {
@@ -284,14 +337,21 @@ pub fn step_up_guards_sensitive_changes(store: Arc<dyn Store>) {
         step_up: Some(&right),
     };
     assert_eq!(
-        p.request_contact_change(&pat, &phone, "704-555-0134", &spent, &client(), t2),
+        p.request_contact_change(
+            &signed_in(&p, &pat, t2),
+            &phone,
+            "704-555-0134",
+            &spent,
+            &client(),
+            t2
+        ),
         Err(PortalError::WrongCredentials),
         "the code used for the link is spent"
     );
     let rc = SecondFactor::RecoveryCode(recovery[0].clone());
     assert!(p
         .request_contact_change(
-            &pat,
+            &signed_in(&p, &pat, t2),
             &phone,
             "704-555-0134",
             &Reauthentication {
@@ -311,16 +371,25 @@ pub fn step_up_guards_sensitive_changes(store: Arc<dyn Store>) {
         paperless: true,
         ..Default::default()
     };
-    assert!(p.set_delivery(&pat, "100001", &settings, t2).is_ok());
+    assert!(p
+        .set_delivery(&signed_in(&p, &pat, t2), "100001", &settings, t2)
+        .is_ok());
     assert_eq!(
-        p.request_contact_change(&pat, &billing, "bills@example.com", &no_code, &client(), t2),
+        p.request_contact_change(
+            &signed_in(&p, &pat, t2),
+            &billing,
+            "bills@example.com",
+            &no_code,
+            &client(),
+            t2
+        ),
         Err(PortalError::StepUpRequired)
     );
     let t3 = t2 + Duration::minutes(1);
     let fresh = SecondFactor::Totp(code_at(&enrolment, t3));
     assert!(p
         .request_contact_change(
-            &pat,
+            &signed_in(&p, &pat, t3),
             &billing,
             "bills@example.com",
             &Reauthentication {
@@ -335,7 +404,7 @@ pub fn step_up_guards_sensitive_changes(store: Arc<dyn Store>) {
     // AutoPay.
     let card = p
         .add_payment_method(
-            &pat,
+            &signed_in(&p, &pat, t3),
             &NewPaymentMethod {
                 method: PaymentMethod::CreditCard,
                 token: "tok_visa_pat".into(),
@@ -357,13 +426,14 @@ pub fn step_up_guards_sensitive_changes(store: Arc<dyn Store>) {
         amount_notices: Default::default(),
     };
     assert_eq!(
-        p.enrol_autopay(&pat, &request, t3).unwrap_err(),
+        p.enrol_autopay(&signed_in(&p, &pat, t3), &request, t3)
+            .unwrap_err(),
         PortalError::StepUpRequired
     );
     let t4 = t3 + Duration::minutes(1);
     assert!(p
         .enrol_autopay_with_step_up(
-            &pat,
+            &signed_in(&p, &pat, t4),
             &request,
             Some(&SecondFactor::Totp(code_at(&enrolment, t4))),
             &client(),
@@ -387,16 +457,19 @@ pub fn nist_minimum_follows_mfa(store: Arc<dyn Store>) {
     let short = "Quokka-93tz";
     let t0 = nov(6, 9);
     let err = p
-        .change_password(&pat, PASSWORD, short, &client(), t0)
+        .change_password(&signed_in(&p, &pat, t0), PASSWORD, short, &client(), t0)
         .unwrap_err();
     assert_eq!(err.code(), "password.too_short");
     let (enrolment, _) = enrol_pat(&p, &pat, t0);
-    p.change_password(&pat, PASSWORD, short, &client(), t0)
+    // A change ends every session and hands over a new one.
+    let token = p
+        .change_password(&signed_in(&p, &pat, t0), PASSWORD, short, &client(), t0)
         .unwrap();
+    let s1 = p.session(&token, t0 + Duration::minutes(1)).unwrap();
     let t1 = t0 + Duration::minutes(1);
     let err = p
         .disable_totp(
-            &pat,
+            &s1,
             short,
             &SecondFactor::Totp(code_at(&enrolment, t1)),
             &client(),
@@ -404,19 +477,21 @@ pub fn nist_minimum_follows_mfa(store: Arc<dyn Store>) {
         )
         .unwrap_err();
     assert_eq!(err.code(), "password.too_short");
-    assert!(p.mfa_status(&pat).unwrap().totp);
-    p.change_password(&pat, short, PASSWORD, &client(), t1)
+    assert!(p.mfa_status(&s1).unwrap().totp);
+    let token = p
+        .change_password(&s1, short, PASSWORD, &client(), t1)
         .unwrap();
     let t2 = t1 + Duration::minutes(1);
+    let s2 = p.session(&token, t2).unwrap();
     p.disable_totp(
-        &pat,
+        &s2,
         PASSWORD,
         &SecondFactor::Totp(code_at(&enrolment, t2)),
         &client(),
         t2,
     )
     .unwrap();
-    assert!(!p.mfa_status(&pat).unwrap().totp);
+    assert!(!p.mfa_status(&s2).unwrap().totp);
     assert!(matches!(
         p.login(&attempt(PASSWORD), &client(), t2),
         Ok(LoginOutcome::ChallengeRequired { .. })
@@ -428,7 +503,7 @@ pub fn nist_minimum_follows_mfa(store: Arc<dyn Store>) {
 /// counted, "don't ask again on this computer"; Shelby never offers it.
 pub fn security_question_on_the_legacy_preset(store: Arc<dyn Store>) {
     let notifier = Arc::new(RecordingNotifier::new());
-    let p = portal("cal-water", store.clone(), notifier);
+    let p = portal("cal-water", store.clone(), notifier.clone());
     p.import_accounts(
         &[AccountImport {
             record: record(&p, "1000000001", "1"),
@@ -456,6 +531,7 @@ pub fn security_question_on_the_legacy_preset(store: Arc<dyn Store>) {
         )
         .unwrap()
         .login_id;
+    super::register_signer(&p, &notifier, &lee, PASSWORD, nov(2, 10));
     let username = {
         let mut tx = store.begin().unwrap();
         tx.login(&lee).unwrap().unwrap().username
@@ -472,7 +548,7 @@ pub fn security_question_on_the_legacy_preset(store: Arc<dyn Store>) {
     ));
     assert_eq!(
         p.set_security_answer(
-            &lee,
+            &signed_in(&p, &lee, nov(3, 9)),
             "wrong password!!",
             "First pet?",
             "Rex",
@@ -482,7 +558,7 @@ pub fn security_question_on_the_legacy_preset(store: Arc<dyn Store>) {
         Err(PortalError::WrongCredentials)
     );
     p.set_security_answer(
-        &lee,
+        &signed_in(&p, &lee, nov(3, 9)),
         PASSWORD,
         "First pet?",
         "  Fluffy   McFluff ",
@@ -579,7 +655,14 @@ pub fn security_question_on_the_legacy_preset(store: Arc<dyn Store>) {
     let (shelby, _, pat) = shelby_with_pat(Arc::new(ratepayer::store::MemoryStore::new()));
     assert_eq!(
         shelby
-            .set_security_answer(&pat, PASSWORD, "First pet?", "Rex", &client(), nov(6, 9))
+            .set_security_answer(
+                &signed_in(&shelby, &pat, nov(6, 9)),
+                PASSWORD,
+                "First pet?",
+                "Rex",
+                &client(),
+                nov(6, 9)
+            )
             .unwrap_err()
             .code(),
         "portal.forbidden"

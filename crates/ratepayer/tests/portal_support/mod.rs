@@ -14,8 +14,10 @@ pub mod mfa;
 pub mod outbox;
 pub mod processor;
 pub mod recovery_contacts;
+pub mod sessions;
 
-use std::sync::Arc;
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex, OnceLock};
 
 use chrono::{DateTime, NaiveDate, TimeZone, Utc};
 use ratepayer::credential::HashParams;
@@ -23,7 +25,7 @@ use ratepayer::fees::{Channel, PaymentMethod};
 use ratepayer::payment::{AccountNumber, AccountStatus, PaymentTarget, SplitPart};
 use ratepayer::portal::{
     AccountImport, LinkRequest, LoginAttempt, LoginOutcome, NewPaymentMethod, Portal, PortalError,
-    PortalSecrets, PostedBill, RecordingNotifier, SignupRequest,
+    PortalSecrets, PostedBill, RecordingNotifier, Session, SignupRequest,
 };
 use ratepayer::profile::builtin;
 use ratepayer::registration::{AccountRecord, RegistrationChannel, RegistrationForm};
@@ -75,6 +77,156 @@ pub fn portal(id: &str, store: Arc<dyn Store>, notifier: Arc<RecordingNotifier>)
         notifier,
     )
     .unwrap()
+}
+
+/// What [`signed_in`] needs to sign a test customer in: its password, the
+/// device it remembered, and its live session.
+#[derive(Clone)]
+struct Signer {
+    /// The store it was registered on: held weakly, so that its address
+    /// (in the key) is not reused while the entry exists.
+    store: std::sync::Weak<dyn Store>,
+    notifier: Arc<RecordingNotifier>,
+    password: String,
+    device: Option<String>,
+    token: Option<String>,
+}
+
+/// The registry key of `login_id` on `p`'s store: login ids repeat across
+/// tests (seeded randomness), stores do not while they live.
+fn signer_key(p: &Portal, login_id: &str) -> String {
+    format!("{:p}/{login_id}", Arc::as_ptr(p.store()))
+}
+
+fn signers() -> &'static Mutex<HashMap<String, Signer>> {
+    static SIGNERS: OnceLock<Mutex<HashMap<String, Signer>>> = OnceLock::new();
+    SIGNERS.get_or_init(|| Mutex::new(HashMap::new()))
+}
+
+/// Signs `login_id` in at `now` once as its customer does from a new
+/// browser (its code goes to `notifier`), remembering the browser, so that
+/// [`signed_in`] can sign it in again later.
+pub fn register_signer(
+    p: &Portal,
+    notifier: &Arc<RecordingNotifier>,
+    login_id: &str,
+    password: &str,
+    now: DateTime<Utc>,
+) {
+    let (token, device) = challenged_sign_in(p, notifier, login_id, password, None, now);
+    signers().lock().unwrap_or_else(|e| e.into_inner()).insert(
+        signer_key(p, login_id),
+        Signer {
+            store: Arc::downgrade(p.store()),
+            notifier: notifier.clone(),
+            password: password.to_owned(),
+            device,
+            token: Some(token),
+        },
+    );
+}
+
+/// Tells [`signed_in`] that `login_id`'s password is now `password` (its
+/// sessions ended and its devices were forgotten): signs it in again.
+pub fn password_changed(
+    p: &Portal,
+    notifier: &Arc<RecordingNotifier>,
+    login_id: &str,
+    password: &str,
+    now: DateTime<Utc>,
+) {
+    register_signer(p, notifier, login_id, password, now);
+}
+
+/// Signs in at `now` (from `device`, if any), passing the emailed-code
+/// challenge when asked: the session token and the remembered device.
+fn challenged_sign_in(
+    p: &Portal,
+    notifier: &RecordingNotifier,
+    login_id: &str,
+    password: &str,
+    device: Option<&str>,
+    now: DateTime<Utc>,
+) -> (String, Option<String>) {
+    let (username, email) = login_names(p, login_id);
+    let attempt = LoginAttempt {
+        username: &username,
+        password,
+        device_token: device,
+    };
+    match p.login(&attempt, &client(), now).unwrap() {
+        LoginOutcome::SignedIn { session, .. } => (session, device.map(str::to_owned)),
+        LoginOutcome::ChallengeRequired { challenge_id, .. } => {
+            let code = notifier
+                .last_code_to(&Contact::email(&email).unwrap())
+                .expect("a sign-in code was sent");
+            match p
+                .pass_device_challenge(
+                    login_id,
+                    &challenge_id,
+                    &code,
+                    Some("test browser"),
+                    &client(),
+                    now,
+                )
+                .unwrap()
+            {
+                LoginOutcome::SignedIn {
+                    session,
+                    device_token,
+                    ..
+                } => (session, device_token),
+                other => panic!("the challenge signs in: {other:?}"),
+            }
+        }
+        other => panic!("signed_in passes no second factor: {other:?}"),
+    }
+}
+
+fn login_names(p: &Portal, login_id: &str) -> (String, String) {
+    let mut tx = p.store().begin().unwrap();
+    let row = tx.login(login_id).unwrap().expect("the login exists");
+    (row.username, row.email)
+}
+
+/// The session of `login_id` for a call at `now`: its live session if it
+/// has one, else a new sign-in from its remembered browser (as its customer
+/// would after the session ran out). Needs [`register_signer`] first.
+pub fn signed_in(p: &Portal, login_id: &str, now: DateTime<Utc>) -> Session {
+    let found = signers()
+        .lock()
+        .unwrap_or_else(|e| e.into_inner())
+        .get(&signer_key(p, login_id))
+        .filter(|s| {
+            s.store
+                .upgrade()
+                .is_some_and(|st| Arc::ptr_eq(&st, p.store()))
+        })
+        .cloned();
+    let signer =
+        found.unwrap_or_else(|| panic!("login {login_id} was not registered with register_signer"));
+    if let Some(token) = &signer.token {
+        if let Ok(s) = p.session(token, now) {
+            return s;
+        }
+    }
+    let (token, device) = challenged_sign_in(
+        p,
+        &signer.notifier,
+        login_id,
+        &signer.password,
+        signer.device.as_deref(),
+        now,
+    );
+    if let Some(s) = signers()
+        .lock()
+        .unwrap_or_else(|e| e.into_inner())
+        .get_mut(&signer_key(p, login_id))
+    {
+        s.token = Some(token.clone());
+        s.device = device;
+    }
+    p.session(&token, now).unwrap()
 }
 
 /// An account record of the utility `portal` serves.
@@ -178,6 +330,7 @@ pub fn with_pat(
         .unwrap();
     p.verify_contact(&reg.login_id, &reg.email_code_id, &code, nov(5, 12))
         .unwrap();
+    register_signer(&p, &notifier, &reg.login_id, PASSWORD, nov(5, 12));
     (p, notifier, reg.login_id)
 }
 
@@ -249,11 +402,18 @@ pub fn journey(store: Arc<dyn Store>) {
     };
     assert_eq!(login_id, pat);
     assert!(p
-        .pass_device_challenge(&pat, &challenge_id, "000000", None, nov(6, 9))
+        .pass_device_challenge(&pat, &challenge_id, "000000", None, &client(), nov(6, 9))
         .is_err());
     let code = notifier.last_code_to(&email).unwrap();
     let LoginOutcome::SignedIn { device_token, .. } = p
-        .pass_device_challenge(&pat, &challenge_id, &code, Some("laptop"), nov(6, 9))
+        .pass_device_challenge(
+            &pat,
+            &challenge_id,
+            &code,
+            Some("laptop"),
+            &client(),
+            nov(6, 9),
+        )
         .unwrap()
     else {
         panic!("signed in")
@@ -268,7 +428,7 @@ pub fn journey(store: Arc<dyn Store>) {
     // Link a second account with the same proofs and the password again.
     let link = |account: &str, customer: &str, password: &str| {
         p.link_account(
-            &pat,
+            &signed_in(&p, &pat, nov(7, 10)),
             &LinkRequest {
                 form: shelby_form(account, customer, "patdoe"),
                 password: password.into(),
@@ -293,7 +453,7 @@ pub fn journey(store: Arc<dyn Store>) {
         .any(|n| n.to == email && n.subject.contains("linked")));
 
     // Home: both accounts with their amounts; the total due.
-    let home = p.home(&pat).unwrap();
+    let home = p.home(&signed_in(&p, &pat, nov(7, 10))).unwrap();
     assert_eq!(home.accounts.len(), 2);
     let due1 = home.accounts[0].amount_due;
     let due2 = home.accounts[1].amount_due;
@@ -305,7 +465,7 @@ pub fn journey(store: Arc<dyn Store>) {
     // Pay part of each account by card, with the fee quoted first.
     let card = p
         .add_payment_method(
-            &pat,
+            &signed_in(&p, &pat, nov(7, 10)),
             &NewPaymentMethod {
                 method: PaymentMethod::CreditCard,
                 token: "tok_visa_pat".into(),
@@ -330,7 +490,7 @@ pub fn journey(store: Arc<dyn Store>) {
     ]);
     let quote = p
         .quote_payment(
-            &pat,
+            &signed_in(&p, &pat, nov(7, 11)),
             &split,
             usd("40.00"),
             Channel::Online,
@@ -343,11 +503,26 @@ pub fn journey(store: Arc<dyn Store>) {
         quote_id: quote_id.into(),
         idempotency_key: "journey-payment-0001".into(),
     };
-    assert!(p.pay(&pat, &request("no-such-quote"), nov(7, 11)).is_err());
-    assert_eq!(p.home(&pat).unwrap().total_due, home.total_due);
-    let receipt = p.pay(&pat, &request(&quote.id), nov(7, 11)).unwrap();
+    assert!(p
+        .pay(
+            &signed_in(&p, &pat, nov(7, 11)),
+            &request("no-such-quote"),
+            nov(7, 11)
+        )
+        .is_err());
+    assert_eq!(
+        p.home(&signed_in(&p, &pat, nov(7, 11))).unwrap().total_due,
+        home.total_due
+    );
+    let receipt = p
+        .pay(
+            &signed_in(&p, &pat, nov(7, 11)),
+            &request(&quote.id),
+            nov(7, 11),
+        )
+        .unwrap();
     assert_eq!(receipt.total, usd("43.75"));
-    let home = p.home(&pat).unwrap();
+    let home = p.home(&signed_in(&p, &pat, nov(7, 11))).unwrap();
     assert_eq!(home.accounts[0].amount_due, usd("27.22"));
     assert_eq!(
         home.accounts[1].amount_due,
@@ -359,7 +534,7 @@ pub fn journey(store: Arc<dyn Store>) {
     let closed = PaymentTarget::Account("100003".into());
     let err = p
         .quote_payment(
-            &pat,
+            &signed_in(&p, &pat, nov(7, 12)),
             &closed,
             usd("5.00"),
             Channel::Online,
@@ -372,7 +547,10 @@ pub fn journey(store: Arc<dyn Store>) {
         err.to_string().to_lowercase().contains("customer service"),
         "{err}"
     );
-    assert_eq!(p.home(&pat).unwrap().total_due, home.total_due);
+    assert_eq!(
+        p.home(&signed_in(&p, &pat, nov(7, 12))).unwrap().total_due,
+        home.total_due
+    );
 
     // Bill history needs e-billing (seed 004).
     let bill = water_bill(&p, 5000);
@@ -388,11 +566,13 @@ pub fn journey(store: Arc<dyn Store>) {
         nov(30, 12),
     )
     .unwrap();
-    let view = p.bills(&pat, "100001").unwrap();
+    let view = p
+        .bills(&signed_in(&p, &pat, nov(30, 12)), "100001")
+        .unwrap();
     assert_eq!((view.bills.len(), view.history_shown), (1, false));
     assert_eq!(view.bills[0].bill_id, "2025-11");
     p.set_delivery(
-        &pat,
+        &signed_in(&p, &pat, nov(30, 12)),
         "100001",
         &ratepayer::portal::DeliverySettings {
             paperless: false,
@@ -404,16 +584,22 @@ pub fn journey(store: Arc<dyn Store>) {
         nov(30, 12),
     )
     .unwrap();
-    assert_eq!(p.bills(&pat, "100001").unwrap().bills.len(), 2);
+    assert_eq!(
+        p.bills(&signed_in(&p, &pat, nov(30, 12)), "100001")
+            .unwrap()
+            .bills
+            .len(),
+        2
+    );
     assert!(
-        p.home(&pat).unwrap().accounts[0].paper_bill,
+        p.home(&signed_in(&p, &pat, nov(30, 12))).unwrap().accounts[0].paper_bill,
         "text alerts alone still mean a paper bill"
     );
 
     // AutoPay on account 1, run twice for the due date: drafted once.
     let enrolled = p
         .enrol_autopay(
-            &pat,
+            &signed_in(&p, &pat, nov(7, 13)),
             &ratepayer::portal::EnrolRequest {
                 account: "100001".into(),
                 option: "Card AutoPay".into(),
@@ -435,7 +621,7 @@ pub fn journey(store: Arc<dyn Store>) {
     assert_eq!(first.charged, Some(usd("30.97")));
     let second = p.run_autopay_cycle(date(2025, 11, 24), nov(24, 7)).unwrap();
     assert_eq!((second.drafted, second.already_drafted), (0, 0));
-    let home = p.home(&pat).unwrap();
+    let home = p.home(&signed_in(&p, &pat, nov(24, 7))).unwrap();
     assert_eq!(
         home.accounts[0].amount_due, bill.total,
         "only the new bill is open"
@@ -455,19 +641,51 @@ pub fn journey(store: Arc<dyn Store>) {
         )
         .unwrap()
         .login_id;
-    p.add_authorized_user(&pat, "100001", "Sam.Doe", nov(8, 10))
-        .unwrap();
-    assert_eq!(p.home(&sam).unwrap().accounts.len(), 2);
-    let err = p.cancel_autopay(&sam, "100001", nov(8, 10)).unwrap_err();
+    register_signer(&p, &notifier, &sam, PASSWORD, nov(8, 9));
+    p.add_authorized_user(
+        &signed_in(&p, &pat, nov(8, 10)),
+        "100001",
+        "Sam.Doe",
+        nov(8, 10),
+    )
+    .unwrap();
+    assert_eq!(
+        p.home(&signed_in(&p, &sam, nov(8, 10)))
+            .unwrap()
+            .accounts
+            .len(),
+        2
+    );
+    let err = p
+        .cancel_autopay(&signed_in(&p, &sam, nov(8, 10)), "100001", nov(8, 10))
+        .unwrap_err();
     assert!(matches!(err, PortalError::Forbidden(_)), "{err:?}");
     assert!(p
-        .add_authorized_user(&sam, "100001", "patdoe", nov(8, 10))
+        .add_authorized_user(
+            &signed_in(&p, &sam, nov(8, 10)),
+            "100001",
+            "patdoe",
+            nov(8, 10)
+        )
         .is_err());
 
     // Unlinking by the owner removes the authorised user and AutoPay.
-    p.unlink_account(&pat, "100001", nov(9, 10)).unwrap();
-    assert_eq!(p.home(&sam).unwrap().accounts.len(), 1);
-    assert_eq!(p.home(&pat).unwrap().accounts.len(), 2);
+    p.unlink_account(&signed_in(&p, &pat, nov(9, 10)), "100001", nov(9, 10))
+        .unwrap();
+    assert_eq!(
+        p.home(&signed_in(&p, &sam, nov(9, 10)))
+            .unwrap()
+            .accounts
+            .len(),
+        1
+    );
+    assert_eq!(
+        p.home(&signed_in(&p, &pat, nov(9, 10)))
+            .unwrap()
+            .accounts
+            .len(),
+        2
+    );
     assert_eq!(
         p.run_autopay_cycle(date(2025, 12, 24), nov(30, 6))
             .unwrap()
@@ -524,14 +742,14 @@ pub fn refusals_change_nothing(store: Arc<dyn Store>) {
     let before = snapshot(&store);
     let now = nov(7, 9);
     assert!(p
-        .set_nickname(&pat, "100001", Some("\u{7}bell"), now)
+        .set_nickname(&signed_in(&p, &pat, now), "100001", Some("\u{7}bell"), now)
         .is_err());
     assert!(p
-        .set_nickname(&pat, "not a number", Some("x"), now)
+        .set_nickname(&signed_in(&p, &pat, now), "not a number", Some("x"), now)
         .is_err());
     assert!(p
         .add_payment_method(
-            &pat,
+            &signed_in(&p, &pat, now),
             &NewPaymentMethod {
                 method: PaymentMethod::CreditCard,
                 token: "4111 1111 1111 1111".into(),
@@ -542,11 +760,11 @@ pub fn refusals_change_nothing(store: Arc<dyn Store>) {
         )
         .is_err());
     assert!(p
-        .change_password(&pat, PASSWORD, "short", &client(), now)
+        .change_password(&signed_in(&p, &pat, now), PASSWORD, "short", &client(), now)
         .is_err());
     assert!(p
         .set_delivery(
-            &pat,
+            &signed_in(&p, &pat, now),
             "100001",
             &ratepayer::portal::DeliverySettings {
                 billing_email: Some("not an email".into()),
@@ -559,7 +777,13 @@ pub fn refusals_change_nothing(store: Arc<dyn Store>) {
     // A wrong current password is the exception: it counts like a failed
     // sign-in (regression, issue 17: re-authentication was unthrottled).
     assert_eq!(
-        p.change_password(&pat, "wrong-password-x", PASSWORD, &client(), now),
+        p.change_password(
+            &signed_in(&p, &pat, now),
+            "wrong-password-x",
+            PASSWORD,
+            &client(),
+            now
+        ),
         Err(PortalError::WrongCredentials)
     );
     let mut tx = store.begin().unwrap();

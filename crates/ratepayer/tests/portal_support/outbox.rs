@@ -17,6 +17,7 @@ use ratepayer::store::{MessageKind, OutboxMessage, Store};
 
 use super::claims::{enrolled_owner, enrolled_owner_with};
 use super::processor::{noon, shelby_with_fee};
+use super::signed_in;
 use super::{date, nov};
 
 /// Every message of the utility in the outbox.
@@ -229,7 +230,7 @@ pub fn pay_by_hand_and_its_receipt_once(store: Arc<dyn Store>) {
             .payment_method_id
     };
     p.enrol_autopay(
-        &owner,
+        &signed_in(&p, &owner, nov(8, 9)),
         &EnrolRequest {
             account: "100001".into(),
             option: "Card AutoPay".into(),
@@ -257,7 +258,7 @@ pub fn pay_by_hand_and_its_receipt_once(store: Arc<dyn Store>) {
     let due = super::claims::open_amount(&store, "shelby", "000100001");
     let quote = p
         .quote_payment(
-            &owner,
+            &signed_in(&p, &owner, nov(24, 9)),
             &PaymentTarget::Account("100001".into()),
             due,
             Channel::Online,
@@ -269,8 +270,12 @@ pub fn pay_by_hand_and_its_receipt_once(store: Arc<dyn Store>) {
         quote_id: quote.id.clone(),
         idempotency_key: "client-key-by-hand-0001".into(),
     };
-    let first = p.pay(&owner, &request, nov(24, 9)).unwrap();
-    let again = p.pay(&owner, &request, nov(24, 10)).unwrap();
+    let first = p
+        .pay(&signed_in(&p, &owner, nov(24, 9)), &request, nov(24, 9))
+        .unwrap();
+    let again = p
+        .pay(&signed_in(&p, &owner, nov(24, 10)), &request, nov(24, 10))
+        .unwrap();
     assert_eq!(first.payment_id, again.payment_id);
     let receipts = of_kind(&p, MessageKind::Receipt);
     assert_eq!(receipts.len(), 1);
@@ -284,7 +289,9 @@ pub fn pay_by_hand_and_its_receipt_once(store: Arc<dyn Store>) {
         quote_id: quote.id,
         idempotency_key: "client-key-by-hand-0002".into(),
     };
-    assert!(p.pay(&owner, &refused, nov(24, 11)).is_err());
+    assert!(p
+        .pay(&signed_in(&p, &owner, nov(24, 11)), &refused, nov(24, 11))
+        .is_err());
     assert_eq!(outbox(&p).len(), before);
 }
 

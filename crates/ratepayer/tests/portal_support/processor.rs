@@ -26,6 +26,7 @@ use ratepayer::store::{AuditKind, DeclineReason, EnrolmentStatus, PaymentStatus,
 
 use super::claims::{enrolled_owner, enrolled_owner_with, open_amount};
 use super::intents::{link_second, per_account_shelby, two_account_owner_from};
+use super::signed_in;
 use super::{date, nov, secrets, usd};
 
 /// The returned-payment fee the test profile sets.
@@ -137,7 +138,9 @@ pub fn every_transition_once(store: Arc<dyn Store>) {
     assert!(open_amount(&store, "shelby", "000100001")
         .amount()
         .is_zero());
-    let history = p.payment_history(&owner, "100001").unwrap();
+    let history = p
+        .payment_history(&signed_in(&p, &owner, nov(24, 6)), "100001")
+        .unwrap();
     assert_eq!(history[0].status, PaymentStatus::Pending);
 
     let pending = p.pending_payments().unwrap();
@@ -172,7 +175,9 @@ pub fn every_transition_once(store: Arc<dyn Store>) {
         (PaymentStatus::Settled, ResultEffect::Applied)
     );
     assert_eq!(
-        p.payment_history(&owner, "100001").unwrap()[0].status,
+        p.payment_history(&signed_in(&p, &owner, nov(25, 9)), "100001")
+            .unwrap()[0]
+            .status,
         PaymentStatus::Settled
     );
     // The same result again: nothing changes.
@@ -345,7 +350,9 @@ pub fn card_declines_follow_the_retry_schedule(store: Arc<dyn Store>) {
         open_of_kind(&store, "000100001", ChargeKind::Penalty),
         usd("0.00")
     );
-    let history = p.payment_history(&owner, "100001").unwrap();
+    let history = p
+        .payment_history(&signed_in(&p, &owner, noon(later)), "100001")
+        .unwrap();
     assert_eq!(history.len(), 3);
     assert!(history.iter().all(|h| h.status == PaymentStatus::Declined));
     assert!(notifier
@@ -519,7 +526,7 @@ pub fn a_return_reopens_both_linked_accounts(store: Arc<dyn Store>) {
     let two = open_amount(&store, "shelby", "000100002");
     let q = p
         .quote_payment(
-            &owner,
+            &signed_in(&p, &owner, nov(8, 9)),
             &PaymentTarget::TotalDue,
             one.checked_add(&two).unwrap(),
             Channel::Online,
@@ -529,7 +536,7 @@ pub fn a_return_reopens_both_linked_accounts(store: Arc<dyn Store>) {
         .unwrap();
     let receipt = p
         .pay(
-            &owner,
+            &signed_in(&p, &owner, nov(8, 9)),
             &PaymentRequest {
                 quote_id: q.id,
                 idempotency_key: "client-key-return-0001".into(),
@@ -586,7 +593,9 @@ pub fn a_return_reopens_both_linked_accounts(store: Arc<dyn Store>) {
     );
     assert_eq!(open_amount(&store, "shelby", "000100001"), one);
     assert_eq!(
-        p.payment_history(&owner, "100002").unwrap()[0].return_code,
+        p.payment_history(&signed_in(&p, &owner, nov(11, 10)), "100002")
+            .unwrap()[0]
+            .return_code,
         Some(AchReturnCode::R01)
     );
 }

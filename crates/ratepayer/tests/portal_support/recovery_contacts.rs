@@ -8,12 +8,13 @@ use std::sync::Arc;
 use chrono::{DateTime, Duration, Utc};
 use ratepayer::portal::{
     ContactTarget, DeliverySettings, LoginAttempt, LoginOutcome, Portal, PortalError,
-    Reauthentication, RecordingNotifier, SecondFactor,
+    Reauthentication, RecordingNotifier, SecondFactor, Session,
 };
 use ratepayer::store::{MessageKind, Store};
 use ratepayer::verification::Contact;
 
 use super::mfa::{code_at, enrol_pat};
+use super::signed_in;
 use super::{client, nov, other_client, shelby_with_pat, PASSWORD};
 
 const NEW_PASSWORD: &str = "Harbour-lantern-quartz-4417";
@@ -48,27 +49,34 @@ fn sign_in(p: &Portal, password: &str, now: DateTime<Utc>) -> Result<LoginOutcom
 
 /// Signs in past the device challenge; returns `must_change_password`.
 fn sign_in_fully(p: &Portal, n: &RecordingNotifier, password: &str, now: DateTime<Utc>) -> bool {
-    match sign_in(p, password, now).unwrap() {
+    sign_in_session(p, n, password, now).0
+}
+
+/// Signs Pat in with `password` (through the device challenge): whether it
+/// must change its password, and the session.
+fn sign_in_session(
+    p: &Portal,
+    n: &RecordingNotifier,
+    password: &str,
+    now: DateTime<Utc>,
+) -> (bool, Session) {
+    let outcome = match sign_in(p, password, now).unwrap() {
         LoginOutcome::ChallengeRequired {
             login_id,
             challenge_id,
         } => {
             let code = n.last_code_to(&pat_email()).unwrap();
-            match p
-                .pass_device_challenge(&login_id, &challenge_id, &code, None, now)
+            p.pass_device_challenge(&login_id, &challenge_id, &code, None, &client(), now)
                 .unwrap()
-            {
-                LoginOutcome::SignedIn {
-                    must_change_password,
-                    ..
-                } => must_change_password,
-                other => panic!("{other:?}"),
-            }
         }
+        other => other,
+    };
+    match outcome {
         LoginOutcome::SignedIn {
+            session,
             must_change_password,
             ..
-        } => must_change_password,
+        } => (must_change_password, p.session(&session, now).unwrap()),
         other => panic!("{other:?}"),
     }
 }
@@ -77,7 +85,7 @@ fn sign_in_fully(p: &Portal, n: &RecordingNotifier, password: &str, now: DateTim
 /// username), signing in with it into "must change", every other call
 /// refused, the change, and the temporary password dead afterwards.
 pub fn temporary_password_recovery(store: Arc<dyn Store>) {
-    let (p, n, pat) = shelby_with_pat(store);
+    let (p, n, _pat) = shelby_with_pat(store);
     let t0 = nov(10, 9);
 
     // Unknown username: the same answer, nothing sent.
@@ -112,7 +120,8 @@ pub fn temporary_password_recovery(store: Arc<dyn Store>) {
 
     // Signing in with it: must change.
     let t1 = t0 + Duration::minutes(5);
-    assert!(sign_in_fully(&p, &n, &temporary, t1));
+    let (must_change, session) = sign_in_session(&p, &n, &temporary, t1);
+    assert!(must_change);
     // The real password no longer works (the temporary one replaced it).
     assert_eq!(
         sign_in(&p, PASSWORD, t1),
@@ -120,16 +129,16 @@ pub fn temporary_password_recovery(store: Arc<dyn Store>) {
     );
     // Every other call is refused.
     assert_eq!(
-        p.home(&pat).unwrap_err(),
+        p.home(&session).unwrap_err(),
         PortalError::PasswordChangeRequired
     );
     assert_eq!(
-        p.set_nickname(&pat, "100001", Some("Home"), t1),
+        p.set_nickname(&session, "100001", Some("Home"), t1),
         Err(PortalError::PasswordChangeRequired)
     );
     assert_eq!(
         p.request_contact_change(
-            &pat,
+            &session,
             &ContactTarget::Phone,
             "704-555-0134",
             &Reauthentication {
@@ -143,18 +152,21 @@ pub fn temporary_password_recovery(store: Arc<dyn Store>) {
     );
     // The new password may not be the temporary one, and must pass the policy.
     assert_eq!(
-        p.change_password(&pat, &temporary, &temporary, &client(), t1)
+        p.change_password(&session, &temporary, &temporary, &client(), t1)
             .unwrap_err()
             .code(),
         "invalid.new_password"
     );
     assert!(matches!(
-        p.change_password(&pat, &temporary, "short", &client(), t1),
+        p.change_password(&session, &temporary, "short", &client(), t1),
         Err(PortalError::Password(_))
     ));
-    p.change_password(&pat, &temporary, NEW_PASSWORD, &client(), t1)
+    let own = p
+        .change_password(&session, &temporary, NEW_PASSWORD, &client(), t1)
         .unwrap();
-    assert!(p.home(&pat).is_ok());
+    // The change ended the temporary session and started a new one.
+    assert_eq!(p.home(&session), Err(PortalError::SignInRequired));
+    assert!(p.home(&p.session(&own, t1).unwrap()).is_ok());
     // The temporary password is dead; the new one works.
     let t2 = t1 + Duration::minutes(1);
     assert_eq!(
@@ -168,7 +180,7 @@ pub fn temporary_password_recovery(store: Arc<dyn Store>) {
 /// voiding the older, and the lock-out path (a temporary password gets past
 /// a locked login: it is the recovery path).
 pub fn temporary_password_hostile(store: Arc<dyn Store>) {
-    let (p, n, pat) = shelby_with_pat(store);
+    let (p, n, _pat) = shelby_with_pat(store);
     let t0 = nov(10, 9);
     p.request_temporary_password("patdoe", &client(), t0)
         .unwrap();
@@ -225,8 +237,9 @@ pub fn temporary_password_hostile(store: Arc<dyn Store>) {
     assert!(sign_in_fully(&p, &n, &third, t));
     // Until a password of Pat's own is chosen, signing in again with it
     // lands in the same "must change" state (a closed browser loses nothing).
-    assert!(sign_in_fully(&p, &n, &third, t));
-    p.change_password(&pat, &third, NEW_PASSWORD, &client(), t)
+    let (must_change, session) = sign_in_session(&p, &n, &third, t);
+    assert!(must_change);
+    p.change_password(&session, &third, NEW_PASSWORD, &client(), t)
         .unwrap();
     // Then it is dead, and the old real password too.
     assert_eq!(sign_in(&p, &third, t), Err(PortalError::WrongCredentials));
@@ -266,7 +279,7 @@ pub fn contact_changes(store: Arc<dyn Store>) {
         ..Default::default()
     };
     assert_eq!(
-        p.set_delivery(&pat, "100001", &settings, t0)
+        p.set_delivery(&signed_in(&p, &pat, t0), "100001", &settings, t0)
             .unwrap_err()
             .code(),
         "invalid.billing_email"
@@ -274,7 +287,7 @@ pub fn contact_changes(store: Arc<dyn Store>) {
     // add_contact cannot add a new contact either.
     assert_eq!(
         p.add_contact(
-            &pat,
+            &signed_in(&p, &pat, t0),
             ratepayer::verification::ContactKind::Sms,
             "704-555-0134",
             t0
@@ -287,7 +300,7 @@ pub fn contact_changes(store: Arc<dyn Store>) {
     // Without the password: refused; a wrong one counts and is audited.
     assert_eq!(
         p.request_contact_change(
-            &pat,
+            &signed_in(&p, &pat, t0),
             &billing,
             "bills@example.com",
             &Reauthentication::default(),
@@ -301,7 +314,7 @@ pub fn contact_changes(store: Arc<dyn Store>) {
     let audit_before = p.audit_trail().unwrap().len();
     assert_eq!(
         p.request_contact_change(
-            &pat,
+            &signed_in(&p, &pat, t0),
             &billing,
             "bills@example.com",
             &proof("wrong-password-here"),
@@ -321,7 +334,7 @@ pub fn contact_changes(store: Arc<dyn Store>) {
     // The right password: a code to the new address; nothing changed yet.
     let change = p
         .request_contact_change(
-            &pat,
+            &signed_in(&p, &pat, t0),
             &billing,
             "bills@example.com",
             &proof(PASSWORD),
@@ -336,9 +349,12 @@ pub fn contact_changes(store: Arc<dyn Store>) {
     assert!(p.verify_contact(&pat, &change, &code, t0).is_err());
     // A wrong code: refused, old stays.
     let wrong = if code == "000000" { "111111" } else { "000000" };
-    assert!(p.confirm_contact_change(&pat, &change, wrong, t0).is_err());
+    assert!(p
+        .confirm_contact_change(&signed_in(&p, &pat, t0), &change, wrong, t0)
+        .is_err());
     assert_eq!(billing_email(&p), None, "a wrong code changes nothing");
-    p.confirm_contact_change(&pat, &change, &code, t0).unwrap();
+    p.confirm_contact_change(&signed_in(&p, &pat, t0), &change, &code, t0)
+        .unwrap();
     assert_eq!(billing_email(&p).as_deref(), Some("bills@example.com"));
     let notices: Vec<_> = p
         .outbox_messages()
@@ -354,13 +370,15 @@ pub fn contact_changes(store: Arc<dyn Store>) {
     );
     assert!(!notices[0].body.contains("bills@example.com"), "masked");
     // Used once.
-    assert!(p.confirm_contact_change(&pat, &change, &code, t0).is_err());
+    assert!(p
+        .confirm_contact_change(&signed_in(&p, &pat, t0), &change, &code, t0)
+        .is_err());
 
     // The login email: the old address is told.
     let t1 = t0 + Duration::minutes(2);
     let change = p
         .request_contact_change(
-            &pat,
+            &signed_in(&p, &pat, t1),
             &ContactTarget::LoginEmail,
             "pat.new@example.org",
             &proof(PASSWORD),
@@ -370,7 +388,8 @@ pub fn contact_changes(store: Arc<dyn Store>) {
         .unwrap();
     let new_email = Contact::email("pat.new@example.org").unwrap();
     let code = n.last_code_to(&new_email).unwrap();
-    p.confirm_contact_change(&pat, &change, &code, t1).unwrap();
+    p.confirm_contact_change(&signed_in(&p, &pat, t1), &change, &code, t1)
+        .unwrap();
     let notices: Vec<_> = p
         .outbox_messages()
         .unwrap()
@@ -392,7 +411,7 @@ pub fn contact_changes(store: Arc<dyn Store>) {
     // A change never confirmed changes nothing.
     let t2 = t1 + Duration::minutes(2);
     p.request_contact_change(
-        &pat,
+        &signed_in(&p, &pat, t2),
         &ContactTarget::Phone,
         "704-555-0134",
         &proof(PASSWORD),
@@ -414,7 +433,7 @@ pub fn contact_change_send_limits(store: Arc<dyn Store>) {
     let t0 = nov(10, 9);
     let ask = |value: &str, at| {
         p.request_contact_change(
-            &pat,
+            &signed_in(&p, &pat, nov(10, 9)),
             &ContactTarget::Phone,
             value,
             &proof(PASSWORD),
@@ -445,7 +464,7 @@ pub fn contact_change_with_step_up(store: Arc<dyn Store>) {
     let t1 = t0 + Duration::minutes(1);
     assert_eq!(
         p.request_contact_change(
-            &pat,
+            &signed_in(&p, &pat, t1),
             &ContactTarget::Phone,
             "704-555-0134",
             &proof(PASSWORD),
@@ -457,7 +476,7 @@ pub fn contact_change_with_step_up(store: Arc<dyn Store>) {
     let factor = SecondFactor::Totp(code_at(&enrolment, t1));
     let change = p
         .request_contact_change(
-            &pat,
+            &signed_in(&p, &pat, t1),
             &ContactTarget::Phone,
             "704-555-0134",
             &Reauthentication {
@@ -470,7 +489,8 @@ pub fn contact_change_with_step_up(store: Arc<dyn Store>) {
         .unwrap();
     let phone = Contact::phone("704-555-0134").unwrap();
     let code = n.last_code_to(&phone).unwrap();
-    p.confirm_contact_change(&pat, &change, &code, t1).unwrap();
+    p.confirm_contact_change(&signed_in(&p, &pat, t1), &change, &code, t1)
+        .unwrap();
 }
 
 /// Two requests for the same contact at once: the newer voids the older.
@@ -485,7 +505,7 @@ pub fn concurrent_contact_changes(store: Arc<dyn Store>) {
             let pat = pat.clone();
             std::thread::spawn(move || {
                 p.request_contact_change(
-                    &pat,
+                    &signed_in(&p, &pat, t0),
                     &ContactTarget::LoginEmail,
                     email,
                     &proof(PASSWORD),
@@ -504,7 +524,8 @@ pub fn concurrent_contact_changes(store: Arc<dyn Store>) {
         .iter()
         .map(|(email, id)| {
             let code = n.last_code_to(&Contact::email(email).unwrap()).unwrap();
-            p.confirm_contact_change(&pat, id, &code, t0).is_ok()
+            p.confirm_contact_change(&signed_in(&p, &pat, t0), id, &code, t0)
+                .is_ok()
         })
         .collect();
     assert_eq!(
@@ -583,24 +604,27 @@ pub fn crow_wing_temporary_password(store: Arc<dyn Store>) {
         panic!("{outcome:?}")
     };
     let code = n.last_code_to(&email).unwrap();
-    let signed_in = p
+    let outcome = p
         .pass_device_challenge(
             &login_id,
             &challenge_id,
             &code,
             None,
+            &client(),
             t + Duration::hours(23),
         )
         .unwrap();
-    assert!(matches!(
-        signed_in,
-        LoginOutcome::SignedIn {
-            must_change_password: true,
-            ..
-        }
-    ));
+    let LoginOutcome::SignedIn {
+        session,
+        must_change_password: true,
+        ..
+    } = outcome
+    else {
+        panic!("{outcome:?}")
+    };
+    let session = p.session(&session, t + Duration::hours(23)).unwrap();
     assert_eq!(
-        p.home(&login_id).unwrap_err(),
+        p.home(&session).unwrap_err(),
         PortalError::PasswordChangeRequired
     );
 }

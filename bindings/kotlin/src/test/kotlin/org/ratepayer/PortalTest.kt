@@ -150,19 +150,30 @@ class PortalTest {
         // Verify the email with the code sent to it.
         portal.verifyContact(pat, reg.emailCodeId, lastCode(messages(), "pat@example.com"), nov(5, 12))
 
-        // Login from a new device: challenged, then signed in and remembered.
+        // Login from a new device: challenged, then signed in (a session
+        // starts) and remembered.
         val challenged = portal.login("patdoe", password, null, client, nov(6, 9))
         assertTrue(challenged is LoginOutcome.ChallengeRequired, "$challenged")
         val challengeId = (challenged as LoginOutcome.ChallengeRequired).challengeId
-        val signedIn = portal.passDeviceChallenge(pat, challengeId, lastCode(messages(), "pat@example.com"), "laptop", nov(6, 9))
-        val token = (signedIn as LoginOutcome.SignedIn).deviceToken
-        assertNotNull(token)
-        assertTrue(portal.login("patdoe", password, token, client, nov(7, 9)) is LoginOutcome.SignedIn)
-        assertThrows<RatepayerException.Portal> { portal.login("patdoe", "wrong-password-here", token, client, nov(7, 9)) }
+        val signedIn = portal.passDeviceChallenge(pat, challengeId, lastCode(messages(), "pat@example.com"), "laptop", client, nov(6, 9))
+        signedIn as LoginOutcome.SignedIn
+        assertTrue(Regex("[0-9a-f]{64}").matches(signedIn.sessionToken), "a 64-hex session token")
+        val device = signedIn.deviceToken
+        assertNotNull(device)
+        // A session lasts 30 minutes unused: each step below signs in from
+        // the remembered device, as the app would, and passes the token.
+        fun signIn(at: Instant): String {
+            val o = portal.login("patdoe", password, device, client, at)
+            assertTrue(o is LoginOutcome.SignedIn, "$o")
+            return (o as LoginOutcome.SignedIn).sessionToken
+        }
+        assertTrue(portal.login("patdoe", password, device, client, nov(7, 9)) is LoginOutcome.SignedIn)
+        assertThrows<RatepayerException.Portal> { portal.login("patdoe", "wrong-password-here", device, client, nov(7, 9)) }
 
         // Link a second account with the same proofs and the password again.
-        assertEquals("000100002", portal.linkAccount(pat, form("100002", "5001", "patdoe"), password, "Lake cabin", client, nov(7, 10)))
-        val home = portal.home(pat)
+        var s = signIn(nov(7, 10))
+        assertEquals("000100002", portal.linkAccount(s, form("100002", "5001", "patdoe"), password, "Lake cabin", client, nov(7, 10)))
+        val home = portal.home(s, nov(7, 10))
         assertEquals(listOf("000100001", "000100002"), home.accounts.map { it.account })
         assertEquals(BigDecimal("57.22"), home.accounts[0].amountDue)
         assertEquals("Lake cabin", home.accounts[1].nickname)
@@ -170,28 +181,30 @@ class PortalTest {
 
         // Quote: Shelby's card fee 3.75, e-check 0.95; pay a split partial amount by card.
         val card = portal.addPaymentMethod(
-            pat, NewPaymentMethod(PaymentMethod.CREDIT_CARD, "tok_visa_pat", "Visa ending 4242", CardExpiry(2030, 12u)), nov(7, 10),
+            s, NewPaymentMethod(PaymentMethod.CREDIT_CARD, "tok_visa_pat", "Visa ending 4242", CardExpiry(2030, 12u)), nov(7, 10),
         )
         val bank = portal.addPaymentMethod(
-            pat, NewPaymentMethod(PaymentMethod.ECHECK, "tok_bank_pat", "Checking ending 6789", null), nov(7, 10),
+            s, NewPaymentMethod(PaymentMethod.ECHECK, "tok_bank_pat", "Checking ending 6789", null), nov(7, 10),
         )
+        s = signIn(nov(7, 11))
         val split = PaymentTarget.Split(listOf(SplitAmount("100001", "30.00"), SplitAmount("100002", "10.00")))
-        val quote = portal.quotePayment(pat, split, "40.00", Channel.ONLINE, card, nov(7, 11))
+        val quote = portal.quotePayment(s, split, "40.00", Channel.ONLINE, card, nov(7, 11))
         assertEquals(BigDecimal("3.75"), quote.quote.fee)
-        assertEquals(BigDecimal("0.95"), portal.quotePayment(pat, split, "40.00", Channel.ONLINE, bank, nov(7, 11)).quote.fee)
+        assertEquals(BigDecimal("0.95"), portal.quotePayment(s, split, "40.00", Channel.ONLINE, bank, nov(7, 11)).quote.fee)
         // Fee evasion: an online e-check cannot be quoted as a fee-free bank draft.
-        val relabelled = assertThrows<RatepayerException.Portal> { portal.quotePayment(pat, split, "40.00", Channel.BANK_DRAFT, bank, nov(7, 11)) }
+        val relabelled = assertThrows<RatepayerException.Portal> { portal.quotePayment(s, split, "40.00", Channel.BANK_DRAFT, bank, nov(7, 11)) }
         assertEquals("invalid.channel", relabelled.code)
-        val receipt = portal.pay(pat, quote.id, "kotlin-payment-00000001", nov(7, 11))
+        val receipt = portal.pay(s, quote.id, "kotlin-payment-00000001", nov(7, 11))
         // Double submit: the same key returns the first receipt, records nothing new.
-        assertEquals(receipt, portal.pay(pat, quote.id, "kotlin-payment-00000001", nov(7, 11)))
+        assertEquals(receipt, portal.pay(s, quote.id, "kotlin-payment-00000001", nov(7, 11)))
         assertEquals(BigDecimal("43.75"), receipt.total)
         assertEquals(listOf(BigDecimal("30.00"), BigDecimal("10.00")), receipt.accounts.map { it.paid })
-        assertEquals(BigDecimal("27.22"), portal.home(pat).accounts[0].amountDue)
+        assertEquals(BigDecimal("27.22"), portal.home(s, nov(7, 11)).accounts[0].amountDue)
 
         // AutoPay, then the cycle twice for the same date: drafted once.
+        s = signIn(nov(7, 13))
         val enrolled = portal.enrolAutopay(
-            pat, EnrolRequest("100001", "Card AutoPay", card, "2024-07", null, null), nov(7, 13),
+            s, EnrolRequest("100001", "Card AutoPay", card, "2024-07", null, null), nov(7, 13),
         )
         assertTrue(enrolled.firstBill is FirstBill.Current, "${enrolled.firstBill}")
         val first = portal.runAutopayCycle(date("2025-11-24"), nov(24, 6))
@@ -200,42 +213,62 @@ class PortalTest {
         val second = portal.runAutopayCycle(date("2025-11-24"), nov(24, 7))
         assertEquals(0UL, second.drafted)
         assertEquals(null, second.charged)
-        assertEquals("Card AutoPay", portal.home(pat).accounts[0].autopay)
-        assertEquals(1, portal.bills(pat, "100001").bills.size)
+        s = signIn(nov(24, 8))
+        assertEquals("Card AutoPay", portal.home(s, nov(24, 8)).accounts[0].autopay)
+        assertEquals(1, portal.bills(s, "100001", nov(24, 8)).bills.size)
 
         // Bad input raises the typed exception and changes nothing.
-        val before = portal.home(pat)
-        assertThrows<RatepayerException.Money> { portal.quotePayment(pat, split, "12,34", Channel.ONLINE, card, nov(8, 9)) }
-        val unknown = assertThrows<RatepayerException.Portal> { portal.home("no-such-login") }
-        assertTrue(unknown.code.startsWith("not_found"), unknown.code)
+        s = signIn(nov(8, 9))
+        val before = portal.home(s, nov(8, 9))
+        assertThrows<RatepayerException.Money> { portal.quotePayment(s, split, "12,34", Channel.ONLINE, card, nov(8, 9)) }
+        val unknown = assertThrows<RatepayerException.Portal> { portal.home("no-such-session", nov(8, 9)) }
+        assertEquals("login.sign_in_required", unknown.code)
         assertThrows<RatepayerException.Portal> {
-            portal.setDelivery(pat, "100001", DeliverySettings(true, true, false, "not an email"), nov(8, 9))
+            portal.setDelivery(s, "100001", DeliverySettings(true, true, false, "not an email"), nov(8, 9))
         }
-        assertEquals(before, portal.home(pat))
+        assertEquals(before, portal.home(s, nov(8, 9)))
 
         // Staff link a closed account; delivery settings; an authorised user
         // who cannot change AutoPay; cancel; change the password; unlink.
         assertEquals("000100003", portal.staffLink("clerk-7", pat, "100003", nov(8, 8)))
-        assertTrue(portal.home(pat).accounts.last().closed)
-        portal.setDelivery(pat, "100001", DeliverySettings(false, true, true, null), nov(8, 9)) // the billing email changes through a contact change
-        assertTrue(portal.bills(pat, "100001").historyShown)
+        assertTrue(portal.home(s, nov(8, 9)).accounts.last().closed)
+        portal.setDelivery(s, "100001", DeliverySettings(false, true, true, null), nov(8, 9)) // the billing email changes through a contact change
+        assertTrue(portal.bills(s, "100001", nov(8, 9)).historyShown)
         val sam = portal.register(form("100004", "5002", "sam.doe"), password, RegistrationChannel.WEB, client, nov(8, 9)).loginId
-        portal.addAuthorizedUser(pat, "100001", "Sam.Doe", nov(8, 10))
-        assertEquals("authorized_user", portal.home(sam).accounts.first { it.account == "000100001" }.role)
-        assertEquals("portal.forbidden", assertThrows<RatepayerException.Portal> { portal.cancelAutopay(sam, "100001", nov(8, 10)) }.code)
-        portal.cancelAutopay(pat, "100001", nov(8, 11))
-        assertEquals(null, portal.home(pat).accounts[0].autopay)
+        s = signIn(nov(8, 10))
+        portal.addAuthorizedUser(s, "100001", "Sam.Doe", nov(8, 10))
+        val samChallenge = portal.login("sam.doe", password, null, client, nov(8, 10)) as LoginOutcome.ChallengeRequired
+        val samSession = (
+            portal.passDeviceChallenge(sam, samChallenge.challengeId, lastCode(messages(), "pat@example.com"), null, client, nov(8, 10))
+                as LoginOutcome.SignedIn
+            ).sessionToken
+        assertEquals("authorized_user", portal.home(samSession, nov(8, 10)).accounts.first { it.account == "000100001" }.role)
+        assertEquals("portal.forbidden", assertThrows<RatepayerException.Portal> { portal.cancelAutopay(samSession, "100001", nov(8, 10)) }.code)
+        s = signIn(nov(8, 11))
+        portal.cancelAutopay(s, "100001", nov(8, 11))
+        assertEquals(null, portal.home(s, nov(8, 11)).accounts[0].autopay)
         val newPassword = "Tidewater-marigold-saxophone-19"
-        portal.changePassword(pat, password, newPassword, client, nov(9, 9))
+        s = signIn(nov(9, 9))
+        val rotated = portal.changePassword(s, password, newPassword, client, nov(9, 9))
+        assertTrue(rotated != s, "a new session token")
+        assertEquals("login.sign_in_required", assertThrows<RatepayerException.Portal> { portal.home(s, nov(9, 9)) }.code)
+        assertEquals(3, portal.home(rotated, nov(9, 9)).accounts.size)
         assertEquals("login.wrong_credentials", assertThrows<RatepayerException.Portal> { portal.login("patdoe", password, null, client, nov(9, 10)) }.code)
-        assertTrue(portal.login("patdoe", newPassword, null, client, nov(9, 10)) is LoginOutcome.ChallengeRequired)
-        portal.unlinkAccount(pat, "100002", nov(9, 11))
-        assertEquals(listOf("000100001", "000100003"), portal.home(pat).accounts.map { it.account })
+        // The remembered device was forgotten: challenged again.
+        val again = portal.login("patdoe", newPassword, device, client, nov(9, 10))
+        assertTrue(again is LoginOutcome.ChallengeRequired, "$again")
+        s = (
+            portal.passDeviceChallenge(pat, (again as LoginOutcome.ChallengeRequired).challengeId, lastCode(messages(), "pat@example.com"), null, client, nov(9, 10))
+                as LoginOutcome.SignedIn
+            ).sessionToken
+        portal.unlinkAccount(s, "100002", nov(9, 10))
+        assertEquals(listOf("000100001", "000100003"), portal.home(s, nov(9, 10)).accounts.map { it.account })
 
         val kinds = portal.auditTrail().map { it.kind }
         for (k in listOf(
             "registered", "registration_rejected", "contact_verified", "device_trusted", "account_linked", "payment_made",
             "autopay_enrolled", "draft_executed", "access_granted", "autopay_cancelled", "password_changed", "account_unlinked",
+            "session_ended",
         )) {
             assertTrue(k in kinds, "no $k in $kinds")
         }
@@ -265,12 +298,70 @@ class PortalTest {
     }
 
     @Test
+    fun `a session ends on sign-out and rotates on a password change`() {
+        val portal = Portal.withStore(shelby, MapKvStore(), key)
+        val record = AccountRecord(accountNumber = "100001", customerNumber = "5001", zip = "28150", name = "Doe", email = "pat@example.com")
+        portal.importAccounts(listOf(AccountImport(record, false, "1 Elm Street")), nov(1, 12))
+        val reg = portal.register(form("100001", "5001", "patdoe"), password, RegistrationChannel.WEB, client, nov(5, 12))
+        val outbox = mutableListOf<Notice>()
+        fun code(): String { outbox.addAll(portal.takeOutbox()); return lastCode(outbox, "pat@example.com") }
+        portal.verifyContact(reg.loginId, reg.emailCodeId, code(), nov(5, 12))
+        fun signIn(at: Instant, device: String? = null): LoginOutcome.SignedIn =
+            when (val o = portal.login("patdoe", password, device, client, at)) {
+                is LoginOutcome.SignedIn -> o
+                is LoginOutcome.ChallengeRequired ->
+                    portal.passDeviceChallenge(reg.loginId, o.challengeId, code(), "phone", client, at) as LoginOutcome.SignedIn
+                else -> throw AssertionError("unexpected $o")
+            }
+        fun refused(call: () -> Unit) =
+            assertEquals("login.sign_in_required", assertThrows<RatepayerException.Portal> { call() }.code)
+
+        // Sign in, use the session, sign out: the token is refused after.
+        val first = signIn(nov(6, 9))
+        val token = first.sessionToken
+        assertEquals(listOf("000100001"), portal.home(token, nov(6, 9)).accounts.map { it.account })
+        portal.signOut(token, nov(6, 9))
+        refused { portal.home(token, nov(6, 9)) }
+        portal.signOut(token, nov(6, 9)) // signing out twice is fine
+
+        // Idle for more than 30 minutes: refused too.
+        val idle = signIn(nov(6, 10), first.deviceToken).sessionToken
+        portal.home(idle, nov(6, 10).plusSeconds(29 * 60))
+        refused { portal.home(idle, nov(6, 11)) }
+
+        // Two sessions listed; one ends the other from the list.
+        val laptop = signIn(nov(7, 9), first.deviceToken).sessionToken
+        val phone = signIn(nov(7, 9).plusSeconds(60), first.deviceToken).sessionToken
+        val listed = portal.sessions(phone, nov(7, 9).plusSeconds(120))
+        assertEquals(2, listed.size)
+        assertEquals(listOf(true, false), listed.map { it.current }, "newest first, the asking one current")
+        assertEquals(nov(7, 9).plusSeconds(60), listed[0].createdAt)
+        assertEquals(nov(7, 9).plusSeconds(60 + 12 * 3600), listed[0].expiresAt)
+        assertTrue(listed[0].client.contains("198.51.100.20"), listed[0].client)
+        portal.endSession(phone, listed[1].id, nov(7, 9).plusSeconds(120))
+        refused { portal.home(laptop, nov(7, 9).plusSeconds(180)) }
+        assertEquals("not_found.session", assertThrows<RatepayerException.Portal> { portal.endSession(phone, "no-such-id", nov(7, 9).plusSeconds(180)) }.code)
+
+        // A password change hands back a new token; the old one is refused.
+        val newPassword = "Tidewater-marigold-saxophone-19"
+        val rotated = portal.changePassword(phone, password, newPassword, client, nov(7, 9).plusSeconds(240))
+        assertTrue(Regex("[0-9a-f]{64}").matches(rotated) && rotated != phone)
+        refused { portal.home(phone, nov(7, 9).plusSeconds(300)) }
+        assertEquals(1, portal.home(rotated, nov(7, 9).plusSeconds(300)).accounts.size)
+
+        // Sign out everywhere: every session ends.
+        assertEquals(1UL, portal.signOutEverywhere(rotated, nov(7, 9).plusSeconds(360)))
+        refused { portal.sessions(rotated, nov(7, 9).plusSeconds(420)) }
+    }
+
+    @Test
     fun `a failing Kotlin store raises RatepayerException Store, a short digest key is refused`() {
         val store = object : ForeignKvStore by MapKvStore() {
             override fun begin(): ULong = throw IllegalStateException("database is down")
         }
         val portal = Portal.withStore(shelby, store, key)
-        val e = assertThrows<RatepayerException.Store> { portal.home("anyone") }
+        // A well-formed token: the portal looks it up in the store, which throws.
+        val e = assertThrows<RatepayerException.Store> { portal.home("0".repeat(64), nov(8, 9)) }
         assertTrue(e.detail.contains("database is down"), e.detail)
         assertThrows<RatepayerException.Portal> { Portal.withStore(shelby, MapKvStore(), ByteArray(8)) }
     }
