@@ -550,8 +550,10 @@ impl Portal {
     }
 
     /// Every message sent so far, oldest first (each added after its
-    /// transaction committed).
-    fn outbox(&self) -> Vec<Notice> {
+    /// transaction committed). Waits first for the messages the recovery
+    /// requests send from a background thread (see `flush_messages`).
+    fn outbox(&self, py: Python<'_>) -> Vec<Notice> {
+        py.detach(|| self.inner.flush_messages());
         self.outbox
             .sent
             .lock()
@@ -561,9 +563,20 @@ impl Portal {
             .collect()
     }
 
+    /// Waits until the messages of the recovery requests
+    /// (`request_password_reset`, `request_username_reminder`,
+    /// `request_temporary_password`), which go out from a background thread
+    /// so that their answer takes the same time whatever matched, have
+    /// reached the outbox or `notify` (which then runs on that thread). Call
+    /// it before the process exits.
+    fn flush_messages(&self, py: Python<'_>) {
+        py.detach(|| self.inner.flush_messages());
+    }
+
     /// Every message sent so far, removing them from the outbox (for an
     /// application that delivers them).
-    fn take_outbox(&self) -> Vec<Notice> {
+    fn take_outbox(&self, py: Python<'_>) -> Vec<Notice> {
+        py.detach(|| self.inner.flush_messages());
         let sent = std::mem::take(&mut *self.outbox.sent.lock().unwrap_or_else(|p| p.into_inner()));
         sent.iter().map(Notice::from).collect()
     }

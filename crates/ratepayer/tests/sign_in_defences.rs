@@ -617,8 +617,10 @@ fn a_password_reset_lifts_the_lock_and_forgets_devices() {
         p.request_password_reset("nobody-here", &client(), t),
         Ok(())
     );
+    p.flush_messages();
     assert_eq!(notifier.sent().len(), sent);
     assert_eq!(p.request_password_reset("PatDoe", &client(), t), Ok(()));
+    p.flush_messages();
     assert_eq!(notifier.sent().len(), sent + 1);
     let token = reset_token(&notifier);
     // A new password the policy refuses leaves the token usable.
@@ -660,10 +662,13 @@ fn a_username_reminder_goes_only_to_the_verified_email_and_says_nothing() {
     let sent = notifier.sent().len();
     // An account with no login, and one that does not exist: the same answer, nothing sent.
     assert_eq!(p.request_username_reminder("100004", &client(), t), Ok(()));
+    p.flush_messages();
     assert_eq!(p.request_username_reminder("999999", &client(), t), Ok(()));
+    p.flush_messages();
     assert_eq!(notifier.sent().len(), sent);
     // Pat's account: one message, to Pat's verified email, with the username.
     assert_eq!(p.request_username_reminder("100001", &client(), t), Ok(()));
+    p.flush_messages();
     let all = notifier.sent();
     assert_eq!(all.len(), sent + 1);
     let last = all.last().unwrap();
@@ -676,6 +681,7 @@ fn a_username_reminder_goes_only_to_the_verified_email_and_says_nothing() {
             .code(),
         "invalid.account_number"
     );
+    p.flush_messages();
     // Asking again and again from one address is throttled.
     let flood = other_client("198.51.100.7");
     let refused = (0..60).any(|_| {
@@ -684,9 +690,89 @@ fn a_username_reminder_goes_only_to_the_verified_email_and_says_nothing() {
             Err(PortalError::Throttled { .. } | PortalError::Locked { .. })
         )
     });
+    p.flush_messages();
     assert!(refused, "requests from one address are throttled");
     let audit = p.audit_trail().unwrap_or_default();
     assert!(audit
         .iter()
         .any(|e| e.kind == AuditKind::UsernameReminderRequested));
+}
+
+/// A notifier whose deliveries wait for the test to open its gate (at most
+/// ten seconds), forwarding to a recording notifier.
+struct GatedNotifier {
+    inner: Arc<RecordingNotifier>,
+    open: std::sync::Mutex<bool>,
+    opened: std::sync::Condvar,
+}
+
+impl GatedNotifier {
+    fn set(&self, open: bool) {
+        *self.open.lock().unwrap() = open;
+        self.opened.notify_all();
+    }
+}
+
+impl ratepayer::portal::Notifier for GatedNotifier {
+    fn send(&self, notice: &ratepayer::portal::Notice) {
+        let guard = self.open.lock().unwrap();
+        let _ = self
+            .opened
+            .wait_timeout_while(guard, std::time::Duration::from_secs(10), |open| !*open)
+            .unwrap();
+        self.inner.send(notice);
+    }
+}
+
+/// No recovery answer waits for the mail: a notifier that blocks (a slow
+/// mail server) cannot show, by the time the answer takes, that the
+/// username or account matched (OWASP: consistent response times through
+/// asynchronous sending). Each request returns while the notifier is still
+/// held; the message arrives once it is let go.
+#[test]
+fn recovery_answers_never_wait_for_the_mail() {
+    let recording = Arc::new(RecordingNotifier::new());
+    let gated = Arc::new(GatedNotifier {
+        inner: recording.clone(),
+        open: std::sync::Mutex::new(true),
+        opened: std::sync::Condvar::new(),
+    });
+    let p = Portal::new(
+        builtin::load("shelby").unwrap(),
+        Arc::new(MemoryStore::new()),
+        secrets(),
+        Box::new(SeededRandom::new(42)),
+        gated.clone(),
+    )
+    .unwrap();
+    let (p, _, _pat) = with_pat(p, recording.clone());
+    let t = nov(12, 9);
+    type Request<'a> = Box<dyn Fn() -> Result<(), PortalError> + 'a>;
+    let requests: [(&str, Request); 3] = [
+        (
+            "password reset",
+            Box::new(|| p.request_password_reset("patdoe", &client(), t)),
+        ),
+        (
+            "username reminder",
+            Box::new(|| p.request_username_reminder("100001", &client(), t)),
+        ),
+        (
+            "temporary password",
+            Box::new(|| p.request_temporary_password("patdoe", &client(), t)),
+        ),
+    ];
+    for (what, request) in &requests {
+        let before = recording.sent().len();
+        gated.set(false);
+        request().unwrap();
+        assert_eq!(
+            recording.sent().len(),
+            before,
+            "{what}: answered before the mail went"
+        );
+        gated.set(true);
+        p.flush_messages();
+        assert_eq!(recording.sent().len(), before + 1, "{what}: then it went");
+    }
 }

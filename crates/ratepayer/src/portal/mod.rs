@@ -42,6 +42,7 @@ mod codes;
 mod contact_change;
 mod cycle;
 mod cycle_notices;
+mod detached;
 mod error;
 mod fake_processor;
 mod guard;
@@ -133,6 +134,8 @@ pub struct Portal {
     dummy: OnceLock<crate::credential::StoredCredential>,
     /// The application's breached-password service, if any.
     breaches: Option<Arc<dyn crate::password::BreachedPasswords>>,
+    /// Recovery messages still being sent off the caller's thread.
+    detached: detached::Detached,
 }
 
 impl std::fmt::Debug for Portal {
@@ -168,6 +171,7 @@ impl Portal {
             autopay_batch: cycle::DEFAULT_BATCH,
             dummy: OnceLock::new(),
             breaches: None,
+            detached: detached::Detached::default(),
         })
     }
 

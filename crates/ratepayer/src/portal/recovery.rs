@@ -26,7 +26,8 @@ impl Portal {
     /// Asks for a password reset for `username`. Always `Ok` (unless the
     /// client's address is throttled): when the username has a verified
     /// email, a reset link with a single-use token goes to it after the
-    /// commit; otherwise nothing is sent, after the same work. Every request
+    /// commit, from a background thread (see [`Portal::flush_messages`]);
+    /// otherwise nothing is sent, after the same work. Every request
     /// counts on the client's address, so it cannot be used to flood
     /// mailboxes or probe usernames quickly.
     pub fn request_password_reset(
@@ -100,8 +101,8 @@ impl Portal {
             ),
         ))?;
         tx.commit()?;
-        if let Some(email) = send_to {
-            self.email(
+        let notices = send_to.and_then(|email| {
+            self.email_notice(
                 &email,
                 "Reset your password",
                 format!(
@@ -110,8 +111,9 @@ impl Portal {
                     policy.lifetime_minutes(TokenPurpose::PasswordReset),
                     issued.token()
                 ),
-            );
-        }
+            )
+        });
+        self.send_detached(notices.into_iter().collect());
         Ok(())
     }
 

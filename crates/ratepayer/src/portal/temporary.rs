@@ -34,7 +34,9 @@ use crate::verification::ContactKind;
 
 impl Portal {
     /// Asks for a temporary password for `username`, emailed to the login's
-    /// verified email after the commit. Always `Ok` (unless the client's
+    /// verified email after the commit, from a background thread (see
+    /// [`Portal::flush_messages`]), so the answer never waits for the mail.
+    /// Always `Ok` (unless the client's
     /// address is throttled), after the same work whether or not anything
     /// matched. Every request counts on the client's address. The login's
     /// own password keeps working until the temporary one is used; it
@@ -103,8 +105,8 @@ impl Portal {
             ),
         ))?;
         tx.commit()?;
-        if let Some(email) = send_to {
-            self.email(
+        let notices = send_to.and_then(|email| {
+            self.email_notice(
                 &email,
                 "Your temporary password",
                 format!(
@@ -114,8 +116,9 @@ impl Portal {
                     policy.lifetime_hours,
                     issued.password()
                 ),
-            );
-        }
+            )
+        });
+        self.send_detached(notices.into_iter().collect());
         Ok(())
     }
 

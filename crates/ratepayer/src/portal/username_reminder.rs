@@ -17,7 +17,8 @@ impl Portal {
     /// (typed as on the bill). Always `Ok` for a well-formed number (unless
     /// the client's address is throttled): each login linked to the account
     /// that has a verified email is sent its username there, after the
-    /// commit; nobody else learns anything. A malformed number is refused
+    /// commit, from a background thread (see [`Portal::flush_messages`]), so
+    /// the answer never waits for the mail; nobody else learns anything. A malformed number is refused
     /// for its format only, which says nothing about any account.
     pub fn request_username_reminder(
         &self,
@@ -59,15 +60,19 @@ impl Portal {
             ),
         ))?;
         tx.commit()?;
-        for (email, username) in send {
-            self.email(
-                &email,
-                "Your portal username",
-                format!(
-                    "Someone asked for the username of the portal login linked to one of your accounts. Your username is: {username}\nIf it was not you, you can ignore this message."
-                ),
-            );
-        }
+        let notices = send
+            .into_iter()
+            .filter_map(|(email, username)| {
+                self.email_notice(
+                    &email,
+                    "Your portal username",
+                    format!(
+                        "Someone asked for the username of the portal login linked to one of your accounts. Your username is: {username}\nIf it was not you, you can ignore this message."
+                    ),
+                )
+            })
+            .collect();
+        self.send_detached(notices);
         Ok(())
     }
 }

@@ -94,6 +94,7 @@ pub fn temporary_password_recovery(store: Arc<dyn Store>) {
         p.request_temporary_password("nobody-here", &client(), t0),
         Ok(())
     );
+    p.flush_messages();
     assert_eq!(
         n.sent().len(),
         before,
@@ -105,6 +106,7 @@ pub fn temporary_password_recovery(store: Arc<dyn Store>) {
         p.request_temporary_password(" PatDoe ", &client(), t0),
         Ok(())
     );
+    p.flush_messages();
     let temporary = last_temporary_password(&n, &pat_email()).unwrap();
     assert!(temporary.len() >= 16);
     assert!(
@@ -184,6 +186,7 @@ pub fn temporary_password_hostile(store: Arc<dyn Store>) {
     let t0 = nov(10, 9);
     p.request_temporary_password("patdoe", &client(), t0)
         .unwrap();
+    p.flush_messages();
     let first = last_temporary_password(&n, &pat_email()).unwrap();
     // Expired (24 hours by default).
     let late = t0 + Duration::hours(25);
@@ -195,9 +198,11 @@ pub fn temporary_password_hostile(store: Arc<dyn Store>) {
     // A newer one voids the older.
     p.request_temporary_password("patdoe", &client(), late)
         .unwrap();
+    p.flush_messages();
     let second = last_temporary_password(&n, &pat_email()).unwrap();
     p.request_temporary_password("patdoe", &client(), late)
         .unwrap();
+    p.flush_messages();
     let third = last_temporary_password(&n, &pat_email()).unwrap();
     assert_ne!(second, third);
     assert_eq!(
@@ -402,6 +407,7 @@ pub fn contact_changes(store: Arc<dyn Store>) {
         .any(|m| m.to == pat_email() && m.body.starts_with("The email of your portal login")));
     // A password reset now goes to the new address only.
     p.request_password_reset("patdoe", &client(), t1).unwrap();
+    p.flush_messages();
     assert!(n
         .sent()
         .last()
@@ -586,6 +592,7 @@ pub fn crow_wing_temporary_password(store: Arc<dyn Store>) {
     let t = nov(10, 9);
     p.request_temporary_password("PAT@example.com", &client(), t)
         .unwrap();
+    p.flush_messages();
     let temporary = last_temporary_password(&n, &email).unwrap();
     let attempt = LoginAttempt {
         username: "pat@example.com",

@@ -267,6 +267,7 @@ pub fn password_changes_end_sessions(store: Arc<dyn Store>) {
     let t2 = nov(7, 9);
     let (c, _) = sign_in_from(&p, &n, &pat, NEW_PASSWORD, "203.0.113.3", t2);
     p.request_password_reset("patdoe", &client(), t2).unwrap();
+    p.flush_messages();
     let reset = n
         .sent()
         .iter()
@@ -291,6 +292,7 @@ pub fn password_changes_end_sessions(store: Arc<dyn Store>) {
     let t3 = nov(8, 9);
     p.request_temporary_password("patdoe", &client(), t3)
         .unwrap();
+    p.flush_messages();
     let temporary = last_temporary_password(&n, &pat_email()).unwrap();
     let outcome = p
         .login(
