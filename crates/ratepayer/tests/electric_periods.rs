@@ -680,3 +680,58 @@ fn hostile_periods_and_huge_values_are_refused_or_billed_without_panic() {
         None,
     );
 }
+
+/// A repeated tier limit is a tier of zero width (SAM bills it so, and URDB
+/// data holds some): it bills nothing and the next tier starts there. A
+/// falling limit is refused, naming the field.
+#[test]
+fn a_repeated_tier_limit_bills_nothing_and_a_falling_one_is_refused() {
+    let tier = |max: Option<&str>, rate: &str| EnergyTier {
+        max: max.map(d),
+        rate: d(rate),
+        unit: EnergyUnit::Kwh,
+    };
+    let mut repeated = ElectricTariff::flat("repeat", Currency::USD, d("0.10"));
+    repeated.energy_periods = vec![vec![
+        tier(Some("200"), "0.10"),
+        tier(Some("200"), "9.99"),
+        tier(None, "0.20"),
+    ]];
+    repeated.flat_demand = vec![vec![
+        DemandTier {
+            max: Some(d("10")),
+            rate: d("5"),
+        },
+        DemandTier {
+            max: Some(d("10")),
+            rate: d("99"),
+        },
+        DemandTier {
+            max: None,
+            rate: d("7"),
+        },
+    ]];
+    let mut v = vec![KWH; 744];
+    v[100] = 20 * KWH;
+    let s = local_hourly(at(2029, 1, 1, 0), v);
+    let st = repeated
+        .prepare(2029, None)
+        .unwrap()
+        .bill(&s, RoundingPolicy::PER_LINE_HALF_UP)
+        .unwrap();
+    let jan = &st.months[0];
+    // 200 × 0.10 + 563 × 0.20; the zero-width tier's 9.99 never applies.
+    assert_eq!(jan.energy.to_decimal_string(), "132.60");
+    // 10 kW × 5 + 10 kW × 7.
+    assert_eq!(jan.demand_flat.to_decimal_string(), "120.00");
+
+    let mut falling = repeated.clone();
+    falling.energy_periods = vec![vec![
+        tier(Some("200"), "0.10"),
+        tier(Some("150"), "0.15"),
+        tier(None, "0.20"),
+    ]];
+    let err = falling.validate().unwrap_err().to_string();
+    assert!(err.contains("energy_periods[0][1].max"), "{err}");
+    assert!(err.contains("below the tier before (200)"), "{err}");
+}

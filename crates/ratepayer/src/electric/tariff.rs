@@ -435,13 +435,17 @@ impl ElectricTariff {
                 )
             }))
         {
+            // Limits may repeat (a tier of zero width bills nothing, as in
+            // SAM, which URDB data sometimes holds) but never fall.
             let mut prev = Decimal::ZERO;
             let n = tiers.len();
             for (t, max) in tiers.iter().enumerate() {
                 match max {
-                    Some(m) if *m <= prev => p(
+                    Some(m) if *m < prev || m.is_sign_negative() => p(
                         format!("{path}[{t}].max"),
-                        format!("is {m}, not above the tier before ({prev}); give increasing limits"),
+                        format!(
+                            "is {m}, below the tier before ({prev}); give limits that never fall"
+                        ),
                     ),
                     Some(m) => prev = *m,
                     None if t + 1 < n => p(
