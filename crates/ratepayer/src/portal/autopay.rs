@@ -93,9 +93,9 @@ impl Portal {
             .map_err(rules::AutopayError::from)?;
         let (enrolled, written) =
             self.transact_stepped(session, step_up, client, "enrol in AutoPay", now, |tx| {
-                let login = self.require_session(tx, session)?;
+                let login = self.require_session(tx, session, now)?;
                 let (link, account) =
-                    self.require_owner(tx, session, &request.account, "change AutoPay")?;
+                    self.require_owner(tx, session, &request.account, "change AutoPay", now)?;
                 if account.status != crate::payment::AccountStatus::Active {
                     return Err(PortalError::AccountClosed(link.account.clone()));
                 }
@@ -211,7 +211,7 @@ impl Portal {
     ) -> Result<(), PortalError> {
         let login_id = session.login_id();
         self.transact(|tx| {
-            let (link, _) = self.require_owner(tx, session, account, "change AutoPay")?;
+            let (link, _) = self.require_owner(tx, session, account, "change AutoPay", now)?;
             if !self.cancel_enrolment(tx, &link.account, now)? {
                 return Err(PortalError::not_found("AutoPay enrolment", &link.account));
             }

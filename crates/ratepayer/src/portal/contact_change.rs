@@ -122,7 +122,7 @@ impl Portal {
         let login_id = session.login_id();
         let new = self.new_contact(target, new_value)?;
         let mut tx = self.store.begin()?;
-        let mut login = self.require_session(tx.as_mut(), session)?;
+        let mut login = self.require_session(tx.as_mut(), session, now)?;
         let target = self.owned_target(tx.as_mut(), session, target)?;
         let what = format!("change {}", target.as_str().replace('_', " "));
         if let Some(err) =
@@ -217,7 +217,7 @@ impl Portal {
     ) -> Result<(), PortalError> {
         let login_id = session.login_id();
         let mut tx = self.store.begin()?;
-        let mut login = self.require_session(tx.as_mut(), session)?;
+        let mut login = self.require_session(tx.as_mut(), session, now)?;
         let not_found = || PortalError::not_found("contact change", change_id);
         let pending: PendingChange = tx
             .security_record(self.utility(), SecurityKind::ContactChange, change_id)?
@@ -336,10 +336,11 @@ impl Portal {
         session: &Session,
         target: &ContactTarget,
     ) -> Result<ContactTarget, PortalError> {
+        let now = session.at();
         Ok(match target {
             ContactTarget::BillingEmail { account } => {
                 let (link, _) =
-                    self.require_owner(tx, session, account, "change the billing email")?;
+                    self.require_owner(tx, session, account, "change the billing email", now)?;
                 ContactTarget::BillingEmail {
                     account: link.account,
                 }
@@ -423,7 +424,7 @@ impl Portal {
             }
             ContactTarget::BillingEmail { account } => {
                 let (_, mut row) =
-                    self.require_owner(tx, session, account, "change the billing email")?;
+                    self.require_owner(tx, session, account, "change the billing email", now)?;
                 let old = row
                     .billing_email
                     .as_deref()

@@ -47,8 +47,9 @@ impl Portal {
         session: &Session,
         account: &str,
     ) -> Result<Vec<PaymentView>, PortalError> {
+        let now = session.at();
         self.transact(|tx| {
-            let (link, _) = self.require_link(tx, session, account)?;
+            let (link, _) = self.require_link(tx, session, account, now)?;
             let mut out: Vec<PaymentView> = tx
                 .payments_of_account(self.utility(), &link.account)?
                 .into_iter()

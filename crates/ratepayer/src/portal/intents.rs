@@ -132,7 +132,7 @@ impl Portal {
         let id = self.new_id()?;
         let expires_at = now + Duration::seconds(QUOTE_LIFETIME_SECONDS);
         let quote = self.transact(|tx| {
-            self.require_session(tx, session)?;
+            self.require_session(tx, session, now)?;
             let method = self.method_of(tx, login_id, payment_method_id)?;
             let dues = self.dues(tx, login_id)?;
             let accounts = priced_accounts(&dues, &target)?;
@@ -192,7 +192,7 @@ impl Portal {
         let as_of = now.with_timezone(&self.profile.time_zone()).date_naive();
         let payment_id = self.new_id()?;
         let (receipt, written) = self.transact(|tx| {
-            let login = self.require_session(tx, session)?;
+            let login = self.require_session(tx, session, now)?;
             if let Some(done) =
                 tx.payment_key(self.utility(), login_id, &request.idempotency_key)?
             {

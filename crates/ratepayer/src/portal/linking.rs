@@ -83,10 +83,11 @@ impl Portal {
         tx: &mut dyn Tx,
         session: &Session,
         account: &str,
+        now: DateTime<Utc>,
     ) -> Result<(LinkRow, AccountRow), PortalError> {
         let login_id = session.login_id();
         let number = self.canonical(account)?;
-        self.require_session(tx, session)?;
+        self.require_session(tx, session, now)?;
         let link = tx
             .links_of_login(login_id)?
             .into_iter()
@@ -105,8 +106,9 @@ impl Portal {
         session: &Session,
         account: &str,
         action: &str,
+        now: DateTime<Utc>,
     ) -> Result<(LinkRow, AccountRow), PortalError> {
-        let (link, row) = self.require_link(tx, session, account)?;
+        let (link, row) = self.require_link(tx, session, account, now)?;
         if link.role != Role::Owner {
             return Err(PortalError::Forbidden(format!(
                 "an authorised user cannot {action}; ask the account owner"
@@ -159,7 +161,7 @@ impl Portal {
         let nickname = clean_nickname(request.nickname.as_deref())?;
         let number = self.canonical(&request.form.account_number)?;
         let mut tx = self.store.begin()?;
-        let mut login = self.require_session(tx.as_mut(), session)?;
+        let mut login = self.require_session(tx.as_mut(), session, now)?;
         if let Some(err) = self.reauthenticate_counted(
             tx.as_mut(),
             &mut login,
@@ -326,7 +328,7 @@ impl Portal {
     ) -> Result<(), PortalError> {
         let login_id = session.login_id();
         self.transact(|tx| {
-            let (link, mut row) = self.require_link(tx, session, account)?;
+            let (link, mut row) = self.require_link(tx, session, account, now)?;
             let number = link.account.clone();
             tx.delete_link(login_id, self.utility(), &number)?;
             let mut detail = format!("{} unlinked", link.role.as_str());
@@ -362,7 +364,7 @@ impl Portal {
     ) -> Result<(), PortalError> {
         let owner_login = session.login_id();
         let user = self.transact(|tx| {
-            let (link, _) = self.require_owner(tx, session, account, "share the account")?;
+            let (link, _) = self.require_owner(tx, session, account, "share the account", now)?;
             let user = tx
                 .login_by_username(self.utility(), &username.trim().to_lowercase())?
                 .ok_or_else(|| PortalError::not_found("login", username))?;
@@ -409,7 +411,7 @@ impl Portal {
         let login_id = session.login_id();
         let nickname = clean_nickname(nickname)?;
         self.transact(|tx| {
-            let (mut link, _) = self.require_link(tx, session, account)?;
+            let (mut link, _) = self.require_link(tx, session, account, now)?;
             link.nickname = nickname;
             tx.put_link(&link)?;
             tx.append_audit(&self.event(
@@ -472,7 +474,7 @@ impl Portal {
         };
         let mut tx = self.store.begin()?;
         let (_, mut row) =
-            self.require_owner(tx.as_mut(), session, account, "change bill delivery")?;
+            self.require_owner(tx.as_mut(), session, account, "change bill delivery", now)?;
         // The billing email is a contact: it changes only through
         // `request_contact_change` (re-authentication, a code to the new
         // address, a notice to the old one). `None` keeps it.

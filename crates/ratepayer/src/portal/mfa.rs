@@ -59,7 +59,7 @@ impl Portal {
     ) -> Result<TotpEnrolment, PortalError> {
         let login_id = session.login_id();
         let mut tx = self.store.begin()?;
-        let mut login = self.require_session(tx.as_mut(), session)?;
+        let mut login = self.require_session(tx.as_mut(), session, now)?;
         if let Some(err) = self.reauthenticate_counted(
             tx.as_mut(),
             &mut login,
@@ -105,7 +105,7 @@ impl Portal {
     ) -> Result<IssuedRecoveryCodes, PortalError> {
         let login_id = session.login_id();
         let mut tx = self.store.begin()?;
-        let mut login = self.require_session(tx.as_mut(), session)?;
+        let mut login = self.require_session(tx.as_mut(), session, now)?;
         let Some(mut record) = self
             .totp_record(tx.as_mut(), login_id)?
             .filter(|r| !r.is_confirmed())
@@ -184,7 +184,7 @@ impl Portal {
     ) -> Result<IssuedRecoveryCodes, PortalError> {
         let login_id = session.login_id();
         let mut tx = self.store.begin()?;
-        let mut login = self.require_session(tx.as_mut(), session)?;
+        let mut login = self.require_session(tx.as_mut(), session, now)?;
         if !self.mfa_enrolled(tx.as_mut(), login_id)? {
             return Err(PortalError::Forbidden(
                 "recovery codes go with an authenticator app; enrol one first".into(),
@@ -236,7 +236,7 @@ impl Portal {
     ) -> Result<(), PortalError> {
         let login_id = session.login_id();
         let mut tx = self.store.begin()?;
-        let mut login = self.require_session(tx.as_mut(), session)?;
+        let mut login = self.require_session(tx.as_mut(), session, now)?;
         if !self.mfa_enrolled(tx.as_mut(), login_id)? {
             return Err(PortalError::not_found("authenticator", login_id));
         }
@@ -294,9 +294,10 @@ impl Portal {
 
     /// What second factors the login has.
     pub fn mfa_status(&self, session: &Session) -> Result<MfaStatus, PortalError> {
+        let now = session.at();
         let login_id = session.login_id();
         self.transact(|tx| {
-            self.require_session(tx, session)?;
+            self.require_session(tx, session, now)?;
             let record = self.totp_record(tx, login_id)?;
             let left = tx
                 .security_record(self.utility(), SecurityKind::RecoveryCodes, login_id)?

@@ -134,7 +134,7 @@ impl Portal {
         check_method(new)?;
         let id = self.new_id()?;
         self.transact(|tx| {
-            self.require_session(tx, session)?;
+            self.require_session(tx, session, now)?;
             tx.insert_payment_method(&PaymentMethodRow {
                 id: id.clone(),
                 login: login_id.to_owned(),

@@ -74,7 +74,7 @@ impl Portal {
         }
         let record = SecurityAnswerRecord::new(login_id, q, answer, now, self.key())?;
         let mut tx = self.store.begin()?;
-        let mut login = self.require_session(tx.as_mut(), session)?;
+        let mut login = self.require_session(tx.as_mut(), session, now)?;
         if let Some(err) = self.reauthenticate_counted(
             tx.as_mut(),
             &mut login,

@@ -583,7 +583,7 @@ impl Portal {
         let login_id = session.login_id();
         let spec = self.profile.spec();
         let mut tx = self.store.begin()?;
-        let mut login = self.require_session_any_state(tx.as_mut(), session)?;
+        let mut login = self.require_session_any_state(tx.as_mut(), session, now)?;
         if let Some(err) = self.reauthenticate_counted(
             tx.as_mut(),
             &mut login,

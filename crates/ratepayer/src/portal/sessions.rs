@@ -101,15 +101,17 @@ impl Portal {
         found.ok_or(PortalError::SignInRequired)
     }
 
-    /// Inside a call's transaction: the session is still live at its
-    /// instant, and its login exists and is not waiting for a password
-    /// change.
+    /// Inside a call's transaction: the session is still live at the call's
+    /// `now` (or the session's own instant, whichever is later: a `Session`
+    /// kept past its idle end acts no more), and its login exists and is not
+    /// waiting for a password change.
     pub(super) fn require_session(
         &self,
         tx: &mut dyn Tx,
         session: &Session,
+        now: DateTime<Utc>,
     ) -> Result<LoginRow, PortalError> {
-        self.check_session(tx, session)?;
+        self.check_session(tx, session, now)?;
         self.require_login(tx, &session.login_id)
     }
 
@@ -119,16 +121,21 @@ impl Portal {
         &self,
         tx: &mut dyn Tx,
         session: &Session,
+        now: DateTime<Utc>,
     ) -> Result<LoginRow, PortalError> {
-        self.check_session(tx, session)?;
+        self.check_session(tx, session, now)?;
         self.require_login_any_state(tx, &session.login_id)
     }
 
-    fn check_session(&self, tx: &mut dyn Tx, session: &Session) -> Result<(), PortalError> {
+    fn check_session(
+        &self,
+        tx: &mut dyn Tx,
+        session: &Session,
+        now: DateTime<Utc>,
+    ) -> Result<(), PortalError> {
+        let at = session.at.max(now);
         match self.session_record(tx, &session.key)? {
-            Some(r)
-                if r.login() == session.login_id && r.state(session.at) == SessionState::Active =>
-            {
+            Some(r) if r.login() == session.login_id && r.state(at) == SessionState::Active => {
                 Ok(())
             }
             _ => Err(PortalError::SignInRequired),
@@ -202,7 +209,7 @@ impl Portal {
     /// sessions ended.
     pub fn sign_out_everywhere(&self, session: &Session) -> Result<usize, PortalError> {
         self.transact(|tx| {
-            let login = self.require_session_any_state(tx, session)?;
+            let login = self.require_session_any_state(tx, session, session.at)?;
             let ended =
                 self.end_sessions(tx, &login.id, None, "signed out everywhere", session.at)?;
             let mut devices = tx.devices(&login.id)?;
@@ -223,7 +230,7 @@ impl Portal {
     /// `current`). Sessions found ended are removed on the way.
     pub fn sessions(&self, session: &Session) -> Result<Vec<SessionInfo>, PortalError> {
         self.transact(|tx| {
-            let login = self.require_session_any_state(tx, session)?;
+            let login = self.require_session_any_state(tx, session, session.at)?;
             let mut out = Vec::new();
             for row in
                 tx.security_records_of_login(self.utility(), SecurityKind::Session, &login.id)?
@@ -254,7 +261,7 @@ impl Portal {
     /// [`Portal::sessions`]; the asking one too, if named).
     pub fn end_session(&self, session: &Session, id: &str) -> Result<(), PortalError> {
         self.transact(|tx| {
-            let login = self.require_session_any_state(tx, session)?;
+            let login = self.require_session_any_state(tx, session, session.at)?;
             let rows =
                 tx.security_records_of_login(self.utility(), SecurityKind::Session, &login.id)?;
             let row = rows

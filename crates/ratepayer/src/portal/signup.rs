@@ -423,7 +423,7 @@ impl Portal {
         })?;
         let (notice, id) =
             self.transact_stepped(session, step_up, client, "add a contact", now, |tx| {
-                let login = self.require_session(tx, session)?;
+                let login = self.require_session(tx, session, now)?;
                 let own_email = contact.kind() == ContactKind::Email
                     && contact.as_str().eq_ignore_ascii_case(&login.email);
                 if !own_email {

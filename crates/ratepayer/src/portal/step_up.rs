@@ -258,7 +258,7 @@ impl Portal {
         f: impl FnOnce(&mut dyn Tx) -> Result<R, PortalError>,
     ) -> Result<R, PortalError> {
         let mut tx = self.store.begin()?;
-        let mut login = self.require_session(tx.as_mut(), session)?;
+        let mut login = self.require_session(tx.as_mut(), session, now)?;
         if let Some(err) =
             self.step_up_counted(tx.as_mut(), &mut login, step_up, client, what, now)?
         {

@@ -114,10 +114,11 @@ impl Portal {
     /// The home page: every linked account and the total due across the
     /// active ones.
     pub fn home(&self, session: &Session) -> Result<HomeView, PortalError> {
+        let now = session.at();
         let login_id = session.login_id();
         let currency = self.profile.spec().currency;
         self.transact(|tx| {
-            self.require_session(tx, session)?;
+            self.require_session(tx, session, now)?;
             let mut accounts = Vec::new();
             for link in tx.links_of_login(login_id)? {
                 if link.utility == self.utility() {
@@ -141,9 +142,10 @@ impl Portal {
     /// An account's bills: all of them with e-billing (or when the utility
     /// shows history to everyone), otherwise the current bill only.
     pub fn bills(&self, session: &Session, account: &str) -> Result<BillView, PortalError> {
+        let now = session.at();
         let all_history = !self.profile.spec().portal.history_requires_ebilling;
         self.transact(|tx| {
-            let (link, row) = self.require_link(tx, session, account)?;
+            let (link, row) = self.require_link(tx, session, account, now)?;
             let mut bills = tx.bills(self.utility(), &link.account)?;
             let history_shown = all_history || row.ebilling;
             if !history_shown {

@@ -439,7 +439,7 @@ pub fn contact_change_send_limits(store: Arc<dyn Store>) {
     let t0 = nov(10, 9);
     let ask = |value: &str, at| {
         p.request_contact_change(
-            &signed_in(&p, &pat, nov(10, 9)),
+            &signed_in(&p, &pat, at),
             &ContactTarget::Phone,
             value,
             &proof(PASSWORD),

@@ -83,6 +83,16 @@ pub fn session_lifetimes(store: Arc<dyn Store>) {
     assert_eq!(s.login_id(), pat);
     assert!(!format!("{s:?}").contains(&token));
     assert_eq!(p.home(&s).unwrap().accounts.len(), 1);
+    // A `Session` kept past its idle end acts no more: a call's own `now`
+    // counts, not only the instant the session was checked at.
+    let late = t0 + Duration::minutes(31);
+    assert_eq!(
+        p.set_nickname(&s, "100001", Some("Home"), late),
+        Err(PortalError::SignInRequired)
+    );
+    assert!(p
+        .set_nickname(&s, "100001", Some("Home"), t0 + Duration::minutes(29))
+        .is_ok());
     // Idle: used at +20 min, so alive at +49, gone at +50.
     assert!(p.session(&token, t0 + Duration::minutes(20)).is_ok());
     assert!(p.session(&token, t0 + Duration::minutes(49)).is_ok());
