@@ -48,11 +48,7 @@ pub(crate) fn db(what: &str, e: &postgres::Error) -> StorageError {
 fn describe(e: &postgres::Error) -> String {
     match e.as_db_error() {
         Some(d) => match d.detail() {
-            Some(detail) => format!(
-                "{} (SQLSTATE {}; {detail})",
-                d.message(),
-                d.code().code()
-            ),
+            Some(detail) => format!("{} (SQLSTATE {}; {detail})", d.message(), d.code().code()),
             None => format!("{} (SQLSTATE {})", d.message(), d.code().code()),
         },
         None => e.to_string(),

@@ -60,17 +60,17 @@ pub(crate) fn quote_ident(schema: &str) -> StoreResult<String> {
 pub(crate) fn recorded(client: &mut impl GenericClient) -> StoreResult<Option<i64>> {
     let what = "reading the schema version";
     let row = client
-        .query_one(
-            "SELECT to_regclass('schema_migrations') IS NOT NULL",
-            &[],
-        )
+        .query_one("SELECT to_regclass('schema_migrations') IS NOT NULL", &[])
         .map_err(|e| db(what, &e))?;
     let exists: bool = row.try_get(0).map_err(|e| db(what, &e))?;
     if !exists {
         return Ok(None);
     }
     let row = client
-        .query_one("SELECT coalesce(max(version), 0) FROM schema_migrations", &[])
+        .query_one(
+            "SELECT coalesce(max(version), 0) FROM schema_migrations",
+            &[],
+        )
         .map_err(|e| db(what, &e))?;
     Ok(Some(row.try_get(0).map_err(|e| db(what, &e))?))
 }

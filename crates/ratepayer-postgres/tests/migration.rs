@@ -20,7 +20,10 @@ use ratepayer_postgres::{PostgresStore, SCHEMA_VERSION};
 /// The migrations recorded: (version, name).
 fn recorded(db: &TempSchema) -> Vec<(i64, String)> {
     db.client()
-        .query("SELECT version, name FROM schema_migrations ORDER BY version", &[])
+        .query(
+            "SELECT version, name FROM schema_migrations ORDER BY version",
+            &[],
+        )
         .unwrap()
         .iter()
         .map(|r| (r.get(0), r.get(1)))
@@ -138,7 +141,11 @@ fn open_works_in_the_current_schema() {
     };
     // A URL whose search path names a schema that does not exist: no
     // schema to hold the tables.
-    let url = format!("{} options='-c search_path={}'", key_value(db.url()), db.name());
+    let url = format!(
+        "{} options='-c search_path={}'",
+        key_value(db.url()),
+        db.name()
+    );
     let err = PostgresStore::open(&url).unwrap_err();
     assert_eq!(err.kind, StorageErrorKind::Backend);
     assert!(err.message.contains("open_in_schema"), "{}", err.message);

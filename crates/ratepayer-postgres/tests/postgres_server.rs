@@ -4,7 +4,8 @@
 //! it, a serialization failure surfaced as `Busy` with nothing written; two
 //! stores (two pools, as two processes) claiming the same draft keys at
 //! once, each key claimed once; a failed statement ending the transaction
-//! (every later call and the commit say so).
+//! (every later call and the commit say so); an unreachable server and a
+//! URL asking for TLS (not compiled in) refused at once.
 #![allow(
     clippy::unwrap_used,
     clippy::expect_used,
@@ -77,7 +78,8 @@ fn a_second_writer_waits_for_the_write_lock_then_is_busy() {
     });
     seed(&*store);
     let mut first = store.begin().unwrap();
-    first.append_audit(&audit(U, ratepayer::store::AuditKind::Registered, "first"))
+    first
+        .append_audit(&audit(U, ratepayer::store::AuditKind::Registered, "first"))
         .unwrap();
 
     let started = Instant::now();
@@ -132,7 +134,11 @@ fn a_serialization_failure_is_busy_and_writes_nothing() {
     assert!(later.message.contains("aborted"), "{}", later.message);
     let commit = a.commit().unwrap_err();
     assert_eq!(commit.kind, StorageErrorKind::Busy);
-    assert!(commit.message.contains("nothing was written"), "{}", commit.message);
+    assert!(
+        commit.message.contains("nothing was written"),
+        "{}",
+        commit.message
+    );
 
     let mut tx = store.begin().unwrap();
     assert_eq!(tx.login("l1").unwrap().unwrap().email, "b@example.com");
@@ -147,7 +153,9 @@ fn a_missing_login_is_not_found_and_ends_the_transaction() {
     seed(&*store);
     let mut tx = store.begin().unwrap();
     tx.put_charge(&charge(U, "100001", "c1", "5.00")).unwrap();
-    let err = tx.put_contact(&contact("nobody", "x@example.com")).unwrap_err();
+    let err = tx
+        .put_contact(&contact("nobody", "x@example.com"))
+        .unwrap_err();
     assert_eq!(err.kind, StorageErrorKind::NotFound, "{}", err.message);
     assert_eq!(
         tx.charges(U, "100001").unwrap_err().kind,
@@ -177,12 +185,8 @@ fn claims_race(store_a: Arc<PostgresStore>, store_b: Arc<PostgresStore>) {
                     loop {
                         let attempt = (|| {
                             let mut tx = store.begin()?;
-                            let claimed = tx.claim_draft(&draft(
-                                &key,
-                                U,
-                                "100001",
-                                "2026-02-20T06:00:00Z",
-                            ))?;
+                            let claimed =
+                                tx.claim_draft(&draft(&key, U, "100001", "2026-02-20T06:00:00Z"))?;
                             if claimed {
                                 tx.insert_payment(&payment(&key, U, "l1", &["100001"]))?;
                                 tx.append_audit(&audit(
@@ -245,4 +249,20 @@ fn an_unreachable_server_fails_at_once_without_the_password() {
     assert!(started.elapsed() < Duration::from_secs(5));
     let err = PostgresStore::open("not a url ://").unwrap_err();
     assert_eq!(err.kind, StorageErrorKind::Backend);
+}
+
+#[test]
+fn tls_required_in_the_url_is_refused_rather_than_skipped() {
+    let Some(url) = server_url() else {
+        return;
+    };
+    let url = if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+        let sep = if url.contains('?') { '&' } else { '?' };
+        format!("{url}{sep}sslmode=require")
+    } else {
+        format!("{url} sslmode=require")
+    };
+    let err = PostgresStore::open(&url).unwrap_err();
+    assert_eq!(err.kind, StorageErrorKind::Backend, "{}", err.message);
+    assert!(err.message.contains("TLS"), "{}", err.message);
 }

@@ -60,11 +60,7 @@ impl LoginStore for PgTx<'_> {
             return Ok(());
         }
         let exists = !self
-            .query(
-                what,
-                "SELECT 1 FROM logins WHERE id = $1",
-                &[&login.id],
-            )?
+            .query(what, "SELECT 1 FROM logins WHERE id = $1", &[&login.id])?
             .is_empty();
         if exists {
             Err(StorageError::new(

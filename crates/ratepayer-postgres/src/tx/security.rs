@@ -29,7 +29,13 @@ impl SecurityStore for PgTx<'_> {
              VALUES ($1, $2, $3, $4, $5)
              ON CONFLICT (utility, kind, key) DO UPDATE
              SET login = excluded.login, data = excluded.data",
-            &[&row.utility, &row.kind.as_str(), &row.key, &row.login, &data],
+            &[
+                &row.utility,
+                &row.kind.as_str(),
+                &row.key,
+                &row.login,
+                &data,
+            ],
         )?;
         Ok(())
     }
