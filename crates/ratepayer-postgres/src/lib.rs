@@ -216,7 +216,7 @@ impl PostgresStore {
                     )
                 })?,
         };
-        schema::migrate(&mut conn.client, &schema, true)?;
+        schema::migrate(&mut conn.client, &schema)?;
         drop(conn);
 
         let pool = r2d2::Pool::builder()

@@ -92,10 +92,10 @@ pub(crate) fn refuse_newer(current: i64, schema: &str) -> StoreResult<()> {
 }
 
 /// Brings `schema` up to date on `client` (whose search path names it
-/// first), creating the schema when `create` is true. One transaction under
+/// first), creating the schema when it is missing. One transaction under
 /// the schema's migration lock: whoever gets the lock second finds the work
 /// done. Safe to call on every open.
-pub(crate) fn migrate(client: &mut Client, schema: &str, create: bool) -> StoreResult<()> {
+pub(crate) fn migrate(client: &mut Client, schema: &str) -> StoreResult<()> {
     let what = "migrating the database schema";
     let key = schema_key(schema);
     let mut tx = client.transaction().map_err(|e| db(what, &e))?;
@@ -104,18 +104,16 @@ pub(crate) fn migrate(client: &mut Client, schema: &str, create: bool) -> StoreR
         &[&MIGRATION_LOCK_CLASS, &key],
     )
     .map_err(|e| db("waiting for another process's migration", &e))?;
-    if create {
-        let exists: bool = tx
-            .query_one(
-                "SELECT EXISTS (SELECT 1 FROM pg_namespace WHERE nspname = $1)",
-                &[&schema],
-            )
-            .and_then(|r| r.try_get(0))
-            .map_err(|e| db(what, &e))?;
-        if !exists {
-            tx.batch_execute(&format!("CREATE SCHEMA {}", quote_ident(schema)?))
-                .map_err(|e| db(&format!("creating the schema `{schema}`"), &e))?;
-        }
+    let exists: bool = tx
+        .query_one(
+            "SELECT EXISTS (SELECT 1 FROM pg_namespace WHERE nspname = $1)",
+            &[&schema],
+        )
+        .and_then(|r| r.try_get(0))
+        .map_err(|e| db(what, &e))?;
+    if !exists {
+        tx.batch_execute(&format!("CREATE SCHEMA {}", quote_ident(schema)?))
+            .map_err(|e| db(&format!("creating the schema `{schema}`"), &e))?;
     }
     let current = match recorded(&mut tx)? {
         Some(v) => v,
