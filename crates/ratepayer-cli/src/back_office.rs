@@ -54,6 +54,13 @@ pub fn open_portal(
     .map_err(CliError::domain)
 }
 
+/// The PostgreSQL URL `db` is, when it is one (`postgres://…` or
+/// `postgresql://…`); `None` for a SQLite file's path.
+pub fn postgres_url(db: &Path) -> Option<&str> {
+    db.to_str()
+        .filter(|s| s.starts_with("postgres://") || s.starts_with("postgresql://"))
+}
+
 /// The time now (the system clock), when the commands' changes are dated.
 pub fn now() -> chrono::DateTime<chrono::Utc> {
     chrono::DateTime::<chrono::Utc>::from(std::time::SystemTime::now())

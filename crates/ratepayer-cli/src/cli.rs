@@ -608,7 +608,8 @@ pub struct AutopayRunArgs {
 #[derive(Debug, Args)]
 pub struct DemoArgs {
     /// The SQLite file to create (deleted first); default `ratepayer-demo.sqlite`
-    /// in the system's temporary directory.
-    #[arg(long, value_name = "FILE")]
+    /// in the system's temporary directory. A `postgres://` URL runs the demo on
+    /// PostgreSQL instead, in the schema `ratepayer_demo` (dropped first).
+    #[arg(long, value_name = "FILE|URL")]
     pub db: Option<std::path::PathBuf>,
 }

@@ -9,12 +9,14 @@
 //! on the card schedule), then prints what the portal did.
 //!
 //! `ratepayer demo [--db FILE]` (default `ratepayer-demo.sqlite` in the
-//! system's temporary directory, deleted first so every run starts fresh).
+//! system's temporary directory, deleted first so every run starts fresh);
+//! `ratepayer demo --db postgres://…` runs it on PostgreSQL instead, in the
+//! schema `ratepayer_demo` of that database, dropped first.
 //! Money and times are the demo's own; the secrets and randomness are real
 //! (the OS generator, Argon2id at the OWASP parameters).
 
 use std::error::Error;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use chrono::{DateTime, NaiveDate, TimeZone, Utc};
@@ -34,6 +36,7 @@ use ratepayer::security::{OsRandom, RandomSource};
 use ratepayer::store::{DeclineReason, Store};
 use ratepayer::verification::Contact;
 use ratepayer::{BillInput, BillingPeriod, Currency, Money, Quantity, Unit};
+use ratepayer_postgres::PostgresStore;
 use ratepayer_sqlite::SqliteStore;
 use rust_decimal::Decimal;
 
@@ -174,24 +177,43 @@ fn import(p: &Portal, c: &Customer, accounts: &[&str]) -> Res<()> {
     Ok(())
 }
 
-fn run_demo(path: PathBuf) -> Res<()> {
+/// The schema the demo works in on a PostgreSQL database (dropped and
+/// made anew by every run).
+const DEMO_SCHEMA: &str = "ratepayer_demo";
+
+/// A fresh store for the demo: the SQLite file at `db` (deleted first), or,
+/// when `db` is a `postgres://` URL, the schema [`DEMO_SCHEMA`] of that
+/// database (dropped first). Also says where, for the heading.
+fn fresh_store(db: &Path) -> Res<(Arc<dyn Store>, String)> {
+    if let Some(url) = crate::back_office::postgres_url(db) {
+        ratepayer_postgres::drop_schema(url, DEMO_SCHEMA)?;
+        let store = PostgresStore::open_in_schema(url, DEMO_SCHEMA)?;
+        return Ok((
+            Arc::new(store),
+            format!("a fresh schema `{DEMO_SCHEMA}` of a PostgreSQL database"),
+        ));
+    }
     for suffix in ["", "-wal", "-shm"] {
-        let file = PathBuf::from(format!("{}{suffix}", path.display()));
+        let file = PathBuf::from(format!("{}{suffix}", db.display()));
         if file.exists() {
             std::fs::remove_file(&file)?;
         }
     }
-    if let Some(dir) = path.parent() {
+    if let Some(dir) = db.parent() {
         std::fs::create_dir_all(dir)?;
     }
-    let store: Arc<dyn Store> = Arc::new(SqliteStore::open(&path)?);
+    Ok((
+        Arc::new(SqliteStore::open(db)?),
+        format!("a fresh SQLite file: {}", db.display()),
+    ))
+}
+
+fn run_demo(path: PathBuf) -> Res<()> {
+    let (store, place) = fresh_store(&path)?;
     let notifier = Arc::new(RecordingNotifier::new());
     // Every customer call names its client (for the throttles and the audit trail).
     let client = ratepayer::portal::ClientContext::new("192.0.2.10", "ratepayer-cli demo")?;
-    println!(
-        "ratepayer portal demo on a fresh SQLite file: {}\n",
-        path.display()
-    );
+    println!("ratepayer portal demo on {place}\n");
 
     println!("1. Registration, each utility with its own recipe");
     let mut portals = Vec::new();
