@@ -400,7 +400,9 @@ fn kwh_values(values: &[f64], what: &str) -> Result<Vec<Decimal>, RatepayerError
         let _ = write!(text, "{f}");
         let value = Decimal::from_str(&text)
             .or_else(|_| Decimal::from_scientific(&format!("{f:e}")))
-            .map_err(|_| series_error(format!("{what}[{i}] is {f}; give kWh within ±10,000,000")))?;
+            .map_err(|_| {
+                series_error(format!("{what}[{i}] is {f}; give kWh within ±10,000,000"))
+            })?;
         out.push(value);
     }
     Ok(out)
@@ -449,14 +451,20 @@ mod tests {
     fn a_flat_rate_bills_january_and_lists_what_it_did_not_use() -> Result<(), RatepayerError> {
         let tariff = ElectricTariff::from_urdb(rate(), "flat".into())?;
         assert_eq!(
-            tariff.unused().iter().map(|u| u.field.as_str()).collect::<Vec<_>>(),
+            tariff
+                .unused()
+                .iter()
+                .map(|u| u.field.as_str())
+                .collect::<Vec<_>>(),
             ["name"]
         );
         assert_eq!(tariff.metering(), None);
         let year = tariff.prepare(2029)?;
         let months = year.bill(vec![0.5; 31 * 24], jan_1(), 60, false)?;
         assert_eq!(months.len(), 1);
-        let january = months.first().map(|m| (m.total.to_string(), m.kwh.to_string()));
+        let january = months
+            .first()
+            .map(|m| (m.total.to_string(), m.kwh.to_string()));
         // 372 kWh × 0.10 + 10.00; energy keeps the engine's micro-kWh scale.
         assert_eq!(january, Some(("47.20".into(), "372.000000".into())));
         Ok(())
@@ -495,7 +503,16 @@ mod tests {
             matches!(&e, Err(RatepayerError::Bill { code, .. }) if code == "electric.series"),
             "{e:?}"
         );
-        let e = year.bill_generation(vec![1.0; 4], vec![0.0; 4], jan_1(), 60, None, None, None, false);
+        let e = year.bill_generation(
+            vec![1.0; 4],
+            vec![0.0; 4],
+            jan_1(),
+            60,
+            None,
+            None,
+            None,
+            false,
+        );
         assert!(
             matches!(&e, Err(RatepayerError::Bill { code, .. }) if code == "electric.metering"),
             "{e:?}"
