@@ -5,10 +5,15 @@
 import Foundation
 import PackageDescription
 
-// The Rust cdylib built by ./generate (cargo build -p ratepayer-ffi).
-let libDir = URL(fileURLWithPath: #filePath)
-    .deletingLastPathComponent()
-    .appendingPathComponent("../../target/debug")
+// The Rust cdylib built by ./generate (cargo build -p ratepayer-ffi): in
+// $CARGO_TARGET_DIR/debug when that is set, as for cargo, else target/debug.
+let targetDir = ProcessInfo.processInfo.environment["CARGO_TARGET_DIR"]
+    .map { URL(fileURLWithPath: $0) }
+    ?? URL(fileURLWithPath: #filePath)
+        .deletingLastPathComponent()
+        .appendingPathComponent("../../target")
+let libDir = targetDir
+    .appendingPathComponent("debug")
     .standardizedFileURL.path
 
 let package = Package(

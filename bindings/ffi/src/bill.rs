@@ -176,27 +176,31 @@ impl From<&CoreBill> for Bill {
             usage_unit: b.usage.unit.to_string(),
             usage_is_normative: b.usage_is_normative,
             usage_is_estimated: b.usage_is_estimated,
-            lines: b
-                .lines
-                .iter()
-                .map(|l| BillLine {
-                    description: l.description().to_string(),
-                    group: l.group().to_string(),
-                    kind: l.kind(),
-                    version: l.version().to_string(),
-                    tier: l.tier(),
-                    from: l.period.from(),
-                    to: l.period.to(),
-                    quantity: l.quantity,
-                    unit: l.unit.to_string(),
-                    rate: l.rate,
-                    amount: amount_of(&l.amount),
-                })
-                .collect(),
+            lines: lines_of(b),
             total: amount_of(&b.total),
             text: b.to_string(),
         }
     }
+}
+
+/// The line items of `b`, in order.
+pub(crate) fn lines_of(b: &CoreBill) -> Vec<BillLine> {
+    b.lines
+        .iter()
+        .map(|l| BillLine {
+            description: l.description().to_string(),
+            group: l.group().to_string(),
+            kind: l.kind(),
+            version: l.version().to_string(),
+            tier: l.tier(),
+            from: l.period.from(),
+            to: l.period.to(),
+            quantity: l.quantity,
+            unit: l.unit.to_string(),
+            rate: l.rate,
+            amount: amount_of(&l.amount),
+        })
+        .collect()
 }
 
 fn decimal(field: &str, text: &str) -> Result<ExactDecimal, RatepayerError> {

@@ -35,6 +35,38 @@ pub fn parse_date(s: &str) -> Result<IsoDate, RatepayerError> {
     })
 }
 
+/// A local clock time without a zone (the utility's local standard time),
+/// carried as an ISO 8601 `YYYY-MM-DDTHH:MM[:SS[.fff]]` string; a bare
+/// `YYYY-MM-DD` means midnight. Kotlin maps it to `java.time.LocalDateTime`,
+/// Swift keeps the `String`. Interval meter data starts at one.
+pub type IsoDateTime = chrono::NaiveDateTime;
+
+uniffi::custom_type!(IsoDateTime, String, {
+    remote,
+    lower: |t| t.format("%Y-%m-%dT%H:%M:%S%.f").to_string(),
+    try_lift: |s| parse_date_time(&s).map_err(Into::into),
+});
+
+/// Reads an ISO local date-time (`2029-01-01T00:00`, `2029-01-01T00:00:00`,
+/// with fractional seconds, or a bare date for midnight); anything else
+/// raises `RatepayerError.Input`.
+pub fn parse_date_time(s: &str) -> Result<IsoDateTime, RatepayerError> {
+    let t = s.trim();
+    ["%Y-%m-%dT%H:%M:%S%.f", "%Y-%m-%dT%H:%M"]
+        .iter()
+        .find_map(|f| IsoDateTime::parse_from_str(t, f).ok())
+        .or_else(|| IsoDate::from_str(t).ok().map(|d| d.and_time(chrono::NaiveTime::MIN)))
+        .ok_or_else(|| {
+            RatepayerError::input(
+                "input.date_time",
+                format!(
+                    "`{}` is not a local date-time; write it as YYYY-MM-DDTHH:MM[:SS], for example 2029-01-01T00:00",
+                    s.chars().take(40).collect::<String>()
+                ),
+            )
+        })
+}
+
 /// The dates of one bill that draft rules read.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, uniffi::Record)]
 pub struct BillDates {
@@ -155,6 +187,25 @@ mod tests {
             )
         });
         assert_eq!(dates, Ok(vec![d("2026-11-25")]));
+    }
+
+    #[test]
+    fn local_date_times_read_as_kotlin_and_swift_write_them() {
+        let midnight = d("2029-01-01").and_time(chrono::NaiveTime::MIN);
+        for text in [
+            "2029-01-01T00:00",
+            "2029-01-01T00:00:00",
+            "2029-01-01T00:00:00.000",
+            "2029-01-01",
+        ] {
+            assert_eq!(parse_date_time(text), Ok(midnight), "{text}");
+        }
+        for bad in ["2029-01-01 00:00", "2029-13-01T00:00", "01/01/2029", ""] {
+            assert!(
+                matches!(parse_date_time(bad), Err(RatepayerError::Input { ref code, .. }) if code == "input.date_time"),
+                "{bad}"
+            );
+        }
     }
 
     #[test]

@@ -5,6 +5,7 @@
 
 use ratepayer::autopay::AutopayError;
 use ratepayer::calendar::CalendarError;
+use ratepayer::electric::ElectricError;
 use ratepayer::fees::FeeError;
 use ratepayer::meter::MeterError;
 use ratepayer::portal::PortalError;
@@ -268,6 +269,36 @@ impl From<CalendarError> for RatepayerError {
         RatepayerError::Autopay {
             code: "autopay.calendar".into(),
             detail: e.to_string(),
+        }
+    }
+}
+
+/// An electric tariff that cannot be read (`tariff.parse`) or breaks rules
+/// (`tariff.invalid`, every problem listed) is `RatepayerError.Profile`;
+/// meter data or a year that cannot be billed is `RatepayerError.Bill`
+/// (`electric.series`, `electric.outside_year`, `electric.year`,
+/// `electric.overflow`). The codes are the Python binding's.
+impl From<ElectricError> for RatepayerError {
+    fn from(e: ElectricError) -> Self {
+        let bill = |code: &str| RatepayerError::Bill {
+            code: code.into(),
+            detail: e.to_string(),
+        };
+        match &e {
+            ElectricError::Invalid { problems } => RatepayerError::Profile {
+                code: "tariff.invalid".into(),
+                detail: e.to_string(),
+                problems: problems.iter().map(Problem::from).collect(),
+            },
+            ElectricError::Json(_) => RatepayerError::Profile {
+                code: "tariff.parse".into(),
+                detail: e.to_string(),
+                problems: Vec::new(),
+            },
+            ElectricError::Series(_) => bill("electric.series"),
+            ElectricError::OutsideYear(_) => bill("electric.outside_year"),
+            ElectricError::Year(_) => bill("electric.year"),
+            ElectricError::Overflow(_) => bill("electric.overflow"),
         }
     }
 }

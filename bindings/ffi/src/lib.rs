@@ -10,6 +10,12 @@
 //!   `java.math.BigDecimal` (uniffi.toml custom type), Swift a `String`;
 //! - dates ([`calendar::IsoDate`]) travel as ISO `YYYY-MM-DD` strings; Kotlin
 //!   sees `java.time.LocalDate`, Swift a `String`;
+//! - local date-times ([`calendar::IsoDateTime`], the start of interval
+//!   meter data) travel as ISO `YYYY-MM-DDTHH:MM:SS` strings; Kotlin sees
+//!   `java.time.LocalDateTime`, Swift a `String`;
+//! - interval meter data ([`electric`]) is a primitive array of doubles
+//!   (Kotlin `List<Double>`, Swift `[Double]`), each read by its shortest
+//!   decimal form, as the Python binding reads a `float`;
 //! - amounts a user typed are `String` parameters parsed inside the call, so a
 //!   bad amount raises `RatepayerError.Money`, never an internal error.
 //!
@@ -28,6 +34,7 @@ uniffi::setup_scaffolding!("ratepayer");
 
 pub mod bill;
 pub mod calendar;
+pub mod electric;
 pub mod error;
 pub mod fees;
 pub mod money;

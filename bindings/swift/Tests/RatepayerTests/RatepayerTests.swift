@@ -1,6 +1,7 @@
 // The journey of the Kotlin suite, in Swift: the shared bill vectors, a fee
-// quote, a password check, AutoPay dates, the typed error for bad input, and
-// the portal journey over SQLite and over a store written in Swift.
+// quote, a password check, AutoPay dates, the typed error for bad input,
+// electric bills from a double array, and the portal journey over SQLite and
+// over a store written in Swift.
 // Run: bindings/swift/generate && (cd bindings/swift && swift test)
 import Foundation
 import XCTest
@@ -74,6 +75,51 @@ final class RatepayerTests: XCTestCase {
             guard case RatepayerError.Input = error else { return XCTFail("expected Input, got \(error)") }
         }
         XCTAssertThrowsError(try Profile.builtin(id: "nowhere")) { error in
+            guard case RatepayerError.Profile = error else { return XCTFail("expected Profile, got \(error)") }
+        }
+    }
+
+    /// The root README's URDB rate: two TOU periods with sell rates, net billing, $10 a month.
+    func electricRate() -> String {
+        let peak = (Array(repeating: "0", count: 16) + Array(repeating: "1", count: 5)
+            + Array(repeating: "0", count: 3)).joined(separator: ",")
+        let flat = Array(repeating: "0", count: 24).joined(separator: ",")
+        let weekday = Array(repeating: "[\(peak)]", count: 12).joined(separator: ",")
+        let weekend = Array(repeating: "[\(flat)]", count: 12).joined(separator: ",")
+        return """
+        {"dgrules": "Net Billing Instantaneous",
+         "energyratestructure": [[{"rate": 0.12, "sell": 0.04}], [{"rate": 0.30, "sell": 0.08}]],
+         "energyweekdayschedule": [\(weekday)], "energyweekendschedule": [\(weekend)],
+         "fixedchargefirstmeter": 10, "fixedchargeunits": "$/month"}
+        """
+    }
+
+    func testElectricBillsFromADoubleArray() throws {
+        let tariff = try ElectricTariff.fromUrdb(jsonText: electricRate(), id: "res-tou")
+        XCTAssertEqual(tariff.unused(), [])
+        XCTAssertEqual(tariff.metering(), .netBilling)
+        let year = try tariff.prepare(year: 2029)
+        let hours = 31 * 24
+        let months = try year.bill(kwh: Array(repeating: 1.5, count: hours), start: "2029-01-01T00:00")
+        XCTAssertEqual(months.map(\.month), [1])
+        XCTAssertEqual(months[0].total, "174.97")
+        XCTAssertEqual(months[0].peakKw, "1.500000")
+        let solar = (0..<hours).map { (10..<15).contains($0 % 24) ? 2.0 : 0.0 }
+        let gen = try year.billGeneration(delivered: Array(repeating: 1.5, count: hours), received: solar,
+                                          start: "2029-01-01T00:00")
+        XCTAssertEqual(gen[0].exportedKwh, "77.500000")
+        XCTAssertEqual(gen[0].exportCredit, "3.10")
+        XCTAssertEqual(gen[0].total, "143.97")
+        var bad = Array(repeating: 1.5, count: hours)
+        bad[10] = .nan
+        XCTAssertThrowsError(try year.bill(kwh: bad, start: "2029-01-01T00:00")) { error in
+            guard case RatepayerError.Bill(let code, let detail) = error else {
+                return XCTFail("expected RatepayerError.Bill, got \(error)")
+            }
+            XCTAssertEqual(code, "electric.series")
+            XCTAssertTrue(detail.contains("kwh[10]"), detail)
+        }
+        XCTAssertThrowsError(try ElectricTariff.fromUrdb(jsonText: "{not json", id: "x")) { error in
             guard case RatepayerError.Profile = error else { return XCTFail("expected Profile, got \(error)") }
         }
     }
