@@ -415,6 +415,8 @@ fn run_demo(path: PathBuf) -> Res<()> {
             amount: usd("15.00")?,
         },
     ]);
+    // An hour later: the 9:00 session has gone idle, so Pat signs in again.
+    let day7 = sign_in(at(11, 7, 10)?)?;
     for (label, method) in [("card", &card), ("e-check", &bank)] {
         let q = shelby
             .quote_payment(
@@ -452,6 +454,7 @@ fn run_demo(path: PathBuf) -> Res<()> {
         idempotency_key: "demo-payment-2025-11-07-0001".into(),
     };
     let receipt = shelby.pay(&day7, &request, at(11, 7, 10)?)?;
+    let day7 = sign_in(at(11, 7, 11)?)?;
     let again = shelby.pay(&day7, &request, at(11, 7, 11)?)?;
     println!(
         "   submitted twice with one idempotency key: one payment ({})",
