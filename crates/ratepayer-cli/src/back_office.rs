@@ -1,5 +1,5 @@
-//! What the back-office commands over the embedded SQLite store share:
-//! opening one utility's portal on a database file (`--db`), a refused
+//! What the back-office commands share: opening one utility's portal on a
+//! database (`--db`: a SQLite file, or a `postgres://` URL), a refused
 //! input row (line, field, value, reason) and how a list of them is
 //! reported, reading a CSV whole with its header, and whether to draw a
 //! progress bar.
@@ -18,26 +18,25 @@ use serde_json::{json, Value};
 
 use crate::error::{CliError, Problems};
 
-/// One utility's portal on a SQLite file. The secrets are drawn fresh for
-/// each run: the back-office commands check no code or device token, which
-/// is all the digest key serves.
+/// One utility's portal on a SQLite file, or on a PostgreSQL database when
+/// `db` is a `postgres://` URL (its tables in the connection's current
+/// schema: `search_path` may be set in the URL's `options`). The secrets
+/// are drawn fresh for each run: the back-office commands check no code or
+/// device token, which is all the digest key serves.
 pub fn open_portal(
     profile: UtilityProfile,
     db: &Path,
     must_exist: bool,
     notifier: Arc<dyn Notifier>,
 ) -> Result<Portal, CliError> {
-    if must_exist && !db.exists() {
-        return Err(CliError::Domain(format!(
-            "no database `{}`; import the accounts first with `ratepayer accounts import --db {}`",
-            db.display(),
-            db.display()
-        )));
-    }
-    let store: Arc<dyn Store> = Arc::new(
-        SqliteStore::open(db)
-            .map_err(|e| CliError::Domain(format!("cannot open `{}`: {e}", db.display())))?,
-    );
+    let store: Arc<dyn Store> =
+        if let Some(url) = postgres_url(db) {
+            Arc::new(ratepayer_postgres::PostgresStore::open(url).map_err(|e| {
+                CliError::Domain(format!("cannot open the PostgreSQL database: {e}"))
+            })?)
+        } else {
+            open_sqlite(db, must_exist)?
+        };
     let mut key = vec![0u8; 32];
     OsRandom.fill(&mut key).map_err(CliError::domain)?;
     Portal::new(
@@ -52,6 +51,21 @@ pub fn open_portal(
         notifier,
     )
     .map_err(CliError::domain)
+}
+
+/// The SQLite store at `db`; with `must_exist`, a missing file is refused
+/// (the commands that read accounts need them imported first).
+fn open_sqlite(db: &Path, must_exist: bool) -> Result<Arc<dyn Store>, CliError> {
+    if must_exist && !db.exists() {
+        return Err(CliError::Domain(format!(
+            "no database `{}`; import the accounts first with `ratepayer accounts import --db {}`",
+            db.display(),
+            db.display()
+        )));
+    }
+    Ok(Arc::new(SqliteStore::open(db).map_err(|e| {
+        CliError::Domain(format!("cannot open `{}`: {e}", db.display()))
+    })?))
 }
 
 /// The PostgreSQL URL `db` is, when it is one (`postgres://…` or

@@ -489,7 +489,7 @@ pub struct AccountsImportArgs {
     /// The utility's profile (a file or a built-in id).
     #[arg(long, value_name = "PROFILE")]
     pub profile: String,
-    /// The SQLite database (created when missing).
+    /// The SQLite database (created when missing), or a postgres:// URL.
     #[arg(long, value_name = "FILE")]
     pub db: PathBuf,
     /// The accounts CSV (see above for its columns).
@@ -537,7 +537,8 @@ pub struct BillsPostArgs {
     /// The utility's profile (a file or a built-in id).
     #[arg(long, value_name = "PROFILE")]
     pub profile: String,
-    /// The SQLite database (it must exist: import the accounts first).
+    /// The SQLite database (it must exist: import the accounts first), or a
+    /// postgres:// URL.
     #[arg(long, value_name = "FILE")]
     pub db: PathBuf,
     /// The day the bills are issued (YYYY-MM-DD).
@@ -587,7 +588,7 @@ pub struct AutopayRunArgs {
     /// The utility's profile (a file or a built-in id).
     #[arg(long, value_name = "PROFILE")]
     pub profile: String,
-    /// The SQLite database.
+    /// The SQLite database, or a postgres:// URL (then give --mail-log).
     #[arg(long, value_name = "FILE")]
     pub db: PathBuf,
     /// The day the cycle runs for (YYYY-MM-DD).

@@ -45,11 +45,19 @@ pub fn run(args: &AutopayRunArgs, json: bool) -> Result<(), CliError> {
             "--fake-script scripts the fake processor; give --processor fake with it".into(),
         ));
     }
-    let mail_path = args
-        .mail_log
-        .clone()
-        .unwrap_or_else(|| PathBuf::from(format!("{}-mail.jsonl", args.db.display())));
-    if !args.db.exists() {
+    let on_postgres = crate::back_office::postgres_url(&args.db).is_some();
+    let mail_path = match (&args.mail_log, on_postgres) {
+        (Some(path), _) => path.clone(),
+        // No file lies next to a server's URL (and the URL may hold a password).
+        (None, true) => {
+            return Err(CliError::Usage(
+                "with a postgres:// database, give --mail-log FILE for the delivered notices"
+                    .into(),
+            ))
+        }
+        (None, false) => PathBuf::from(format!("{}-mail.jsonl", args.db.display())),
+    };
+    if !on_postgres && !args.db.exists() {
         return Err(CliError::Domain(format!(
             "no database `{}`; import the accounts first with `ratepayer accounts import --db {}`",
             args.db.display(),

@@ -452,3 +452,15 @@ fn usage_errors_exit_2() {
     );
     assert!(!Path::new(&db).exists(), "nothing was created");
 }
+
+/// On a PostgreSQL database the AutoPay run needs `--mail-log` (no file lies
+/// next to a URL), and says so before connecting, without echoing the URL
+/// (it may hold a password).
+#[test]
+fn autopay_on_postgres_needs_a_mail_log_and_never_prints_the_url() {
+    let url = "postgres://clerk:s3cret@127.0.0.1:1/utility";
+    let run = autopay(url, "2025-12-24", &[]);
+    assert_eq!(run.code, 2, "{run:?}");
+    assert!(run.stderr.contains("--mail-log"), "{}", run.stderr);
+    assert!(!run.stderr.contains("s3cret"), "{}", run.stderr);
+}
