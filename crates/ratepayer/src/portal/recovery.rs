@@ -11,7 +11,7 @@ use super::guard::{refusal, Scope};
 use super::{Portal, PortalError};
 use crate::login::{device, RevokeReason};
 use crate::password::PasswordContext;
-use crate::store::{AuditKind, Role, SecurityKind, SecurityRow};
+use crate::store::{AuditKind, LoginRow, Role, SecurityKind, SecurityRow, Tx};
 use crate::verification::token::{self, TokenPurpose, TokenRecord};
 use crate::verification::ContactKind;
 
@@ -36,23 +36,8 @@ impl Portal {
         client: &ClientContext,
         now: DateTime<Utc>,
     ) -> Result<(), PortalError> {
-        let username = username.trim().to_lowercase();
-        let bucket = client.bucket();
         let mut tx = self.store.begin()?;
-        let decision = self.scope_check(tx.as_mut(), Scope::SignInAddress, &bucket, now)?;
-        if let Some(err) = refusal(decision, now) {
-            return Err(err);
-        }
-        self.scope_failure(tx.as_mut(), Scope::SignInAddress, &bucket, now)?;
-        let login = tx.login_by_username(self.utility(), &username)?;
-        let verified_email = match &login {
-            Some(l) => tx.contacts(&l.id)?.into_iter().any(|c| {
-                c.verified_at.is_some()
-                    && c.contact.kind() == ContactKind::Email
-                    && c.contact.as_str().eq_ignore_ascii_case(&l.email)
-            }),
-            None => false,
-        };
+        let (login, verified_email) = self.recovery_login(tx.as_mut(), username, client, now)?;
         let policy = &self.profile.spec().verification.tokens;
         let owner = login.as_ref().map_or("-", |l| l.id.as_str());
         // Issued whether or not it is stored: the same work either way.
@@ -222,5 +207,46 @@ impl Portal {
             "Your portal password was reset: you were signed out everywhere and every remembered device was forgotten. If this was not you, contact customer service.".into(),
         );
         Ok(login.id)
+    }
+}
+
+impl Portal {
+    /// The opening both anonymous recovery requests by username share: the
+    /// client's address is checked (a throttled one is refused before any
+    /// lookup) and counted, then the login of the typed `username` (trimmed,
+    /// lower-cased) is looked up, with whether its email is verified.
+    pub(super) fn recovery_login(
+        &self,
+        tx: &mut dyn Tx,
+        username: &str,
+        client: &ClientContext,
+        now: DateTime<Utc>,
+    ) -> Result<(Option<LoginRow>, bool), PortalError> {
+        let bucket = client.bucket();
+        let decision = self.scope_check(tx, Scope::SignInAddress, &bucket, now)?;
+        if let Some(err) = refusal(decision, now) {
+            return Err(err);
+        }
+        self.scope_failure(tx, Scope::SignInAddress, &bucket, now)?;
+        let login = tx.login_by_username(self.utility(), &username.trim().to_lowercase())?;
+        let verified = match &login {
+            Some(l) => self.email_verified(tx, l)?,
+            None => false,
+        };
+        Ok((login, verified))
+    }
+
+    /// Whether the login's email is one of its verified contacts (where
+    /// recovery messages may go).
+    pub(super) fn email_verified(
+        &self,
+        tx: &mut dyn Tx,
+        login: &LoginRow,
+    ) -> Result<bool, PortalError> {
+        Ok(tx.contacts(&login.id)?.into_iter().any(|c| {
+            c.verified_at.is_some()
+                && c.contact.kind() == ContactKind::Email
+                && c.contact.as_str().eq_ignore_ascii_case(&login.email)
+        }))
     }
 }

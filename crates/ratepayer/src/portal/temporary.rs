@@ -24,13 +24,11 @@
 use chrono::{DateTime, Utc};
 
 use super::client::ClientContext;
-use super::guard::{refusal, Scope};
 use super::{Portal, PortalError};
 use crate::login::{device, RevokeReason};
 use crate::password::{NormalizationForm, NormalizedPassword};
 use crate::store::{AuditKind, LoginRow, SecurityKind, Tx};
 use crate::verification::temp_password::{self, TempPasswordError, TempPasswordRecord};
-use crate::verification::ContactKind;
 
 impl Portal {
     /// Asks for a temporary password for `username`, emailed to the login's
@@ -48,23 +46,8 @@ impl Portal {
         client: &ClientContext,
         now: DateTime<Utc>,
     ) -> Result<(), PortalError> {
-        let username = username.trim().to_lowercase();
-        let bucket = client.bucket();
         let mut tx = self.store.begin()?;
-        let decision = self.scope_check(tx.as_mut(), Scope::SignInAddress, &bucket, now)?;
-        if let Some(err) = refusal(decision, now) {
-            return Err(err);
-        }
-        self.scope_failure(tx.as_mut(), Scope::SignInAddress, &bucket, now)?;
-        let login = tx.login_by_username(self.utility(), &username)?;
-        let verified_email = match &login {
-            Some(l) => tx.contacts(&l.id)?.into_iter().any(|c| {
-                c.verified_at.is_some()
-                    && c.contact.kind() == ContactKind::Email
-                    && c.contact.as_str().eq_ignore_ascii_case(&l.email)
-            }),
-            None => false,
-        };
+        let (login, verified_email) = self.recovery_login(tx.as_mut(), username, client, now)?;
         let policy = &self.profile.spec().verification.temporary_passwords;
         let owner = login.as_ref().map_or("-", |l| l.id.as_str());
         // Issued whether or not it is stored: the same work either way.

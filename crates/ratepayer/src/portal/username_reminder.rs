@@ -10,7 +10,6 @@ use super::client::ClientContext;
 use super::guard::{refusal, Scope};
 use super::{Portal, PortalError};
 use crate::store::AuditKind;
-use crate::verification::ContactKind;
 
 impl Portal {
     /// Asks for a username reminder for the account numbered `account`
@@ -39,11 +38,7 @@ impl Portal {
             let Some(login) = tx.login(&link.login)? else {
                 continue;
             };
-            let verified = tx.contacts(&login.id)?.into_iter().any(|c| {
-                c.verified_at.is_some()
-                    && c.contact.kind() == ContactKind::Email
-                    && c.contact.as_str().eq_ignore_ascii_case(&login.email)
-            });
+            let verified = self.email_verified(tx.as_mut(), &login)?;
             if verified && !send.iter().any(|(_, u)| *u == login.username) {
                 send.push((login.email.clone(), login.username.clone()));
             }
