@@ -20,7 +20,9 @@ use crate::error::{CliError, Problems};
 
 /// One utility's portal on a SQLite file, or on a PostgreSQL database when
 /// `db` is a `postgres://` URL (its tables in the connection's current
-/// schema: `search_path` may be set in the URL's `options`). The secrets
+/// schema: `search_path` may be set in the URL's `options`; `must_exist`
+/// is for a file: a server's tables are made on open, and rows of accounts
+/// not imported yet are refused one by one as on SQLite). The secrets
 /// are drawn fresh for each run: the back-office commands check no code or
 /// device token, which is all the digest key serves.
 pub fn open_portal(
