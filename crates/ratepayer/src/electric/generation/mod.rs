@@ -237,6 +237,61 @@ pub struct MeterChannels {
     net: Vec<i64>,
     /// Whether any received value is negative (a generator's stand-by draw).
     standby_draw: bool,
+    /// Running sums of the channels, made once for every bill of these
+    /// channels (`None` when they could pass 64 bits).
+    sums: Option<RunningSums>,
+}
+
+/// Running sums of meter channels: entry `i` is the sum of the first `i`
+/// intervals, so any stretch `a..b` sums as `s[b] − s[a]` in one step
+/// (the hour-by-hour fill of net billing and buy-all/sell-all takes one
+/// such sum per run of same-period hours, not one add per interval).
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct RunningSums {
+    /// Delivered micro-kWh.
+    pub delivered: Vec<i64>,
+    /// Received micro-kWh.
+    pub received: Vec<i64>,
+    /// The net's imports: `max(delivered − received, 0)`.
+    pub net_import: Vec<i64>,
+    /// The received values above zero, when some are below (stand-by draw).
+    pub received_export: Option<Vec<i64>>,
+}
+
+impl RunningSums {
+    /// The running sums of `d` and `r`, or `None` when a sum could pass
+    /// 64 bits (twice the largest value times the intervals).
+    fn new(d: &[i64], r: &[i64], max_abs: i64, standby_draw: bool) -> Option<RunningSums> {
+        let n = i64::try_from(d.len()).ok()?;
+        max_abs.checked_mul(2)?.checked_mul(n.checked_add(1)?)?;
+        let len = d.len() + 1;
+        let mut sums = RunningSums {
+            delivered: Vec::with_capacity(len),
+            received: Vec::with_capacity(len),
+            net_import: Vec::with_capacity(len),
+            received_export: standby_draw.then(|| Vec::with_capacity(len)),
+        };
+        let (mut sd, mut sr, mut si, mut se) = (0i64, 0i64, 0i64, 0i64);
+        sums.delivered.push(0);
+        sums.received.push(0);
+        sums.net_import.push(0);
+        if let Some(e) = sums.received_export.as_mut() {
+            e.push(0);
+        }
+        for (&dv, &rv) in d.iter().zip(r) {
+            sd += dv;
+            sr += rv;
+            si += (dv - rv).max(0);
+            sums.delivered.push(sd);
+            sums.received.push(sr);
+            sums.net_import.push(si);
+            if let Some(e) = sums.received_export.as_mut() {
+                se += rv.max(0);
+                e.push(se);
+            }
+        }
+        Some(sums)
+    }
 }
 
 impl MeterChannels {
@@ -292,6 +347,7 @@ impl MeterChannels {
             .unwrap_or(0);
         let net = d.iter().zip(&r).map(|(d, r)| d - r).collect();
         let standby_draw = r.iter().any(|&v| v < 0);
+        let sums = RunningSums::new(&d, &r, max_abs, standby_draw);
         Ok(MeterChannels {
             start,
             step_minutes,
@@ -300,6 +356,7 @@ impl MeterChannels {
             max_abs,
             net,
             standby_draw,
+            sums,
         })
     }
 

@@ -19,10 +19,11 @@ use super::engine::{kwh, Filled, MonthTiers};
 use super::fill::{Fill, IntFill, TierKwh};
 use super::{ElectricError, MeterChannels};
 
-/// Consecutive clock hours of a day in one energy period.
+/// Consecutive intervals of a day in one energy period: `from..to`
+/// counted from the day's first interval.
 struct Run {
-    start: u8,
-    hours: u8,
+    from: u16,
+    to: u16,
     period: u8,
 }
 
@@ -63,26 +64,64 @@ impl Counter {
 /// stand-by draw (micro-kWh).
 type Three = [i64; 3];
 
-/// Sums a run of intervals into its three amounts: the single meter's net
-/// (options 2 and 3: delivered less received, each interval importing or
-/// exporting), or the load meter's delivered and the generation meter's
-/// received energy (buy-all/sell-all: received below zero is stand-by draw).
-/// Within i64: a run is one day at most (1,440 intervals) of values within
-/// 2 × 10^13 micro-kWh (`MeterChannels`' limit).
-#[inline]
-fn run_amounts(net: Option<&[i64]>, two: Option<(&[i64], &[i64], bool)>) -> Three {
+/// How the walk reads the intervals (a compile-time choice, so the loop
+/// over a run's intervals carries no test of it).
+const NET: u8 = 0;
+/// Buy-all/sell-all, no received value below zero.
+const TWO: u8 = 1;
+/// Buy-all/sell-all with stand-by draw (received values below zero).
+const TWO_STANDBY: u8 = 2;
+
+/// Sums the intervals `from..to` into their three amounts: the single
+/// meter's net (options 2 and 3: delivered less received, each interval
+/// importing or exporting), or the load meter's delivered and the
+/// generation meter's received energy (buy-all/sell-all: received below
+/// zero is stand-by draw). Within i64: a run is one day at most (1,440
+/// intervals) of values within 2 × 10^13 micro-kWh (`MeterChannels`' limit).
+#[inline(always)]
+fn run_amounts<const MODE: u8>(ch: &MeterChannels, from: usize, to: usize) -> Three {
+    if let Some(s) = &ch.sums {
+        // Two reads per meter from the running sums.
+        let diff = |v: &[i64]| v.get(to).copied().unwrap_or(0) - v.get(from).copied().unwrap_or(0);
+        let d = diff(&s.delivered);
+        let r = diff(&s.received);
+        return match MODE {
+            NET => {
+                let imported = diff(&s.net_import);
+                [imported, imported - (d - r), 0]
+            }
+            TWO => [d, r, 0],
+            _ => {
+                let exported = s.received_export.as_deref().map_or(r, diff);
+                [d, exported, exported - r]
+            }
+        };
+    }
+    if MODE == NET {
+        amounts_of::<MODE>(ch.net.get(from..to).unwrap_or_default(), &[], &[])
+    } else {
+        let ds = ch.delivered.get(from..to).unwrap_or_default();
+        let rs = ch.received.get(from..to).unwrap_or_default();
+        amounts_of::<MODE>(&[], ds, rs)
+    }
+}
+
+/// [`run_amounts`] of the run's net values, or of its delivered and
+/// received values.
+#[inline(always)]
+fn amounts_of<const MODE: u8>(net: &[i64], ds: &[i64], rs: &[i64]) -> Three {
     // `x & !(x >> 63)` is `max(x, 0)` in a form that vectorises.
-    if let Some(xs) = net {
+    if MODE == NET {
         let mut imported = 0i64;
         let mut sum = 0i64;
-        for &x in xs {
+        for &x in net {
             sum += x;
             imported += x & !(x >> 63);
         }
         [imported, imported - sum, 0]
-    } else if let Some((ds, rs, standby)) = two {
+    } else {
         let imported: i64 = ds.iter().sum();
-        if !standby {
+        if MODE == TWO {
             // No received value is negative: every one is an export.
             return [imported, rs.iter().sum(), 0];
         }
@@ -93,8 +132,6 @@ fn run_amounts(net: Option<&[i64]>, two: Option<(&[i64], &[i64], bool)>) -> Thre
             exported += r & !(r >> 63);
         }
         [imported, exported, exported - received]
-    } else {
-        [0; 3]
     }
 }
 
@@ -125,57 +162,74 @@ struct Walk<'a> {
     runs: &'a [Vec<Run>],
     /// Intervals from the start of the year to the first one with data.
     offset: usize,
-    per_hour: usize,
     per_day: usize,
-    /// Buy-all/sell-all (two meters): whether any received value is
-    /// negative; `None` for one net meter.
-    standby: Option<bool>,
 }
 
 impl Walk<'_> {
     /// Walks the intervals `span` (one month's) into the counters (imports,
     /// exports, stand-by) in time order; returns each meter's total.
-    fn month<T: Tally>(
+    /// Whole days (every day but a series' first and last) take their runs
+    /// as they are; a day cut by the series is clipped run by run.
+    fn month<T: Tally, const MODE: u8>(
         &self,
         c: &mut [T; 3],
         span: std::ops::Range<usize>,
     ) -> Result<[i128; 3], ElectricError> {
         let ch = self.channels;
-        let mut month = [0i128; 3];
+        // Within i64: a month is at most 44,640 intervals of values within
+        // 2 × 10^13 micro-kWh.
+        let mut month = [0i64; 3];
         let mut i = span.start;
         while i < span.end {
             let at = self.offset + i;
             let (day, lo) = (at / self.per_day, at % self.per_day);
             let take = (self.per_day - lo).min(span.end - i);
             let kind = usize::from(self.year.map.day_kind.get(day).copied().unwrap_or(0));
-            // The day's runs of one period, clipped to the intervals with data.
-            for run in self.runs.get(kind).map(Vec::as_slice).unwrap_or_default() {
-                let from = (usize::from(run.start) * self.per_hour).max(lo);
-                let to = ((usize::from(run.start) + usize::from(run.hours)) * self.per_hour)
-                    .min(lo + take);
-                if from >= to {
-                    continue;
+            let runs = self.runs.get(kind).map(Vec::as_slice).unwrap_or_default();
+            let whole = lo == 0 && take == self.per_day;
+            for run in runs {
+                let (mut from, mut to) = (usize::from(run.from), usize::from(run.to));
+                if !whole {
+                    // The day's runs clipped to the intervals with data.
+                    from = from.max(lo);
+                    to = to.min(lo + take);
+                    if from >= to {
+                        continue;
+                    }
                 }
-                let span = i + from - lo..i + to - lo;
-                let amounts = match self.standby {
-                    Some(standby) => {
-                        let d = ch.delivered.get(span.clone()).unwrap_or_default();
-                        let r = ch.received.get(span).unwrap_or_default();
-                        run_amounts(None, Some((d, r, standby)))
-                    }
-                    None => run_amounts(ch.net.get(span), None),
-                };
+                let amounts = run_amounts::<MODE>(ch, i + from - lo, i + to - lo);
                 let p = usize::from(run.period);
-                for ((c, &a), t) in c.iter_mut().zip(&amounts).zip(month.iter_mut()) {
-                    if a > 0 {
-                        c.put(p, a)?;
-                        *t += i128::from(a);
-                    }
+                let [a0, a1, a2] = amounts;
+                if a0 > 0 {
+                    c[0].put(p, a0)?;
+                    month[0] += a0;
+                }
+                if a1 > 0 {
+                    c[1].put(p, a1)?;
+                    month[1] += a1;
+                }
+                if MODE == TWO_STANDBY && a2 > 0 {
+                    c[2].put(p, a2)?;
+                    month[2] += a2;
                 }
             }
             i += take;
         }
-        Ok(month)
+        Ok(month.map(i128::from))
+    }
+
+    /// [`Walk::month`] for the way the channels are read.
+    fn month_as<T: Tally>(
+        &self,
+        c: &mut [T; 3],
+        span: std::ops::Range<usize>,
+        mode: u8,
+    ) -> Result<[i128; 3], ElectricError> {
+        match mode {
+            NET => self.month::<T, NET>(c, span),
+            TWO => self.month::<T, TWO>(c, span),
+            _ => self.month::<T, TWO_STANDBY>(c, span),
+        }
     }
 }
 
@@ -199,7 +253,7 @@ impl PreparedYear {
             .num_minutes()
             .max(0) as usize
             / step;
-        let runs = self.period_runs();
+        let runs = self.period_runs(per_hour);
         // The first day of each month (and of the next year), from 0.
         let mut first_day = [0usize; 13];
         let mut day = 0usize;
@@ -207,32 +261,42 @@ impl PreparedYear {
             day += days as usize;
             *f = day;
         }
-        let standby = basa && channels.standby_draw;
+        let mode = match (basa, channels.standby_draw) {
+            (false, _) => NET,
+            (true, false) => TWO,
+            (true, true) => TWO_STANDBY,
+        };
+        let walk = Walk {
+            year: self,
+            channels,
+            runs: &runs,
+            offset,
+            per_day,
+        };
         let mut out: Vec<Filled> = Vec::with_capacity(months.len());
         for mt in months {
             let m = mt.m;
             let day_at = |k: usize| first_day.get(k).copied().unwrap_or(0) * per_day;
             let lo_i = day_at(m).saturating_sub(offset).min(channels.len());
             let hi_i = day_at(m + 1).saturating_sub(offset).min(channels.len());
-            let walk = Walk {
-                year: self,
-                channels,
-                runs: &runs,
-                offset,
-                per_hour,
-                per_day,
-                standby: basa.then_some(standby),
-            };
             // Integer counters when every limit allows (a loop compiled
-            // for them), else general ones.
+            // for them), else general ones. The stand-by meter's counter
+            // is made only when there is stand-by draw.
+            let third = |n: usize| {
+                if mode == TWO_STANDBY {
+                    IntFill::new(&mt.eff, n)
+                } else {
+                    IntFill::new(&[], 0)
+                }
+            };
             let ints = [
                 IntFill::new(&mt.eff, ne),
                 IntFill::new(&mt.eff, ne),
-                IntFill::new(&mt.eff, ne),
+                third(ne),
             ];
             let (tiers, month) = if let [Some(a), Some(b), Some(c)] = ints {
                 let mut c = [a, b, c];
-                let month = walk.month(&mut c, lo_i..hi_i)?;
+                let month = walk.month_as(&mut c, lo_i..hi_i, mode)?;
                 (c.map(IntFill::into_tier_kwh), month)
             } else {
                 let mut c = [
@@ -240,7 +304,7 @@ impl PreparedYear {
                     Counter::new(&mt.eff, ne),
                     Counter::new(&mt.eff, ne),
                 ];
-                let month = walk.month(&mut c, lo_i..hi_i)?;
+                let month = walk.month_as(&mut c, lo_i..hi_i, mode)?;
                 (c.map(Counter::into_tier_kwh), month)
             };
             let [imports, exports, standby] = tiers;
@@ -255,10 +319,13 @@ impl PreparedYear {
         Ok(out)
     }
 
-    /// Per kind of day, its clock hours in runs of one energy period, in
-    /// time order (a few per day; the walk steps once per run).
-    fn period_runs(&self) -> Vec<Vec<Run>> {
+    /// Per kind of day, its intervals (of `per_hour` an hour) in runs of
+    /// one energy period, in time order (a few per day; the walk steps once
+    /// per run).
+    fn period_runs(&self, per_hour: usize) -> Vec<Vec<Run>> {
         let ne = self.tariff.energy_periods.len();
+        // At most 60 intervals an hour: 1,440 a day, within u16.
+        let at = |h: usize| u16::try_from(h * per_hour).unwrap_or(u16::MAX);
         self.kinds
             .iter()
             .enumerate()
@@ -268,10 +335,10 @@ impl PreparedYear {
                 for (h, &slot) in k.energy.iter().enumerate() {
                     let period = u8::try_from(usize::from(slot).saturating_sub(base)).unwrap_or(0);
                     match runs.last_mut() {
-                        Some(r) if r.period == period => r.hours += 1,
+                        Some(r) if r.period == period => r.to = at(h + 1),
                         _ => runs.push(Run {
-                            start: h as u8,
-                            hours: 1,
+                            from: at(h),
+                            to: at(h + 1),
                             period,
                         }),
                     }
@@ -305,6 +372,37 @@ mod tests {
     }
 
     proptest! {
+        /// A stretch sums the same from the running sums as interval by
+        /// interval, under every way of reading the channels.
+        #[test]
+        fn running_sums_sum_as_the_intervals_do(
+            values in proptest::collection::vec((0i64..30_000_000, -30_000_000i64..30_000_000), 1..80),
+            a in 0usize..80,
+            b in 0usize..80,
+        ) {
+            let (d, r): (Vec<i64>, Vec<i64>) = values.iter().copied().unzip();
+            let dec = |v: &[i64]| v.iter().map(|&x| Decimal::new(x, 6)).collect::<Vec<_>>();
+            let start = chrono::NaiveDate::from_ymd_opt(2029, 1, 1)
+                .and_then(|d| d.and_hms_opt(0, 0, 0))
+                .unwrap_or_default();
+            let with = MeterChannels::from_kwh(start, 60, &dec(&d), &dec(&r));
+            prop_assert!(with.is_ok());
+            let Ok(with) = with else { return Ok(()) };
+            prop_assert!(with.sums.is_some());
+            let mut without = with.clone();
+            without.sums = None;
+            let (from, to) = (a.min(b).min(d.len()), a.max(b).min(d.len()));
+            prop_assert_eq!(run_amounts::<NET>(&with, from, to), run_amounts::<NET>(&without, from, to));
+            if with.standby_draw {
+                prop_assert_eq!(
+                    run_amounts::<TWO_STANDBY>(&with, from, to),
+                    run_amounts::<TWO_STANDBY>(&without, from, to)
+                );
+            } else {
+                prop_assert_eq!(run_amounts::<TWO>(&with, from, to), run_amounts::<TWO>(&without, from, to));
+            }
+        }
+
         /// A run's sum fills the tiers exactly as its intervals one by one
         /// (SAM's hour-by-hour rule), for imports, exports and stand-by.
         #[test]
@@ -327,11 +425,14 @@ mod tests {
                     for (p, xs) in &runs {
                         let (d, r): (Vec<i64>, Vec<i64>) = xs.iter().copied().unzip();
                         let amounts = if basa {
-                            let standby = r.iter().any(|&v| v < 0);
-                            run_amounts(None, Some((&d, &r, standby)))
+                            if r.iter().any(|&v| v < 0) {
+                                amounts_of::<TWO_STANDBY>(&[], &d, &r)
+                            } else {
+                                amounts_of::<TWO>(&[], &d, &r)
+                            }
                         } else {
                             let net: Vec<i64> = d.iter().zip(&r).map(|(d, r)| d - r).collect();
-                            run_amounts(Some(&net), None)
+                            amounts_of::<NET>(&net, &[], &[])
                         };
                         for (c, a) in c.iter_mut().zip(amounts) {
                             if a > 0 {
