@@ -90,6 +90,9 @@ pub struct PreparedYear {
     lines_per_month: usize,
     /// The labels of generation bills, made on first use.
     pub(super) generation_labels: std::sync::OnceLock<Arc<super::generation::Labels>>,
+    /// The year's hours in runs of one energy period, month by month, for
+    /// the hour-by-hour fill of generation bills (made once, on first use).
+    pub(super) year_runs: std::sync::OnceLock<Arc<super::generation::YearRuns>>,
 }
 
 /// Where the hours of one kind of day go: per clock hour, the index of its
@@ -227,6 +230,7 @@ impl ElectricTariff {
         let lines_per_month = lines_per_month.min(256);
         Ok(PreparedYear {
             generation_labels: std::sync::OnceLock::new(),
+            year_runs: std::sync::OnceLock::new(),
             lines_per_month,
             kinds,
             tariff: Arc::new(self.clone()),

@@ -24,6 +24,8 @@ mod labels;
 mod lines;
 mod walk;
 
+pub(crate) use walk::YearRuns;
+
 pub(crate) use labels::Labels;
 
 use chrono::NaiveDateTime;

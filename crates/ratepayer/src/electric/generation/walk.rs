@@ -5,7 +5,10 @@
 //! Consecutive intervals of one period fill the tiers as their sum does
 //! (interval `j` covers `[C + x_0 + … + x_{j−1}, … + x_j)` of the counter;
 //! those ranges join into one, all at that period), so the walk steps the
-//! counters once per run of same-period hours, not once per interval.
+//! counters once per run of same-period hours, not once per interval: the
+//! year's runs are tabled once per prepared year ([`YearRuns`], runs joined
+//! across midnight when the period goes on), and a run's amounts come from
+//! the channels' running sums in two reads per meter.
 //!
 //! (Tried and measured slower on the benchmark's net billing: stopping the
 //! walk once what a meter still takes fits its current tier, and adding the
@@ -13,18 +16,24 @@
 //! first limit late in the month, so the walk rarely stops early and the
 //! extra pass costs more than it saves.)
 
+use std::sync::Arc;
+
 use super::super::bill::PreparedYear;
 use super::super::tou::EffTier;
 use super::engine::{kwh, Filled, MonthTiers};
 use super::fill::{Fill, IntFill, TierKwh};
 use super::{ElectricError, MeterChannels};
 
-/// Consecutive intervals of a day in one energy period: `from..to`
-/// counted from the day's first interval.
-struct Run {
-    from: u16,
-    to: u16,
-    period: u8,
+/// The hours of a prepared year in runs of one energy period, split at
+/// month ends: per run, the hour it ends at (counted from the year's first
+/// hour) and its energy period.
+#[derive(Debug)]
+pub(crate) struct YearRuns {
+    runs: Vec<(u32, u8)>,
+    /// Index in `runs` of each month's first run, and the end.
+    month_run: [usize; 13],
+    /// Each month's first hour, and the year's end.
+    month_hour: [u32; 13],
 }
 
 /// One meter's hour-by-hour counter for a month: in integers when the
@@ -157,63 +166,57 @@ impl Tally for Counter {
 
 /// What the walk of one month reads.
 struct Walk<'a> {
-    year: &'a PreparedYear,
+    runs: &'a YearRuns,
     channels: &'a MeterChannels,
-    runs: &'a [Vec<Run>],
     /// Intervals from the start of the year to the first one with data.
     offset: usize,
-    per_day: usize,
+    per_hour: usize,
 }
 
 impl Walk<'_> {
-    /// Walks the intervals `span` (one month's) into the counters (imports,
-    /// exports, stand-by) in time order; returns each meter's total.
-    /// Whole days (every day but a series' first and last) take their runs
-    /// as they are; a day cut by the series is clipped run by run.
+    /// Walks month `m`'s runs (clipped to the intervals with data) into
+    /// the counters (imports, exports, stand-by) in time order; returns
+    /// each meter's total.
     fn month<T: Tally, const MODE: u8>(
         &self,
         c: &mut [T; 3],
-        span: std::ops::Range<usize>,
+        m: usize,
     ) -> Result<[i128; 3], ElectricError> {
-        let ch = self.channels;
+        let r = self.runs;
+        let hour = |k: usize| r.month_hour.get(k).map_or(0, |&h| h as usize) * self.per_hour;
+        let (first, last) = (
+            r.month_run.get(m).copied().unwrap_or(0),
+            r.month_run.get(m + 1).copied().unwrap_or(0),
+        );
+        let stop = hour(m + 1).min(self.offset + self.channels.len());
+        let mut at = hour(m).max(self.offset);
         // Within i64: a month is at most 44,640 intervals of values within
         // 2 × 10^13 micro-kWh.
         let mut month = [0i64; 3];
-        let mut i = span.start;
-        while i < span.end {
-            let at = self.offset + i;
-            let (day, lo) = (at / self.per_day, at % self.per_day);
-            let take = (self.per_day - lo).min(span.end - i);
-            let kind = usize::from(self.year.map.day_kind.get(day).copied().unwrap_or(0));
-            let runs = self.runs.get(kind).map(Vec::as_slice).unwrap_or_default();
-            let whole = lo == 0 && take == self.per_day;
-            for run in runs {
-                let (mut from, mut to) = (usize::from(run.from), usize::from(run.to));
-                if !whole {
-                    // The day's runs clipped to the intervals with data.
-                    from = from.max(lo);
-                    to = to.min(lo + take);
-                    if from >= to {
-                        continue;
-                    }
-                }
-                let amounts = run_amounts::<MODE>(ch, i + from - lo, i + to - lo);
-                let p = usize::from(run.period);
-                let [a0, a1, a2] = amounts;
-                if a0 > 0 {
-                    c[0].put(p, a0)?;
-                    month[0] += a0;
-                }
-                if a1 > 0 {
-                    c[1].put(p, a1)?;
-                    month[1] += a1;
-                }
-                if MODE == TWO_STANDBY && a2 > 0 {
-                    c[2].put(p, a2)?;
-                    month[2] += a2;
-                }
+        for &(end, period) in r.runs.get(first..last).unwrap_or_default() {
+            if at >= stop {
+                break;
             }
-            i += take;
+            let end = (end as usize * self.per_hour).min(stop);
+            if end <= at {
+                continue;
+            }
+            let [a0, a1, a2] =
+                run_amounts::<MODE>(self.channels, at - self.offset, end - self.offset);
+            at = end;
+            let p = usize::from(period);
+            if a0 > 0 {
+                c[0].put(p, a0)?;
+                month[0] += a0;
+            }
+            if a1 > 0 {
+                c[1].put(p, a1)?;
+                month[1] += a1;
+            }
+            if MODE == TWO_STANDBY && a2 > 0 {
+                c[2].put(p, a2)?;
+                month[2] += a2;
+            }
         }
         Ok(month.map(i128::from))
     }
@@ -222,13 +225,13 @@ impl Walk<'_> {
     fn month_as<T: Tally>(
         &self,
         c: &mut [T; 3],
-        span: std::ops::Range<usize>,
+        m: usize,
         mode: u8,
     ) -> Result<[i128; 3], ElectricError> {
         match mode {
-            NET => self.month::<T, NET>(c, span),
-            TWO => self.month::<T, TWO>(c, span),
-            _ => self.month::<T, TWO_STANDBY>(c, span),
+            NET => self.month::<T, NET>(c, m),
+            TWO => self.month::<T, TWO>(c, m),
+            _ => self.month::<T, TWO_STANDBY>(c, m),
         }
     }
 }
@@ -248,37 +251,25 @@ impl PreparedYear {
         let ne = self.tariff.energy_periods.len();
         let step = usize::from(channels.step_minutes.max(1));
         let per_hour = 60 / step;
-        let per_day = 1440 / step;
         let offset = (channels.start - self.map.first_day.and_time(chrono::NaiveTime::MIN))
             .num_minutes()
             .max(0) as usize
             / step;
-        let runs = self.period_runs(per_hour);
-        // The first day of each month (and of the next year), from 0.
-        let mut first_day = [0usize; 13];
-        let mut day = 0usize;
-        for (f, &days) in first_day.iter_mut().skip(1).zip(&self.map.days_in_month) {
-            day += days as usize;
-            *f = day;
-        }
+        let runs = self.year_runs();
         let mode = match (basa, channels.standby_draw) {
             (false, _) => NET,
             (true, false) => TWO,
             (true, true) => TWO_STANDBY,
         };
         let walk = Walk {
-            year: self,
-            channels,
             runs: &runs,
+            channels,
             offset,
-            per_day,
+            per_hour,
         };
         let mut out: Vec<Filled> = Vec::with_capacity(months.len());
         for mt in months {
             let m = mt.m;
-            let day_at = |k: usize| first_day.get(k).copied().unwrap_or(0) * per_day;
-            let lo_i = day_at(m).saturating_sub(offset).min(channels.len());
-            let hi_i = day_at(m + 1).saturating_sub(offset).min(channels.len());
             // Integer counters when every limit allows (a loop compiled
             // for them), else general ones. The stand-by meter's counter
             // is made only when there is stand-by draw.
@@ -296,7 +287,7 @@ impl PreparedYear {
             ];
             let (tiers, month) = if let [Some(a), Some(b), Some(c)] = ints {
                 let mut c = [a, b, c];
-                let month = walk.month_as(&mut c, lo_i..hi_i, mode)?;
+                let month = walk.month_as(&mut c, m, mode)?;
                 (c.map(IntFill::into_tier_kwh), month)
             } else {
                 let mut c = [
@@ -304,7 +295,7 @@ impl PreparedYear {
                     Counter::new(&mt.eff, ne),
                     Counter::new(&mt.eff, ne),
                 ];
-                let month = walk.month_as(&mut c, lo_i..hi_i, mode)?;
+                let month = walk.month_as(&mut c, m, mode)?;
                 (c.map(Counter::into_tier_kwh), month)
             };
             let [imports, exports, standby] = tiers;
@@ -319,33 +310,50 @@ impl PreparedYear {
         Ok(out)
     }
 
-    /// Per kind of day, its intervals (of `per_hour` an hour) in runs of
-    /// one energy period, in time order (a few per day; the walk steps once
-    /// per run).
-    fn period_runs(&self, per_hour: usize) -> Vec<Vec<Run>> {
+    /// The year's hours in runs of one energy period (tabled on first use).
+    fn year_runs(&self) -> Arc<YearRuns> {
+        self.year_runs
+            .get_or_init(|| Arc::new(self.make_year_runs()))
+            .clone()
+    }
+
+    fn make_year_runs(&self) -> YearRuns {
         let ne = self.tariff.energy_periods.len();
-        // At most 60 intervals an hour: 1,440 a day, within u16.
-        let at = |h: usize| u16::try_from(h * per_hour).unwrap_or(u16::MAX);
-        self.kinds
-            .iter()
-            .enumerate()
-            .map(|(kind, k)| {
+        let mut runs: Vec<(u32, u8)> = Vec::with_capacity(2048);
+        let mut month_run = [0usize; 13];
+        let mut month_hour = [0u32; 13];
+        let mut day = 0usize;
+        let mut hour = 0u32;
+        for (m, &days) in self.map.days_in_month.iter().enumerate() {
+            if let (Some(r), Some(h)) = (month_run.get_mut(m), month_hour.get_mut(m)) {
+                (*r, *h) = (runs.len(), hour);
+            }
+            let first = runs.len();
+            for _ in 0..days {
+                let kind = usize::from(self.map.day_kind.get(day).copied().unwrap_or(0));
                 let base = (kind / 2) * ne;
-                let mut runs: Vec<Run> = Vec::with_capacity(24);
-                for (h, &slot) in k.energy.iter().enumerate() {
+                let slots = self.kinds.get(kind).map(|k| &k.energy[..]).unwrap_or(&[]);
+                for &slot in slots {
+                    hour += 1;
                     let period = u8::try_from(usize::from(slot).saturating_sub(base)).unwrap_or(0);
+                    let joins = runs.len() > first;
                     match runs.last_mut() {
-                        Some(r) if r.period == period => r.to = at(h + 1),
-                        _ => runs.push(Run {
-                            from: at(h),
-                            to: at(h + 1),
-                            period,
-                        }),
+                        // A run goes on across hours (and midnight) of
+                        // one period, but not across a month's end.
+                        Some(r) if joins && r.1 == period => r.0 = hour,
+                        _ => runs.push((hour, period)),
                     }
                 }
-                runs
-            })
-            .collect()
+                day += 1;
+            }
+        }
+        month_run[12] = runs.len();
+        month_hour[12] = hour;
+        YearRuns {
+            runs,
+            month_run,
+            month_hour,
+        }
     }
 }
 
