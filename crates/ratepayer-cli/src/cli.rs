@@ -474,11 +474,11 @@ Example (Shelby):
   100001,65821,Doe,38150,pat@example.com,active,412 Main Street
   100002,65821,Doe,38150,pat@example.com,closed,17 Oak Street
 
-Each account is compared with the database: created when new, updated when its record, status or address differs (its login, settings and credit are kept), unchanged otherwise; the created and updated ones are written in one transaction. Running the same file again changes nothing and says so.
+Each account is compared with the database: created when new, updated when its record, status or address differs (its login, settings and credit are kept), unchanged otherwise; the created and updated ones are written in batches of --batch-size (default 1,000), each batch one transaction. Running the same file again changes nothing and says so; a run cut short resumes where it stopped (the rows of the batches it committed compare unchanged).
 
 The whole file is checked before anything is written: a bad row (an account number the profile's format refuses, an account on two rows, a status that is not active or closed, an email that is not one, an empty field the registration proofs need) refuses the whole file, exit 1, with every problem listed by line, column and value; nothing is written.
 
---json prints {created, updated, unchanged, refused, refusals: [{line, field, value, reason}]}. A progress bar shows on stderr when it is a terminal (never with --json).
+--json prints {created, updated, unchanged, batches, refused, refusals: [{line, field, value, reason}]}. A progress bar shows on stderr when it is a terminal (never with --json).
 
 Example:
   ratepayer accounts import --profile shelby --db utility.sqlite accounts.csv";
@@ -495,6 +495,11 @@ pub struct AccountsImportArgs {
     /// The accounts CSV (see above for its columns).
     #[arg(value_name = "ACCOUNTS.csv")]
     pub file: PathBuf,
+    /// Rows written per transaction (1 to 100000): each batch is committed
+    /// whole or not at all, and a run cut short resumes after the last
+    /// batch committed when run again.
+    #[arg(long, default_value_t = 1000, value_parser = clap::value_parser!(u32).range(1..=100_000), value_name = "N")]
+    pub batch_size: u32,
 }
 
 /// `ratepayer bills ...`
@@ -523,9 +528,9 @@ The CSV is the bill run's output, its columns in any order:
 
 A bill is keyed by (account, period): its id is FROM..TO. A bill whose period is already posted to the account with the same total is left as it is (already posted); with another total it is refused (a posted bill is not changed: post an adjustment). Running the same file again posts nothing and says so.
 
-The whole file is checked first, against the database too: a bad row (an error row of the bill run, an account not imported, a date or an amount that does not read, before_tax + taxes not the total, another currency, a period on two rows, a posted period with another total) refuses the whole file, exit 1, with every problem listed by line, column and value; nothing is posted. Then each new bill is posted in its own transaction; should posting stop halfway (the disk is full), run the command again to post the rest.
+The whole file is checked first, against the database too: a bad row (an error row of the bill run, an account not imported, a date or an amount that does not read, before_tax + taxes not the total, another currency, a period on two rows, a posted period with another total) refuses the whole file, exit 1, with every problem listed by line, column and value; nothing is posted. Then the new bills are posted in batches of --batch-size (default 1,000), in file order, each batch one transaction (every bill of it, or none). A run cut short (killed, the disk full) leaves the batches it committed; run the same command again and it resumes after them: the bills already posted are found by (account, period) and counted as unchanged, and posting restarts at the first line not posted (`resumed_at_line`).
 
---json prints {created, unchanged, refused, refusals: [{line, field, value, reason}]}. A progress bar shows on stderr when it is a terminal (never with --json).
+--json prints {created, unchanged, batches, resumed_at_line, refused, refusals: [{line, field, value, reason}]}. A progress bar shows on stderr when it is a terminal (never with --json).
 
 Example:
   ratepayer bill-run --profile shelby --customers customers.csv --out bills.csv
@@ -550,6 +555,11 @@ pub struct BillsPostArgs {
     /// The bill run's output CSV.
     #[arg(value_name = "BILLS.csv")]
     pub file: PathBuf,
+    /// Rows written per transaction (1 to 100000): each batch is committed
+    /// whole or not at all, and a run cut short resumes after the last
+    /// batch committed when run again.
+    #[arg(long, default_value_t = 1000, value_parser = clap::value_parser!(u32).range(1..=100_000), value_name = "N")]
+    pub batch_size: u32,
 }
 
 /// What `autopay run --help` explains.

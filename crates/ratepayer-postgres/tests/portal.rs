@@ -377,3 +377,11 @@ fn password_changes_end_sessions_on_postgres() {
     };
     portal_support::sessions::password_changes_end_sessions(db.open());
 }
+
+#[test]
+fn bill_batches_post_once_and_whole_on_postgres() {
+    let Some(db) = fresh("bulk") else {
+        return;
+    };
+    portal_support::bulk::batches_post_once_and_whole(db.open());
+}

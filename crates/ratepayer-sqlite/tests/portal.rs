@@ -262,3 +262,8 @@ fn crow_wing_temporary_password_on_sqlite() {
         "crow_wing_temporary_password",
     ));
 }
+
+#[test]
+fn bill_batches_post_once_and_whole_on_sqlite() {
+    portal_support::bulk::batches_post_once_and_whole(fresh("bulk"));
+}

@@ -201,3 +201,8 @@ fn contact_change_with_step_up_on_the_kv_store() {
 fn concurrent_contact_changes_on_the_kv_store() {
     portal_support::recovery_contacts::concurrent_contact_changes(fresh());
 }
+
+#[test]
+fn bill_batches_post_once_and_whole_on_the_kv_store() {
+    portal_support::bulk::batches_post_once_and_whole(fresh());
+}

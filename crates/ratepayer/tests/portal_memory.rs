@@ -409,7 +409,7 @@ fn code_guesses_survive_a_new_sign_in_on_the_memory_store() {
 }
 
 #[test]
-fn a_statement_posts_like_a_bill_and_once_per_id() {
+fn a_statement_posts_like_a_bill_and_once_per_period() {
     use ratepayer::portal::PostedStatement;
     use ratepayer::store::StatementLine;
     use ratepayer::BillingPeriod;
@@ -455,10 +455,20 @@ fn a_statement_posts_like_a_bill_and_once_per_id() {
     assert_eq!(charges.len(), 1);
     assert_eq!(charges[0].charge.amount, usd("72.47"));
     drop(tx);
-    // The same id again is a conflict and changes nothing.
-    assert!(p.post_statement(&statement, nov(30, 13)).is_err());
+    // The same bill again (a retry) returns the bill posted and changes
+    // nothing; another total under the same id and period is refused.
+    assert_eq!(p.post_statement(&statement, nov(30, 13)).unwrap(), row);
+    let changed = PostedStatement {
+        total: usd("80.00"),
+        ..statement.clone()
+    };
+    assert!(p.post_statement(&changed, nov(30, 13)).is_err());
     let mut tx = store.begin().unwrap();
     assert_eq!(tx.bills("shelby", "000100001").unwrap().len(), 1);
+    assert_eq!(
+        tx.charges("shelby", "000100001").unwrap()[0].charge.amount,
+        usd("72.47")
+    );
 }
 
 #[test]
@@ -519,4 +529,9 @@ fn password_changes_end_sessions() {
 #[test]
 fn session_settings_are_validated() {
     portal_support::sessions::session_settings_are_validated();
+}
+
+#[test]
+fn bill_batches_post_once_and_whole_on_the_memory_store() {
+    portal_support::bulk::batches_post_once_and_whole(Arc::new(MemoryStore::new()));
 }

@@ -4,8 +4,10 @@
 //! will be stored for the fields registration needs) and a file with any
 //! bad row writes nothing;
 //! then each row is compared with the store (created, updated, unchanged)
-//! and the created and updated rows are written in one transaction, so a
-//! re-run of the same file changes nothing and says so.
+//! and the created and updated rows are written in batches of
+//! `--batch-size`, each one transaction, so a re-run of the same file
+//! changes nothing and says so, and a run cut short resumes where its last
+//! committed batch ended (those rows now compare unchanged).
 
 use std::sync::Arc;
 
@@ -80,16 +82,24 @@ pub fn run(args: &AccountsImportArgs, json: bool) -> Result<(), CliError> {
     if !refusals.is_empty() {
         return report_refusals(args, json, &refusals);
     }
-    if !changes.is_empty() {
+    let mut batches = 0u64;
+    for chunk in changes.chunks(args.batch_size.max(1) as usize) {
         portal
-            .import_accounts(&changes, crate::back_office::now())
-            .map_err(CliError::domain)?;
+            .import_accounts(chunk, crate::back_office::now())
+            .map_err(|e| {
+                CliError::Domain(format!(
+                    "{e} (the {} batch(es) before this one are written; run the command again to write the rest)",
+                    batches
+                ))
+            })?;
+        batches += 1;
     }
     if json {
         print_json(&json!({
             "created": counts.created,
             "updated": counts.updated,
             "unchanged": counts.unchanged,
+            "batches": batches,
             "refused": 0,
             "refusals": [],
         }))

@@ -2,9 +2,12 @@
 //! the embedded SQLite store, one bill per (account, period). The whole
 //! file is checked first, against the store too (the account is imported;
 //! a bill already posted for the period has the same total), and a file
-//! with any bad row posts nothing. Then each new bill is posted in its own
-//! transaction (its statement and open charge); a bill already posted with
+//! with any bad row posts nothing. Then the new bills are posted (each its statement and open
+//! charge); a bill already posted with
 //! the same total is left as it is, so a re-run changes nothing and says so.
+//! The new bills are posted in batches of `--batch-size`, each batch one
+//! transaction; a run cut short resumes, when run again, at the first line
+//! its committed batches did not post.
 
 use std::sync::Arc;
 
@@ -43,19 +46,30 @@ pub fn run(args: &BillsPostArgs, json: bool) -> Result<(), CliError> {
         }
         return Err(refused(&args.file, &refusals));
     }
+    let resumed_at_line = if unchanged > 0 {
+        new.first().map(|b| b.line)
+    } else {
+        None
+    };
     let mut bar = ProgressBar::rows(show_progress(json), new.len() as u64, "bills");
-    for (i, bill) in new.iter().enumerate() {
-        if let Err(e) = post(&portal, bill, args.bill_date, args.due_date) {
-            bar.finish(i as u64);
+    let mut done = 0usize;
+    let mut batches = 0u64;
+    for chunk in new.chunks(args.batch_size.max(1) as usize) {
+        if let Err(e) = post(&portal, chunk, args.bill_date, args.due_date) {
+            bar.finish(done as u64);
             return Err(e);
         }
-        bar.step(i as u64 + 1);
+        done += chunk.len();
+        batches += 1;
+        bar.step(done as u64);
     }
     bar.finish(new.len() as u64);
     if json {
         print_json(&json!({
             "created": new.len(),
             "unchanged": unchanged,
+            "batches": batches,
+            "resumed_at_line": resumed_at_line,
             "refused": 0,
             "refusals": [],
         }))
@@ -65,10 +79,10 @@ pub fn run(args: &BillsPostArgs, json: bool) -> Result<(), CliError> {
             thousands(new.len() as u64 + unchanged),
             thousands(new.len() as u64),
             thousands(unchanged),
-            if new.is_empty() {
-                "; nothing to change"
-            } else {
-                ""
+            match (new.is_empty(), resumed_at_line) {
+                (true, _) => "; nothing to change".to_string(),
+                (false, Some(line)) => format!("; resumed at line {line}"),
+                (false, None) => String::new(),
             }
         ))
     }
@@ -124,32 +138,35 @@ fn classify(
     Ok((new, unchanged))
 }
 
+/// Posts one batch in one transaction: every bill of it, or none.
 fn post(
     portal: &Portal,
-    bill: &BillLine,
+    chunk: &[BillLine],
     bill_date: NaiveDate,
     due_date: NaiveDate,
 ) -> Result<(), CliError> {
-    let id = bill.bill_id();
+    let ids: Vec<String> = chunk.iter().map(BillLine::bill_id).collect();
+    let batch: Vec<PostedStatement<'_>> = chunk
+        .iter()
+        .zip(&ids)
+        .map(|(bill, id)| PostedStatement {
+            account: &bill.account,
+            bill_id: id,
+            period: bill.period,
+            lines: bill.lines.clone(),
+            total: bill.total,
+            bill_date,
+            due_date,
+            printed_draft_date: None,
+        })
+        .collect();
     portal
-        .post_statement(
-            &PostedStatement {
-                account: &bill.account,
-                bill_id: &id,
-                period: bill.period,
-                lines: bill.lines.clone(),
-                total: bill.total,
-                bill_date,
-                due_date,
-                printed_draft_date: None,
-            },
-            crate::back_office::now(),
-        )
+        .post_statements(&batch, crate::back_office::now())
         .map(|_| ())
         .map_err(|e| {
+            let first = chunk.first().map_or(0, |b| b.line);
             CliError::Domain(format!(
-                "line {}: cannot post the bill of {}: {e} (the bills before it are posted; run the command again to post the rest)",
-                bill.line, bill.account
+                "cannot post the batch starting at line {first}: {e} (the batches before it are posted; run the command again to post the rest)"
             ))
         })
 }

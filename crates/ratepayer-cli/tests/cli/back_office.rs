@@ -202,6 +202,68 @@ fn bills_post_twice_posts_nothing_the_second_time() {
 }
 
 #[test]
+fn bills_post_resumes_a_run_cut_short_in_batches() {
+    let dir = scratch("bills-resume");
+    let db = db(&dir);
+    let accounts = write(
+        &dir,
+        "accounts.csv",
+        &format!("{ACCOUNTS}100002,65821,Doe,38150,pat@example.com,active,17 Oak Street\n"),
+    );
+    let imported = ratepayer(&[
+        "accounts",
+        "import",
+        "--profile",
+        "shelby",
+        "--db",
+        &db,
+        &accounts,
+        "--batch-size",
+        "1",
+        "--json",
+    ]);
+    assert_eq!(imported.code, 0, "{imported:?}");
+    assert_eq!(imported.json()["batches"], 3);
+    let bills = bill_run(&dir);
+    // The run that was cut short committed the batch of the first bill.
+    let text = std::fs::read_to_string(&bills).unwrap();
+    let first: String = text.lines().take(2).map(|l| format!("{l}\n")).collect();
+    let cut = write(&dir, "cut.csv", &first);
+    assert_eq!(post(&db, &cut).json()["created"], 1);
+    let mut args = vec![
+        "bills",
+        "post",
+        "--profile",
+        "shelby",
+        "--db",
+        &db,
+        "--bill-date",
+        "2025-12-03",
+        "--due-date",
+        "2025-12-24",
+        &bills,
+        "--json",
+    ];
+    args.extend(["--batch-size", "1"]);
+    let resumed = ratepayer(&args);
+    assert_eq!(resumed.code, 0, "{resumed:?}");
+    let j = resumed.json();
+    assert_eq!(
+        (
+            &j["created"],
+            &j["unchanged"],
+            &j["batches"],
+            &j["resumed_at_line"]
+        ),
+        (&2.into(), &1.into(), &2.into(), &3.into())
+    );
+    // A batch size out of range is a usage error.
+    args.truncate(args.len() - 1);
+    args.push("0");
+    assert_eq!(ratepayer(&args).code, 2);
+}
+
+#[test]
 fn bills_with_bad_rows_are_refused_whole_and_nothing_is_posted() {
     let dir = scratch("bills-bad");
     let db = db(&dir);

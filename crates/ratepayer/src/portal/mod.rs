@@ -72,7 +72,7 @@ use std::sync::{Arc, Mutex, OnceLock};
 use chrono::{DateTime, Utc};
 
 pub use autopay::{EnrolRequest, Enrolled};
-pub use back_office::{AccountImport, PostedBill, PostedStatement};
+pub use back_office::{AccountImport, PostOutcome, PostedBill, PostedStatement};
 pub use client::{ClientContext, MAX_USER_AGENT_BYTES};
 pub use contact_change::{ContactTarget, Reauthentication};
 pub use cycle::CycleReport;

@@ -8,6 +8,7 @@
     dead_code
 )]
 
+pub mod bulk;
 pub mod claims;
 pub mod intents;
 pub mod mfa;
@@ -552,8 +553,10 @@ pub fn journey(store: Arc<dyn Store>) {
         home.total_due
     );
 
-    // Bill history needs e-billing (seed 004).
-    let bill = water_bill(&p, 5000);
+    // Bill history needs e-billing (seed 004). November's bill (one bill
+    // per account and period).
+    let mut bill = water_bill(&p, 5000);
+    bill.period = BillingPeriod::new(date(2025, 11, 1), date(2025, 11, 30)).unwrap();
     p.post_bill(
         &PostedBill {
             account: "100001",
