@@ -491,7 +491,12 @@ fn key_of(digest_key: &Bound<'_, PyAny>) -> PyResult<Vec<u8>> {
 #[pymethods]
 impl Portal {
     /// A portal for `profile` over the SQLite database at `database_path`
-    /// (created and migrated when new; WAL mode). `digest_key` keys the
+    /// (created and migrated when new; WAL mode), or over a PostgreSQL
+    /// database when `database_path` is a `postgres://` or
+    /// `postgresql://` URL (a libpq URL; tables made and migrated on open,
+    /// in `schema` when given, created if missing, else in the
+    /// connection's search path; the URL is never echoed in an error).
+    /// `digest_key` keys the
     /// digests of codes and device tokens: 32 random bytes or more, kept
     /// secret and stable. `hash_params` are the Argon2id parameters of new
     /// credentials (OWASP's by default); `pepper` an optional `(id, key)`
@@ -499,7 +504,7 @@ impl Portal {
     /// `notify`, to `notify(to, subject, body)` after each commit.
     /// `autopay_batch` sets the enrolments per AutoPay transaction.
     #[staticmethod]
-    #[pyo3(signature = (profile, database_path, *, digest_key, hash_params = None, pepper = None, notify = None, autopay_batch = None))]
+    #[pyo3(signature = (profile, database_path, *, digest_key, hash_params = None, pepper = None, notify = None, autopay_batch = None, schema = None))]
     #[allow(clippy::too_many_arguments)]
     fn open(
         py: Python<'_>,
@@ -510,8 +515,19 @@ impl Portal {
         pepper: Option<(String, Vec<u8>)>,
         notify: Option<Bound<'_, PyAny>>,
         autopay_batch: Option<usize>,
+        schema: Option<String>,
     ) -> PyResult<Portal> {
         let setup = Setup::new(digest_key, hash_params, pepper, notify, autopay_batch)?;
+        let text = database_path.to_str().unwrap_or_default();
+        if text.starts_with("postgres://") || text.starts_with("postgresql://") {
+            return Portal::open_postgres(py, &profile, text.to_owned(), schema, setup);
+        }
+        if schema.is_some() {
+            return Err(PyErr::from(Raise::new::<PortalError>(
+                "portal.schema",
+                "schema is for a PostgreSQL URL; a SQLite file has no schemas (leave it out)",
+            )));
+        }
         let path = database_path.clone();
         let store = py
             .detach(|| SqliteStore::open(&path))
@@ -1623,5 +1639,41 @@ impl Portal {
                 |p| crate::R(&p.display().to_string()).to_string()
             )
         )
+    }
+}
+
+impl Portal {
+    /// [`Portal::open`] on a PostgreSQL URL.
+    #[cfg(feature = "postgres")]
+    fn open_postgres(
+        py: Python<'_>,
+        profile: &Profile,
+        url: String,
+        schema: Option<String>,
+        setup: Setup,
+    ) -> PyResult<Portal> {
+        let store = py
+            .detach(|| match &schema {
+                Some(schema) => ratepayer_postgres::PostgresStore::open_in_schema(&url, schema),
+                None => ratepayer_postgres::PostgresStore::open(&url),
+            })
+            .map_err(|e| portal_error(&CorePortalError::Storage(e)))?;
+        Portal::build(profile, Arc::new(store), setup, None)
+    }
+
+    /// [`Portal::open`] on a PostgreSQL URL, in a build without the
+    /// `postgres` feature.
+    #[cfg(not(feature = "postgres"))]
+    fn open_postgres(
+        _py: Python<'_>,
+        _profile: &Profile,
+        _url: String,
+        _schema: Option<String>,
+        _setup: Setup,
+    ) -> PyResult<Portal> {
+        Err(PyErr::from(Raise::new::<PortalError>(
+            "portal.postgres",
+            "database_path is a PostgreSQL URL, but this build has no `postgres` feature (the default); rebuild the wheel with it",
+        )))
     }
 }

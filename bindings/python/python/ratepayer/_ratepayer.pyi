@@ -866,6 +866,7 @@ class Portal:
         pepper: tuple[str, bytes] | None = None,
         notify: Callable[[str, str, str], object] | None = None,
         autopay_batch: int | None = None,
+        schema: str | None = None,
     ) -> Portal: ...
     @staticmethod
     def in_memory(
