@@ -9,7 +9,7 @@ from __future__ import annotations
 import sqlite3
 import threading
 import time
-from datetime import date, datetime, timezone
+from datetime import date, datetime, timedelta, timezone
 from decimal import Decimal
 from pathlib import Path
 
@@ -28,9 +28,11 @@ def nov(day: int, hour: int = 12) -> datetime:
     return datetime(2025, 11, day, hour, tzinfo=timezone.utc)
 
 
-def water_bill(shelby: ratepayer.Profile, gallons: int) -> ratepayer.Bill:
+def water_bill(shelby: ratepayer.Profile, gallons: int, month: int = 10) -> ratepayer.Bill:
+    """A Shelby water bill of 2025's `month` (October or November)."""
+    end = date(2025, month + 1, 1) - timedelta(days=1)
     return shelby.tariff("shelby-water-residential").bill(
-        start=date(2025, 10, 1), end=date(2025, 10, 31), usage=gallons, unit="gal",
+        start=date(2025, month, 1), end=end, usage=gallons, unit="gal",
         meter_size="5/8",
     )
 
@@ -206,7 +208,7 @@ def test_journey(shelby: ratepayer.Profile, tmp_path: Path) -> None:
     assert portal.home(pat, now=nov(25)).accounts[0].autopay is None
 
     # E-billing shows the history; text alerts alone still mean paper.
-    portal.post_bill("100001", water_bill(shelby, 5000), bill_id="2025-11",
+    portal.post_bill("100001", water_bill(shelby, 5000, month=11), bill_id="2025-11",
                      bill_date=date(2025, 12, 3), due_date=date(2025, 12, 24), now=nov(30))
     pat = session_at(nov(30))
     assert len(portal.bills(pat, "100001", now=nov(30))) == 1

@@ -200,7 +200,7 @@ impl Portal {
         now: DateTime<Utc>,
     ) -> Result<Vec<PostOutcome>, PortalError> {
         let at = |i: usize, posted: &PostedStatement<'_>, e: PortalError| match e {
-            PortalError::Invalid { field, message } => PortalError::Invalid {
+            PortalError::Invalid { field, message } if batch.len() > 1 => PortalError::Invalid {
                 field,
                 message: format!(
                     "{message} (bill {} of the batch: account {}, period {}..{})",

@@ -100,13 +100,16 @@ pub fn batches_post_once_and_whole(store: Arc<dyn Store>) {
     drop(tx);
     // Another total for a posted period, or an id reused for another
     // period: refused, naming the bill's place and account.
-    let changed = [statement("100002", "2025-09", 9, "99.99")];
+    let changed = [
+        statement("100001", "2025-09", 9, "41.10"),
+        statement("100002", "2025-09", 9, "99.99"),
+    ];
     match p.post_statements(&changed, now).unwrap_err() {
         PortalError::Invalid { field, message } => {
             assert_eq!(field, "bill");
             assert!(message.contains("post an adjustment"), "{message}");
             assert!(
-                message.contains("bill 1 of the batch: account 100002"),
+                message.contains("bill 2 of the batch: account 100002"),
                 "{message}"
             );
         }
