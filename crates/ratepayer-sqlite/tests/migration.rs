@@ -5,8 +5,9 @@
 //! collision had kept from being drafted). Migration 5 on a version 4
 //! database: payment statuses and processor keys. Migration 6 on a
 //! version 5 database: the outbox, empty, and the next cycle writing to it.
-//! Migration 7 on a version 6 database: payment records written whole before
-//! read as they were, and are handed off and settled as before.
+//! Migration 7 on a version 6 database: payment, draft and outbox records
+//! written whole before read as they were, and are handed off, settled and
+//! delivered as before.
 #![allow(
     clippy::unwrap_used,
     clippy::expect_used,
@@ -384,9 +385,9 @@ fn a_version_5_database_gets_the_outbox() {
     assert_eq!(kinds, [MessageKind::PaymentFailed]);
 }
 
-/// Migration 7 on a version 6 database: its payment and draft records hold
-/// every field in `data` (as version 6 wrote them), and read back exactly as
-/// they were; a draft recorded then is handed off and settled (its record kept
+/// Migration 7 on a version 6 database: its payment, draft and outbox
+/// records hold every field in `data` (as version 6 wrote them), and read
+/// back exactly as they were (messages are delivered and marked in both); a draft recorded then is handed off and settled (its record kept
 /// whole, its status set in `data` and in its column alike), while a draft
 /// recorded now keeps in `data` only what no column holds, and reads back
 /// the same.
@@ -399,6 +400,7 @@ fn a_version_6_database_keeps_its_whole_records() {
     let key = idempotency_key("shelby", "000100001", "2025-10", 0).to_string();
     let before: PaymentRow;
     let drafts_before: Vec<ratepayer::store::DraftRow>;
+    let messages_before: Vec<ratepayer::store::OutboxMessage>;
     {
         let store: Arc<dyn Store> = Arc::new(SqliteStore::open(db.path()).unwrap());
         let notifier = Arc::new(RecordingNotifier::new());
@@ -467,6 +469,19 @@ fn a_version_6_database_keeps_its_whole_records() {
             )
             .unwrap();
         }
+        // And every outbox message whole in `data` (with its nulls).
+        messages_before = a.outbox_messages().unwrap();
+        assert!(!messages_before.is_empty());
+        for m in &messages_before {
+            let mut whole = serde_json::to_value(m).unwrap();
+            whole["last_error"] = serde_json::to_value(&m.last_error).unwrap();
+            whole["delivered_at"] = serde_json::to_value(m.delivered_at).unwrap();
+            conn.execute(
+                "UPDATE outbox SET data = ?2 WHERE dedupe_key = ?1",
+                params![m.dedupe_key, whole.to_string()],
+            )
+            .unwrap();
+        }
         conn.execute_batch("PRAGMA user_version = 6;").unwrap();
     }
     let sqlite = Arc::new(SqliteStore::open(db.path()).unwrap());
@@ -494,6 +509,32 @@ fn a_version_6_database_keeps_its_whole_records() {
         assert_eq!(drafts, drafts_before);
     }
     let a = shelby_as("shelby", store.clone(), Arc::new(RecordingNotifier::new()));
+    assert_eq!(a.outbox_messages().unwrap(), messages_before);
+    let delivered = a.deliver_outbox(nov(24, 6), usize::MAX).unwrap();
+    let undelivered = messages_before
+        .iter()
+        .filter(|m| m.delivered_at.is_none())
+        .count();
+    assert!(undelivered > 0);
+    assert_eq!(delivered.delivered, undelivered);
+    {
+        // Marked delivered in its columns and in the whole record alike.
+        let conn = Connection::open(db.path()).unwrap();
+        let undelivered: i64 = conn
+            .query_row(
+                "SELECT count(*) FROM outbox
+                 WHERE delivered_s IS NULL OR data ->> '$.delivered_at' IS NULL",
+                [],
+                |r| r.get(0),
+            )
+            .unwrap();
+        assert_eq!(undelivered, 0);
+    }
+    assert!(a
+        .outbox_messages()
+        .unwrap()
+        .iter()
+        .all(|m| m.delivered_at.is_some()));
     let sent = a.submit_pending(&FakeProcessor::new(), nov(24, 7)).unwrap();
     assert_eq!(sent.submitted.len(), 2);
     {

@@ -11,6 +11,7 @@ mod intents;
 mod login;
 mod money;
 mod outbox;
+mod outbox_record;
 mod payment_record;
 mod security;
 
