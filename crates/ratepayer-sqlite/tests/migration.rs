@@ -5,8 +5,8 @@
 //! collision had kept from being drafted). Migration 5 on a version 4
 //! database: payment statuses and processor keys. Migration 6 on a
 //! version 5 database: the outbox, empty, and the next cycle writing to it.
-//! Migration 7 on a version 6 database: payment, draft and outbox records
-//! written whole before read as they were, and are handed off, settled and
+//! Migration 7 on a version 6 database: payment, draft, outbox and audit
+//! records written whole before read as they were, and are handed off, settled and
 //! delivered as before.
 #![allow(
     clippy::unwrap_used,
@@ -385,8 +385,8 @@ fn a_version_5_database_gets_the_outbox() {
     assert_eq!(kinds, [MessageKind::PaymentFailed]);
 }
 
-/// Migration 7 on a version 6 database: its payment, draft and outbox
-/// records hold every field in `data` (as version 6 wrote them), and read
+/// Migration 7 on a version 6 database: its payment, draft, outbox and
+/// audit records hold every field in `data` (as version 6 wrote them), and read
 /// back exactly as they were (messages are delivered and marked in both); a draft recorded then is handed off and settled (its record kept
 /// whole, its status set in `data` and in its column alike), while a draft
 /// recorded now keeps in `data` only what no column holds, and reads back
@@ -401,6 +401,7 @@ fn a_version_6_database_keeps_its_whole_records() {
     let before: PaymentRow;
     let drafts_before: Vec<ratepayer::store::DraftRow>;
     let messages_before: Vec<ratepayer::store::OutboxMessage>;
+    let audit_before: Vec<ratepayer::store::AuditEvent>;
     {
         let store: Arc<dyn Store> = Arc::new(SqliteStore::open(db.path()).unwrap());
         let notifier = Arc::new(RecordingNotifier::new());
@@ -482,6 +483,26 @@ fn a_version_6_database_keeps_its_whole_records() {
             )
             .unwrap();
         }
+        // And every audit event whole in `data`.
+        audit_before = {
+            let mut tx = store.begin().unwrap();
+            tx.audit_events("shelby").unwrap()
+        };
+        let seqs: Vec<i64> = conn
+            .prepare("SELECT seq FROM audit WHERE utility = 'shelby' ORDER BY seq")
+            .unwrap()
+            .query_map([], |r| r.get(0))
+            .unwrap()
+            .collect::<Result<_, _>>()
+            .unwrap();
+        assert_eq!(seqs.len(), audit_before.len());
+        for (seq, event) in seqs.iter().zip(&audit_before) {
+            conn.execute(
+                "UPDATE audit SET data = ?2 WHERE seq = ?1",
+                params![seq, serde_json::to_string(event).unwrap()],
+            )
+            .unwrap();
+        }
         conn.execute_batch("PRAGMA user_version = 6;").unwrap();
     }
     let sqlite = Arc::new(SqliteStore::open(db.path()).unwrap());
@@ -507,6 +528,7 @@ fn a_version_6_database_keeps_its_whole_records() {
             .flat_map(|a| tx.drafts("shelby", a).unwrap())
             .collect();
         assert_eq!(drafts, drafts_before);
+        assert_eq!(tx.audit_events("shelby").unwrap(), audit_before);
     }
     let a = shelby_as("shelby", store.clone(), Arc::new(RecordingNotifier::new()));
     assert_eq!(a.outbox_messages().unwrap(), messages_before);

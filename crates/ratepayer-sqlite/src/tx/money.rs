@@ -376,17 +376,23 @@ impl MoneyStore for SqliteTx<'_> {
     ) -> StoreResult<bool> {
         // One conditional update: the status, and the record's reference
         // and submission time set in place (the instant written as the
-        // record itself writes it), every other field left as stored (a
+        // record itself writes it), every other field left as stored. A
         // record written before schema version 7 also keeps its status in
-        // `data`: set there too).
+        // `data`: set there too (one JSON edit either way; a compact record
+        // given a status by a look-alike string is still read right, its
+        // status coming from the column).
         let what = "marking a payment submitted";
         let at = to_json(what, &submitted_at)?;
         let changed = self.exec(
             what,
             "UPDATE payments SET status = 'submitted',
-                    data = json_set(json_replace(data, '$.status', 'submitted'),
-                                    '$.settlement.reference', ?3,
-                                    '$.settlement.submitted_at', json(?4))
+                    data = CASE WHEN instr(data, '\"status\":') > 0
+                        THEN json_set(data, '$.status', 'submitted',
+                                      '$.settlement.reference', ?3,
+                                      '$.settlement.submitted_at', json(?4))
+                        ELSE json_set(data, '$.settlement.reference', ?3,
+                                      '$.settlement.submitted_at', json(?4))
+                    END
              WHERE utility = ?1 AND id = ?2 AND status = 'pending'",
             params![utility, id, reference, at],
         )?;
