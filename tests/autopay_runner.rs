@@ -5,6 +5,7 @@
 //! ```text
 //! autopay-runner seed  DB N        # N Shelby accounts, each with an open bill and Card AutoPay
 //! autopay-runner run   DB [BATCH]  # the cycle for 2025-11-24; prints drafted/already counts
+//! autopay-runner submit DB          # hand what is pending to a FakeProcessor
 //! autopay-runner bench N [DB]      # seed N, then time one cycle, the hand-off of its drafts
 //!                                   # to a FakeProcessor (and the two together), a second,
 //!                                   # empty cycle and the delivery of the outbox
@@ -387,6 +388,22 @@ fn main_inner(args: &[String]) -> Res<()> {
             println!("drafted {drafted} already {already}");
             Ok(())
         }
+        [cmd, db] if cmd == "submit" => {
+            // The hand-off alone, to the fake processor (for profiling).
+            let t = Instant::now();
+            let sent = portal(Arc::new(SqliteStore::open(db)?))?.submit_pending(
+                &ratepayer::portal::FakeProcessor::new(),
+                Utc.with_ymd_and_hms(2025, 11, 24, 7, 0, 0)
+                    .single()
+                    .ok_or("time")?,
+            )?;
+            println!(
+                "submitted {} in {:.2} s",
+                sent.submitted.len(),
+                t.elapsed().as_secs_f64()
+            );
+            Ok(())
+        }
         [cmd, db, day, rest @ ..] if cmd == "process" => {
             let batch = rest.first().map(|b| b.parse()).transpose()?;
             let day: NaiveDate = day.parse()?;
@@ -463,7 +480,8 @@ fn main_inner(args: &[String]) -> Res<()> {
             Ok(())
         }
         _ => Err(
-            "usage: autopay-runner seed DB N | run DB [BATCH] | process DB DAY [BATCH] | bench N [DB]"
+            "usage: autopay-runner seed DB N | run DB [BATCH] | submit DB | process DB DAY [BATCH] \
+             | bench N [DB]"
                 .into(),
         ),
     }

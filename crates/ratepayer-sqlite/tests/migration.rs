@@ -5,6 +5,9 @@
 //! collision had kept from being drafted). Migration 5 on a version 4
 //! database: payment statuses and processor keys. Migration 6 on a
 //! version 5 database: the outbox, empty, and the next cycle writing to it.
+//! Migration 7 on a version 6 database: payment, draft, outbox and audit
+//! records written whole before read as they were, and are handed off, settled and
+//! delivered as before.
 #![allow(
     clippy::unwrap_used,
     clippy::expect_used,
@@ -55,6 +58,8 @@ const TABLES: &[&str] = &[
 /// would have found that key claimed and drafted nothing).
 fn write_v1_database(v1: &TempDb) {
     let scratch = TempDb::new("scratch-v2");
+    let mut drafts: Vec<DraftRow> = Vec::new();
+    let mut payments: Vec<ratepayer::store::PaymentRow> = Vec::new();
     {
         let store: Arc<dyn Store> = Arc::new(SqliteStore::open(scratch.path()).unwrap());
         let notifier = Arc::new(RecordingNotifier::new());
@@ -64,6 +69,13 @@ fn write_v1_database(v1: &TempDb) {
         enrolled_owner(&b, &notifier, "100001", 2);
         let report = a.run_autopay_cycle(date(2025, 11, 24), nov(24, 6)).unwrap();
         assert_eq!(report.drafted, 1);
+        // The records whole, as version 1 kept them in `data` (this version
+        // keeps the fields that have columns only there).
+        let mut tx = store.begin().unwrap();
+        for utility in ["shelby", "shelby-north"] {
+            drafts.extend(tx.drafts(utility, "000100001").unwrap());
+            payments.extend(tx.payments_of_account(utility, "000100001").unwrap());
+        }
     }
     let conn = Connection::open(v1.path()).unwrap();
     conn.execute_batch(V1).unwrap();
@@ -86,15 +98,16 @@ fn write_v1_database(v1: &TempDb) {
         };
         conn.execute_batch(&copy).unwrap();
     }
-    let drafts: Vec<String> = conn
-        .prepare("SELECT data FROM src.drafts")
-        .unwrap()
-        .query_map([], |r| r.get(0))
-        .unwrap()
-        .collect::<Result<_, _>>()
+    for p in &payments {
+        conn.execute(
+            "UPDATE main.payments
+             SET data = json_remove(?2, '$.status', '$.processor_key', '$.settlement')
+             WHERE id = ?1",
+            params![p.id, serde_json::to_string(p).unwrap()],
+        )
         .unwrap();
-    for data in drafts {
-        let mut d: DraftRow = serde_json::from_str(&data).unwrap();
+    }
+    for mut d in drafts {
         let new_key = d.idempotency_key.clone();
         d.idempotency_key = legacy_idempotency_key(&d.account, &d.bill_id, d.attempt).to_string();
         conn.execute(
@@ -143,7 +156,7 @@ fn a_version_1_database_moves_forward_and_drafts_nothing_twice() {
 
     let sqlite = Arc::new(SqliteStore::open(v1.path()).unwrap());
     assert_eq!(sqlite.schema_version().unwrap(), SCHEMA_VERSION);
-    assert_eq!(SCHEMA_VERSION, 6);
+    assert_eq!(SCHEMA_VERSION, 7);
     {
         let conn = Connection::open(v1.path()).unwrap();
         // The primary key is (utility, idempotency_key).
@@ -370,4 +383,225 @@ fn a_version_5_database_gets_the_outbox() {
         .map(|m| m.kind)
         .collect();
     assert_eq!(kinds, [MessageKind::PaymentFailed]);
+}
+
+/// Migration 7 on a version 6 database: its payment, draft, outbox and
+/// audit records hold every field in `data` (as version 6 wrote them), and read
+/// back exactly as they were (messages are delivered and marked in both); a draft recorded then is handed off and settled (its record kept
+/// whole, its status set in `data` and in its column alike), while a draft
+/// recorded now keeps in `data` only what no column holds, and reads back
+/// the same.
+#[test]
+fn a_version_6_database_keeps_its_whole_records() {
+    use ratepayer::portal::{FakeProcessor, ProcessorOutcome, ProcessorResult};
+    use ratepayer::store::{PaymentRow, PaymentStatus};
+
+    let db = TempDb::new("v6-payments");
+    let key = idempotency_key("shelby", "000100001", "2025-10", 0).to_string();
+    let before: PaymentRow;
+    let drafts_before: Vec<ratepayer::store::DraftRow>;
+    let messages_before: Vec<ratepayer::store::OutboxMessage>;
+    let audit_before: Vec<ratepayer::store::AuditEvent>;
+    {
+        let store: Arc<dyn Store> = Arc::new(SqliteStore::open(db.path()).unwrap());
+        let notifier = Arc::new(RecordingNotifier::new());
+        let a = shelby_as("shelby", store.clone(), notifier.clone());
+        enrolled_owner(&a, &notifier, "100001", 1);
+        enrolled_owner(&a, &notifier, "100002", 2);
+        assert_eq!(
+            a.run_autopay_cycle(date(2025, 11, 24), nov(24, 6))
+                .unwrap()
+                .drafted,
+            2
+        );
+        let mut tx = store.begin().unwrap();
+        before = tx
+            .payment_by_processor_key("shelby", &key)
+            .unwrap()
+            .unwrap();
+        drafts_before = ["000100001", "000100002"]
+            .iter()
+            .flat_map(|a| tx.drafts("shelby", a).unwrap())
+            .collect();
+        tx.commit().unwrap();
+        // Written now: compact, with no copy of its columns.
+        let conn = Connection::open(db.path()).unwrap();
+        for field in ["id", "utility", "login", "amount", "total", "status", "at"] {
+            let kind: Option<String> = conn
+                .query_row(
+                    &format!("SELECT json_type(data, '$.{field}') FROM payments WHERE processor_key = ?1"),
+                    [&key],
+                    |r| r.get(0),
+                )
+                .unwrap();
+            assert_eq!(kind, None, "{field} is in the record");
+        }
+        // Back to version 6: every payment record whole in `data`, as
+        // version 6 wrote it.
+        let whole: Vec<(String, String)> = {
+            let mut tx = store.begin().unwrap();
+            let rows = tx
+                .payments_with_status("shelby", PaymentStatus::Pending)
+                .unwrap();
+            tx.commit().unwrap();
+            rows.iter()
+                .map(|p| (p.id.clone(), serde_json::to_string(p).unwrap()))
+                .collect()
+        };
+        assert_eq!(whole.len(), 2);
+        for (id, data) in &whole {
+            conn.execute(
+                "UPDATE payments SET data = ?2 WHERE id = ?1",
+                params![id, data],
+            )
+            .unwrap();
+        }
+        // And every draft whole in `data` (written now: `{}`).
+        let empty: i64 = conn
+            .query_row("SELECT count(*) FROM drafts WHERE data = '{}'", [], |r| {
+                r.get(0)
+            })
+            .unwrap();
+        assert_eq!(empty, 2);
+        for draft in &drafts_before {
+            conn.execute(
+                "UPDATE drafts SET data = ?2 WHERE idempotency_key = ?1",
+                params![draft.idempotency_key, serde_json::to_string(draft).unwrap()],
+            )
+            .unwrap();
+        }
+        // And every outbox message whole in `data` (with its nulls).
+        messages_before = a.outbox_messages().unwrap();
+        assert!(!messages_before.is_empty());
+        for m in &messages_before {
+            let mut whole = serde_json::to_value(m).unwrap();
+            whole["last_error"] = serde_json::to_value(&m.last_error).unwrap();
+            whole["delivered_at"] = serde_json::to_value(m.delivered_at).unwrap();
+            conn.execute(
+                "UPDATE outbox SET data = ?2 WHERE dedupe_key = ?1",
+                params![m.dedupe_key, whole.to_string()],
+            )
+            .unwrap();
+        }
+        // And every audit event whole in `data`.
+        audit_before = {
+            let mut tx = store.begin().unwrap();
+            tx.audit_events("shelby").unwrap()
+        };
+        let seqs: Vec<i64> = conn
+            .prepare("SELECT seq FROM audit WHERE utility = 'shelby' ORDER BY seq")
+            .unwrap()
+            .query_map([], |r| r.get(0))
+            .unwrap()
+            .collect::<Result<_, _>>()
+            .unwrap();
+        assert_eq!(seqs.len(), audit_before.len());
+        for (seq, event) in seqs.iter().zip(&audit_before) {
+            conn.execute(
+                "UPDATE audit SET data = ?2 WHERE seq = ?1",
+                params![seq, serde_json::to_string(event).unwrap()],
+            )
+            .unwrap();
+        }
+        conn.execute_batch("PRAGMA user_version = 6;").unwrap();
+    }
+    let sqlite = Arc::new(SqliteStore::open(db.path()).unwrap());
+    assert_eq!(sqlite.schema_version().unwrap(), 7);
+    let store: Arc<dyn Store> = sqlite;
+    {
+        let mut tx = store.begin().unwrap();
+        let read = tx
+            .payment_by_processor_key("shelby", &key)
+            .unwrap()
+            .unwrap();
+        assert_eq!(read, before);
+        assert_eq!(
+            tx.payment("shelby", &before.id).unwrap(),
+            Some(before.clone())
+        );
+        assert_eq!(
+            tx.payments_of_account("shelby", "000100001").unwrap(),
+            vec![before.clone()]
+        );
+        let drafts: Vec<_> = ["000100001", "000100002"]
+            .iter()
+            .flat_map(|a| tx.drafts("shelby", a).unwrap())
+            .collect();
+        assert_eq!(drafts, drafts_before);
+        assert_eq!(tx.audit_events("shelby").unwrap(), audit_before);
+    }
+    let a = shelby_as("shelby", store.clone(), Arc::new(RecordingNotifier::new()));
+    assert_eq!(a.outbox_messages().unwrap(), messages_before);
+    let delivered = a.deliver_outbox(nov(24, 6), usize::MAX).unwrap();
+    let undelivered = messages_before
+        .iter()
+        .filter(|m| m.delivered_at.is_none())
+        .count();
+    assert!(undelivered > 0);
+    assert_eq!(delivered.delivered, undelivered);
+    {
+        // Marked delivered in its columns and in the whole record alike.
+        let conn = Connection::open(db.path()).unwrap();
+        let undelivered: i64 = conn
+            .query_row(
+                "SELECT count(*) FROM outbox
+                 WHERE delivered_s IS NULL OR data ->> '$.delivered_at' IS NULL",
+                [],
+                |r| r.get(0),
+            )
+            .unwrap();
+        assert_eq!(undelivered, 0);
+    }
+    assert!(a
+        .outbox_messages()
+        .unwrap()
+        .iter()
+        .all(|m| m.delivered_at.is_some()));
+    let sent = a.submit_pending(&FakeProcessor::new(), nov(24, 7)).unwrap();
+    assert_eq!(sent.submitted.len(), 2);
+    {
+        let mut tx = store.begin().unwrap();
+        let p = tx.payment("shelby", &before.id).unwrap().unwrap();
+        assert_eq!(p.status, PaymentStatus::Submitted);
+        assert_eq!(p.settlement.submitted_at, Some(nov(24, 7)));
+        let expected = PaymentRow {
+            status: PaymentStatus::Submitted,
+            settlement: p.settlement.clone(),
+            ..before.clone()
+        };
+        assert_eq!(p, expected);
+    }
+    {
+        // The record written by version 6 is still whole, its status set.
+        let conn = Connection::open(db.path()).unwrap();
+        let (status, in_data): (String, String) = conn
+            .query_row(
+                "SELECT status, data ->> '$.status' FROM payments WHERE id = ?1",
+                [&before.id],
+                |r| Ok((r.get(0)?, r.get(1)?)),
+            )
+            .unwrap();
+        assert_eq!(
+            (status.as_str(), in_data.as_str()),
+            ("submitted", "submitted")
+        );
+    }
+    a.record_result(
+        &ProcessorResult {
+            key: key.clone(),
+            outcome: ProcessorOutcome::Settled {
+                on: date(2025, 11, 25),
+            },
+            reference: None,
+            message: None,
+        },
+        nov(25, 12),
+    )
+    .unwrap();
+    let mut tx = store.begin().unwrap();
+    let settled = tx.payment("shelby", &before.id).unwrap().unwrap();
+    assert_eq!(settled.status, PaymentStatus::Settled);
+    assert_eq!(settled.amount, before.amount);
+    assert_eq!(settled.total, before.total);
+    assert_eq!(settled.allocation, before.allocation);
 }

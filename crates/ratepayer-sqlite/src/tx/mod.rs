@@ -6,10 +6,13 @@
 
 mod account;
 mod audit;
+mod draft_record;
 mod intents;
 mod login;
 mod money;
 mod outbox;
+mod outbox_record;
+mod payment_record;
 mod security;
 
 use std::sync::MutexGuard;
@@ -127,6 +130,27 @@ impl<'a> SqliteTx<'a> {
             Some(row) => Ok(Some(json_column(what, row)?)),
             None => Ok(None),
         }
+    }
+}
+
+impl SqliteTx<'_> {
+    /// The payments a query lists: `tail` is the query after its `SELECT`
+    /// list (`FROM`, over `payments` aliased `p`, and the rest).
+    fn payments_where(
+        &self,
+        what: &str,
+        tail: &str,
+        params: impl Params,
+    ) -> StoreResult<Vec<ratepayer::store::PaymentRow>> {
+        self.live(what)?;
+        let sql = format!("SELECT {} {tail}", payment_record::PAYMENT_COLUMNS);
+        let mut stmt = self.conn.prepare_cached(&sql).map_err(|e| db(what, e))?;
+        let mut rows = stmt.query(params).map_err(|e| db(what, e))?;
+        let mut out = Vec::new();
+        while let Some(row) = rows.next().map_err(|e| db(what, e))? {
+            out.push(payment_record::payment_at(what, row)?);
+        }
+        Ok(out)
     }
 }
 

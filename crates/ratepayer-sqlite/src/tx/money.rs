@@ -8,10 +8,12 @@
 use chrono::{DateTime, Datelike, Utc};
 use ratepayer::store::{
     BillRow, ChargeRow, DraftRow, EnrolmentRow, EnrolmentStatus, MoneyStore, PaymentMethodRow,
-    PaymentRow, PaymentSource, PaymentStatus, StorageError, StorageErrorKind, StoreResult,
+    PaymentRow, PaymentStatus, StorageError, StorageErrorKind, StoreResult,
 };
 use rusqlite::params;
 
+use super::draft_record;
+use super::payment_record::{payment_data, source_str};
 use super::{amount, conflict, instant, json_at, SqliteTx};
 use crate::error::{db, to_json};
 
@@ -20,14 +22,6 @@ fn enrolment_status(s: EnrolmentStatus) -> &'static str {
     match s {
         EnrolmentStatus::Active => "active",
         EnrolmentStatus::Cancelled => "cancelled",
-    }
-}
-
-/// A payment source as stored.
-fn source(s: PaymentSource) -> &'static str {
-    match s {
-        PaymentSource::Portal => "portal",
-        PaymentSource::Autopay => "autopay",
     }
 }
 
@@ -119,7 +113,7 @@ impl MoneyStore for SqliteTx<'_> {
 
     fn insert_payment(&mut self, payment: &PaymentRow) -> StoreResult<()> {
         let what = "adding a payment";
-        let data = to_json(what, payment)?;
+        let data = payment_data(what, payment)?;
         self.exec(
             what,
             "INSERT INTO payments
@@ -130,7 +124,7 @@ impl MoneyStore for SqliteTx<'_> {
                 payment.id,
                 payment.utility,
                 payment.login,
-                source(payment.source),
+                source_str(payment.source),
                 amount(&payment.amount),
                 amount(&payment.fee),
                 amount(&payment.total),
@@ -170,20 +164,22 @@ impl MoneyStore for SqliteTx<'_> {
         utility: &str,
         account: &str,
     ) -> StoreResult<Vec<PaymentRow>> {
-        self.all(
+        self.payments_where(
             "reading the payments of an account",
-            "SELECT p.data FROM payment_accounts pa JOIN payments p ON p.seq = pa.payment
+            "FROM payment_accounts pa JOIN payments p ON p.seq = pa.payment
              WHERE pa.utility = ?1 AND pa.account = ?2 ORDER BY pa.payment",
             [utility, account],
         )
     }
 
     fn payment(&mut self, utility: &str, id: &str) -> StoreResult<Option<PaymentRow>> {
-        self.one(
-            "reading a payment",
-            "SELECT data FROM payments WHERE utility = ?1 AND id = ?2",
-            [utility, id],
-        )
+        Ok(self
+            .payments_where(
+                "reading a payment",
+                "FROM payments p WHERE p.utility = ?1 AND p.id = ?2",
+                [utility, id],
+            )?
+            .pop())
     }
 
     fn payment_by_processor_key(
@@ -191,26 +187,40 @@ impl MoneyStore for SqliteTx<'_> {
         utility: &str,
         key: &str,
     ) -> StoreResult<Option<PaymentRow>> {
-        self.one(
-            "reading a payment by its processor key",
-            "SELECT data FROM payments WHERE utility = ?1 AND processor_key = ?2",
-            [utility, key],
-        )
+        Ok(self
+            .payments_where(
+                "reading a payment by its processor key",
+                "FROM payments p WHERE p.utility = ?1 AND p.processor_key = ?2",
+                [utility, key],
+            )?
+            .pop())
     }
 
     fn update_payment(&mut self, payment: &PaymentRow) -> StoreResult<()> {
+        // Every column is written with the record: a record written now
+        // reads the fields kept in columns from there.
         let what = "updating a payment";
-        let data = to_json(what, payment)?;
+        let data = payment_data(what, payment)?;
         let changed = self.exec(
             what,
-            "UPDATE payments SET status = ?3, processor_key = ?4, data = ?5
+            "UPDATE payments SET status = ?3, processor_key = ?4, data = ?5, login = ?6,
+                    source = ?7, amount = ?8, fee = ?9, total = ?10, currency = ?11,
+                    idempotency_key = ?12, at = ?13
              WHERE utility = ?1 AND id = ?2",
             params![
                 payment.utility,
                 payment.id,
                 payment.status.as_str(),
                 payment.processor_key,
-                data
+                data,
+                payment.login,
+                source_str(payment.source),
+                amount(&payment.amount),
+                amount(&payment.fee),
+                amount(&payment.total),
+                payment.total.currency().code(),
+                payment.idempotency_key,
+                payment.at.to_rfc3339()
             ],
         )?;
         if changed == 0 {
@@ -227,9 +237,9 @@ impl MoneyStore for SqliteTx<'_> {
         utility: &str,
         status: PaymentStatus,
     ) -> StoreResult<Vec<PaymentRow>> {
-        self.all(
+        self.payments_where(
             "reading the payments with a status",
-            "SELECT data FROM payments WHERE utility = ?1 AND status = ?2 ORDER BY seq",
+            "FROM payments p WHERE p.utility = ?1 AND p.status = ?2 ORDER BY p.seq",
             [utility, status.as_str()],
         )
     }
@@ -289,8 +299,10 @@ impl MoneyStore for SqliteTx<'_> {
     }
 
     fn claim_draft(&mut self, draft: &DraftRow) -> StoreResult<bool> {
+        // Every field has a column: the record is not repeated in `data`
+        // (schema version 7; see `draft_record`).
         let what = "claiming an AutoPay draft";
-        let data = to_json(what, draft)?;
+        let data = draft_record::DRAFT_DATA;
         let (secs, nanos) = instant(&draft.executed_at);
         let inserted = self.exec(
             what,
@@ -362,17 +374,25 @@ impl MoneyStore for SqliteTx<'_> {
         reference: &str,
         submitted_at: DateTime<Utc>,
     ) -> StoreResult<bool> {
-        // One conditional update: the record's status, reference and
-        // submission time set in place (the instant written as the record
-        // itself writes it), every other field left as stored.
+        // One conditional update: the status, and the record's reference
+        // and submission time set in place (the instant written as the
+        // record itself writes it), every other field left as stored. A
+        // record written before schema version 7 also keeps its status in
+        // `data`: set there too (one JSON edit either way; a compact record
+        // given a status by a look-alike string is still read right, its
+        // status coming from the column).
         let what = "marking a payment submitted";
         let at = to_json(what, &submitted_at)?;
         let changed = self.exec(
             what,
             "UPDATE payments SET status = 'submitted',
-                    data = json_set(data, '$.status', 'submitted',
-                                    '$.settlement.reference', ?3,
-                                    '$.settlement.submitted_at', json(?4))
+                    data = CASE WHEN instr(data, '\"status\":') > 0
+                        THEN json_set(data, '$.status', 'submitted',
+                                      '$.settlement.reference', ?3,
+                                      '$.settlement.submitted_at', json(?4))
+                        ELSE json_set(data, '$.settlement.reference', ?3,
+                                      '$.settlement.submitted_at', json(?4))
+                    END
              WHERE utility = ?1 AND id = ?2 AND status = 'pending'",
             params![utility, id, reference, at],
         )?;
@@ -380,11 +400,20 @@ impl MoneyStore for SqliteTx<'_> {
     }
 
     fn drafts(&mut self, utility: &str, account: &str) -> StoreResult<Vec<DraftRow>> {
-        self.all(
-            "reading the drafts of an account",
-            "SELECT data FROM drafts WHERE utility = ?1 AND account = ?2
-             ORDER BY executed_secs, executed_nanos, attempt, idempotency_key",
-            [utility, account],
-        )
+        let what = "reading the drafts of an account";
+        self.live(what)?;
+        let mut stmt = self
+            .conn
+            .prepare_cached(draft_record::select_drafts!(
+                "WHERE utility = ?1 AND account = ?2
+                 ORDER BY executed_secs, executed_nanos, attempt, idempotency_key"
+            ))
+            .map_err(|e| db(what, e))?;
+        let mut rows = stmt.query([utility, account]).map_err(|e| db(what, e))?;
+        let mut out = Vec::new();
+        while let Some(row) = rows.next().map_err(|e| db(what, e))? {
+            out.push(draft_record::draft_at(what, row)?);
+        }
+        Ok(out)
     }
 }

@@ -1,7 +1,8 @@
 //! [`OutboxStore`] on SQLite: one table keyed by (utility, dedupe key), so a
 //! message is written once across every connection and process, with a
 //! partial index of the undelivered ones in the outbox's order (when
-//! written, then dedupe key).
+//! written, then dedupe key). A message's `data` holds only the fields
+//! without a column (`outbox_record`).
 
 use chrono::{DateTime, Utc};
 use ratepayer::store::{
@@ -9,18 +10,42 @@ use ratepayer::store::{
 };
 use rusqlite::params;
 
+use super::outbox_record::{message_at, message_data, select_messages};
 use super::{instant, SqliteTx};
-use crate::error::to_json;
+use crate::error::{db, to_json};
 
 impl SqliteTx<'_> {
+    /// The messages a query of [`select_messages`] lists, in its order.
+    fn messages(
+        &self,
+        what: &str,
+        sql: &str,
+        params: impl rusqlite::Params,
+    ) -> StoreResult<Vec<OutboxMessage>> {
+        self.live(what)?;
+        let mut stmt = self.conn.prepare_cached(sql).map_err(|e| db(what, e))?;
+        let mut rows = stmt.query(params).map_err(|e| db(what, e))?;
+        let mut out = Vec::new();
+        while let Some(row) = rows.next().map_err(|e| db(what, e))? {
+            out.push(message_at(what, row)?);
+        }
+        Ok(out)
+    }
+
+    /// The message under (utility, key), if any.
+    fn find_message(&self, utility: &str, key: &str) -> StoreResult<Option<OutboxMessage>> {
+        Ok(self
+            .messages(
+                "reading an outbox message",
+                select_messages!("WHERE utility = ?1 AND dedupe_key = ?2"),
+                [utility, key],
+            )?
+            .pop())
+    }
+
     /// The message under (utility, key), or a not-found error.
     fn outbox_entry(&self, utility: &str, key: &str) -> StoreResult<OutboxMessage> {
-        self.one(
-            "reading an outbox message",
-            "SELECT data FROM outbox WHERE utility = ?1 AND dedupe_key = ?2",
-            [utility, key],
-        )?
-        .ok_or_else(|| {
+        self.find_message(utility, key)?.ok_or_else(|| {
             StorageError::new(
                 StorageErrorKind::NotFound,
                 format!("no outbox message `{key}`"),
@@ -31,7 +56,7 @@ impl SqliteTx<'_> {
     /// Writes back a changed message: its record, attempts, next attempt
     /// and delivery.
     fn rewrite_message(&self, what: &str, m: &OutboxMessage) -> StoreResult<()> {
-        let data = to_json(what, m)?;
+        let data = message_data(what, m)?;
         let (next_s, next_ns) = instant(&m.next_attempt_at);
         let delivered = m.delivered_at.as_ref().map(instant);
         self.exec(
@@ -57,7 +82,7 @@ impl SqliteTx<'_> {
 impl OutboxStore for SqliteTx<'_> {
     fn enqueue_message(&mut self, m: &OutboxMessage) -> StoreResult<bool> {
         let what = "writing an outbox message";
-        let data = to_json(what, m)?;
+        let data = message_data(what, m)?;
         let (created_s, created_ns) = instant(&m.created_at);
         let (next_s, next_ns) = instant(&m.next_attempt_at);
         let delivered = m.delivered_at.as_ref().map(instant);
@@ -89,11 +114,7 @@ impl OutboxStore for SqliteTx<'_> {
         utility: &str,
         dedupe_key: &str,
     ) -> StoreResult<Option<OutboxMessage>> {
-        self.one(
-            "reading an outbox message",
-            "SELECT data FROM outbox WHERE utility = ?1 AND dedupe_key = ?2",
-            [utility, dedupe_key],
-        )
+        self.find_message(utility, dedupe_key)
     }
 
     fn undelivered_messages(
@@ -113,23 +134,26 @@ impl OutboxStore for SqliteTx<'_> {
             None => (i64::MIN, -1, ""),
         };
         let limit = i64::try_from(limit).unwrap_or(i64::MAX);
-        self.all(
+        self.messages(
             "listing undelivered outbox messages",
-            "SELECT data FROM outbox
-             WHERE utility = ?1 AND delivered_s IS NULL
+            select_messages!(
+                "WHERE utility = ?1 AND delivered_s IS NULL
                AND (next_s < ?2 OR (next_s = ?2 AND next_ns <= ?3))
                AND (created_s, created_ns, dedupe_key) > (?4, ?5, ?6)
              ORDER BY created_s, created_ns, dedupe_key
-             LIMIT ?7",
+             LIMIT ?7"
+            ),
             params![utility, due_s, due_ns, after_s, after_ns, after_key, limit],
         )
     }
 
     fn outbox_messages(&mut self, utility: &str) -> StoreResult<Vec<OutboxMessage>> {
-        self.all(
+        self.messages(
             "listing outbox messages",
-            "SELECT data FROM outbox WHERE utility = ?1
-             ORDER BY created_s, created_ns, dedupe_key",
+            select_messages!(
+                "WHERE utility = ?1
+             ORDER BY created_s, created_ns, dedupe_key"
+            ),
             [utility],
         )
     }
@@ -140,16 +164,18 @@ impl OutboxStore for SqliteTx<'_> {
         dedupe_key: &str,
         at: DateTime<Utc>,
     ) -> StoreResult<bool> {
-        // One conditional update: the delivery set in place (the instant
-        // written as the record itself writes it) unless it was marked
-        // before; nothing changed means marked before, or no such message.
+        // One conditional update: the delivery set in its columns unless it
+        // was marked before; nothing changed means marked before, or no
+        // such message. A message written before schema version 7 keeps its
+        // delivery in `data` too: set there as well (the instant written as
+        // the record itself writes it).
         let what = "marking an outbox message delivered";
         let (s, ns) = instant(&at);
         let json = to_json(what, &at)?;
         let changed = self.exec(
             what,
             "UPDATE outbox SET delivered_s = ?3, delivered_ns = ?4,
-                    data = json_set(data, '$.delivered_at', json(?5))
+                    data = json_replace(data, '$.delivered_at', json(?5))
              WHERE utility = ?1 AND dedupe_key = ?2 AND delivered_s IS NULL",
             params![utility, dedupe_key, s, ns, json],
         )?;

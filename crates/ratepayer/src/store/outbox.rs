@@ -96,12 +96,12 @@ pub struct OutboxMessage {
     #[serde(default)]
     pub attempts: u32,
     /// What the last failed attempt reported.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub last_error: Option<String>,
     /// Not tried again before this instant (when written: `created_at`).
     pub next_attempt_at: DateTime<Utc>,
     /// When the notifier took it; `None` while undelivered.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub delivered_at: Option<DateTime<Utc>>,
 }
 

@@ -118,35 +118,38 @@ impl DeclineReason {
     }
 }
 
-/// What the processor reported about a payment, and when.
+/// What the processor reported about a payment, and when. A field not
+/// known yet is left out of its JSON (and read back as `None`): a payment
+/// record is written once per AutoPay draft, and nine nulls were a sixth
+/// of it.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Settlement {
     /// The processor's reference for the charge (from the submission).
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub reference: Option<String>,
     /// When it was marked submitted.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub submitted_at: Option<DateTime<Utc>>,
     /// When the settlement was recorded.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub settled_at: Option<DateTime<Utc>>,
     /// The day the processor says it settled (the ACH settlement date).
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub settled_on: Option<NaiveDate>,
     /// When the return or decline was recorded.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub failed_at: Option<DateTime<Utc>>,
     /// The Nacha return reason code of a returned ACH debit.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub return_code: Option<AchReturnCode>,
     /// Why a card charge was declined.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub decline: Option<DeclineReason>,
     /// The processor's own words for a return or decline (for staff).
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub message: Option<String>,
     /// The returned-payment fee charged for a return (at most once).
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub returned_fee_charge: Option<String>,
 }
 

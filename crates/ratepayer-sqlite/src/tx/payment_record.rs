@@ -1,0 +1,208 @@
+//! How a payment is stored (schema version 7): the fields the `payments`
+//! table keeps in columns of their own (id, utility, login, source, the
+//! three amounts and their currency, the idempotency key, when, status and
+//! processor key) are not repeated in its `data` JSON, which holds the rest
+//! (channel, method, stored method, allocation, settlement). A payment
+//! record was about 1 KB of JSON, half of it copies of its columns; each
+//! AutoPay draft writes one and its hand-off to the processor rewrites it.
+//!
+//! A record written before version 7 keeps every field in `data`, and is
+//! read from there, as before: a field missing from `data` is taken from
+//! its column. The status and processor key are always read from their
+//! columns, which every version since migration 5 has written together with
+//! the record.
+
+use chrono::{DateTime, Utc};
+use ratepayer::fees::{Channel, PaymentMethod};
+use ratepayer::payment::PaymentAllocation;
+use ratepayer::store::{
+    PaymentRow, PaymentSource, PaymentStatus, Settlement, StorageError, StorageErrorKind,
+    StoreResult,
+};
+use ratepayer::{Currency, Money};
+use serde::{Deserialize, Deserializer, Serialize};
+
+use crate::error::{db, from_json, to_json};
+
+/// The columns a payment is read from, in the order [`payment_at`] reads
+/// them, for a query over `payments` aliased `p`.
+pub(super) const PAYMENT_COLUMNS: &str = "p.data, p.id, p.utility, p.login, p.source, p.amount, \
+     p.fee, p.total, p.currency, p.idempotency_key, p.at, p.status, p.processor_key";
+
+/// What a payment's `data` holds when written now.
+#[derive(Serialize)]
+struct Stored<'a> {
+    channel: &'a Channel,
+    method: &'a PaymentMethod,
+    payment_method_id: &'a str,
+    allocation: &'a PaymentAllocation,
+    settlement: &'a Settlement,
+}
+
+/// What a payment's `data` may hold: every field of a record written
+/// before version 7, the fields not kept in columns of one written since.
+#[derive(Deserialize)]
+struct Read {
+    #[serde(default)]
+    id: Option<String>,
+    #[serde(default)]
+    utility: Option<String>,
+    #[serde(default)]
+    login: Option<String>,
+    #[serde(default)]
+    source: Option<PaymentSource>,
+    channel: Channel,
+    method: PaymentMethod,
+    payment_method_id: String,
+    #[serde(default)]
+    amount: Option<Money>,
+    #[serde(default)]
+    fee: Option<Money>,
+    #[serde(default)]
+    total: Option<Money>,
+    allocation: PaymentAllocation,
+    /// Present (perhaps null) in a record written before version 7.
+    #[serde(default, deserialize_with = "present")]
+    idempotency_key: Option<Option<String>>,
+    #[serde(default)]
+    at: Option<DateTime<Utc>>,
+    #[serde(default)]
+    settlement: Settlement,
+}
+
+/// A field that is present, even as `null`: `Some(value)`.
+fn present<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Option<String>>, D::Error> {
+    Option::<String>::deserialize(d).map(Some)
+}
+
+/// The `data` JSON of a payment as written now.
+pub(super) fn payment_data(what: &str, p: &PaymentRow) -> StoreResult<String> {
+    // Destructured in full, so a field added to the record must be placed
+    // here (in a column or in `data`) before this compiles.
+    let PaymentRow {
+        id: _,
+        utility: _,
+        login: _,
+        source: _,
+        channel,
+        method,
+        payment_method_id,
+        amount: _,
+        fee: _,
+        total: _,
+        allocation,
+        idempotency_key: _,
+        at: _,
+        status: _,
+        processor_key: _,
+        settlement,
+    } = p;
+    let currency = p.total.currency();
+    if p.amount.currency() != currency || p.fee.currency() != currency {
+        // The columns keep one currency: a record of several is kept whole.
+        return to_json(what, p);
+    }
+    to_json(
+        what,
+        &Stored {
+            channel,
+            method,
+            payment_method_id,
+            allocation,
+            settlement,
+        },
+    )
+}
+
+/// A payment source as stored.
+pub(super) fn source_str(s: PaymentSource) -> &'static str {
+    match s {
+        PaymentSource::Portal => "portal",
+        PaymentSource::Autopay => "autopay",
+    }
+}
+
+fn corrupt(what: &str, message: String) -> StorageError {
+    StorageError::new(
+        StorageErrorKind::Corrupt,
+        format!("{what} failed: a stored payment cannot be read: {message}"),
+    )
+}
+
+/// The payment in a row of [`PAYMENT_COLUMNS`].
+pub(super) fn payment_at(what: &str, row: &rusqlite::Row<'_>) -> StoreResult<PaymentRow> {
+    let text = |i: usize| -> StoreResult<&str> {
+        row.get_ref(i)
+            .map_err(|e| db(what, e))?
+            .as_str()
+            .map_err(|e| db(what, rusqlite::Error::from(e)))
+    };
+    let opt_text = |i: usize| -> StoreResult<Option<String>> {
+        row.get::<_, Option<String>>(i).map_err(|e| db(what, e))
+    };
+    let read: Read = from_json(what, text(0)?)?;
+    let currency = || -> StoreResult<Currency> {
+        Currency::from_code(text(8)?).map_err(|e| corrupt(what, e.to_string()))
+    };
+    let money = |i: usize| -> StoreResult<Money> {
+        let amount =
+            ratepayer::money::parse_decimal(text(i)?).map_err(|e| corrupt(what, e.to_string()))?;
+        Ok(Money::new(amount, currency()?))
+    };
+    let status = text(11)?;
+    let status = PaymentStatus::ALL
+        .into_iter()
+        .find(|s| s.as_str() == status)
+        .ok_or_else(|| corrupt(what, format!("unknown status `{status}`")))?;
+    Ok(PaymentRow {
+        id: match read.id {
+            Some(id) => id,
+            None => text(1)?.to_owned(),
+        },
+        utility: match read.utility {
+            Some(u) => u,
+            None => text(2)?.to_owned(),
+        },
+        login: match read.login {
+            Some(l) => l,
+            None => text(3)?.to_owned(),
+        },
+        source: match read.source {
+            Some(s) => s,
+            None => match text(4)? {
+                "portal" => PaymentSource::Portal,
+                "autopay" => PaymentSource::Autopay,
+                other => return Err(corrupt(what, format!("unknown source `{other}`"))),
+            },
+        },
+        channel: read.channel,
+        method: read.method,
+        payment_method_id: read.payment_method_id,
+        amount: match read.amount {
+            Some(m) => m,
+            None => money(5)?,
+        },
+        fee: match read.fee {
+            Some(m) => m,
+            None => money(6)?,
+        },
+        total: match read.total {
+            Some(m) => m,
+            None => money(7)?,
+        },
+        allocation: read.allocation,
+        idempotency_key: match read.idempotency_key {
+            Some(k) => k,
+            None => opt_text(9)?,
+        },
+        at: match read.at {
+            Some(at) => at,
+            None => DateTime::parse_from_rfc3339(text(10)?)
+                .map_err(|e| corrupt(what, e.to_string()))?
+                .with_timezone(&Utc),
+        },
+        status,
+        processor_key: opt_text(12)?,
+        settlement: read.settlement,
+    })
+}
