@@ -79,20 +79,23 @@ pub fn run(args: &AutopayRunArgs, json: bool) -> Result<(), CliError> {
         )));
     }
     let now = crate::back_office::now();
-    let mut bar: Option<ProgressBar> = None;
     let show = show_progress(json);
-    let mut batches = 0u64;
+    // The bar's total is counted first: the cycle itself lists the
+    // enrolments page by page.
+    let total = if show {
+        let mut tx = portal.store().begin().map_err(CliError::domain)?;
+        tx.active_enrolment_count(portal.profile().id())
+            .map_err(CliError::domain)? as u64
+    } else {
+        0
+    };
+    let mut bar = ProgressBar::rows(show, total, "enrolments");
     let cycle = portal
         .run_autopay_cycle_observed(args.date, now, &mut |so_far| {
-            let total = so_far.enrolments as u64;
-            let b = bar.get_or_insert_with(|| ProgressBar::rows(show, total, "enrolments"));
-            batches += 1;
-            b.step((batches * BATCH as u64).min(total));
+            bar.step(so_far.enrolments as u64);
         })
         .map_err(CliError::domain)?;
-    if let Some(b) = bar.as_mut() {
-        b.finish(cycle.enrolments as u64);
-    }
+    bar.finish(cycle.enrolments as u64);
     let handoff = match args.processor {
         Some(ProcessorArg::Fake) => Some(hand_off(&portal, &script, args, now)?),
         None => None,

@@ -311,6 +311,38 @@ impl MoneyStore for PgTx<'_> {
         )
     }
 
+    fn active_enrolment_count(&mut self, utility: &str) -> StoreResult<usize> {
+        let what = "counting the active AutoPay enrolments";
+        let rows = self.query(
+            what,
+            "SELECT COUNT(*) FROM enrolments WHERE utility = $1 AND status = 'active'",
+            &[&utility],
+        )?;
+        let n: i64 = rows.first().and_then(|r| r.try_get(0).ok()).unwrap_or(0);
+        Ok(usize::try_from(n).unwrap_or(0))
+    }
+
+    fn active_enrolment_accounts_page(
+        &mut self,
+        utility: &str,
+        after: Option<&str>,
+        limit: usize,
+    ) -> StoreResult<Vec<String>> {
+        // A range scan of the partial index of the active enrolments.
+        let what = "listing a page of the accounts of the active AutoPay enrolments";
+        let limit = i64::try_from(limit).unwrap_or(i64::MAX);
+        let after = after.unwrap_or("");
+        self.query(
+            what,
+            "SELECT account FROM enrolments WHERE utility = $1 AND status = 'active'
+             AND account > $2 ORDER BY account LIMIT $3",
+            &[&utility, &after, &limit],
+        )?
+        .iter()
+        .map(|row| Ok(text_at(what, row, 0)?.to_owned()))
+        .collect()
+    }
+
     fn active_enrolment_accounts(&mut self, utility: &str) -> StoreResult<Vec<String>> {
         // The partial index of the active enrolments covers the query.
         let what = "listing the accounts of the active AutoPay enrolments";

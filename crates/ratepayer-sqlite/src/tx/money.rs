@@ -281,6 +281,45 @@ impl MoneyStore for SqliteTx<'_> {
         )
     }
 
+    fn active_enrolment_count(&mut self, utility: &str) -> StoreResult<usize> {
+        let what = "counting the active AutoPay enrolments";
+        self.live(what)?;
+        let n: i64 = self
+            .conn
+            .prepare_cached(
+                "SELECT COUNT(*) FROM enrolments WHERE utility = ?1 AND status = 'active'",
+            )
+            .and_then(|mut stmt| stmt.query_row([utility], |r| r.get(0)))
+            .map_err(|e| db(what, e))?;
+        Ok(usize::try_from(n).unwrap_or(0))
+    }
+
+    fn active_enrolment_accounts_page(
+        &mut self,
+        utility: &str,
+        after: Option<&str>,
+        limit: usize,
+    ) -> StoreResult<Vec<String>> {
+        // A range scan of the partial index of the active enrolments.
+        let what = "listing a page of the accounts of the active AutoPay enrolments";
+        self.live(what)?;
+        let limit = i64::try_from(limit).unwrap_or(i64::MAX);
+        let mut stmt = self
+            .conn
+            .prepare_cached(
+                "SELECT account FROM enrolments WHERE utility = ?1 AND status = 'active'
+                 AND account > ?2 ORDER BY account LIMIT ?3",
+            )
+            .map_err(|e| db(what, e))?;
+        let rows = stmt
+            .query_map(
+                rusqlite::params![utility, after.unwrap_or(""), limit],
+                |r| r.get(0),
+            )
+            .map_err(|e| db(what, e))?;
+        rows.collect::<Result<_, _>>().map_err(|e| db(what, e))
+    }
+
     fn active_enrolment_accounts(&mut self, utility: &str) -> StoreResult<Vec<String>> {
         // The partial index of the active enrolments covers the query.
         let what = "listing the accounts of the active AutoPay enrolments";

@@ -1,8 +1,8 @@
 //! The AutoPay cycle for a date: it plans every enrolled account's unpaid
 //! bills and executes each draft due by that date exactly once. The
-//! enrolments are listed once, then handled in batches, one transaction
-//! each; inside its transaction a batch reads every enrolment and account
-//! again, so a cancellation, a change of method or a closed account
+//! enrolments are listed in keyset pages of one batch each (account order;
+//! never all at once), each page handled in one transaction; inside its
+//! transaction a batch reads every enrolment and account again, so a cancellation, a change of method or a closed account
 //! committed while the cycle runs is honoured (a closed account's
 //! enrolment is ended there and then). A draft's idempotency key (utility,
 //! account, bill, attempt) is claimed in the same transaction that records
@@ -152,23 +152,13 @@ impl Portal {
             as_of,
             now,
         };
-        let mut tries = 0;
-        let listed = loop {
-            match self.transact(|tx| Ok(tx.active_enrolment_accounts(self.utility())?)) {
-                Ok(listed) => break listed,
-                Err(PortalError::Storage(e))
-                    if e.kind == StorageErrorKind::Busy && tries < BUSY_RETRIES =>
-                {
-                    tries += 1;
-                }
-                Err(e) => return Err(e),
-            }
-        };
-        let mut report = CycleReport {
-            enrolments: listed.len(),
-            ..CycleReport::default()
-        };
-        for batch in listed.chunks(self.autopay_batch) {
+        let mut report = CycleReport::default();
+        // Keyset pages: the next page is listed (a short transaction of its
+        // own) when the batch before it has committed.
+        let mut page = self.enrolment_page(None)?;
+        while !page.is_empty() {
+            report.enrolments += page.len();
+            let batch = page.as_slice();
             // The batch's changes land in `report` only once it commits: a
             // failed batch reports nothing it did not do. A batch that could
             // not get the write lock (another runner held it past the busy
@@ -222,9 +212,37 @@ impl Portal {
                 }
             };
             report.absorb(part)?;
+            // The next page is listed before the observer hears of this
+            // batch: what it changes meanwhile is what a batch re-reads.
+            let next = match page.last() {
+                Some(last) if page.len() >= self.autopay_batch => {
+                    self.enrolment_page(Some(last))?
+                }
+                _ => Vec::new(),
+            };
             on_batch(&report);
+            page = next;
         }
         Ok(report)
+    }
+
+    /// The next keyset page of active enrolments (at most one batch of
+    /// accounts after `after`), retried while the store is busy.
+    fn enrolment_page(&self, after: Option<&str>) -> Result<Vec<String>, PortalError> {
+        let mut tries = 0;
+        loop {
+            match self.transact(|tx| {
+                Ok(tx.active_enrolment_accounts_page(self.utility(), after, self.autopay_batch)?)
+            }) {
+                Ok(page) => return Ok(page),
+                Err(PortalError::Storage(e))
+                    if e.kind == StorageErrorKind::Busy && tries < BUSY_RETRIES =>
+                {
+                    tries += 1;
+                }
+                Err(e) => return Err(e),
+            }
+        }
     }
 
     /// The account's enrolment as it is now, inside the batch's

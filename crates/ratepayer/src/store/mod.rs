@@ -221,6 +221,33 @@ pub trait MoneyStore {
             .map(|e| e.account)
             .collect())
     }
+    /// How many active enrolments `utility` has (for a progress bar over
+    /// the AutoPay cycle). By default counted from
+    /// [`MoneyStore::active_enrolment_accounts`]; a store should count in
+    /// place.
+    fn active_enrolment_count(&mut self, utility: &str) -> StoreResult<usize> {
+        Ok(self.active_enrolment_accounts(utility)?.len())
+    }
+
+    /// One keyset page of [`MoneyStore::active_enrolment_accounts`]: at
+    /// most `limit` account numbers after `after` (from the first when
+    /// `None`), in account order, so the AutoPay cycle never holds every
+    /// enrolment at once. By default filtered from the whole list; a store
+    /// should read the page alone (an index on (utility, account)).
+    fn active_enrolment_accounts_page(
+        &mut self,
+        utility: &str,
+        after: Option<&str>,
+        limit: usize,
+    ) -> StoreResult<Vec<String>> {
+        let mut all = self.active_enrolment_accounts(utility)?;
+        all.sort_unstable();
+        Ok(all
+            .into_iter()
+            .filter(|a| after.is_none_or(|after| a.as_str() > after))
+            .take(limit)
+            .collect())
+    }
     /// Records an executed draft unless its (utility, idempotency key) was
     /// recorded before; true when recorded now. Stores must make this atomic
     /// with the rest of the transaction (a unique key on both).

@@ -705,6 +705,52 @@ pub fn batch_reads_and_submitted_mark(store: &dyn Store) {
     assert_eq!(tx.charges_of(U, &["100002"]).unwrap()[0].len(), 200);
     assert_eq!(tx.active_enrolment_accounts(U).unwrap(), ["100001"]);
     assert!(tx.active_enrolment_accounts("nowhere").unwrap().is_empty());
+    // Keyset pages of the active enrolments: in account order, after the
+    // last one seen, never a cancelled one or another utility's.
+    for n in 3..=9 {
+        tx.put_account(&account(U, &format!("20000{n}"), Some("l1")))
+            .unwrap();
+    }
+    tx.put_account(&account(OTHER, "200008", Some("l1")))
+        .unwrap();
+    for n in [7, 3, 5, 9, 4] {
+        tx.put_enrolment(&enrolment(
+            U,
+            &format!("20000{n}"),
+            "l1",
+            EnrolmentStatus::Active,
+        ))
+        .unwrap();
+    }
+    tx.put_enrolment(&enrolment(U, "200006", "l1", EnrolmentStatus::Cancelled))
+        .unwrap();
+    tx.put_enrolment(&enrolment(OTHER, "200008", "l1", EnrolmentStatus::Active))
+        .unwrap();
+    let all = tx.active_enrolment_accounts(U).unwrap();
+    assert_eq!(tx.active_enrolment_count(U).unwrap(), all.len());
+    assert_eq!(all.len(), 6);
+    let mut paged: Vec<String> = Vec::new();
+    let mut after: Option<String> = None;
+    loop {
+        let page = tx
+            .active_enrolment_accounts_page(U, after.as_deref(), 2)
+            .unwrap();
+        assert!(page.len() <= 2);
+        if page.is_empty() {
+            break;
+        }
+        after = page.last().cloned();
+        paged.extend(page);
+    }
+    assert_eq!(
+        paged,
+        ["100001", "200003", "200004", "200005", "200007", "200009"]
+    );
+    assert!(tx
+        .active_enrolment_accounts_page(U, Some("200009"), 10)
+        .unwrap()
+        .is_empty());
+    assert_eq!(tx.active_enrolment_count("nowhere").unwrap(), 0);
     assert_eq!(
         tx.login_email("l1").unwrap(),
         tx.login("l1").unwrap().map(|l| l.email)
