@@ -17,7 +17,7 @@
 //!   [`PostgresOptions::serialize_writers`] off they run concurrently, and a
 //!   serialization failure or deadlock ends one with
 //!   [`StorageErrorKind::Busy`] (retry the operation);
-//! - **read transactions** ([`PostgresStore::begin_read`]) are `REPEATABLE
+//! - **read transactions** ([`Store::begin_read`]) are `REPEATABLE
 //!   READ READ ONLY`: one snapshot, never waiting for the write lock;
 //! - **migrations** run on open under a transaction-scoped advisory lock
 //!   (`pg_advisory_xact_lock`), so processes opening at once migrate once.
@@ -259,20 +259,6 @@ impl PostgresStore {
             )
         })
     }
-
-    /// Opens a read-only transaction (`REPEATABLE READ READ ONLY`): one
-    /// consistent snapshot of the committed data that neither waits for
-    /// the write lock nor holds off writers. For views, reports and
-    /// polling; every write through it fails with
-    /// [`StorageErrorKind::Backend`] and changes nothing. Dropping or
-    /// committing it ends the snapshot.
-    pub fn begin_read(&self) -> StoreResult<Box<dyn Tx + '_>> {
-        let conn = self
-            .pool
-            .get()
-            .map_err(|e| pool_error("starting a read transaction", &e))?;
-        Ok(Box::new(PgTx::begin(conn, None, true)?))
-    }
 }
 
 impl Store for PostgresStore {
@@ -286,6 +272,20 @@ impl Store for PostgresStore {
             .as_ref()
             .map(|(lock, unlock)| (lock.as_str(), unlock.as_str()));
         Ok(Box::new(PgTx::begin(conn, lock, false)?))
+    }
+
+    /// Opens a read-only transaction (`REPEATABLE READ READ ONLY`): one
+    /// consistent snapshot of the committed data that neither waits for
+    /// the write lock nor holds off writers. For views, reports and
+    /// polling; every write through it fails with
+    /// [`StorageErrorKind::Backend`] and changes nothing. Dropping or
+    /// committing it ends the snapshot.
+    fn begin_read(&self) -> StoreResult<Box<dyn Tx + '_>> {
+        let conn = self
+            .pool
+            .get()
+            .map_err(|e| pool_error("starting a read transaction", &e))?;
+        Ok(Box::new(PgTx::begin(conn, None, true)?))
     }
 }
 

@@ -54,3 +54,13 @@ macro_rules! conformance {
 }
 
 for_each_conformance_check!(conformance);
+
+/// An open read transaction neither blocks a writer on another thread nor
+/// sees its commit; two are open at once.
+#[test]
+fn read_does_not_block_writer() {
+    let Some(db) = crate::common::TempSchema::new("read_does_not_block_writer") else {
+        return;
+    };
+    crate::suite::read_does_not_block_writer(&*db.open());
+}

@@ -2,12 +2,24 @@
 //! the storage port ([`ratepayer::store`]) over SQLite, compiled in with
 //! rusqlite's `bundled` feature so nothing is needed on the system.
 //!
-//! [`SqliteStore`] holds one connection. Every [`Store::begin`] starts a
-//! `BEGIN IMMEDIATE` transaction, which takes the database's write lock at
-//! once: two processes (or two [`SqliteStore`]s in one process) never
-//! interleave their changes, and a second writer waits up to the busy
-//! timeout ([`DEFAULT_BUSY_TIMEOUT`]) instead of failing. A transaction
-//! dropped without [`Tx::commit`](ratepayer::store::Tx::commit) rolls back.
+//! [`SqliteStore`] holds one write connection and, for a file, a few read
+//! connections. Every [`Store::begin`] starts a `BEGIN IMMEDIATE`
+//! transaction on the write connection, which takes the database's write
+//! lock at once: two processes (or two [`SqliteStore`]s in one process)
+//! never interleave their changes, and a second writer waits up to the busy
+//! timeout ([`DEFAULT_BUSY_TIMEOUT`]) instead of failing. Every
+//! [`Store::begin_read`] starts a `BEGIN DEFERRED` transaction on one of
+//! [`READERS`] read connections (`query_only`; a free one, or it waits its
+//! turn on one): in WAL mode it reads a snapshot, never waits for the
+//! write lock and never holds off a writer, and up to [`READERS`] read
+//! transactions of one store run at once rather than taking turns on one
+//! connection. (An in-memory database has one connection: its read
+//! transactions take turns with its writes.) The read connections are a
+//! fixed set of locked slots kept by hand, not a pool crate: they are
+//! opened with the store and need no health checks, timeouts or
+//! background threads. A
+//! transaction dropped without [`Tx::commit`](ratepayer::store::Tx::commit)
+//! rolls back.
 //!
 //! Opening a file sets WAL mode (readers never block the writer),
 //! `synchronous=NORMAL` (a commit survives a crash of the process; a power
@@ -45,17 +57,28 @@ mod tx;
 
 use std::fmt;
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Mutex;
 use std::time::Duration;
 
 use ratepayer::store::{StorageError, StorageErrorKind, Store, StoreResult, Tx};
 use rusqlite::config::DbConfig;
-use rusqlite::Connection;
+use rusqlite::{Connection, OpenFlags};
 
 pub use schema::SCHEMA_VERSION;
 
 use crate::error::db;
 use crate::tx::SqliteTx;
+
+/// How many read connections a [`SqliteStore`] on a file opens for
+/// [`Store::begin_read`]: that many read transactions run at once (more
+/// wait for one to end, never for the write lock). Enough for the threads
+/// of a portal process on a few cores.
+pub const READERS: usize = 8;
+
+/// The page cache of each read connection, in KiB (a view reads a few
+/// pages; the write connection keeps the large cache).
+const READER_CACHE_KIB: i64 = 8_192;
 
 /// How long a transaction waits for another connection's write lock before
 /// failing with [`StorageErrorKind::Busy`]: 10 seconds.
@@ -111,6 +134,11 @@ impl Default for SqliteOptions {
 pub struct SqliteStore {
     conn: Mutex<Connection>,
     path: Option<PathBuf>,
+    /// The read connections (a file's only; none in memory).
+    readers: Vec<Mutex<Connection>>,
+    /// Which read connection the next read transaction waits for when
+    /// none is free (round robin).
+    next_reader: AtomicUsize,
 }
 
 impl fmt::Debug for SqliteStore {
@@ -200,9 +228,17 @@ impl SqliteStore {
                 .ok();
         }
         schema::migrate(&mut conn)?;
+        let readers = match &path {
+            Some(p) => (0..READERS)
+                .map(|_| open_reader(p, &options).map(Mutex::new))
+                .collect::<StoreResult<Vec<_>>>()?,
+            None => Vec::new(),
+        };
         Ok(SqliteStore {
             conn: Mutex::new(conn),
             path,
+            readers,
+            next_reader: AtomicUsize::new(0),
         })
     }
 
@@ -215,6 +251,13 @@ impl SqliteStore {
     /// before failing with [`StorageErrorKind::Busy`] (default
     /// [`DEFAULT_BUSY_TIMEOUT`]).
     pub fn set_busy_timeout(&self, timeout: Duration) -> StoreResult<()> {
+        for reader in &self.readers {
+            reader
+                .lock()
+                .unwrap_or_else(|p| p.into_inner())
+                .busy_timeout(timeout)
+                .map_err(|e| db("setting the busy timeout", e))?;
+        }
         self.lock()
             .busy_timeout(timeout)
             .map_err(|e| db("setting the busy timeout", e))
@@ -238,21 +281,70 @@ impl SqliteStore {
     }
 }
 
-impl SqliteStore {
-    /// Opens a read-only transaction: a consistent snapshot of the
-    /// committed data that, in WAL mode, neither waits for another
-    /// connection's write lock nor holds off its writers (unlike
-    /// [`Store::begin`], which takes the write lock at once). For views,
-    /// reports and polling; every write through it fails with
-    /// [`StorageErrorKind::Backend`] and changes nothing. Dropping or
-    /// committing it ends the snapshot.
-    pub fn begin_read(&self) -> StoreResult<Box<dyn Tx + '_>> {
-        Ok(Box::new(SqliteTx::begin_read(self.lock())?))
+/// A new read connection to the file at `path`: the busy timeout, the
+/// statement cache and the planner setting of the write connection,
+/// a smaller page cache, and `query_only` (SQLite itself refuses any
+/// write through it).
+fn open_reader(path: &Path, options: &SqliteOptions) -> StoreResult<Connection> {
+    let what = "opening a read connection";
+    let conn = Connection::open_with_flags(
+        path,
+        OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+    )
+    .map_err(|e| db(what, e))?;
+    conn.busy_timeout(options.busy_timeout)
+        .map_err(|e| db(what, e))?;
+    conn.set_prepared_statement_cache_capacity(STATEMENT_CACHE);
+    conn.set_db_config(DbConfig::SQLITE_DBCONFIG_ENABLE_QPSG, true)
+        .map_err(|e| db(what, e))?;
+    conn.execute_batch("PRAGMA query_only = ON; PRAGMA temp_store = MEMORY;")
+        .map_err(|e| db(what, e))?;
+    conn.pragma_update(None, "cache_size", -READER_CACHE_KIB)
+        .map_err(|e| db(what, e))?;
+    if options.mmap_bytes > 0 {
+        let _: Option<i64> = conn
+            .query_row(
+                &format!("PRAGMA mmap_size = {}", options.mmap_bytes),
+                [],
+                |r| r.get(0),
+            )
+            .ok();
     }
+    Ok(conn)
 }
 
 impl Store for SqliteStore {
     fn begin(&self) -> StoreResult<Box<dyn Tx + '_>> {
         Ok(Box::new(SqliteTx::begin(self.lock())?))
+    }
+
+    /// Opens a read-only transaction (`BEGIN DEFERRED`): a consistent
+    /// snapshot of the committed data (taken at its first read) that, in
+    /// WAL mode, neither waits for another connection's write lock nor
+    /// holds off its writers (unlike [`Store::begin`], which takes the
+    /// write lock at once). On a file it runs on a read connection of its
+    /// own, so read transactions of one store run at once; on an in-memory
+    /// database, on the one connection. Every write through it fails with
+    /// [`StorageErrorKind::Backend`] and changes nothing. Dropping or
+    /// committing it ends the snapshot.
+    fn begin_read(&self) -> StoreResult<Box<dyn Tx + '_>> {
+        if self.readers.is_empty() {
+            return Ok(Box::new(SqliteTx::begin_read(self.lock())?));
+        }
+        // A free read connection, else wait for one's turn.
+        let free = self.readers.iter().find_map(|r| match r.try_lock() {
+            Ok(guard) => Some(guard),
+            Err(std::sync::TryLockError::Poisoned(p)) => Some(p.into_inner()),
+            Err(std::sync::TryLockError::WouldBlock) => None,
+        });
+        let guard = match free {
+            Some(guard) => guard,
+            None => {
+                let at = self.next_reader.fetch_add(1, Ordering::Relaxed) % self.readers.len();
+                let slot = self.readers.get(at).unwrap_or(&self.conn);
+                slot.lock().unwrap_or_else(|p| p.into_inner())
+            }
+        };
+        Ok(Box::new(SqliteTx::begin_read(guard)?))
     }
 }

@@ -63,3 +63,22 @@ macro_rules! conformance {
 }
 
 for_each_conformance_check!(conformance);
+
+/// An open read transaction neither blocks a writer on another thread nor
+/// sees its commit; two are open at once (stores with snapshots).
+mod read_snapshots {
+    use ratepayer::store::MemoryStore;
+    use ratepayer_sqlite::SqliteStore;
+
+    #[test]
+    fn memory() {
+        crate::suite::read_does_not_block_writer(&MemoryStore::new());
+    }
+
+    #[test]
+    fn sqlite_file_in_wal_mode() {
+        let db = crate::common::TempDb::new("read_does_not_block_writer");
+        let store = SqliteStore::open(db.path()).unwrap();
+        crate::suite::read_does_not_block_writer(&store);
+    }
+}

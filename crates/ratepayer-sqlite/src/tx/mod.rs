@@ -1,6 +1,7 @@
-//! A transaction on a [`SqliteStore`](crate::SqliteStore): it holds the
-//! store's connection for its whole life, starts with `BEGIN IMMEDIATE`
-//! (or plain `BEGIN` for a read-only transaction), ends with `COMMIT` in
+//! A transaction on a [`SqliteStore`](crate::SqliteStore): it holds a
+//! connection for its whole life (the store's write connection, or one of
+//! its read connections), starts with `BEGIN IMMEDIATE`
+//! (or `BEGIN DEFERRED` for a read-only transaction), ends with `COMMIT` in
 //! [`Tx::commit`], and rolls back when dropped uncommitted. The port's methods are implemented in the submodules, one
 //! per trait, over cached prepared statements.
 
@@ -45,7 +46,7 @@ impl<'a> SqliteTx<'a> {
     /// (taken at its first read) that neither waits for nor holds off a
     /// writer in WAL mode.
     pub(crate) fn begin_read(conn: MutexGuard<'a, Connection>) -> StoreResult<SqliteTx<'a>> {
-        SqliteTx::start(conn, "BEGIN", true)
+        SqliteTx::start(conn, "BEGIN DEFERRED", true)
     }
 
     fn start(

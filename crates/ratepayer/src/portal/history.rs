@@ -1,7 +1,7 @@
 //! A customer's payment history: every payment and AutoPay draft that
 //! touched an account, newest first, with where its money stands
 //! (pending, submitted, settled, returned or declined) and why a failed
-//! one failed.
+//! one failed. Read in a read transaction, without the write lock.
 
 use chrono::{DateTime, Utc};
 
@@ -48,7 +48,7 @@ impl Portal {
         account: &str,
     ) -> Result<Vec<PaymentView>, PortalError> {
         let now = session.at();
-        self.transact(|tx| {
+        self.read(|tx| {
             let (link, _) = self.require_link(tx, session, account, now)?;
             let mut out: Vec<PaymentView> = tx
                 .payments_of_account(self.utility(), &link.account)?

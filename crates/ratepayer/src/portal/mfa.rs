@@ -296,7 +296,7 @@ impl Portal {
     pub fn mfa_status(&self, session: &Session) -> Result<MfaStatus, PortalError> {
         let now = session.at();
         let login_id = session.login_id();
-        self.transact(|tx| {
+        self.read(|tx| {
             self.require_session(tx, session, now)?;
             let record = self.totp_record(tx, login_id)?;
             let left = tx

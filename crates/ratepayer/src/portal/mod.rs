@@ -6,6 +6,11 @@
 //! an audit trail of every security and money event.
 //!
 //! Each call runs in one store transaction: it commits whole or not at all.
+//! Views (home, bills, payment history, sessions, audit trail) read in a
+//! read transaction ([`Store::begin_read`]), without the write lock; a
+//! sign-in reads in one, checks the password outside any transaction, and
+//! writes its outcome in a short write transaction that checks again what
+//! it relied on (see `session`).
 //! A call refused for bad input changes no record; a refusal that matters
 //! to security (a failed login, a rejected registration or code) is written
 //! to the audit trail, and a failed login counts towards throttling, as the
@@ -254,6 +259,20 @@ impl Portal {
         Ok(out)
     }
 
+    /// Runs `f` in one read transaction ([`Store::begin_read`]): a
+    /// snapshot that neither waits for the write lock nor holds off
+    /// writers, in which every write fails. For the views.
+    fn read<R>(
+        &self,
+        f: impl FnOnce(&mut dyn Tx) -> Result<R, PortalError>,
+    ) -> Result<R, PortalError> {
+        let mut tx = self.store.begin_read()?;
+        let out = f(tx.as_mut())?;
+        // Ends the snapshot (nothing was written).
+        tx.commit()?;
+        Ok(out)
+    }
+
     /// Records a refusal that matters to security in its own transaction
     /// (the refused operation's transaction was rolled back).
     fn audit_refusal(&self, event: AuditEvent) -> Result<(), PortalError> {
@@ -281,7 +300,7 @@ impl Portal {
     /// Every audit event of the utility, oldest first.
     pub fn audit_trail(&self) -> Result<Vec<AuditEvent>, PortalError> {
         let utility = self.utility().to_owned();
-        self.transact(|tx| Ok(tx.audit_events(&utility)?))
+        self.read(|tx| Ok(tx.audit_events(&utility)?))
     }
 }
 

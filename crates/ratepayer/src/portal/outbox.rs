@@ -203,7 +203,7 @@ impl Portal {
     /// Every message of the utility in the outbox, delivered or not,
     /// oldest first (for staff and tests).
     pub fn outbox_messages(&self) -> Result<Vec<OutboxMessage>, PortalError> {
-        self.transact(|tx| Ok(tx.outbox_messages(self.utility())?))
+        self.read(|tx| Ok(tx.outbox_messages(self.utility())?))
     }
 }
 

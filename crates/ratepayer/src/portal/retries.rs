@@ -126,7 +126,7 @@ impl Portal {
     /// sends, for an application that sends them itself and then reports
     /// each through [`Portal::record_result`].
     pub fn pending_payments(&self) -> Result<Vec<PaymentRow>, PortalError> {
-        self.transact(|tx| Ok(tx.payments_with_status(self.utility(), PaymentStatus::Pending)?))
+        self.read(|tx| Ok(tx.payments_with_status(self.utility(), PaymentStatus::Pending)?))
     }
 
     /// The re-presentment of `draft` (the bill's first attempt, as planned

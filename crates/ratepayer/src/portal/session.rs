@@ -13,11 +13,14 @@ use super::client::ClientContext;
 use super::guard::{refusal, Scope};
 use super::pending::Step;
 use super::sessions::Session;
+use super::temporary::TemporaryUse;
 use super::{Notice, Portal, PortalError};
-use crate::credential::{self, Verification};
+use crate::credential::{self, StoredCredential, Verification};
 use crate::login::{self, challenge, device, ChallengeMethod, DeviceCheck, FailureCounter};
 use crate::password::{NormalizedPassword, PasswordContext};
-use crate::store::{AccountRow, AuditKind, CodeRow, LoginRow, Role, Tx};
+use crate::store::{
+    AccountRow, AuditKind, CodeRow, LoginRow, Role, StorageError, StorageErrorKind, Tx,
+};
 use crate::verification::code::CodeError;
 use crate::verification::{Contact, Purpose};
 
@@ -131,6 +134,50 @@ impl std::fmt::Debug for LoginOutcome {
     }
 }
 
+/// How many times a sign-in starts again from its read when what it
+/// checked the password against changed before its write (a password
+/// change, a new temporary password, a registration of the username).
+const SIGN_IN_ROUNDS: usize = 4;
+
+/// How many write transactions a sign-in tries in all when the store
+/// answers [`StorageErrorKind::Busy`] (a serialization failure, a lock not
+/// had in time): the password check stays valid, the write re-reads all.
+const SIGN_IN_WRITES: usize = 8;
+
+/// What a sign-in checks outside any transaction, as its read found it.
+struct CheckPlan {
+    /// The login's credential; `None` for an unknown username (the dummy
+    /// credential is checked, for the same work).
+    credential: Option<StoredCredential>,
+    /// The password is the login's pending temporary password: make the
+    /// credential it becomes if the login's own password does not match.
+    temporary: bool,
+}
+
+/// The outcome of the password work, carried into the write transaction.
+struct Checked {
+    /// The credential checked (`None`: the dummy).
+    against: Option<StoredCredential>,
+    /// Its verdict.
+    verdict: Verification,
+    /// The new credential when the parameters changed and it matched.
+    rehash: Option<StoredCredential>,
+    /// The credential a matching temporary password becomes.
+    temporary: Option<StoredCredential>,
+}
+
+/// Where one pass of a sign-in got to.
+enum Pass {
+    /// Reading: check the password, then write.
+    Check(CheckPlan),
+    /// Reading: no check needed (refused before it); write.
+    Write,
+    /// Writing: what the check relied on changed; start again.
+    Retry,
+    /// Writing: commit, then answer (and send the notice, if any).
+    Finish(Result<LoginOutcome, PortalError>, Option<Notice>),
+}
+
 /// The owned account whose counter throttles a login with it.
 pub(super) fn throttled_account(
     tx: &mut dyn Tx,
@@ -180,8 +227,6 @@ impl Portal {
         client: &ClientContext,
         now: DateTime<Utc>,
     ) -> Result<LoginOutcome, PortalError> {
-        let utility = self.utility();
-        let policy = &self.profile.spec().login;
         let username = attempt.username.trim().to_lowercase();
         if attempt.password.len() > crate::password::MAX_PASSWORD_BYTES {
             // Refused before the lookup, whatever the username, so the
@@ -194,30 +239,150 @@ impl Portal {
                 ),
             });
         }
+        let mut writes = 0;
+        for _ in 0..SIGN_IN_ROUNDS {
+            // 1. Read what the check needs, without the write lock.
+            let plan = {
+                let mut tx = self.store.begin_read()?;
+                self.sign_in_pass(tx.as_mut(), &username, attempt, client, now, None)?
+            };
+            // 2. The Argon2id work, outside any transaction.
+            let checked = match plan {
+                Pass::Check(plan) => Some(self.sign_in_check(&plan, attempt.password)?),
+                Pass::Write => None,
+                Pass::Retry | Pass::Finish(..) => continue,
+            };
+            // 3. Re-check and record the outcome in a short write
+            //    transaction (run again when the store is busy: the check
+            //    above stays valid, the write re-reads everything).
+            loop {
+                writes += 1;
+                let mut tx = self.store.begin()?;
+                let pass = self.sign_in_pass(
+                    tx.as_mut(),
+                    &username,
+                    attempt,
+                    client,
+                    now,
+                    Some(checked.as_ref()),
+                );
+                match pass {
+                    Ok(Pass::Finish(answer, notice)) => {
+                        tx.commit()?;
+                        if let Some(notice) = notice {
+                            self.notifier.send(&notice);
+                        }
+                        return answer;
+                    }
+                    Ok(_) => break,
+                    Err(PortalError::Storage(e))
+                        if e.kind == StorageErrorKind::Busy && writes < SIGN_IN_WRITES =>
+                    {
+                        continue
+                    }
+                    Err(e) => return Err(e),
+                }
+            }
+        }
+        Err(PortalError::Storage(StorageError::new(
+            StorageErrorKind::Busy,
+            "signing in failed: the login changed while its password was checked, again and \
+             again; retry the sign-in",
+        )))
+    }
+
+    /// The password work of a sign-in, outside any transaction: the
+    /// Argon2id check of the credential read (the login's, or the dummy
+    /// for an unknown username), a new credential when the parameters
+    /// changed, and the credential a matching temporary password becomes.
+    fn sign_in_check(&self, plan: &CheckPlan, password: &str) -> Result<Checked, PortalError> {
+        let credential = match &plan.credential {
+            Some(c) => c.clone(),
+            None => self.dummy_credential()?,
+        };
+        let verdict = credential::verify(
+            &credential,
+            password,
+            &self.secrets.hash_params,
+            self.secrets.pepper.as_ref(),
+        );
+        let verdict = match (plan.credential.is_some(), verdict) {
+            (true, v) => v?,
+            // An unknown username: the work is what matters, not the answer.
+            (false, _) => Verification::Mismatch,
+        };
+        let rehash = match verdict {
+            Verification::Match { needs_rehash: true } => {
+                let normalized = NormalizedPassword::normalize(
+                    password,
+                    crate::password::NormalizationForm::default(),
+                );
+                Some(self.hash_password(&normalized)?)
+            }
+            _ => None,
+        };
+        let temporary = if plan.temporary && verdict == Verification::Mismatch {
+            Some(self.temporary_credential(password)?)
+        } else {
+            None
+        };
+        Ok(Checked {
+            against: plan.credential.clone(),
+            verdict,
+            rehash,
+            temporary,
+        })
+    }
+
+    /// One pass of a sign-in over `tx`. Reading (`checked` `None`, a read
+    /// transaction) it goes as far as the password check and says what to
+    /// check ([`Pass::Check`]), or that the answer needs no check
+    /// ([`Pass::Write`]: a refusal before it). Writing (`checked` the check
+    /// made since, or `Some(None)` when none was needed; a write
+    /// transaction) it reads everything again and decides on what it
+    /// reads: the throttles are checked again (so concurrent attempts never
+    /// get more tries than one after the other would: an attempt that
+    /// raced past a limit is refused, its check discarded), and the check
+    /// is used only if it was made against the credential stored now;
+    /// otherwise [`Pass::Retry`] (the sign-in starts again).
+    fn sign_in_pass(
+        &self,
+        tx: &mut dyn Tx,
+        username: &str,
+        attempt: &LoginAttempt<'_>,
+        client: &ClientContext,
+        now: DateTime<Utc>,
+        checked: Option<Option<&Checked>>,
+    ) -> Result<Pass, PortalError> {
+        let reading = checked.is_none();
+        let utility = self.utility();
+        let policy = &self.profile.spec().login;
         let bucket = client.bucket();
         let suffix = client.audit_suffix();
-        let mut tx = self.store.begin()?;
-        let address = self.scope_check(tx.as_mut(), Scope::SignInAddress, &bucket, now)?;
-        let Some(mut login) = tx.login_by_username(utility, &username)? else {
-            let decision = address.and(self.scope_check(
-                tx.as_mut(),
-                Scope::UnknownUsername,
-                &username,
-                now,
-            )?);
-            let detail = if let Some(err) = refusal(decision, now) {
+        let address = self.scope_check(tx, Scope::SignInAddress, &bucket, now)?;
+        let Some(mut login) = tx.login_by_username(utility, username)? else {
+            let decision =
+                address.and(self.scope_check(tx, Scope::UnknownUsername, username, now)?);
+            let refused = refusal(decision, now);
+            if reading {
+                return Ok(match refused {
+                    Some(_) => Pass::Write,
+                    None => Pass::Check(CheckPlan {
+                        credential: None,
+                        temporary: false,
+                    }),
+                });
+            }
+            let detail = if let Some(err) = &refused {
                 format!("refused before the password check: {}", err.code())
             } else {
-                // The same work as a wrong password: one Argon2id check.
-                let dummy = self.dummy_credential()?;
-                let _ = credential::verify(
-                    &dummy,
-                    attempt.password,
-                    &self.secrets.hash_params,
-                    self.secrets.pepper.as_ref(),
-                );
-                self.scope_failure(tx.as_mut(), Scope::UnknownUsername, &username, now)?;
-                self.scope_failure(tx.as_mut(), Scope::SignInAddress, &bucket, now)?;
+                // The same work as a wrong password (one Argon2id check)
+                // was done before this transaction; without it, start again.
+                if !matches!(checked, Some(Some(_))) {
+                    return Ok(Pass::Retry);
+                }
+                self.scope_failure(tx, Scope::UnknownUsername, username, now)?;
+                self.scope_failure(tx, Scope::SignInAddress, &bucket, now)?;
                 "unknown username".to_owned()
             };
             tx.append_audit(&self.event(
@@ -225,12 +390,15 @@ impl Portal {
                 now,
                 None,
                 None,
-                format!("{detail} `{}`{suffix}", crate::money::excerpt(&username)),
+                format!("{detail} `{}`{suffix}", crate::money::excerpt(username)),
             ))?;
-            tx.commit()?;
-            return Err(refusal(decision, now).unwrap_or(PortalError::WrongCredentials));
+            return Ok(Pass::Finish(
+                Err(refused.unwrap_or(PortalError::WrongCredentials)),
+                None,
+            ));
         };
-        let mut account = throttled_account(tx.as_mut(), utility, &login.id)?;
+        let checked = checked.flatten();
+        let mut account = throttled_account(tx, utility, &login.id)?;
         let mut account_counter = account
             .as_ref()
             .map(|a| a.throttle.clone())
@@ -262,49 +430,73 @@ impl Portal {
                 now,
             ))
         };
-        // A pending temporary password is the recovery path: it gets past
-        // the login's and account's counters (never the address's).
+        let prehashed = checked.and_then(|c| c.temporary.as_ref());
+        if reading {
+            // A pending temporary password is the recovery path: it gets
+            // past the login's and account's counters (never the
+            // address's). Its credential is made outside the transaction.
+            let temporary = refusal(address, now).is_none()
+                && self.temporary_matches(tx, &login.id, attempt.password, now)?;
+            return Ok(if refusal(decision, now).is_some() && !temporary {
+                Pass::Write
+            } else {
+                Pass::Check(CheckPlan {
+                    credential: Some(login.credential.clone()),
+                    temporary,
+                })
+            });
+        }
         let mut temporary = false;
         if let Some(err) = refusal(decision, now) {
-            if refusal(address, now).is_some()
-                || !self.use_temporary_password(tx.as_mut(), &mut login, attempt.password, now)?
-            {
-                tx.append_audit(&self.event(
-                    AuditKind::LoginFailed,
-                    now,
-                    Some(&login.id),
-                    None,
-                    format!("refused before the password check: {}{suffix}", err.code()),
-                ))?;
-                tx.commit()?;
-                return Err(err);
+            let used = if refusal(address, now).is_some() {
+                TemporaryUse::NotUsed
+            } else {
+                self.use_temporary_password(tx, &mut login, attempt.password, prehashed, now)?
+            };
+            match used {
+                TemporaryUse::NeedsHash => return Ok(Pass::Retry),
+                TemporaryUse::Used => temporary = true,
+                TemporaryUse::NotUsed => {
+                    tx.append_audit(&self.event(
+                        AuditKind::LoginFailed,
+                        now,
+                        Some(&login.id),
+                        None,
+                        format!("refused before the password check: {}{suffix}", err.code()),
+                    ))?;
+                    return Ok(Pass::Finish(Err(err), None));
+                }
             }
-            temporary = true;
         }
         let verdict = if temporary {
             Verification::Match {
                 needs_rehash: false,
             }
         } else {
-            credential::verify(
-                &login.credential,
-                attempt.password,
-                &self.secrets.hash_params,
-                self.secrets.pepper.as_ref(),
-            )?
+            // The check made outside the transaction counts only if it was
+            // made against the credential stored now.
+            match checked {
+                Some(c) if c.against.as_ref() == Some(&login.credential) => c.verdict,
+                _ => return Ok(Pass::Retry),
+            }
         };
         let verdict = match verdict {
-            Verification::Mismatch
-                if self.use_temporary_password(
-                    tx.as_mut(),
+            Verification::Mismatch => {
+                match self.use_temporary_password(
+                    tx,
                     &mut login,
                     attempt.password,
+                    prehashed,
                     now,
-                )? =>
-            {
-                temporary = true;
-                Verification::Match {
-                    needs_rehash: false,
+                )? {
+                    TemporaryUse::NeedsHash => return Ok(Pass::Retry),
+                    TemporaryUse::Used => {
+                        temporary = true;
+                        Verification::Match {
+                            needs_rehash: false,
+                        }
+                    }
+                    TemporaryUse::NotUsed => Verification::Mismatch,
                 }
             }
             v => v,
@@ -321,8 +513,8 @@ impl Portal {
                 &mut account_counter,
                 now,
             );
-            self.scope_failure(tx.as_mut(), Scope::SignInAddress, &bucket, now)?;
-            self.save_counters(tx.as_mut(), &login, account.as_mut(), account_counter)?;
+            self.scope_failure(tx, Scope::SignInAddress, &bucket, now)?;
+            self.save_counters(tx, &login, account.as_mut(), account_counter)?;
             tx.append_audit(&self.event(
                 AuditKind::LoginFailed,
                 now,
@@ -333,23 +525,20 @@ impl Portal {
                     login.throttle.failures()
                 ),
             ))?;
-            tx.commit()?;
-            return Err(PortalError::WrongCredentials);
+            return Ok(Pass::Finish(Err(PortalError::WrongCredentials), None));
         };
         login::throttle::record_login_success(&mut login.throttle, &mut account_counter);
         if needs_rehash {
-            let normalized = NormalizedPassword::normalize(
-                attempt.password,
-                crate::password::NormalizationForm::default(),
-            );
-            login.credential = self.hash_password(&normalized)?;
+            match checked.and_then(|c| c.rehash.as_ref()) {
+                Some(new) => login.credential = new.clone(),
+                None => return Ok(Pass::Retry),
+            }
         }
-        self.save_counters(tx.as_mut(), &login, account.as_mut(), account_counter)?;
-        if self.mfa_enrolled(tx.as_mut(), &login.id)?
-            && !(remembered && policy.remembered_device_skips_mfa)
+        self.save_counters(tx, &login, account.as_mut(), account_counter)?;
+        if self.mfa_enrolled(tx, &login.id)? && !(remembered && policy.remembered_device_skips_mfa)
         {
             let challenge_id =
-                self.start_pending(tx.as_mut(), &login.id, Step::SecondFactor, remembered, now)?;
+                self.start_pending(tx, &login.id, Step::SecondFactor, remembered, now)?;
             tx.append_audit(&self.event(
                 AuditKind::SecondFactorChallenged,
                 now,
@@ -357,11 +546,13 @@ impl Portal {
                 None,
                 format!("password right; authenticator code asked for{suffix}"),
             ))?;
-            tx.commit()?;
-            return Ok(LoginOutcome::SecondFactorRequired {
-                login_id: login.id,
-                challenge_id,
-            });
+            return Ok(Pass::Finish(
+                Ok(LoginOutcome::SecondFactorRequired {
+                    login_id: login.id,
+                    challenge_id,
+                }),
+                None,
+            ));
         }
         let check = if remembered {
             DeviceCheck::Recognised
@@ -376,9 +567,9 @@ impl Portal {
         {
             // Legacy preset: the question, when the login set an answer;
             // without one, a one-time code as below.
-            if let Some(answer) = self.security_answer(tx.as_mut(), &login.id)? {
+            if let Some(answer) = self.security_answer(tx, &login.id)? {
                 let challenge_id =
-                    self.start_pending(tx.as_mut(), &login.id, Step::SecurityQuestion, false, now)?;
+                    self.start_pending(tx, &login.id, Step::SecurityQuestion, false, now)?;
                 tx.append_audit(&self.event(
                     AuditKind::DeviceChallenged,
                     now,
@@ -386,12 +577,14 @@ impl Portal {
                     None,
                     format!("password right; unrecognised device: security question asked{suffix}"),
                 ))?;
-                tx.commit()?;
-                return Ok(LoginOutcome::QuestionRequired {
-                    login_id: login.id,
-                    challenge_id,
-                    question: answer.question().to_owned(),
-                });
+                return Ok(Pass::Finish(
+                    Ok(LoginOutcome::QuestionRequired {
+                        login_id: login.id,
+                        challenge_id,
+                        question: answer.question().to_owned(),
+                    }),
+                    None,
+                ));
             }
         }
         if check == DeviceCheck::Recognised {
@@ -402,15 +595,16 @@ impl Portal {
                 None,
                 format!("remembered device{suffix}"),
             ))?;
-            let session =
-                self.start_session(tx.as_mut(), &login.id, &client.session_label(), now)?;
-            tx.commit()?;
-            return Ok(LoginOutcome::SignedIn {
-                session,
-                login_id: login.id,
-                must_change_password: login.must_change_password,
-                device_token: None,
-            });
+            let session = self.start_session(tx, &login.id, &client.session_label(), now)?;
+            return Ok(Pass::Finish(
+                Ok(LoginOutcome::SignedIn {
+                    session,
+                    login_id: login.id,
+                    must_change_password: login.must_change_password,
+                    device_token: None,
+                }),
+                None,
+            ));
         }
         let contact = Contact::email(&login.email).map_err(|e| PortalError::Invalid {
             field: "email",
@@ -425,7 +619,7 @@ impl Portal {
                 self.key(),
             )
         })?;
-        if let Err(e) = self.spend_code_budget(tx.as_mut(), &mut record, now) {
+        if let Err(e) = self.spend_code_budget(tx, &mut record, now) {
             // The password was right: keep the counters it reset.
             tx.append_audit(&self.event(
                 AuditKind::DeviceChallenged,
@@ -434,8 +628,7 @@ impl Portal {
                 None,
                 format!("password right; no code sent: {}{suffix}", e.code()),
             ))?;
-            tx.commit()?;
-            return Err(e);
+            return Ok(Pass::Finish(Err(e), None));
         }
         let challenge_id = self.new_id()?;
         tx.put_code(&CodeRow {
@@ -450,8 +643,7 @@ impl Portal {
             None,
             format!("password right; unrecognised device: code sent to the login's email{suffix}"),
         ))?;
-        tx.commit()?;
-        self.notifier.send(&Notice {
+        let notice = Notice {
             to: contact,
             subject: "Your sign-in code".into(),
             body: format!(
@@ -459,11 +651,14 @@ impl Portal {
                 issued.code()
             ),
             dedupe_key: None,
-        });
-        Ok(LoginOutcome::ChallengeRequired {
-            login_id: login.id,
-            challenge_id,
-        })
+        };
+        Ok(Pass::Finish(
+            Ok(LoginOutcome::ChallengeRequired {
+                login_id: login.id,
+                challenge_id,
+            }),
+            Some(notice),
+        ))
     }
 
     pub(super) fn save_counters(

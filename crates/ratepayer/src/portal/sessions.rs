@@ -76,10 +76,33 @@ impl Portal {
     /// (the same answer whether the token never existed, was ended, or ran
     /// out idle or in all). A use moves its idle end on. An ended or
     /// expired record met here is removed.
+    ///
+    /// It reads in a read transaction, without the write lock, and writes
+    /// only when there is something to write: the last use, at most once a
+    /// minute, or the removal of an ended record (the write transaction
+    /// reads the record again and decides on what it finds).
     pub fn session(&self, token: &str, now: DateTime<Utc>) -> Result<Session, PortalError> {
         let Some(key) = session::lookup_key(token, self.key()) else {
             return Err(PortalError::SignInRequired);
         };
+        let quick = self.read(|tx| {
+            let Some(mut record) = self.session_record(tx, &key)? else {
+                return Ok(Some(None));
+            };
+            if record.state(now) != SessionState::Active || record.touch(now) {
+                // Something to write: decided again in a write transaction.
+                return Ok(None);
+            }
+            Ok(Some(Some(Session {
+                login_id: record.login().to_owned(),
+                key: key.clone(),
+                id: record.id().to_owned(),
+                at: now,
+            })))
+        })?;
+        if let Some(found) = quick {
+            return found.ok_or(PortalError::SignInRequired);
+        }
         let found = self.transact(|tx| {
             let Some(mut record) = self.session_record(tx, &key)? else {
                 return Ok(None);
@@ -159,7 +182,7 @@ impl Portal {
     }
 
     /// Ends every session of `login_id` but the one stored under `except`;
-    /// returns how many ended (audited when any did).
+    /// returns how many live ones ended (audited when any did).
     pub(super) fn end_sessions(
         &self,
         tx: &mut dyn Tx,
@@ -170,8 +193,12 @@ impl Portal {
     ) -> Result<usize, PortalError> {
         let mut ended = 0;
         for row in tx.security_records_of_login(self.utility(), SecurityKind::Session, login_id)? {
+            // Records that had ended by themselves (idle or expired, left
+            // by the read-only session list) are removed, not counted.
+            let live = decode(&row).is_some_and(|r| r.state(now) == SessionState::Active);
             if Some(row.key.as_str()) != except
                 && tx.delete_security_record(self.utility(), SecurityKind::Session, &row.key)?
+                && live
             {
                 ended += 1;
             }
@@ -227,9 +254,11 @@ impl Portal {
     }
 
     /// The login's live sessions, newest first (the asking one marked
-    /// `current`). Sessions found ended are removed on the way.
+    /// `current`). Read in a read transaction: sessions found ended are
+    /// left out (and removed when next met by [`Portal::session`], or by
+    /// the next sign-out or password change).
     pub fn sessions(&self, session: &Session) -> Result<Vec<SessionInfo>, PortalError> {
-        self.transact(|tx| {
+        self.read(|tx| {
             let login = self.require_session_any_state(tx, session, session.at)?;
             let mut out = Vec::new();
             for row in
@@ -239,7 +268,6 @@ impl Portal {
                     continue;
                 };
                 if r.state(session.at) != SessionState::Active {
-                    tx.delete_security_record(self.utility(), SecurityKind::Session, &row.key)?;
                     continue;
                 }
                 out.push(SessionInfo {

@@ -25,6 +25,7 @@ use chrono::{DateTime, Utc};
 
 use super::client::ClientContext;
 use super::{Portal, PortalError};
+use crate::credential::StoredCredential;
 use crate::login::{device, RevokeReason};
 use crate::password::{NormalizationForm, NormalizedPassword};
 use crate::store::{AuditKind, LoginRow, SecurityKind, Tx};
@@ -115,27 +116,63 @@ impl Portal {
         Ok(row.and_then(|r| serde_json::from_value(r.data).ok()))
     }
 
+    /// At sign-in, reading only: true when `candidate` is the login's
+    /// pending temporary password (checked on a copy of its record, so
+    /// nothing is used up). Cheap (a keyed digest). The sign-in then hashes
+    /// the candidate outside any transaction, for
+    /// [`Portal::use_temporary_password`].
+    pub(super) fn temporary_matches(
+        &self,
+        tx: &mut dyn Tx,
+        login_id: &str,
+        candidate: &str,
+        now: DateTime<Utc>,
+    ) -> Result<bool, PortalError> {
+        let Some(mut record) = self.temporary_record(tx, login_id)? else {
+            return Ok(false);
+        };
+        Ok(temp_password::verify(&mut record, login_id, candidate, now, self.key()).is_ok())
+    }
+
+    /// The Argon2id credential a temporary password becomes once used
+    /// (hashed outside any transaction, before the sign-in's write).
+    pub(super) fn temporary_credential(
+        &self,
+        candidate: &str,
+    ) -> Result<StoredCredential, PortalError> {
+        let normalized = NormalizedPassword::normalize(candidate, NormalizationForm::default());
+        self.hash_password(&normalized)
+    }
+
     /// At sign-in: when `candidate` is the login's pending temporary
     /// password, uses it up and puts the login in the "must change
-    /// password" state (its credential becomes the temporary password,
-    /// every lock is lifted, every remembered device forgotten), all on
-    /// `tx`. False, changing nothing, otherwise. Cheap (a keyed digest).
+    /// password" state (its credential becomes `prehashed`, the temporary
+    /// password's Argon2id credential made beforehand by
+    /// [`Portal::temporary_credential`]; every lock is lifted, every
+    /// remembered device forgotten), all on `tx`: [`TemporaryUse::Used`].
+    /// [`TemporaryUse::NotUsed`], changing nothing, otherwise; and
+    /// [`TemporaryUse::NeedsHash`], changing nothing, when it matches but
+    /// no credential was made beforehand (the sign-in starts again, so no
+    /// hash is computed inside a transaction). Cheap (a keyed digest).
     pub(super) fn use_temporary_password(
         &self,
         tx: &mut dyn Tx,
         login: &mut LoginRow,
         candidate: &str,
+        prehashed: Option<&StoredCredential>,
         now: DateTime<Utc>,
-    ) -> Result<bool, PortalError> {
+    ) -> Result<TemporaryUse, PortalError> {
         let Some(mut record) = self.temporary_record(tx, &login.id)? else {
-            return Ok(false);
+            return Ok(TemporaryUse::NotUsed);
         };
         if temp_password::verify(&mut record, &login.id, candidate, now, self.key()).is_err() {
-            return Ok(false);
+            return Ok(TemporaryUse::NotUsed);
         }
+        let Some(credential) = prehashed else {
+            return Ok(TemporaryUse::NeedsHash);
+        };
         self.put_login_record(tx, SecurityKind::TemporaryPassword, &login.id, &record, now)?;
-        let normalized = NormalizedPassword::normalize(candidate, NormalizationForm::default());
-        login.credential = self.hash_password(&normalized)?;
+        login.credential = credential.clone();
         login.must_change_password = true;
         login.throttle.record_recovery();
         let mut devices = tx.devices(&login.id)?;
@@ -159,7 +196,7 @@ impl Portal {
                  remembered device(s) forgotten"
             ),
         ))?;
-        Ok(true)
+        Ok(TemporaryUse::Used)
     }
 
     /// At a password change in the "must change password" state: the new
@@ -194,6 +231,18 @@ impl Portal {
         tx.delete_security_record(self.utility(), SecurityKind::TemporaryPassword, login_id)?;
         Ok(())
     }
+}
+
+/// What [`Portal::use_temporary_password`] did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum TemporaryUse {
+    /// The candidate is not the pending temporary password: nothing changed.
+    NotUsed,
+    /// Used up: the login must change its password.
+    Used,
+    /// It matches, but its credential was not made beforehand: nothing
+    /// changed; make it outside the transaction and start again.
+    NeedsHash,
 }
 
 fn temp_error(e: TempPasswordError) -> PortalError {

@@ -1,7 +1,8 @@
 //! What a signed-in customer sees: the home page (every linked account with
 //! its amount due, due date, AutoPay status and bill delivery, and the total
 //! due across them) and an account's bills (history only with e-billing,
-//! where the utility says so; seed 004).
+//! where the utility says so; seed 004). Both read in a read transaction,
+//! without the write lock.
 
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
@@ -117,7 +118,7 @@ impl Portal {
         let now = session.at();
         let login_id = session.login_id();
         let currency = self.profile.spec().currency;
-        self.transact(|tx| {
+        self.read(|tx| {
             self.require_session(tx, session, now)?;
             let mut accounts = Vec::new();
             for link in tx.links_of_login(login_id)? {
@@ -144,7 +145,7 @@ impl Portal {
     pub fn bills(&self, session: &Session, account: &str) -> Result<BillView, PortalError> {
         let now = session.at();
         let all_history = !self.profile.spec().portal.history_requires_ebilling;
-        self.transact(|tx| {
+        self.read(|tx| {
             let (link, row) = self.require_link(tx, session, account, now)?;
             let mut bills = tx.bills(self.utility(), &link.account)?;
             let history_shown = all_history || row.ebilling;

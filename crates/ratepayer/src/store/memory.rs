@@ -1,7 +1,8 @@
 //! An in-memory [`Store`](super::Store): every record in ordered maps behind
 //! one lock. A transaction holds the lock and works on a copy, which its
 //! commit puts in place; dropping it discards the copy. Meant for unit tests
-//! and small embeddings (each transaction copies the whole store).
+//! and small embeddings (each transaction copies the whole store). A read
+//! transaction copies the data under the lock and releases it at once.
 
 use std::collections::BTreeMap;
 use std::sync::{Mutex, MutexGuard};
@@ -12,8 +13,8 @@ use super::intents::{IntentStore, PaymentKeyRow, QuoteRow};
 use super::outbox::{OutboxCursor, OutboxMessage, OutboxStore};
 use super::records::*;
 use super::{
-    AccountStore, AuditStore, LoginStore, MoneyStore, SecurityKind, SecurityRow, SecurityStore,
-    StorageError, StorageErrorKind, Store, StoreResult, Tx,
+    AccountStore, AuditStore, LoginStore, MoneyStore, ReadOnlyTx, SecurityKind, SecurityRow,
+    SecurityStore, StorageError, StorageErrorKind, Store, StoreResult, Tx,
 };
 
 type AccountKey = (String, String);
@@ -53,7 +54,9 @@ impl MemoryStore {
 }
 
 struct MemoryTx<'a> {
-    guard: MutexGuard<'a, Data>,
+    /// The store's lock, held by a write transaction; `None` for a read
+    /// transaction's private copy.
+    guard: Option<MutexGuard<'a, Data>>,
     work: Data,
 }
 
@@ -63,7 +66,18 @@ impl Store for MemoryStore {
         // (it never committed), so a poisoned lock is safe to take over.
         let guard = self.data.lock().unwrap_or_else(|p| p.into_inner());
         let work = guard.clone();
-        Ok(Box::new(MemoryTx { guard, work }))
+        Ok(Box::new(MemoryTx {
+            guard: Some(guard),
+            work,
+        }))
+    }
+
+    /// A copy of the committed data taken under the lock, which is then
+    /// released: readers never hold off writers.
+    fn begin_read(&self) -> StoreResult<Box<dyn Tx + '_>> {
+        let work = self.data.lock().unwrap_or_else(|p| p.into_inner()).clone();
+        let tx: Box<dyn Tx + '_> = Box::new(MemoryTx { guard: None, work });
+        Ok(Box::new(ReadOnlyTx::new(tx)))
     }
 }
 
@@ -586,8 +600,10 @@ impl OutboxStore for MemoryTx<'_> {
 
 impl Tx for MemoryTx<'_> {
     fn commit(self: Box<Self>) -> StoreResult<()> {
-        let MemoryTx { mut guard, work } = *self;
-        *guard = work;
+        let MemoryTx { guard, work } = *self;
+        if let Some(mut guard) = guard {
+            *guard = work;
+        }
         Ok(())
     }
 }

@@ -5,6 +5,8 @@
 //! nothing. The portal runs each operation (register + link + first code,
 //! a payment with its allocation, a batch of AutoPay drafts) in one
 //! transaction, so a failure leaves no half-written records.
+//! [`Store::begin_read`] opens a read transaction (a snapshot that refuses
+//! writes) for views and for what a sign-in reads before its password check.
 //!
 //! [`MemoryStore`] is an in-memory store for tests and small embeddings; the
 //! `ratepayer-sqlite` crate is the example adapter for a real database;
@@ -26,6 +28,7 @@ pub mod kv;
 mod kv_memory;
 mod memory;
 pub mod outbox;
+mod read_only;
 pub mod records;
 mod security;
 pub mod settlement;
@@ -39,6 +42,7 @@ pub use intents::{IntentStore, PaymentKeyRow, QuoteRow};
 pub use kv::{KvBackend, KvStore, KvTx, MemoryKv};
 pub use memory::MemoryStore;
 pub use outbox::{MessageKind, OutboxCursor, OutboxMessage, OutboxStore};
+pub use read_only::{read_only_refusal, ReadOnlyTx};
 pub use records::{
     AccountRow, AuditEvent, AuditKind, BillRow, ChargeRow, CodeRow, ContactRow, DeclineReason,
     DeviceRow, DraftRow, EnrolmentRow, EnrolmentStatus, LinkRow, LoginRow, PaymentMethodRow,
@@ -98,9 +102,25 @@ pub type StoreResult<T> = Result<T, StorageError>;
 
 /// A database the portal can open transactions on. Shared between threads.
 pub trait Store: Send + Sync {
-    /// Opens a transaction that holds the write lock from the start, so two
-    /// processes never interleave their changes.
+    /// Opens a write transaction that holds the write lock from the start,
+    /// so two processes never interleave their changes.
     fn begin(&self) -> StoreResult<Box<dyn Tx + '_>>;
+
+    /// Opens a read transaction: a consistent view of the committed data
+    /// in which every write fails with [`StorageErrorKind::Backend`] and
+    /// changes nothing; [`Tx::commit`] (or dropping it) just ends it. What
+    /// the portal's views and the reading half of a sign-in use.
+    ///
+    /// A store with snapshots should read without the write lock, so that
+    /// readers neither wait for writers nor hold them off (SQLite in WAL
+    /// mode with `BEGIN DEFERRED` on a connection of its own, PostgreSQL
+    /// `REPEATABLE READ READ ONLY`; [`MemoryStore`] copies the data). The
+    /// default, for stores without snapshots, is a write transaction from
+    /// [`Store::begin`] wrapped in [`ReadOnlyTx`]: correct, but it holds
+    /// the write lock while it lasts.
+    fn begin_read(&self) -> StoreResult<Box<dyn Tx + '_>> {
+        Ok(Box::new(ReadOnlyTx::new(self.begin()?)))
+    }
 }
 
 /// Logins, their contacts, codes and remembered devices.

@@ -798,6 +798,103 @@ pub fn empty_store_reads_nothing(store: &dyn Store) {
     tx.commit().unwrap();
 }
 
+/// Read transactions ([`Store::begin_read`]): they see what was committed
+/// before them, and every write through one fails (a backend error naming
+/// the read-only transaction) and changes nothing, even when it is
+/// "committed" afterwards.
+pub fn read_transactions_refuse_writes(store: &dyn Store) {
+    seed(store);
+    let mut read = store.begin_read().unwrap();
+    same(&read.login("l1").unwrap().unwrap(), &login("l1", U, "pat"));
+    assert_eq!(read.links_of_login("l1").unwrap().len(), 0);
+    let refused = |r: Result<(), ratepayer::store::StorageError>| {
+        let err = r.unwrap_err();
+        assert_eq!(err.kind, StorageErrorKind::Backend, "{}", err.message);
+        assert!(err.message.contains("read-only"), "{}", err.message);
+    };
+    let tx = &mut *read;
+    refused(tx.insert_login(&login("l7", U, "lee")));
+    refused(tx.put_account(&account(U, "100007", Some("l7"))));
+    refused(tx.put_contact(&contact("l1", "lee@example.com")));
+    refused(tx.put_code(&code("c7", "l1")));
+    refused(tx.put_device(&device("d7", "l1")));
+    refused(tx.put_link(&link("l1", U, "100001", Role::Owner)));
+    refused(tx.insert_bill(&bill(U, "100001", "b7", day(2026, 2, 1))));
+    refused(tx.put_charge(&charge(U, "100001", "c7", "84.20")));
+    refused(tx.insert_payment_method(&payment_method("pm7", "l1")));
+    refused(tx.insert_payment(&payment("p7", U, "l1", &["100001"])));
+    refused(tx.put_enrolment(&enrolment(U, "100001", "l1", EnrolmentStatus::Active)));
+    refused(
+        tx.claim_draft(&draft("k7", U, "100001", "2026-02-20T06:00:00Z"))
+            .map(|_| ()),
+    );
+    refused(tx.append_audit(&audit(U, AuditKind::Registered, "lee")));
+    let mut l1 = login("l1", U, "pat");
+    l1.must_change_password = false;
+    refused(tx.update_login(&l1));
+    refused(tx.put_account(&account(U, "100001", None)));
+    // Still readable after the refusals; ending it changes nothing.
+    assert!(read.login("l1").unwrap().is_some());
+    read.commit().unwrap();
+    let mut tx = store.begin().unwrap();
+    nothing_written(&mut *tx);
+    assert!(tx.code("c7").unwrap().is_none());
+    assert!(tx.links_of_login("l1").unwrap().is_empty());
+    assert!(tx.charges(U, "100001").unwrap().is_empty());
+    assert!(tx.contacts("l1").unwrap().is_empty());
+}
+
+/// A read transaction sees what was committed before it began, including
+/// a write transaction's changes just committed.
+pub fn read_transactions_see_commits(store: &dyn Store) {
+    seed(store);
+    let mut tx = store.begin().unwrap();
+    write_everything(&mut *tx);
+    tx.commit().unwrap();
+    let mut read = store.begin_read().unwrap();
+    same(&read.login("l7").unwrap().unwrap(), &login("l7", U, "lee"));
+    assert_eq!(read.drafts(U, "100007").unwrap().len(), 1);
+    assert!(!read.login("l1").unwrap().unwrap().must_change_password);
+    drop(read);
+    // A dropped read transaction leaves the store writable.
+    let mut tx = store.begin().unwrap();
+    tx.insert_login(&login("l8", U, "kim")).unwrap();
+    tx.commit().unwrap();
+}
+
+/// For stores whose reads are snapshots without the write lock (not a
+/// `for_each_conformance_check` check: the default `begin_read` holds the
+/// lock): an open read transaction neither blocks a writer on another
+/// thread nor sees what it commits, and two read transactions are open at
+/// once.
+pub fn read_does_not_block_writer(store: &dyn Store) {
+    use std::sync::mpsc;
+    use std::time::Duration;
+    seed(store);
+    let mut read = store.begin_read().unwrap();
+    assert!(read.login("l1").unwrap().is_some());
+    let mut second = store.begin_read().unwrap();
+    assert!(second.login("l1").unwrap().is_some());
+    let (done, finished) = mpsc::channel();
+    std::thread::scope(|scope| {
+        scope.spawn(move || {
+            let mut tx = store.begin().unwrap();
+            tx.insert_login(&login("l9", U, "kim")).unwrap();
+            tx.commit().unwrap();
+            let _ = done.send(());
+        });
+        let in_time = finished.recv_timeout(Duration::from_secs(5)).is_ok();
+        // The snapshot does not see the commit made while it was open.
+        let seen = read.login("l9").unwrap().is_some();
+        drop(read);
+        drop(second);
+        assert!(in_time, "the writer waited for a read transaction");
+        assert!(!seen, "a read transaction saw a later commit");
+    });
+    let mut read = store.begin_read().unwrap();
+    assert!(read.login("l9").unwrap().is_some());
+}
+
 /// Calls `$run!` with the name of every check above: each adapter's
 /// `$run` makes one `#[test]` per check and store.
 macro_rules! for_each_conformance_check {
@@ -819,6 +916,8 @@ macro_rules! for_each_conformance_check {
             empty_store_reads_nothing,
             outbox_once_per_key_in_order,
             batch_reads_and_submitted_mark,
+            read_transactions_refuse_writes,
+            read_transactions_see_commits,
         );
     };
 }
