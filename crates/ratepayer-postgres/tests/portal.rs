@@ -385,3 +385,40 @@ fn bill_batches_post_once_and_whole_on_postgres() {
     };
     portal_support::bulk::batches_post_once_and_whole(db.open());
 }
+
+#[test]
+fn concurrent_guesses_stay_within_the_limit_on_postgres() {
+    let Some(db) = fresh("guesses") else {
+        return;
+    };
+    portal_support::concurrency::concurrent_guesses_stay_within_the_limit(db.open());
+}
+
+/// 32 threads over two stores on one schema (two "processes", each with
+/// its own pool), writers serialized on one and concurrent (serializable,
+/// conflicts answered `storage.busy`) on the other, sign in and pay at once
+/// for 10 seconds: no error but a typed, retried conflict, and totals that
+/// add up.
+#[test]
+fn sign_ins_and_payments_at_once_on_postgres() {
+    let Some(db) = fresh("load") else {
+        return;
+    };
+    let first = db.open_with(ratepayer_postgres::PostgresOptions {
+        pool_size: 16,
+        ..ratepayer_postgres::PostgresOptions::default()
+    });
+    let second = db.open_with(ratepayer_postgres::PostgresOptions {
+        pool_size: 16,
+        serialize_writers: false,
+        ..ratepayer_postgres::PostgresOptions::default()
+    });
+    let stores: Vec<std::sync::Arc<dyn ratepayer::store::Store>> = vec![first, second];
+    let tally = portal_support::concurrency::sign_in_and_pay_at_once(
+        &stores,
+        32,
+        std::time::Duration::from_secs(10),
+    );
+    eprintln!("sign-ins and payments at once on PostgreSQL: {tally:?}");
+    assert!(tally.payments >= 32, "{tally:?}");
+}

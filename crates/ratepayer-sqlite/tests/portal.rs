@@ -267,3 +267,27 @@ fn crow_wing_temporary_password_on_sqlite() {
 fn bill_batches_post_once_and_whole_on_sqlite() {
     portal_support::bulk::batches_post_once_and_whole(fresh("bulk"));
 }
+
+#[test]
+fn concurrent_guesses_stay_within_the_limit_on_sqlite() {
+    portal_support::concurrency::concurrent_guesses_stay_within_the_limit(fresh("guesses"));
+}
+
+/// 32 threads over two stores on one file (two "processes": each store has
+/// its own write and read connections, and SQLite's file locks keep them
+/// apart) sign in and pay at once for 10 seconds: no error but a typed,
+/// retried conflict, and totals that add up.
+#[test]
+fn sign_ins_and_payments_at_once_on_sqlite() {
+    let first = fresh("load");
+    let path = first.path().unwrap().to_path_buf();
+    let second = Arc::new(SqliteStore::open(&path).unwrap());
+    let stores: Vec<Arc<dyn ratepayer::store::Store>> = vec![first, second];
+    let tally = portal_support::concurrency::sign_in_and_pay_at_once(
+        &stores,
+        32,
+        std::time::Duration::from_secs(10),
+    );
+    eprintln!("sign-ins and payments at once on SQLite: {tally:?}");
+    assert!(tally.payments >= 32, "{tally:?}");
+}

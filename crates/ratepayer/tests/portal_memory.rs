@@ -535,3 +535,21 @@ fn session_settings_are_validated() {
 fn bill_batches_post_once_and_whole_on_the_memory_store() {
     portal_support::bulk::batches_post_once_and_whole(Arc::new(MemoryStore::new()));
 }
+
+#[test]
+fn concurrent_guesses_stay_within_the_limit_on_the_memory_store() {
+    portal_support::concurrency::concurrent_guesses_stay_within_the_limit(Arc::new(
+        MemoryStore::new(),
+    ));
+}
+
+#[test]
+fn sign_ins_and_payments_at_once_on_the_memory_store() {
+    let store: Arc<dyn Store> = Arc::new(MemoryStore::new());
+    let tally = portal_support::concurrency::sign_in_and_pay_at_once(
+        &[store],
+        8,
+        std::time::Duration::from_secs(2),
+    );
+    assert!(tally.payments > 0, "{tally:?}");
+}

@@ -10,6 +10,7 @@
 
 pub mod bulk;
 pub mod claims;
+pub mod concurrency;
 pub mod intents;
 pub mod mfa;
 pub mod outbox;
