@@ -5,7 +5,10 @@
 //! challenge (or, in the legacy preset, the security question) for an
 //! unrecognised device, and "remember this device"; and changing the
 //! password (which forgets every remembered device, and is the one call
-//! open in the "must change password" state).
+//! open in the "must change password" state). A sign-in reads in a read
+//! transaction, checks the password outside any transaction, and writes
+//! its outcome in a write transaction that checks again what it relied on
+//! (see [`Portal::login`]).
 
 use chrono::{DateTime, Utc};
 
@@ -221,6 +224,19 @@ impl Portal {
     /// or account's counters refuse (never the address's): it is a recovery
     /// path. It lifts those locks, forgets every remembered device, and
     /// signs in with `must_change_password` (after the usual second step).
+    ///
+    /// It runs in three steps, so that the Argon2id work holds no lock: it
+    /// reads the counters, the login and its device in a read transaction;
+    /// checks the password (or the dummy credential) outside any
+    /// transaction; then writes the outcome (counters, session, code,
+    /// audit) in a write transaction that reads and decides everything
+    /// again. Concurrent attempts therefore get exactly the tries that the
+    /// same attempts one after the other would: one that a concurrent
+    /// failure pushed past a limit is refused, its check discarded. When
+    /// the credential changed between the read and the write, the sign-in
+    /// starts again (a few times, then [`PortalError::Storage`] with
+    /// `storage.busy`); when the store answers `storage.busy`, only the
+    /// write is run again.
     pub fn login(
         &self,
         attempt: &LoginAttempt<'_>,

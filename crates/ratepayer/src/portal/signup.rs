@@ -142,7 +142,11 @@ impl Portal {
             utility_name: Some(&spec.name),
             street: None,
         };
-        self.check_new_password(&request.password, &typed_context, Mfa::Off)?;
+        let typed = self.check_new_password(&request.password, &typed_context, Mfa::Off)?;
+        // The Argon2id work before the write transaction, so it holds no
+        // lock (every attempt past the form pays it, refused or not: the
+        // same work whatever matched).
+        let stored = self.hash_password(&typed)?;
         let mut tx = self.store.begin()?;
         if let Some(err) =
             self.proof_throttle(tx.as_mut(), checked.account.as_str(), client, None, now)?
@@ -192,11 +196,11 @@ impl Portal {
             utility_name: Some(&spec.name),
             street: account.service_address.as_deref(),
         };
-        let normalized = spec
-            .password
+        // Checked again with the service address as context; the
+        // normalised password is the same, so its credential stands.
+        spec.password
             .check(&request.password, &context, Mfa::Off)
             .map_err(PortalError::Password)?;
-        let stored = self.hash_password(&normalized)?;
         let login_id = self.new_id()?;
         tx.insert_login(&LoginRow {
             id: login_id.clone(),
