@@ -172,6 +172,18 @@ impl MoneyStore for ReadOnlyTx<'_> {
     fn active_enrolment_accounts(&mut self, utility: &str) -> StoreResult<Vec<String>> {
         self.inner.active_enrolment_accounts(utility)
     }
+    fn active_enrolment_count(&mut self, utility: &str) -> StoreResult<usize> {
+        self.inner.active_enrolment_count(utility)
+    }
+    fn active_enrolment_accounts_page(
+        &mut self,
+        utility: &str,
+        after: Option<&str>,
+        limit: usize,
+    ) -> StoreResult<Vec<String>> {
+        self.inner
+            .active_enrolment_accounts_page(utility, after, limit)
+    }
     fn claim_draft(&mut self, _: &DraftRow) -> StoreResult<bool> {
         Err(read_only_refusal("claiming a draft"))
     }
