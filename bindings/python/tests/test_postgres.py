@@ -54,7 +54,7 @@ def test_a_portal_on_postgres_signs_in_and_shows_a_posted_bill() -> None:
 def test_a_postgres_url_that_cannot_connect_is_a_storage_error_without_the_password() -> None:
     assert URL is not None
     bad = "postgresql://ratepayer:s3cret-pw@127.0.0.1:1/nowhere?connect_timeout=2"
-    with pytest.raises(ratepayer.PortalError) as info:
+    with pytest.raises(ratepayer.StorageError) as info:
         ratepayer.Portal.open(ratepayer.Profile.builtin("shelby"), bad, digest_key=KEY)
     assert info.value.code.startswith("storage."), info.value.code
     assert "s3cret-pw" not in str(info.value)
