@@ -45,7 +45,7 @@ pub fn run(args: &AccountsImportArgs, json: bool) -> Result<(), CliError> {
     let mut changes: Vec<AccountImport> = Vec::new();
     let mut refusals = Vec::new();
     {
-        let mut tx = portal.store().begin().map_err(CliError::domain)?;
+        let mut tx = portal.store().begin_read().map_err(CliError::domain)?;
         for (i, AccountLine { line, mut import }) in lines.into_iter().enumerate() {
             let existing = tx
                 .account(portal.profile().id(), import.record.account_number.as_str())

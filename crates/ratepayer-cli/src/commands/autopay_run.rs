@@ -83,7 +83,7 @@ pub fn run(args: &AutopayRunArgs, json: bool) -> Result<(), CliError> {
     // The bar's total is counted first: the cycle itself lists the
     // enrolments page by page.
     let total = if show {
-        let mut tx = portal.store().begin().map_err(CliError::domain)?;
+        let mut tx = portal.store().begin_read().map_err(CliError::domain)?;
         tx.active_enrolment_count(portal.profile().id())
             .map_err(CliError::domain)? as u64
     } else {

@@ -97,7 +97,7 @@ fn classify(
     refusals: &mut Vec<Refusal>,
 ) -> Result<(Vec<BillLine>, u64), CliError> {
     let utility = portal.profile().id().to_owned();
-    let mut tx = portal.store().begin().map_err(CliError::domain)?;
+    let mut tx = portal.store().begin_read().map_err(CliError::domain)?;
     let mut new = Vec::new();
     let mut unchanged = 0;
     for bill in bills {
