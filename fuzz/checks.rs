@@ -2,7 +2,7 @@
 //!
 //! This file is the library of the `ratepayer-fuzz` crate (each target in
 //! `fuzz_targets/` calls one function) and is also compiled into the corpus
-//! replay test, `crates/ratepayer/tests/fuzz_corpus.rs`, with
+//! replay test, `crates/ratepayer-portal/tests/fuzz_corpus.rs`, with
 //! `#[path = "../../../fuzz/checks.rs"] mod checks;`, so `cargo test` on stable
 //! runs exactly what the fuzzer runs on every file of `fuzz/corpus/`.
 //!
@@ -951,13 +951,13 @@ pub fn portal(data: &[u8]) -> PortalOutcome {
     use std::sync::Arc;
 
     use ratepayer::credential::HashParams;
-    use ratepayer::portal::{
+    use ratepayer::registration::{AccountRecord, RegistrationChannel, RegistrationForm};
+    use ratepayer::verification::ContactKind;
+    use ratepayer_portal::store::{MemoryStore, Store};
+    use ratepayer_portal::{
         AccountImport, ClientContext, DeliverySettings, LinkRequest, LoginAttempt, LoginOutcome,
         NewPaymentMethod, Portal, PortalSecrets, RecordingNotifier, SignupRequest,
     };
-    use ratepayer::registration::{AccountRecord, RegistrationChannel, RegistrationForm};
-    use ratepayer::store::{MemoryStore, Store};
-    use ratepayer::verification::ContactKind;
 
     let mut out = PortalOutcome::default();
     let text = String::from_utf8_lossy(data);
@@ -1066,7 +1066,7 @@ pub fn portal(data: &[u8]) -> PortalOutcome {
         password: &password,
         device_token: None,
     };
-    let token_of = |outcome: Result<LoginOutcome, ratepayer::portal::PortalError>| match outcome {
+    let token_of = |outcome: Result<LoginOutcome, ratepayer_portal::PortalError>| match outcome {
         Ok(LoginOutcome::SignedIn { session, .. }) => Some(session),
         _ => None,
     };
@@ -1151,7 +1151,7 @@ pub fn portal(data: &[u8]) -> PortalOutcome {
     // are user text. An unknown quote is refused; a quote paid twice with
     // the same key gives one receipt.
     if let Ok(method) = &method {
-        let key = |k: &str| ratepayer::portal::PaymentRequest {
+        let key = |k: &str| ratepayer_portal::PaymentRequest {
             quote_id: nickname.clone(),
             idempotency_key: k.to_owned(),
         };
@@ -1168,7 +1168,7 @@ pub fn portal(data: &[u8]) -> PortalOutcome {
             now,
         );
         if let Ok(quote) = quote {
-            let request = ratepayer::portal::PaymentRequest {
+            let request = ratepayer_portal::PaymentRequest {
                 quote_id: quote.id,
                 idempotency_key: label.clone(),
             };
@@ -1199,13 +1199,13 @@ pub fn portal(data: &[u8]) -> PortalOutcome {
     // Contacts (issue 17, item 7) change only with the password and a code
     // sent to the new contact; the fuzzed text is the new contact and a
     // wrong code, which must be refused without changing anything.
-    let proof = ratepayer::portal::Reauthentication {
+    let proof = ratepayer_portal::Reauthentication {
         password: Some(&password),
         step_up: None,
     };
     let phone_change = portal.request_contact_change(
         &session,
-        &ratepayer::portal::ContactTarget::Phone,
+        &ratepayer_portal::ContactTarget::Phone,
         &phone,
         &proof,
         &client,
@@ -1214,7 +1214,7 @@ pub fn portal(data: &[u8]) -> PortalOutcome {
     ok("contact", phone_change.is_ok());
     let billing_change = portal.request_contact_change(
         &session,
-        &ratepayer::portal::ContactTarget::BillingEmail {
+        &ratepayer_portal::ContactTarget::BillingEmail {
             account: account.clone(),
         },
         &billing,

@@ -13,7 +13,7 @@ use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 
-use ratepayer::store::{EnrolmentStatus, PaymentStatus, Store};
+use ratepayer_portal::store::{EnrolmentStatus, PaymentStatus, Store};
 use ratepayer_sqlite::SqliteStore;
 use rust_decimal::Decimal;
 
@@ -245,7 +245,7 @@ fn with_the_processor_every_bill_is_charged_once_net_of_declines() {
                 (*status, *decline),
                 (
                     PaymentStatus::Declined,
-                    Some(ratepayer::store::DeclineReason::Soft)
+                    Some(ratepayer_portal::store::DeclineReason::Soft)
                 ),
                 "{account}: {statuses:?}"
             );

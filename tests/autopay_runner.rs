@@ -31,18 +31,18 @@ use ratepayer::autopay::CardExpiry;
 use ratepayer::credential::HashParams;
 use ratepayer::fees::PaymentMethod;
 use ratepayer::payment::{AccountNumber, AccountStatus, ChargeKind, OpenCharge};
-use ratepayer::portal::{
-    ChargeType, Notice, Notifier, NotifyError, NullNotifier, PaymentProcessor, Portal,
-    PortalSecrets, ProcessorError, ProcessorOutcome, ProcessorResult, Submission, SubmitReceipt,
-};
 use ratepayer::profile::builtin;
 use ratepayer::registration::AccountRecord;
 use ratepayer::security::SeededRandom;
-use ratepayer::store::{
+use ratepayer::{Currency, Money};
+use ratepayer_portal::store::{
     AccountRow, ChargeRow, DeclineReason, EnrolmentRow, EnrolmentStatus, LoginRow,
     PaymentMethodRow, Store,
 };
-use ratepayer::{Currency, Money};
+use ratepayer_portal::{
+    ChargeType, Notice, Notifier, NotifyError, NullNotifier, PaymentProcessor, Portal,
+    PortalSecrets, ProcessorError, ProcessorOutcome, ProcessorResult, Submission, SubmitReceipt,
+};
 use ratepayer_sqlite::SqliteStore;
 use rust_decimal::Decimal;
 
@@ -392,7 +392,7 @@ fn main_inner(args: &[String]) -> Res<()> {
             // The hand-off alone, to the fake processor (for profiling).
             let t = Instant::now();
             let sent = portal(Arc::new(SqliteStore::open(db)?))?.submit_pending(
-                &ratepayer::portal::FakeProcessor::new(),
+                &ratepayer_portal::FakeProcessor::new(),
                 Utc.with_ymd_and_hms(2025, 11, 24, 7, 0, 0)
                     .single()
                     .ok_or("time")?,
@@ -439,7 +439,7 @@ fn main_inner(args: &[String]) -> Res<()> {
             );
             let t = Instant::now();
             let sent = portal(store.clone())?.submit_pending(
-                &ratepayer::portal::FakeProcessor::new(),
+                &ratepayer_portal::FakeProcessor::new(),
                 Utc.with_ymd_and_hms(2025, 11, 24, 7, 0, 0)
                     .single()
                     .ok_or("time")?,

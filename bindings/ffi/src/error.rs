@@ -8,9 +8,9 @@ use ratepayer::calendar::CalendarError;
 use ratepayer::electric::ElectricError;
 use ratepayer::fees::FeeError;
 use ratepayer::meter::MeterError;
-use ratepayer::portal::PortalError;
-use ratepayer::store::StorageError;
 use ratepayer::{BillError, MoneyError, PeriodError, TariffError, UnitError};
+use ratepayer_portal::store::StorageError;
+use ratepayer_portal::PortalError;
 
 /// One problem of a profile or tariff: where (`path`) and what to fix.
 #[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]

@@ -23,13 +23,13 @@ use ratepayer::credential::HashParams;
 use ratepayer::payment::{
     AccountStatus, PaymentAllocation, PaymentTarget as CoreTarget, SplitPart,
 };
-use ratepayer::portal::{
+use ratepayer::security::OsRandom;
+use ratepayer::{Currency, Money as CoreMoney};
+use ratepayer_portal::store::{AuditEvent, BillRow, KvStore, Store};
+use ratepayer_portal::{
     self as core, AccountImport as CoreImport, LinkRequest, LoginAttempt, PortalSecrets,
     PostedBill, SignupRequest,
 };
-use ratepayer::security::OsRandom;
-use ratepayer::store::{AuditEvent, BillRow, KvStore, Store};
-use ratepayer::{Currency, Money as CoreMoney};
 use ratepayer_sqlite::SqliteStore;
 
 use crate::bill::BillRequest;
@@ -134,8 +134,8 @@ pub struct ClientInfo {
     pub user_agent: String,
 }
 
-fn client_of(c: &ClientInfo) -> Result<ratepayer::portal::ClientContext, RatepayerError> {
-    Ok(ratepayer::portal::ClientContext::new(
+fn client_of(c: &ClientInfo) -> Result<ratepayer_portal::ClientContext, RatepayerError> {
+    Ok(ratepayer_portal::ClientContext::new(
         &c.address,
         &c.user_agent,
     )?)
@@ -1381,7 +1381,7 @@ mod tests {
     use std::sync::atomic::{AtomicBool, Ordering};
 
     use super::*;
-    use ratepayer::portal::Notifier as _;
+    use ratepayer_portal::Notifier as _;
 
     /// The app's notifier: fails while `down`, else keeps the subjects.
     #[derive(Default)]

@@ -9,7 +9,7 @@
 
 use std::sync::Arc;
 
-use ratepayer::store::{KvBackend, KvTx, StorageError, StorageErrorKind, StoreResult};
+use ratepayer_portal::store::{KvBackend, KvTx, StorageError, StorageErrorKind, StoreResult};
 
 use crate::RatepayerError;
 
@@ -141,7 +141,7 @@ mod tests {
     use std::collections::BTreeMap;
     use std::sync::Mutex;
 
-    use ratepayer::store::{KvStore, Store};
+    use ratepayer_portal::store::{KvStore, Store};
 
     use super::*;
 
@@ -267,11 +267,11 @@ mod tests {
         }
     }
 
-    fn event(detail: &str) -> ratepayer::store::AuditEvent {
-        ratepayer::store::AuditEvent {
+    fn event(detail: &str) -> ratepayer_portal::store::AuditEvent {
+        ratepayer_portal::store::AuditEvent {
             at: chrono::DateTime::UNIX_EPOCH,
             utility: "shelby".into(),
-            kind: ratepayer::store::AuditKind::BillPosted,
+            kind: ratepayer_portal::store::AuditKind::BillPosted,
             login: None,
             account: None,
             detail: detail.into(),

@@ -29,7 +29,7 @@ impl FeeQuote {
     }
 
     /// Wraps a quote the portal stored (it has an id to pay it by).
-    pub fn stored(q: ratepayer::portal::PaymentQuote) -> FeeQuote {
+    pub fn stored(q: ratepayer_portal::PaymentQuote) -> FeeQuote {
         FeeQuote {
             inner: q.quote,
             stored: Some((q.id, q.expires_at)),

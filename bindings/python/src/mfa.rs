@@ -6,7 +6,7 @@
 use pyo3::prelude::*;
 
 use ratepayer::mfa::TotpEnrolment as CoreEnrolment;
-use ratepayer::portal::SecondFactor;
+use ratepayer_portal::SecondFactor;
 
 use crate::errors::{PortalError, Raise};
 

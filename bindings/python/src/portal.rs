@@ -27,17 +27,17 @@ use ratepayer::autopay::CardExpiry;
 use ratepayer::credential::{HashParams as CoreHashParams, Pepper};
 use ratepayer::fees::{Channel, PaymentMethod};
 use ratepayer::payment::{AccountNumber, AccountStatus, PaymentTarget, SplitPart};
-use ratepayer::portal::{
+use ratepayer::registration::{RegistrationChannel, RegistrationForm};
+use ratepayer::security::OsRandom;
+use ratepayer::verification::ContactKind;
+use ratepayer::Currency;
+use ratepayer_portal::store::Store;
+use ratepayer_portal::{
     AccountImport as CoreImport, ContactTarget, DeliverySettings, EnrolRequest, LinkRequest,
     LoginAttempt, NewPaymentMethod, Notice as CoreNotice, Notifier, NotifyError, PaymentRequest,
     Portal as CorePortal, PortalError as CorePortalError, PortalSecrets, PostedBill as CorePosted,
     ProcessorResult, Reauthentication, Session, SignupRequest,
 };
-use ratepayer::registration::{RegistrationChannel, RegistrationForm};
-use ratepayer::security::OsRandom;
-use ratepayer::store::Store;
-use ratepayer::verification::ContactKind;
-use ratepayer::Currency;
 use ratepayer_sqlite::SqliteStore;
 
 use crate::bill::Bill;
@@ -462,8 +462,8 @@ impl Portal {
 }
 
 /// The client of a call, or the portal's error naming the field.
-fn client_of(address: &str, user_agent: &str) -> PyResult<ratepayer::portal::ClientContext> {
-    ratepayer::portal::ClientContext::new(address, user_agent).map_err(|e| portal_error(&e))
+fn client_of(address: &str, user_agent: &str) -> PyResult<ratepayer_portal::ClientContext> {
+    ratepayer_portal::ClientContext::new(address, user_agent).map_err(|e| portal_error(&e))
 }
 
 fn channel_of(channel: &str) -> PyResult<RegistrationChannel> {

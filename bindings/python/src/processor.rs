@@ -13,12 +13,12 @@ use pyo3::exceptions::PyValueError;
 use pyo3::prelude::*;
 
 use ratepayer::autopay::failures::{AchReturnCode, FailureAction};
-use ratepayer::portal::{
+use ratepayer::Money;
+use ratepayer_portal::store::DeclineReason;
+use ratepayer_portal::{
     FakeOutcome, FakeProcessor as CoreFake, ProcessorOutcome, RecordedResult as CoreRecorded,
     ResultEffect,
 };
-use ratepayer::store::DeclineReason;
-use ratepayer::Money;
 
 use crate::money::py_money;
 
@@ -236,8 +236,8 @@ pub struct DeliveryReport {
     pub failed: Vec<(String, String)>,
 }
 
-impl From<ratepayer::portal::DeliveryReport> for DeliveryReport {
-    fn from(r: ratepayer::portal::DeliveryReport) -> DeliveryReport {
+impl From<ratepayer_portal::DeliveryReport> for DeliveryReport {
+    fn from(r: ratepayer_portal::DeliveryReport) -> DeliveryReport {
         DeliveryReport {
             delivered: r.delivered,
             already_delivered: r.already_delivered,

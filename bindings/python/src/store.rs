@@ -9,15 +9,15 @@ use pyo3::prelude::*;
 
 use ratepayer::autopay::enrolment::FirstBill;
 use ratepayer::payment::AccountStatus;
-use ratepayer::portal::{
+use ratepayer::registration::CurrentBill;
+use ratepayer::Money;
+use ratepayer_portal::store::{AuditEvent as CoreAudit, BillRow};
+use ratepayer_portal::{
     AccountSummary as CoreSummary, BillView as CoreBillView, CycleReport as CoreCycle,
     Enrolled as CoreEnrolled, HomeView as CoreHome, LoginOutcome as CoreOutcome,
     Notice as CoreNotice, PaymentReceipt as CoreReceipt, Registered as CoreRegistered,
     SessionInfo as CoreSessionInfo,
 };
-use ratepayer::registration::CurrentBill;
-use ratepayer::store::{AuditEvent as CoreAudit, BillRow};
-use ratepayer::Money;
 
 use crate::money::py_money;
 use crate::R;

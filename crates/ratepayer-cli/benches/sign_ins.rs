@@ -57,14 +57,14 @@ use chrono::{DateTime, TimeZone, Utc};
 use ratepayer::credential::{self, HashParams, StoredCredential};
 use ratepayer::password::NormalizedPassword;
 use ratepayer::payment::{AccountNumber, AccountStatus};
-use ratepayer::portal::{
+use ratepayer::registration::{AccountRecord, RegistrationChannel, RegistrationForm};
+use ratepayer::security::{OsRandom, SeededRandom};
+use ratepayer::verification::Contact;
+use ratepayer_portal::store::{MemoryStore, Store};
+use ratepayer_portal::{
     AccountImport, ClientContext, LoginAttempt, LoginOutcome, Portal, PortalSecrets,
     RecordingNotifier, SignupRequest,
 };
-use ratepayer::registration::{AccountRecord, RegistrationChannel, RegistrationForm};
-use ratepayer::security::{OsRandom, SeededRandom};
-use ratepayer::store::{MemoryStore, Store};
-use ratepayer::verification::Contact;
 
 const PASSWORD: &str = "Glacier-violet-trombone-88";
 const PG_SCHEMA: &str = "ratepayer_bench_sign_ins";
@@ -245,7 +245,7 @@ fn setup(store: Arc<dyn Store>, logins: usize) -> R<(Portal, Vec<(String, String
         notifier.clone(),
     )
     .map_err(|e| e.to_string())?;
-    let e = |e: ratepayer::portal::PortalError| e.to_string();
+    let e = |e: ratepayer_portal::PortalError| e.to_string();
     let client = ClientContext::new("198.51.100.20", "bench/1").map_err(|e| e.to_string())?;
     let mut imports = Vec::new();
     for i in 0..logins {

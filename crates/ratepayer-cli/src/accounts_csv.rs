@@ -7,11 +7,11 @@ use std::collections::HashMap;
 use std::path::Path;
 
 use ratepayer::payment::{AccountNumber, AccountStatus};
-use ratepayer::portal::AccountImport;
 use ratepayer::profile::UtilityProfile;
 use ratepayer::registration::{AccountRecord, Proof};
-use ratepayer::store::AccountRow;
 use ratepayer::verification::Contact;
+use ratepayer_portal::store::AccountRow;
+use ratepayer_portal::AccountImport;
 
 use crate::back_office::{Refusal, Table};
 use crate::error::CliError;

@@ -9,10 +9,10 @@ use std::path::Path;
 use std::sync::Arc;
 
 use ratepayer::credential::HashParams;
-use ratepayer::portal::{Notifier, Portal, PortalSecrets};
 use ratepayer::profile::UtilityProfile;
 use ratepayer::security::{OsRandom, RandomSource};
-use ratepayer::store::Store;
+use ratepayer_portal::store::Store;
+use ratepayer_portal::{Notifier, Portal, PortalSecrets};
 use ratepayer_sqlite::SqliteStore;
 use serde_json::{json, Value};
 

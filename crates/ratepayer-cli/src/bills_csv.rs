@@ -9,8 +9,8 @@ use std::path::Path;
 
 use ratepayer::payment::AccountNumber;
 use ratepayer::profile::UtilityProfile;
-use ratepayer::store::StatementLine;
 use ratepayer::{BillingPeriod, Currency, Money};
+use ratepayer_portal::store::StatementLine;
 
 use crate::back_office::{Refusal, Table};
 use crate::error::CliError;

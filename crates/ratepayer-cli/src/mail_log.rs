@@ -9,7 +9,7 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 
-use ratepayer::portal::{Notice, Notifier, NotifyError};
+use ratepayer_portal::{Notice, Notifier, NotifyError};
 use serde_json::json;
 
 use crate::error::CliError;

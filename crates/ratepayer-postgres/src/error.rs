@@ -15,7 +15,7 @@
 //!   permission) is [`StorageErrorKind::Backend`].
 
 use postgres::error::SqlState;
-use ratepayer::store::{StorageError, StorageErrorKind};
+use ratepayer_portal::store::{StorageError, StorageErrorKind};
 use serde::de::DeserializeOwned;
 use serde::Serialize;
 

@@ -1,5 +1,5 @@
 //! The PostgreSQL storage adapter of ratepayer: the storage port
-//! ([`ratepayer::store`]) over a PostgreSQL server, for a portal served by
+//! ([`ratepayer_portal::store`]) over a PostgreSQL server, for a portal served by
 //! several processes or hosts over one database. It owns the tables of the
 //! port in one PostgreSQL schema (created and migrated on open), a pool of
 //! connections to the server, and the mapping of each port method onto SQL.
@@ -22,16 +22,16 @@
 //! - **migrations** run on open under a transaction-scoped advisory lock
 //!   (`pg_advisory_xact_lock`), so processes opening at once migrate once.
 //!
-//! A transaction dropped without [`Tx::commit`](ratepayer::store::Tx::commit)
+//! A transaction dropped without [`Tx::commit`]
 //! rolls back. Draft claims, payment keys and outbox messages are unique
 //! keys claimed with `INSERT … ON CONFLICT DO NOTHING` in the transaction
 //! that records their effect: exactly once across every process.
 //!
 //! ```no_run
-//! use ratepayer::store::Store;
+//! use ratepayer_portal::store::Store;
 //! use ratepayer_postgres::PostgresStore;
 //!
-//! # fn main() -> Result<(), ratepayer::store::StorageError> {
+//! # fn main() -> Result<(), ratepayer_portal::store::StorageError> {
 //! let store = PostgresStore::open_in_schema("postgres://portal@localhost:5432/utility", "shelby")?;
 //! let mut tx = store.begin()?;
 //! assert!(tx.login("no-such-login")?.is_none());
@@ -56,7 +56,7 @@ use std::str::FromStr;
 use std::time::Duration;
 
 use postgres::Config;
-use ratepayer::store::{StorageError, StorageErrorKind, Store, StoreResult, Tx};
+use ratepayer_portal::store::{StorageError, StorageErrorKind, Store, StoreResult, Tx};
 
 pub use schema::SCHEMA_VERSION;
 

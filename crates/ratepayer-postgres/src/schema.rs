@@ -8,7 +8,7 @@
 //! version before changing anything.
 
 use postgres::{Client, GenericClient};
-use ratepayer::store::{StorageError, StorageErrorKind, StoreResult};
+use ratepayer_portal::store::{StorageError, StorageErrorKind, StoreResult};
 
 use crate::error::db;
 

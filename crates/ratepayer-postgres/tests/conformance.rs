@@ -1,5 +1,5 @@
 //! The storage conformance suite: what every implementation of
-//! `ratepayer::store::Store` must do, written once as functions over
+//! `ratepayer_portal::store::Store` must do, written once as functions over
 //! `&dyn Store` once for every adapter (`store_support/conformance.rs` of
 //! the core's tests) and run here against `PostgresStore` in a fresh
 //! schema, with writers serialized by the store's write lock (the default)
@@ -16,7 +16,7 @@
 
 mod common;
 
-#[path = "../../ratepayer/tests/store_support/conformance.rs"]
+#[path = "../../ratepayer-portal/tests/store_support/conformance.rs"]
 #[macro_use]
 mod suite;
 

@@ -14,7 +14,7 @@
 mod common;
 
 use common::TempSchema;
-use ratepayer::store::{StorageErrorKind, Store};
+use ratepayer_portal::store::{StorageErrorKind, Store};
 use ratepayer_postgres::{PostgresStore, SCHEMA_VERSION};
 
 /// The migrations recorded: (version, name).

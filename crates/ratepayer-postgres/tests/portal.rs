@@ -6,7 +6,7 @@
 
 mod common;
 
-#[path = "../../ratepayer/tests/portal_support/mod.rs"]
+#[path = "../../ratepayer-portal/tests/portal_support/mod.rs"]
 mod portal_support;
 
 use common::TempSchema;
@@ -413,7 +413,7 @@ fn sign_ins_and_payments_at_once_on_postgres() {
         serialize_writers: false,
         ..ratepayer_postgres::PostgresOptions::default()
     });
-    let stores: Vec<std::sync::Arc<dyn ratepayer::store::Store>> = vec![first, second];
+    let stores: Vec<std::sync::Arc<dyn ratepayer_portal::store::Store>> = vec![first, second];
     let tally = portal_support::concurrency::sign_in_and_pay_at_once(
         &stores,
         32,

@@ -19,7 +19,7 @@ use std::sync::{Arc, Barrier};
 use std::time::{Duration, Instant};
 
 use common::*;
-use ratepayer::store::{MemoryStore, StorageErrorKind, Store};
+use ratepayer_portal::store::{MemoryStore, StorageErrorKind, Store};
 use ratepayer_postgres::{PostgresOptions, PostgresStore};
 
 const U: &str = "shelby";
@@ -79,7 +79,11 @@ fn a_second_writer_waits_for_the_write_lock_then_is_busy() {
     seed(&*store);
     let mut first = store.begin().unwrap();
     first
-        .append_audit(&audit(U, ratepayer::store::AuditKind::Registered, "first"))
+        .append_audit(&audit(
+            U,
+            ratepayer_portal::store::AuditKind::Registered,
+            "first",
+        ))
         .unwrap();
 
     let started = Instant::now();
@@ -91,7 +95,11 @@ fn a_second_writer_waits_for_the_write_lock_then_is_busy() {
     let mut reader = store.begin_read().unwrap();
     assert!(reader.audit_events(U).unwrap().is_empty());
     let refused = reader
-        .append_audit(&audit(U, ratepayer::store::AuditKind::Registered, "no"))
+        .append_audit(&audit(
+            U,
+            ratepayer_portal::store::AuditKind::Registered,
+            "no",
+        ))
         .unwrap_err();
     assert_eq!(refused.kind, StorageErrorKind::Backend);
     assert!(refused.message.contains("read-only"), "{}", refused.message);
@@ -191,12 +199,12 @@ fn claims_race(store_a: Arc<PostgresStore>, store_b: Arc<PostgresStore>) {
                                 tx.insert_payment(&payment(&key, U, "l1", &["100001"]))?;
                                 tx.append_audit(&audit(
                                     U,
-                                    ratepayer::store::AuditKind::DraftExecuted,
+                                    ratepayer_portal::store::AuditKind::DraftExecuted,
                                     &key,
                                 ))?;
                             }
                             tx.commit()?;
-                            Ok::<bool, ratepayer::store::StorageError>(claimed)
+                            Ok::<bool, ratepayer_portal::store::StorageError>(claimed)
                         })();
                         match attempt {
                             Ok(claimed) => {

@@ -17,8 +17,8 @@ mod common;
 use chrono::{DateTime, Days, Utc};
 use common::*;
 use proptest::prelude::*;
-use ratepayer::store::{MemoryStore, Store};
 use ratepayer::{Currency, Money};
+use ratepayer_portal::store::{MemoryStore, Store};
 use rust_decimal::Decimal;
 
 const U: &str = "shelby";
@@ -100,7 +100,7 @@ proptest! {
         prop_assert!(tx.claim_draft(&d).unwrap());
         same(&tx.drafts(U, "100001").unwrap()[0], &d);
 
-        let mut e = audit(U, ratepayer::store::AuditKind::SettingsChanged, &detail);
+        let mut e = audit(U, ratepayer_portal::store::AuditKind::SettingsChanged, &detail);
         e.at = executed;
         tx.append_audit(&e).unwrap();
         same(&tx.audit_events(U).unwrap()[0], &e);
@@ -153,7 +153,7 @@ fn a_nul_in_a_key_is_refused_and_the_transaction_goes_on() {
     seeded(&*store);
     let mut tx = store.begin().unwrap();
     let err = tx.insert_login(&login("l\0x", U, "nul")).unwrap_err();
-    assert_eq!(err.kind, ratepayer::store::StorageErrorKind::Backend);
+    assert_eq!(err.kind, ratepayer_portal::store::StorageErrorKind::Backend);
     assert!(err.message.contains("NUL"), "{}", err.message);
     assert!(tx.login("l\0x").unwrap().is_none());
     assert!(tx.login_by_username(U, "n\0ul").unwrap().is_none());

@@ -29,11 +29,11 @@ use ratepayer::payment::{
     AccountAllocation, AccountStatus, AllocatedItem, ChargeKind, OpenCharge, PaymentAllocation,
 };
 use ratepayer::registration::{AccountRecord, TermsAcceptance};
-use ratepayer::store::{
+use ratepayer::{Currency, Money};
+use ratepayer_portal::store::{
     AccountRow, AuditEvent, AuditKind, BillRow, ChargeRow, DraftRow, EnrolmentRow, EnrolmentStatus,
     LoginRow, PaymentRow, PaymentSource, PaymentStatus, Settlement, StatementLine, Store,
 };
-use ratepayer::{Currency, Money};
 use ratepayer_sqlite::{SqliteOptions, SqliteStore};
 
 const UTILITY: &str = "shelby";

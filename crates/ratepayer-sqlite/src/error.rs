@@ -6,7 +6,7 @@
 //! damaged file or unreadable record [`StorageErrorKind::Corrupt`], and the
 //! rest [`StorageErrorKind::Backend`].
 
-use ratepayer::store::{StorageError, StorageErrorKind};
+use ratepayer_portal::store::{StorageError, StorageErrorKind};
 use rusqlite::ffi;
 use rusqlite::ErrorCode;
 use serde::de::DeserializeOwned;

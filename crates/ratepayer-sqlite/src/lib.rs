@@ -1,5 +1,5 @@
 //! The example storage adapter of ratepayer, and its embedded default:
-//! the storage port ([`ratepayer::store`]) over SQLite, compiled in with
+//! the storage port ([`ratepayer_portal::store`]) over SQLite, compiled in with
 //! rusqlite's `bundled` feature so nothing is needed on the system.
 //!
 //! [`SqliteStore`] holds one write connection and, for a file, a few read
@@ -18,7 +18,7 @@
 //! fixed set of locked slots kept by hand, not a pool crate: they are
 //! opened with the store and need no health checks, timeouts or
 //! background threads. A
-//! transaction dropped without [`Tx::commit`](ratepayer::store::Tx::commit)
+//! transaction dropped without [`Tx::commit`]
 //! rolls back.
 //!
 //! Opening a file sets WAL mode (readers never block the writer),
@@ -28,10 +28,10 @@
 //! ([`SCHEMA_VERSION`]); a database written by a newer version is refused.
 //!
 //! ```
-//! use ratepayer::store::Store;
+//! use ratepayer_portal::store::Store;
 //! use ratepayer_sqlite::SqliteStore;
 //!
-//! # fn main() -> Result<(), ratepayer::store::StorageError> {
+//! # fn main() -> Result<(), ratepayer_portal::store::StorageError> {
 //! let path = std::env::temp_dir().join(format!("ratepayer-doc-{}.db", std::process::id()));
 //! let store = SqliteStore::open(&path)?;
 //! let mut tx = store.begin()?;
@@ -61,7 +61,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Mutex;
 use std::time::Duration;
 
-use ratepayer::store::{StorageError, StorageErrorKind, Store, StoreResult, Tx};
+use ratepayer_portal::store::{StorageError, StorageErrorKind, Store, StoreResult, Tx};
 use rusqlite::config::DbConfig;
 use rusqlite::{Connection, OpenFlags};
 

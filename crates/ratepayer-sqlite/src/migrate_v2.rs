@@ -15,7 +15,7 @@
 //! its own row (nothing this crate wrote) is kept unchanged.
 
 use ratepayer::autopay::{idempotency_key, legacy_idempotency_key};
-use ratepayer::store::{DraftRow, StorageError, StorageErrorKind, StoreResult};
+use ratepayer_portal::store::{DraftRow, StorageError, StorageErrorKind, StoreResult};
 use rusqlite::{params, Connection};
 
 use crate::error::{db, to_json};

@@ -15,7 +15,7 @@
 //! `tx/audit.rs`). Money that is worth querying is kept as a decimal string with
 //! its currency code beside it.
 
-use ratepayer::store::{StorageError, StorageErrorKind, StoreResult};
+use ratepayer_portal::store::{StorageError, StorageErrorKind, StoreResult};
 use rusqlite::{Connection, TransactionBehavior};
 
 use crate::error::db;

@@ -1,5 +1,5 @@
 //! The storage conformance suite: what every implementation of
-//! `ratepayer::store::Store` must do, written once as functions over
+//! `ratepayer_portal::store::Store` must do, written once as functions over
 //! `&dyn Store` and run against `MemoryStore`, `SqliteStore` on a file and
 //! `SqliteStore` in memory. Every method round-trips its records exactly
 //! and returns them in the port's documented order; keys that must be
@@ -14,7 +14,7 @@
 
 mod common;
 
-#[path = "../../ratepayer/tests/store_support/conformance.rs"]
+#[path = "../../ratepayer-portal/tests/store_support/conformance.rs"]
 #[macro_use]
 mod suite;
 
@@ -22,7 +22,7 @@ mod suite;
 macro_rules! conformance {
     ($($check:ident),* $(,)?) => {
         mod memory {
-            use ratepayer::store::MemoryStore;
+            use ratepayer_portal::store::MemoryStore;
             $(
                 #[test]
                 fn $check() {
@@ -31,7 +31,7 @@ macro_rules! conformance {
             )*
         }
         mod kv_memory {
-            use ratepayer::store::{KvStore, MemoryKv};
+            use ratepayer_portal::store::{KvStore, MemoryKv};
             $(
                 #[test]
                 fn $check() {
@@ -67,7 +67,7 @@ for_each_conformance_check!(conformance);
 /// An open read transaction neither blocks a writer on another thread nor
 /// sees its commit; two are open at once (stores with snapshots).
 mod read_snapshots {
-    use ratepayer::store::MemoryStore;
+    use ratepayer_portal::store::MemoryStore;
     use ratepayer_sqlite::SqliteStore;
 
     #[test]

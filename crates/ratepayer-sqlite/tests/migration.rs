@@ -17,7 +17,7 @@
 
 mod common;
 
-#[path = "../../ratepayer/tests/portal_support/mod.rs"]
+#[path = "../../ratepayer-portal/tests/portal_support/mod.rs"]
 mod portal_support;
 
 use std::sync::Arc;
@@ -26,8 +26,8 @@ use common::TempDb;
 use portal_support::claims::{enrolled_owner, open_amount, shelby_as};
 use portal_support::{date, nov};
 use ratepayer::autopay::{idempotency_key, legacy_idempotency_key};
-use ratepayer::portal::RecordingNotifier;
-use ratepayer::store::{DraftRow, Store};
+use ratepayer_portal::store::{DraftRow, Store};
+use ratepayer_portal::RecordingNotifier;
 use ratepayer_sqlite::{SqliteStore, SCHEMA_VERSION};
 use rusqlite::{params, Connection};
 
@@ -59,7 +59,7 @@ const TABLES: &[&str] = &[
 fn write_v1_database(v1: &TempDb) {
     let scratch = TempDb::new("scratch-v2");
     let mut drafts: Vec<DraftRow> = Vec::new();
-    let mut payments: Vec<ratepayer::store::PaymentRow> = Vec::new();
+    let mut payments: Vec<ratepayer_portal::store::PaymentRow> = Vec::new();
     {
         let store: Arc<dyn Store> = Arc::new(SqliteStore::open(scratch.path()).unwrap());
         let notifier = Arc::new(RecordingNotifier::new());
@@ -250,8 +250,8 @@ fn reopening_a_migrated_database_applies_nothing_again() {
 /// the processor's later result for that draft is recorded.
 #[test]
 fn a_version_4_database_gets_payment_statuses() {
-    use ratepayer::portal::{ProcessorOutcome, ProcessorResult, ResultEffect};
-    use ratepayer::store::PaymentStatus;
+    use ratepayer_portal::store::PaymentStatus;
+    use ratepayer_portal::{ProcessorOutcome, ProcessorResult, ResultEffect};
 
     let db = TempDb::new("v4-statuses");
     let key = idempotency_key("shelby", "000100001", "2025-10", 0).to_string();
@@ -269,7 +269,7 @@ fn a_version_4_database_gets_payment_statuses() {
         let mut tx = store.begin().unwrap();
         let mut portal = tx.payments_of_account("shelby", "000100001").unwrap()[0].clone();
         portal.id = "portal-1".into();
-        portal.source = ratepayer::store::PaymentSource::Portal;
+        portal.source = ratepayer_portal::store::PaymentSource::Portal;
         portal.idempotency_key = Some("client-key-0000001".into());
         portal.processor_key = Some("portal-proc-1".into());
         tx.insert_payment(&portal).unwrap();
@@ -333,8 +333,8 @@ fn a_version_4_database_gets_payment_statuses() {
 #[test]
 fn a_version_5_database_gets_the_outbox() {
     use ratepayer::autopay::failures::AchReturnCode;
-    use ratepayer::portal::{ProcessorOutcome, ProcessorResult};
-    use ratepayer::store::MessageKind;
+    use ratepayer_portal::store::MessageKind;
+    use ratepayer_portal::{ProcessorOutcome, ProcessorResult};
 
     let db = TempDb::new("v5-outbox");
     let key = idempotency_key("shelby", "000100001", "2025-10", 0).to_string();
@@ -393,15 +393,15 @@ fn a_version_5_database_gets_the_outbox() {
 /// the same.
 #[test]
 fn a_version_6_database_keeps_its_whole_records() {
-    use ratepayer::portal::{FakeProcessor, ProcessorOutcome, ProcessorResult};
-    use ratepayer::store::{PaymentRow, PaymentStatus};
+    use ratepayer_portal::store::{PaymentRow, PaymentStatus};
+    use ratepayer_portal::{FakeProcessor, ProcessorOutcome, ProcessorResult};
 
     let db = TempDb::new("v6-payments");
     let key = idempotency_key("shelby", "000100001", "2025-10", 0).to_string();
     let before: PaymentRow;
-    let drafts_before: Vec<ratepayer::store::DraftRow>;
-    let messages_before: Vec<ratepayer::store::OutboxMessage>;
-    let audit_before: Vec<ratepayer::store::AuditEvent>;
+    let drafts_before: Vec<ratepayer_portal::store::DraftRow>;
+    let messages_before: Vec<ratepayer_portal::store::OutboxMessage>;
+    let audit_before: Vec<ratepayer_portal::store::AuditEvent>;
     {
         let store: Arc<dyn Store> = Arc::new(SqliteStore::open(db.path()).unwrap());
         let notifier = Arc::new(RecordingNotifier::new());

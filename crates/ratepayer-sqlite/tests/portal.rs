@@ -2,7 +2,7 @@
 //! in-memory store passes, on a database file.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
-#[path = "../../ratepayer/tests/portal_support/mod.rs"]
+#[path = "../../ratepayer-portal/tests/portal_support/mod.rs"]
 mod portal_support;
 
 use std::sync::Arc;
@@ -282,7 +282,7 @@ fn sign_ins_and_payments_at_once_on_sqlite() {
     let first = fresh("load");
     let path = first.path().unwrap().to_path_buf();
     let second = Arc::new(SqliteStore::open(&path).unwrap());
-    let stores: Vec<Arc<dyn ratepayer::store::Store>> = vec![first, second];
+    let stores: Vec<Arc<dyn ratepayer_portal::store::Store>> = vec![first, second];
     let tally = portal_support::concurrency::sign_in_and_pay_at_once(
         &stores,
         32,

@@ -19,7 +19,7 @@ use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 use common::*;
-use ratepayer::store::Store;
+use ratepayer_portal::store::Store;
 use ratepayer_sqlite::SqliteStore;
 
 const ROLE: &str = "RATEPAYER_SQLITE_TEST_ROLE";

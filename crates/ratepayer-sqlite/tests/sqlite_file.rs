@@ -18,7 +18,7 @@ use std::sync::{Arc, Barrier};
 use std::time::Duration;
 
 use common::*;
-use ratepayer::store::{Role, StorageErrorKind, Store};
+use ratepayer_portal::store::{Role, StorageErrorKind, Store};
 use ratepayer_sqlite::{SqliteOptions, SqliteStore, DEFAULT_BUSY_TIMEOUT, SCHEMA_VERSION};
 use rusqlite::Connection;
 

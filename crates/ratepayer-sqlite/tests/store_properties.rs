@@ -15,8 +15,8 @@ mod common;
 use chrono::{DateTime, Days, Utc};
 use common::*;
 use proptest::prelude::*;
-use ratepayer::store::{MemoryStore, Store};
 use ratepayer::{Currency, Money};
+use ratepayer_portal::store::{MemoryStore, Store};
 use ratepayer_sqlite::SqliteStore;
 use rust_decimal::Decimal;
 
@@ -96,7 +96,7 @@ proptest! {
         prop_assert!(tx.claim_draft(&d).unwrap());
         same(&tx.drafts(U, "100001").unwrap()[0], &d);
 
-        let mut e = audit(U, ratepayer::store::AuditKind::SettingsChanged, &detail);
+        let mut e = audit(U, ratepayer_portal::store::AuditKind::SettingsChanged, &detail);
         e.at = executed;
         tx.append_audit(&e).unwrap();
         same(&tx.audit_events(U).unwrap()[0], &e);

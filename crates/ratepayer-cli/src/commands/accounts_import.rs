@@ -11,7 +11,7 @@
 
 use std::sync::Arc;
 
-use ratepayer::portal::{AccountImport, NullNotifier};
+use ratepayer_portal::{AccountImport, NullNotifier};
 use serde_json::json;
 
 use crate::accounts_csv::{self, AccountLine};

@@ -12,8 +12,8 @@ use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
 use ratepayer::autopay::failures::{AchReturnCode, FailureAction};
-use ratepayer::portal::{CycleReport, FakeOutcome, FakeProcessor, Portal, ResultEffect};
-use ratepayer::store::{DeclineReason, PaymentStatus};
+use ratepayer_portal::store::{DeclineReason, PaymentStatus};
+use ratepayer_portal::{CycleReport, FakeOutcome, FakeProcessor, Portal, ResultEffect};
 use serde_json::{json, Value};
 
 use crate::back_office::{open_portal, show_progress};
@@ -265,7 +265,7 @@ fn print_table(
     c: &CycleReport,
     handoff: Option<&Handoff>,
     waiting: usize,
-    delivered: &ratepayer::portal::DeliveryReport,
+    delivered: &ratepayer_portal::DeliveryReport,
     mail: &std::path::Path,
     args: &AutopayRunArgs,
 ) -> Result<(), CliError> {

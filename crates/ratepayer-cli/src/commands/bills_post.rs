@@ -12,7 +12,7 @@
 use std::sync::Arc;
 
 use chrono::NaiveDate;
-use ratepayer::portal::{NullNotifier, Portal, PostedStatement};
+use ratepayer_portal::{NullNotifier, Portal, PostedStatement};
 use serde_json::json;
 
 use crate::back_office::{open_portal, refused, refused_rows, show_progress, Refusal};

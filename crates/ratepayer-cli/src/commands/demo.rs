@@ -25,17 +25,17 @@ use ratepayer::autopay::CardExpiry;
 use ratepayer::credential::HashParams;
 use ratepayer::fees::{Channel, PaymentMethod};
 use ratepayer::payment::{AccountNumber, AccountStatus, PaymentTarget, SplitPart};
-use ratepayer::portal::{
+use ratepayer::profile::builtin;
+use ratepayer::registration::{AccountRecord, RegistrationChannel, RegistrationForm};
+use ratepayer::security::{OsRandom, RandomSource};
+use ratepayer::verification::Contact;
+use ratepayer::{BillInput, BillingPeriod, Currency, Money, Quantity, Unit};
+use ratepayer_portal::store::{DeclineReason, Store};
+use ratepayer_portal::{
     AccountImport, EnrolRequest, FakeOutcome, FakeProcessor, LinkRequest, LoginAttempt,
     LoginOutcome, NewPaymentMethod, PaymentRequest, Portal, PortalSecrets, PostedBill,
     RecordingNotifier, ResultEffect, Session, SignupRequest,
 };
-use ratepayer::profile::builtin;
-use ratepayer::registration::{AccountRecord, RegistrationChannel, RegistrationForm};
-use ratepayer::security::{OsRandom, RandomSource};
-use ratepayer::store::{DeclineReason, Store};
-use ratepayer::verification::Contact;
-use ratepayer::{BillInput, BillingPeriod, Currency, Money, Quantity, Unit};
 use ratepayer_postgres::PostgresStore;
 use ratepayer_sqlite::SqliteStore;
 use rust_decimal::Decimal;
@@ -212,7 +212,7 @@ fn run_demo(path: PathBuf) -> Res<()> {
     let (store, place) = fresh_store(&path)?;
     let notifier = Arc::new(RecordingNotifier::new());
     // Every customer call names its client (for the throttles and the audit trail).
-    let client = ratepayer::portal::ClientContext::new("192.0.2.10", "ratepayer-cli demo")?;
+    let client = ratepayer_portal::ClientContext::new("192.0.2.10", "ratepayer-cli demo")?;
     println!("ratepayer portal demo on {place}\n");
 
     println!("1. Registration, each utility with its own recipe");

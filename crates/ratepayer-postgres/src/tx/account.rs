@@ -5,7 +5,7 @@
 use std::collections::HashMap;
 
 use ratepayer::payment::AccountStatus;
-use ratepayer::store::{
+use ratepayer_portal::store::{
     AccountRow, AccountStore, LinkRow, StorageError, StorageErrorKind, StoreResult,
 };
 

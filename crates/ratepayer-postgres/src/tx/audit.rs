@@ -1,7 +1,7 @@
 //! [`AuditStore`] on PostgreSQL: an append-only table ordered by an
 //! identity sequence.
 
-use ratepayer::store::{AuditEvent, AuditStore, StoreResult};
+use ratepayer_portal::store::{AuditEvent, AuditStore, StoreResult};
 
 use super::PgTx;
 use crate::error::to_json;

@@ -3,7 +3,7 @@
 //! key (utility, login, key), with `ON CONFLICT DO NOTHING`, so it is
 //! claimed once across every connection and process.
 
-use ratepayer::store::{IntentStore, PaymentKeyRow, QuoteRow, StoreResult};
+use ratepayer_portal::store::{IntentStore, PaymentKeyRow, QuoteRow, StoreResult};
 
 use super::PgTx;
 use crate::error::to_json;

@@ -1,6 +1,6 @@
 //! [`LoginStore`] on PostgreSQL: logins, contacts, codes and devices.
 
-use ratepayer::store::{
+use ratepayer_portal::store::{
     CodeRow, ContactRow, DeviceRow, LoginRow, LoginStore, StorageError, StorageErrorKind,
     StoreResult,
 };

@@ -26,8 +26,8 @@ use chrono::{DateTime, Utc};
 use postgres::types::ToSql;
 use postgres::Row;
 use r2d2::PooledConnection;
-use ratepayer::store::{StorageError, StorageErrorKind, StoreResult, Tx};
 use ratepayer::Money;
+use ratepayer_portal::store::{StorageError, StorageErrorKind, StoreResult, Tx};
 use serde::de::DeserializeOwned;
 
 use crate::error::{db, from_json};

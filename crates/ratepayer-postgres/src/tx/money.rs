@@ -11,7 +11,7 @@
 use std::collections::HashMap;
 
 use chrono::{DateTime, Datelike, Utc};
-use ratepayer::store::{
+use ratepayer_portal::store::{
     BillRow, ChargeRow, DraftRow, EnrolmentRow, EnrolmentStatus, MoneyStore, PaymentMethodRow,
     PaymentRow, PaymentSource, PaymentStatus, StorageError, StorageErrorKind, StoreResult,
 };

@@ -4,7 +4,7 @@
 //! the outbox's order (when written, then dedupe key).
 
 use chrono::{DateTime, Utc};
-use ratepayer::store::{
+use ratepayer_portal::store::{
     OutboxCursor, OutboxMessage, OutboxStore, StorageError, StorageErrorKind, StoreResult,
 };
 

@@ -1,7 +1,7 @@
 //! [`SecurityStore`] on PostgreSQL: one table keyed by (utility, kind, key),
 //! indexed by the login a row belongs to.
 
-use ratepayer::store::{SecurityKind, SecurityRow, SecurityStore, StoreResult};
+use ratepayer_portal::store::{SecurityKind, SecurityRow, SecurityStore, StoreResult};
 
 use super::PgTx;
 use crate::error::to_json;

@@ -8,7 +8,7 @@ use ratepayer_postgres::{PostgresOptions, PostgresStore};
 use std::sync::atomic::{AtomicU32, Ordering};
 use std::sync::Arc;
 
-#[path = "../../../ratepayer/tests/store_support/records.rs"]
+#[path = "../../../ratepayer-portal/tests/store_support/records.rs"]
 mod records;
 #[allow(unused_imports)]
 pub use records::*;

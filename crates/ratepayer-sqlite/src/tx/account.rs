@@ -3,7 +3,7 @@
 //! update keeps).
 
 use ratepayer::payment::AccountStatus;
-use ratepayer::store::{
+use ratepayer_portal::store::{
     AccountRow, AccountStore, LinkRow, StorageError, StorageErrorKind, StoreResult,
 };
 use rusqlite::params;

@@ -5,7 +5,7 @@
 //! event written before keeps every field in `data`, and is read from there.
 
 use chrono::{DateTime, Utc};
-use ratepayer::store::{
+use ratepayer_portal::store::{
     AuditEvent, AuditKind, AuditStore, StorageError, StorageErrorKind, StoreResult,
 };
 use rusqlite::params;

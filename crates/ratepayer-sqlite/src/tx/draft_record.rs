@@ -8,8 +8,8 @@
 //! its column.
 
 use chrono::{DateTime, NaiveDate, Utc};
-use ratepayer::store::{DraftRow, StorageError, StorageErrorKind, StoreResult};
 use ratepayer::{Currency, Money};
+use ratepayer_portal::store::{DraftRow, StorageError, StorageErrorKind, StoreResult};
 use serde::Deserialize;
 
 use crate::error::{db, from_json};

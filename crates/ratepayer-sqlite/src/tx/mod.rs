@@ -19,8 +19,8 @@ mod security;
 use std::sync::MutexGuard;
 
 use chrono::{DateTime, Utc};
-use ratepayer::store::{StorageError, StorageErrorKind, StoreResult, Tx};
 use ratepayer::Money;
+use ratepayer_portal::store::{StorageError, StorageErrorKind, StoreResult, Tx};
 use rusqlite::{Connection, Params};
 use serde::de::DeserializeOwned;
 
@@ -142,7 +142,7 @@ impl SqliteTx<'_> {
         what: &str,
         tail: &str,
         params: impl Params,
-    ) -> StoreResult<Vec<ratepayer::store::PaymentRow>> {
+    ) -> StoreResult<Vec<ratepayer_portal::store::PaymentRow>> {
         self.live(what)?;
         let sql = format!("SELECT {} {tail}", payment_record::PAYMENT_COLUMNS);
         let mut stmt = self.conn.prepare_cached(&sql).map_err(|e| db(what, e))?;

@@ -6,7 +6,7 @@
 //! once across every connection and process.
 
 use chrono::{DateTime, Datelike, Utc};
-use ratepayer::store::{
+use ratepayer_portal::store::{
     BillRow, ChargeRow, DraftRow, EnrolmentRow, EnrolmentStatus, MoneyStore, PaymentMethodRow,
     PaymentRow, PaymentStatus, StorageError, StorageErrorKind, StoreResult,
 };

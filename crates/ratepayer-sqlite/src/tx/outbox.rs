@@ -5,7 +5,7 @@
 //! without a column (`outbox_record`).
 
 use chrono::{DateTime, Utc};
-use ratepayer::store::{
+use ratepayer_portal::store::{
     OutboxCursor, OutboxMessage, OutboxStore, StorageError, StorageErrorKind, StoreResult,
 };
 use rusqlite::params;

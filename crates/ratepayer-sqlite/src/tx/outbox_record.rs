@@ -9,8 +9,10 @@
 //! alike (its `data` keeps its delivery set in step).
 
 use chrono::{DateTime, Utc};
-use ratepayer::store::{MessageKind, OutboxMessage, StorageError, StorageErrorKind, StoreResult};
 use ratepayer::verification::Contact;
+use ratepayer_portal::store::{
+    MessageKind, OutboxMessage, StorageError, StorageErrorKind, StoreResult,
+};
 use serde::{Deserialize, Serialize};
 
 use crate::error::{db, from_json, to_json};

@@ -15,11 +15,11 @@
 use chrono::{DateTime, Utc};
 use ratepayer::fees::{Channel, PaymentMethod};
 use ratepayer::payment::PaymentAllocation;
-use ratepayer::store::{
+use ratepayer::{Currency, Money};
+use ratepayer_portal::store::{
     PaymentRow, PaymentSource, PaymentStatus, Settlement, StorageError, StorageErrorKind,
     StoreResult,
 };
-use ratepayer::{Currency, Money};
 use serde::{Deserialize, Deserializer, Serialize};
 
 use crate::error::{db, from_json, to_json};

@@ -6,7 +6,7 @@
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU32, Ordering};
 
-#[path = "../../../ratepayer/tests/store_support/records.rs"]
+#[path = "../../../ratepayer-portal/tests/store_support/records.rs"]
 mod records;
 #[allow(unused_imports)]
 pub use records::*;

@@ -3,7 +3,7 @@
 //!
 //! Also: who may enrol and the cut-off before a due date ([`enrolment`]),
 //! the draft amount and fee ([`draft_amount`]), planned notices ([`notices`]),
-//! a customer's plan with idempotency keys ([`plan`]), and what follows a
+//! a customer's plan with idempotency keys ([`plan`](mod@plan)), and what follows a
 //! returned debit or declined card ([`failures`]).
 
 mod amount;

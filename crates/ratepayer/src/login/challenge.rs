@@ -71,8 +71,10 @@ impl ChallengePassed {
     /// Proof that `login` passed a second factor at sign-in (an
     /// authenticator or recovery code, both one-time codes), which "don't
     /// ask again on this computer" may then remember like a passed device
-    /// challenge. Made only by the portal after checking the factor.
-    pub(crate) fn second_factor(login: &str, at: DateTime<Utc>) -> ChallengePassed {
+    /// challenge. For the portal service (`ratepayer-portal`), which makes
+    /// one only after checking the factor against the login's records; a
+    /// caller that makes one without that check defeats the challenge.
+    pub fn second_factor(login: &str, at: DateTime<Utc>) -> ChallengePassed {
         ChallengePassed {
             login: login.to_owned(),
             method: ChallengeMethod::OneTimeCode,

@@ -13,7 +13,7 @@ use serde::{Deserialize, Serialize};
 use thiserror::Error;
 
 pub use currency::Currency;
-pub(crate) use parse::excerpt;
+pub use parse::excerpt;
 pub use parse::{parse_amount_digits, parse_decimal};
 pub use rounding::{RoundingMode, RoundingPolicy, RoundingScope};
 

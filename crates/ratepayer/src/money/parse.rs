@@ -11,8 +11,9 @@ use super::MoneyError;
 /// The longest text accepted as a number.
 const MAX_LEN: usize = 40;
 
-/// Shortens user input for an error message.
-pub(crate) fn excerpt(input: &str) -> String {
+/// Shortens user input for an error message: its first 40 characters,
+/// with `…` when cut.
+pub fn excerpt(input: &str) -> String {
     let mut s: String = input.chars().take(MAX_LEN).collect();
     if input.chars().count() > MAX_LEN {
         s.push('…');

@@ -142,8 +142,9 @@ impl NormalizedPassword {
         ))
     }
 
-    /// Normalises without a cap; callers apply theirs first.
-    pub(crate) fn normalize(input: &str, form: NormalizationForm) -> NormalizedPassword {
+    /// Normalises without a cap; callers apply theirs first (the portal
+    /// caps a typed password by bytes before it gets here).
+    pub fn normalize(input: &str, form: NormalizationForm) -> NormalizedPassword {
         NormalizedPassword {
             text: form.apply(input),
             form,

@@ -4,6 +4,9 @@
 //! built in (see [`builtin`]).
 
 pub mod builtin;
+mod portal_policy;
+
+pub use portal_policy::PortalPolicy;
 
 use serde::{Deserialize, Serialize};
 
@@ -63,7 +66,7 @@ pub struct ProfileSpec {
     pub autopay: Option<AutopayPolicy>,
     /// Its portal display rules.
     #[serde(default)]
-    pub portal: crate::portal::PortalPolicy,
+    pub portal: PortalPolicy,
     /// Its tariffs.
     #[serde(default)]
     pub tariffs: Vec<TariffSpec>,

@@ -48,7 +48,7 @@ pub use temp_password::{
 pub use token::{IssuedToken, TokenError, TokenPolicy, TokenPurpose, TokenRecord, VerifiedToken};
 
 /// What `Debug` prints instead of a secret or a digest.
-pub(crate) const REDACTED: &str = "<redacted>";
+pub const REDACTED: &str = "<redacted>";
 
 /// A utility's verification settings (its profile's `[verification]`).
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
