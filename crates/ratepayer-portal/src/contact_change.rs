@@ -19,6 +19,7 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
 use super::client::ClientContext;
+use super::guard::Prechecked;
 use super::sessions::Session;
 use super::step_up::SecondFactor;
 use super::{Portal, PortalError};
@@ -121,13 +122,20 @@ impl Portal {
     ) -> Result<String, PortalError> {
         let login_id = session.login_id();
         let new = self.new_contact(target, new_value)?;
+        let pre = self.precheck_password(session, proof.password, true, now)?;
         let mut tx = self.store.begin()?;
         let mut login = self.require_session(tx.as_mut(), session, now)?;
         let target = self.owned_target(tx.as_mut(), session, target)?;
         let what = format!("change {}", target.as_str().replace('_', " "));
-        if let Some(err) =
-            self.reauthenticate_for_change(tx.as_mut(), &mut login, proof, client, &what, now)?
-        {
+        if let Some(err) = self.reauthenticate_for_change(
+            tx.as_mut(),
+            &mut login,
+            proof,
+            pre.as_ref(),
+            client,
+            &what,
+            now,
+        )? {
             tx.commit()?;
             return Err(err);
         }
@@ -351,11 +359,13 @@ impl Portal {
 
     /// The password, or the step-up of a login with an authenticator app;
     /// a refusal is returned after its counts and audit are written on `tx`.
+    #[allow(clippy::too_many_arguments)]
     fn reauthenticate_for_change(
         &self,
         tx: &mut dyn Tx,
         login: &mut LoginRow,
         proof: &Reauthentication<'_>,
+        pre: Option<&Prechecked>,
         client: &ClientContext,
         what: &str,
         now: DateTime<Utc>,
@@ -369,7 +379,7 @@ impl Portal {
                 message: format!("is required to {what}; enter your current password"),
             });
         };
-        self.reauthenticate_counted(tx, login, password, client, what, now)
+        self.reauthenticate_counted(tx, login, password, pre, client, what, now)
     }
 
     /// The contact in use for `target` now.

@@ -4,11 +4,14 @@
 //! never holds a typed username or address in the clear), the dummy
 //! credential an unknown username is checked against (same Argon2id
 //! parameters and pepper as real ones, so both cost the same), and the
-//! counted re-authentication of sensitive changes.
+//! counted re-authentication of sensitive changes, whose Argon2id check is
+//! made before the change's write transaction ([`Prechecked`]), so it holds
+//! no lock.
 
 use chrono::{DateTime, Utc};
 
 use super::client::ClientContext;
+use super::sessions::Session;
 use super::{Portal, PortalError};
 use crate::store::{AuditKind, LoginRow, SecurityKind, SecurityRow, Tx};
 use ratepayer::credential::{self, StoredCredential, Verification};
@@ -181,17 +184,73 @@ impl Portal {
         Ok(self.dummy.get_or_init(|| stored).clone())
     }
 
+    /// The Argon2id work of a re-authentication, done before the write
+    /// transaction of the change it guards: reads the session's login in a
+    /// read transaction (without the write lock) and checks `password`
+    /// against its credential outside any transaction. `None` when there is
+    /// nothing to check (no password given, the session is not active, the
+    /// login has an authenticator app and `skip_with_mfa` says the change
+    /// then asks for a step-up instead, or the check itself failed): the
+    /// write transaction then decides as it would have without it.
+    pub(super) fn precheck_password(
+        &self,
+        session: &Session,
+        password: Option<&str>,
+        skip_with_mfa: bool,
+        now: DateTime<Utc>,
+    ) -> Result<Option<Prechecked>, PortalError> {
+        let Some(password) = password else {
+            return Ok(None);
+        };
+        let credential = {
+            let mut tx = self.store.begin_read()?;
+            let Ok(login) = self.require_session_any_state(tx.as_mut(), session, now) else {
+                return Ok(None);
+            };
+            if skip_with_mfa && self.mfa_enrolled(tx.as_mut(), &login.id)? {
+                return Ok(None);
+            }
+            login.credential
+        };
+        let matched = match credential::verify(
+            &credential,
+            password,
+            &self.secrets.hash_params,
+            self.secrets.pepper.as_ref(),
+        ) {
+            Ok(Verification::Match { .. }) => true,
+            Ok(Verification::Mismatch)
+            | Err(ratepayer::credential::CredentialError::CandidateTooLong { .. }) => false,
+            // Checked again in the transaction, which reports the error.
+            Err(_) => return Ok(None),
+        };
+        Ok(Some(Prechecked {
+            against: credential,
+            matched,
+        }))
+    }
+
     /// Checks `password` against `login`'s credential (re-authentication
     /// before a sensitive change), counting a failure like a failed
     /// sign-in: on the login and on the client's address, audited, and
     /// refused without a check while either is throttled. Returns the
     /// refusal, if any, after writing the counts and the audit event on
     /// `tx`: the caller then commits `tx` and returns the refusal.
+    ///
+    /// With `pre` (the check made before the transaction by
+    /// [`Portal::precheck_password`]) made against the credential stored
+    /// now, its answer is used and no Argon2id work is done under the write
+    /// lock; the throttles are still checked here first, on what the
+    /// transaction reads, so concurrent attempts get no more tries than
+    /// the same attempts one after the other. Without it, or when the
+    /// credential changed since, the check is made here.
+    #[allow(clippy::too_many_arguments)]
     pub(super) fn reauthenticate_counted(
         &self,
         t: &mut dyn Tx,
         login: &mut LoginRow,
         password: &str,
+        pre: Option<&Prechecked>,
         client: &ClientContext,
         what: &str,
         now: DateTime<Utc>,
@@ -210,12 +269,18 @@ impl Portal {
                 format!("{what}: re-authentication refused before the check"),
             ))
         } else {
-            let verdict = credential::verify(
-                &login.credential,
-                password,
-                &self.secrets.hash_params,
-                self.secrets.pepper.as_ref(),
-            );
+            let verdict = match pre.filter(|p| p.against == login.credential) {
+                Some(p) if p.matched => Ok(Verification::Match {
+                    needs_rehash: false,
+                }),
+                Some(_) => Ok(Verification::Mismatch),
+                None => credential::verify(
+                    &login.credential,
+                    password,
+                    &self.secrets.hash_params,
+                    self.secrets.pepper.as_ref(),
+                ),
+            };
             match verdict {
                 Ok(Verification::Match { .. }) => None,
                 Ok(Verification::Mismatch)
@@ -246,4 +311,13 @@ impl Portal {
         ))?;
         Ok(Some(err))
     }
+}
+
+/// A re-authentication's password checked before the write transaction
+/// ([`Portal::precheck_password`]): the credential it was checked against
+/// and whether it matched. Used only while that credential is still the
+/// login's.
+pub(super) struct Prechecked {
+    against: StoredCredential,
+    matched: bool,
 }

@@ -160,12 +160,14 @@ impl Portal {
         })?;
         let nickname = clean_nickname(request.nickname.as_deref())?;
         let number = self.canonical(&request.form.account_number)?;
+        let pre = self.precheck_password(session, Some(&request.password), false, now)?;
         let mut tx = self.store.begin()?;
         let mut login = self.require_session(tx.as_mut(), session, now)?;
         if let Some(err) = self.reauthenticate_counted(
             tx.as_mut(),
             &mut login,
             &request.password,
+            pre.as_ref(),
             client,
             "link an account",
             now,

@@ -58,12 +58,14 @@ impl Portal {
         now: DateTime<Utc>,
     ) -> Result<TotpEnrolment, PortalError> {
         let login_id = session.login_id();
+        let pre = self.precheck_password(session, Some(password), false, now)?;
         let mut tx = self.store.begin()?;
         let mut login = self.require_session(tx.as_mut(), session, now)?;
         if let Some(err) = self.reauthenticate_counted(
             tx.as_mut(),
             &mut login,
             password,
+            pre.as_ref(),
             client,
             "enrol an authenticator",
             now,
@@ -235,15 +237,22 @@ impl Portal {
         now: DateTime<Utc>,
     ) -> Result<(), PortalError> {
         let login_id = session.login_id();
+        let pre = self.precheck_password(session, Some(password), false, now)?;
         let mut tx = self.store.begin()?;
         let mut login = self.require_session(tx.as_mut(), session, now)?;
         if !self.mfa_enrolled(tx.as_mut(), login_id)? {
             return Err(PortalError::not_found("authenticator", login_id));
         }
         let what = "remove the authenticator";
-        if let Some(err) =
-            self.reauthenticate_counted(tx.as_mut(), &mut login, password, client, what, now)?
-        {
+        if let Some(err) = self.reauthenticate_counted(
+            tx.as_mut(),
+            &mut login,
+            password,
+            pre.as_ref(),
+            client,
+            what,
+            now,
+        )? {
             tx.commit()?;
             return Err(err);
         }

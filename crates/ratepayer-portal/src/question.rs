@@ -73,12 +73,14 @@ impl Portal {
             });
         }
         let record = SecurityAnswerRecord::new(login_id, q, answer, now, self.key())?;
+        let pre = self.precheck_password(session, Some(password), false, now)?;
         let mut tx = self.store.begin()?;
         let mut login = self.require_session(tx.as_mut(), session, now)?;
         if let Some(err) = self.reauthenticate_counted(
             tx.as_mut(),
             &mut login,
             password,
+            pre.as_ref(),
             client,
             "set the security answer",
             now,

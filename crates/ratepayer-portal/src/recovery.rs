@@ -8,10 +8,10 @@ use chrono::{DateTime, Utc};
 
 use super::client::ClientContext;
 use super::guard::{refusal, Scope};
+use super::session::PreparedPassword;
 use super::{Portal, PortalError};
 use crate::store::{AuditKind, LoginRow, Role, SecurityKind, SecurityRow, Tx};
 use ratepayer::login::{device, RevokeReason};
-use ratepayer::password::PasswordContext;
 use ratepayer::verification::token::{self, TokenPurpose, TokenRecord};
 use ratepayer::verification::ContactKind;
 
@@ -115,6 +115,7 @@ impl Portal {
         now: DateTime<Utc>,
     ) -> Result<String, PortalError> {
         let bucket = client.bucket();
+        let prepared = self.prepare_reset(reset_token, new_password, now)?;
         let mut tx = self.store.begin()?;
         let decision = self.scope_check(tx.as_mut(), Scope::SignInAddress, &bucket, now)?;
         if let Some(err) = refusal(decision, now) {
@@ -149,16 +150,8 @@ impl Portal {
             }
         };
         let mut login = self.require_login_any_state(tx.as_mut(), &login_id)?;
-        let spec = self.profile.spec();
-        let context = PasswordContext {
-            username: Some(&login.username),
-            email: Some(&login.email),
-            utility_name: Some(&spec.name),
-            ..Default::default()
-        };
         let mfa = self.mfa_of(tx.as_mut(), &login.id)?;
-        let normalized = self.check_new_password(new_password, &context, mfa)?;
-        login.credential = self.hash_password(&normalized)?;
+        login.credential = self.new_credential(prepared, &login, mfa, new_password)?;
         login.must_change_password = false;
         login.throttle.record_recovery();
         self.void_temporary_password(tx.as_mut(), &login.id)?;
@@ -248,5 +241,48 @@ impl Portal {
                 && c.contact.kind() == ContactKind::Email
                 && c.contact.as_str().eq_ignore_ascii_case(&login.email)
         }))
+    }
+}
+
+impl Portal {
+    /// The new password of a reset, checked and hashed before the reset's
+    /// write transaction, for the login a read transaction shows the token
+    /// to belong to (the token checked on a copy: nothing is used up or
+    /// counted here). `None` when the token does not check out: the
+    /// transaction then refuses it, with no hashing, as before.
+    fn prepare_reset(
+        &self,
+        reset_token: &str,
+        new_password: &str,
+        now: DateTime<Utc>,
+    ) -> Result<Option<PreparedPassword>, PortalError> {
+        let Some(key) = token::lookup_key(TokenPurpose::PasswordReset, reset_token, self.key())
+        else {
+            return Ok(None);
+        };
+        let (login, mfa) = {
+            let mut tx = self.store.begin_read()?;
+            let record: Option<TokenRecord> = tx
+                .security_record(self.utility(), SecurityKind::ResetToken, &key)?
+                .and_then(|r| serde_json::from_value(r.data).ok());
+            let Some(mut record) = record else {
+                return Ok(None);
+            };
+            let Ok(verified) = token::verify(
+                &mut record,
+                TokenPurpose::PasswordReset,
+                reset_token,
+                now,
+                self.key(),
+            ) else {
+                return Ok(None);
+            };
+            let Ok(login) = self.require_login_any_state(tx.as_mut(), &verified.login) else {
+                return Ok(None);
+            };
+            let mfa = self.mfa_of(tx.as_mut(), &login.id)?;
+            (login, mfa)
+        };
+        Ok(Some(self.prepare_password(login, mfa, new_password)))
     }
 }

@@ -23,7 +23,7 @@ use crate::store::{
 };
 use ratepayer::credential::{self, StoredCredential, Verification};
 use ratepayer::login::{self, challenge, device, ChallengeMethod, DeviceCheck, FailureCounter};
-use ratepayer::password::{NormalizedPassword, PasswordContext};
+use ratepayer::password::{Mfa, NormalizedPassword, PasswordContext};
 use ratepayer::verification::code::CodeError;
 use ratepayer::verification::{Contact, Purpose};
 
@@ -792,13 +792,20 @@ impl Portal {
         now: DateTime<Utc>,
     ) -> Result<String, PortalError> {
         let login_id = session.login_id();
-        let spec = self.profile.spec();
+        // The Argon2id work (the current password's check, the new one's
+        // hash) and the policy's checks of the new password (which may ask
+        // a breached-password service) are done before the write
+        // transaction, on what a read transaction shows; the write uses
+        // them only if what they were made from is unchanged.
+        let pre = self.precheck_password(session, Some(current), false, now)?;
+        let prepared = self.prepare_new_password(session, new, now)?;
         let mut tx = self.store.begin()?;
         let mut login = self.require_session_any_state(tx.as_mut(), session, now)?;
         if let Some(err) = self.reauthenticate_counted(
             tx.as_mut(),
             &mut login,
             current,
+            pre.as_ref(),
             client,
             "change password",
             now,
@@ -806,16 +813,10 @@ impl Portal {
             tx.commit()?;
             return Err(err);
         }
-        let context = PasswordContext {
-            username: Some(&login.username),
-            email: Some(&login.email),
-            utility_name: Some(&spec.name),
-            ..Default::default()
-        };
         let mfa = self.mfa_of(tx.as_mut(), login_id)?;
-        let normalized = self.check_new_password(new, &context, mfa)?;
+        let credential = self.new_credential(prepared, &login, mfa, new)?;
         self.finish_temporary_password(tx.as_mut(), login_id, new, now)?;
-        login.credential = self.hash_password(&normalized)?;
+        login.credential = credential;
         login.must_change_password = false;
         tx.update_login(&login)?;
         let mut devices = tx.devices(login_id)?;
@@ -880,4 +881,99 @@ impl Portal {
         ))?;
         Ok(issued.token().to_owned())
     }
+}
+
+impl Portal {
+    /// A new password checked before the write transaction of
+    /// [`Portal::change_password`], on the login as a read transaction shows
+    /// it ([`Portal::prepare_password`]); `None` when the session is not
+    /// active.
+    fn prepare_new_password(
+        &self,
+        session: &Session,
+        new: &str,
+        now: DateTime<Utc>,
+    ) -> Result<Option<PreparedPassword>, PortalError> {
+        let (login, mfa) = {
+            let mut tx = self.store.begin_read()?;
+            let Ok(login) = self.require_session_any_state(tx.as_mut(), session, now) else {
+                return Ok(None);
+            };
+            let mfa = self.mfa_of(tx.as_mut(), session.login_id())?;
+            (login, mfa)
+        };
+        Ok(Some(self.prepare_password(login, mfa, new)))
+    }
+
+    /// Checks `new` against the policy for `login` (and the
+    /// breached-password service, when the portal has one) and hashes it,
+    /// outside any transaction. The policy's refusal is kept in the outcome,
+    /// to be returned where the transaction would have found it.
+    pub(super) fn prepare_password(
+        &self,
+        login: LoginRow,
+        mfa: Mfa,
+        new: &str,
+    ) -> PreparedPassword {
+        let context = PasswordContext {
+            username: Some(&login.username),
+            email: Some(&login.email),
+            utility_name: Some(&self.profile.spec().name),
+            ..Default::default()
+        };
+        let outcome = self
+            .check_new_password(new, &context, mfa)
+            .and_then(|normalized| self.hash_password(&normalized));
+        PreparedPassword {
+            outcome,
+            login: login.id,
+            username: login.username,
+            email: login.email,
+            mfa,
+        }
+    }
+
+    /// The new credential for `login` (whose authenticator state is
+    /// `mfa`), inside the write transaction: the one `prepared` made when
+    /// it was made from the same login, username, email and authenticator
+    /// state; otherwise checked and hashed here.
+    pub(super) fn new_credential(
+        &self,
+        prepared: Option<PreparedPassword>,
+        login: &LoginRow,
+        mfa: Mfa,
+        new: &str,
+    ) -> Result<StoredCredential, PortalError> {
+        match prepared {
+            Some(p)
+                if p.login == login.id
+                    && p.username == login.username
+                    && p.email == login.email
+                    && p.mfa == mfa =>
+            {
+                p.outcome
+            }
+            _ => {
+                let context = PasswordContext {
+                    username: Some(&login.username),
+                    email: Some(&login.email),
+                    utility_name: Some(&self.profile.spec().name),
+                    ..Default::default()
+                };
+                let normalized = self.check_new_password(new, &context, mfa)?;
+                self.hash_password(&normalized)
+            }
+        }
+    }
+}
+
+/// A new password checked and hashed before the write transaction (or the
+/// policy's refusal), with what its policy check read: used only while
+/// those are unchanged ([`Portal::new_credential`]).
+pub(super) struct PreparedPassword {
+    outcome: Result<StoredCredential, PortalError>,
+    login: String,
+    username: String,
+    email: String,
+    mfa: Mfa,
 }

@@ -553,3 +553,15 @@ fn sign_ins_and_payments_at_once_on_the_memory_store() {
     );
     assert!(tally.payments > 0, "{tally:?}");
 }
+
+#[test]
+fn password_work_holds_no_write_lock_on_the_memory_store() {
+    portal_support::password_work::password_work_holds_no_write_lock(Arc::new(MemoryStore::new()));
+}
+
+#[test]
+fn concurrent_reauthentications_stay_within_the_limit_on_the_memory_store() {
+    portal_support::password_work::concurrent_reauthentications_stay_within_the_limit(Arc::new(
+        MemoryStore::new(),
+    ));
+}

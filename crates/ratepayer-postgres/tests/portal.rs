@@ -422,3 +422,48 @@ fn sign_ins_and_payments_at_once_on_postgres() {
     eprintln!("sign-ins and payments at once on PostgreSQL: {tally:?}");
     assert!(tally.payments >= 32, "{tally:?}");
 }
+
+#[test]
+fn password_work_holds_no_write_lock_on_postgres() {
+    let Some(db) = fresh("password_work") else {
+        return;
+    };
+    portal_support::password_work::password_work_holds_no_write_lock(db.open());
+}
+
+#[test]
+fn concurrent_reauthentications_stay_within_the_limit_on_postgres() {
+    let Some(db) = fresh("reauth") else {
+        return;
+    };
+    portal_support::password_work::concurrent_reauthentications_stay_within_the_limit(db.open());
+}
+
+/// 32 threads in two operating-system processes (this test binary run
+/// again), each with its own pool on one schema, sign in and pay at once
+/// for `RATEPAYER_LOAD_SECONDS` (60 in `scripts/test-all`): no error but a
+/// typed, retried conflict, and totals that add up.
+#[test]
+fn sign_ins_and_payments_from_two_processes_on_postgres() {
+    use portal_support::concurrency::{load_child, two_processes_sign_in_and_pay, LOAD_CHILD};
+    let options = || ratepayer_postgres::PostgresOptions {
+        pool_size: 16,
+        ..ratepayer_postgres::PostgresOptions::default()
+    };
+    if let Ok(schema) = std::env::var(LOAD_CHILD) {
+        let url = std::env::var(common::URL_VAR).unwrap();
+        let store =
+            ratepayer_postgres::PostgresStore::open_with(&url, Some(&schema), options()).unwrap();
+        load_child(std::sync::Arc::new(store));
+        return;
+    }
+    let Some(db) = fresh("two_processes") else {
+        return;
+    };
+    let (mine, theirs) = two_processes_sign_in_and_pay(
+        db.open_with(options()),
+        "sign_ins_and_payments_from_two_processes_on_postgres",
+        db.name(),
+    );
+    eprintln!("two processes on PostgreSQL: this {mine:?}, the other {theirs:?}");
+}

@@ -9,11 +9,11 @@ use std::sync::Arc;
 
 use ratepayer_sqlite::SqliteStore;
 
+/// A fresh database file under cargo's per-target scratch directory: a
+/// re-run replaces it, and `cargo clean` removes it (nothing left in /tmp).
 fn fresh(name: &str) -> Arc<SqliteStore> {
-    let path = std::env::temp_dir().join(format!(
-        "ratepayer-portal-{name}-{}.sqlite",
-        std::process::id()
-    ));
+    let path = std::path::Path::new(env!("CARGO_TARGET_TMPDIR"))
+        .join(format!("ratepayer-portal-{name}.sqlite"));
     for suffix in ["", "-wal", "-shm"] {
         let _ = std::fs::remove_file(format!("{}{suffix}", path.display()));
     }
@@ -290,4 +290,37 @@ fn sign_ins_and_payments_at_once_on_sqlite() {
     );
     eprintln!("sign-ins and payments at once on SQLite: {tally:?}");
     assert!(tally.payments >= 32, "{tally:?}");
+}
+
+#[test]
+fn password_work_holds_no_write_lock_on_sqlite() {
+    portal_support::password_work::password_work_holds_no_write_lock(fresh("password-work"));
+}
+
+#[test]
+fn concurrent_reauthentications_stay_within_the_limit_on_sqlite() {
+    portal_support::password_work::concurrent_reauthentications_stay_within_the_limit(fresh(
+        "reauth",
+    ));
+}
+
+/// 32 threads in two operating-system processes (this test binary run
+/// again) on one SQLite file sign in and pay at once for
+/// `RATEPAYER_LOAD_SECONDS` (60 in `scripts/test-all`): no error but a
+/// typed, retried conflict, and totals that add up.
+#[test]
+fn sign_ins_and_payments_from_two_processes_on_sqlite() {
+    use portal_support::concurrency::{load_child, two_processes_sign_in_and_pay, LOAD_CHILD};
+    if let Ok(path) = std::env::var(LOAD_CHILD) {
+        load_child(Arc::new(SqliteStore::open(&path).unwrap()));
+        return;
+    }
+    let store = fresh("two-processes");
+    let path = store.path().unwrap().to_str().unwrap().to_owned();
+    let (mine, theirs) = two_processes_sign_in_and_pay(
+        store,
+        "sign_ins_and_payments_from_two_processes_on_sqlite",
+        &path,
+    );
+    eprintln!("two processes on SQLite: this {mine:?}, the other {theirs:?}");
 }

@@ -206,91 +206,272 @@ pub fn sign_in_and_pay_at_once(stores: &[Arc<dyn Store>], threads: usize, run: D
     let (portals, device, bank) = pat_on(stores);
     let before = amount_due(&portals[0], &device);
     let start = Barrier::new(threads);
-    let cent = Money::parse("0.01", ratepayer::Currency::USD).unwrap();
     let tallies: Vec<Tally> = std::thread::scope(|scope| {
         let handles: Vec<_> = (0..threads)
             .map(|i| {
                 let p = &portals[i % portals.len()];
-                let (start, device, bank, cent) = (&start, &device, &bank, cent);
+                let (start, device, bank) = (&start, &device, &bank);
                 scope.spawn(move || {
-                    let mut tally = Tally::default();
-                    let client = other_client(&format!("198.51.100.{}", i + 1));
                     start.wait();
-                    let began = Instant::now();
-                    let mut n = 0u32;
                     // At most 150 cents a thread: 32 threads stay below
                     // the account's $57.22 due, whatever the machine.
-                    while began.elapsed() < run && n < 150 {
-                        // A second on the portal's clock per round: the
-                        // sessions and quotes stay fresh.
-                        let now = nov(6, 9) + chrono::Duration::seconds(i64::from(n));
-                        let outcome = retried(&mut tally, || {
-                            p.login(
-                                &LoginAttempt {
-                                    username: "patdoe",
-                                    password: PASSWORD,
-                                    device_token: Some(device),
-                                },
-                                &client,
-                                now,
-                            )
-                        });
-                        let LoginOutcome::SignedIn { session, .. } = outcome else {
-                            panic!("a remembered browser signs in: {outcome:?}");
-                        };
-                        tally.sign_ins += 1;
-                        let session = retried(&mut tally, || p.session(&session, now));
-                        let quote = retried(&mut tally, || {
-                            p.quote_payment(
-                                &session,
-                                &PaymentTarget::Account("100001".into()),
-                                cent,
-                                Channel::Online,
-                                bank,
-                                now,
-                            )
-                        });
-                        let key = format!("load-key-{i:04}-{n:08}");
-                        retried(&mut tally, || {
-                            p.pay(
-                                &session,
-                                &PaymentRequest {
-                                    quote_id: quote.id.clone(),
-                                    idempotency_key: key.clone(),
-                                },
-                                now,
-                            )
-                        });
-                        tally.payments += 1;
-                        n += 1;
-                    }
-                    tally
+                    load_thread(p, device, bank, i, run, 150)
                 })
             })
             .collect();
         handles.into_iter().map(|h| h.join().unwrap()).collect()
     });
+    let all = sum(&tallies);
+    totals_add_up(&portals[0], &device, before, all.payments);
+    all
+}
+
+/// The sum of tallies.
+fn sum(tallies: &[Tally]) -> Tally {
     let mut all = Tally::default();
-    for t in &tallies {
+    for t in tallies {
         all.sign_ins += t.sign_ins;
         all.payments += t.payments;
         all.retried += t.retried;
     }
-    // Totals add up: every payment once in the history, one cent each, and
-    // the amount due fell by exactly that much.
-    let p = &portals[0];
+    all
+}
+
+/// One load thread (number `i`, which names its client address and its
+/// idempotency keys): signs Pat in from the remembered browser `device` and
+/// pays one cent on account 100001 with `bank`, again and again for `run`
+/// (at most `cap` times), retrying typed conflicts.
+fn load_thread(p: &Portal, device: &str, bank: &str, i: usize, run: Duration, cap: u32) -> Tally {
+    let cent = Money::parse("0.01", ratepayer::Currency::USD).unwrap();
+    let mut tally = Tally::default();
+    let client = other_client(&format!("198.51.{}.{}", 100 + i / 200, i % 200 + 1));
+    let began = Instant::now();
+    let mut n = 0u32;
+    while began.elapsed() < run && n < cap {
+        // A second on the portal's clock per round: the sessions and
+        // quotes stay fresh.
+        let now = nov(6, 9) + chrono::Duration::seconds(i64::from(n));
+        let outcome = retried(&mut tally, || {
+            p.login(
+                &LoginAttempt {
+                    username: "patdoe",
+                    password: PASSWORD,
+                    device_token: Some(device),
+                },
+                &client,
+                now,
+            )
+        });
+        let LoginOutcome::SignedIn { session, .. } = outcome else {
+            panic!("a remembered browser signs in: {outcome:?}");
+        };
+        tally.sign_ins += 1;
+        let session = retried(&mut tally, || p.session(&session, now));
+        let quote = retried(&mut tally, || {
+            p.quote_payment(
+                &session,
+                &PaymentTarget::Account("100001".into()),
+                cent,
+                Channel::Online,
+                bank,
+                now,
+            )
+        });
+        let key = format!("load-key-{i:04}-{n:08}");
+        retried(&mut tally, || {
+            p.pay(
+                &session,
+                &PaymentRequest {
+                    quote_id: quote.id.clone(),
+                    idempotency_key: key.clone(),
+                },
+                now,
+            )
+        });
+        tally.payments += 1;
+        n += 1;
+    }
+    tally
+}
+
+/// Totals add up: `payments` payments, each once in the history and one
+/// cent, and the amount due fell from `before` by exactly that much.
+fn totals_add_up(p: &Portal, device: &str, before: Money, payments: usize) {
+    let cent = Money::parse("0.01", ratepayer::Currency::USD).unwrap();
     let session = signed_in(p, &pat_login(p), nov(6, 23));
     let history = p.payment_history(&session, "100001").unwrap();
-    assert_eq!(history.len(), all.payments);
+    assert_eq!(history.len(), payments);
     assert!(history.iter().all(|v| v.to_account == cent));
-    let after = amount_due(p, &device);
+    let after = amount_due(p, device);
     assert_eq!(
         before.amount() - after.amount(),
-        cent.amount() * rust_decimal::Decimal::from(all.payments),
-        "before {before}, after {after}, {} payments",
-        all.payments
+        cent.amount() * rust_decimal::Decimal::from(payments),
+        "before {before}, after {after}, {payments} payments"
     );
-    all
+}
+
+/// The variable that makes a run of this test binary the second process of
+/// [`two_processes_sign_in_and_pay`] (its value: the store's address, read
+/// by the adapter's test).
+pub const LOAD_CHILD: &str = "RATEPAYER_LOAD_CHILD";
+
+/// How long [`two_processes_sign_in_and_pay`] runs: `RATEPAYER_LOAD_SECONDS`
+/// (`scripts/test-all` sets 60, the acceptance's minute), 10 by default.
+pub fn load_seconds() -> u64 {
+    std::env::var("RATEPAYER_LOAD_SECONDS")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(10)
+}
+
+/// 32 threads in two operating-system processes (16 each; the second is
+/// this test binary run again as `test`, with [`LOAD_CHILD`] set to
+/// `address`, which the test opens as a store on the same database) sign
+/// Pat in and pay a cent at once for [`load_seconds`]: every call succeeds
+/// or meets a typed conflict that is retried (anything else fails the
+/// process), and afterwards the payments of both processes are each once
+/// in the history and the amount due fell by exactly their sum. Account
+/// 100001 first gets a large bill, so the payments never run out of
+/// balance. Returns this process's tally and the other's.
+pub fn two_processes_sign_in_and_pay(
+    store: Arc<dyn Store>,
+    test: &str,
+    address: &str,
+) -> (Tally, Tally) {
+    use std::io::{BufRead, BufReader, Write};
+    use std::process::{Command, Stdio};
+
+    let (portals, device, bank) = pat_on(&[store]);
+    let p = &portals[0];
+    // November's bill (October's is posted): 50 million gallons.
+    let big = p
+        .profile()
+        .tariff("shelby-water-residential")
+        .unwrap()
+        .bill(
+            &ratepayer::BillInput::metered(
+                ratepayer::BillingPeriod::new(date(2025, 11, 1), date(2025, 11, 30)).unwrap(),
+                ratepayer::Quantity::new(
+                    rust_decimal::Decimal::from(50_000_000),
+                    ratepayer::Unit::Gallon,
+                ),
+            )
+            .meter_size("5/8"),
+        )
+        .unwrap();
+    p.post_bill(
+        &ratepayer_portal::PostedBill {
+            account: "100001",
+            bill_id: "2025-11-load",
+            bill: &big,
+            bill_date: date(2025, 11, 5),
+            due_date: date(2025, 12, 24),
+            printed_draft_date: None,
+        },
+        nov(6, 8),
+    )
+    .unwrap();
+    let before = amount_due(p, &device);
+    let run = load_seconds();
+    let mut child = Command::new(std::env::current_exe().unwrap())
+        .args([test, "--exact", "--nocapture", "--test-threads=1"])
+        .env(LOAD_CHILD, address)
+        .env("RATEPAYER_LOAD_DEVICE", &device)
+        .env("RATEPAYER_LOAD_BANK", &bank)
+        .env("RATEPAYER_LOAD_SECONDS", run.to_string())
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
+    // Start together: the child says it is ready, then both go. (The
+    // word may follow libtest's "test name ... " on the same line.)
+    for line in lines.by_ref() {
+        if line.unwrap().contains("LOAD-READY") {
+            break;
+        }
+    }
+    writeln!(child.stdin.take().unwrap(), "go").unwrap();
+    let threads = 16;
+    let start = Barrier::new(threads);
+    let tallies: Vec<Tally> = std::thread::scope(|scope| {
+        let handles: Vec<_> = (0..threads)
+            .map(|i| {
+                let (start, device, bank) = (&start, &device, &bank);
+                scope.spawn(move || {
+                    start.wait();
+                    load_thread(p, device, bank, i, Duration::from_secs(run), u32::MAX)
+                })
+            })
+            .collect();
+        handles.into_iter().map(|h| h.join().unwrap()).collect()
+    });
+    let mine = sum(&tallies);
+    let mut theirs = None;
+    for line in lines {
+        let line = line.unwrap();
+        if let Some((_, rest)) = line.split_once("LOAD-TALLY ") {
+            let n: Vec<usize> = rest.split(' ').map(|w| w.parse().unwrap()).collect();
+            theirs = Some(Tally {
+                sign_ins: n[0],
+                payments: n[1],
+                retried: n[2],
+            });
+        }
+    }
+    let status = child.wait().unwrap();
+    assert!(status.success(), "the second process failed: {status}");
+    let theirs = theirs.expect("the second process reported its tally");
+    assert!(
+        mine.payments > 0 && theirs.payments > 0,
+        "{mine:?} {theirs:?}"
+    );
+    totals_add_up(p, &device, before, mine.payments + theirs.payments);
+    (mine, theirs)
+}
+
+/// The second process of [`two_processes_sign_in_and_pay`], on `store`:
+/// says it is ready, waits for the word, runs 16 load threads (numbered
+/// after the first process's) and prints its tally.
+pub fn load_child(store: Arc<dyn Store>) {
+    use std::io::BufRead;
+
+    let device = std::env::var("RATEPAYER_LOAD_DEVICE").unwrap();
+    let bank = std::env::var("RATEPAYER_LOAD_BANK").unwrap();
+    let p = Portal::new(
+        ratepayer::profile::builtin::load("shelby").unwrap(),
+        store,
+        secrets(),
+        // Its own random ids and tokens, as another process would have.
+        Box::new(ratepayer::security::SeededRandom::new(
+            0x5eed_0000 + u64::from(std::process::id()),
+        )),
+        Arc::new(ratepayer_portal::RecordingNotifier::new()),
+    )
+    .unwrap();
+    let run = Duration::from_secs(load_seconds());
+    println!("LOAD-READY");
+    let mut word = String::new();
+    std::io::stdin().lock().read_line(&mut word).unwrap();
+    let threads = 16;
+    let start = Barrier::new(threads);
+    let tallies: Vec<Tally> = std::thread::scope(|scope| {
+        let handles: Vec<_> = (0..threads)
+            .map(|i| {
+                let (start, p, device, bank) = (&start, &p, &device, &bank);
+                scope.spawn(move || {
+                    start.wait();
+                    load_thread(p, device, bank, 16 + i, run, u32::MAX)
+                })
+            })
+            .collect();
+        handles.into_iter().map(|h| h.join().unwrap()).collect()
+    });
+    let all = sum(&tallies);
+    println!(
+        "LOAD-TALLY {} {} {}",
+        all.sign_ins, all.payments, all.retried
+    );
 }
 
 /// Pat's login id on `p`.

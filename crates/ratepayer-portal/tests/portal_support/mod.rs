@@ -14,6 +14,7 @@ pub mod concurrency;
 pub mod intents;
 pub mod mfa;
 pub mod outbox;
+pub mod password_work;
 pub mod processor;
 pub mod recovery_contacts;
 pub mod sessions;
