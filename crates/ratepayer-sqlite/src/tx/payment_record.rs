@@ -8,9 +8,16 @@
 //!
 //! A record written before version 7 keeps every field in `data`, and is
 //! read from there, as before: a field missing from `data` is taken from
-//! its column. The status and processor key are always read from their
-//! columns, which every version since migration 5 has written together with
-//! the record.
+//! its column. The processor key is always read from its column, which
+//! every version since migration 5 has written together with the record.
+//!
+//! Since version 8 the status is not in the `payments` row at all but in
+//! the narrow `payment_status` table (one row per payment, keyed by its
+//! `seq`), with the processor's reference and submission instant when a
+//! hand-off set them: marking a payment submitted writes that small row
+//! instead of rewriting the record. Those two, when set, take the place of
+//! the settlement's `reference` and `submitted_at` in `data`; every full
+//! write of a payment puts them in `data` and clears them.
 
 use chrono::{DateTime, Utc};
 use ratepayer::fees::{Channel, PaymentMethod};
@@ -25,9 +32,21 @@ use serde::{Deserialize, Deserializer, Serialize};
 use crate::error::{db, from_json, to_json};
 
 /// The columns a payment is read from, in the order [`payment_at`] reads
-/// them, for a query over `payments` aliased `p`.
+/// them, for a query over `payments` aliased `p` joined with its
+/// `payment_status` row aliased `s` (see [`PAYMENTS_WITH_STATUS`]).
 pub(super) const PAYMENT_COLUMNS: &str = "p.data, p.id, p.utility, p.login, p.source, p.amount, \
-     p.fee, p.total, p.currency, p.idempotency_key, p.at, p.status, p.processor_key";
+     p.fee, p.total, p.currency, p.idempotency_key, p.at, s.status, p.processor_key, \
+     s.reference, s.submitted_s, s.submitted_ns";
+
+/// `payments` aliased `p` with its status row aliased `s`, for the `FROM`
+/// of a query that finds payments by a column of `payments` (a payment
+/// without a status row reads as corrupt rather than disappearing).
+macro_rules! payments_with_status {
+    () => {
+        "payments p LEFT JOIN payment_status s ON s.payment = p.seq"
+    };
+}
+pub(super) use payments_with_status;
 
 /// What a payment's `data` holds when written now.
 #[derive(Serialize)]
@@ -149,7 +168,12 @@ pub(super) fn payment_at(what: &str, row: &rusqlite::Row<'_>) -> StoreResult<Pay
             ratepayer::money::parse_decimal(text(i)?).map_err(|e| corrupt(what, e.to_string()))?;
         Ok(Money::new(amount, currency()?))
     };
-    let status = text(11)?;
+    let status = match row.get_ref(11).map_err(|e| db(what, e))? {
+        rusqlite::types::ValueRef::Null => {
+            return Err(corrupt(what, "it has no status row".to_owned()));
+        }
+        _ => text(11)?,
+    };
     let status = PaymentStatus::ALL
         .into_iter()
         .find(|s| s.as_str() == status)
@@ -203,6 +227,21 @@ pub(super) fn payment_at(what: &str, row: &rusqlite::Row<'_>) -> StoreResult<Pay
         },
         status,
         processor_key: opt_text(12)?,
-        settlement: read.settlement,
+        settlement: {
+            // The reference and submission instant a hand-off set in the
+            // status row (null when `data` holds them).
+            let mut settlement = read.settlement;
+            if let Some(reference) = opt_text(13)? {
+                settlement.reference = Some(reference);
+            }
+            let secs: Option<i64> = row.get(14).map_err(|e| db(what, e))?;
+            let nanos: Option<u32> = row.get(15).map_err(|e| db(what, e))?;
+            if let (Some(secs), Some(nanos)) = (secs, nanos) {
+                settlement.submitted_at = Some(DateTime::from_timestamp(secs, nanos).ok_or_else(
+                    || corrupt(what, format!("invalid submission instant {secs}.{nanos:09}")),
+                )?);
+            }
+            settlement
+        },
     })
 }
