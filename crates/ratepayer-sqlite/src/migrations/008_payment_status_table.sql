@@ -11,8 +11,10 @@
 -- full write of a payment clears them). The index of the statuses (which
 -- payments are pending, oldest first) moves with it.
 --
--- Every existing payment keeps its status; its record and every other
--- column are left as they are.
+-- Every existing payment keeps its status. A record written before version
+-- 7 also kept its status in `data` (kept in step by version 7): that copy
+-- is removed, so no stale status is left in a record; the rest of every
+-- record and every other column are left as they are.
 CREATE TABLE payment_status (
     payment      INTEGER PRIMARY KEY NOT NULL REFERENCES payments (seq),
     utility      TEXT NOT NULL,
@@ -24,6 +26,9 @@ CREATE TABLE payment_status (
 
 INSERT INTO payment_status (payment, utility, status)
 SELECT seq, utility, status FROM payments ORDER BY seq;
+
+UPDATE payments SET data = json_remove(data, '$.status')
+WHERE json_type(data, '$.status') IS NOT NULL;
 
 DROP INDEX payments_by_status;
 ALTER TABLE payments DROP COLUMN status;
