@@ -98,15 +98,19 @@ pub const NEW_DATABASE_PAGE_SIZE: u32 = 8_192;
 const STATEMENT_CACHE: usize = 64;
 
 /// Per-connection settings: durable commits without an fsync each
-/// (WAL + NORMAL), foreign keys enforced, and WAL checkpoints every 64 MiB
-/// rather than every 4 MiB, so a page written by several transactions is
-/// copied back once (`autopay-runner bench 100000`, on a 2-core machine
-/// under a load average of 7 to 9: 8.8 and 10.1 s at 4 MiB, 5.8 to 8.2 s at
-/// 64 MiB). The WAL file stays about that size: it is reused, not truncated.
+/// (WAL + NORMAL) and foreign keys enforced.
 const PRAGMAS: &str = "PRAGMA synchronous = NORMAL;
 PRAGMA foreign_keys = ON;
-PRAGMA wal_autocheckpoint = 16000;
 PRAGMA temp_store = MEMORY;";
+
+/// The WAL grows to about this many bytes before a commit checkpoints it
+/// (`wal_autocheckpoint`, set in pages of the file's own size): every
+/// 64 MiB rather than SQLite's 4 MiB, so a page written by several
+/// transactions is copied back once (`autopay-runner bench 100000`, on a
+/// 2-core machine under a load average of 7 to 9: 8.8 and 10.1 s at 4 MiB,
+/// 5.8 to 8.2 s at 64 MiB; 128 MiB gained nothing more). The WAL file stays
+/// about that size: it is reused, not truncated.
+const WAL_CHECKPOINT_BYTES: i64 = 64 * 1024 * 1024;
 
 /// How [`SqliteStore::open_with`] sets up its connection. The defaults suit
 /// a portal: wait 10 s for another writer, cache up to 64 MiB of pages, no
@@ -234,6 +238,15 @@ impl SqliteStore {
             }
         }
         conn.execute_batch(PRAGMAS).map_err(|e| db(what, e))?;
+        let page_size: i64 = conn
+            .query_row("PRAGMA page_size", [], |r| r.get(0))
+            .map_err(|e| db(what, e))?;
+        conn.pragma_update(
+            None,
+            "wal_autocheckpoint",
+            WAL_CHECKPOINT_BYTES / page_size.max(512),
+        )
+        .map_err(|e| db(what, e))?;
         conn.pragma_update(None, "cache_size", -i64::from(options.cache_kib))
             .map_err(|e| db(what, e))?;
         if options.mmap_bytes > 0 {

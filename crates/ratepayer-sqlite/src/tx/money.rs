@@ -443,15 +443,17 @@ impl MoneyStore for SqliteTx<'_> {
         // One conditional update of the payment's narrow status row (schema
         // version 8): the status, and the processor's reference and the
         // submission instant, which reading puts in the settlement in place
-        // of those in `data`. The record itself is not rewritten.
+        // of those in `data`. The record itself is not rewritten, nor read:
+        // the payment's seq comes from the index of ids (ids are unique
+        // across utilities), its utility is checked on the status row.
         let what = "marking a payment submitted";
         let (secs, nanos) = instant(&submitted_at);
         let changed = self.exec(
             what,
             "UPDATE payment_status SET status = 'submitted', reference = ?3, submitted_s = ?4,
                     submitted_ns = ?5
-             WHERE payment = (SELECT seq FROM payments WHERE utility = ?1 AND id = ?2)
-               AND status = 'pending'",
+             WHERE payment = (SELECT seq FROM payments WHERE id = ?2)
+               AND utility = ?1 AND status = 'pending'",
             params![utility, id, reference, secs, nanos],
         )?;
         Ok(changed > 0)
