@@ -825,7 +825,10 @@ fn a_version_7_database_keeps_its_payments_and_statuses() {
     }
     let first = tx.payment("shelby", &before[0].id).unwrap().unwrap();
     assert_eq!(first.settlement.reference.as_deref(), Some("ref-1"));
-    assert_eq!(first.settlement.submitted_at, before[0].settlement.submitted_at);
+    assert_eq!(
+        first.settlement.submitted_at,
+        before[0].settlement.submitted_at
+    );
     assert_eq!(
         tx.payments_with_status("shelby", PaymentStatus::Settled)
             .unwrap()

@@ -227,21 +227,31 @@ pub(super) fn payment_at(what: &str, row: &rusqlite::Row<'_>) -> StoreResult<Pay
         },
         status,
         processor_key: opt_text(12)?,
-        settlement: {
-            // The reference and submission instant a hand-off set in the
-            // status row (null when `data` holds them).
-            let mut settlement = read.settlement;
-            if let Some(reference) = opt_text(13)? {
-                settlement.reference = Some(reference);
-            }
-            let secs: Option<i64> = row.get(14).map_err(|e| db(what, e))?;
-            let nanos: Option<u32> = row.get(15).map_err(|e| db(what, e))?;
-            if let (Some(secs), Some(nanos)) = (secs, nanos) {
-                settlement.submitted_at = Some(DateTime::from_timestamp(secs, nanos).ok_or_else(
-                    || corrupt(what, format!("invalid submission instant {secs}.{nanos:09}")),
-                )?);
-            }
-            settlement
-        },
+        settlement: with_handoff(what, row, read.settlement)?,
     })
+}
+
+/// `settlement` (from `data`) with the processor's reference and the
+/// submission instant that a hand-off set in the payment's status row
+/// (columns 13 to 15 of [`PAYMENT_COLUMNS`]; null when `data` holds them).
+fn with_handoff(
+    what: &str,
+    row: &rusqlite::Row<'_>,
+    mut settlement: Settlement,
+) -> StoreResult<Settlement> {
+    if let Some(reference) = row.get::<_, Option<String>>(13).map_err(|e| db(what, e))? {
+        settlement.reference = Some(reference);
+    }
+    let secs: Option<i64> = row.get(14).map_err(|e| db(what, e))?;
+    let nanos: Option<u32> = row.get(15).map_err(|e| db(what, e))?;
+    if let (Some(secs), Some(nanos)) = (secs, nanos) {
+        let at = DateTime::from_timestamp(secs, nanos).ok_or_else(|| {
+            corrupt(
+                what,
+                format!("invalid submission instant {secs}.{nanos:09}"),
+            )
+        })?;
+        settlement.submitted_at = Some(at);
+    }
+    Ok(settlement)
 }
