@@ -145,10 +145,14 @@ impl MoneyStore for SqliteTx<'_> {
         })?;
         let seq = self.conn.last_insert_rowid();
         // Its status in the narrow table (schema version 8); the whole
-        // settlement is in `data`.
+        // settlement is in `data`. (A payment's seq is new; should a row of
+        // a payment gone before hold it, it is replaced.)
         self.exec(
             what,
-            "INSERT INTO payment_status (payment, utility, status) VALUES (?1, ?2, ?3)",
+            "INSERT INTO payment_status (payment, utility, status) VALUES (?1, ?2, ?3)
+             ON CONFLICT (payment) DO UPDATE
+             SET utility = excluded.utility, status = excluded.status, reference = NULL,
+                 submitted_s = NULL, submitted_ns = NULL",
             params![seq, payment.utility, payment.status.as_str()],
         )?;
         let mut stmt = self
