@@ -11,6 +11,12 @@
 -- full write of a payment clears them). The index of the statuses (which
 -- payments are pending, oldest first) moves with it.
 --
+-- From this version on, a payment's allocation is also written compact in
+-- its record (`alloc`: arrays of decimal strings in the payment's currency,
+-- about 90 bytes instead of 330 for a draft; `tx/allocation_record.rs`);
+-- records written before keep theirs whole and read as before, and an
+-- earlier build, which could not read the compact form, refuses the file.
+--
 -- Every existing payment keeps its status. A record written before version
 -- 7 also kept its status in `data` (kept in step by version 7): that copy
 -- is removed, so no stale status is left in a record; the rest of every

@@ -6,6 +6,9 @@
 //! record was about 1 KB of JSON, half of it copies of its columns; each
 //! AutoPay draft writes one and its hand-off to the processor rewrites it.
 //!
+//! Since version 8 the allocation in `data` is compact: arrays of decimal
+//! strings in the payment's currency (`allocation_record`).
+//!
 //! A record written before version 7 keeps every field in `data`, and is
 //! read from there, as before: a field missing from `data` is taken from
 //! its column. The processor key is always read from its column, which
@@ -29,6 +32,7 @@ use ratepayer_portal::store::{
 };
 use serde::{Deserialize, Deserializer, Serialize};
 
+use super::allocation_record::{compact, expand, CompactAllocation};
 use crate::error::{db, from_json, to_json};
 
 /// The columns a payment is read from, in the order [`payment_at`] reads
@@ -48,13 +52,18 @@ macro_rules! payments_with_status {
 }
 pub(super) use payments_with_status;
 
-/// What a payment's `data` holds when written now.
+/// What a payment's `data` holds when written now: the allocation compact
+/// (`alloc`, schema version 8; see `allocation_record`), or whole when an
+/// amount of it is in another currency.
 #[derive(Serialize)]
 struct Stored<'a> {
     channel: &'a Channel,
     method: &'a PaymentMethod,
     payment_method_id: &'a str,
-    allocation: &'a PaymentAllocation,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    allocation: Option<&'a PaymentAllocation>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    alloc: Option<CompactAllocation>,
     settlement: &'a Settlement,
 }
 
@@ -79,7 +88,12 @@ struct Read {
     fee: Option<Money>,
     #[serde(default)]
     total: Option<Money>,
-    allocation: PaymentAllocation,
+    /// Whole: written before version 8, or in several currencies.
+    #[serde(default)]
+    allocation: Option<PaymentAllocation>,
+    /// Compact (since version 8).
+    #[serde(default)]
+    alloc: Option<CompactAllocation>,
     /// Present (perhaps null) in a record written before version 7.
     #[serde(default, deserialize_with = "present")]
     idempotency_key: Option<Option<String>>,
@@ -121,13 +135,19 @@ pub(super) fn payment_data(what: &str, p: &PaymentRow) -> StoreResult<String> {
         // The columns keep one currency: a record of several is kept whole.
         return to_json(what, p);
     }
+    let alloc = compact(allocation, currency);
     to_json(
         what,
         &Stored {
             channel,
             method,
             payment_method_id,
-            allocation,
+            allocation: if alloc.is_none() {
+                Some(allocation)
+            } else {
+                None
+            },
+            alloc,
             settlement,
         },
     )
@@ -214,7 +234,11 @@ pub(super) fn payment_at(what: &str, row: &rusqlite::Row<'_>) -> StoreResult<Pay
             Some(m) => m,
             None => money(7)?,
         },
-        allocation: read.allocation,
+        allocation: match (read.allocation, read.alloc) {
+            (Some(whole), _) => whole,
+            (None, Some(c)) => expand(c, currency()?).map_err(|e| corrupt(what, e))?,
+            (None, None) => return Err(corrupt(what, "it has no allocation".to_owned())),
+        },
         idempotency_key: match read.idempotency_key {
             Some(k) => k,
             None => opt_text(9)?,
