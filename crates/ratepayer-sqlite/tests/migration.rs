@@ -695,6 +695,16 @@ fn a_version_7_database_keeps_its_payments_and_statuses() {
         // the instant to the nanosecond).
         let conn = Connection::open(db.path()).unwrap();
         back_to_version_7(&conn);
+        for p in &before {
+            // Version 7 kept the allocation whole.
+            conn.execute(
+                "UPDATE payments
+                 SET data = json_set(json_remove(data, '$.alloc'), '$.allocation', json(?2))
+                 WHERE id = ?1",
+                params![p.id, serde_json::to_string(&p.allocation).unwrap()],
+            )
+            .unwrap();
+        }
         conn.execute(
             "UPDATE payments SET data = json_set(data, '$.settlement.submitted_at', ?2)
              WHERE id = ?1",
@@ -780,6 +790,10 @@ fn a_version_7_database_keeps_its_payments_and_statuses() {
             .unwrap()
     };
     let pending_record = record(&before[1].id);
+    assert!(
+        pending_record.contains("\"allocation\":{"),
+        "{pending_record}"
+    );
     let a = shelby_as("shelby", store.clone(), Arc::new(RecordingNotifier::new()));
     let sent = a.submit_pending(&FakeProcessor::new(), nov(24, 8)).unwrap();
     assert_eq!(sent.submitted.len(), 1);
