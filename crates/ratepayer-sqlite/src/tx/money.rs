@@ -1,6 +1,8 @@
 //! [`MoneyStore`] on SQLite: bills, charges, payment methods, payments (with
-//! a `payment_accounts` index of the accounts each one touches, their status
-//! and processor key in columns of their own), AutoPay
+//! a `payment_accounts` index of the accounts each one touches, the
+//! processor key in a column of its own, and since schema version 8 the
+//! status, with the reference and instant a hand-off sets, in a narrow
+//! `payment_status` row of each payment), AutoPay
 //! enrolments and executed drafts. A draft is claimed by inserting its
 //! (utility, idempotency key), the table's primary key, so a key is claimed
 //! once across every connection and process.
