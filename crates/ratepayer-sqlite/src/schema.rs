@@ -12,7 +12,9 @@
 //! indexes; but for `payments`, `drafts`, `outbox` and `audit`, which since
 //! version 7 keep in `data` only the fields they have no column for
 //! (`tx/payment_record.rs`, `tx/draft_record.rs`, `tx/outbox_record.rs`,
-//! `tx/audit.rs`). Money that is worth querying is kept as a decimal string with
+//! `tx/audit.rs`), and a payment's status, which since version 8 lives in
+//! the narrow `payment_status` table (with the processor's reference and
+//! submission instant once handed off). Money that is worth querying is kept as a decimal string with
 //! its currency code beside it.
 
 use ratepayer_portal::store::{StorageError, StorageErrorKind, StoreResult};
@@ -43,6 +45,10 @@ const MIGRATIONS: &[Migration] = &[
     // columns not repeated in `data`); no table changes, old records read
     // as before (issue 16, the AutoPay benchmark).
     Migration::Sql(include_str!("migrations/007_compact_records.sql")),
+    // 8: a payment's status in a narrow table of its own (`payment_status`),
+    // so a hand-off to the processor does not rewrite the payment's record
+    // (issue 16, the AutoPay benchmark).
+    Migration::Sql(include_str!("migrations/008_payment_status_table.sql")),
 ];
 
 /// One step of the schema.

@@ -7,7 +7,9 @@
 //! version 5 database: the outbox, empty, and the next cycle writing to it.
 //! Migration 7 on a version 6 database: payment, draft, outbox and audit
 //! records written whole before read as they were, and are handed off, settled and
-//! delivered as before.
+//! delivered as before. Migration 8 on a version 7 database: every payment
+//! keeps its status (moved to `payment_status`) and its whole record, is
+//! handed off and settled as before.
 #![allow(
     clippy::unwrap_used,
     clippy::expect_used,
@@ -50,6 +52,28 @@ const TABLES: &[&str] = &[
     "enrolments",
     "audit",
 ];
+
+/// Takes a database written by this version back to version 7 (undoing
+/// migration 8): the status in `payments.status` with its index, and a
+/// reference and submission instant set by a hand-off in the record's
+/// settlement, as version 7's hand-off wrote them.
+fn back_to_version_7(conn: &Connection) {
+    conn.execute_batch(
+        "ALTER TABLE payments ADD COLUMN status TEXT NOT NULL DEFAULT 'settled';
+         UPDATE payments
+         SET status = (SELECT s.status FROM payment_status s WHERE s.payment = payments.seq);
+         UPDATE payments
+         SET data = (SELECT json_set(payments.data, '$.settlement.reference', s.reference,
+                                     '$.settlement.submitted_at',
+                                     strftime('%Y-%m-%dT%H:%M:%SZ', s.submitted_s, 'unixepoch'))
+                     FROM payment_status s WHERE s.payment = payments.seq)
+         WHERE seq IN (SELECT payment FROM payment_status WHERE reference IS NOT NULL);
+         CREATE INDEX payments_by_status ON payments (utility, status, seq);
+         DROP TABLE payment_status;
+         PRAGMA user_version = 7;",
+    )
+    .unwrap();
+}
 
 /// Writes at `v1` the database version 1 would have left after this
 /// story: Shelby and a second utility with Shelby's numbering share the
@@ -156,7 +180,7 @@ fn a_version_1_database_moves_forward_and_drafts_nothing_twice() {
 
     let sqlite = Arc::new(SqliteStore::open(v1.path()).unwrap());
     assert_eq!(sqlite.schema_version().unwrap(), SCHEMA_VERSION);
-    assert_eq!(SCHEMA_VERSION, 7);
+    assert_eq!(SCHEMA_VERSION, 8);
     {
         let conn = Connection::open(v1.path()).unwrap();
         // The primary key is (utility, idempotency_key).
@@ -184,18 +208,18 @@ fn a_version_1_database_moves_forward_and_drafts_nothing_twice() {
         assert_eq!(data_key, new_key);
         assert_eq!(paid_key, new_key);
         assert_eq!(paid_data_key, new_key);
-        // Migration 5: the draft's payment is submitted, under its draft key.
-        let (status, data_status, processor_key): (String, String, String) = conn
+        // Migration 5: the draft's payment is submitted, under its draft
+        // key (migration 8: the status in its row of `payment_status`, the
+        // copy in the record removed).
+        let (status, data_status, processor_key): (String, Option<String>, String) = conn
             .query_row(
-                "SELECT status, json_extract(data, '$.status'), processor_key FROM payments",
+                "SELECT s.status, json_type(p.data, '$.status'), p.processor_key
+                 FROM payments p JOIN payment_status s ON s.payment = p.seq",
                 [],
                 |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
             )
             .unwrap();
-        assert_eq!(
-            (status.as_str(), data_status.as_str()),
-            ("submitted", "submitted")
-        );
+        assert_eq!((status.as_str(), data_status), ("submitted", None));
         assert_eq!(processor_key, new_key);
     }
 
@@ -278,6 +302,7 @@ fn a_version_4_database_gets_payment_statuses() {
     {
         // Back to version 4: no status or processor key anywhere.
         let conn = Connection::open(db.path()).unwrap();
+        back_to_version_7(&conn);
         conn.execute_batch(
             "DROP TABLE outbox;
              DROP INDEX payments_by_processor_key;
@@ -358,6 +383,7 @@ fn a_version_5_database_gets_the_outbox() {
     }
     {
         let conn = Connection::open(db.path()).unwrap();
+        back_to_version_7(&conn);
         conn.execute_batch("DROP TABLE outbox; PRAGMA user_version = 5;")
             .unwrap();
     }
@@ -388,7 +414,7 @@ fn a_version_5_database_gets_the_outbox() {
 /// Migration 7 on a version 6 database: its payment, draft, outbox and
 /// audit records hold every field in `data` (as version 6 wrote them), and read
 /// back exactly as they were (messages are delivered and marked in both); a draft recorded then is handed off and settled (its record kept
-/// whole, its status set in `data` and in its column alike), while a draft
+/// whole, its status in `payment_status` since migration 8), while a draft
 /// recorded now keeps in `data` only what no column holds, and reads back
 /// the same.
 #[test]
@@ -503,10 +529,13 @@ fn a_version_6_database_keeps_its_whole_records() {
             )
             .unwrap();
         }
+        drop(a);
+        drop(store);
+        back_to_version_7(&conn);
         conn.execute_batch("PRAGMA user_version = 6;").unwrap();
     }
     let sqlite = Arc::new(SqliteStore::open(db.path()).unwrap());
-    assert_eq!(sqlite.schema_version().unwrap(), 7);
+    assert_eq!(sqlite.schema_version().unwrap(), SCHEMA_VERSION);
     let store: Arc<dyn Store> = sqlite;
     {
         let mut tx = store.begin().unwrap();
@@ -572,19 +601,19 @@ fn a_version_6_database_keeps_its_whole_records() {
         assert_eq!(p, expected);
     }
     {
-        // The record written by version 6 is still whole, its status set.
+        // The record written by version 6 is still whole but for its
+        // status, which migration 8 moved to `payment_status`.
         let conn = Connection::open(db.path()).unwrap();
-        let (status, in_data): (String, String) = conn
+        let (status, in_data, amount): (String, Option<String>, Option<String>) = conn
             .query_row(
-                "SELECT status, data ->> '$.status' FROM payments WHERE id = ?1",
+                "SELECT s.status, p.data ->> '$.status', p.data ->> '$.amount.amount'
+                 FROM payments p JOIN payment_status s ON s.payment = p.seq WHERE p.id = ?1",
                 [&before.id],
-                |r| Ok((r.get(0)?, r.get(1)?)),
+                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
             )
             .unwrap();
-        assert_eq!(
-            (status.as_str(), in_data.as_str()),
-            ("submitted", "submitted")
-        );
+        assert_eq!((status.as_str(), in_data), ("submitted", None));
+        assert_eq!(amount, Some(before.amount.amount().to_string()));
     }
     a.record_result(
         &ProcessorResult {
@@ -604,4 +633,220 @@ fn a_version_6_database_keeps_its_whole_records() {
     assert_eq!(settled.amount, before.amount);
     assert_eq!(settled.total, before.total);
     assert_eq!(settled.allocation, before.allocation);
+}
+
+/// Migration 8 on a version 7 database: each payment's status (and the
+/// processor's reference and submission instant a version 7 hand-off wrote
+/// into its record) moves out of the `payments` row into `payment_status`,
+/// and every payment reads back exactly as before, by id, by processor
+/// key, by account and by status; the payment still pending is handed off
+/// (a row of `payment_status` changed, the record left as it was), and
+/// both are settled as before.
+#[test]
+fn a_version_7_database_keeps_its_payments_and_statuses() {
+    use ratepayer_portal::store::{PaymentRow, PaymentStatus};
+    use ratepayer_portal::{FakeProcessor, ProcessorOutcome, ProcessorResult};
+
+    let db = TempDb::new("v7-statuses");
+    let keys: Vec<String> = ["000100001", "000100002"]
+        .iter()
+        .map(|a| idempotency_key("shelby", a, "2025-10", 0).to_string())
+        .collect();
+    let before: Vec<PaymentRow>;
+    {
+        let store: Arc<dyn Store> = Arc::new(SqliteStore::open(db.path()).unwrap());
+        let notifier = Arc::new(RecordingNotifier::new());
+        let a = shelby_as("shelby", store.clone(), notifier.clone());
+        enrolled_owner(&a, &notifier, "100001", 1);
+        enrolled_owner(&a, &notifier, "100002", 2);
+        assert_eq!(
+            a.run_autopay_cycle(date(2025, 11, 24), nov(24, 6))
+                .unwrap()
+                .drafted,
+            2
+        );
+        // The first handed off (reference and instant set), the second
+        // still pending.
+        let mut tx = store.begin().unwrap();
+        let first = tx
+            .payment_by_processor_key("shelby", &keys[0])
+            .unwrap()
+            .unwrap();
+        assert!(tx
+            .mark_payment_submitted(
+                "shelby",
+                &first.id,
+                "ref-1",
+                nov(24, 7) + chrono::Duration::nanoseconds(5)
+            )
+            .unwrap());
+        before = keys
+            .iter()
+            .map(|k| tx.payment_by_processor_key("shelby", k).unwrap().unwrap())
+            .collect();
+        tx.commit().unwrap();
+        assert_eq!(before[0].status, PaymentStatus::Submitted);
+        assert_eq!(before[0].settlement.reference.as_deref(), Some("ref-1"));
+        assert_eq!(before[1].status, PaymentStatus::Pending);
+    }
+    {
+        // Back to version 7: the status in the `payments` row, the
+        // reference and instant in the record (as version 7 wrote them,
+        // the instant to the nanosecond).
+        let conn = Connection::open(db.path()).unwrap();
+        back_to_version_7(&conn);
+        for p in &before {
+            // Version 7 kept the allocation whole.
+            conn.execute(
+                "UPDATE payments
+                 SET data = json_set(json_remove(data, '$.alloc'), '$.allocation', json(?2))
+                 WHERE id = ?1",
+                params![p.id, serde_json::to_string(&p.allocation).unwrap()],
+            )
+            .unwrap();
+        }
+        conn.execute(
+            "UPDATE payments SET data = json_set(data, '$.settlement.submitted_at', ?2)
+             WHERE id = ?1",
+            params![
+                before[0].id,
+                serde_json::to_value(before[0].settlement.submitted_at)
+                    .unwrap()
+                    .as_str()
+                    .unwrap()
+            ],
+        )
+        .unwrap();
+        let statuses: Vec<String> = conn
+            .prepare("SELECT status FROM payments ORDER BY seq")
+            .unwrap()
+            .query_map([], |r| r.get(0))
+            .unwrap()
+            .collect::<Result<_, _>>()
+            .unwrap();
+        assert_eq!(statuses, ["submitted", "pending"]);
+    }
+    let sqlite = Arc::new(SqliteStore::open(db.path()).unwrap());
+    assert_eq!(sqlite.schema_version().unwrap(), SCHEMA_VERSION);
+    assert_eq!(SCHEMA_VERSION, 8);
+    let store: Arc<dyn Store> = sqlite;
+    {
+        let mut tx = store.begin().unwrap();
+        for (p, account) in before.iter().zip(["000100001", "000100002"]) {
+            assert_eq!(tx.payment("shelby", &p.id).unwrap().as_ref(), Some(p));
+            assert_eq!(
+                tx.payment_by_processor_key("shelby", p.processor_key.as_deref().unwrap())
+                    .unwrap()
+                    .as_ref(),
+                Some(p)
+            );
+            assert_eq!(
+                tx.payments_of_account("shelby", account).unwrap(),
+                vec![p.clone()]
+            );
+        }
+        assert_eq!(
+            tx.payments_with_status("shelby", PaymentStatus::Submitted)
+                .unwrap(),
+            vec![before[0].clone()]
+        );
+        assert_eq!(
+            tx.payments_with_status("shelby", PaymentStatus::Pending)
+                .unwrap(),
+            vec![before[1].clone()]
+        );
+    }
+    {
+        // The status moved: no column, no index, one row per payment.
+        let conn = Connection::open(db.path()).unwrap();
+        let columns: Vec<String> = conn
+            .prepare("SELECT name FROM pragma_table_info('payments')")
+            .unwrap()
+            .query_map([], |r| r.get(0))
+            .unwrap()
+            .collect::<Result<_, _>>()
+            .unwrap();
+        assert!(!columns.iter().any(|c| c == "status"), "{columns:?}");
+        let rows: Vec<(String, Option<String>)> = conn
+            .prepare("SELECT status, reference FROM payment_status ORDER BY payment")
+            .unwrap()
+            .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
+            .unwrap()
+            .collect::<Result<_, _>>()
+            .unwrap();
+        assert_eq!(
+            rows,
+            [("submitted".to_owned(), None), ("pending".to_owned(), None)]
+        );
+    }
+    // The pending one is handed off: its status row changes, its record
+    // does not.
+    let record = |id: &str| -> String {
+        Connection::open(db.path())
+            .unwrap()
+            .query_row("SELECT data FROM payments WHERE id = ?1", [id], |r| {
+                r.get(0)
+            })
+            .unwrap()
+    };
+    let pending_record = record(&before[1].id);
+    assert!(
+        pending_record.contains("\"allocation\":{"),
+        "{pending_record}"
+    );
+    let a = shelby_as("shelby", store.clone(), Arc::new(RecordingNotifier::new()));
+    let sent = a.submit_pending(&FakeProcessor::new(), nov(24, 8)).unwrap();
+    assert_eq!(sent.submitted.len(), 1);
+    assert_eq!(record(&before[1].id), pending_record);
+    {
+        let mut tx = store.begin().unwrap();
+        let p = tx.payment("shelby", &before[1].id).unwrap().unwrap();
+        assert_eq!(p.status, PaymentStatus::Submitted);
+        assert_eq!(p.settlement.submitted_at, Some(nov(24, 8)));
+        assert_eq!(
+            p,
+            PaymentRow {
+                status: PaymentStatus::Submitted,
+                settlement: p.settlement.clone(),
+                ..before[1].clone()
+            }
+        );
+        assert!(tx
+            .payments_with_status("shelby", PaymentStatus::Pending)
+            .unwrap()
+            .is_empty());
+    }
+    for key in &keys {
+        a.record_result(
+            &ProcessorResult {
+                key: key.clone(),
+                outcome: ProcessorOutcome::Settled {
+                    on: date(2025, 11, 25),
+                },
+                reference: None,
+                message: None,
+            },
+            nov(25, 12),
+        )
+        .unwrap();
+    }
+    let mut tx = store.begin().unwrap();
+    for p in &before {
+        let settled = tx.payment("shelby", &p.id).unwrap().unwrap();
+        assert_eq!(settled.status, PaymentStatus::Settled);
+        assert_eq!(settled.allocation, p.allocation);
+        assert_eq!(settled.total, p.total);
+    }
+    let first = tx.payment("shelby", &before[0].id).unwrap().unwrap();
+    assert_eq!(first.settlement.reference.as_deref(), Some("ref-1"));
+    assert_eq!(
+        first.settlement.submitted_at,
+        before[0].settlement.submitted_at
+    );
+    assert_eq!(
+        tx.payments_with_status("shelby", PaymentStatus::Settled)
+            .unwrap()
+            .len(),
+        2
+    );
 }

@@ -210,6 +210,38 @@ fn wal_mode_and_foreign_keys_are_on() {
     assert!(tx.bills(U, "999999").unwrap().is_empty());
 }
 
+/// A file the store creates gets pages of `NEW_DATABASE_PAGE_SIZE`; a file
+/// that exists keeps the page size it was made with (and is migrated).
+#[test]
+fn a_new_file_gets_larger_pages_and_an_old_one_keeps_its_own() {
+    let page_size = |path: &std::path::Path| -> i64 {
+        Connection::open(path)
+            .unwrap()
+            .query_row("PRAGMA page_size", [], |r| r.get(0))
+            .unwrap()
+    };
+    let new = TempDb::new("pages-new");
+    drop(SqliteStore::open(new.path()).unwrap());
+    assert_eq!(
+        page_size(new.path()),
+        i64::from(ratepayer_sqlite::NEW_DATABASE_PAGE_SIZE)
+    );
+
+    let old = TempDb::new("pages-old");
+    Connection::open(old.path())
+        .unwrap()
+        .execute_batch("PRAGMA page_size = 4096; CREATE TABLE kept (x);")
+        .unwrap();
+    let store = SqliteStore::open(old.path()).unwrap();
+    assert_eq!(
+        store.schema_version().unwrap(),
+        ratepayer_sqlite::SCHEMA_VERSION
+    );
+    seed(&store);
+    drop(store);
+    assert_eq!(page_size(old.path()), 4096);
+}
+
 #[test]
 fn payment_and_method_ids_are_unique() {
     let store = SqliteStore::open_in_memory().unwrap();

@@ -103,6 +103,63 @@ proptest! {
         tx.commit().unwrap();
     }
 
+    /// A payment reads back exactly (its allocation stored compact, or
+    /// whole when an amount is in another currency), before and after a
+    /// hand-off marks it submitted (reference and instant in its status
+    /// row) and after it is written whole again.
+    #[test]
+    fn payments_read_back_exactly(
+        amounts in proptest::collection::vec(money(), 1..7),
+        charge in text(),
+        foreign in any::<bool>(),
+        reference in text(),
+        submitted in instant(),
+    ) {
+        use ratepayer::payment::{AccountAllocation, AllocatedItem, ChargeKind};
+        use ratepayer_portal::store::PaymentStatus;
+
+        let store = SqliteStore::open_in_memory().unwrap();
+        seeded(&store);
+        let mut tx = store.begin().unwrap();
+        let mut p = payment("p1", U, "l1", &["100001", "100002"]);
+        let amount = |i: usize| amounts[i % amounts.len()];
+        p.allocation.total = amount(0);
+        for (n, share) in p.allocation.accounts.iter_mut().enumerate() {
+            share.paid = amount(n + 1);
+            share.credit = amount(n + 2);
+            share.items = (0..n + 1)
+                .map(|i| AllocatedItem {
+                    charge_id: format!("{charge}{i}"),
+                    kind: ChargeKind::Balance,
+                    due_date: day(2026, 2, 20),
+                    applied: amount(n + i + 3),
+                    remaining: amount(n + i + 4),
+                })
+                .collect();
+        }
+        if foreign {
+            p.allocation.accounts.push(AccountAllocation {
+                account: "100003".into(),
+                paid: Money::new(Decimal::new(105, 1), Currency::EUR),
+                items: Vec::new(),
+                credit: Money::new(Decimal::ZERO, Currency::EUR),
+            });
+        }
+        tx.insert_payment(&p).unwrap();
+        same(&tx.payment(U, "p1").unwrap().unwrap(), &p);
+        prop_assert!(tx.mark_payment_submitted(U, "p1", &reference, submitted).unwrap());
+        let mut marked = p.clone();
+        marked.status = PaymentStatus::Submitted;
+        marked.settlement.reference = Some(reference.clone());
+        marked.settlement.submitted_at = Some(submitted);
+        same(&tx.payment(U, "p1").unwrap().unwrap(), &marked);
+        same(&tx.payments_with_status(U, PaymentStatus::Submitted).unwrap()[0], &marked);
+        marked.status = PaymentStatus::Settled;
+        tx.update_payment(&marked).unwrap();
+        same(&tx.payments_of_account(U, "100001").unwrap()[0], &marked);
+        tx.commit().unwrap();
+    }
+
     #[test]
     fn bills_and_drafts_come_back_in_the_reference_order(
         bills in proptest::collection::vec(("[a-c]{1,3}", 0u64..60), 0..12),

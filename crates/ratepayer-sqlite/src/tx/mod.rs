@@ -6,6 +6,7 @@
 //! per trait, over cached prepared statements.
 
 mod account;
+mod allocation_record;
 mod audit;
 mod draft_record;
 mod intents;

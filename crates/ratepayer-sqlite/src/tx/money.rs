@@ -1,6 +1,8 @@
 //! [`MoneyStore`] on SQLite: bills, charges, payment methods, payments (with
-//! a `payment_accounts` index of the accounts each one touches, their status
-//! and processor key in columns of their own), AutoPay
+//! a `payment_accounts` index of the accounts each one touches, the
+//! processor key in a column of its own, and since schema version 8 the
+//! status, with the reference and instant a hand-off sets, in a narrow
+//! `payment_status` row of each payment), AutoPay
 //! enrolments and executed drafts. A draft is claimed by inserting its
 //! (utility, idempotency key), the table's primary key, so a key is claimed
 //! once across every connection and process.
@@ -13,7 +15,7 @@ use ratepayer_portal::store::{
 use rusqlite::params;
 
 use super::draft_record;
-use super::payment_record::{payment_data, source_str};
+use super::payment_record::{payment_data, payments_with_status, source_str};
 use super::{amount, conflict, instant, json_at, SqliteTx};
 use crate::error::{db, to_json};
 
@@ -118,8 +120,8 @@ impl MoneyStore for SqliteTx<'_> {
             what,
             "INSERT INTO payments
              (id, utility, login, source, amount, fee, total, currency, idempotency_key, at, data,
-              status, processor_key)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)",
+              processor_key)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
             params![
                 payment.id,
                 payment.utility,
@@ -132,7 +134,6 @@ impl MoneyStore for SqliteTx<'_> {
                 payment.idempotency_key,
                 payment.at.to_rfc3339(),
                 data,
-                payment.status.as_str(),
                 payment.processor_key
             ],
         )
@@ -145,6 +146,17 @@ impl MoneyStore for SqliteTx<'_> {
             })
         })?;
         let seq = self.conn.last_insert_rowid();
+        // Its status in the narrow table (schema version 8); the whole
+        // settlement is in `data`. (A payment's seq is new; should a row of
+        // a payment gone before hold it, it is replaced.)
+        self.exec(
+            what,
+            "INSERT INTO payment_status (payment, utility, status) VALUES (?1, ?2, ?3)
+             ON CONFLICT (payment) DO UPDATE
+             SET utility = excluded.utility, status = excluded.status, reference = NULL,
+                 submitted_s = NULL, submitted_ns = NULL",
+            params![seq, payment.utility, payment.status.as_str()],
+        )?;
         let mut stmt = self
             .conn
             .prepare_cached(
@@ -167,6 +179,7 @@ impl MoneyStore for SqliteTx<'_> {
         self.payments_where(
             "reading the payments of an account",
             "FROM payment_accounts pa JOIN payments p ON p.seq = pa.payment
+             LEFT JOIN payment_status s ON s.payment = p.seq
              WHERE pa.utility = ?1 AND pa.account = ?2 ORDER BY pa.payment",
             [utility, account],
         )
@@ -176,7 +189,11 @@ impl MoneyStore for SqliteTx<'_> {
         Ok(self
             .payments_where(
                 "reading a payment",
-                "FROM payments p WHERE p.utility = ?1 AND p.id = ?2",
+                concat!(
+                    "FROM ",
+                    payments_with_status!(),
+                    " WHERE p.utility = ?1 AND p.id = ?2"
+                ),
                 [utility, id],
             )?
             .pop())
@@ -190,7 +207,11 @@ impl MoneyStore for SqliteTx<'_> {
         Ok(self
             .payments_where(
                 "reading a payment by its processor key",
-                "FROM payments p WHERE p.utility = ?1 AND p.processor_key = ?2",
+                concat!(
+                    "FROM ",
+                    payments_with_status!(),
+                    " WHERE p.utility = ?1 AND p.processor_key = ?2"
+                ),
                 [utility, key],
             )?
             .pop())
@@ -198,19 +219,20 @@ impl MoneyStore for SqliteTx<'_> {
 
     fn update_payment(&mut self, payment: &PaymentRow) -> StoreResult<()> {
         // Every column is written with the record: a record written now
-        // reads the fields kept in columns from there.
+        // reads the fields kept in columns from there. The status row gets
+        // the status, and gives up the reference and submission instant a
+        // hand-off set there: the settlement in `data` holds them now.
         let what = "updating a payment";
         let data = payment_data(what, payment)?;
         let changed = self.exec(
             what,
-            "UPDATE payments SET status = ?3, processor_key = ?4, data = ?5, login = ?6,
-                    source = ?7, amount = ?8, fee = ?9, total = ?10, currency = ?11,
-                    idempotency_key = ?12, at = ?13
+            "UPDATE payments SET processor_key = ?3, data = ?4, login = ?5,
+                    source = ?6, amount = ?7, fee = ?8, total = ?9, currency = ?10,
+                    idempotency_key = ?11, at = ?12
              WHERE utility = ?1 AND id = ?2",
             params![
                 payment.utility,
                 payment.id,
-                payment.status.as_str(),
                 payment.processor_key,
                 data,
                 payment.login,
@@ -229,6 +251,15 @@ impl MoneyStore for SqliteTx<'_> {
                 format!("no payment `{}` to update", payment.id),
             ));
         }
+        self.exec(
+            what,
+            "INSERT INTO payment_status (payment, utility, status)
+             SELECT seq, utility, ?3 FROM payments WHERE utility = ?1 AND id = ?2
+             ON CONFLICT (payment) DO UPDATE
+             SET status = excluded.status, reference = NULL, submitted_s = NULL,
+                 submitted_ns = NULL",
+            params![payment.utility, payment.id, payment.status.as_str()],
+        )?;
         Ok(())
     }
 
@@ -237,9 +268,11 @@ impl MoneyStore for SqliteTx<'_> {
         utility: &str,
         status: PaymentStatus,
     ) -> StoreResult<Vec<PaymentRow>> {
+        // A range of the status table's index, oldest first.
         self.payments_where(
             "reading the payments with a status",
-            "FROM payments p WHERE p.utility = ?1 AND p.status = ?2 ORDER BY p.seq",
+            "FROM payment_status s JOIN payments p ON p.seq = s.payment
+             WHERE s.utility = ?1 AND s.status = ?2 ORDER BY s.payment",
             [utility, status.as_str()],
         )
     }
@@ -413,27 +446,21 @@ impl MoneyStore for SqliteTx<'_> {
         reference: &str,
         submitted_at: DateTime<Utc>,
     ) -> StoreResult<bool> {
-        // One conditional update: the status, and the record's reference
-        // and submission time set in place (the instant written as the
-        // record itself writes it), every other field left as stored. A
-        // record written before schema version 7 also keeps its status in
-        // `data`: set there too (one JSON edit either way; a compact record
-        // given a status by a look-alike string is still read right, its
-        // status coming from the column).
+        // One conditional update of the payment's narrow status row (schema
+        // version 8): the status, and the processor's reference and the
+        // submission instant, which reading puts in the settlement in place
+        // of those in `data`. The record itself is not rewritten, nor read:
+        // the payment's seq comes from the index of ids (ids are unique
+        // across utilities), its utility is checked on the status row.
         let what = "marking a payment submitted";
-        let at = to_json(what, &submitted_at)?;
+        let (secs, nanos) = instant(&submitted_at);
         let changed = self.exec(
             what,
-            "UPDATE payments SET status = 'submitted',
-                    data = CASE WHEN instr(data, '\"status\":') > 0
-                        THEN json_set(data, '$.status', 'submitted',
-                                      '$.settlement.reference', ?3,
-                                      '$.settlement.submitted_at', json(?4))
-                        ELSE json_set(data, '$.settlement.reference', ?3,
-                                      '$.settlement.submitted_at', json(?4))
-                    END
-             WHERE utility = ?1 AND id = ?2 AND status = 'pending'",
-            params![utility, id, reference, at],
+            "UPDATE payment_status SET status = 'submitted', reference = ?3, submitted_s = ?4,
+                    submitted_ns = ?5
+             WHERE payment = (SELECT seq FROM payments WHERE id = ?2)
+               AND utility = ?1 AND status = 'pending'",
+            params![utility, id, reference, secs, nanos],
         )?;
         Ok(changed > 0)
     }

@@ -6,11 +6,21 @@
 //! record was about 1 KB of JSON, half of it copies of its columns; each
 //! AutoPay draft writes one and its hand-off to the processor rewrites it.
 //!
+//! Since version 8 the allocation in `data` is compact: arrays of decimal
+//! strings in the payment's currency (`allocation_record`).
+//!
 //! A record written before version 7 keeps every field in `data`, and is
 //! read from there, as before: a field missing from `data` is taken from
-//! its column. The status and processor key are always read from their
-//! columns, which every version since migration 5 has written together with
-//! the record.
+//! its column. The processor key is always read from its column, which
+//! every version since migration 5 has written together with the record.
+//!
+//! Since version 8 the status is not in the `payments` row at all but in
+//! the narrow `payment_status` table (one row per payment, keyed by its
+//! `seq`), with the processor's reference and submission instant when a
+//! hand-off set them: marking a payment submitted writes that small row
+//! instead of rewriting the record. Those two, when set, take the place of
+//! the settlement's `reference` and `submitted_at` in `data`; every full
+//! write of a payment puts them in `data` and clears them.
 
 use chrono::{DateTime, Utc};
 use ratepayer::fees::{Channel, PaymentMethod};
@@ -22,20 +32,38 @@ use ratepayer_portal::store::{
 };
 use serde::{Deserialize, Deserializer, Serialize};
 
+use super::allocation_record::{compact, expand, CompactAllocation};
 use crate::error::{db, from_json, to_json};
 
 /// The columns a payment is read from, in the order [`payment_at`] reads
-/// them, for a query over `payments` aliased `p`.
+/// them, for a query over `payments` aliased `p` joined with its
+/// `payment_status` row aliased `s` (see [`PAYMENTS_WITH_STATUS`]).
 pub(super) const PAYMENT_COLUMNS: &str = "p.data, p.id, p.utility, p.login, p.source, p.amount, \
-     p.fee, p.total, p.currency, p.idempotency_key, p.at, p.status, p.processor_key";
+     p.fee, p.total, p.currency, p.idempotency_key, p.at, s.status, p.processor_key, \
+     s.reference, s.submitted_s, s.submitted_ns";
 
-/// What a payment's `data` holds when written now.
+/// `payments` aliased `p` with its status row aliased `s`, for the `FROM`
+/// of a query that finds payments by a column of `payments` (a payment
+/// without a status row reads as corrupt rather than disappearing).
+macro_rules! payments_with_status {
+    () => {
+        "payments p LEFT JOIN payment_status s ON s.payment = p.seq"
+    };
+}
+pub(super) use payments_with_status;
+
+/// What a payment's `data` holds when written now: the allocation compact
+/// (`alloc`, schema version 8; see `allocation_record`), or whole when an
+/// amount of it is in another currency.
 #[derive(Serialize)]
 struct Stored<'a> {
     channel: &'a Channel,
     method: &'a PaymentMethod,
     payment_method_id: &'a str,
-    allocation: &'a PaymentAllocation,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    allocation: Option<&'a PaymentAllocation>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    alloc: Option<CompactAllocation>,
     settlement: &'a Settlement,
 }
 
@@ -60,7 +88,12 @@ struct Read {
     fee: Option<Money>,
     #[serde(default)]
     total: Option<Money>,
-    allocation: PaymentAllocation,
+    /// Whole: written before version 8, or in several currencies.
+    #[serde(default)]
+    allocation: Option<PaymentAllocation>,
+    /// Compact (since version 8).
+    #[serde(default)]
+    alloc: Option<CompactAllocation>,
     /// Present (perhaps null) in a record written before version 7.
     #[serde(default, deserialize_with = "present")]
     idempotency_key: Option<Option<String>>,
@@ -102,13 +135,19 @@ pub(super) fn payment_data(what: &str, p: &PaymentRow) -> StoreResult<String> {
         // The columns keep one currency: a record of several is kept whole.
         return to_json(what, p);
     }
+    let alloc = compact(allocation, currency);
     to_json(
         what,
         &Stored {
             channel,
             method,
             payment_method_id,
-            allocation,
+            allocation: if alloc.is_none() {
+                Some(allocation)
+            } else {
+                None
+            },
+            alloc,
             settlement,
         },
     )
@@ -149,7 +188,12 @@ pub(super) fn payment_at(what: &str, row: &rusqlite::Row<'_>) -> StoreResult<Pay
             ratepayer::money::parse_decimal(text(i)?).map_err(|e| corrupt(what, e.to_string()))?;
         Ok(Money::new(amount, currency()?))
     };
-    let status = text(11)?;
+    let status = match row.get_ref(11).map_err(|e| db(what, e))? {
+        rusqlite::types::ValueRef::Null => {
+            return Err(corrupt(what, "it has no status row".to_owned()));
+        }
+        _ => text(11)?,
+    };
     let status = PaymentStatus::ALL
         .into_iter()
         .find(|s| s.as_str() == status)
@@ -190,7 +234,11 @@ pub(super) fn payment_at(what: &str, row: &rusqlite::Row<'_>) -> StoreResult<Pay
             Some(m) => m,
             None => money(7)?,
         },
-        allocation: read.allocation,
+        allocation: match (read.allocation, read.alloc) {
+            (Some(whole), _) => whole,
+            (None, Some(c)) => expand(c, currency()?).map_err(|e| corrupt(what, e))?,
+            (None, None) => return Err(corrupt(what, "it has no allocation".to_owned())),
+        },
         idempotency_key: match read.idempotency_key {
             Some(k) => k,
             None => opt_text(9)?,
@@ -203,6 +251,31 @@ pub(super) fn payment_at(what: &str, row: &rusqlite::Row<'_>) -> StoreResult<Pay
         },
         status,
         processor_key: opt_text(12)?,
-        settlement: read.settlement,
+        settlement: with_handoff(what, row, read.settlement)?,
     })
+}
+
+/// `settlement` (from `data`) with the processor's reference and the
+/// submission instant that a hand-off set in the payment's status row
+/// (columns 13 to 15 of [`PAYMENT_COLUMNS`]; null when `data` holds them).
+fn with_handoff(
+    what: &str,
+    row: &rusqlite::Row<'_>,
+    mut settlement: Settlement,
+) -> StoreResult<Settlement> {
+    if let Some(reference) = row.get::<_, Option<String>>(13).map_err(|e| db(what, e))? {
+        settlement.reference = Some(reference);
+    }
+    let secs: Option<i64> = row.get(14).map_err(|e| db(what, e))?;
+    let nanos: Option<u32> = row.get(15).map_err(|e| db(what, e))?;
+    if let (Some(secs), Some(nanos)) = (secs, nanos) {
+        let at = DateTime::from_timestamp(secs, nanos).ok_or_else(|| {
+            corrupt(
+                what,
+                format!("invalid submission instant {secs}.{nanos:09}"),
+            )
+        })?;
+        settlement.submitted_at = Some(at);
+    }
+    Ok(settlement)
 }
