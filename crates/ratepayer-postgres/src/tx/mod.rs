@@ -21,6 +21,7 @@ mod login;
 mod money;
 mod outbox;
 mod security;
+mod shared_cycle;
 
 use chrono::{DateTime, Utc};
 use postgres::types::ToSql;
@@ -101,6 +102,20 @@ impl Param for Vec<&str> {
     }
 }
 
+/// What a transaction is for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Kind {
+    /// A write transaction: `SERIALIZABLE`.
+    Write,
+    /// A read transaction: `REPEATABLE READ READ ONLY`.
+    Read,
+    /// A batch of a shared AutoPay cycle: `READ COMMITTED`, with the rows
+    /// of its batch locked as it reads them, and ended by the server after
+    /// a minute without a statement (a runner that hangs or loses its
+    /// network then releases its batch too).
+    CycleBatch,
+}
+
 /// An open transaction.
 pub(crate) struct PgTx<'a> {
     conn: PooledConnection<Manager>,
@@ -111,19 +126,22 @@ pub(crate) struct PgTx<'a> {
     open: bool,
     /// A read-only transaction: every write is refused.
     read_only: bool,
+    /// The transaction of a batch of a shared AutoPay cycle (`READ
+    /// COMMITTED`, without the store's write lock): the enrolments and
+    /// charges it reads for the batch are locked until it ends.
+    cycle_batch: bool,
     /// The first statement that failed: PostgreSQL has aborted the
     /// transaction, so every later call answers with it.
     failed: Option<StorageError>,
 }
 
 impl<'a> PgTx<'a> {
-    /// Starts a transaction on `conn`: a write transaction (SERIALIZABLE),
-    /// after running `lock` (and then releasing it with `unlock` at the
-    /// end) when given, or a read-only one (REPEATABLE READ READ ONLY).
+    /// Starts a transaction of `kind` on `conn`, after running `lock` (and
+    /// then releasing it with `unlock` at the end) when given.
     pub(crate) fn begin(
         mut conn: PooledConnection<Manager>,
         lock: Option<(&'a str, &'a str)>,
-        read_only: bool,
+        kind: Kind,
     ) -> StoreResult<PgTx<'a>> {
         // The lock comes before BEGIN: a serializable transaction takes its
         // snapshot at its first statement, which must see what the previous
@@ -135,24 +153,30 @@ impl<'a> PgTx<'a> {
                 .map_err(|e| db("waiting for the store's write lock", &e))?;
             unlock = Some(unlock_sql);
         }
-        let begin = if read_only {
-            "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY"
-        } else {
-            "BEGIN ISOLATION LEVEL SERIALIZABLE"
+        let begin = match kind {
+            Kind::Read => "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY",
+            Kind::Write => "BEGIN ISOLATION LEVEL SERIALIZABLE",
+            Kind::CycleBatch => {
+                "BEGIN ISOLATION LEVEL READ COMMITTED; \
+                 SET LOCAL idle_in_transaction_session_timeout = 60000"
+            }
         };
         let mut tx = PgTx {
             conn,
             unlock,
             open: false,
-            read_only,
+            read_only: kind == Kind::Read,
+            cycle_batch: kind == Kind::CycleBatch,
             failed: None,
         };
-        // On failure, dropping `tx` releases the lock.
+        // On failure, dropping `tx` releases the lock, and rolls back
+        // whatever part of `begin` ran (a ROLLBACK outside a transaction is
+        // only a warning).
+        tx.open = true;
         tx.conn
             .client
             .batch_execute(begin)
             .map_err(|e| db("starting a transaction", &e))?;
-        tx.open = true;
         Ok(tx)
     }
 

@@ -10,9 +10,9 @@
 
 use std::collections::HashMap;
 
-use chrono::{DateTime, Datelike, Utc};
+use chrono::{DateTime, Datelike, NaiveDate, Utc};
 use ratepayer_portal::store::{
-    BillRow, ChargeRow, DraftRow, EnrolmentRow, EnrolmentStatus, MoneyStore, PaymentMethodRow,
+    BatchCounts, BillRow, ChargeRow, CycleBatch, CyclePlan, CycleProgress, DraftRow, EnrolmentRow, EnrolmentStatus, MoneyStore, PaymentMethodRow,
     PaymentRow, PaymentSource, PaymentStatus, StorageError, StorageErrorKind, StoreResult,
 };
 
@@ -405,12 +405,18 @@ impl MoneyStore for PgTx<'_> {
 
     fn charges_of(&mut self, utility: &str, accounts: &[&str]) -> StoreResult<Vec<Vec<ChargeRow>>> {
         let what = "reading the charges of a batch of accounts";
-        let rows = self.query(
-            what,
+        // In a batch of a shared AutoPay cycle the charges are locked until
+        // it ends: a payment on one of them meanwhile waits, and then fails
+        // busy rather than pay what the batch drafted.
+        let sql = if self.cycle_batch {
             "SELECT account, data FROM charges WHERE utility = $1 AND account = ANY($2)
-             ORDER BY account, charge_id",
-            &[&utility, &storable(accounts)],
-        )?;
+             ORDER BY account, charge_id
+             FOR NO KEY UPDATE"
+        } else {
+            "SELECT account, data FROM charges WHERE utility = $1 AND account = ANY($2)
+             ORDER BY account, charge_id"
+        };
+        let rows = self.query(what, sql, &[&utility, &storable(accounts)])?;
         let mut found: HashMap<&str, Vec<ChargeRow>> = HashMap::with_capacity(accounts.len());
         for row in &rows {
             found
@@ -422,6 +428,51 @@ impl MoneyStore for PgTx<'_> {
             .iter()
             .map(|a| found.get(a).cloned().unwrap_or_default())
             .collect())
+    }
+
+    fn active_enrolment_accounts_in(
+        &mut self,
+        utility: &str,
+        after: Option<&str>,
+        last: Option<&str>,
+    ) -> StoreResult<Vec<String>> {
+        self.enrolments_in(utility, after, last)
+    }
+
+    fn plan_autopay_cycle(
+        &mut self,
+        utility: &str,
+        date: NaiveDate,
+        batch_size: usize,
+        at: DateTime<Utc>,
+    ) -> StoreResult<CyclePlan> {
+        self.plan_cycle(utility, date, batch_size, at)
+    }
+
+    fn claim_cycle_batch(
+        &mut self,
+        utility: &str,
+        date: NaiveDate,
+    ) -> StoreResult<Option<CycleBatch>> {
+        self.claim_batch(utility, date)
+    }
+
+    fn finish_cycle_batch(
+        &mut self,
+        batch: &CycleBatch,
+        runner: &str,
+        counts: &BatchCounts,
+        at: DateTime<Utc>,
+    ) -> StoreResult<bool> {
+        self.finish_batch(batch, runner, counts, at)
+    }
+
+    fn autopay_cycle_progress(
+        &mut self,
+        utility: &str,
+        date: NaiveDate,
+    ) -> StoreResult<Option<CycleProgress>> {
+        self.cycle_progress(utility, date)
     }
 
     fn mark_payment_submitted(
