@@ -72,6 +72,10 @@ pub fn run(args: &AutopayRunArgs, json: bool) -> Result<(), CliError> {
         mail.clone(),
     )?
     .with_autopay_batch(BATCH);
+    let portal = match &args.runner {
+        Some(name) => portal.with_cycle_runner(name).map_err(CliError::domain)?,
+        None => portal,
+    };
     if portal.profile().autopay().is_none() {
         return Err(CliError::Domain(format!(
             "profile `{}` has no [autopay] section: it offers no AutoPay to run",
@@ -237,6 +241,7 @@ fn cycle_json(c: &CycleReport) -> Value {
         "cancelled_during_run": c.cancelled_during_run,
         "charged": c.charged.map(|m| m.to_decimal_string()),
         "notices_queued": c.notices_queued,
+        "batches": c.batches,
         "drafts": c.drafts.iter().map(|d| json!({
             "account": d.account,
             "bill": d.bill_id,

@@ -20,6 +20,7 @@ mod intents;
 mod login;
 mod money;
 mod outbox;
+mod pending;
 mod security;
 mod shared_cycle;
 
@@ -93,6 +94,42 @@ impl Param for Option<&str> {
     }
 }
 
+impl Param for Vec<String> {
+    fn sql(&self) -> &(dyn ToSql + Sync) {
+        self
+    }
+    fn has_nul(&self) -> bool {
+        self.iter().any(|s| s.contains('\0'))
+    }
+}
+
+impl Param for Vec<Option<String>> {
+    fn sql(&self) -> &(dyn ToSql + Sync) {
+        self
+    }
+    fn has_nul(&self) -> bool {
+        self.iter().flatten().any(|s| s.contains('\0'))
+    }
+}
+
+impl Param for Vec<i64> {
+    fn sql(&self) -> &(dyn ToSql + Sync) {
+        self
+    }
+    fn has_nul(&self) -> bool {
+        false
+    }
+}
+
+impl Param for Vec<Option<i64>> {
+    fn sql(&self) -> &(dyn ToSql + Sync) {
+        self
+    }
+    fn has_nul(&self) -> bool {
+        false
+    }
+}
+
 impl Param for Vec<&str> {
     fn sql(&self) -> &(dyn ToSql + Sync) {
         self
@@ -133,6 +170,9 @@ pub(crate) struct PgTx<'a> {
     /// The first statement that failed: PostgreSQL has aborted the
     /// transaction, so every later call answers with it.
     failed: Option<StorageError>,
+    /// In a batch of a shared AutoPay cycle, the writes held back until
+    /// the commit (see `pending`).
+    pending: Option<Box<pending::Pending>>,
 }
 
 impl<'a> PgTx<'a> {
@@ -168,6 +208,7 @@ impl<'a> PgTx<'a> {
             read_only: kind == Kind::Read,
             cycle_batch: kind == Kind::CycleBatch,
             failed: None,
+            pending: (kind == Kind::CycleBatch).then(Box::default),
         };
         // On failure, dropping `tx` releases the lock, and rolls back
         // whatever part of `begin` ran (a ROLLBACK outside a transaction is
@@ -231,6 +272,7 @@ impl<'a> PgTx<'a> {
     /// transaction goes on).
     fn exec(&mut self, what: &str, sql: &'static str, params: &[&dyn Param]) -> StoreResult<u64> {
         self.writable(what)?;
+        self.flush()?;
         if params.iter().any(|p| p.has_nul()) {
             return Err(nul(what));
         }
@@ -245,6 +287,7 @@ impl<'a> PgTx<'a> {
         params: &[&dyn Param],
     ) -> StoreResult<Vec<Row>> {
         self.writable(what)?;
+        self.flush()?;
         if params.iter().any(|p| p.has_nul()) {
             return Err(nul(what));
         }
@@ -266,8 +309,22 @@ impl<'a> PgTx<'a> {
     }
 
     /// The rows of a query. A key with a NUL character matches no stored
-    /// row (none can hold one), so the answer is no rows.
+    /// row (none can hold one), so the answer is no rows. What a batch of
+    /// the AutoPay cycle holds back is sent first, so the query sees it.
     fn query(
+        &mut self,
+        what: &str,
+        sql: &'static str,
+        params: &[&dyn Param],
+    ) -> StoreResult<Vec<Row>> {
+        self.live(what)?;
+        self.flush()?;
+        self.query_past_held(what, sql, params)
+    }
+
+    /// [`PgTx::query`] without first sending what is held back: for the
+    /// tables nothing is held back for (logins, bills).
+    fn query_past_held(
         &mut self,
         what: &str,
         sql: &'static str,
@@ -367,6 +424,10 @@ impl Tx for PgTx<'_> {
                 ),
             ));
         }
+        // What a batch of the AutoPay cycle held back goes in first; if it
+        // cannot, dropping the transaction rolls everything back.
+        self.flush()
+            .map_err(|e| StorageError::new(e.kind, format!("committing the transaction: {}", e.message)))?;
         let done = self.conn.client.batch_execute("COMMIT");
         self.open = false;
         if let Err(e) = &done {

@@ -66,15 +66,23 @@ impl MoneyStore for PgTx<'_> {
     }
 
     fn bills(&mut self, utility: &str, account: &str) -> StoreResult<Vec<BillRow>> {
-        self.all(
-            "reading the bills of an account",
+        // Nothing is held back for bills: no need to send it first.
+        let what = "reading the bills of an account";
+        self.query_past_held(
+            what,
             "SELECT data FROM bills WHERE utility = $1 AND account = $2
              ORDER BY bill_day DESC, bill_id DESC",
             &[&utility, &account],
-        )
+        )?
+        .iter()
+        .map(|row| json_at(what, row, 0))
+        .collect()
     }
 
     fn put_charge(&mut self, charge: &ChargeRow) -> StoreResult<()> {
+        if self.hold_charge(charge)? {
+            return Ok(());
+        }
         let what = "saving an open charge";
         let data = to_json(what, charge)?;
         self.exec(
@@ -132,6 +140,9 @@ impl MoneyStore for PgTx<'_> {
     }
 
     fn insert_payment(&mut self, payment: &PaymentRow) -> StoreResult<()> {
+        if self.hold_payment(payment, source(payment.source))? {
+            return Ok(());
+        }
         let what = "adding a payment";
         let data = to_json(what, payment)?;
         // A taken id or processor key inserts nothing.
@@ -358,6 +369,9 @@ impl MoneyStore for PgTx<'_> {
     }
 
     fn claim_draft(&mut self, draft: &DraftRow) -> StoreResult<bool> {
+        if let Some(new) = self.hold_draft(draft)? {
+            return Ok(new);
+        }
         let what = "claiming an AutoPay draft";
         let data = to_json(what, draft)?;
         let (secs, nanos) = instant(&draft.executed_at);

@@ -249,9 +249,16 @@ impl PgTx<'_> {
                 &[&utility, &after],
             )?,
         };
-        rows.iter()
+        let accounts = rows
+            .iter()
             .map(|row| Ok(text_at(what, row, 0)?.to_owned()))
-            .collect()
+            .collect::<StoreResult<Vec<String>>>()?;
+        // From here the batch's draft claims, payments, charges, audit
+        // events and messages are held back and sent together.
+        if self.cycle_batch {
+            self.hold_back_for(utility, after, last)?;
+        }
+        Ok(accounts)
     }
 
     /// See [`MoneyStore::finish_cycle_batch`](ratepayer_portal::store::MoneyStore::finish_cycle_batch).
