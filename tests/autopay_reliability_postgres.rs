@@ -4,8 +4,10 @@
 //! accounts while one of them is SIGKILLed mid-cycle and started again;
 //! every due draft is executed exactly once (one draft, one AutoPay payment
 //! with the draft's key and one receipt per account), nothing is left due,
-//! every batch is done by exactly one runner, and a run afterwards does
-//! nothing at all.
+//! every batch is done by exactly one runner, and a run afterwards (a new
+//! pass) drafts nothing. And when every runner dies mid-cycle, the next
+//! run resumes the pass: only the batches left undone, nothing drafted
+//! twice.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 use std::io::{BufRead, BufReader};
@@ -201,19 +203,77 @@ fn four_runners_share_one_cycle_while_one_is_killed_and_restarted() {
         "the survivors drafted what the killed runner had not"
     );
 
-    // The progress shows it finished; a later run claims and drafts nothing.
+    // The progress shows it finished; a later run is a new pass (of the
+    // default 1,000 accounts a batch), which finds every bill paid and
+    // drafts nothing.
     let progress = runner(&db, &["progress"], "reader").output().unwrap();
     let progress = String::from_utf8_lossy(&progress.stdout);
     assert!(
-        progress.starts_with("batches 100 of 100, accounts 20000 of 20000, drafted 20000"),
+        progress.starts_with("pass 1 batches 100 of 100, accounts 20000 of 20000, drafted 20000"),
         "{progress}"
     );
     let again = succeeded("again", runner(&db, &["run"], "again").spawn().unwrap());
-    assert_eq!(again.trim(), "drafted 0 already 0 batches 0");
+    assert_eq!(again.trim(), "drafted 0 already 0 batches 20");
+    let progress = runner(&db, &["progress"], "reader").output().unwrap();
+    let progress = String::from_utf8_lossy(&progress.stdout);
+    assert!(progress.starts_with("pass 2 batches 20 of 20"), "{progress}");
+    assert_eq!(count(&mut c, "SELECT count(*) FROM drafts"), ACCOUNTS);
     eprintln!(
         "four runners, one killed and restarted, over {ACCOUNTS} accounts: {:.1} s in all",
         started.elapsed().as_secs_f64()
     );
+    drop(c);
+    ratepayer_postgres::drop_schema(&url, &schema).unwrap();
+}
+
+/// Every runner of a cycle dies (one runner, killed after three batches):
+/// the next run resumes the same pass, does only the batches left undone
+/// (none of the batches done again) and drafts only what was not drafted.
+#[test]
+fn a_run_after_every_runner_died_finishes_only_what_is_undone() {
+    let Some(url) = server() else {
+        return;
+    };
+    const SMALL: i64 = 5_000;
+    let schema = format!("resume_{}", std::process::id());
+    ratepayer_postgres::drop_schema(&url, &schema).unwrap();
+    let db = format!("{url}#{schema}");
+    let seeded = runner(&db, &["seed", &SMALL.to_string()], "seed")
+        .output()
+        .unwrap();
+    assert!(seeded.status.success(), "{}", String::from_utf8_lossy(&seeded.stderr));
+    let mut only = runner(&db, &["run", "100"], "only")
+        .env("AUTOPAY_RUNNER_PROGRESS", "1")
+        .spawn()
+        .unwrap();
+    let mut progress = BufReader::new(only.stdout.take().unwrap());
+    for _ in 0..3 {
+        let mut line = String::new();
+        progress.read_line(&mut line).unwrap();
+        assert!(line.starts_with("committed"), "{line}");
+    }
+    only.kill().unwrap();
+    only.wait().unwrap();
+    let mut c = client(&url, &schema);
+    let done = count(
+        &mut c,
+        "SELECT count(*) FROM autopay_cycle_batches WHERE done_at IS NOT NULL",
+    );
+    let drafted = count(&mut c, "SELECT count(*) FROM drafts");
+    assert!((3..50).contains(&done), "{done} batches done at the kill");
+    assert_eq!(drafted, done * 100, "a batch's drafts commit with its mark");
+    let rest = succeeded("rest", runner(&db, &["run"], "rest").spawn().unwrap());
+    assert_eq!(
+        rest.trim(),
+        format!("drafted {} already 0 batches {}", SMALL - drafted, 50 - done),
+        "only the batches left, in the same pass"
+    );
+    assert_eq!(count(&mut c, "SELECT count(*) FROM drafts"), SMALL);
+    assert_eq!(
+        count(&mut c, "SELECT count(*) FROM charges WHERE amount::numeric <> 0"),
+        0
+    );
+    assert_eq!(count(&mut c, "SELECT max(pass) FROM autopay_cycles"), 1);
     drop(c);
     ratepayer_postgres::drop_schema(&url, &schema).unwrap();
 }

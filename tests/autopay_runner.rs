@@ -749,7 +749,8 @@ fn main_inner(args: &[String]) -> Res<()> {
                 None => println!("not started"),
                 Some(progress) => {
                     println!(
-                        "batches {} of {}, accounts {} of {}, drafted {}",
+                        "pass {} batches {} of {}, accounts {} of {}, drafted {}",
+                        progress.pass,
                         progress.batches_done,
                         progress.batches,
                         progress.accounts_done,

@@ -624,11 +624,11 @@ pub struct AutopayRunArgs {
 }
 
 /// What `autopay progress --help` explains.
-pub const AUTOPAY_PROGRESS_HELP: &str = "Show how far the AutoPay cycle of a day is when several runners share it, on PostgreSQL: the cycle's batches (ranges of accounts, made once by the first runner), how many are done and how many enrolments they held, the drafts made, and each runner's share (batches, enrolments, drafts, when it last finished one). Read in a read-only transaction: it holds up no runner. A batch is marked done in the transaction that drafts it, so what is shown is what is committed; `autopay run` again on the same day does only the batches left.
+pub const AUTOPAY_PROGRESS_HELP: &str = "Show how far the AutoPay cycle of a day is when several runners share it, on PostgreSQL: the latest pass of the cycle (a run joins the latest pass while it has batches left, and starts a new one once it is finished), its batches (ranges of accounts, made once by the first runner), how many are done and how many enrolments they held, the drafts made, and each runner's share (batches, enrolments, drafts, when it last finished one). Read in a read-only transaction: it holds up no runner. A batch is marked done in the transaction that drafts it, so what is shown is what is committed; `autopay run` again on the same day does only the batches left.
 
 A SQLite database is refused: there one runner walks the cycle, and its report is the progress.
 
---json prints {date, started, finished, planned_at, batch_size, batches, batches_done, accounts, accounts_done, drafted, already_drafted, failed, runners: [{runner, batches, accounts, drafted, last_done_at}]}.
+--json prints {date, started, pass, finished, planned_at, batch_size, batches, batches_done, accounts, accounts_done, drafted, already_drafted, failed, runners: [{runner, batches, accounts, drafted, last_done_at}]}.
 
 Example:
   ratepayer autopay progress --profile shelby --db 'postgres://portal@db:5432/utility?options=-csearch_path%3Dshelby' --date 2025-11-24";

@@ -1,14 +1,16 @@
 //! The AutoPay cycle for a date: it plans every enrolled account's unpaid
 //! bills and executes each draft due by that date exactly once.
 //!
-//! On a store that shares cycles between runners (PostgreSQL) the cycle is
-//! a list of batches (ranges of account numbers, 1,000 enrolments each by
-//! default) made once per utility and date by the first runner; each
-//! runner process then claims the next batch no one holds, works it and
-//! marks it done (by whom, with its counts) in the batch's one transaction,
-//! so each batch is done by one runner, a runner that dies leaves its batch
-//! to the others, a run after a crash does only what is left, and
-//! [`Portal::autopay_cycle_progress`] shows how far it is. On the other
+//! On a store that shares cycles between runners (PostgreSQL) a pass of the
+//! cycle is a list of batches (ranges of account numbers, 1,000 enrolments
+//! each by default) made once per utility and date by the first runner;
+//! each runner process then claims the next batch no one holds, works it
+//! and marks it done (by whom, with its counts) in the batch's one
+//! transaction, so each batch is done by one runner, a runner that dies
+//! leaves its batch to the others, a run after a crash does only what is
+//! left, and [`Portal::autopay_cycle_progress`] shows how far it is. A run
+//! once a pass is finished makes a new pass (for what was enrolled or
+//! billed since), in which every draft made before is found claimed. On the other
 //! stores one runner walks the cycle: the
 //! enrolments are listed in keyset pages of one batch each (account order;
 //! never all at once), each page handled in one transaction. Inside its
@@ -251,10 +253,11 @@ impl Portal {
         Ok(report)
     }
 
-    /// The cycle on a store that shares it between runners: the cycle's
-    /// list of batches is made once (by whichever runner comes first), then
-    /// each batch is claimed, worked and marked done in one transaction of
-    /// its own, until none is left. A batch whose transaction fails busy
+    /// The cycle on a store that shares it between runners: the run joins
+    /// the cycle's latest pass while it has batches left, else makes a new
+    /// pass (its list of batches made once, by whichever runner comes
+    /// first); then each batch is claimed, worked and marked done in one
+    /// transaction of its own, until none is left. A batch whose transaction fails busy
     /// is claimed again (by this runner or another); one that another
     /// runner holds is skipped, and waited for only when nothing else is
     /// left, so a runner that dies leaves its batch to the others.
@@ -266,7 +269,7 @@ impl Portal {
         let runner = self.cycle_runner_name();
         let batch_size = self.autopay_batch.unwrap_or(SHARED_BATCH);
         let utility = self.utility();
-        self.busy_retried(|| {
+        let plan = self.busy_retried(|| {
             self.transact_cycle_batch(|tx| {
                 Ok(tx.plan_autopay_cycle(utility, ctx.as_of, batch_size, ctx.now)?)
             })
@@ -276,7 +279,7 @@ impl Portal {
             let done = self.busy_retried(|| {
                 let mut part = CycleReport::default();
                 let batch = self.transact_cycle_batch(|tx| {
-                    let Some(batch) = tx.claim_cycle_batch(utility, ctx.as_of)? else {
+                    let Some(batch) = tx.claim_cycle_batch(utility, ctx.as_of, plan.pass)? else {
                         return Ok(None);
                     };
                     let accounts = tx.active_enrolment_accounts_in(

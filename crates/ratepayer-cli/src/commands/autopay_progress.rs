@@ -40,9 +40,10 @@ pub fn run(args: &AutopayProgressArgs, json: bool) -> Result<(), CliError> {
         ));
     };
     println_out(&format!(
-        "AutoPay cycle for {}: {} of {} batch(es) done ({} per batch), {} of {} enrolment(s), \
-         {} drafted, {} already drafted, {} failed{}",
+        "AutoPay cycle for {} (pass {}): {} of {} batch(es) done ({} per batch), {} of {} \
+         enrolment(s), {} drafted, {} already drafted, {} failed{}",
         p.date,
+        p.pass,
         thousands(p.batches_done as u64),
         thousands(p.batches as u64),
         thousands(p.batch_size as u64),
@@ -71,6 +72,7 @@ fn progress_json(p: &CycleProgress) -> Value {
     json!({
         "date": p.date.to_string(),
         "started": true,
+        "pass": p.pass,
         "finished": p.finished(),
         "planned_at": p.planned_at.to_rfc3339(),
         "batch_size": p.batch_size,

@@ -350,12 +350,13 @@ pub trait MoneyStore {
         }
     }
 
-    /// Makes the list of batches of the shared AutoPay cycle of `utility`
-    /// for `date`, unless it exists: the active enrolments in account
-    /// order, cut every `batch_size` accounts into ranges that together
-    /// cover every account number. Once per cycle, whichever runner comes
-    /// first (the others wait for its commit and find the list); the list
-    /// keeps the first runner's batch size. Stores that share cycles
+    /// Makes or joins a pass of the shared AutoPay cycle of `utility` for
+    /// `date`: the latest pass while it has batches not done (so a run
+    /// after a crash finishes it), else a new one: the active enrolments in
+    /// account order, cut every `batch_size` accounts into ranges that
+    /// together cover every account number. A pass is made once, whichever
+    /// runner comes first (the others wait for its commit and join it), and
+    /// keeps its maker's batch size. Stores that share cycles
     /// ([`Store::shares_autopay_cycles`]) implement it; the default refuses.
     fn plan_autopay_cycle(
         &mut self,
@@ -368,21 +369,23 @@ pub trait MoneyStore {
         Err(shared_cycle::not_shared("planning a shared AutoPay cycle"))
     }
 
-    /// Claims the next batch of the shared cycle that is not done, for
-    /// this transaction (a transaction from [`Store::begin_cycle_batch`]):
-    /// a batch another open transaction holds is skipped, and is held
-    /// until that transaction ends; a transaction that ends without
-    /// finishing its batch (rolled back, or its runner died and its
-    /// connection with it) leaves the batch to the next claim. When every
-    /// batch left is held by others, waits for one of them (the store's
-    /// busy timeout at most, then [`StorageErrorKind::Busy`]). `None` when
-    /// every batch is done. The default refuses.
+    /// Claims the next batch of `pass` of the shared cycle that is not
+    /// done, for this transaction (a transaction from
+    /// [`Store::begin_cycle_batch`]): a batch another open transaction
+    /// holds is skipped, and is held until that transaction ends; a
+    /// transaction that ends without finishing its batch (rolled back, or
+    /// its runner died and its connection with it) leaves the batch to the
+    /// next claim. When every batch left is held by others, waits for one
+    /// of them (the store's busy timeout at most, then
+    /// [`StorageErrorKind::Busy`]). `None` when every batch is done. The
+    /// default refuses.
     fn claim_cycle_batch(
         &mut self,
         utility: &str,
         date: chrono::NaiveDate,
+        pass: u32,
     ) -> StoreResult<Option<CycleBatch>> {
-        let _ = (utility, date);
+        let _ = (utility, date, pass);
         Err(shared_cycle::not_shared("claiming a batch of a shared AutoPay cycle"))
     }
 
@@ -401,9 +404,9 @@ pub trait MoneyStore {
         Err(shared_cycle::not_shared("finishing a batch of a shared AutoPay cycle"))
     }
 
-    /// How far the shared cycle of `utility` for `date` is; `None` when no
-    /// runner has planned it (or the store does not share cycles, the
-    /// default).
+    /// How far the latest pass of the shared cycle of `utility` for `date`
+    /// is; `None` when no runner has planned it (or the store does not
+    /// share cycles, the default).
     fn autopay_cycle_progress(
         &mut self,
         utility: &str,

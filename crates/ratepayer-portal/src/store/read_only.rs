@@ -222,6 +222,7 @@ impl MoneyStore for ReadOnlyTx<'_> {
         &mut self,
         _: &str,
         _: chrono::NaiveDate,
+        _: u32,
     ) -> StoreResult<Option<CycleBatch>> {
         Err(read_only_refusal("claiming a batch of a shared AutoPay cycle"))
     }

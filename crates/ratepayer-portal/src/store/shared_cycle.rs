@@ -1,8 +1,13 @@
 //! The records of an AutoPay cycle shared by several runner processes: the
-//! cycle's list of batches, made once per cycle (utility and date), each
-//! batch a range of account numbers that one runner claims, works and marks
-//! done in one transaction, and the progress read from that list (batches
-//! and accounts done, by which runner).
+//! cycle (utility and date) is walked in passes, each a list of batches
+//! made once, each batch a range of account numbers that one runner
+//! claims, works and marks done in one transaction; and the progress read
+//! from that list (batches and accounts done, by which runner). A run joins
+//! the latest pass while it has batches left (so a run after a crash
+//! finishes what is undone and redoes nothing), and starts a new pass only
+//! when the latest is finished (a run later that day, for what was
+//! enrolled or billed since: every batch again, its drafts claimed before
+//! found claimed).
 //!
 //! A store that can share a cycle says so ([`crate::store::Store::shares_autopay_cycles`])
 //! and implements the [`crate::store::MoneyStore`] methods that plan, claim and finish
@@ -27,7 +32,9 @@ pub struct CycleBatch {
     pub utility: String,
     /// The cycle's date (what it drafts up to).
     pub date: NaiveDate,
-    /// The batch's number in the cycle, from 0, in account order.
+    /// The pass of the cycle the batch belongs to, from 1.
+    pub pass: u32,
+    /// The batch's number in the pass, from 0, in account order.
     pub seq: u32,
     /// The last account number of the batch before (exclusive bound).
     pub after: Option<String>,
@@ -51,19 +58,21 @@ pub struct BatchCounts {
     pub failed: usize,
 }
 
-/// The list of a cycle's batches, as made (or found) by
+/// The pass of a cycle a run works, as made (or found) by
 /// [`crate::store::MoneyStore::plan_autopay_cycle`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct CyclePlan {
-    /// Batches in the cycle.
+    /// The pass, from 1.
+    pub pass: u32,
+    /// Batches in the pass.
     pub batches: usize,
     /// Active enrolments when the list was made.
     pub accounts: usize,
     /// Enrolments per batch (the size the first runner asked for: every
     /// runner of the cycle works the same list).
     pub batch_size: usize,
-    /// True when this call made the list; false when another runner (or an
-    /// earlier run) had.
+    /// True when this call made the pass; false when it joined one that
+    /// another runner (or an earlier, interrupted run) made.
     pub planned_now: bool,
 }
 
@@ -82,14 +91,17 @@ pub struct RunnerProgress {
     pub last_done_at: DateTime<Utc>,
 }
 
-/// How far a shared cycle is: read from its list of batches.
+/// How far a shared cycle is: read from the list of batches of its
+/// latest pass.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct CycleProgress {
     /// The utility.
     pub utility: String,
     /// The cycle's date.
     pub date: NaiveDate,
-    /// When the list of batches was made.
+    /// The latest pass (the passes before it are finished).
+    pub pass: u32,
+    /// When the pass's list of batches was made.
     pub planned_at: DateTime<Utc>,
     /// Enrolments per batch.
     pub batch_size: usize,

@@ -467,8 +467,9 @@ impl MoneyStore for PgTx<'_> {
         &mut self,
         utility: &str,
         date: NaiveDate,
+        pass: u32,
     ) -> StoreResult<Option<CycleBatch>> {
-        self.claim_batch(utility, date)
+        self.claim_batch(utility, date, pass)
     }
 
     fn finish_cycle_batch(

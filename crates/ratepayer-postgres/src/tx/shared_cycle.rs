@@ -61,6 +61,16 @@ fn corrupt(what: &str, e: &postgres::Error) -> StorageError {
     )
 }
 
+/// A pass number as the port gives it.
+fn stored_pass(what: &str, pass: i64) -> StoreResult<u32> {
+    u32::try_from(pass).map_err(|_| {
+        StorageError::new(
+            StorageErrorKind::Corrupt,
+            format!("{what} failed: the stored pass number {pass} is out of range"),
+        )
+    })
+}
+
 /// Refuses a batch size of 0.
 fn check_batch_size(batch_size: usize) -> StoreResult<i64> {
     if batch_size == 0 {
@@ -99,16 +109,42 @@ impl PgTx<'_> {
         self.in_cycle_batch(what)?;
         let size = check_batch_size(batch_size)?;
         let day = date.to_string();
-        // Whoever inserts the cycle's row makes its list; another runner
-        // at the same time waits on the key for that commit, then finds it.
-        let inserted = self.exec(
+        // The latest pass, and whether it has batches left.
+        let latest = self.query(
             what,
-            "INSERT INTO autopay_cycles (utility, cycle_date, batch_size, batches, accounts,
-                                         planned_at)
-             VALUES ($1, $2, $3, 0, 0, $4)
-             ON CONFLICT (utility, cycle_date) DO NOTHING",
-            &[&utility, &day, &size, &stamp(&at)],
+            "SELECT c.pass, EXISTS (SELECT 1 FROM autopay_cycle_batches b
+                                   WHERE b.utility = c.utility AND b.cycle_date = c.cycle_date
+                                     AND b.pass = c.pass AND b.done_at IS NULL)
+             FROM autopay_cycles c WHERE c.utility = $1 AND c.cycle_date = $2
+             ORDER BY c.pass DESC LIMIT 1",
+            &[&utility, &day],
         )?;
+        let (pass, join) = match latest.first() {
+            None => (1, false),
+            Some(row) => {
+                let pass: i64 = row.try_get(0).map_err(|e| corrupt(what, &e))?;
+                let left: bool = row.try_get(1).map_err(|e| corrupt(what, &e))?;
+                if left {
+                    (pass, true)
+                } else {
+                    (pass + 1, false)
+                }
+            }
+        };
+        // Whoever inserts the pass's row makes its list; another runner at
+        // the same time waits on the key for that commit, then joins it.
+        let inserted = if join {
+            0
+        } else {
+            self.exec(
+                what,
+                "INSERT INTO autopay_cycles (utility, cycle_date, pass, batch_size, batches,
+                                             accounts, planned_at)
+                 VALUES ($1, $2, $3, $4, 0, 0, $5)
+                 ON CONFLICT (utility, cycle_date, pass) DO NOTHING",
+                &[&utility, &day, &pass, &size, &stamp(&at)],
+            )?
+        };
         if inserted > 0 {
             // Every active enrolment in account order, numbered and cut
             // every `size`; each batch runs from the last account of the
@@ -117,16 +153,16 @@ impl PgTx<'_> {
             self.exec(
                 what,
                 "INSERT INTO autopay_cycle_batches
-                     (utility, cycle_date, seq, after_account, last_account, planned)
-                 SELECT $1, $2, seq, lag(last) OVER (ORDER BY seq),
+                     (utility, cycle_date, pass, seq, after_account, last_account, planned)
+                 SELECT $1, $2, $3, seq, lag(last) OVER (ORDER BY seq),
                         CASE WHEN seq = max(seq) OVER () THEN NULL ELSE last END, n
                  FROM (SELECT seq, max(account) AS last, count(*) AS n
                        FROM (SELECT account,
-                                    (row_number() OVER (ORDER BY account) - 1) / $3 AS seq
+                                    (row_number() OVER (ORDER BY account) - 1) / $4 AS seq
                              FROM enrolments
                              WHERE utility = $1 AND status = 'active') numbered
                        GROUP BY seq) batches",
-                &[&utility, &day, &size],
+                &[&utility, &day, &pass, &size],
             )?;
             self.exec(
                 what,
@@ -134,24 +170,25 @@ impl PgTx<'_> {
                  SET batches = b.batches, accounts = b.accounts
                  FROM (SELECT count(*) AS batches, coalesce(sum(planned), 0)::bigint AS accounts
                        FROM autopay_cycle_batches
-                       WHERE utility = $1 AND cycle_date = $2) b
-                 WHERE utility = $1 AND cycle_date = $2",
-                &[&utility, &day],
+                       WHERE utility = $1 AND cycle_date = $2 AND pass = $3) b
+                 WHERE utility = $1 AND cycle_date = $2 AND pass = $3",
+                &[&utility, &day, &pass],
             )?;
         }
         let rows = self.query(
             what,
             "SELECT batch_size, batches, accounts FROM autopay_cycles
-             WHERE utility = $1 AND cycle_date = $2",
-            &[&utility, &day],
+             WHERE utility = $1 AND cycle_date = $2 AND pass = $3",
+            &[&utility, &day, &pass],
         )?;
         let row = rows.first().ok_or_else(|| {
             StorageError::new(
                 StorageErrorKind::Backend,
-                format!("{what} failed: the cycle's record is missing after it was made"),
+                format!("{what} failed: the pass's record is missing after it was made"),
             )
         })?;
         Ok(CyclePlan {
+            pass: stored_pass(what, pass)?,
             batch_size: count_at(what, row, 0)?,
             batches: count_at(what, row, 1)?,
             accounts: count_at(what, row, 2)?,
@@ -164,18 +201,20 @@ impl PgTx<'_> {
         &mut self,
         utility: &str,
         date: NaiveDate,
+        pass: u32,
     ) -> StoreResult<Option<CycleBatch>> {
         let what = "claiming a batch of a shared AutoPay cycle";
         self.in_cycle_batch(what)?;
         let day = date.to_string();
+        let pass_key = i64::from(pass);
         // The first batch not done that no other transaction holds.
         let mut rows = self.query(
             what,
             "SELECT seq, after_account, last_account, planned FROM autopay_cycle_batches
-             WHERE utility = $1 AND cycle_date = $2 AND done_at IS NULL
+             WHERE utility = $1 AND cycle_date = $2 AND pass = $3 AND done_at IS NULL
              ORDER BY seq LIMIT 1
              FOR UPDATE SKIP LOCKED",
-            &[&utility, &day],
+            &[&utility, &day, &pass_key],
         )?;
         if rows.is_empty() {
             // Every batch left is held by another runner: wait for the
@@ -186,10 +225,10 @@ impl PgTx<'_> {
             rows = self.query(
                 what,
                 "SELECT seq, after_account, last_account, planned FROM autopay_cycle_batches
-                 WHERE utility = $1 AND cycle_date = $2 AND done_at IS NULL
+                 WHERE utility = $1 AND cycle_date = $2 AND pass = $3 AND done_at IS NULL
                  ORDER BY seq LIMIT 1
                  FOR UPDATE",
-                &[&utility, &day],
+                &[&utility, &day, &pass_key],
             )?;
         }
         let Some(row) = rows.first() else {
@@ -199,6 +238,7 @@ impl PgTx<'_> {
         Ok(Some(CycleBatch {
             utility: utility.to_owned(),
             date,
+            pass,
             seq: u32::try_from(seq).map_err(|_| {
                 StorageError::new(
                     StorageErrorKind::Corrupt,
@@ -276,7 +316,8 @@ impl PgTx<'_> {
             "UPDATE autopay_cycle_batches
              SET done_by = $4, done_at = $5, enrolments = $6, drafted = $7,
                  already_drafted = $8, failed = $9
-             WHERE utility = $1 AND cycle_date = $2 AND seq = $3 AND done_at IS NULL",
+             WHERE utility = $1 AND cycle_date = $2 AND pass = $10 AND seq = $3
+               AND done_at IS NULL",
             &[
                 &batch.utility.as_str(),
                 &batch.date.to_string(),
@@ -287,6 +328,7 @@ impl PgTx<'_> {
                 &stored_count(what, counts.drafted)?,
                 &stored_count(what, counts.already_drafted)?,
                 &stored_count(what, counts.failed)?,
+                &i64::from(batch.pass),
             ],
         )?;
         Ok(changed > 0)
@@ -302,16 +344,18 @@ impl PgTx<'_> {
         let day = date.to_string();
         let cycle = self.query(
             what,
-            "SELECT batch_size, batches, accounts, planned_at FROM autopay_cycles
-             WHERE utility = $1 AND cycle_date = $2",
+            "SELECT batch_size, batches, accounts, planned_at, pass FROM autopay_cycles
+             WHERE utility = $1 AND cycle_date = $2 ORDER BY pass DESC LIMIT 1",
             &[&utility, &day],
         )?;
         let Some(cycle) = cycle.first() else {
             return Ok(None);
         };
+        let pass: i64 = cycle.try_get(4).map_err(|e| corrupt(what, &e))?;
         let mut progress = CycleProgress {
             utility: utility.to_owned(),
             date,
+            pass: stored_pass(what, pass)?,
             batch_size: count_at(what, cycle, 0)?,
             batches: count_at(what, cycle, 1)?,
             accounts: count_at(what, cycle, 2)?,
@@ -328,9 +372,9 @@ impl PgTx<'_> {
             "SELECT done_by, count(*), sum(enrolments)::bigint, sum(drafted)::bigint,
                     sum(already_drafted)::bigint, sum(failed)::bigint, max(done_at)
              FROM autopay_cycle_batches
-             WHERE utility = $1 AND cycle_date = $2 AND done_at IS NOT NULL
+             WHERE utility = $1 AND cycle_date = $2 AND pass = $3 AND done_at IS NOT NULL
              GROUP BY done_by ORDER BY done_by",
-            &[&utility, &day],
+            &[&utility, &day, &pass],
         )?;
         for row in &rows {
             let runner = RunnerProgress {
