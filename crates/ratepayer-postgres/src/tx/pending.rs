@@ -1,6 +1,8 @@
 //! The writes a batch of a shared AutoPay cycle holds back until it
 //! commits (or reads something they could change), then sends as one
-//! multi-row statement per table (`INSERT … SELECT * FROM unnest($1, …)`):
+//! multi-row statement per table (`INSERT … SELECT * FROM unnest($1, …)`,
+//! without `ON CONFLICT` where the keys were read as free: one uniqueness
+//! check a row, and a key taken meanwhile fails the batch):
 //! the draft claims, payments with the accounts they touch, charges,
 //! audit events and outbox messages of a batch of 1,000 accounts go to the
 //! server in five statements instead of several thousand round trips.
@@ -13,8 +15,8 @@
 //! from those (and from what the batch claimed before), others go to the
 //! server at once. The batch's enrolment rows are locked, so no other
 //! cycle drafts its accounts meanwhile; should a held-back row still meet
-//! one written by another transaction, the flush finds fewer rows inserted
-//! than held and fails the transaction ([`StorageErrorKind::Busy`]: the
+//! one written by another transaction, the flush's insert fails on the
+//! unique key and fails the transaction ([`StorageErrorKind::Busy`]: the
 //! batch is rolled back whole and claimed again, and then sees that row).
 //!
 //! Order is kept: a write that is not held back, and every read but the
@@ -453,15 +455,14 @@ impl PgTx<'_> {
         let outbox = std::mem::take(&mut p.outbox);
         if !drafts.key.is_empty() {
             let what = "claiming a batch of AutoPay drafts";
-            let (n, _) = self.run(
+            let n = self.run(
                 what,
                 "INSERT INTO drafts (utility, idempotency_key, account, bill_id, attempt, date,
                                      total, currency, payment_id, executed_secs, executed_nanos,
                                      data)
                  SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[],
                                       $5::bigint[], $6::text[], $7::text[], $8::text[],
-                                      $9::text[], $10::bigint[], $11::bigint[], $12::text[])
-                 ON CONFLICT (utility, idempotency_key) DO NOTHING",
+                                      $9::text[], $10::bigint[], $11::bigint[], $12::text[])",
                 &[
                     &drafts.utility,
                     &drafts.key,
@@ -477,12 +478,13 @@ impl PgTx<'_> {
                     &drafts.data,
                 ],
                 false,
-            )?;
+            );
+            let (n, _) = self.taken_as(what, n, StorageErrorKind::Busy)?;
             self.expect_all(what, n, drafts.key.len(), StorageErrorKind::Busy)?;
         }
         if !payments.id.is_empty() {
             let what = "adding a batch of payments";
-            let (_, rows) = self.run(
+            let out = self.run(
                 what,
                 "WITH ins AS (
                      INSERT INTO payments
@@ -492,7 +494,6 @@ impl PgTx<'_> {
                                           $5::text[], $6::text[], $7::text[], $8::text[],
                                           $9::text[], $10::text[], $11::text[], $12::text[],
                                           $13::text[])
-                     ON CONFLICT DO NOTHING
                      RETURNING seq, id),
                  touched AS (
                      INSERT INTO payment_accounts (utility, account, payment)
@@ -521,7 +522,8 @@ impl PgTx<'_> {
                     &payments.touched_payment,
                 ],
                 true,
-            )?;
+            );
+            let (_, rows) = self.taken_as(what, out, StorageErrorKind::Conflict)?;
             let n: i64 = rows
                 .first()
                 .and_then(|r| r.try_get(0).ok())
@@ -572,14 +574,13 @@ impl PgTx<'_> {
         }
         if !outbox.key.is_empty() {
             let what = "writing a batch of outbox messages";
-            let (n, _) = self.run(
+            let n = self.run(
                 what,
                 "INSERT INTO outbox (utility, dedupe_key, kind, account, created_s, created_ns,
                                      next_s, next_ns, attempts, delivered_s, delivered_ns, data)
                  SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[],
                                       $5::bigint[], $6::bigint[], $7::bigint[], $8::bigint[],
-                                      $9::bigint[], $10::bigint[], $11::bigint[], $12::text[])
-                 ON CONFLICT (utility, dedupe_key) DO NOTHING",
+                                      $9::bigint[], $10::bigint[], $11::bigint[], $12::text[])",
                 &[
                     &outbox.utility,
                     &outbox.key,
@@ -595,10 +596,39 @@ impl PgTx<'_> {
                     &outbox.data,
                 ],
                 false,
-            )?;
+            );
+            let (n, _) = self.taken_as(what, n, StorageErrorKind::Busy)?;
             self.expect_all(what, n, outbox.key.len(), StorageErrorKind::Busy)?;
         }
         Ok(())
+    }
+
+    /// A held-back insert that met a key another transaction committed
+    /// meanwhile (a plain `INSERT`: the keys were read as free, and a
+    /// statement without `ON CONFLICT` checks each key once) fails the
+    /// transaction with `kind`: `Busy` for claims (the batch is claimed
+    /// again and then finds the key), `Conflict` for a payment id.
+    fn taken_as(
+        &mut self,
+        what: &str,
+        out: StoreResult<(u64, Vec<postgres::Row>)>,
+        kind: StorageErrorKind,
+    ) -> StoreResult<(u64, Vec<postgres::Row>)> {
+        match out {
+            Err(e) if e.kind == StorageErrorKind::Conflict => {
+                let err = StorageError::new(
+                    kind,
+                    format!(
+                        "{what} failed: a key was written by another transaction meanwhile \
+                         ({}); nothing of this transaction is kept: run it again",
+                        e.message
+                    ),
+                );
+                self.failed = Some(err.clone());
+                Err(err)
+            }
+            other => other,
+        }
     }
 
     /// Fails the transaction when fewer rows went in than were held back.
