@@ -153,7 +153,10 @@ fn four_runners_share_one_cycle_while_one_is_killed_and_restarted() {
         "each payment carries its draft's key"
     );
     assert_eq!(
-        count(&mut c, "SELECT count(*) FROM charges WHERE amount::numeric <> 0"),
+        count(
+            &mut c,
+            "SELECT count(*) FROM charges WHERE amount::numeric <> 0"
+        ),
         0,
         "nothing left due"
     );
@@ -185,7 +188,12 @@ fn four_runners_share_one_cycle_while_one_is_killed_and_restarted() {
     let reported: i64 = outputs
         .iter()
         .map(|(name, out)| {
-            let words: Vec<&str> = out.lines().last().unwrap_or("").split_whitespace().collect();
+            let words: Vec<&str> = out
+                .lines()
+                .last()
+                .unwrap_or("")
+                .split_whitespace()
+                .collect();
             match words.as_slice() {
                 ["drafted", d, "already", _, "batches", _] => d.parse::<i64>().unwrap(),
                 _ => panic!("{name}: unexpected output {out}"),
@@ -216,7 +224,10 @@ fn four_runners_share_one_cycle_while_one_is_killed_and_restarted() {
     assert_eq!(again.trim(), "drafted 0 already 0 batches 20");
     let progress = runner(&db, &["progress"], "reader").output().unwrap();
     let progress = String::from_utf8_lossy(&progress.stdout);
-    assert!(progress.starts_with("pass 2 batches 20 of 20"), "{progress}");
+    assert!(
+        progress.starts_with("pass 2 batches 20 of 20"),
+        "{progress}"
+    );
     assert_eq!(count(&mut c, "SELECT count(*) FROM drafts"), ACCOUNTS);
     eprintln!(
         "four runners, one killed and restarted, over {ACCOUNTS} accounts: {:.1} s in all",
@@ -241,7 +252,11 @@ fn a_run_after_every_runner_died_finishes_only_what_is_undone() {
     let seeded = runner(&db, &["seed", &SMALL.to_string()], "seed")
         .output()
         .unwrap();
-    assert!(seeded.status.success(), "{}", String::from_utf8_lossy(&seeded.stderr));
+    assert!(
+        seeded.status.success(),
+        "{}",
+        String::from_utf8_lossy(&seeded.stderr)
+    );
     let mut only = runner(&db, &["run", "100"], "only")
         .env("AUTOPAY_RUNNER_PROGRESS", "1")
         .spawn()
@@ -265,12 +280,19 @@ fn a_run_after_every_runner_died_finishes_only_what_is_undone() {
     let rest = succeeded("rest", runner(&db, &["run"], "rest").spawn().unwrap());
     assert_eq!(
         rest.trim(),
-        format!("drafted {} already 0 batches {}", SMALL - drafted, 50 - done),
+        format!(
+            "drafted {} already 0 batches {}",
+            SMALL - drafted,
+            50 - done
+        ),
         "only the batches left, in the same pass"
     );
     assert_eq!(count(&mut c, "SELECT count(*) FROM drafts"), SMALL);
     assert_eq!(
-        count(&mut c, "SELECT count(*) FROM charges WHERE amount::numeric <> 0"),
+        count(
+            &mut c,
+            "SELECT count(*) FROM charges WHERE amount::numeric <> 0"
+        ),
         0
     );
     assert_eq!(count(&mut c, "SELECT max(pass) FROM autopay_cycles"), 1);

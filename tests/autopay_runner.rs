@@ -273,7 +273,9 @@ fn pg_db(db: &str) -> Res<Option<PgDb>> {
             url: url.to_owned(),
             schema: schema.to_owned(),
         })),
-        _ => Err("give the PostgreSQL schema after a `#`: postgres://user@host:port/db#schema".into()),
+        _ => Err(
+            "give the PostgreSQL schema after a `#`: postgres://user@host:port/db#schema".into(),
+        ),
     }
 }
 
@@ -371,7 +373,11 @@ fn seed_pg(pg: &PgDb, n: usize) -> Res<()> {
         (
             "COPY payment_methods (id, login, data) FROM STDIN",
             Box::new(move |s: &Seeded| {
-                Ok(vec![s.card.id.clone(), s.card.login.clone(), json(&s.card)?])
+                Ok(vec![
+                    s.card.id.clone(),
+                    s.card.login.clone(),
+                    json(&s.card)?,
+                ])
             }),
         ),
         (
@@ -403,7 +409,10 @@ fn seed_pg(pg: &PgDb, n: usize) -> Res<()> {
         ),
     ];
     let connect = || -> Res<postgres::Client> {
-        let mut client = pg.url.parse::<postgres::Config>()?.connect(postgres::NoTls)?;
+        let mut client = pg
+            .url
+            .parse::<postgres::Config>()?
+            .connect(postgres::NoTls)?;
         client.batch_execute(&format!(
             "SET search_path = \"{}\"; SET synchronous_commit = off",
             pg.schema.replace('"', "\"\"")
@@ -428,7 +437,10 @@ fn seed_pg(pg: &PgDb, n: usize) -> Res<()> {
                 .collect();
             handles
                 .into_iter()
-                .map(|h| h.join().unwrap_or_else(|_| Err("a seeding thread panicked".into())))
+                .map(|h| {
+                    h.join()
+                        .unwrap_or_else(|_| Err("a seeding thread panicked".into()))
+                })
                 .collect()
         });
         for d in done {
@@ -522,6 +534,15 @@ fn pg_bench(url: &str, n: usize, runners: &[usize]) -> Res<()> {
             t.elapsed().as_secs_f64()
         );
         let db = format!("{url}#{}", pg.schema);
+        let mut probe = pg
+            .url
+            .parse::<postgres::Config>()?
+            .connect(postgres::NoTls)?;
+        let server_before = server_cpu(&mut probe);
+        let runners_before = children_cpu();
+        let wal_before: String = probe
+            .query_one("SELECT pg_current_wal_lsn()::text", &[])?
+            .try_get(0)?;
         let t = Instant::now();
         let children: Vec<_> = (0..k)
             .map(|r| {
@@ -548,7 +569,31 @@ fn pg_bench(url: &str, n: usize, runners: &[usize]) -> Res<()> {
             n as f64 / cycle,
             lines.join("; ")
         );
-        let mut client = pg.url.parse::<postgres::Config>()?.connect(postgres::NoTls)?;
+        let wal: i64 = probe
+            .query_one(
+                "SELECT pg_wal_lsn_diff(pg_current_wal_lsn(), $1::text::pg_lsn)::bigint",
+                &[&wal_before],
+            )?
+            .try_get(0)?;
+        let runners_cpu = children_cpu() - runners_before;
+        match (server_before, server_cpu(&mut probe)) {
+            (Some(before), Some(after)) => println!(
+                "{k} runner(s): CPU time: runners {runners_cpu:.1} s, server {:.1} s (every \
+                 backend of the cluster), {:.2} cores busy on average; WAL {} MB",
+                after - before,
+                (runners_cpu + after - before) / cycle,
+                wal / 1_000_000
+            ),
+            _ => println!(
+                "{k} runner(s): CPU time: runners {runners_cpu:.1} s (the server's is not \
+                 readable from here); WAL {} MB",
+                wal / 1_000_000
+            ),
+        }
+        let mut client = pg
+            .url
+            .parse::<postgres::Config>()?
+            .connect(postgres::NoTls)?;
         client.batch_execute(&format!("SET search_path = \"{}\"", pg.schema))?;
         let one = |client: &mut postgres::Client, sql: &str| -> Res<i64> {
             Ok(client.query_one(sql, &[])?.try_get(0)?)
@@ -566,9 +611,12 @@ fn pg_bench(url: &str, n: usize, runners: &[usize]) -> Res<()> {
         )?;
         let size = one(
             &mut client,
-            &format!("SELECT sum(pg_total_relation_size(c.oid))::bigint FROM pg_class c \
+            &format!(
+                "SELECT sum(pg_total_relation_size(c.oid))::bigint FROM pg_class c \
                       JOIN pg_namespace s ON s.oid = c.relnamespace \
-                      WHERE s.nspname = '{}' AND c.relkind = 'r'", pg.schema),
+                      WHERE s.nspname = '{}' AND c.relkind = 'r'",
+                pg.schema
+            ),
         )?;
         println!(
             "{k} runner(s): {drafts} drafts over {accounts} accounts, {payments} payments \
@@ -871,6 +919,76 @@ fn main_inner(args: &[String]) -> Res<()> {
                 .into(),
         ),
     }
+}
+
+/// The user and system CPU seconds of a `/proc/PID/stat` line: its own
+/// and, with `children`, those of its children it has waited for.
+fn stat_cpu(stat: &str, children: bool) -> Option<(f64, i64)> {
+    // Fields after the command name (in parentheses): state, ppid, ...
+    let rest = stat.rsplit_once(')')?.1;
+    let fields: Vec<&str> = rest.split_whitespace().collect();
+    let tick = |i: usize| -> Option<f64> { fields.get(i)?.parse::<f64>().ok() };
+    let ppid: i64 = fields.get(1)?.parse().ok()?;
+    let mut secs = tick(11)? + tick(12)?;
+    if children {
+        secs += tick(13)? + tick(14)?;
+    }
+    // Clock ticks of 1/100 s (Linux's USER_HZ).
+    Some((secs / 100.0, ppid))
+}
+
+/// CPU seconds of this process's children it has waited for (the runners).
+fn children_cpu() -> f64 {
+    std::fs::read_to_string("/proc/self/stat")
+        .ok()
+        .and_then(|s| {
+            let rest = s.rsplit_once(')')?.1.to_owned();
+            let fields: Vec<f64> = rest
+                .split_whitespace()
+                .filter_map(|f| f.parse::<f64>().ok())
+                .collect();
+            // cutime and cstime (fields 16 and 17; 13 and 14 after the name,
+            // counting the state, which does not parse, out).
+            Some((fields.get(12)? + fields.get(13)?) / 100.0)
+        })
+        .unwrap_or(0.0)
+}
+
+/// CPU seconds of the server's processes (the postmaster, the backends it
+/// has reaped, and those alive), when the server runs on this machine and
+/// its data directory is readable; for the benchmark's account of where
+/// the time goes.
+fn server_cpu(client: &mut postgres::Client) -> Option<f64> {
+    let dir: String = client
+        .query_one(
+            "SELECT setting FROM pg_settings WHERE name = 'data_directory'",
+            &[],
+        )
+        .ok()?
+        .try_get(0)
+        .ok()?;
+    let pid: i64 = std::fs::read_to_string(format!("{dir}/postmaster.pid"))
+        .ok()?
+        .lines()
+        .next()?
+        .trim()
+        .parse()
+        .ok()?;
+    let (mut total, _) = stat_cpu(
+        &std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?,
+        true,
+    )?;
+    for entry in std::fs::read_dir("/proc").ok()?.flatten() {
+        let Ok(stat) = std::fs::read_to_string(entry.path().join("stat")) else {
+            continue;
+        };
+        if let Some((secs, ppid)) = stat_cpu(&stat, false) {
+            if ppid == pid {
+                total += secs;
+            }
+        }
+    }
+    Some(total)
 }
 
 /// The 1, 5 and 15 minute load averages (Linux), for the benchmark's

@@ -576,15 +576,22 @@ fn a_store_that_does_not_share_cycles_keeps_one_runner() {
     let refused = tx
         .plan_autopay_cycle("shelby", date(2025, 11, 24), 10, nov(24, 6))
         .unwrap_err();
-    assert!(refused.message.contains("does not share"), "{}", refused.message);
-    assert!(tx.claim_cycle_batch("shelby", date(2025, 11, 24), 1).is_err());
+    assert!(
+        refused.message.contains("does not share"),
+        "{}",
+        refused.message
+    );
+    assert!(tx
+        .claim_cycle_batch("shelby", date(2025, 11, 24), 1)
+        .is_err());
     assert!(tx
         .autopay_cycle_progress("shelby", date(2025, 11, 24))
         .unwrap()
         .is_none());
     // The default listing of a batch's range, in keyset pages.
     assert_eq!(
-        tx.active_enrolment_accounts_in("shelby", None, None).unwrap(),
+        tx.active_enrolment_accounts_in("shelby", None, None)
+            .unwrap(),
         ["000100001"]
     );
     assert!(tx
@@ -601,7 +608,13 @@ fn a_store_that_does_not_share_cycles_keeps_one_runner() {
         let p = claims::shelby_as("shelby", store.clone(), notifier.clone());
         let err = p.with_cycle_runner(bad).unwrap_err();
         assert!(
-            matches!(&err, PortalError::Invalid { field: "runner", .. }),
+            matches!(
+                &err,
+                PortalError::Invalid {
+                    field: "runner",
+                    ..
+                }
+            ),
             "{bad:?}: {err}"
         );
     }

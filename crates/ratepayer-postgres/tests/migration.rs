@@ -152,7 +152,10 @@ fn a_schema_at_version_1_gets_the_shared_cycle_tables_and_its_outbox_accounts() 
     assert_eq!(store.schema_version().unwrap(), SCHEMA_VERSION);
     let accounts: Vec<(String, Option<String>)> = db
         .client()
-        .query("SELECT dedupe_key, account FROM outbox ORDER BY dedupe_key", &[])
+        .query(
+            "SELECT dedupe_key, account FROM outbox ORDER BY dedupe_key",
+            &[],
+        )
         .unwrap()
         .iter()
         .map(|r| (r.get(0), r.get(1)))

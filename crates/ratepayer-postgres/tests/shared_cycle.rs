@@ -20,9 +20,7 @@ use std::time::{Duration, Instant};
 
 use chrono::NaiveDate;
 use common::*;
-use ratepayer_portal::store::{
-    BatchCounts, EnrolmentStatus, StorageErrorKind, Store,
-};
+use ratepayer_portal::store::{BatchCounts, EnrolmentStatus, StorageErrorKind, Store};
 use ratepayer_postgres::PostgresOptions;
 
 const U: &str = "shelby";
@@ -69,7 +67,13 @@ fn a_pass_is_planned_once_and_its_batches_cover_every_account() {
         .unwrap();
     tx.commit().unwrap();
     assert_eq!(
-        (plan.pass, plan.batches, plan.accounts, plan.batch_size, plan.planned_now),
+        (
+            plan.pass,
+            plan.batches,
+            plan.accounts,
+            plan.batch_size,
+            plan.planned_now
+        ),
         (1, 3, 5, 2, true)
     );
     // Another runner joins the same pass, whatever batch size it asks for.
@@ -78,7 +82,10 @@ fn a_pass_is_planned_once_and_its_batches_cover_every_account() {
         .plan_autopay_cycle(U, cycle_day(), 1_000, at("2026-02-20T06:00:01Z"))
         .unwrap();
     tx.commit().unwrap();
-    assert_eq!((again.pass, again.batches, again.planned_now), (1, 3, false));
+    assert_eq!(
+        (again.pass, again.batches, again.planned_now),
+        (1, 3, false)
+    );
     // An enrolment made after the plan lands in the last batch's range.
     seed_one(&*store, "100009");
     let mut listed = Vec::new();
@@ -89,7 +96,12 @@ fn a_pass_is_planned_once_and_its_batches_cover_every_account() {
             .active_enrolment_accounts_in(U, batch.after.as_deref(), batch.last.as_deref())
             .unwrap();
         assert!(tx
-            .finish_cycle_batch(&batch, runner, &counts(accounts.len()), at("2026-02-20T06:01:00Z"))
+            .finish_cycle_batch(
+                &batch,
+                runner,
+                &counts(accounts.len()),
+                at("2026-02-20T06:01:00Z")
+            )
             .unwrap());
         tx.commit().unwrap();
         listed.push(accounts);
@@ -106,10 +118,18 @@ fn a_pass_is_planned_once_and_its_batches_cover_every_account() {
     assert!(tx.claim_cycle_batch(U, cycle_day(), 1).unwrap().is_none());
     drop(tx);
     let mut read = store.begin_read().unwrap();
-    let progress = read.autopay_cycle_progress(U, cycle_day()).unwrap().unwrap();
+    let progress = read
+        .autopay_cycle_progress(U, cycle_day())
+        .unwrap()
+        .unwrap();
     assert!(progress.finished());
     assert_eq!(
-        (progress.pass, progress.batches_done, progress.accounts, progress.accounts_done),
+        (
+            progress.pass,
+            progress.batches_done,
+            progress.accounts,
+            progress.accounts_done
+        ),
         (1, 3, 5, 6)
     );
     let runners: Vec<(&str, usize)> = progress
@@ -173,7 +193,10 @@ fn a_held_batch_is_skipped_and_one_dropped_unfinished_is_claimed_again() {
     b.commit().unwrap();
     drop(c);
     let mut read = store.begin_read().unwrap();
-    let progress = read.autopay_cycle_progress(U, cycle_day()).unwrap().unwrap();
+    let progress = read
+        .autopay_cycle_progress(U, cycle_day())
+        .unwrap()
+        .unwrap();
     assert_eq!((progress.batches_done, progress.batches), (1, 2));
     assert_eq!(progress.runners.len(), 1);
     assert_eq!(progress.runners[0].runner, "b");
@@ -188,7 +211,10 @@ fn with_every_batch_left_held_a_claim_waits_for_it() {
     seed(&*store, 2);
     plan(&*store, 2);
     let mut holder = store.begin_cycle_batch().unwrap();
-    let held = holder.claim_cycle_batch(U, cycle_day(), 1).unwrap().unwrap();
+    let held = holder
+        .claim_cycle_batch(U, cycle_day(), 1)
+        .unwrap()
+        .unwrap();
     let waiter = {
         let store = store.clone();
         std::thread::spawn(move || {
@@ -206,12 +232,17 @@ fn with_every_batch_left_held_a_claim_waits_for_it() {
     assert!(waited >= Duration::from_millis(250), "{waited:?}");
     // Done by someone: a waiting claim then finds nothing left.
     let mut holder = store.begin_cycle_batch().unwrap();
-    let held = holder.claim_cycle_batch(U, cycle_day(), 1).unwrap().unwrap();
+    let held = holder
+        .claim_cycle_batch(U, cycle_day(), 1)
+        .unwrap()
+        .unwrap();
     let waiter = {
         let store = store.clone();
         std::thread::spawn(move || {
             let mut tx = store.begin_cycle_batch().unwrap();
-            tx.claim_cycle_batch(U, cycle_day(), 1).unwrap().map(|b| b.seq)
+            tx.claim_cycle_batch(U, cycle_day(), 1)
+                .unwrap()
+                .map(|b| b.seq)
         })
     };
     std::thread::sleep(Duration::from_millis(200));
@@ -305,7 +336,11 @@ fn held_back_writes_are_read_back_inside_the_batch_and_kept_once() {
         .insert_payment(&payment("p1", U, "l1", &["100001"]))
         .unwrap();
     batch
-        .append_audit(&audit(U, ratepayer_portal::store::AuditKind::DraftExecuted, "one"))
+        .append_audit(&audit(
+            U,
+            ratepayer_portal::store::AuditKind::DraftExecuted,
+            "one",
+        ))
         .unwrap();
     let mut m = message(U, "shelby:receipt:k-new", "2026-02-20T06:00:00Z");
     m.account = Some("100001".into());
@@ -323,7 +358,11 @@ fn held_back_writes_are_read_back_inside_the_batch_and_kept_once() {
         .is_zero());
     // After the read, more held-back writes, then the commit.
     batch
-        .append_audit(&audit(U, ratepayer_portal::store::AuditKind::DraftExecuted, "two"))
+        .append_audit(&audit(
+            U,
+            ratepayer_portal::store::AuditKind::DraftExecuted,
+            "two",
+        ))
         .unwrap();
     batch
         .finish_cycle_batch(&b, "a", &counts(2), at("2026-02-20T06:01:00Z"))
@@ -332,7 +371,10 @@ fn held_back_writes_are_read_back_inside_the_batch_and_kept_once() {
     let mut tx = store.begin().unwrap();
     assert_eq!(tx.drafts(U, "100001").unwrap().len(), 1);
     assert_eq!(tx.drafts(U, "100002").unwrap().len(), 1);
-    assert!(tx.outbox_message(U, "shelby:receipt:k-new").unwrap().is_some());
+    assert!(tx
+        .outbox_message(U, "shelby:receipt:k-new")
+        .unwrap()
+        .is_some());
     let details: Vec<String> = tx
         .audit_events(U)
         .unwrap()
@@ -383,8 +425,14 @@ fn a_held_back_claim_that_meets_another_claim_fails_the_whole_batch() {
         .is_zero());
     drop(tx);
     let mut read = store.begin_read().unwrap();
-    let progress = read.autopay_cycle_progress(U, cycle_day()).unwrap().unwrap();
-    assert_eq!(progress.batches_done, 0, "the batch is left to be claimed again");
+    let progress = read
+        .autopay_cycle_progress(U, cycle_day())
+        .unwrap()
+        .unwrap();
+    assert_eq!(
+        progress.batches_done, 0,
+        "the batch is left to be claimed again"
+    );
 }
 
 #[test]
@@ -400,5 +448,8 @@ fn the_sharing_methods_need_a_batch_transaction() {
     assert!(err.message.contains("begin_cycle_batch"), "{}", err.message);
     let mut read = store.begin_read().unwrap();
     assert!(read.claim_cycle_batch(U, cycle_day(), 1).is_err());
-    assert!(read.autopay_cycle_progress(U, cycle_day()).unwrap().is_none());
+    assert!(read
+        .autopay_cycle_progress(U, cycle_day())
+        .unwrap()
+        .is_none());
 }

@@ -386,7 +386,9 @@ pub trait MoneyStore {
         pass: u32,
     ) -> StoreResult<Option<CycleBatch>> {
         let _ = (utility, date, pass);
-        Err(shared_cycle::not_shared("claiming a batch of a shared AutoPay cycle"))
+        Err(shared_cycle::not_shared(
+            "claiming a batch of a shared AutoPay cycle",
+        ))
     }
 
     /// Marks a claimed batch done by `runner`, with what it did, in the
@@ -401,7 +403,9 @@ pub trait MoneyStore {
         at: DateTime<Utc>,
     ) -> StoreResult<bool> {
         let _ = (batch, runner, counts, at);
-        Err(shared_cycle::not_shared("finishing a batch of a shared AutoPay cycle"))
+        Err(shared_cycle::not_shared(
+            "finishing a batch of a shared AutoPay cycle",
+        ))
     }
 
     /// How far the latest pass of the shared cycle of `utility` for `date`

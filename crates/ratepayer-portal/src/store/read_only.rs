@@ -207,7 +207,8 @@ impl MoneyStore for ReadOnlyTx<'_> {
         after: Option<&str>,
         last: Option<&str>,
     ) -> StoreResult<Vec<String>> {
-        self.inner.active_enrolment_accounts_in(utility, after, last)
+        self.inner
+            .active_enrolment_accounts_in(utility, after, last)
     }
     fn plan_autopay_cycle(
         &mut self,
@@ -224,7 +225,9 @@ impl MoneyStore for ReadOnlyTx<'_> {
         _: chrono::NaiveDate,
         _: u32,
     ) -> StoreResult<Option<CycleBatch>> {
-        Err(read_only_refusal("claiming a batch of a shared AutoPay cycle"))
+        Err(read_only_refusal(
+            "claiming a batch of a shared AutoPay cycle",
+        ))
     }
     fn finish_cycle_batch(
         &mut self,
@@ -233,7 +236,9 @@ impl MoneyStore for ReadOnlyTx<'_> {
         _: &BatchCounts,
         _: DateTime<Utc>,
     ) -> StoreResult<bool> {
-        Err(read_only_refusal("finishing a batch of a shared AutoPay cycle"))
+        Err(read_only_refusal(
+            "finishing a batch of a shared AutoPay cycle",
+        ))
     }
     fn autopay_cycle_progress(
         &mut self,

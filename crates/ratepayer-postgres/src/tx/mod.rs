@@ -426,8 +426,9 @@ impl Tx for PgTx<'_> {
         }
         // What a batch of the AutoPay cycle held back goes in first; if it
         // cannot, dropping the transaction rolls everything back.
-        self.flush()
-            .map_err(|e| StorageError::new(e.kind, format!("committing the transaction: {}", e.message)))?;
+        self.flush().map_err(|e| {
+            StorageError::new(e.kind, format!("committing the transaction: {}", e.message))
+        })?;
         let done = self.conn.client.batch_execute("COMMIT");
         self.open = false;
         if let Err(e) = &done {

@@ -12,8 +12,9 @@ use std::collections::HashMap;
 
 use chrono::{DateTime, Datelike, NaiveDate, Utc};
 use ratepayer_portal::store::{
-    BatchCounts, BillRow, ChargeRow, CycleBatch, CyclePlan, CycleProgress, DraftRow, EnrolmentRow, EnrolmentStatus, MoneyStore, PaymentMethodRow,
-    PaymentRow, PaymentSource, PaymentStatus, StorageError, StorageErrorKind, StoreResult,
+    BatchCounts, BillRow, ChargeRow, CycleBatch, CyclePlan, CycleProgress, DraftRow, EnrolmentRow,
+    EnrolmentStatus, MoneyStore, PaymentMethodRow, PaymentRow, PaymentSource, PaymentStatus,
+    StorageError, StorageErrorKind, StoreResult,
 };
 
 use super::account::storable;

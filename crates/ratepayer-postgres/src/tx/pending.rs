@@ -229,8 +229,14 @@ impl PgTx<'_> {
             utility: utility.to_owned(),
             after: after.to_owned(),
             last: last.map(str::to_owned),
-            drafts: drafts.iter().map(|r| text(r, 0)).collect::<StoreResult<_>>()?,
-            outbox: outbox.iter().map(|r| text(r, 0)).collect::<StoreResult<_>>()?,
+            drafts: drafts
+                .iter()
+                .map(|r| text(r, 0))
+                .collect::<StoreResult<_>>()?,
+            outbox: outbox
+                .iter()
+                .map(|r| text(r, 0))
+                .collect::<StoreResult<_>>()?,
             emails: emails
                 .iter()
                 .map(|r| Ok((text(r, 0)?, text(r, 1)?)))
@@ -264,7 +270,13 @@ impl PgTx<'_> {
         }
         refuse_nul(
             what,
-            &[&d.utility, &d.idempotency_key, &d.account, &d.bill_id, &d.payment_id],
+            &[
+                &d.utility,
+                &d.idempotency_key,
+                &d.account,
+                &d.bill_id,
+                &d.payment_id,
+            ],
         )?;
         if !range.drafts.insert(d.idempotency_key.clone()) {
             return Ok(Some(false));
@@ -524,10 +536,7 @@ impl PgTx<'_> {
                 true,
             );
             let (_, rows) = self.taken_as(what, out, StorageErrorKind::Conflict)?;
-            let n: i64 = rows
-                .first()
-                .and_then(|r| r.try_get(0).ok())
-                .unwrap_or(0);
+            let n: i64 = rows.first().and_then(|r| r.try_get(0).ok()).unwrap_or(0);
             let n = u64::try_from(n).unwrap_or(0);
             self.expect_all(what, n, payments.id.len(), StorageErrorKind::Conflict)?;
         }
