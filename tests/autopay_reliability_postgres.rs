@@ -8,7 +8,12 @@
 //! pass) drafts nothing. And when every runner dies mid-cycle, the next
 //! run resumes the pass: only the batches left undone, nothing drafted
 //! twice.
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)]
 
 use std::io::{BufRead, BufReader};
 use std::process::{Child, Command, Stdio};

@@ -343,7 +343,7 @@ fn seed_pg(pg: &PgDb, n: usize) -> Res<()> {
         &pg.url, &pg.schema,
     )?);
     let json = |v: &dyn erased::Json| v.json();
-    let tables: Vec<(&str, Box<dyn Fn(&Seeded) -> Res<Vec<String>> + Send + Sync>)> = vec![
+    let tables: Vec<(&str, RowMaker)> = vec![
         (
             "COPY logins (id, utility, username, email, data) FROM STDIN",
             Box::new(move |s: &Seeded| {
@@ -453,6 +453,9 @@ fn seed_pg(pg: &PgDb, n: usize) -> Res<()> {
     )?;
     Ok(())
 }
+
+/// The fields of one table's `COPY` row for a seeded account.
+type RowMaker = Box<dyn Fn(&Seeded) -> Res<Vec<String>> + Send + Sync>;
 
 /// Serializing a record as the adapter does (`serde_json::to_string`),
 /// behind a trait object so the table list above can hold any record.
