@@ -1,5 +1,6 @@
 //! `ratepayer autopay run --date D`: the portal's AutoPay cycle for one
-//! day over the embedded SQLite store, then (with `--processor fake`) the
+//! day over the embedded SQLite store (or PostgreSQL, where several runs
+//! at once share the day's cycle batch by batch), then (with `--processor fake`) the
 //! hand-off of pending payments to the fake processor and the recording of
 //! its results, then the delivery of the outbox to the mail log. Every step
 //! is exactly once in the portal (draft claims by utility and key, pending
@@ -286,6 +287,12 @@ fn print_table(
     )];
     if let Some(m) = c.charged {
         out.push(format!("  charged {}", m.to_decimal_string()));
+    }
+    if c.batches > 0 {
+        out.push(format!(
+            "  {} batch(es) of the cycle shared by runners done by this one (see `autopay progress`)",
+            thousands(c.batches as u64)
+        ));
     }
     for (account, why) in &c.failures {
         out.push(format!("  failed {account}: {why}"));
