@@ -98,7 +98,7 @@ fn counts(stdout: &[u8]) -> (usize, usize) {
     let text = String::from_utf8_lossy(stdout);
     let words: Vec<&str> = text.split_whitespace().collect();
     match words.as_slice() {
-        ["drafted", d, "already", a] => (d.parse().unwrap(), a.parse().unwrap()),
+        ["drafted", d, "already", a, "batches", _] => (d.parse().unwrap(), a.parse().unwrap()),
         _ => panic!("unexpected runner output: {text}"),
     }
 }

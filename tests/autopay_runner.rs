@@ -1,10 +1,22 @@
-//! The AutoPay cycle as a separate process over a SQLite file, for the
-//! reliability tests (two processes at once; a runner killed mid-cycle) and
-//! the 100,000-account benchmark.
+//! The AutoPay cycle as a separate process over a SQLite file or a
+//! PostgreSQL schema, for the reliability tests (two processes at once; a
+//! runner killed mid-cycle; on PostgreSQL four runners sharing one cycle)
+//! and the benchmarks (100,000 accounts on SQLite, 1,000,000 on PostgreSQL).
+//!
+//! DB is a SQLite file's path, or a PostgreSQL URL with the schema after a
+//! `#` (`postgres://postgres@localhost:5432/db#autopay`; created and
+//! migrated when missing).
 //!
 //! ```text
 //! autopay-runner seed  DB N        # N Shelby accounts, each with an open bill and Card AutoPay
+//!                                  # (on PostgreSQL written with COPY, the bulk path)
 //! autopay-runner run   DB [BATCH]  # the cycle for 2025-11-24; prints drafted/already counts
+//!                                  # (and on PostgreSQL the batches this runner did; its name
+//!                                  # is $AUTOPAY_RUNNER_NAME when set)
+//! autopay-runner progress DB       # the shared cycle's progress (PostgreSQL)
+//! autopay-runner pg-bench URL N RUNNERS...  # per count of runners: a fresh schema, N accounts
+//!                                  # seeded, then that many `run` processes at once; times and
+//!                                  # checks every draft is there exactly once
 //! autopay-runner submit DB          # hand what is pending to a FakeProcessor
 //! autopay-runner bench N [DB]      # seed N, then time one cycle, the hand-off of its drafts
 //!                                   # to a FakeProcessor (and the two together), a second,
@@ -100,34 +112,57 @@ fn portal_with(store: Arc<dyn Store>, notifier: Arc<dyn Notifier>) -> Res<Portal
     )?)
 }
 
-/// `n` accounts, each with a bill of 40.00 + (i mod 100) cents due on the
-/// due date and Card AutoPay, written straight through the store port.
-fn seed(store: &dyn Store, n: usize) -> Res<()> {
-    let profile = builtin::load("shelby")?;
-    let format = &profile.spec().payments.account_number;
-    let at = Utc
-        .with_ymd_and_hms(2025, 11, 1, 12, 0, 0)
-        .single()
-        .ok_or("time")?;
-    let bill_date = NaiveDate::from_ymd_opt(2025, 11, 3).ok_or("date")?;
-    let usd = |cents: i64| Money::new(Decimal::new(cents, 2), Currency::USD);
-    // One credential for every login (hashed once, below the OWASP floor:
-    // nobody signs in here).
-    let credential = ratepayer::credential::hash(
-        &ratepayer::password::NormalizedPassword::new("runner-password-not-used-1")?,
-        &HashParams::below_owasp_floor_for_tests(64, 1, 1)?,
-        &mut SeededRandom::new(1),
-        None,
-    )?;
-    for chunk in (0..n).collect::<Vec<_>>().chunks(5_000) {
-        let mut tx = store.begin()?;
-        for &i in chunk {
-            tx.insert_login(&LoginRow {
+/// The records of seeded account `i`: its login, card, account, open bill
+/// (40.00 + (i mod 100) cents, due on the due date) and Card AutoPay.
+struct Seeded {
+    login: LoginRow,
+    card: PaymentMethodRow,
+    account: AccountRow,
+    charge: ChargeRow,
+    enrolment: EnrolmentRow,
+}
+
+/// What every seeded account shares: the profile's account format, the
+/// instants and the one credential (hashed once, below the OWASP floor:
+/// nobody signs in here).
+struct SeedContext {
+    profile: ratepayer::profile::UtilityProfile,
+    at: chrono::DateTime<Utc>,
+    bill_date: NaiveDate,
+    credential: ratepayer::credential::StoredCredential,
+}
+
+impl SeedContext {
+    fn new() -> Res<SeedContext> {
+        Ok(SeedContext {
+            profile: builtin::load("shelby")?,
+            at: Utc
+                .with_ymd_and_hms(2025, 11, 1, 12, 0, 0)
+                .single()
+                .ok_or("time")?,
+            bill_date: NaiveDate::from_ymd_opt(2025, 11, 3).ok_or("date")?,
+            credential: ratepayer::credential::hash(
+                &ratepayer::password::NormalizedPassword::new("runner-password-not-used-1")?,
+                &HashParams::below_owasp_floor_for_tests(64, 1, 1)?,
+                &mut SeededRandom::new(1),
+                None,
+            )?,
+        })
+    }
+
+    fn account(&self, i: usize) -> Res<Seeded> {
+        let format = &self.profile.spec().payments.account_number;
+        let at = self.at;
+        let usd = |cents: i64| Money::new(Decimal::new(cents, 2), Currency::USD);
+        let number = AccountNumber::parse(&format!("{}", 200_000 + i), format)?;
+        let account = number.as_str().to_owned();
+        Ok(Seeded {
+            login: LoginRow {
                 id: format!("login-{i}"),
                 utility: "shelby".into(),
                 username: format!("runner-{i}"),
                 email: format!("runner{i}@example.com"),
-                credential: credential.clone(),
+                credential: self.credential.clone(),
                 must_change_password: false,
                 throttle: Default::default(),
                 terms: ratepayer::registration::TermsAcceptance {
@@ -135,8 +170,8 @@ fn seed(store: &dyn Store, n: usize) -> Res<()> {
                     accepted_at: at,
                 },
                 created_at: at,
-            })?;
-            tx.insert_payment_method(&PaymentMethodRow {
+            },
+            card: PaymentMethodRow {
                 id: format!("card-{i}"),
                 login: format!("login-{i}"),
                 method: PaymentMethod::CreditCard,
@@ -147,10 +182,8 @@ fn seed(store: &dyn Store, n: usize) -> Res<()> {
                     month: 1,
                 }),
                 added_at: at,
-            })?;
-            let number = AccountNumber::parse(&format!("{}", 200_000 + i), format)?;
-            let account = number.as_str().to_owned();
-            tx.put_account(&AccountRow {
+            },
+            account: AccountRow {
                 utility: "shelby".into(),
                 record: AccountRecord {
                     account_number: number,
@@ -171,19 +204,19 @@ fn seed(store: &dyn Store, n: usize) -> Res<()> {
                 billing_email: None,
                 credit: usd(0),
                 throttle: Default::default(),
-            })?;
-            tx.put_charge(&ChargeRow {
+            },
+            charge: ChargeRow {
                 utility: "shelby".into(),
                 account: account.clone(),
                 charge: OpenCharge {
                     id: "2025-10".into(),
                     kind: ChargeKind::Balance,
-                    bill_date,
+                    bill_date: self.bill_date,
                     due_date: due()?,
                     amount: usd(4_000 + (i % 100) as i64),
                 },
-            })?;
-            tx.put_enrolment(&EnrolmentRow {
+            },
+            enrolment: EnrolmentRow {
                 utility: "shelby".into(),
                 account,
                 login: format!("login-{i}"),
@@ -199,26 +232,268 @@ fn seed(store: &dyn Store, n: usize) -> Res<()> {
                 skip_due_on_or_before: None,
                 status: EnrolmentStatus::Active,
                 at,
-            })?;
+            },
+        })
+    }
+}
+
+/// `n` accounts ([`SeedContext::account`]), written straight through the
+/// store port, 5,000 to a transaction.
+fn seed(store: &dyn Store, n: usize) -> Res<()> {
+    let ctx = SeedContext::new()?;
+    for chunk in (0..n).collect::<Vec<_>>().chunks(5_000) {
+        let mut tx = store.begin()?;
+        for &i in chunk {
+            let s = ctx.account(i)?;
+            tx.insert_login(&s.login)?;
+            tx.insert_payment_method(&s.card)?;
+            tx.put_account(&s.account)?;
+            tx.put_charge(&s.charge)?;
+            tx.put_enrolment(&s.enrolment)?;
         }
         tx.commit()?;
     }
     Ok(())
 }
 
-fn run(store: Arc<dyn Store>, batch: Option<usize>) -> Res<(usize, usize)> {
+/// A PostgreSQL runner database: the server's URL and the schema.
+struct PgDb {
+    url: String,
+    schema: String,
+}
+
+/// `db` as a PostgreSQL URL and schema (`postgres://…#schema`), when it is
+/// one; refused when the schema is missing.
+fn pg_db(db: &str) -> Res<Option<PgDb>> {
+    if !(db.starts_with("postgres://") || db.starts_with("postgresql://")) {
+        return Ok(None);
+    }
+    match db.rsplit_once('#') {
+        Some((url, schema)) if !schema.is_empty() => Ok(Some(PgDb {
+            url: url.to_owned(),
+            schema: schema.to_owned(),
+        })),
+        _ => Err(
+            "give the PostgreSQL schema after a `#`: postgres://user@host:port/db#schema".into(),
+        ),
+    }
+}
+
+/// The store `db` names: a SQLite file, or a PostgreSQL schema.
+fn open_store(db: &str) -> Res<Arc<dyn Store>> {
+    Ok(match pg_db(db)? {
+        Some(pg) => Arc::new(ratepayer_postgres::PostgresStore::open_in_schema(
+            &pg.url, &pg.schema,
+        )?),
+        None => Arc::new(SqliteStore::open(db)?),
+    })
+}
+
+/// A field of a `COPY … FROM STDIN` row in text format (backslash, tab,
+/// newline and carriage return escaped).
+fn copy_field(out: &mut String, text: &str) {
+    for c in text.chars() {
+        match c {
+            '\\' => out.push_str("\\\\"),
+            '\t' => out.push_str("\\t"),
+            '\n' => out.push_str("\\n"),
+            '\r' => out.push_str("\\r"),
+            c => out.push(c),
+        }
+    }
+}
+
+/// Streams the rows `row(i)` makes for every `i < n` into `COPY sql`.
+fn copy_rows(
+    client: &mut postgres::Client,
+    sql: &str,
+    n: usize,
+    ctx: &SeedContext,
+    row: impl Fn(&Seeded) -> Res<Vec<String>>,
+) -> Res<()> {
+    use std::io::Write;
+    let mut writer = client.copy_in(sql)?;
+    let mut buf = String::with_capacity(1 << 20);
+    for i in 0..n {
+        let fields = row(&ctx.account(i)?)?;
+        for (k, f) in fields.iter().enumerate() {
+            if k > 0 {
+                buf.push('\t');
+            }
+            copy_field(&mut buf, f);
+        }
+        buf.push('\n');
+        if buf.len() > (1 << 20) {
+            writer.write_all(buf.as_bytes())?;
+            buf.clear();
+        }
+    }
+    writer.write_all(buf.as_bytes())?;
+    writer.finish()?;
+    Ok(())
+}
+
+/// Seeds `n` accounts into a PostgreSQL schema (created and migrated by
+/// opening the store) with `COPY`, the bulk path: the same records as
+/// [`seed`], serialized as the adapter keeps them (the whole record as JSON
+/// in `data`, the columns it looks up by beside it), one `COPY` per table,
+/// the five tables on five connections at once, then `ANALYZE`.
+fn seed_pg(pg: &PgDb, n: usize) -> Res<()> {
+    drop(ratepayer_postgres::PostgresStore::open_in_schema(
+        &pg.url, &pg.schema,
+    )?);
+    let json = |v: &dyn erased::Json| v.json();
+    let tables: Vec<(&str, RowMaker)> = vec![
+        (
+            "COPY logins (id, utility, username, email, data) FROM STDIN",
+            Box::new(move |s: &Seeded| {
+                Ok(vec![
+                    s.login.id.clone(),
+                    s.login.utility.clone(),
+                    s.login.username.clone(),
+                    s.login.email.clone(),
+                    json(&s.login)?,
+                ])
+            }),
+        ),
+        (
+            "COPY accounts (utility, number, owner, status, currency, credit, data) FROM STDIN",
+            Box::new(move |s: &Seeded| {
+                Ok(vec![
+                    s.account.utility.clone(),
+                    s.account.number().to_owned(),
+                    s.account.record.login.clone().unwrap_or_default(),
+                    "active".into(),
+                    s.account.currency.code().to_owned(),
+                    s.account.credit.amount().to_string(),
+                    json(&s.account)?,
+                ])
+            }),
+        ),
+        (
+            "COPY payment_methods (id, login, data) FROM STDIN",
+            Box::new(move |s: &Seeded| {
+                Ok(vec![
+                    s.card.id.clone(),
+                    s.card.login.clone(),
+                    json(&s.card)?,
+                ])
+            }),
+        ),
+        (
+            "COPY charges (utility, account, charge_id, due_date, amount, currency, data) \
+             FROM STDIN",
+            Box::new(move |s: &Seeded| {
+                Ok(vec![
+                    s.charge.utility.clone(),
+                    s.charge.account.clone(),
+                    s.charge.charge.id.clone(),
+                    s.charge.charge.due_date.to_string(),
+                    s.charge.charge.amount.amount().to_string(),
+                    s.charge.charge.amount.currency().code().to_owned(),
+                    json(&s.charge)?,
+                ])
+            }),
+        ),
+        (
+            "COPY enrolments (utility, account, login, status, data) FROM STDIN",
+            Box::new(move |s: &Seeded| {
+                Ok(vec![
+                    s.enrolment.utility.clone(),
+                    s.enrolment.account.clone(),
+                    s.enrolment.login.clone(),
+                    "active".into(),
+                    json(&s.enrolment)?,
+                ])
+            }),
+        ),
+    ];
+    let connect = || -> Res<postgres::Client> {
+        let mut client = pg
+            .url
+            .parse::<postgres::Config>()?
+            .connect(postgres::NoTls)?;
+        client.batch_execute(&format!(
+            "SET search_path = \"{}\"; SET synchronous_commit = off",
+            pg.schema.replace('"', "\"\"")
+        ))?;
+        Ok(client)
+    };
+    // The logins and accounts first (the others refer to them), each
+    // group's tables at once.
+    let (first, rest) = tables.split_at(2);
+    for group in [first, rest] {
+        let done: Vec<Result<(), String>> = std::thread::scope(|scope| {
+            let handles: Vec<_> = group
+                .iter()
+                .map(|(sql, row)| {
+                    let connect = &connect;
+                    scope.spawn(move || -> Result<(), String> {
+                        let ctx = SeedContext::new().map_err(|e| chain(e.as_ref()))?;
+                        let mut client = connect().map_err(|e| chain(e.as_ref()))?;
+                        copy_rows(&mut client, sql, n, &ctx, row).map_err(|e| chain(e.as_ref()))
+                    })
+                })
+                .collect();
+            handles
+                .into_iter()
+                .map(|h| {
+                    h.join()
+                        .unwrap_or_else(|_| Err("a seeding thread panicked".into()))
+                })
+                .collect()
+        });
+        for d in done {
+            d?;
+        }
+    }
+    connect()?.batch_execute(
+        "ANALYZE logins; ANALYZE payment_methods; ANALYZE accounts; ANALYZE charges; \
+         ANALYZE enrolments",
+    )?;
+    Ok(())
+}
+
+/// The fields of one table's `COPY` row for a seeded account.
+type RowMaker = Box<dyn Fn(&Seeded) -> Res<Vec<String>> + Send + Sync>;
+
+/// Serializing a record as the adapter does (`serde_json::to_string`),
+/// behind a trait object so the table list above can hold any record.
+mod erased {
+    pub trait Json {
+        fn json(&self) -> Result<String, Box<dyn std::error::Error>>;
+    }
+    impl<T: serde::Serialize> Json for T {
+        fn json(&self) -> Result<String, Box<dyn std::error::Error>> {
+            Ok(serde_json::to_string(self)?)
+        }
+    }
+}
+
+/// What one `run` did: drafts executed, drafts found executed, and on a
+/// store that shares the cycle the batches this runner finished.
+struct RunCounts {
+    drafted: usize,
+    already: usize,
+    batches: usize,
+}
+
+fn run(store: Arc<dyn Store>, batch: Option<usize>) -> Res<RunCounts> {
     let mut p = portal(store)?;
     if let Some(n) = batch {
         p = p.with_autopay_batch(n);
     }
-    let batch = batch.filter(|_| std::env::var_os("AUTOPAY_RUNNER_PROGRESS").is_some());
+    if let Ok(name) = std::env::var("AUTOPAY_RUNNER_NAME") {
+        p = p.with_cycle_runner(&name)?;
+    }
+    let progress = std::env::var_os("AUTOPAY_RUNNER_PROGRESS").is_some();
     let now = Utc
         .with_ymd_and_hms(2025, 11, 24, 6, 0, 0)
         .single()
         .ok_or("time")?;
     let report = p.run_autopay_cycle_observed(due()?, now, &mut |so_far| {
-        // Progress after each committed batch (the SIGKILL test waits for it).
-        if batch.is_some() {
+        // Progress after each committed batch (the SIGKILL tests wait for it).
+        if progress {
             println!("committed {}", so_far.drafted + so_far.already_drafted);
         }
     })?;
@@ -230,7 +505,135 @@ fn run(store: Arc<dyn Store>, batch: Option<usize>) -> Res<(usize, usize)> {
         )
         .into());
     }
-    Ok((report.drafted, report.already_drafted))
+    Ok(RunCounts {
+        drafted: report.drafted,
+        already: report.already_drafted,
+        batches: report.batches,
+    })
+}
+
+/// The benchmark of the shared cycle on PostgreSQL: for each count of
+/// runners, a fresh schema with `n` accounts seeded by COPY (timed on its
+/// own), then that many `run` processes of this binary at once on it
+/// (timed from the first start to the last exit), then a check that every
+/// account has exactly one draft and one AutoPay payment and nothing left
+/// due. The schema is dropped at the end.
+fn pg_bench(url: &str, n: usize, runners: &[usize]) -> Res<()> {
+    let exe = std::env::current_exe()?;
+    println!("load average at start: {}", load_average());
+    for &k in runners {
+        if k == 0 {
+            return Err("a count of runners is at least 1".into());
+        }
+        let pg = PgDb {
+            url: url.to_owned(),
+            schema: format!("ratepayer_bench_{k}"),
+        };
+        ratepayer_postgres::drop_schema(url, &pg.schema)?;
+        let t = Instant::now();
+        seed_pg(&pg, n)?;
+        println!(
+            "{k} runner(s): seed {n} enrolled accounts (COPY) in {:.2} s",
+            t.elapsed().as_secs_f64()
+        );
+        let db = format!("{url}#{}", pg.schema);
+        let mut probe = pg
+            .url
+            .parse::<postgres::Config>()?
+            .connect(postgres::NoTls)?;
+        let server_before = server_cpu(&mut probe);
+        let runners_before = children_cpu();
+        let wal_before: String = probe
+            .query_one("SELECT pg_current_wal_lsn()::text", &[])?
+            .try_get(0)?;
+        let t = Instant::now();
+        let children: Vec<_> = (0..k)
+            .map(|r| {
+                std::process::Command::new(&exe)
+                    .args(["run", &db])
+                    .env("AUTOPAY_RUNNER_NAME", format!("bench-runner-{r}"))
+                    .stdout(std::process::Stdio::piped())
+                    .spawn()
+            })
+            .collect::<Result<_, _>>()?;
+        let mut lines = Vec::new();
+        for child in children {
+            let out = child.wait_with_output()?;
+            if !out.status.success() {
+                return Err(format!("a runner failed ({})", out.status).into());
+            }
+            lines.push(String::from_utf8_lossy(&out.stdout).trim().to_owned());
+        }
+        let cycle = t.elapsed().as_secs_f64();
+        println!(
+            "{k} runner(s): cycle over {n} accounts in {cycle:.2} s ({:.1} µs per account, \
+             {:.0} accounts/s); runners: {}",
+            cycle * 1e6 / n as f64,
+            n as f64 / cycle,
+            lines.join("; ")
+        );
+        let wal: i64 = probe
+            .query_one(
+                "SELECT pg_wal_lsn_diff(pg_current_wal_lsn(), $1::text::pg_lsn)::bigint",
+                &[&wal_before],
+            )?
+            .try_get(0)?;
+        let runners_cpu = children_cpu() - runners_before;
+        match (server_before, server_cpu(&mut probe)) {
+            (Some(before), Some(after)) => println!(
+                "{k} runner(s): CPU time: runners {runners_cpu:.1} s, server {:.1} s (every \
+                 backend of the cluster), {:.2} cores busy on average; WAL {} MB",
+                after - before,
+                (runners_cpu + after - before) / cycle,
+                wal / 1_000_000
+            ),
+            _ => println!(
+                "{k} runner(s): CPU time: runners {runners_cpu:.1} s (the server's is not \
+                 readable from here); WAL {} MB",
+                wal / 1_000_000
+            ),
+        }
+        let mut client = pg
+            .url
+            .parse::<postgres::Config>()?
+            .connect(postgres::NoTls)?;
+        client.batch_execute(&format!("SET search_path = \"{}\"", pg.schema))?;
+        let one = |client: &mut postgres::Client, sql: &str| -> Res<i64> {
+            Ok(client.query_one(sql, &[])?.try_get(0)?)
+        };
+        let drafts = one(&mut client, "SELECT count(*) FROM drafts")?;
+        let accounts = one(&mut client, "SELECT count(DISTINCT account) FROM drafts")?;
+        let payments = one(
+            &mut client,
+            "SELECT count(*) FROM payments p JOIN drafts d
+             ON d.utility = p.utility AND d.idempotency_key = p.idempotency_key",
+        )?;
+        let due = one(
+            &mut client,
+            "SELECT count(*) FROM charges WHERE amount::numeric <> 0",
+        )?;
+        let size = one(
+            &mut client,
+            &format!(
+                "SELECT sum(pg_total_relation_size(c.oid))::bigint FROM pg_class c \
+                      JOIN pg_namespace s ON s.oid = c.relnamespace \
+                      WHERE s.nspname = '{}' AND c.relkind = 'r'",
+                pg.schema
+            ),
+        )?;
+        println!(
+            "{k} runner(s): {drafts} drafts over {accounts} accounts, {payments} payments \
+             with their draft's key, {due} bills left due; schema {} MB",
+            size / 1_000_000
+        );
+        let expected = i64::try_from(n)?;
+        if drafts != expected || accounts != expected || payments != expected || due != 0 {
+            return Err("the cycle did not draft every account exactly once".into());
+        }
+        ratepayer_postgres::drop_schema(url, &pg.schema)?;
+    }
+    println!("load average at end: {}", load_average());
+    Ok(())
 }
 
 /// A processor whose charges live in a SQLite file every runner shares:
@@ -378,15 +781,49 @@ fn process(db: &str, day: NaiveDate, batch: Option<usize>) -> Res<(usize, usize,
 
 fn main_inner(args: &[String]) -> Res<()> {
     match args {
-        [cmd, db, n] if cmd == "seed" => {
-            let store = SqliteStore::open(db)?;
-            seed(&store, n.parse()?)
-        }
+        [cmd, db, n] if cmd == "seed" => match pg_db(db)? {
+            Some(pg) => seed_pg(&pg, n.parse()?),
+            None => seed(&SqliteStore::open(db)?, n.parse()?),
+        },
         [cmd, db, rest @ ..] if cmd == "run" => {
             let batch = rest.first().map(|b| b.parse()).transpose()?;
-            let (drafted, already) = run(Arc::new(SqliteStore::open(db)?), batch)?;
-            println!("drafted {drafted} already {already}");
+            let counts = run(open_store(db)?, batch)?;
+            println!(
+                "drafted {} already {} batches {}",
+                counts.drafted, counts.already, counts.batches
+            );
             Ok(())
+        }
+        [cmd, db] if cmd == "progress" => {
+            let p = portal(open_store(db)?)?;
+            match p.autopay_cycle_progress(due()?)? {
+                None => println!("not started"),
+                Some(progress) => {
+                    println!(
+                        "pass {} batches {} of {}, accounts {} of {}, drafted {}",
+                        progress.pass,
+                        progress.batches_done,
+                        progress.batches,
+                        progress.accounts_done,
+                        progress.accounts,
+                        progress.drafted
+                    );
+                    for r in progress.runners {
+                        println!(
+                            "runner {} batches {} accounts {} drafted {}",
+                            r.runner, r.batches, r.enrolments, r.drafted
+                        );
+                    }
+                }
+            }
+            Ok(())
+        }
+        [cmd, url, n, runners @ ..] if cmd == "pg-bench" && !runners.is_empty() => {
+            let runners: Vec<usize> = runners
+                .iter()
+                .map(|r| r.parse())
+                .collect::<Result<_, _>>()?;
+            pg_bench(url, n.parse()?, &runners)
         }
         [cmd, db] if cmd == "submit" => {
             // The hand-off alone, to the fake processor (for profiling).
@@ -430,7 +867,7 @@ fn main_inner(args: &[String]) -> Res<()> {
                 t.elapsed().as_secs_f64()
             );
             let t = Instant::now();
-            let (drafted, _) = run(store.clone(), None)?;
+            let drafted = run(store.clone(), None)?.drafted;
             let cycle = t.elapsed().as_secs_f64();
             println!(
                 "cycle:           {drafted} drafts claimed and recorded in {cycle:.2} s \
@@ -456,7 +893,7 @@ fn main_inner(args: &[String]) -> Res<()> {
                 (cycle + handoff) * 1e6 / n as f64
             );
             let t = Instant::now();
-            let (again, _) = run(store.clone(), None)?;
+            let again = run(store.clone(), None)?.drafted;
             println!(
                 "second cycle:    {again} drafts (every claim held) in {:.2} s",
                 t.elapsed().as_secs_f64()
@@ -480,11 +917,81 @@ fn main_inner(args: &[String]) -> Res<()> {
             Ok(())
         }
         _ => Err(
-            "usage: autopay-runner seed DB N | run DB [BATCH] | submit DB | process DB DAY [BATCH] \
-             | bench N [DB]"
+            "usage: autopay-runner seed DB N | run DB [BATCH] | progress DB | submit DB \
+             | process DB DAY [BATCH] | bench N [DB] | pg-bench URL N RUNNERS..."
                 .into(),
         ),
     }
+}
+
+/// The user and system CPU seconds of a `/proc/PID/stat` line: its own
+/// and, with `children`, those of its children it has waited for.
+fn stat_cpu(stat: &str, children: bool) -> Option<(f64, i64)> {
+    // Fields after the command name (in parentheses): state, ppid, ...
+    let rest = stat.rsplit_once(')')?.1;
+    let fields: Vec<&str> = rest.split_whitespace().collect();
+    let tick = |i: usize| -> Option<f64> { fields.get(i)?.parse::<f64>().ok() };
+    let ppid: i64 = fields.get(1)?.parse().ok()?;
+    let mut secs = tick(11)? + tick(12)?;
+    if children {
+        secs += tick(13)? + tick(14)?;
+    }
+    // Clock ticks of 1/100 s (Linux's USER_HZ).
+    Some((secs / 100.0, ppid))
+}
+
+/// CPU seconds of this process's children it has waited for (the runners).
+fn children_cpu() -> f64 {
+    std::fs::read_to_string("/proc/self/stat")
+        .ok()
+        .and_then(|s| {
+            let rest = s.rsplit_once(')')?.1.to_owned();
+            let fields: Vec<f64> = rest
+                .split_whitespace()
+                .filter_map(|f| f.parse::<f64>().ok())
+                .collect();
+            // cutime and cstime (fields 16 and 17; 13 and 14 after the name,
+            // counting the state, which does not parse, out).
+            Some((fields.get(12)? + fields.get(13)?) / 100.0)
+        })
+        .unwrap_or(0.0)
+}
+
+/// CPU seconds of the server's processes (the postmaster, the backends it
+/// has reaped, and those alive), when the server runs on this machine and
+/// its data directory is readable; for the benchmark's account of where
+/// the time goes.
+fn server_cpu(client: &mut postgres::Client) -> Option<f64> {
+    let dir: String = client
+        .query_one(
+            "SELECT setting FROM pg_settings WHERE name = 'data_directory'",
+            &[],
+        )
+        .ok()?
+        .try_get(0)
+        .ok()?;
+    let pid: i64 = std::fs::read_to_string(format!("{dir}/postmaster.pid"))
+        .ok()?
+        .lines()
+        .next()?
+        .trim()
+        .parse()
+        .ok()?;
+    let (mut total, _) = stat_cpu(
+        &std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?,
+        true,
+    )?;
+    for entry in std::fs::read_dir("/proc").ok()?.flatten() {
+        let Ok(stat) = std::fs::read_to_string(entry.path().join("stat")) else {
+            continue;
+        };
+        if let Some((secs, ppid)) = stat_cpu(&stat, false) {
+            if ppid == pid {
+                total += secs;
+            }
+        }
+    }
+    Some(total)
 }
 
 /// The 1, 5 and 15 minute load averages (Linux), for the benchmark's
@@ -495,12 +1002,24 @@ fn load_average() -> String {
         .unwrap_or_else(|_| "unknown".into())
 }
 
+/// An error with its causes (a PostgreSQL error says "db error", its
+/// cause what the server said).
+fn chain(e: &dyn Error) -> String {
+    let mut message = e.to_string();
+    let mut source = e.source();
+    while let Some(cause) = source {
+        message.push_str(&format!(": {cause}"));
+        source = cause.source();
+    }
+    message
+}
+
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
     match main_inner(&args) {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
-            eprintln!("autopay-runner: {e}");
+            eprintln!("autopay-runner: {}", chain(e.as_ref()));
             ExitCode::FAILURE
         }
     }

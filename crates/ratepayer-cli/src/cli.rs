@@ -265,9 +265,12 @@ pub enum AutopayCommand {
         after_help = "RULE is one of:\n  on-due              on the due date (default)\n  printed             on the draft date printed on the bill (give --printed)\n  before:N            N business days before the due date\n  before-calendar:N   N calendar days before the due date\n  day:N               day N of the month, the first on or after the bill date (give --bill-date)\nWhatever the rule, the draft is a banking day between the bill date and the due date: never after the due date (day:15 on a bill due the 10th drafts on the due date), never before the bill date (before:30 drafts on the bill date).\nWith --option NAME the rule of that AutoPay option of the --calendar profile is used instead.\n\nExamples:\n  ratepayer autopay next --calendar fed --due 2025-07-04 --rule on-due --roll preceding\n  ratepayer autopay next --calendar shelby --option 'Card AutoPay' --due 2025-07-04 --json"
     )]
     Next(AutopayNextArgs),
-    /// Run the AutoPay cycle for a day over a SQLite database: draft what is due, hand it to the processor, deliver the notices.
+    /// Run the AutoPay cycle for a day over a SQLite database or PostgreSQL (where several runners share it): draft what is due, hand it to the processor, deliver the notices.
     #[command(long_about = AUTOPAY_RUN_HELP)]
     Run(AutopayRunArgs),
+    /// How far a day's AutoPay cycle shared by runners is (PostgreSQL): batches and enrolments done, by which runner.
+    #[command(long_about = AUTOPAY_PROGRESS_HELP)]
+    Progress(AutopayProgressArgs),
 }
 
 /// `ratepayer autopay next ...`
@@ -567,6 +570,8 @@ pub const AUTOPAY_RUN_HELP: &str = "Run the AutoPay cycle of a utility for one d
 
 Every draft is claimed exactly once by (utility, account, bill, attempt): running the same day again, from two processes at once, or after a crash drafts nothing twice; the second run reports the bills as already drafted.
 
+On PostgreSQL several runners (processes, hosts) share one day's cycle: the first makes its list of batches (500 enrolments each here), each runner claims the next batch nobody holds and marks it done in the batch's transaction, a runner that dies leaves its batch to the others, and running again does only what is left (`autopay progress` shows how far it is; --runner names this runner there).
+
 Then:
   --processor fake   hands every pending payment to the fake payment
                      processor (for tests and demonstrations: it settles
@@ -613,6 +618,33 @@ pub struct AutopayRunArgs {
     /// Where delivered notices are appended (JSON lines); default FILE-mail.jsonl next to --db.
     #[arg(long, value_name = "FILE")]
     pub mail_log: Option<PathBuf>,
+    /// This runner's name in a cycle shared by runners (PostgreSQL; shown by `autopay progress`); default host:pid.
+    #[arg(long, value_name = "NAME")]
+    pub runner: Option<String>,
+}
+
+/// What `autopay progress --help` explains.
+pub const AUTOPAY_PROGRESS_HELP: &str = "Show how far the AutoPay cycle of a day is when several runners share it, on PostgreSQL: the latest pass of the cycle (a run joins the latest pass while it has batches left, and starts a new one once it is finished), its batches (ranges of accounts, made once by the first runner), how many are done and how many enrolments they held, the drafts made, and each runner's share (batches, enrolments, drafts, when it last finished one). Read in a read-only transaction: it holds up no runner. A batch is marked done in the transaction that drafts it, so what is shown is what is committed; `autopay run` again on the same day does only the batches left.
+
+A SQLite database is refused: there one runner walks the cycle, and its report is the progress.
+
+--json prints {date, started, pass, finished, planned_at, batch_size, batches, batches_done, accounts, accounts_done, drafted, already_drafted, failed, runners: [{runner, batches, accounts, drafted, last_done_at}]}.
+
+Example:
+  ratepayer autopay progress --profile shelby --db 'postgres://portal@db:5432/utility?options=-csearch_path%3Dshelby' --date 2025-11-24";
+
+/// `ratepayer autopay progress ...`
+#[derive(Debug, Args)]
+pub struct AutopayProgressArgs {
+    /// The utility's profile (a file or a built-in id).
+    #[arg(long, value_name = "PROFILE")]
+    pub profile: String,
+    /// The postgres:// URL of the database the runners share.
+    #[arg(long, value_name = "URL")]
+    pub db: PathBuf,
+    /// The day of the cycle (YYYY-MM-DD).
+    #[arg(long, value_parser = parse_date, value_name = "DATE")]
+    pub date: NaiveDate,
 }
 
 /// `ratepayer demo ...`

@@ -45,6 +45,9 @@ pub fn execute(cli: &Cli) -> Result<(), CliError> {
         Command::Fee(FeeCommand::Quote(args)) => commands::fee_quote::run(args, json),
         Command::Autopay(AutopayCommand::Next(args)) => commands::autopay_next::run(args, json),
         Command::Autopay(AutopayCommand::Run(args)) => commands::autopay_run::run(args, json),
+        Command::Autopay(AutopayCommand::Progress(args)) => {
+            commands::autopay_progress::run(args, json)
+        }
         Command::Accounts(AccountsCommand::Import(args)) => {
             commands::accounts_import::run(args, json)
         }

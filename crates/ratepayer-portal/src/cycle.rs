@@ -1,7 +1,19 @@
 //! The AutoPay cycle for a date: it plans every enrolled account's unpaid
-//! bills and executes each draft due by that date exactly once. The
+//! bills and executes each draft due by that date exactly once.
+//!
+//! On a store that shares cycles between runners (PostgreSQL) a pass of the
+//! cycle is a list of batches (ranges of account numbers, 1,000 enrolments
+//! each by default) made once per utility and date by the first runner;
+//! each runner process then claims the next batch no one holds, works it
+//! and marks it done (by whom, with its counts) in the batch's one
+//! transaction, so each batch is done by one runner, a runner that dies
+//! leaves its batch to the others, a run after a crash does only what is
+//! left, and [`Portal::autopay_cycle_progress`] shows how far it is. A run
+//! once a pass is finished makes a new pass (for what was enrolled or
+//! billed since), in which every draft made before is found claimed. On the other
+//! stores one runner walks the cycle: the
 //! enrolments are listed in keyset pages of one batch each (account order;
-//! never all at once), each page handled in one transaction; inside its
+//! never all at once), each page handled in one transaction. Inside its
 //! transaction a batch reads every enrolment and account again, so a cancellation, a change of method or a closed account
 //! committed while the cycle runs is honoured (a closed account's
 //! enrolment is ended there and then). A draft's idempotency key (utility,
@@ -26,8 +38,8 @@ use chrono::{DateTime, NaiveDate, Utc};
 use super::cycle_notices::Recipient;
 use super::{Portal, PortalError};
 use crate::store::{
-    AuditKind, ChargeRow, DraftRow, EnrolmentRow, EnrolmentStatus, PaymentRow, PaymentSource,
-    PaymentStatus, Settlement, StorageError, StorageErrorKind, Tx,
+    AuditKind, BatchCounts, ChargeRow, CycleProgress, DraftRow, EnrolmentRow, EnrolmentStatus,
+    PaymentRow, PaymentSource, PaymentStatus, Settlement, StorageError, StorageErrorKind, Tx,
 };
 use ratepayer::autopay::{
     self as rules, AutopayCustomer, BillDates, DraftInstruction, DraftRule, NoticeKind, PlannedBill,
@@ -73,6 +85,10 @@ pub struct CycleReport {
     /// receipts; none written before): deliver them with
     /// [`Portal::deliver_outbox`].
     pub notices_queued: usize,
+    /// On a store that shares the cycle between runners, the batches this
+    /// run claimed and finished (the others did the rest; see
+    /// [`Portal::autopay_cycle_progress`]); 0 on a store that does not.
+    pub batches: usize,
 }
 
 impl CycleReport {
@@ -104,9 +120,47 @@ impl CycleReport {
 /// batch, and a batch holds the write lock for well under a second.
 pub(super) const DEFAULT_BATCH: usize = 10_000;
 
+/// Enrolments per batch of a cycle shared by runners, unless the portal
+/// sets another number. Each batch is one transaction that holds its
+/// accounts' enrolment and charge rows while it runs (a customer's payment
+/// on one of them waits for it), and a runner that dies loses one batch,
+/// which another runner then redoes: 1,000 accounts keep both well under a
+/// second, while the per-batch cost (the claim, the listing of its
+/// accounts, marking it done, the commit) stays small against the
+/// accounts' own work; 1,000,000 accounts make 1,000 batches, enough for
+/// runners to finish within about one batch of each other.
+pub(super) const SHARED_BATCH: usize = 1_000;
+
 /// How many times a batch that found the database busy (past the store's
 /// busy timeout) is tried again before the cycle gives up.
 const BUSY_RETRIES: u32 = 5;
+
+/// The longest runner name a shared cycle records, in bytes.
+const MAX_RUNNER_NAME: usize = 100;
+
+/// Refuses a runner name that is empty, longer than [`MAX_RUNNER_NAME`]
+/// bytes or holds a control character.
+pub(super) fn check_runner_name(name: &str) -> Result<(), PortalError> {
+    let problem = if name.trim().is_empty() {
+        Some("is empty")
+    } else if name.len() > MAX_RUNNER_NAME {
+        Some("is longer than 100 bytes")
+    } else if name.chars().any(char::is_control) {
+        Some("holds a control character")
+    } else {
+        None
+    };
+    match problem {
+        Some(problem) => Err(PortalError::Invalid {
+            field: "runner",
+            message: format!(
+                "the AutoPay runner name {problem}; give a short printable name such as \
+                 host-1:worker-2"
+            ),
+        }),
+        None => Ok(()),
+    }
+}
 
 struct CycleContext<'a> {
     policy: &'a rules::AutopayPolicy,
@@ -121,7 +175,10 @@ impl Portal {
     /// Runs the AutoPay cycle for `as_of`: every draft due on or before that
     /// day (on the utility's draft calendar) that no run executed yet is
     /// executed now, as a payment on its bill, exactly once. Safe to run
-    /// again, from several processes at once, or after a crash.
+    /// again, from several processes at once, or after a crash. On a store
+    /// that shares cycles ([`crate::store::Store::shares_autopay_cycles`], PostgreSQL)
+    /// the processes running it share the work batch by batch, and a run
+    /// after a crash does only the batches left undone.
     pub fn run_autopay_cycle(
         &self,
         as_of: NaiveDate,
@@ -152,13 +209,16 @@ impl Portal {
             as_of,
             now,
         };
+        if self.store.shares_autopay_cycles() {
+            return self.run_shared_cycle(&ctx, on_batch);
+        }
+        let batch_size = self.autopay_batch.unwrap_or(DEFAULT_BATCH);
         let mut report = CycleReport::default();
         // Keyset pages: the next page is listed (a short transaction of its
         // own) when the batch before it has committed.
-        let mut page = self.enrolment_page(None)?;
+        let mut page = self.enrolment_page(None, batch_size)?;
         while !page.is_empty() {
             report.enrolments += page.len();
-            let batch = page.as_slice();
             // The batch's changes land in `report` only once it commits: a
             // failed batch reports nothing it did not do. A batch that could
             // not get the write lock (another runner held it past the busy
@@ -167,40 +227,7 @@ impl Portal {
             let mut tries = 0;
             let part = loop {
                 let mut part = CycleReport::default();
-                let done = self.transact(|tx| {
-                    // The batch's enrolments, account statuses and charges
-                    // as they are now, each read in one pass (the batch is
-                    // in account order).
-                    let accounts: Vec<&str> = batch.iter().map(String::as_str).collect();
-                    let enrolments = tx.enrolments_of(self.utility(), &accounts)?;
-                    let statuses = tx.account_statuses(self.utility(), &accounts)?;
-                    let charges = tx.charges_of(self.utility(), &accounts)?;
-                    if enrolments.len() != accounts.len()
-                        || statuses.len() != accounts.len()
-                        || charges.len() != accounts.len()
-                    {
-                        return Err(StorageError::new(
-                            StorageErrorKind::Backend,
-                            "the store answered a batch read with a different number of accounts",
-                        )
-                        .into());
-                    }
-                    let now = enrolments.into_iter().zip(statuses).zip(charges);
-                    for (account, ((enrolment, status), charges)) in accounts.iter().zip(now) {
-                        let Some(e) =
-                            self.still_enrolled(tx, account, enrolment, status, &ctx, &mut part)?
-                        else {
-                            continue;
-                        };
-                        if let Err(err) = self.cycle_account(tx, &e, charges, &ctx, &mut part) {
-                            match err {
-                                PortalError::Storage(_) => return Err(err),
-                                other => part.failures.push((e.account.clone(), other.to_string())),
-                            }
-                        }
-                    }
-                    Ok(())
-                });
+                let done = self.transact(|tx| self.cycle_batch(tx, &page, &ctx, &mut part));
                 match done {
                     Ok(()) => break part,
                     Err(PortalError::Storage(e))
@@ -215,8 +242,8 @@ impl Portal {
             // The next page is listed before the observer hears of this
             // batch: what it changes meanwhile is what a batch re-reads.
             let next = match page.last() {
-                Some(last) if page.len() >= self.autopay_batch => {
-                    self.enrolment_page(Some(last))?
+                Some(last) if page.len() >= batch_size => {
+                    self.enrolment_page(Some(last), batch_size)?
                 }
                 _ => Vec::new(),
             };
@@ -226,23 +253,184 @@ impl Portal {
         Ok(report)
     }
 
-    /// The next keyset page of active enrolments (at most one batch of
-    /// accounts after `after`), retried while the store is busy.
-    fn enrolment_page(&self, after: Option<&str>) -> Result<Vec<String>, PortalError> {
+    /// The cycle on a store that shares it between runners: the run joins
+    /// the cycle's latest pass while it has batches left, else makes a new
+    /// pass (its list of batches made once, by whichever runner comes
+    /// first); then each batch is claimed, worked and marked done in one
+    /// transaction of its own, until none is left. A batch whose transaction fails busy
+    /// is claimed again (by this runner or another); one that another
+    /// runner holds is skipped, and waited for only when nothing else is
+    /// left, so a runner that dies leaves its batch to the others.
+    fn run_shared_cycle(
+        &self,
+        ctx: &CycleContext<'_>,
+        on_batch: &mut dyn FnMut(&CycleReport),
+    ) -> Result<CycleReport, PortalError> {
+        let runner = self.cycle_runner_name();
+        let batch_size = self.autopay_batch.unwrap_or(SHARED_BATCH);
+        let utility = self.utility();
+        let plan = self.busy_retried(|| {
+            self.transact_cycle_batch(|tx| {
+                Ok(tx.plan_autopay_cycle(utility, ctx.as_of, batch_size, ctx.now)?)
+            })
+        })?;
+        let mut report = CycleReport::default();
+        loop {
+            let done = self.busy_retried(|| {
+                let mut part = CycleReport::default();
+                let batch = self.transact_cycle_batch(|tx| {
+                    let Some(batch) = tx.claim_cycle_batch(utility, ctx.as_of, plan.pass)? else {
+                        return Ok(None);
+                    };
+                    let accounts = tx.active_enrolment_accounts_in(
+                        utility,
+                        batch.after.as_deref(),
+                        batch.last.as_deref(),
+                    )?;
+                    self.cycle_batch(tx, &accounts, ctx, &mut part)?;
+                    part.enrolments = accounts.len();
+                    let counts = BatchCounts {
+                        enrolments: part.enrolments,
+                        drafted: part.drafted,
+                        already_drafted: part.already_drafted,
+                        failed: part.failures.len(),
+                    };
+                    tx.finish_cycle_batch(&batch, &runner, &counts, ctx.now)?;
+                    Ok(Some(batch))
+                })?;
+                Ok(batch.map(|_| part))
+            })?;
+            let Some(part) = done else {
+                return Ok(report);
+            };
+            report.batches += 1;
+            report.enrolments += part.enrolments;
+            report.absorb(part)?;
+            on_batch(&report);
+        }
+    }
+
+    /// Runs `f` again while it fails busy (another runner held what it
+    /// needed past the store's busy timeout), [`BUSY_RETRIES`] times at most.
+    fn busy_retried<R>(
+        &self,
+        mut f: impl FnMut() -> Result<R, PortalError>,
+    ) -> Result<R, PortalError> {
         let mut tries = 0;
         loop {
-            match self.transact(|tx| {
-                Ok(tx.active_enrolment_accounts_page(self.utility(), after, self.autopay_batch)?)
-            }) {
-                Ok(page) => return Ok(page),
+            match f() {
                 Err(PortalError::Storage(e))
                     if e.kind == StorageErrorKind::Busy && tries < BUSY_RETRIES =>
                 {
                     tries += 1;
                 }
-                Err(e) => return Err(e),
+                other => return other,
             }
         }
+    }
+
+    /// Runs `f` in one transaction of a shared cycle's batch
+    /// ([`crate::store::Store::begin_cycle_batch`]) and commits it.
+    fn transact_cycle_batch<R>(
+        &self,
+        f: impl FnOnce(&mut dyn Tx) -> Result<R, PortalError>,
+    ) -> Result<R, PortalError> {
+        let mut tx = self.store.begin_cycle_batch()?;
+        let out = f(tx.as_mut())?;
+        tx.commit()?;
+        Ok(out)
+    }
+
+    /// The name of this process as a runner of a shared cycle: the one the
+    /// application gave ([`Portal::with_cycle_runner`]), else the host
+    /// name and the process id.
+    fn cycle_runner_name(&self) -> String {
+        if let Some(name) = &self.cycle_runner {
+            return name.clone();
+        }
+        let host = std::fs::read_to_string("/proc/sys/kernel/hostname")
+            .ok()
+            .or_else(|| std::env::var("HOSTNAME").ok())
+            .map(|h| h.trim().to_owned())
+            .filter(|h| !h.is_empty())
+            .unwrap_or_else(|| "runner".to_owned());
+        format!("{host}:{}", std::process::id())
+    }
+
+    /// How far the shared AutoPay cycle for `date` is: batches and
+    /// accounts done, by which runner ([`CycleProgress`]), read without the
+    /// write lock; `None` when no runner has started it. Refused on a store
+    /// that does not share cycles (its cycle is one runner's walk, which
+    /// keeps no progress of its own).
+    pub fn autopay_cycle_progress(
+        &self,
+        date: NaiveDate,
+    ) -> Result<Option<CycleProgress>, PortalError> {
+        if !self.store.shares_autopay_cycles() {
+            return Err(PortalError::Config(
+                "this store does not share AutoPay cycles between runners, so it keeps no \
+                 cycle progress: one runner walks the cycle (its report says what it did); \
+                 shared cycles and their progress are kept on PostgreSQL"
+                    .into(),
+            ));
+        }
+        self.read(|tx| Ok(tx.autopay_cycle_progress(self.utility(), date)?))
+    }
+
+    /// Works one batch of enrolments (`accounts`, in account order) inside
+    /// `tx`: each enrolment, account status and charges read again in one
+    /// pass, then each account planned and its due drafts executed. What it
+    /// did goes into `part`; a storage failure fails the batch.
+    fn cycle_batch(
+        &self,
+        tx: &mut dyn Tx,
+        accounts: &[String],
+        ctx: &CycleContext<'_>,
+        part: &mut CycleReport,
+    ) -> Result<(), PortalError> {
+        // The batch's enrolments, account statuses and charges as they are
+        // now, each read in one pass (the batch is in account order).
+        let accounts: Vec<&str> = accounts.iter().map(String::as_str).collect();
+        let enrolments = tx.enrolments_of(self.utility(), &accounts)?;
+        let statuses = tx.account_statuses(self.utility(), &accounts)?;
+        let charges = tx.charges_of(self.utility(), &accounts)?;
+        if enrolments.len() != accounts.len()
+            || statuses.len() != accounts.len()
+            || charges.len() != accounts.len()
+        {
+            return Err(StorageError::new(
+                StorageErrorKind::Backend,
+                "the store answered a batch read with a different number of accounts",
+            )
+            .into());
+        }
+        let now = enrolments.into_iter().zip(statuses).zip(charges);
+        for (account, ((enrolment, status), charges)) in accounts.iter().zip(now) {
+            let Some(e) = self.still_enrolled(tx, account, enrolment, status, ctx, part)? else {
+                continue;
+            };
+            if let Err(err) = self.cycle_account(tx, &e, charges, ctx, part) {
+                match err {
+                    PortalError::Storage(_) => return Err(err),
+                    other => part.failures.push((e.account.clone(), other.to_string())),
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// The next keyset page of active enrolments (at most `limit` accounts
+    /// after `after`), retried while the store is busy.
+    fn enrolment_page(
+        &self,
+        after: Option<&str>,
+        limit: usize,
+    ) -> Result<Vec<String>, PortalError> {
+        self.busy_retried(|| {
+            self.transact(|tx| {
+                Ok(tx.active_enrolment_accounts_page(self.utility(), after, limit)?)
+            })
+        })
     }
 
     /// The account's enrolment as it is now, inside the batch's

@@ -143,7 +143,11 @@ pub struct Portal {
     secrets: PortalSecrets,
     rng: Mutex<Box<dyn RandomSource + Send>>,
     notifier: Arc<dyn Notifier>,
-    autopay_batch: usize,
+    /// Enrolments per AutoPay batch, when the application set it.
+    autopay_batch: Option<usize>,
+    /// The name this process gives itself as a runner of a shared AutoPay
+    /// cycle, when the application set it.
+    cycle_runner: Option<String>,
     /// What an unknown username's password is checked against (made on first use).
     dummy: OnceLock<ratepayer::credential::StoredCredential>,
     /// The application's breached-password service, if any.
@@ -182,7 +186,8 @@ impl Portal {
             secrets,
             rng: Mutex::new(rng),
             notifier,
-            autopay_batch: cycle::DEFAULT_BATCH,
+            autopay_batch: None,
+            cycle_runner: None,
             dummy: OnceLock::new(),
             breaches: None,
             detached: detached::Detached::default(),
@@ -190,11 +195,24 @@ impl Portal {
     }
 
     /// Sets how many enrolments the AutoPay cycle handles per transaction
-    /// (default 10,000; at least 1). A crash loses at most one batch, which
-    /// the next run redoes; smaller batches hold the write lock for less time.
+    /// (default 10,000 for a store that does not share cycles, 1,000 for
+    /// one that does; at least 1). A crash loses at most one batch, which
+    /// the next run redoes; smaller batches hold the write lock (or, on a
+    /// shared cycle, their accounts' rows) for less time. On a shared
+    /// cycle the first runner's size makes the cycle's list of batches.
     pub fn with_autopay_batch(mut self, enrolments: usize) -> Portal {
-        self.autopay_batch = enrolments.max(1);
+        self.autopay_batch = Some(enrolments.max(1));
         self
+    }
+
+    /// Names this process as a runner of a shared AutoPay cycle (what the
+    /// cycle's progress shows against each batch it did; by default the
+    /// host name and the process id). Refused when empty, longer than 100
+    /// bytes or holding a control character.
+    pub fn with_cycle_runner(mut self, name: &str) -> Result<Portal, PortalError> {
+        cycle::check_runner_name(name)?;
+        self.cycle_runner = Some(name.to_owned());
+        Ok(self)
     }
 
     /// The utility's profile.

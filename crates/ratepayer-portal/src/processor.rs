@@ -238,7 +238,7 @@ impl Portal {
             }
             Ok(out)
         })?;
-        for chunk in pending.chunks(self.autopay_batch) {
+        for chunk in pending.chunks(self.autopay_batch.unwrap_or(super::cycle::DEFAULT_BATCH)) {
             let mut taken = Vec::with_capacity(chunk.len());
             for (submission, payment_id, login) in chunk {
                 let submission = match submission {

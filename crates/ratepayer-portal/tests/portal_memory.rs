@@ -565,3 +565,71 @@ fn concurrent_reauthentications_stay_within_the_limit_on_the_memory_store() {
         MemoryStore::new(),
     ));
 }
+
+/// A store that does not share AutoPay cycles (the in-memory one, as
+/// SQLite) keeps the single-runner walk: no batches reported, its progress
+/// refused with why, its sharing methods refused; a runner name that
+/// cannot be shown is refused.
+#[test]
+fn a_store_that_does_not_share_cycles_keeps_one_runner() {
+    let store: Arc<dyn Store> = Arc::new(MemoryStore::new());
+    assert!(!store.shares_autopay_cycles());
+    let notifier = Arc::new(RecordingNotifier::new());
+    let p = claims::shelby_as("shelby", store.clone(), notifier.clone());
+    claims::enrolled_owner(&p, &notifier, "100001", 1);
+    let report = p.run_autopay_cycle(date(2025, 11, 24), nov(24, 6)).unwrap();
+    assert_eq!((report.drafted, report.batches), (1, 0));
+    let err = p.autopay_cycle_progress(date(2025, 11, 24)).unwrap_err();
+    assert!(
+        matches!(&err, PortalError::Config(m) if m.contains("does not share AutoPay cycles")),
+        "{err}"
+    );
+    let mut tx = store.begin().unwrap();
+    let refused = tx
+        .plan_autopay_cycle("shelby", date(2025, 11, 24), 10, nov(24, 6))
+        .unwrap_err();
+    assert!(
+        refused.message.contains("does not share"),
+        "{}",
+        refused.message
+    );
+    assert!(tx
+        .claim_cycle_batch("shelby", date(2025, 11, 24), 1)
+        .is_err());
+    assert!(tx
+        .autopay_cycle_progress("shelby", date(2025, 11, 24))
+        .unwrap()
+        .is_none());
+    // The default listing of a batch's range, in keyset pages.
+    assert_eq!(
+        tx.active_enrolment_accounts_in("shelby", None, None)
+            .unwrap(),
+        ["000100001"]
+    );
+    assert!(tx
+        .active_enrolment_accounts_in("shelby", Some("000100001"), None)
+        .unwrap()
+        .is_empty());
+    assert_eq!(
+        tx.active_enrolment_accounts_in("shelby", Some("0"), Some("000100001"))
+            .unwrap(),
+        ["000100001"]
+    );
+    drop(tx);
+    for bad in ["", "  ", "a\nb", &"x".repeat(101)] {
+        let p = claims::shelby_as("shelby", store.clone(), notifier.clone());
+        let err = p.with_cycle_runner(bad).unwrap_err();
+        assert!(
+            matches!(
+                &err,
+                PortalError::Invalid {
+                    field: "runner",
+                    ..
+                }
+            ),
+            "{bad:?}: {err}"
+        );
+    }
+    let p = claims::shelby_as("shelby", store, notifier);
+    assert!(p.with_cycle_runner("host-1:worker-2").is_ok());
+}

@@ -19,6 +19,10 @@
 //!   [`StorageErrorKind::Busy`] (retry the operation);
 //! - **read transactions** ([`Store::begin_read`]) are `REPEATABLE
 //!   READ READ ONLY`: one snapshot, never waiting for the write lock;
+//! - **AutoPay batches** ([`Store::begin_cycle_batch`]) are `READ
+//!   COMMITTED` without the write lock, so several runner processes share
+//!   one cycle at once: each claims a batch with `FOR UPDATE SKIP LOCKED`
+//!   and locks its accounts' enrolments and charges as it reads them;
 //! - **migrations** run on open under a transaction-scoped advisory lock
 //!   (`pg_advisory_xact_lock`), so processes opening at once migrate once.
 //!
@@ -63,7 +67,7 @@ pub use schema::SCHEMA_VERSION;
 use crate::error::{db, pool as pool_error};
 use crate::pool::{Conn, Manager};
 use crate::schema::{quote_ident, schema_key};
-use crate::tx::PgTx;
+use crate::tx::{Kind, PgTx};
 
 /// The advisory lock class of the store's write lock (the second key is the
 /// schema's): "rpwr" in ASCII.
@@ -271,7 +275,7 @@ impl Store for PostgresStore {
             .write_lock
             .as_ref()
             .map(|(lock, unlock)| (lock.as_str(), unlock.as_str()));
-        Ok(Box::new(PgTx::begin(conn, lock, false)?))
+        Ok(Box::new(PgTx::begin(conn, lock, Kind::Write)?))
     }
 
     /// Opens a read-only transaction (`REPEATABLE READ READ ONLY`): one
@@ -285,7 +289,32 @@ impl Store for PostgresStore {
             .pool
             .get()
             .map_err(|e| pool_error("starting a read transaction", &e))?;
-        Ok(Box::new(PgTx::begin(conn, None, true)?))
+        Ok(Box::new(PgTx::begin(conn, None, Kind::Read)?))
+    }
+
+    /// True: runner processes share an AutoPay cycle through its list of
+    /// batches (the `autopay_cycle_batches` table).
+    fn shares_autopay_cycles(&self) -> bool {
+        true
+    }
+
+    /// Opens the transaction of one batch of a shared AutoPay cycle: `READ
+    /// COMMITTED`, without the store's write lock, so the batches of
+    /// several runners run at once. It locks its batch's record (`FOR
+    /// UPDATE SKIP LOCKED`), then the active enrolments and the charges of
+    /// its accounts as it reads them (`FOR NO KEY UPDATE`): each read sees
+    /// the latest committed rows and nobody changes them until it ends,
+    /// and a customer's write transaction that changes one of them waits
+    /// for it (and then fails busy if the batch changed the row, rather
+    /// than overwrite it). The server ends it after a minute without a
+    /// statement (`idle_in_transaction_session_timeout`), releasing the
+    /// batch of a runner that hangs.
+    fn begin_cycle_batch(&self) -> StoreResult<Box<dyn Tx + '_>> {
+        let conn = self
+            .pool
+            .get()
+            .map_err(|e| pool_error("starting a batch of the AutoPay cycle", &e))?;
+        Ok(Box::new(PgTx::begin(conn, None, Kind::CycleBatch)?))
     }
 }
 

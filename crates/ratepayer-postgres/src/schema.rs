@@ -14,12 +14,20 @@ use crate::error::db;
 
 /// The migrations, in order: (name, SQL). Never edit a released one;
 /// append a new one.
-const MIGRATIONS: &[(&str, &str)] = &[(
-    // Every table of the storage port, as the SQLite adapter's migrations
-    // 1 to 6 leave them.
-    "tables",
-    include_str!("migrations/001_tables.sql"),
-)];
+const MIGRATIONS: &[(&str, &str)] = &[
+    (
+        // Every table of the storage port, as the SQLite adapter's migrations
+        // 1 to 6 leave them.
+        "tables",
+        include_str!("migrations/001_tables.sql"),
+    ),
+    (
+        // The AutoPay cycles shared by runners: each cycle's list of
+        // batches, claimed, worked and marked done one transaction each.
+        "autopay_cycles",
+        include_str!("migrations/002_autopay_cycles.sql"),
+    ),
+];
 
 /// The schema version this build writes: the number of migrations it knows.
 pub const SCHEMA_VERSION: u32 = MIGRATIONS.len() as u32;

@@ -1,7 +1,9 @@
 //! Migrations on PostgreSQL: an empty database (a schema that does not
 //! exist yet) gets every table and its `schema_migrations` row on open;
 //! reopening applies nothing again; a schema written by a newer version is
-//! refused and left untouched; processes opening a fresh schema at once
+//! refused and left untouched; a schema at version 1 gets migration 2 (the
+//! shared cycle's tables, the outbox's account column filled from each
+//! record); processes opening a fresh schema at once
 //! migrate it once (the advisory lock); `open` without a schema works in
 //! the connection's current schema.
 #![allow(
@@ -52,12 +54,17 @@ fn an_empty_database_gets_every_table_once() {
     let store = db.open();
     assert_eq!(store.schema(), db.name());
     assert_eq!(store.schema_version().unwrap(), SCHEMA_VERSION);
-    assert_eq!(recorded(&db), [(1, "tables".to_owned())]);
+    assert_eq!(
+        recorded(&db),
+        [(1, "tables".to_owned()), (2, "autopay_cycles".to_owned())]
+    );
     assert_eq!(
         tables(&db),
         [
             "accounts",
             "audit",
+            "autopay_cycle_batches",
+            "autopay_cycles",
             "bills",
             "charges",
             "codes",
@@ -91,7 +98,7 @@ fn an_empty_database_gets_every_table_once() {
     drop(store);
     let again = db.open();
     assert_eq!(again.schema_version().unwrap(), SCHEMA_VERSION);
-    assert_eq!(recorded(&db).len(), 1);
+    assert_eq!(recorded(&db).len(), SCHEMA_VERSION as usize);
     assert_eq!(applied_at(&db), first);
     let mut tx = again.begin().unwrap();
     assert!(tx.login("nobody").unwrap().is_none());
@@ -113,7 +120,54 @@ fn a_newer_schema_is_refused_and_left_as_it_is() {
     let err = PostgresStore::open_in_schema(db.url(), db.name()).unwrap_err();
     assert_eq!(err.kind, StorageErrorKind::Corrupt);
     assert!(err.message.contains("version 99"), "{}", err.message);
-    assert_eq!(recorded(&db).len(), 2);
+    assert_eq!(recorded(&db).len(), SCHEMA_VERSION as usize + 1);
+}
+
+#[test]
+fn a_schema_at_version_1_gets_the_shared_cycle_tables_and_its_outbox_accounts() {
+    let Some(db) = TempSchema::new("from_version_1") else {
+        return;
+    };
+    // A schema as version 1 left it, with a message about an account and
+    // one about none.
+    db.client()
+        .batch_execute(&format!(
+            "CREATE SCHEMA \"{}\";
+             CREATE TABLE schema_migrations (
+                 version BIGINT PRIMARY KEY, name TEXT NOT NULL,
+                 applied_at TIMESTAMPTZ NOT NULL DEFAULT now());
+             {}
+             INSERT INTO schema_migrations (version, name) VALUES (1, 'tables');
+             INSERT INTO outbox (utility, dedupe_key, kind, created_s, created_ns, next_s,
+                                 next_ns, data)
+             VALUES ('shelby', 'shelby:receipt:k1', 'receipt', 0, 0, 0, 0,
+                     '{{\"utility\":\"shelby\",\"account\":\"000100001\"}}'),
+                    ('shelby', 'shelby:contact-changed:l1', 'contact-changed', 0, 0, 0, 0,
+                     '{{\"utility\":\"shelby\",\"account\":null}}');",
+            db.name(),
+            include_str!("../src/migrations/001_tables.sql")
+        ))
+        .unwrap();
+    let store = db.open();
+    assert_eq!(store.schema_version().unwrap(), SCHEMA_VERSION);
+    let accounts: Vec<(String, Option<String>)> = db
+        .client()
+        .query(
+            "SELECT dedupe_key, account FROM outbox ORDER BY dedupe_key",
+            &[],
+        )
+        .unwrap()
+        .iter()
+        .map(|r| (r.get(0), r.get(1)))
+        .collect();
+    assert_eq!(
+        accounts,
+        [
+            ("shelby:contact-changed:l1".to_owned(), None),
+            ("shelby:receipt:k1".to_owned(), Some("000100001".to_owned())),
+        ]
+    );
+    assert!(tables(&db).contains(&"autopay_cycle_batches".to_owned()));
 }
 
 #[test]

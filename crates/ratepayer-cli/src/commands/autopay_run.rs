@@ -1,5 +1,6 @@
 //! `ratepayer autopay run --date D`: the portal's AutoPay cycle for one
-//! day over the embedded SQLite store, then (with `--processor fake`) the
+//! day over the embedded SQLite store (or PostgreSQL, where several runs
+//! at once share the day's cycle batch by batch), then (with `--processor fake`) the
 //! hand-off of pending payments to the fake processor and the recording of
 //! its results, then the delivery of the outbox to the mail log. Every step
 //! is exactly once in the portal (draft claims by utility and key, pending
@@ -72,6 +73,10 @@ pub fn run(args: &AutopayRunArgs, json: bool) -> Result<(), CliError> {
         mail.clone(),
     )?
     .with_autopay_batch(BATCH);
+    let portal = match &args.runner {
+        Some(name) => portal.with_cycle_runner(name).map_err(CliError::domain)?,
+        None => portal,
+    };
     if portal.profile().autopay().is_none() {
         return Err(CliError::Domain(format!(
             "profile `{}` has no [autopay] section: it offers no AutoPay to run",
@@ -237,6 +242,7 @@ fn cycle_json(c: &CycleReport) -> Value {
         "cancelled_during_run": c.cancelled_during_run,
         "charged": c.charged.map(|m| m.to_decimal_string()),
         "notices_queued": c.notices_queued,
+        "batches": c.batches,
         "drafts": c.drafts.iter().map(|d| json!({
             "account": d.account,
             "bill": d.bill_id,
@@ -281,6 +287,12 @@ fn print_table(
     )];
     if let Some(m) = c.charged {
         out.push(format!("  charged {}", m.to_decimal_string()));
+    }
+    if c.batches > 0 {
+        out.push(format!(
+            "  {} batch(es) of the cycle shared by runners done by this one (see `autopay progress`)",
+            thousands(c.batches as u64)
+        ));
     }
     for (account, why) in &c.failures {
         out.push(format!("  failed {account}: {why}"));

@@ -4,6 +4,7 @@
 
 pub mod accounts_import;
 pub mod autopay_next;
+pub mod autopay_progress;
 pub mod autopay_run;
 pub mod bill;
 pub mod bill_generation;

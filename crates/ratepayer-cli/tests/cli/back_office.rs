@@ -318,6 +318,44 @@ fn autopay_run_needs_a_database() {
     assert!(run.stderr.contains("no database"), "{}", run.stderr);
 }
 
+/// `autopay progress` reads the progress of a cycle shared by runners,
+/// which SQLite does not keep (one runner walks its cycle): refused with
+/// why, as is a bad date.
+#[test]
+fn autopay_progress_is_refused_on_sqlite() {
+    let dir = scratch("autopay-progress-sqlite");
+    let db = db(&dir);
+    let demo = ratepayer(&["demo", "--db", &db]);
+    assert_eq!(demo.code, 0, "{demo:?}");
+    let run = ratepayer(&[
+        "autopay",
+        "progress",
+        "--profile",
+        "shelby",
+        "--db",
+        &db,
+        "--date",
+        "2025-12-24",
+    ]);
+    assert_eq!(run.code, 1, "{run:?}");
+    assert!(
+        run.stderr.contains("does not share AutoPay cycles"),
+        "{}",
+        run.stderr
+    );
+    let bad = ratepayer(&[
+        "autopay",
+        "progress",
+        "--profile",
+        "shelby",
+        "--db",
+        &db,
+        "--date",
+        "2025-13-01",
+    ]);
+    assert_eq!(bad.code, 2, "{bad:?}");
+}
+
 /// Issue 16's scenario, on the demo's database (its Shelby customer has
 /// AutoPay on 100001 and 100002 with a card): December bills posted from a
 /// bill run, a draft declined and presented again, and a second cycle for

@@ -21,7 +21,9 @@
 //! id) and by (utility, processor key), with their status and what the
 //! processor reported ([`settlement`]); outbox messages by (utility, dedupe
 //! key), unique, written in the transaction of the change that causes them
-//! ([`outbox`]).
+//! ([`outbox`]); the batches of an AutoPay cycle shared by several runners
+//! by (utility, date, number), on stores that share cycles
+//! ([`shared_cycle`]).
 
 pub mod intents;
 pub mod kv;
@@ -32,6 +34,7 @@ mod read_only;
 pub mod records;
 mod security;
 pub mod settlement;
+pub mod shared_cycle;
 
 use chrono::{DateTime, Utc};
 use thiserror::Error;
@@ -49,6 +52,7 @@ pub use records::{
     PaymentRow, PaymentSource, PaymentStatus, Role, Settlement, StatementLine,
 };
 pub use security::{SecurityKind, SecurityRow, SecurityStore};
+pub use shared_cycle::{BatchCounts, CycleBatch, CyclePlan, CycleProgress, RunnerProgress};
 
 /// What went wrong in a store.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -120,6 +124,28 @@ pub trait Store: Send + Sync {
     /// the write lock while it lasts.
     fn begin_read(&self) -> StoreResult<Box<dyn Tx + '_>> {
         Ok(Box::new(ReadOnlyTx::new(self.begin()?)))
+    }
+
+    /// True when several runner processes can share one AutoPay cycle on
+    /// this store: it implements [`MoneyStore::plan_autopay_cycle`],
+    /// [`MoneyStore::claim_cycle_batch`], [`MoneyStore::finish_cycle_batch`]
+    /// and [`MoneyStore::autopay_cycle_progress`], and its
+    /// [`Store::begin_cycle_batch`] transactions can run at once. False by
+    /// default: the portal then runs the cycle as one runner walking keyset
+    /// pages (a second runner is safe, through the draft claims, but walks
+    /// everything again).
+    fn shares_autopay_cycles(&self) -> bool {
+        false
+    }
+
+    /// Opens the write transaction of one batch of a shared AutoPay cycle.
+    /// A store that shares cycles runs these at once, each holding the
+    /// rows of its batch (its batch record, the enrolments and charges it
+    /// reads) until it ends, so that a customer's change to one of them
+    /// waits for it (or fails busy) rather than being lost. By default a
+    /// write transaction from [`Store::begin`].
+    fn begin_cycle_batch(&self) -> StoreResult<Box<dyn Tx + '_>> {
+        self.begin()
     }
 }
 
@@ -295,6 +321,103 @@ pub trait MoneyStore {
     /// ascending order in one pass.
     fn charges_of(&mut self, utility: &str, accounts: &[&str]) -> StoreResult<Vec<Vec<ChargeRow>>> {
         accounts.iter().map(|a| self.charges(utility, a)).collect()
+    }
+    /// The account numbers of the active enrolments of `utility` in a
+    /// batch's range: after `after` (from the first when `None`) and at
+    /// most `last` (to the end when `None`), in account order. By default
+    /// read in keyset pages of [`MoneyStore::active_enrolment_accounts_page`].
+    fn active_enrolment_accounts_in(
+        &mut self,
+        utility: &str,
+        after: Option<&str>,
+        last: Option<&str>,
+    ) -> StoreResult<Vec<String>> {
+        const PAGE: usize = 10_000;
+        let mut out: Vec<String> = Vec::new();
+        loop {
+            let from = out.last().map(String::as_str).or(after);
+            let page = self.active_enrolment_accounts_page(utility, from, PAGE)?;
+            let full = page.len() >= PAGE;
+            for account in page {
+                if last.is_some_and(|last| account.as_str() > last) {
+                    return Ok(out);
+                }
+                out.push(account);
+            }
+            if !full {
+                return Ok(out);
+            }
+        }
+    }
+
+    /// Makes or joins a pass of the shared AutoPay cycle of `utility` for
+    /// `date`: the latest pass while it has batches not done (so a run
+    /// after a crash finishes it), else a new one: the active enrolments in
+    /// account order, cut every `batch_size` accounts into ranges that
+    /// together cover every account number. A pass is made once, whichever
+    /// runner comes first (the others wait for its commit and join it), and
+    /// keeps its maker's batch size. Stores that share cycles
+    /// ([`Store::shares_autopay_cycles`]) implement it; the default refuses.
+    fn plan_autopay_cycle(
+        &mut self,
+        utility: &str,
+        date: chrono::NaiveDate,
+        batch_size: usize,
+        at: DateTime<Utc>,
+    ) -> StoreResult<CyclePlan> {
+        let _ = (utility, date, batch_size, at);
+        Err(shared_cycle::not_shared("planning a shared AutoPay cycle"))
+    }
+
+    /// Claims the next batch of `pass` of the shared cycle that is not
+    /// done, for this transaction (a transaction from
+    /// [`Store::begin_cycle_batch`]): a batch another open transaction
+    /// holds is skipped, and is held until that transaction ends; a
+    /// transaction that ends without finishing its batch (rolled back, or
+    /// its runner died and its connection with it) leaves the batch to the
+    /// next claim. When every batch left is held by others, waits for one
+    /// of them (the store's busy timeout at most, then
+    /// [`StorageErrorKind::Busy`]). `None` when every batch is done. The
+    /// default refuses.
+    fn claim_cycle_batch(
+        &mut self,
+        utility: &str,
+        date: chrono::NaiveDate,
+        pass: u32,
+    ) -> StoreResult<Option<CycleBatch>> {
+        let _ = (utility, date, pass);
+        Err(shared_cycle::not_shared(
+            "claiming a batch of a shared AutoPay cycle",
+        ))
+    }
+
+    /// Marks a claimed batch done by `runner`, with what it did, in the
+    /// transaction that did it (so a batch is done exactly when its drafts
+    /// are committed). False (nothing changed) when it was marked done
+    /// before. The default refuses.
+    fn finish_cycle_batch(
+        &mut self,
+        batch: &CycleBatch,
+        runner: &str,
+        counts: &BatchCounts,
+        at: DateTime<Utc>,
+    ) -> StoreResult<bool> {
+        let _ = (batch, runner, counts, at);
+        Err(shared_cycle::not_shared(
+            "finishing a batch of a shared AutoPay cycle",
+        ))
+    }
+
+    /// How far the latest pass of the shared cycle of `utility` for `date`
+    /// is; `None` when no runner has planned it (or the store does not
+    /// share cycles, the default).
+    fn autopay_cycle_progress(
+        &mut self,
+        utility: &str,
+        date: chrono::NaiveDate,
+    ) -> StoreResult<Option<CycleProgress>> {
+        let _ = (utility, date);
+        Ok(None)
     }
     /// Marks the payment `id` of `utility` submitted if it is still
     /// pending: status [`PaymentStatus::Submitted`], the processor's

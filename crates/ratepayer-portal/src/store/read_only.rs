@@ -11,6 +11,7 @@ use super::intents::{IntentStore, PaymentKeyRow, QuoteRow};
 use super::outbox::{OutboxCursor, OutboxMessage, OutboxStore};
 use super::records::*;
 use super::security::{SecurityKind, SecurityRow, SecurityStore};
+use super::shared_cycle::{BatchCounts, CycleBatch, CyclePlan, CycleProgress};
 use super::{
     AccountStore, AuditStore, LoginStore, MoneyStore, StorageError, StorageErrorKind, StoreResult,
     Tx,
@@ -199,6 +200,52 @@ impl MoneyStore for ReadOnlyTx<'_> {
     }
     fn charges_of(&mut self, utility: &str, accounts: &[&str]) -> StoreResult<Vec<Vec<ChargeRow>>> {
         self.inner.charges_of(utility, accounts)
+    }
+    fn active_enrolment_accounts_in(
+        &mut self,
+        utility: &str,
+        after: Option<&str>,
+        last: Option<&str>,
+    ) -> StoreResult<Vec<String>> {
+        self.inner
+            .active_enrolment_accounts_in(utility, after, last)
+    }
+    fn plan_autopay_cycle(
+        &mut self,
+        _: &str,
+        _: chrono::NaiveDate,
+        _: usize,
+        _: DateTime<Utc>,
+    ) -> StoreResult<CyclePlan> {
+        Err(read_only_refusal("planning a shared AutoPay cycle"))
+    }
+    fn claim_cycle_batch(
+        &mut self,
+        _: &str,
+        _: chrono::NaiveDate,
+        _: u32,
+    ) -> StoreResult<Option<CycleBatch>> {
+        Err(read_only_refusal(
+            "claiming a batch of a shared AutoPay cycle",
+        ))
+    }
+    fn finish_cycle_batch(
+        &mut self,
+        _: &CycleBatch,
+        _: &str,
+        _: &BatchCounts,
+        _: DateTime<Utc>,
+    ) -> StoreResult<bool> {
+        Err(read_only_refusal(
+            "finishing a batch of a shared AutoPay cycle",
+        ))
+    }
+    fn autopay_cycle_progress(
+        &mut self,
+        utility: &str,
+        date: chrono::NaiveDate,
+    ) -> StoreResult<Option<CycleProgress>> {
+        self.inner.autopay_cycle_progress(utility, date)
     }
     fn mark_payment_submitted(
         &mut self,

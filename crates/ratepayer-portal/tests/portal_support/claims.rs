@@ -206,7 +206,8 @@ pub fn two_utilities_never_share_a_draft(store: Arc<dyn Store>) {
 /// An AutoPay cancelled while the cycle runs (after its page of enrolments
 /// was listed, before its batch) is not drafted; enrolments are listed in
 /// keyset pages of one batch, the next page before the batch before it
-/// reports.
+/// reports (on a store that shares the cycle, each batch lists its own
+/// range when it runs).
 pub fn a_cancel_during_the_cycle_is_honoured(store: Arc<dyn Store>) {
     let notifier = Arc::new(RecordingNotifier::new());
     let p = shelby_as("shelby", store.clone(), notifier.clone()).with_autopay_batch(1);
@@ -232,8 +233,16 @@ pub fn a_cancel_during_the_cycle_is_honoured(store: Arc<dyn Store>) {
         })
         .unwrap();
     assert_eq!(batches, 3, "one batch a page");
-    assert_eq!(report.enrolments, 3, "listed before the cancellation");
-    assert_eq!((report.drafted, report.cancelled_during_run), (2, 1));
+    if store.shares_autopay_cycles() {
+        // A cycle shared by runners lists each batch's range of active
+        // enrolments inside the batch's transaction: the cancelled one is
+        // not listed at all.
+        assert_eq!(report.enrolments, 2, "listed by each batch");
+        assert_eq!((report.drafted, report.cancelled_during_run), (2, 0));
+    } else {
+        assert_eq!(report.enrolments, 3, "listed before the cancellation");
+        assert_eq!((report.drafted, report.cancelled_during_run), (2, 1));
+    }
     assert!(!open_amount(&store, "shelby", "000100002")
         .amount()
         .is_zero());

@@ -8,6 +8,9 @@ use crate::error::to_json;
 
 impl AuditStore for PgTx<'_> {
     fn append_audit(&mut self, event: &AuditEvent) -> StoreResult<()> {
+        if self.hold_audit(event)? {
+            return Ok(());
+        }
         let what = "appending an audit event";
         let data = to_json(what, event)?;
         self.exec(

@@ -85,8 +85,13 @@ impl LoginStore for PgTx<'_> {
 
     fn login_email(&mut self, id: &str) -> StoreResult<Option<String>> {
         let what = "reading the email address of a login";
+        // A batch of the AutoPay cycle read its enrolled logins' addresses
+        // with its accounts; nothing is held back for logins.
+        if let Some(email) = self.held_email(id) {
+            return Ok(Some(email));
+        }
         match self
-            .query(what, "SELECT email FROM logins WHERE id = $1", &[&id])?
+            .query_past_held(what, "SELECT email FROM logins WHERE id = $1", &[&id])?
             .first()
         {
             Some(row) => Ok(Some(text_at(what, row, 0)?.to_owned())),

@@ -20,7 +20,9 @@ mod intents;
 mod login;
 mod money;
 mod outbox;
+mod pending;
 mod security;
+mod shared_cycle;
 
 use chrono::{DateTime, Utc};
 use postgres::types::ToSql;
@@ -92,6 +94,42 @@ impl Param for Option<&str> {
     }
 }
 
+impl Param for Vec<String> {
+    fn sql(&self) -> &(dyn ToSql + Sync) {
+        self
+    }
+    fn has_nul(&self) -> bool {
+        self.iter().any(|s| s.contains('\0'))
+    }
+}
+
+impl Param for Vec<Option<String>> {
+    fn sql(&self) -> &(dyn ToSql + Sync) {
+        self
+    }
+    fn has_nul(&self) -> bool {
+        self.iter().flatten().any(|s| s.contains('\0'))
+    }
+}
+
+impl Param for Vec<i64> {
+    fn sql(&self) -> &(dyn ToSql + Sync) {
+        self
+    }
+    fn has_nul(&self) -> bool {
+        false
+    }
+}
+
+impl Param for Vec<Option<i64>> {
+    fn sql(&self) -> &(dyn ToSql + Sync) {
+        self
+    }
+    fn has_nul(&self) -> bool {
+        false
+    }
+}
+
 impl Param for Vec<&str> {
     fn sql(&self) -> &(dyn ToSql + Sync) {
         self
@@ -99,6 +137,20 @@ impl Param for Vec<&str> {
     fn has_nul(&self) -> bool {
         self.iter().any(|s| s.contains('\0'))
     }
+}
+
+/// What a transaction is for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Kind {
+    /// A write transaction: `SERIALIZABLE`.
+    Write,
+    /// A read transaction: `REPEATABLE READ READ ONLY`.
+    Read,
+    /// A batch of a shared AutoPay cycle: `READ COMMITTED`, with the rows
+    /// of its batch locked as it reads them, and ended by the server after
+    /// a minute without a statement (a runner that hangs or loses its
+    /// network then releases its batch too).
+    CycleBatch,
 }
 
 /// An open transaction.
@@ -111,19 +163,25 @@ pub(crate) struct PgTx<'a> {
     open: bool,
     /// A read-only transaction: every write is refused.
     read_only: bool,
+    /// The transaction of a batch of a shared AutoPay cycle (`READ
+    /// COMMITTED`, without the store's write lock): the enrolments and
+    /// charges it reads for the batch are locked until it ends.
+    cycle_batch: bool,
     /// The first statement that failed: PostgreSQL has aborted the
     /// transaction, so every later call answers with it.
     failed: Option<StorageError>,
+    /// In a batch of a shared AutoPay cycle, the writes held back until
+    /// the commit (see `pending`).
+    pending: Option<Box<pending::Pending>>,
 }
 
 impl<'a> PgTx<'a> {
-    /// Starts a transaction on `conn`: a write transaction (SERIALIZABLE),
-    /// after running `lock` (and then releasing it with `unlock` at the
-    /// end) when given, or a read-only one (REPEATABLE READ READ ONLY).
+    /// Starts a transaction of `kind` on `conn`, after running `lock` (and
+    /// then releasing it with `unlock` at the end) when given.
     pub(crate) fn begin(
         mut conn: PooledConnection<Manager>,
         lock: Option<(&'a str, &'a str)>,
-        read_only: bool,
+        kind: Kind,
     ) -> StoreResult<PgTx<'a>> {
         // The lock comes before BEGIN: a serializable transaction takes its
         // snapshot at its first statement, which must see what the previous
@@ -135,24 +193,31 @@ impl<'a> PgTx<'a> {
                 .map_err(|e| db("waiting for the store's write lock", &e))?;
             unlock = Some(unlock_sql);
         }
-        let begin = if read_only {
-            "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY"
-        } else {
-            "BEGIN ISOLATION LEVEL SERIALIZABLE"
+        let begin = match kind {
+            Kind::Read => "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY",
+            Kind::Write => "BEGIN ISOLATION LEVEL SERIALIZABLE",
+            Kind::CycleBatch => {
+                "BEGIN ISOLATION LEVEL READ COMMITTED; \
+                 SET LOCAL idle_in_transaction_session_timeout = 60000"
+            }
         };
         let mut tx = PgTx {
             conn,
             unlock,
             open: false,
-            read_only,
+            read_only: kind == Kind::Read,
+            cycle_batch: kind == Kind::CycleBatch,
             failed: None,
+            pending: (kind == Kind::CycleBatch).then(Box::default),
         };
-        // On failure, dropping `tx` releases the lock.
+        // On failure, dropping `tx` releases the lock, and rolls back
+        // whatever part of `begin` ran (a ROLLBACK outside a transaction is
+        // only a warning).
+        tx.open = true;
         tx.conn
             .client
             .batch_execute(begin)
             .map_err(|e| db("starting a transaction", &e))?;
-        tx.open = true;
         Ok(tx)
     }
 
@@ -207,6 +272,7 @@ impl<'a> PgTx<'a> {
     /// transaction goes on).
     fn exec(&mut self, what: &str, sql: &'static str, params: &[&dyn Param]) -> StoreResult<u64> {
         self.writable(what)?;
+        self.flush()?;
         if params.iter().any(|p| p.has_nul()) {
             return Err(nul(what));
         }
@@ -221,6 +287,7 @@ impl<'a> PgTx<'a> {
         params: &[&dyn Param],
     ) -> StoreResult<Vec<Row>> {
         self.writable(what)?;
+        self.flush()?;
         if params.iter().any(|p| p.has_nul()) {
             return Err(nul(what));
         }
@@ -242,8 +309,22 @@ impl<'a> PgTx<'a> {
     }
 
     /// The rows of a query. A key with a NUL character matches no stored
-    /// row (none can hold one), so the answer is no rows.
+    /// row (none can hold one), so the answer is no rows. What a batch of
+    /// the AutoPay cycle holds back is sent first, so the query sees it.
     fn query(
+        &mut self,
+        what: &str,
+        sql: &'static str,
+        params: &[&dyn Param],
+    ) -> StoreResult<Vec<Row>> {
+        self.live(what)?;
+        self.flush()?;
+        self.query_past_held(what, sql, params)
+    }
+
+    /// [`PgTx::query`] without first sending what is held back: for the
+    /// tables nothing is held back for (logins, bills).
+    fn query_past_held(
         &mut self,
         what: &str,
         sql: &'static str,
@@ -343,6 +424,11 @@ impl Tx for PgTx<'_> {
                 ),
             ));
         }
+        // What a batch of the AutoPay cycle held back goes in first; if it
+        // cannot, dropping the transaction rolls everything back.
+        self.flush().map_err(|e| {
+            StorageError::new(e.kind, format!("committing the transaction: {}", e.message))
+        })?;
         let done = self.conn.client.batch_execute("COMMIT");
         self.open = false;
         if let Err(e) = &done {

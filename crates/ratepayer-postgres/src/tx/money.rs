@@ -10,10 +10,11 @@
 
 use std::collections::HashMap;
 
-use chrono::{DateTime, Datelike, Utc};
+use chrono::{DateTime, Datelike, NaiveDate, Utc};
 use ratepayer_portal::store::{
-    BillRow, ChargeRow, DraftRow, EnrolmentRow, EnrolmentStatus, MoneyStore, PaymentMethodRow,
-    PaymentRow, PaymentSource, PaymentStatus, StorageError, StorageErrorKind, StoreResult,
+    BatchCounts, BillRow, ChargeRow, CycleBatch, CyclePlan, CycleProgress, DraftRow, EnrolmentRow,
+    EnrolmentStatus, MoneyStore, PaymentMethodRow, PaymentRow, PaymentSource, PaymentStatus,
+    StorageError, StorageErrorKind, StoreResult,
 };
 
 use super::account::storable;
@@ -66,15 +67,23 @@ impl MoneyStore for PgTx<'_> {
     }
 
     fn bills(&mut self, utility: &str, account: &str) -> StoreResult<Vec<BillRow>> {
-        self.all(
-            "reading the bills of an account",
+        // Nothing is held back for bills: no need to send it first.
+        let what = "reading the bills of an account";
+        self.query_past_held(
+            what,
             "SELECT data FROM bills WHERE utility = $1 AND account = $2
              ORDER BY bill_day DESC, bill_id DESC",
             &[&utility, &account],
-        )
+        )?
+        .iter()
+        .map(|row| json_at(what, row, 0))
+        .collect()
     }
 
     fn put_charge(&mut self, charge: &ChargeRow) -> StoreResult<()> {
+        if self.hold_charge(charge)? {
+            return Ok(());
+        }
         let what = "saving an open charge";
         let data = to_json(what, charge)?;
         self.exec(
@@ -132,6 +141,9 @@ impl MoneyStore for PgTx<'_> {
     }
 
     fn insert_payment(&mut self, payment: &PaymentRow) -> StoreResult<()> {
+        if self.hold_payment(payment, source(payment.source))? {
+            return Ok(());
+        }
         let what = "adding a payment";
         let data = to_json(what, payment)?;
         // A taken id or processor key inserts nothing.
@@ -358,6 +370,9 @@ impl MoneyStore for PgTx<'_> {
     }
 
     fn claim_draft(&mut self, draft: &DraftRow) -> StoreResult<bool> {
+        if let Some(new) = self.hold_draft(draft)? {
+            return Ok(new);
+        }
         let what = "claiming an AutoPay draft";
         let data = to_json(what, draft)?;
         let (secs, nanos) = instant(&draft.executed_at);
@@ -405,12 +420,18 @@ impl MoneyStore for PgTx<'_> {
 
     fn charges_of(&mut self, utility: &str, accounts: &[&str]) -> StoreResult<Vec<Vec<ChargeRow>>> {
         let what = "reading the charges of a batch of accounts";
-        let rows = self.query(
-            what,
+        // In a batch of a shared AutoPay cycle the charges are locked until
+        // it ends: a payment on one of them meanwhile waits, and then fails
+        // busy rather than pay what the batch drafted.
+        let sql = if self.cycle_batch {
             "SELECT account, data FROM charges WHERE utility = $1 AND account = ANY($2)
-             ORDER BY account, charge_id",
-            &[&utility, &storable(accounts)],
-        )?;
+             ORDER BY account, charge_id
+             FOR NO KEY UPDATE"
+        } else {
+            "SELECT account, data FROM charges WHERE utility = $1 AND account = ANY($2)
+             ORDER BY account, charge_id"
+        };
+        let rows = self.query(what, sql, &[&utility, &storable(accounts)])?;
         let mut found: HashMap<&str, Vec<ChargeRow>> = HashMap::with_capacity(accounts.len());
         for row in &rows {
             found
@@ -422,6 +443,52 @@ impl MoneyStore for PgTx<'_> {
             .iter()
             .map(|a| found.get(a).cloned().unwrap_or_default())
             .collect())
+    }
+
+    fn active_enrolment_accounts_in(
+        &mut self,
+        utility: &str,
+        after: Option<&str>,
+        last: Option<&str>,
+    ) -> StoreResult<Vec<String>> {
+        self.enrolments_in(utility, after, last)
+    }
+
+    fn plan_autopay_cycle(
+        &mut self,
+        utility: &str,
+        date: NaiveDate,
+        batch_size: usize,
+        at: DateTime<Utc>,
+    ) -> StoreResult<CyclePlan> {
+        self.plan_cycle(utility, date, batch_size, at)
+    }
+
+    fn claim_cycle_batch(
+        &mut self,
+        utility: &str,
+        date: NaiveDate,
+        pass: u32,
+    ) -> StoreResult<Option<CycleBatch>> {
+        self.claim_batch(utility, date, pass)
+    }
+
+    fn finish_cycle_batch(
+        &mut self,
+        batch: &CycleBatch,
+        runner: &str,
+        counts: &BatchCounts,
+        at: DateTime<Utc>,
+    ) -> StoreResult<bool> {
+        self.finish_batch(batch, runner, counts, at)
+    }
+
+    fn autopay_cycle_progress(
+        &mut self,
+        utility: &str,
+        date: NaiveDate,
+    ) -> StoreResult<Option<CycleProgress>> {
+        self.cycle_progress(utility, date)
     }
 
     fn mark_payment_submitted(

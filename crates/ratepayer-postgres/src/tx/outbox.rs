@@ -56,6 +56,9 @@ impl PgTx<'_> {
 
 impl OutboxStore for PgTx<'_> {
     fn enqueue_message(&mut self, m: &OutboxMessage) -> StoreResult<bool> {
+        if let Some(new) = self.hold_message(m)? {
+            return Ok(new);
+        }
         let what = "writing an outbox message";
         let data = to_json(what, m)?;
         let (created_s, created_ns) = instant(&m.created_at);
@@ -63,9 +66,9 @@ impl OutboxStore for PgTx<'_> {
         let delivered = m.delivered_at.as_ref().map(instant);
         let inserted = self.exec(
             what,
-            "INSERT INTO outbox (utility, dedupe_key, kind, created_s, created_ns, next_s,
-                                 next_ns, attempts, delivered_s, delivered_ns, data)
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)
+            "INSERT INTO outbox (utility, dedupe_key, kind, account, created_s, created_ns,
+                                 next_s, next_ns, attempts, delivered_s, delivered_ns, data)
+             VALUES ($1, $2, $3, $12, $4, $5, $6, $7, $8, $9, $10, $11)
              ON CONFLICT (utility, dedupe_key) DO NOTHING",
             &[
                 &m.utility,
@@ -79,6 +82,7 @@ impl OutboxStore for PgTx<'_> {
                 &delivered.map(|d| d.0),
                 &delivered.map(|d| d.1),
                 &data,
+                &m.account.as_deref(),
             ],
         )?;
         Ok(inserted > 0)
