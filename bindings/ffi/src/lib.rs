@@ -26,7 +26,8 @@
 //! An app implements [`registration::AccountDirectory`] in Kotlin or Swift
 //! (`#[uniffi::export(with_foreign)]`); an exception it throws comes back as
 //! `RatepayerError.Store`. The portal service ([`portal::Portal`]) runs over
-//! a SQLite file or over a store the app implements
+//! a SQLite file, a PostgreSQL database given its URL ([`portal_open`], the
+//! default `postgres` feature) or over a store the app implements
 //! ([`store::ForeignKvStore`], a small transactional key-value interface the
 //! core's `KvStore` maps the whole storage port onto).
 
@@ -40,6 +41,7 @@ pub mod fees;
 pub mod money;
 pub mod password;
 pub mod portal;
+pub mod portal_open;
 pub mod profile;
 pub mod registration;
 pub mod store;

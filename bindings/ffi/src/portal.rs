@@ -733,7 +733,7 @@ fn utc(t: SystemTime) -> DateTime<Utc> {
 }
 
 impl Portal {
-    fn build(
+    pub(crate) fn build(
         profile: Arc<Profile>,
         store: Arc<dyn Store>,
         digest_key: Vec<u8>,
@@ -797,6 +797,8 @@ impl Portal {
     /// (created and migrated when new). `digest_key`: 32 random bytes or
     /// more, kept secret and the same across runs (codes and device tokens
     /// are keyed with it). Without a `notifier`, messages go to the outbox.
+    /// A `postgres://` URL is refused (it would otherwise name a file):
+    /// `Portal.open` takes either.
     #[uniffi::constructor(default(notifier = None))]
     pub fn open_sqlite(
         profile: Arc<Profile>,
@@ -804,6 +806,11 @@ impl Portal {
         digest_key: Vec<u8>,
         notifier: Option<Arc<dyn Notifier>>,
     ) -> Result<Arc<Portal>, RatepayerError> {
+        if crate::portal_open::is_postgres_url(&path) {
+            return Err(crate::portal_open::refusal(
+                "openSqlite takes a SQLite file path, and this is a PostgreSQL URL: use Portal.open (or Portal.openPostgres) for a PostgreSQL database",
+            ));
+        }
         let store = SqliteStore::open(&path)?;
         Portal::build(profile, Arc::new(store), digest_key, notifier)
     }

@@ -9,6 +9,7 @@ import java.util.concurrent.atomic.AtomicInteger
 import org.junit.jupiter.api.Assertions.assertEquals
 import org.junit.jupiter.api.Assertions.assertNotNull
 import org.junit.jupiter.api.Assertions.assertTrue
+import org.junit.jupiter.api.Assumptions
 import org.junit.jupiter.api.Test
 import org.junit.jupiter.api.assertThrows
 
@@ -284,6 +285,45 @@ class PortalTest {
         val again = Portal.openSqlite(shelby, dir.resolve("portal.sqlite").toString(), key)
         assertTrue(again.auditTrail().isNotEmpty())
         dir.toFile().deleteRecursively()
+    }
+
+    @Test
+    fun `a PostgreSQL URL is told from a path, and an unreachable server is a Store error without the URL`() {
+        val url = "postgres://ratepayer:s3cret-pw@127.0.0.1:1/nowhere?connect_timeout=2"
+        val refused = assertThrows<RatepayerException.Portal> { Portal.openSqlite(shelby, url, key) }
+        assertEquals("portal.database", refused.code)
+        assertTrue("Portal.open" in refused.detail, refused.detail)
+        val notPostgres = assertThrows<RatepayerException.Portal> { Portal.openPostgres(shelby, "portal.sqlite", key) }
+        assertEquals("portal.database", notPostgres.code)
+        val dir = Files.createTempDirectory("ratepayer-kotlin-schema")
+        val schemaOnFile = assertThrows<RatepayerException.Portal> {
+            Portal.open(shelby, dir.resolve("p.sqlite").toString(), key, schema = "billing")
+        }
+        assertTrue("schema" in schemaOnFile.detail, schemaOnFile.detail)
+        dir.toFile().deleteRecursively()
+        for (open in listOf({ Portal.open(shelby, url, key) }, { Portal.openPostgres(shelby, url, key, "billing") })) {
+            val down = assertThrows<RatepayerException.Store> { open() }
+            assertEquals("storage.backend", down.code)
+            assertTrue("s3cret-pw" !in down.detail && "s3cret-pw" !in (down.message ?: ""), down.detail)
+        }
+    }
+
+    /**
+     * The whole journey through Portal.open on a PostgreSQL URL, in a fresh
+     * schema: runs when RATEPAYER_POSTGRES_URL names a server
+     * (scripts/test-postgres sets it and runs this class again).
+     */
+    @Test
+    fun `the portal journey on PostgreSQL through Portal open`() {
+        val url = System.getenv("RATEPAYER_POSTGRES_URL") ?: ""
+        Assumptions.assumeTrue(url.startsWith("postgres://") || url.startsWith("postgresql://"), "RATEPAYER_POSTGRES_URL is not a postgres:// URL")
+        val schema = "ratepayer_kotlin_${System.nanoTime()}"
+        val portal = Portal.open(shelby, url, key, schema = schema)
+        val outbox = mutableListOf<Notice>()
+        journey(portal) { outbox.addAll(portal.takeOutbox()); outbox }
+        // The data is on the server: a second portal in the same schema sees it.
+        val again = Portal.open(shelby, url, key, schema = schema)
+        assertTrue(again.auditTrail().isNotEmpty())
     }
 
     @Test
