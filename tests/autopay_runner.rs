@@ -630,7 +630,10 @@ fn pg_bench(url: &str, n: usize, runners: &[usize]) -> Res<()> {
         if drafts != expected || accounts != expected || payments != expected || due != 0 {
             return Err("the cycle did not draft every account exactly once".into());
         }
-        ratepayer_postgres::drop_schema(url, &pg.schema)?;
+        // PG_BENCH_KEEP=1 keeps the schema, to look at what the cycle wrote.
+        if std::env::var_os("PG_BENCH_KEEP").is_none() {
+            ratepayer_postgres::drop_schema(url, &pg.schema)?;
+        }
     }
     println!("load average at end: {}", load_average());
     Ok(())
