@@ -297,7 +297,7 @@ fn with_the_processor_every_bill_is_charged_once_net_of_declines() {
     for i in 0..ACCOUNTS {
         let account = format!("000{:06}", 200_000 + i);
         for d in tx.drafts("shelby", &account).unwrap() {
-            let receipt = format!("shelby:receipt:{}", d.idempotency_key);
+            let receipt = format!("shelby:receipt:{account}:{}", d.idempotency_key);
             assert!(keys.contains(receipt.as_str()), "{account}: {receipt}");
             let p = tx.payment("shelby", &d.payment_id).unwrap().unwrap();
             if p.status == PaymentStatus::Declined {

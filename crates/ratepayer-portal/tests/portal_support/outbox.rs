@@ -57,7 +57,10 @@ pub fn the_cycle_writes_each_notice_once(store: Arc<dyn Store>) {
     let key = first.drafts[0].idempotency_key.clone();
     let receipts = of_kind(&p, MessageKind::Receipt);
     assert_eq!(receipts.len(), 1);
-    assert_eq!(receipts[0].dedupe_key, format!("shelby:receipt:{key}"));
+    assert_eq!(
+        receipts[0].dedupe_key,
+        format!("shelby:receipt:000100001:{key}")
+    );
     assert_eq!(receipts[0].account.as_deref(), Some("000100001"));
     assert!(
         receipts[0].delivered_at.is_none(),
