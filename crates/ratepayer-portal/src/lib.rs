@@ -55,6 +55,7 @@ mod client;
 mod codes;
 mod contact_change;
 mod cycle;
+mod cycle_handoff;
 mod cycle_notices;
 mod detached;
 mod error;

@@ -206,6 +206,10 @@ pub struct SubmitReport {
     pub failures: Vec<(String, String)>,
 }
 
+/// A pending payment as the hand-off takes it: its submission (or why it
+/// has none), its id and its login.
+pub(super) type PendingSubmission = (Result<Submission, String>, String, String);
+
 const PROCESSOR_KEY_NAMESPACE: Uuid = Uuid::from_u128(0x2d6e_8b1a_54c3_4f07_9a2e_61b8_c3f4_d905);
 
 /// The processor key of a portal payment: a UUIDv5 of the utility, the
@@ -239,6 +243,23 @@ impl Portal {
             Ok(out)
         })?;
         for chunk in pending.chunks(self.autopay_batch.unwrap_or(super::cycle::DEFAULT_BATCH)) {
+            self.submit_chunk(processor, chunk, now, &mut report)?;
+        }
+        Ok(report)
+    }
+
+    /// Submits `chunk` (each pending payment's submission, or why it has
+    /// none, with its id and login) to `processor`, then marks those it took
+    /// submitted in one transaction, each with its audit event, adding to
+    /// `report`.
+    pub(super) fn submit_chunk(
+        &self,
+        processor: &dyn PaymentProcessor,
+        chunk: &[PendingSubmission],
+        now: DateTime<Utc>,
+        report: &mut SubmitReport,
+    ) -> Result<(), PortalError> {
+        {
             let mut taken = Vec::with_capacity(chunk.len());
             for (submission, payment_id, login) in chunk {
                 let submission = match submission {
@@ -275,11 +296,11 @@ impl Portal {
                 }
             }
         }
-        Ok(report)
+        Ok(())
     }
 
     /// The submission of a pending payment, or why there is none.
-    fn submission(&self, tx: &mut dyn Tx, p: &PaymentRow) -> Result<Submission, String> {
+    pub(super) fn submission(&self, tx: &mut dyn Tx, p: &PaymentRow) -> Result<Submission, String> {
         let key = p
             .processor_key
             .clone()

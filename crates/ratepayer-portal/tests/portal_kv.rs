@@ -206,3 +206,8 @@ fn concurrent_contact_changes_on_the_kv_store() {
 fn bill_batches_post_once_and_whole_on_the_kv_store() {
     portal_support::bulk::batches_post_once_and_whole(fresh());
 }
+
+#[test]
+fn the_hand_off_follows_each_batch_on_the_kv_store() {
+    portal_support::processor::the_hand_off_follows_each_batch(fresh());
+}

@@ -633,3 +633,8 @@ fn a_store_that_does_not_share_cycles_keeps_one_runner() {
     let p = claims::shelby_as("shelby", store, notifier);
     assert!(p.with_cycle_runner("host-1:worker-2").is_ok());
 }
+
+#[test]
+fn the_hand_off_follows_each_batch_on_the_memory_store() {
+    portal_support::processor::the_hand_off_follows_each_batch(Arc::new(MemoryStore::new()));
+}

@@ -467,3 +467,11 @@ fn sign_ins_and_payments_from_two_processes_on_postgres() {
     );
     eprintln!("two processes on PostgreSQL: this {mine:?}, the other {theirs:?}");
 }
+
+#[test]
+fn the_hand_off_follows_each_batch_on_postgres() {
+    let Some(db) = fresh("the_hand_off_follows_each_batch") else {
+        return;
+    };
+    portal_support::processor::the_hand_off_follows_each_batch(db.open());
+}

@@ -324,3 +324,10 @@ fn sign_ins_and_payments_from_two_processes_on_sqlite() {
     );
     eprintln!("two processes on SQLite: this {mine:?}, the other {theirs:?}");
 }
+
+#[test]
+fn the_hand_off_follows_each_batch_on_sqlite() {
+    portal_support::processor::the_hand_off_follows_each_batch(fresh(
+        "the_hand_off_follows_each_batch",
+    ));
+}

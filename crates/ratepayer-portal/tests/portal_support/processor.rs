@@ -226,6 +226,83 @@ pub fn every_transition_once(store: Arc<dyn Store>) {
     assert_eq!(store_state(&store, &["000100001"]), before);
 }
 
+/// The cycle with its hand-off pipelined (`run_autopay_cycle_and_submit`,
+/// batches of two over five enrolled accounts): every draft is handed to
+/// the processor once, and only after its batch has committed (the
+/// processor finds it pending in a fresh read); a refused one stays pending
+/// for `submit_pending`, which sends it once; a second run drafts and sends
+/// nothing.
+pub fn the_hand_off_follows_each_batch(store: Arc<dyn Store>) {
+    /// Checks that each payment it is given is committed and pending.
+    struct Committed<'a> {
+        fake: &'a FakeProcessor,
+        store: Arc<dyn Store>,
+    }
+    impl PaymentProcessor for Committed<'_> {
+        fn submit(&self, s: &Submission) -> Result<SubmitReceipt, ProcessorError> {
+            let mut tx = self.store.begin_read().unwrap();
+            let seen = tx.payment("shelby", &s.payment_id).unwrap();
+            drop(tx);
+            assert_eq!(
+                seen.map(|p| p.status),
+                Some(PaymentStatus::Pending),
+                "{} handed off before its batch committed",
+                s.payment_id
+            );
+            self.fake.submit(s)
+        }
+    }
+    let notifier = Arc::new(RecordingNotifier::new());
+    let p = shelby_with_fee(store.clone(), notifier.clone()).with_autopay_batch(2);
+    for n in 1..=5 {
+        enrolled_owner(&p, &notifier, &format!("10000{n}"), n);
+    }
+    let fake = FakeProcessor::new();
+    fake.refuse_next(1);
+    let processor = Committed {
+        fake: &fake,
+        store: store.clone(),
+    };
+    let (cycle, sent) = p
+        .run_autopay_cycle_and_submit(date(2025, 11, 24), nov(24, 6), &processor)
+        .unwrap();
+    assert_eq!(cycle.drafted, 5);
+    assert_eq!((sent.submitted.len(), sent.failures.len()), (4, 1));
+    assert_eq!(sent.already_handled, 0);
+    let refused = &sent.failures[0].0;
+    for d in &cycle.drafts {
+        let want = if &d.payment_id == refused {
+            PaymentStatus::Pending
+        } else {
+            PaymentStatus::Submitted
+        };
+        assert_eq!(
+            status_of(&store, &d.idempotency_key),
+            want,
+            "{}",
+            d.payment_id
+        );
+    }
+    assert_eq!(audits(&store, AuditKind::PaymentSubmitted), 4);
+    // The refused one goes with the next hand-off, once.
+    let rest = p.submit_pending(&processor, nov(24, 7)).unwrap();
+    assert_eq!(rest.submitted.len(), 1);
+    assert_eq!(&rest.submitted[0].payment_id, refused);
+    let charges = fake.charges();
+    assert_eq!(charges.len(), 5);
+    assert!(charges.iter().all(|c| c.submissions == 1));
+    // Run again: nothing drafted, nothing sent, nothing changed.
+    let accounts: Vec<String> = (1..=5).map(|n| format!("00010000{n}")).collect();
+    let accounts: Vec<&str> = accounts.iter().map(String::as_str).collect();
+    let before = store_state(&store, &accounts);
+    let (again, none) = p
+        .run_autopay_cycle_and_submit(date(2025, 11, 24), nov(24, 8), &processor)
+        .unwrap();
+    assert_eq!((again.drafted, none.submitted.len()), (0, 0));
+    assert_eq!(store_state(&store, &accounts), before);
+    assert_eq!(fake.charges().len(), 5);
+}
+
 /// The processor took the charge but the answer was lost (a crash between
 /// submit and mark): the payment stays pending, and the next submission
 /// sends the same key, which the processor treats as the same charge.
