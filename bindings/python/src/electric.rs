@@ -84,6 +84,46 @@ fn kwh_values(obj: &Bound<'_, PyAny>, what: &str) -> PyResult<Vec<Decimal>> {
     Ok(out)
 }
 
+/// The values of an array of numbers (a numpy array, or anything numpy
+/// takes through `__array__`: pandas and Polars series, pyarrow arrays) as
+/// floats, read in one copy rather than an object per value; `None` for
+/// anything else (a list, a tuple, an array of `Decimal`s), which is read
+/// value by value. Integer arrays are taken whole (exact below 2^53 kWh).
+/// A value of an array of another kind (objects, strings) goes the slow way.
+fn array_floats(obj: &Bound<'_, PyAny>, what: &str) -> PyResult<Option<Vec<f64>>> {
+    if obj.is_instance_of::<pyo3::types::PyList>()
+        || obj.is_instance_of::<pyo3::types::PyTuple>()
+        || !obj.hasattr("__array__")?
+    {
+        return Ok(None);
+    }
+    let Ok(numpy) = obj.py().import("numpy") else {
+        return Ok(None);
+    };
+    let array = numpy.call_method1("asarray", (obj,))?;
+    let kind: String = array.getattr("dtype")?.getattr("kind")?.extract()?;
+    if !matches!(kind.as_str(), "f" | "i" | "u") {
+        return Ok(None);
+    }
+    let ndim: usize = array.getattr("ndim")?.extract()?;
+    if ndim != 1 {
+        return Err(Raise::new::<BillError>(
+            "electric.series",
+            format!("{what} has {ndim} dimensions; give one value per interval (a 1-D array)"),
+        )
+        .into());
+    }
+    let array = numpy.call_method1("ascontiguousarray", (array, "<f8"))?;
+    let bytes = array.call_method0("tobytes")?;
+    let bytes = bytes.cast::<pyo3::types::PyBytes>()?.as_bytes();
+    Ok(Some(
+        bytes
+            .chunks_exact(8)
+            .map(|b| f64::from_le_bytes(b.try_into().unwrap_or([0; 8])))
+            .collect(),
+    ))
+}
+
 /// Interval length in minutes (a divisor of 60), as the engine keeps it.
 fn step(interval_minutes: u32) -> PyResult<u16> {
     u16::try_from(interval_minutes).map_err(|_| {
@@ -198,11 +238,20 @@ impl PreparedYear {
         interval_minutes: u32,
         sam: bool,
     ) -> PyResult<Vec<ElectricMonth>> {
-        let values = kwh_values(kwh, "kwh")?;
+        // An array of numbers is read in one copy; anything else value by
+        // value (Decimal, str, int, float), exactly as before.
+        let floats = array_floats(kwh, "kwh")?;
+        let values = match floats {
+            Some(_) => Vec::new(),
+            None => kwh_values(kwh, "kwh")?,
+        };
         let step = step(interval_minutes)?;
         let statement = py
             .detach(|| {
-                let series = IntervalSeries::from_kwh(start, step, &values)?;
+                let series = match &floats {
+                    Some(f) => IntervalSeries::from_f64_kwh(start, step, f)?,
+                    None => IntervalSeries::from_kwh(start, step, &values)?,
+                };
                 self.inner.bill(&series, policy(sam))
             })
             .map_err(|e| electric_error(&e))?;

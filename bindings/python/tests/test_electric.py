@@ -112,6 +112,50 @@ def test_values_may_be_decimal_str_int_or_float_but_not_nan() -> None:
     assert outside.value.code == "electric.outside_year"
 
 
+def test_numpy_arrays_bill_as_their_values() -> None:
+    """An array of meter data is read in one copy (not a Python object per
+    value) and bills exactly as the same values given one by one; NaN,
+    negative values and a 2-D array are refused naming what is wrong."""
+    np = pytest.importorskip("numpy")
+    case = json.loads((DATA / "cases" / "custom_nb_res3p.json").read_text())
+    year = ratepayer.ElectricTariff.from_urdb(json.dumps(case["tariff"])).prepare(2029)
+    load = column(case["load"])
+    from_list = year.bill(load, start=JAN_1)
+    for array in (
+        np.array(load),
+        np.array(load, dtype=np.float32).astype(np.float64),
+        np.array(load)[::-1][::-1],  # a view with a negative stride, made contiguous
+    ):
+        months = year.bill(array, start=JAN_1)
+        assert [(m.total, m.kwh, m.peak_kw, m.billing_demand_kw) for m in months] == [
+            (m.total, m.kwh, m.peak_kw, m.billing_demand_kw) for m in from_list
+        ]
+        assert [[(l.description, l.amount) for l in m.lines] for m in months] == [
+            [(l.description, l.amount) for l in m.lines] for m in from_list
+        ]
+    hours = 31 * 24
+    ints = year.bill(np.full(hours, 2, dtype=np.int32), start=JAN_1)
+    assert ints[0].kwh == Decimal("1488") and ints[0].total == year.bill([2] * hours, start=JAN_1)[0].total
+    # Ties of the printed form round half-even to the micro-kWh, as a Decimal does.
+    ties = year.bill(np.full(hours, 0.0000025), start=JAN_1)
+    assert ties[0].kwh == Decimal("0.000002") * hours
+    bad = np.full(hours, 0.5)
+    bad[10] = np.nan
+    with pytest.raises(ratepayer.BillError) as nan:
+        year.bill(bad, start=JAN_1)
+    assert nan.value.code == "electric.series" and "interval 10" in nan.value.message
+    bad[10] = -1.0
+    with pytest.raises(ratepayer.BillError) as negative:
+        year.bill(bad, start=JAN_1)
+    assert negative.value.code == "electric.series" and "interval 10" in negative.value.message
+    with pytest.raises(ratepayer.BillError) as flat:
+        year.bill(np.ones((2, hours)), start=JAN_1)
+    assert flat.value.code == "electric.series" and "2 dimensions" in flat.value.message
+    # An array of Decimals goes value by value, exactly.
+    exact = year.bill(np.array([Decimal("0.5")] * hours, dtype=object), start=JAN_1)
+    assert exact[0].kwh == Decimal("372")
+
+
 def test_metering_comes_from_dgrules_or_must_be_given() -> None:
     case = json.loads((DATA / "cases" / "custom_nb_res3p.json").read_text())
     rate = dict(case["tariff"])

@@ -7,7 +7,7 @@ import os
 import pathlib
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from decimal import Decimal
-from typing import Any, Literal, TypeAlias, final
+from typing import Any, Literal, Protocol, TypeAlias, final
 
 __all__ = [
     "AccountImport",
@@ -259,13 +259,17 @@ class ElectricTariff:
 
 _Kwh: TypeAlias = Decimal | int | str | float
 
+class _ArrayLike(Protocol):
+    """An array numpy takes (numpy arrays, pandas and Polars series, pyarrow arrays)."""
+    def __array__(self, *args: Any, **kwargs: Any) -> Any: ...
+
 @final
 class PreparedYear:
     @property
     def year(self) -> int: ...
     def bill(
         self,
-        kwh: Iterable[_Kwh],
+        kwh: Iterable[_Kwh] | _ArrayLike,
         start: datetime.datetime,
         interval_minutes: int = 60,
         sam: bool = False,

@@ -170,6 +170,35 @@ impl IntervalSeries {
         IntervalSeries::from_micro_kwh(start, step_minutes, v)
     }
 
+    /// A series from kWh given as binary floats (meter readings such as a
+    /// numpy array or a Kotlin `DoubleArray`): each value is read by its
+    /// shortest decimal form and rounded half-even to the micro-kWh, so it
+    /// bills exactly as [`IntervalSeries::from_kwh`] bills that decimal. NaN
+    /// or an infinity is refused naming its interval (a missing reading must
+    /// be estimated, not sent as NaN), as is a value out of range.
+    pub fn from_f64_kwh(
+        start: NaiveDateTime,
+        step_minutes: u16,
+        kwh: &[f64],
+    ) -> Result<IntervalSeries, ElectricError> {
+        let mut v = Vec::with_capacity(kwh.len());
+        for (i, &k) in kwh.iter().enumerate() {
+            let micro = super::float_kwh::micro_kwh_of_f64(k).ok_or_else(|| {
+                ElectricError::Series(if k.is_finite() {
+                    format!(
+                        "interval {i} holds {k} kWh; each interval must hold 0 to {MAX_INTERVAL_KWH} kWh"
+                    )
+                } else {
+                    format!(
+                        "interval {i} is {k}; give a finite number of kWh (a missing reading must be estimated, not sent as NaN)"
+                    )
+                })
+            })?;
+            v.push(micro);
+        }
+        IntervalSeries::from_micro_kwh(start, step_minutes, v)
+    }
+
     /// When the first interval begins: local time, or the UTC instant when
     /// [`IntervalSeries::is_utc`].
     pub fn start(&self) -> NaiveDateTime {

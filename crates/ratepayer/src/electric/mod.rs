@@ -50,6 +50,7 @@ mod bill;
 mod clock;
 mod demand;
 mod exact;
+mod float_kwh;
 pub mod generation;
 mod interval;
 mod rate;

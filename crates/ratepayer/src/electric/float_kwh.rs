@@ -1,0 +1,95 @@
+//! Meter readings given as binary floats (numpy arrays, Kotlin `DoubleArray`):
+//! each read by its shortest decimal form, the way a person reads the
+//! number printed, then rounded half-even to the micro-kWh as
+//! [`super::IntervalSeries::from_kwh`] rounds a decimal. Readings are
+//! energy, not money: floats are accepted here and nowhere near an amount.
+//!
+//! Most values convert with one multiplication: the product is rounded to
+//! the nearest integer when it is clearly away from a half (the product's
+//! error is a few units in its last place, far smaller than the margin
+//! kept). A value near a half, or too large for that, goes through its
+//! shortest decimal form, exactly.
+
+use std::str::FromStr;
+
+use rust_decimal::Decimal;
+
+use super::interval::MICRO_KWH_PER_KWH;
+
+/// `kwh` in micro-kWh: its shortest decimal form rounded half-even to six
+/// places. `None` for NaN, an infinity or a value beyond `i64` micro-kWh.
+pub(crate) fn micro_kwh_of_f64(kwh: f64) -> Option<i64> {
+    if !kwh.is_finite() {
+        return None;
+    }
+    let x = kwh * 1e6;
+    // Below 2^52 an f64 keeps fractions; the product's error (and the
+    // shortest form's distance from the binary value, scaled) stays under
+    // 4 ulps of `x`, 1e-15 of it.
+    if x.abs() < 4.0e15 {
+        let frac = x - x.floor();
+        let margin = (x.abs() * 1e-15).max(1e-9);
+        if (frac - 0.5).abs() > margin {
+            #[allow(clippy::cast_possible_truncation)]
+            return Some(x.round() as i64);
+        }
+    }
+    exact(kwh)
+}
+
+/// The exact path: the shortest decimal form, rounded half-even.
+fn exact(kwh: f64) -> Option<i64> {
+    let d = Decimal::from_str(&format!("{kwh}"))
+        .or_else(|_| Decimal::from_scientific(&format!("{kwh:e}")))
+        .ok()?;
+    let scaled = d
+        .round_dp(6)
+        .checked_mul(Decimal::from(MICRO_KWH_PER_KWH))?;
+    i64::try_from(scaled).ok()
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    #[test]
+    fn readings_round_as_their_printed_form() {
+        assert_eq!(micro_kwh_of_f64(0.1), Some(100_000));
+        assert_eq!(micro_kwh_of_f64(1.25), Some(1_250_000));
+        assert_eq!(micro_kwh_of_f64(0.0), Some(0));
+        assert_eq!(micro_kwh_of_f64(-0.0), Some(0));
+        assert_eq!(micro_kwh_of_f64(-2.5), Some(-2_500_000));
+        // Ties in the printed form go to the even micro-kWh, as a decimal
+        // does, whatever the binary value's side of the half.
+        assert_eq!(micro_kwh_of_f64(0.0000005), Some(0));
+        assert_eq!(micro_kwh_of_f64(0.0000015), Some(2));
+        assert_eq!(micro_kwh_of_f64(0.0000025), Some(2));
+        assert_eq!(micro_kwh_of_f64(1.0000005), Some(1_000_000));
+        assert_eq!(micro_kwh_of_f64(10_000_000.0), Some(10_000_000_000_000));
+        assert_eq!(micro_kwh_of_f64(f64::NAN), None);
+        assert_eq!(micro_kwh_of_f64(f64::INFINITY), None);
+        assert_eq!(micro_kwh_of_f64(f64::NEG_INFINITY), None);
+        assert_eq!(micro_kwh_of_f64(1e300), None);
+        assert_eq!(micro_kwh_of_f64(1e-300), Some(0));
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(20_000))]
+
+        /// The one-multiplication path agrees with the exact one everywhere.
+        #[test]
+        fn the_fast_path_is_exact(kwh in -2.0e7f64..2.0e7) {
+            prop_assert_eq!(micro_kwh_of_f64(kwh), exact(kwh));
+        }
+
+        /// Values with few decimals (meter data), ties included.
+        #[test]
+        fn short_decimals_are_exact(units in -20_000_000_000_000i64..20_000_000_000_000, places in 0u32..9) {
+            #[allow(clippy::cast_precision_loss)]
+            let kwh = units as f64 / 10f64.powi(places as i32);
+            prop_assert_eq!(micro_kwh_of_f64(kwh), exact(kwh));
+        }
+    }
+}
