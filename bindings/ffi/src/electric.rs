@@ -159,8 +159,16 @@ impl PreparedYear {
         interval_minutes: u32,
         sam: bool,
     ) -> Result<Vec<ElectricMonth>, RatepayerError> {
-        let values = kwh_values(&kwh, "kwh")?;
-        let series = IntervalSeries::from_kwh(start, step(interval_minutes)?, &values)?;
+        // NaN and infinities named as the generation bill names them; then
+        // each double read by its shortest decimal form, rounded half-even
+        // to the micro-kWh (the core's one-multiplication path, exactly as
+        // `kwh_values` and `from_kwh` read it).
+        if let Some((i, f)) = kwh.iter().enumerate().find(|(_, f)| !f.is_finite()) {
+            return Err(series_error(format!(
+                "kwh[{i}] is {f}; give a finite number of kWh (a missing reading must be estimated, not sent as NaN)"
+            )));
+        }
+        let series = IntervalSeries::from_f64_kwh(start, step(interval_minutes)?, &kwh)?;
         let statement = self.inner.bill(&series, policy(sam))?;
         Ok(statement.months.iter().map(ElectricMonth::from).collect())
     }
@@ -475,6 +483,29 @@ mod tests {
         let v = kwh_values(&[0.1, 1e-7, 2.5e6, -0.0], "kwh")?;
         let text: Vec<String> = v.iter().map(Decimal::to_string).collect();
         assert_eq!(text, ["0.1", "0.0000001", "2500000", "0"]);
+        Ok(())
+    }
+
+    #[test]
+    fn doubles_bill_as_their_decimal_forms() -> Result<(), RatepayerError> {
+        // Values with ties at the micro-kWh, long fractions and zeros: the
+        // fast reading bills exactly as the decimal reading.
+        let kwh: Vec<f64> = (0..744)
+            .map(|i| match i % 5 {
+                0 => 0.0000025,
+                1 => 1.0000005 + f64::from(i) / 7.0,
+                2 => 0.1,
+                3 => 0.0,
+                _ => f64::from(i) * 0.0133,
+            })
+            .collect();
+        let year = ElectricTariff::from_urdb(rate(), "flat".into())?.prepare(2029)?;
+        let fast = year.bill(kwh.clone(), jan_1(), 60, false)?;
+        let decimals = kwh_values(&kwh, "kwh")?;
+        let series = IntervalSeries::from_kwh(jan_1(), 60, &decimals)?;
+        let exact = year.inner.bill(&series, policy(false))?;
+        let exact: Vec<ElectricMonth> = exact.months.iter().map(ElectricMonth::from).collect();
+        assert_eq!(format!("{fast:?}"), format!("{exact:?}"));
         Ok(())
     }
 
