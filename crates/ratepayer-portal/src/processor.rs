@@ -259,41 +259,39 @@ impl Portal {
         now: DateTime<Utc>,
         report: &mut SubmitReport,
     ) -> Result<(), PortalError> {
-        {
-            let mut taken = Vec::with_capacity(chunk.len());
-            for (submission, payment_id, login) in chunk {
-                let submission = match submission {
-                    Ok(s) => s,
-                    Err(why) => {
-                        report.failures.push((payment_id.clone(), why.clone()));
-                        continue;
-                    }
-                };
-                match processor.submit(submission) {
-                    Ok(receipt) => taken.push((payment_id, submission, login, receipt)),
-                    Err(e) => report.failures.push((payment_id.clone(), e.to_string())),
+        let mut taken = Vec::with_capacity(chunk.len());
+        for (submission, payment_id, login) in chunk {
+            let submission = match submission {
+                Ok(s) => s,
+                Err(why) => {
+                    report.failures.push((payment_id.clone(), why.clone()));
+                    continue;
                 }
+            };
+            match processor.submit(submission) {
+                Ok(receipt) => taken.push((payment_id, submission, login, receipt)),
+                Err(e) => report.failures.push((payment_id.clone(), e.to_string())),
             }
-            // The processor took these: mark them, the batch in one
-            // transaction (each with its audit event). A crash before this
-            // commit leaves them pending, to be sent again under their keys.
-            let marked = self.transact(|tx| {
-                let mut out = Vec::with_capacity(taken.len());
-                for (_, submission, login, receipt) in &taken {
-                    out.push(self.mark_submitted(tx, submission, login, receipt, now)?);
-                }
-                Ok(out)
-            })?;
-            for ((payment_id, submission, _, receipt), marked) in taken.into_iter().zip(marked) {
-                if marked {
-                    report.submitted.push(Submitted {
-                        payment_id: payment_id.clone(),
-                        key: submission.key.clone(),
-                        reference: receipt.reference,
-                    });
-                } else {
-                    report.already_handled += 1;
-                }
+        }
+        // The processor took these: mark them, the batch in one
+        // transaction (each with its audit event). A crash before this
+        // commit leaves them pending, to be sent again under their keys.
+        let marked = self.transact(|tx| {
+            let mut out = Vec::with_capacity(taken.len());
+            for (_, submission, login, receipt) in &taken {
+                out.push(self.mark_submitted(tx, submission, login, receipt, now)?);
+            }
+            Ok(out)
+        })?;
+        for ((payment_id, submission, _, receipt), marked) in taken.into_iter().zip(marked) {
+            if marked {
+                report.submitted.push(Submitted {
+                    payment_id: payment_id.clone(),
+                    key: submission.key.clone(),
+                    reference: receipt.reference,
+                });
+            } else {
+                report.already_handled += 1;
             }
         }
         Ok(())
