@@ -14,8 +14,6 @@
 //! exact decimals (Kotlin `BigDecimal`), the series start as a local
 //! date-time ([`IsoDateTime`], Kotlin `LocalDateTime`).
 
-use std::fmt::Write as _;
-use std::str::FromStr;
 use std::sync::Arc;
 
 use rust_decimal::Decimal;
@@ -159,15 +157,11 @@ impl PreparedYear {
         interval_minutes: u32,
         sam: bool,
     ) -> Result<Vec<ElectricMonth>, RatepayerError> {
-        // NaN and infinities named as the generation bill names them; then
-        // each double read by its shortest decimal form, rounded half-even
-        // to the micro-kWh (the core's one-multiplication path, exactly as
+        // NaN and infinities named as `kwh_values` names them; then each
+        // double read by its shortest decimal form, rounded half-even to the
+        // micro-kWh (the core's one-multiplication path, exactly as
         // `kwh_values` and `from_kwh` read it).
-        if let Some((i, f)) = kwh.iter().enumerate().find(|(_, f)| !f.is_finite()) {
-            return Err(series_error(format!(
-                "kwh[{i}] is {f}; give a finite number of kWh (a missing reading must be estimated, not sent as NaN)"
-            )));
-        }
+        finite(&kwh, "kwh")?;
         let series = IntervalSeries::from_f64_kwh(start, step(interval_minutes)?, &kwh)?;
         let statement = self.inner.bill(&series, policy(sam))?;
         Ok(statement.months.iter().map(ElectricMonth::from).collect())
@@ -393,27 +387,29 @@ fn series_error(detail: String) -> RatepayerError {
 }
 
 /// The meter values of `what` as decimals: each finite double read by its
-/// shortest decimal form (Rust's `Display`, the form that reads back to the
-/// same double), exactly as the Python binding reads a `float`.
+/// shortest decimal form (`ratepayer::electric::kwh_decimal`), exactly as
+/// the Python binding reads a `float`.
 fn kwh_values(values: &[f64], what: &str) -> Result<Vec<Decimal>, RatepayerError> {
-    let mut out = Vec::with_capacity(values.len());
-    let mut text = String::with_capacity(32);
-    for (i, &f) in values.iter().enumerate() {
-        if !f.is_finite() {
-            return Err(series_error(format!(
-                "{what}[{i}] is {f}; give a finite number of kWh (a missing reading must be estimated, not sent as NaN)"
-            )));
-        }
-        text.clear();
-        let _ = write!(text, "{f}");
-        let value = Decimal::from_str(&text)
-            .or_else(|_| Decimal::from_scientific(&format!("{f:e}")))
-            .map_err(|_| {
+    finite(values, what)?;
+    values
+        .iter()
+        .enumerate()
+        .map(|(i, &f)| {
+            electric::kwh_decimal(f).ok_or_else(|| {
                 series_error(format!("{what}[{i}] is {f}; give kWh within ±10,000,000"))
-            })?;
-        out.push(value);
+            })
+        })
+        .collect()
+}
+
+/// Refuses a NaN or an infinity among `values`, naming its index.
+fn finite(values: &[f64], what: &str) -> Result<(), RatepayerError> {
+    match values.iter().enumerate().find(|(_, f)| !f.is_finite()) {
+        Some((i, f)) => Err(series_error(format!(
+            "{what}[{i}] is {f}; give a finite number of kWh (a missing reading must be estimated, not sent as NaN)"
+        ))),
+        None => Ok(()),
     }
-    Ok(out)
 }
 
 /// Interval length in minutes as the engine keeps it (the engine checks

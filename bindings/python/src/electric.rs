@@ -64,9 +64,8 @@ fn kwh_value(obj: &Bound<'_, PyAny>, what: &str, i: usize) -> PyResult<Decimal> 
                     "is {f}; give a finite number of kWh (a missing reading must be estimated, not sent as NaN)"
                 )));
             }
-            return Decimal::from_str(&format!("{f}"))
-                .or_else(|_| Decimal::from_scientific(&format!("{f:e}")))
-                .map_err(|_| refuse(format!("is {f}; give kWh within ±10,000,000")));
+            return electric::kwh_decimal(f)
+                .ok_or_else(|| refuse(format!("is {f}; give kWh within ±10,000,000")));
         }
     }
     let text = obj.str()?.to_string();

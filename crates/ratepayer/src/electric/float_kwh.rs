@@ -37,12 +37,23 @@ pub(crate) fn micro_kwh_of_f64(kwh: f64) -> Option<i64> {
     exact(kwh)
 }
 
+/// A reading given as a double, as the decimal its shortest form prints
+/// (Rust's `Display`, the form that reads back to the same double): `0.1`
+/// is 0.1 kWh, not the binary value's 0.1000000000000000055…. `None` for
+/// NaN, an infinity or a value a `Decimal` cannot hold. The bindings read
+/// each float they are given this way.
+pub fn kwh_decimal(kwh: f64) -> Option<Decimal> {
+    if !kwh.is_finite() {
+        return None;
+    }
+    Decimal::from_str(&format!("{kwh}"))
+        .or_else(|_| Decimal::from_scientific(&format!("{kwh:e}")))
+        .ok()
+}
+
 /// The exact path: the shortest decimal form, rounded half-even.
 fn exact(kwh: f64) -> Option<i64> {
-    let d = Decimal::from_str(&format!("{kwh}"))
-        .or_else(|_| Decimal::from_scientific(&format!("{kwh:e}")))
-        .ok()?;
-    let scaled = d
+    let scaled = kwh_decimal(kwh)?
         .round_dp(6)
         .checked_mul(Decimal::from(MICRO_KWH_PER_KWH))?;
     i64::try_from(scaled).ok()
