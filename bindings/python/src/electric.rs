@@ -8,6 +8,7 @@
 
 use std::str::FromStr;
 
+use arrow_array::Array;
 use chrono::NaiveDateTime;
 use pyo3::prelude::*;
 use rust_decimal::Decimal;
@@ -121,6 +122,30 @@ fn array_floats(obj: &Bound<'_, PyAny>, what: &str) -> PyResult<Option<Vec<f64>>
             .map(|b| f64::from_le_bytes(b.try_into().unwrap_or([0; 8])))
             .collect(),
     ))
+}
+
+/// The values of an Arrow array (anything with `__arrow_c_array__` or
+/// `__arrow_c_stream__`: pyarrow arrays and chunked arrays, Polars series)
+/// in micro-kWh, read in place; `None` for anything else. A null, NaN or
+/// out-of-range value is refused naming its index.
+fn arrow_micro_kwh(obj: &Bound<'_, PyAny>, what: &str) -> PyResult<Option<Vec<i64>>> {
+    if obj.is_instance_of::<pyo3::types::PyList>() || obj.is_instance_of::<pyo3::types::PyTuple>() {
+        return Ok(None);
+    }
+    let Some(chunks) = crate::arrow_io::array_chunks(obj)? else {
+        return Ok(None);
+    };
+    let mut out = Vec::with_capacity(chunks.iter().map(|c| c.len()).sum());
+    for chunk in &chunks {
+        let offset = out.len();
+        crate::electric_table::micro_into(chunk, 0, chunk.len(), &mut out, what).map_err(
+            |(i, why)| -> PyErr {
+                Raise::new::<BillError>("electric.series", format!("{what}[{}]: {why}", offset + i))
+                    .into()
+            },
+        )?;
+    }
+    Ok(Some(out))
 }
 
 /// Interval length in minutes (a divisor of 60), as the engine keeps it.
@@ -237,8 +262,23 @@ impl PreparedYear {
         interval_minutes: u32,
         sam: bool,
     ) -> PyResult<Vec<ElectricMonth>> {
-        // An array of numbers is read in one copy; anything else value by
-        // value (Decimal, str, int, float), exactly as before.
+        // An Arrow array (pyarrow, Polars) is read where it lies, without
+        // numpy; a numpy array of numbers in one copy; anything else value
+        // by value (Decimal, str, int, float), exactly as before.
+        if let Some(micro) = arrow_micro_kwh(kwh, "kwh")? {
+            let step = step(interval_minutes)?;
+            let statement = py
+                .detach(|| {
+                    let series = IntervalSeries::from_micro_kwh(start, step, micro)?;
+                    self.inner.bill(&series, policy(sam))
+                })
+                .map_err(|e| electric_error(&e))?;
+            return Ok(statement
+                .months
+                .into_iter()
+                .map(|inner| ElectricMonth { inner })
+                .collect());
+        }
         let floats = array_floats(kwh, "kwh")?;
         let values = match floats {
             Some(_) => Vec::new(),
@@ -318,6 +358,81 @@ impl PreparedYear {
             .into_iter()
             .map(|inner| GenerationMonth { inner })
             .collect())
+    }
+
+    /// Bills many customers from Arrow interval data (a pyarrow Table or
+    /// RecordBatchReader, a Polars or pandas DataFrame, a DuckDB relation:
+    /// anything with `__arrow_c_stream__`), on every core with the
+    /// interpreter released. Columns: `customer` (integers or text) and
+    /// either `timestamp` (local clock time, no time zone) and `kwh` per
+    /// interval, each customer's rows together and in time order, or
+    /// `start` and `kwh` as a list per customer; `received_kwh` beside
+    /// `kwh` bills a customer who generates under `metering` (by default
+    /// the rate's). `kwh` may be float64/float32 (meter readings, rounded
+    /// half-even to the micro-kWh by their shortest decimal form),
+    /// integers or decimal128. With `whole_months` (the default) a
+    /// customer's data must cover whole calendar months, since each month
+    /// is billed whole. Returns `BillTables`: `.bills`, one row per
+    /// customer-month (a customer that cannot be billed gets one row with
+    /// `error_code` and `error`), and, with `line_items=True`, `.lines`.
+    #[pyo3(signature = (data, *, interval_minutes = 60, line_items = false, whole_months = true, metering = None, year_end_sell_rate = None, true_up_month = None, sam = false, threads = None))]
+    #[allow(clippy::too_many_arguments)]
+    fn bill_table(
+        &self,
+        py: Python<'_>,
+        data: &Bound<'_, PyAny>,
+        interval_minutes: u32,
+        line_items: bool,
+        whole_months: bool,
+        metering: Option<&str>,
+        year_end_sell_rate: Option<&Bound<'_, PyAny>>,
+        true_up_month: Option<u32>,
+        sam: bool,
+        threads: Option<usize>,
+    ) -> PyResult<BillTables> {
+        let step = step(interval_minutes)?;
+        let metering = match metering {
+            Some(name) => Some(Metering::parse(name).map_err(|e| electric_error(&e))?),
+            None => self.inner.tariff().metering,
+        };
+        let metering = match metering {
+            Some(m) => {
+                let mut options = MeteringOptions::new(m);
+                if let Some(rate) = to_decimal_opt(year_end_sell_rate, "year_end_sell_rate")? {
+                    options.year_end_sell_rate = rate;
+                }
+                if let Some(m) = true_up_month {
+                    options.true_up_month = m;
+                }
+                Some(options)
+            }
+            None => None,
+        };
+        let reader = crate::arrow_io::reader(data)?;
+        let has_received = reader.schema().index_of("received_kwh").is_ok();
+        let options = crate::electric_table::Options {
+            step,
+            line_items,
+            policy: policy(sam),
+            whole_months,
+            metering: if has_received { metering } else { None },
+            threads: threads
+                .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get())),
+        };
+        let (bills, lines) = py
+            .detach(|| crate::electric_table::run(&self.inner, reader, &options))
+            .map_err(crate::arrow_io::input_error)?;
+        let table = |batches: Vec<arrow_array::RecordBatch>| {
+            let schema = batches
+                .first()
+                .map(arrow_array::RecordBatch::schema)
+                .unwrap_or_else(|| std::sync::Arc::new(arrow_schema::Schema::empty()));
+            crate::arrow_io::ArrowTable::new(batches, schema)
+        };
+        Ok(BillTables {
+            bills: Py::new(py, table(bills))?,
+            lines: lines.map(|l| Py::new(py, table(l))).transpose()?,
+        })
     }
 
     fn __repr__(&self) -> String {
@@ -495,5 +610,27 @@ impl GenerationMonth {
             "GenerationMonth({}, total={})",
             self.inner.month, self.inner.bill.total
         )
+    }
+}
+
+/// The results of `PreparedYear.bill_table`, as Arrow tables.
+#[pyclass(module = "ratepayer", frozen)]
+pub struct BillTables {
+    bills: Py<crate::arrow_io::ArrowTable>,
+    lines: Option<Py<crate::arrow_io::ArrowTable>>,
+}
+
+#[pymethods]
+impl BillTables {
+    /// One row per customer-month bill; a customer that could not be
+    /// billed has one row with `error_code` and `error` set.
+    #[getter]
+    fn bills(&self, py: Python<'_>) -> Py<crate::arrow_io::ArrowTable> {
+        self.bills.clone_ref(py)
+    }
+    /// One row per line item (`None` unless `line_items=True`).
+    #[getter]
+    fn lines(&self, py: Python<'_>) -> Option<Py<crate::arrow_io::ArrowTable>> {
+        self.lines.as_ref().map(|l| l.clone_ref(py))
     }
 }

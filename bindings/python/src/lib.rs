@@ -3,11 +3,14 @@
 //! every core error becomes an exception under `ratepayer.RatepayerError`.
 //! Nothing here panics across the boundary (the workspace lints deny it).
 
+mod arrow_io;
 mod autopay;
 mod batch;
 mod bill;
 mod calendar;
 mod electric;
+mod electric_table;
+mod electric_table_out;
 mod errors;
 mod fees;
 mod meter;
@@ -70,6 +73,8 @@ fn _ratepayer(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<electric::PreparedYear>()?;
     m.add_class::<electric::ElectricMonth>()?;
     m.add_class::<electric::GenerationMonth>()?;
+    m.add_class::<electric::BillTables>()?;
+    m.add_class::<arrow_io::ArrowTable>()?;
     m.add_class::<bill::Bill>()?;
     m.add_class::<bill::BillLine>()?;
     m.add_class::<meter::Meter>()?;

@@ -18,7 +18,7 @@ use super::interval::MICRO_KWH_PER_KWH;
 
 /// `kwh` in micro-kWh: its shortest decimal form rounded half-even to six
 /// places. `None` for NaN, an infinity or a value beyond `i64` micro-kWh.
-pub(crate) fn micro_kwh_of_f64(kwh: f64) -> Option<i64> {
+pub fn micro_kwh_of_f64(kwh: f64) -> Option<i64> {
     if !kwh.is_finite() {
         return None;
     }
