@@ -487,8 +487,10 @@ impl Job<'_> {
                 .chunks(chunk)
                 .map(|part| {
                     s.spawn(move || {
+                        // One values buffer a thread, reused customer after customer.
+                        let mut buffer = Vec::new();
                         part.iter()
-                            .map(|it| self.bill_item(batches, it))
+                            .map(|it| self.bill_item(batches, it, &mut buffer))
                             .collect::<Vec<_>>()
                     })
                 })
@@ -511,7 +513,12 @@ impl Job<'_> {
         })
     }
 
-    fn bill_item(&self, batches: &[Option<RecordBatch>], item: &Item) -> Out {
+    fn bill_item(
+        &self,
+        batches: &[Option<RecordBatch>],
+        item: &Item,
+        buffer: &mut Vec<i64>,
+    ) -> Out {
         if let Some((code, why)) = &item.problem {
             return Out::error(item.key.clone(), item.row, code, why.clone());
         }
@@ -519,7 +526,7 @@ impl Job<'_> {
             Some(k) => format!("customer {k}"),
             None => "a customer".into(),
         };
-        match self.try_bill(batches, item) {
+        match self.try_bill(batches, item, buffer) {
             Ok(out) => out,
             Err((code, why)) => Out::error(
                 item.key.clone(),
@@ -534,11 +541,14 @@ impl Job<'_> {
         &self,
         batches: &[Option<RecordBatch>],
         item: &Item,
+        buffer: &mut Vec<i64>,
     ) -> Result<Out, (&'static str, String)> {
         let series = |e: String| ("electric.series", e);
         let step_ticks = i64::from(self.options.step) * 60 * self.cols.per_second;
         let mut start: Option<i64> = item.start;
-        let mut delivered: Vec<i64> = Vec::with_capacity(item.values());
+        let mut delivered: Vec<i64> = std::mem::take(buffer);
+        delivered.clear();
+        delivered.reserve(item.values());
         let mut received: Vec<i64> = Vec::new();
         let mut at = 0usize;
         for piece in &item.pieces {
@@ -630,7 +640,9 @@ impl Job<'_> {
             None => {
                 let s = IntervalSeries::from_micro_kwh(start, self.options.step, delivered)
                     .map_err(core)?;
-                let st = self.year.bill(&s, self.options.policy).map_err(core)?;
+                let st = self.year.bill(&s, self.options.policy);
+                *buffer = s.into_micro_kwh();
+                let st = st.map_err(core)?;
                 for m in &st.months {
                     out.push_month(
                         month_row(m),
@@ -704,12 +716,11 @@ pub fn micro_into(
     match a.data_type() {
         DataType::Float64 => {
             let v = a.as_primitive::<Float64Type>().values();
-            for (k, x) in v.get(range(v.len())).unwrap_or_default().iter().enumerate() {
-                out.push(
-                    ratepayer::electric::micro_kwh_of_f64(*x)
-                        .ok_or_else(|| (from + k, bad_float(name, *x)))?,
-                );
-            }
+            let part = v.get(range(v.len())).unwrap_or_default();
+            ratepayer::electric::extend_micro_kwh(part, out).map_err(|k| {
+                let x = part.get(k).copied().unwrap_or(f64::NAN);
+                (from + k, bad_float(name, x))
+            })?;
         }
         DataType::Float32 => {
             let v = a.as_primitive::<Float32Type>().values();

@@ -244,6 +244,45 @@ impl Tariff {
         )
     }
 
+    /// Bills one row per bill from Arrow columns (a pyarrow Table or
+    /// RecordBatchReader, a Polars or pandas DataFrame, a DuckDB relation),
+    /// on every core with the interpreter released. Columns: `usage`
+    /// (integers or decimal128, in `unit`; null with `residents` for an
+    /// unmetered bill), `start` and `end` (date32; or `start=`/`end=` for
+    /// every row), and optionally `meter_size`, `customer_class` (text),
+    /// `residents` (integers), `estimated` (booleans) and `customer`
+    /// (carried to the result). Returns an `ArrowTable` with one row per
+    /// input row: `row`, `customer`, `total` (decimal128 at the currency's
+    /// minor unit), and `error_code`/`error` for a row that cannot be
+    /// billed (its total is null).
+    #[pyo3(signature = (data, *, start = None, end = None, unit = None, threads = None))]
+    fn bill_table(
+        &self,
+        py: Python<'_>,
+        data: &Bound<'_, PyAny>,
+        start: Option<NaiveDate>,
+        end: Option<NaiveDate>,
+        unit: Option<&str>,
+        threads: Option<usize>,
+    ) -> PyResult<crate::arrow_io::ArrowTable> {
+        let defaults = crate::water_table::Defaults {
+            start,
+            end,
+            unit: unit_or(unit, self.inner.unit())?,
+            threads: threads
+                .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get())),
+        };
+        let reader = crate::arrow_io::reader(data)?;
+        let batches = py
+            .detach(|| crate::water_table::run(&self.inner, reader, &defaults))
+            .map_err(crate::arrow_io::input_error)?;
+        let schema = batches
+            .first()
+            .map(arrow_array::RecordBatch::schema)
+            .unwrap_or_else(|| std::sync::Arc::new(arrow_schema::Schema::empty()));
+        Ok(crate::arrow_io::ArrowTable::new(batches, schema))
+    }
+
     fn __repr__(&self) -> String {
         format!(
             "Tariff(id={}, unit={}, currency={})",

@@ -13,12 +13,14 @@ __all__ = [
     "AccountImport",
     "AccountRecord",
     "AccountSummary",
+    "ArrowTable",
     "AuditEvent",
     "AutopayError",
     "BatchResult",
     "Bill",
     "BillError",
     "BillLine",
+    "BillTables",
     "BillView",
     "Calendar",
     "CalendarError",
@@ -235,6 +237,15 @@ class Tariff:
         customer_class: str | Iterable[str | None] | None = None,
         errors: Literal["raise", "collect"] = "raise",
     ) -> BatchResult: ...
+    def bill_table(
+        self,
+        data: _ArrowStream | _ArrowArray,
+        *,
+        start: datetime.date | None = None,
+        end: datetime.date | None = None,
+        unit: str | None = None,
+        threads: int | None = None,
+    ) -> ArrowTable: ...
     def bill_columns(
         self,
         columns: Mapping[str, Any],
@@ -263,17 +274,60 @@ class _ArrayLike(Protocol):
     """An array numpy takes (numpy arrays, pandas and Polars series, pyarrow arrays)."""
     def __array__(self, *args: Any, **kwargs: Any) -> Any: ...
 
+class _ArrowArray(Protocol):
+    """An Arrow array (PyCapsule interface): a pyarrow Array."""
+    def __arrow_c_array__(self, requested_schema: Any = None) -> tuple[Any, Any]: ...
+
+class _ArrowStream(Protocol):
+    """Arrow data as a stream (PyCapsule interface): a pyarrow Table,
+    ChunkedArray or RecordBatchReader, a Polars DataFrame or Series, a
+    pandas DataFrame, a DuckDB relation."""
+    def __arrow_c_stream__(self, requested_schema: Any = None) -> Any: ...
+
+@final
+class ArrowTable:
+    """Result rows as Arrow record batches: `pyarrow.table(t)`,
+    `polars.DataFrame(t)` and DuckDB read it as it is."""
+    @property
+    def num_rows(self) -> int: ...
+    @property
+    def column_names(self) -> list[str]: ...
+    def to_pyarrow(self) -> Any: ...
+    def to_polars(self) -> Any: ...
+    def __arrow_c_stream__(self, requested_schema: Any = None) -> Any: ...
+    def __len__(self) -> int: ...
+
+@final
+class BillTables:
+    @property
+    def bills(self) -> ArrowTable: ...
+    @property
+    def lines(self) -> ArrowTable | None: ...
+
 @final
 class PreparedYear:
     @property
     def year(self) -> int: ...
     def bill(
         self,
-        kwh: Iterable[_Kwh] | _ArrayLike,
+        kwh: Iterable[_Kwh] | _ArrayLike | _ArrowArray | _ArrowStream,
         start: datetime.datetime,
         interval_minutes: int = 60,
         sam: bool = False,
     ) -> list[ElectricMonth]: ...
+    def bill_table(
+        self,
+        data: _ArrowStream | _ArrowArray,
+        *,
+        interval_minutes: int = 60,
+        line_items: bool = False,
+        whole_months: bool = True,
+        metering: str | None = None,
+        year_end_sell_rate: _Exact | None = None,
+        true_up_month: int | None = None,
+        sam: bool = False,
+        threads: int | None = None,
+    ) -> BillTables: ...
     def bill_generation(
         self,
         delivered: Iterable[_Kwh],

@@ -18,6 +18,7 @@ use super::interval::MICRO_KWH_PER_KWH;
 
 /// `kwh` in micro-kWh: its shortest decimal form rounded half-even to six
 /// places. `None` for NaN, an infinity or a value beyond `i64` micro-kWh.
+#[inline]
 pub fn micro_kwh_of_f64(kwh: f64) -> Option<i64> {
     if !kwh.is_finite() {
         return None;
@@ -26,12 +27,22 @@ pub fn micro_kwh_of_f64(kwh: f64) -> Option<i64> {
     // Below 2^52 an f64 keeps fractions; the product's error (and the
     // shortest form's distance from the binary value, scaled) stays under
     // 4 ulps of `x`, 1e-15 of it.
+    //
+    // The integer part comes from a truncating conversion (one instruction;
+    // `floor` and `round` are library calls on baseline x86-64), and the
+    // fraction from a subtraction, exact below 2^52.
     if x.abs() < 4.0e15 {
-        let frac = x - x.floor();
+        #[allow(clippy::cast_possible_truncation)]
+        let whole = x as i64;
+        #[allow(clippy::cast_precision_loss)]
+        let frac = (x - whole as f64).abs();
         let margin = (x.abs() * 1e-15).max(1e-9);
         if (frac - 0.5).abs() > margin {
-            #[allow(clippy::cast_possible_truncation)]
-            return Some(x.round() as i64);
+            return Some(match (frac > 0.5, x < 0.0) {
+                (false, _) => whole,
+                (true, false) => whole + 1,
+                (true, true) => whole - 1,
+            });
         }
     }
     exact(kwh)
@@ -49,6 +60,21 @@ pub fn kwh_decimal(kwh: f64) -> Option<Decimal> {
     Decimal::from_str(&format!("{kwh}"))
         .or_else(|_| Decimal::from_scientific(&format!("{kwh:e}")))
         .ok()
+}
+
+/// Appends every value of `kwh` to `out` in micro-kWh, as
+/// [`micro_kwh_of_f64`] reads each; `Err(i)` names the first value that is
+/// NaN, an infinity or beyond `i64` micro-kWh (the values before it are
+/// appended). One tight loop: the conversion inlines into it.
+pub fn extend_micro_kwh(kwh: &[f64], out: &mut Vec<i64>) -> Result<(), usize> {
+    out.reserve(kwh.len());
+    for (i, &k) in kwh.iter().enumerate() {
+        match micro_kwh_of_f64(k) {
+            Some(v) => out.push(v),
+            None => return Err(i),
+        }
+    }
+    Ok(())
 }
 
 /// The exact path: the shortest decimal form, rounded half-even.
@@ -84,6 +110,15 @@ mod tests {
         assert_eq!(micro_kwh_of_f64(f64::NEG_INFINITY), None);
         assert_eq!(micro_kwh_of_f64(1e300), None);
         assert_eq!(micro_kwh_of_f64(1e-300), Some(0));
+    }
+
+    #[test]
+    fn a_slice_converts_up_to_its_first_bad_value() {
+        let mut out = vec![7];
+        assert_eq!(extend_micro_kwh(&[0.5, 1.0000015], &mut out), Ok(()));
+        assert_eq!(out, vec![7, 500_000, 1_000_002]);
+        assert_eq!(extend_micro_kwh(&[2.0, f64::NAN, 3.0], &mut out), Err(1));
+        assert_eq!(out, vec![7, 500_000, 1_000_002, 2_000_000]);
     }
 
     proptest! {

@@ -182,19 +182,17 @@ impl IntervalSeries {
         kwh: &[f64],
     ) -> Result<IntervalSeries, ElectricError> {
         let mut v = Vec::with_capacity(kwh.len());
-        for (i, &k) in kwh.iter().enumerate() {
-            let micro = super::float_kwh::micro_kwh_of_f64(k).ok_or_else(|| {
-                ElectricError::Series(if k.is_finite() {
-                    format!(
-                        "interval {i} holds {k} kWh; each interval must hold 0 to {MAX_INTERVAL_KWH} kWh"
-                    )
-                } else {
-                    format!(
-                        "interval {i} is {k}; give a finite number of kWh (a missing reading must be estimated, not sent as NaN)"
-                    )
-                })
-            })?;
-            v.push(micro);
+        if let Err(i) = super::float_kwh::extend_micro_kwh(kwh, &mut v) {
+            let k = kwh.get(i).copied().unwrap_or(f64::NAN);
+            return Err(ElectricError::Series(if k.is_finite() {
+                format!(
+                    "interval {i} holds {k} kWh; each interval must hold 0 to {MAX_INTERVAL_KWH} kWh"
+                )
+            } else {
+                format!(
+                    "interval {i} is {k}; give a finite number of kWh (a missing reading must be estimated, not sent as NaN)"
+                )
+            }));
         }
         IntervalSeries::from_micro_kwh(start, step_minutes, v)
     }
@@ -218,6 +216,12 @@ impl IntervalSeries {
     /// The values in micro-kWh.
     pub fn micro_kwh(&self) -> &[i64] {
         &self.micro_kwh
+    }
+
+    /// The values, given back (to reuse the buffer for the next series of
+    /// a batch).
+    pub fn into_micro_kwh(self) -> Vec<i64> {
+        self.micro_kwh
     }
 
     /// The largest value in micro-kWh (0 for an empty series).

@@ -64,7 +64,7 @@ mod tests;
 
 pub use bill::{ElectricMonth, ElectricStatement, PreparedYear};
 pub use demand::{DemandBasis, PeakHistory};
-pub use float_kwh::{kwh_decimal, micro_kwh_of_f64};
+pub use float_kwh::{extend_micro_kwh, kwh_decimal, micro_kwh_of_f64};
 pub use generation::{
     GenerationMonth, GenerationStatement, MeterChannels, Metering, MeteringOptions,
 };

@@ -1,0 +1,344 @@
+//! `Tariff.bill_table`: one bill per row of Arrow columns (water, sewer,
+//! gas: any `Tariff`), on every core with the interpreter released,
+//! returned as an Arrow table with one row per input row: the total as
+//! `decimal128` at the currency's minor unit, or the row's error. Usage is
+//! exact (integers or decimal128; floats are refused, as everywhere a
+//! quantity is billed); a null usage with `residents` is an unmetered bill.
+
+use std::sync::Arc;
+
+use arrow_array::builder::{Decimal128Builder, StringBuilder, UInt64Builder};
+use arrow_array::cast::AsArray;
+use arrow_array::types::{
+    Date32Type, Decimal128Type, Int16Type, Int32Type, Int64Type, Int8Type, UInt16Type, UInt32Type,
+    UInt64Type, UInt8Type,
+};
+use arrow_array::{Array, ArrayRef, RecordBatch, RecordBatchReader};
+use arrow_schema::{DataType, Field, Schema, SchemaRef};
+use chrono::NaiveDate;
+use rust_decimal::Decimal;
+
+use ratepayer::{BillInput, BillingPeriod, Quantity, Tariff, Unit};
+
+use crate::errors::bill_code;
+
+/// Period and unit given for every row.
+pub struct Defaults {
+    /// First day of service, where the data has no `start` column.
+    pub start: Option<NaiveDate>,
+    /// Last day of service, where the data has no `end` column.
+    pub end: Option<NaiveDate>,
+    /// The unit of `usage`.
+    pub unit: Unit,
+    /// Billing threads.
+    pub threads: usize,
+}
+
+/// Column indexes of the input.
+struct Cols {
+    usage: usize,
+    start: Option<usize>,
+    end: Option<usize>,
+    meter_size: Option<usize>,
+    class: Option<usize>,
+    residents: Option<usize>,
+    estimated: Option<usize>,
+    customer: Option<usize>,
+}
+
+fn check(schema: &SchemaRef, name: &str, ok: &[&str], fix: &str) -> Result<Option<usize>, String> {
+    let Ok(i) = schema.index_of(name) else {
+        return Ok(None);
+    };
+    let t = schema.field(i).data_type();
+    let kind = match t {
+        DataType::Int8
+        | DataType::Int16
+        | DataType::Int32
+        | DataType::Int64
+        | DataType::UInt8
+        | DataType::UInt16
+        | DataType::UInt32
+        | DataType::UInt64 => "int",
+        DataType::Decimal128(_, _) => "decimal",
+        DataType::Utf8 | DataType::LargeUtf8 | DataType::Utf8View => "text",
+        DataType::Date32 => "date",
+        DataType::Boolean => "bool",
+        DataType::Null => "null",
+        _ => "other",
+    };
+    if ok.contains(&kind) || kind == "null" {
+        Ok(Some(i))
+    } else {
+        Err(format!("`{name}` is {t}; {fix}"))
+    }
+}
+
+fn columns(schema: &SchemaRef) -> Result<Cols, String> {
+    let usage = check(
+        schema,
+        "usage",
+        &["int", "decimal"],
+        "give exact usage: integers or decimal128 (floats are refused: a bill needs the exact quantity read)",
+    )?
+    .ok_or_else(|| "the data has no `usage` column (one exact quantity per bill)".to_string())?;
+    Ok(Cols {
+        usage,
+        start: check(
+            schema,
+            "start",
+            &["date"],
+            "give date32 (the first day of service)",
+        )?,
+        end: check(
+            schema,
+            "end",
+            &["date"],
+            "give date32 (the last day of service)",
+        )?,
+        meter_size: check(schema, "meter_size", &["text"], "give text such as \"5/8\"")?,
+        class: check(schema, "customer_class", &["text"], "give text")?,
+        residents: check(schema, "residents", &["int"], "give integers")?,
+        estimated: check(schema, "estimated", &["bool"], "give booleans")?,
+        customer: check(
+            schema,
+            "customer",
+            &["int", "text"],
+            "give integers or text",
+        )?,
+    })
+}
+
+fn text(a: &ArrayRef, i: usize) -> Option<&str> {
+    if a.is_null(i) {
+        return None;
+    }
+    match a.data_type() {
+        DataType::Utf8 => Some(a.as_string::<i32>().value(i)),
+        DataType::LargeUtf8 => Some(a.as_string::<i64>().value(i)),
+        DataType::Utf8View => Some(a.as_string_view().value(i)),
+        _ => None,
+    }
+}
+
+/// An integer cell as i128 (`None` when null).
+fn int(a: &ArrayRef, i: usize) -> Option<i128> {
+    if a.is_null(i) {
+        return None;
+    }
+    macro_rules! get {
+        ($t:ty) => {
+            a.as_primitive::<$t>()
+                .values()
+                .get(i)
+                .map(|v| i128::from(*v))
+        };
+    }
+    match a.data_type() {
+        DataType::Int8 => get!(Int8Type),
+        DataType::Int16 => get!(Int16Type),
+        DataType::Int32 => get!(Int32Type),
+        DataType::Int64 => get!(Int64Type),
+        DataType::UInt8 => get!(UInt8Type),
+        DataType::UInt16 => get!(UInt16Type),
+        DataType::UInt32 => get!(UInt32Type),
+        DataType::UInt64 => get!(UInt64Type),
+        DataType::Decimal128(_, _) => get!(Decimal128Type),
+        _ => None,
+    }
+}
+
+fn usage(a: &ArrayRef, i: usize) -> Result<Option<Decimal>, String> {
+    let Some(v) = int(a, i) else { return Ok(None) };
+    let scale = match a.data_type() {
+        DataType::Decimal128(_, s) => u32::try_from(*s).map_err(|_| {
+            "`usage` has a negative decimal scale; give decimal128 with scale 0 or more".to_string()
+        })?,
+        _ => 0,
+    };
+    Decimal::try_from_i128_with_scale(v, scale)
+        .map(Some)
+        .map_err(|_| format!("`usage` {v} (scale {scale}) does not fit a decimal of 28 digits"))
+}
+
+fn date(a: &ArrayRef, i: usize) -> Option<NaiveDate> {
+    if a.is_null(i) {
+        return None;
+    }
+    let days = *a.as_primitive::<Date32Type>().values().get(i)?;
+    NaiveDate::from_ymd_opt(1970, 1, 1)?.checked_add_signed(chrono::Duration::days(i64::from(days)))
+}
+
+/// One row's bill: its total's mantissa at `minor` places, or its error.
+fn bill_row(
+    tariff: &Tariff,
+    d: &Defaults,
+    cols: &Cols,
+    batch: &RecordBatch,
+    i: usize,
+    minor: u32,
+) -> Result<i128, (&'static str, String)> {
+    let col = |c: Option<usize>| c.map(|c| batch.column(c));
+    let from = col(cols.start).map_or(d.start, |a| date(a, i));
+    let to = col(cols.end).map_or(d.end, |a| date(a, i));
+    let (Some(from), Some(to)) = (from, to) else {
+        return Err((
+            "bill.period",
+            "no period: give `start` and `end` (date32 columns, or start=/end= for every row)"
+                .into(),
+        ));
+    };
+    let period =
+        BillingPeriod::new(from, to).map_err(|e| ("bill.period", format!("`period`: {e}")))?;
+    let value = usage(batch.column(cols.usage), i).map_err(|e| ("bill.usage", e))?;
+    let residents = match col(cols.residents).and_then(|a| int(a, i)) {
+        None => None,
+        Some(n) => Some(u32::try_from(n).map_err(|_| {
+            (
+                "bill.residents",
+                format!("`residents` is {n}; give 0 to {}", u32::MAX),
+            )
+        })?),
+    };
+    let estimated = col(cols.estimated)
+        .filter(|a| a.is_valid(i))
+        .is_some_and(|a| a.as_boolean().value(i));
+    let input = BillInput {
+        period,
+        usage: value.map(|v| Quantity::new(v, d.unit)),
+        meter_size: col(cols.meter_size).and_then(|a| text(a, i)),
+        customer_class: col(cols.class).and_then(|a| text(a, i)),
+        residents,
+        therms_per_ccf: None,
+        estimated,
+    };
+    let bill = tariff
+        .bill(&input)
+        .map_err(|e| (bill_code(&e), e.to_string()))?;
+    let mut total = bill.total.amount();
+    total.rescale(minor);
+    Ok(total.mantissa())
+}
+
+/// Bills every row of the stream; the result has one row per input row.
+pub fn run(
+    tariff: &Arc<Tariff>,
+    mut reader: Box<dyn RecordBatchReader + Send>,
+    d: &Defaults,
+) -> Result<Vec<RecordBatch>, String> {
+    let schema = reader.schema();
+    let cols = columns(&schema)?;
+    let minor = tariff.currency().minor_units();
+    let out_schema = {
+        let mut fields = vec![Field::new("row", DataType::UInt64, false)];
+        if let Some(c) = cols.customer {
+            let t = match schema.field(c).data_type() {
+                DataType::Utf8 | DataType::LargeUtf8 | DataType::Utf8View => DataType::Utf8,
+                _ => DataType::Int64,
+            };
+            fields.push(Field::new("customer", t, true));
+        }
+        fields.push(Field::new(
+            "total",
+            DataType::Decimal128(18, i8::try_from(minor).unwrap_or(2)),
+            true,
+        ));
+        fields.push(Field::new("error_code", DataType::Utf8, true));
+        fields.push(Field::new("error", DataType::Utf8, true));
+        Arc::new(Schema::new(fields))
+    };
+    let mut out = Vec::new();
+    let mut row0 = 0u64;
+    for batch in &mut reader {
+        let batch = batch.map_err(|e| format!("reading the data: {e}"))?;
+        let n = batch.num_rows();
+        let threads = d.threads.clamp(1, n / 4096 + 1);
+        let chunk = n.div_ceil(threads).max(1);
+        let results: Vec<Result<i128, (&'static str, String)>> = std::thread::scope(|s| {
+            let handles: Vec<_> = (0..n)
+                .step_by(chunk)
+                .map(|first| {
+                    let batch = &batch;
+                    let cols = &cols;
+                    s.spawn(move || {
+                        (first..(first + chunk).min(n))
+                            .map(|i| bill_row(tariff, d, cols, batch, i, minor))
+                            .collect::<Vec<_>>()
+                    })
+                })
+                .collect();
+            handles
+                .into_iter()
+                .flat_map(|h| {
+                    h.join().unwrap_or_else(|_| {
+                        vec![Err((
+                            "bill.internal",
+                            "a billing thread failed".to_string(),
+                        ))]
+                    })
+                })
+                .collect()
+        });
+        let mut rows = UInt64Builder::with_capacity(n);
+        let mut total = Decimal128Builder::with_capacity(n);
+        let mut code = StringBuilder::new();
+        let mut error = StringBuilder::new();
+        for (i, r) in results.iter().enumerate() {
+            rows.append_value(row0 + i as u64);
+            match r {
+                Ok(t) if t.abs() < 10_i128.pow(18) => {
+                    total.append_value(*t);
+                    code.append_null();
+                    error.append_null();
+                }
+                Ok(_) => {
+                    total.append_null();
+                    code.append_value("bill.overflow");
+                    error.append_value("the total does not fit decimal128(18)");
+                }
+                Err((c, e)) => {
+                    total.append_null();
+                    code.append_value(c);
+                    error.append_value(format!("row {}: {e}", row0 + i as u64));
+                }
+            }
+        }
+        if results.len() != n {
+            return Err("a billing thread failed".into());
+        }
+        let mut arrays: Vec<ArrayRef> = vec![Arc::new(rows.finish())];
+        if let Some(c) = cols.customer {
+            let a = batch.column(c);
+            let customer: ArrayRef = match a.data_type() {
+                DataType::Utf8 | DataType::LargeUtf8 | DataType::Utf8View => {
+                    let mut b = StringBuilder::new();
+                    for i in 0..n {
+                        b.append_option(text(a, i));
+                    }
+                    Arc::new(b.finish())
+                }
+                _ => {
+                    let mut b = arrow_array::builder::Int64Builder::with_capacity(n);
+                    for i in 0..n {
+                        b.append_option(int(a, i).and_then(|v| i64::try_from(v).ok()));
+                    }
+                    Arc::new(b.finish())
+                }
+            };
+            arrays.push(customer);
+        }
+        let total = total
+            .finish()
+            .with_precision_and_scale(18, i8::try_from(minor).unwrap_or(2))
+            .map_err(|e| e.to_string())?;
+        arrays.push(Arc::new(total));
+        arrays.push(Arc::new(code.finish()));
+        arrays.push(Arc::new(error.finish()));
+        out.push(RecordBatch::try_new(out_schema.clone(), arrays).map_err(|e| e.to_string())?);
+        row0 += n as u64;
+    }
+    if out.is_empty() {
+        out.push(RecordBatch::new_empty(out_schema));
+    }
+    Ok(out)
+}
