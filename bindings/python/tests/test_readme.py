@@ -23,3 +23,5 @@ def test_readme_python_blocks_run() -> None:
     assert str(scope["months"][0].total) == "174.97"
     assert str(scope["gen"][0].export_credit) == "3.10"
     assert str(scope["gen"][0].total) == "143.97"
+    assert [str(t) for t in scope["bills"].column("total").to_pylist()] == ["174.97", "339.94"]
+    assert [str(t) for t in scope["water_bills"].column("total").to_pylist()] == ["57.22", "259.70"]
