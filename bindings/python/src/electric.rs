@@ -148,6 +148,47 @@ fn arrow_micro_kwh(obj: &Bound<'_, PyAny>, what: &str) -> PyResult<Option<Vec<i6
     Ok(Some(out))
 }
 
+/// Meter values in micro-kWh from anything `bill` takes: an Arrow array
+/// (read in place), an array numpy takes (one copy, then one tight loop),
+/// or a sequence of `Decimal`, `int`, `str` or `float` (value by value),
+/// each rounded half-even to the micro-kWh. A value that cannot be read is
+/// refused as `what[i]`; the range is checked by the series.
+fn meter_values(obj: &Bound<'_, PyAny>, what: &str) -> PyResult<Vec<i64>> {
+    if let Some(micro) = arrow_micro_kwh(obj, what)? {
+        return Ok(micro);
+    }
+    let refuse = |i: usize, why: String| -> PyErr {
+        Raise::new::<BillError>("electric.series", format!("{what}[{i}] {why}")).into()
+    };
+    if let Some(floats) = array_floats(obj, what)? {
+        let mut out = Vec::with_capacity(floats.len());
+        return match electric::extend_micro_kwh(&floats, &mut out) {
+            Ok(()) => Ok(out),
+            Err(i) => {
+                let f = floats.get(i).copied().unwrap_or(f64::NAN);
+                Err(refuse(
+                    i,
+                    if f.is_finite() {
+                        format!("is {f}; give kWh within ±10,000,000")
+                    } else {
+                        format!("is {f}; give a finite number of kWh (a missing reading must be estimated, not sent as NaN)")
+                    },
+                ))
+            }
+        };
+    }
+    kwh_values(obj, what)?
+        .iter()
+        .enumerate()
+        .map(|(i, d)| {
+            d.round_dp(6)
+                .checked_mul(Decimal::from(electric::MICRO_KWH_PER_KWH))
+                .and_then(|m| i64::try_from(m).ok())
+                .ok_or_else(|| refuse(i, format!("is {d}; give kWh within ±10,000,000")))
+        })
+        .collect()
+}
+
 /// Interval length in minutes (a divisor of 60), as the engine keeps it.
 fn step(interval_minutes: u32) -> PyResult<u16> {
     u16::try_from(interval_minutes).map_err(|_| {
@@ -262,35 +303,11 @@ impl PreparedYear {
         interval_minutes: u32,
         sam: bool,
     ) -> PyResult<Vec<ElectricMonth>> {
-        // An Arrow array (pyarrow, Polars) is read where it lies, without
-        // numpy; a numpy array of numbers in one copy; anything else value
-        // by value (Decimal, str, int, float), exactly as before.
-        if let Some(micro) = arrow_micro_kwh(kwh, "kwh")? {
-            let step = step(interval_minutes)?;
-            let statement = py
-                .detach(|| {
-                    let series = IntervalSeries::from_micro_kwh(start, step, micro)?;
-                    self.inner.bill(&series, policy(sam))
-                })
-                .map_err(|e| electric_error(&e))?;
-            return Ok(statement
-                .months
-                .into_iter()
-                .map(|inner| ElectricMonth { inner })
-                .collect());
-        }
-        let floats = array_floats(kwh, "kwh")?;
-        let values = match floats {
-            Some(_) => Vec::new(),
-            None => kwh_values(kwh, "kwh")?,
-        };
+        let micro = meter_values(kwh, "kwh")?;
         let step = step(interval_minutes)?;
         let statement = py
             .detach(|| {
-                let series = match &floats {
-                    Some(f) => IntervalSeries::from_f64_kwh(start, step, f)?,
-                    None => IntervalSeries::from_kwh(start, step, &values)?,
-                };
+                let series = IntervalSeries::from_micro_kwh(start, step, micro)?;
                 self.inner.bill(&series, policy(sam))
             })
             .map_err(|e| electric_error(&e))?;
@@ -323,8 +340,8 @@ impl PreparedYear {
         true_up_month: Option<u32>,
         sam: bool,
     ) -> PyResult<Vec<GenerationMonth>> {
-        let d = kwh_values(delivered, "delivered")?;
-        let r = kwh_values(received, "received")?;
+        let d = meter_values(delivered, "delivered")?;
+        let r = meter_values(received, "received")?;
         let step = step(interval_minutes)?;
         let metering = match metering {
             Some(name) => Metering::parse(name).map_err(|e| electric_error(&e))?,
@@ -349,7 +366,7 @@ impl PreparedYear {
         }
         let statement = py
             .detach(|| {
-                let channels = MeterChannels::from_kwh(start, step, &d, &r)?;
+                let channels = MeterChannels::from_micro_kwh(start, step, d, r)?;
                 self.inner.bill_generation(&channels, &options, policy(sam))
             })
             .map_err(|e| electric_error(&e))?;

@@ -296,3 +296,18 @@ def test_water_bills_from_arrow_columns_row_by_row() -> None:
     assert floats.value.code == "batch.input" and "floats are refused" in floats.value.message
     (missing,) = pa.table(water.bill_table(pa.table({"usage": [5]}))).to_pylist()
     assert missing["error_code"] == "bill.period" and "start=" in missing["error"]
+
+
+def test_generation_reads_numpy_and_arrow_channels_as_lists() -> None:
+    year, case = year_of("custom_nm_res3p")
+    load, gen = column(case["load"]), column(case["generation"])
+    want = year.bill_generation(load, gen, start=JAN_1, metering=case["metering"])
+    for d, r in ((np.array(load), np.array(gen)), (pa.array(load), pa.chunked_array([gen[:99], gen[99:]]))):
+        got_ = year.bill_generation(d, r, start=JAN_1, metering=case["metering"])
+        assert [(m.total, m.exported_kwh, m.credit_out) for m in got_] == [
+            (m.total, m.exported_kwh, m.credit_out) for m in want]
+    bad = np.array(gen)
+    bad[3] = np.inf
+    with pytest.raises(ratepayer.BillError) as inf:
+        year.bill_generation(np.array(load), bad, start=JAN_1, metering=case["metering"])
+    assert inf.value.code == "electric.series" and "received[3]" in inf.value.message

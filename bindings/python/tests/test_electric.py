@@ -143,7 +143,7 @@ def test_numpy_arrays_bill_as_their_values() -> None:
     bad[10] = np.nan
     with pytest.raises(ratepayer.BillError) as nan:
         year.bill(bad, start=JAN_1)
-    assert nan.value.code == "electric.series" and "interval 10" in nan.value.message
+    assert nan.value.code == "electric.series" and "kwh[10] is NaN" in nan.value.message
     bad[10] = -1.0
     with pytest.raises(ratepayer.BillError) as negative:
         year.bill(bad, start=JAN_1)

@@ -341,6 +341,42 @@ impl MeterChannels {
             d.push(micro(i, dk, "delivered", false)?);
             r.push(micro(i, rk, "received", true)?);
         }
+        MeterChannels::from_micro_kwh(start, step_minutes, d, r)
+    }
+
+    /// Channels from integer micro-kWh values (what the bindings read from
+    /// arrays of doubles or Arrow columns): delivered 0 to
+    /// [`MAX_INTERVAL_KWH`] kWh, received -[`MAX_INTERVAL_KWH`] to
+    /// [`MAX_INTERVAL_KWH`] (negative only as a generator's stand-by draw).
+    pub fn from_micro_kwh(
+        start: NaiveDateTime,
+        step_minutes: u16,
+        d: Vec<i64>,
+        r: Vec<i64>,
+    ) -> Result<MeterChannels, ElectricError> {
+        if d.len() != r.len() {
+            return Err(ElectricError::Series(format!(
+                "it has {} delivered values and {} received values; give both for every interval",
+                d.len(),
+                r.len()
+            )));
+        }
+        check_grid(start, step_minutes)?;
+        let limit = MAX_INTERVAL_KWH * MICRO_KWH_PER_KWH;
+        let bad_d = d.iter().position(|v| !(0..=limit).contains(v));
+        let bad_r = r.iter().position(|v| !(-limit..=limit).contains(v));
+        if let Some(i) = bad_d {
+            return Err(ElectricError::Series(format!(
+                "interval {i} has {} kWh delivered; delivered energy must be 0 to {MAX_INTERVAL_KWH} kWh",
+                Decimal::new(d.get(i).copied().unwrap_or(0), 6)
+            )));
+        }
+        if let Some(i) = bad_r {
+            return Err(ElectricError::Series(format!(
+                "interval {i} has {} kWh received; received energy must be -{MAX_INTERVAL_KWH} to {MAX_INTERVAL_KWH} kWh",
+                Decimal::new(r.get(i).copied().unwrap_or(0), 6)
+            )));
+        }
         let max_abs = d
             .iter()
             .chain(&r)
