@@ -91,7 +91,8 @@ pub fn extend_micro_kwh(kwh: &[f64], out: &mut Vec<i64>) -> Result<(), usize> {
                 let distance = (x - nearest).abs();
                 let margin = (x.abs() * 1e-15).max(1e-9);
                 // NaN fails both comparisons, so it is caught here too.
-                bad |= !(x.abs() < 2.0e15) | !(0.5 - distance > margin);
+                let fast = (x.abs() < 2.0e15) & (0.5 - distance > margin);
+                bad |= !fast;
                 *d = (shifted.to_bits() as i64).wrapping_sub(magic_bits);
             }
         }
