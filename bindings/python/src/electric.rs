@@ -241,6 +241,25 @@ impl ElectricTariff {
         })
     }
 
+    /// A tariff in the engine's own JSON form (what `to_json` writes). An
+    /// unknown, missing or mistyped field raises `TariffError` naming its
+    /// path; a tariff that breaks rules raises it listing every problem.
+    #[staticmethod]
+    fn from_json(json_text: &str) -> PyResult<ElectricTariff> {
+        let inner =
+            electric::ElectricTariff::from_json(json_text).map_err(|e| electric_error(&e))?;
+        Ok(ElectricTariff {
+            inner,
+            unused: Vec::new(),
+        })
+    }
+
+    /// The tariff in the engine's JSON form (a URDB rate once imported can
+    /// be kept, reviewed and edited; `from_json` reads it back).
+    fn to_json(&self) -> String {
+        self.inner.to_json()
+    }
+
     /// The tariff's id.
     #[getter]
     fn id(&self) -> &str {

@@ -311,3 +311,33 @@ def test_generation_reads_numpy_and_arrow_channels_as_lists() -> None:
     with pytest.raises(ratepayer.BillError) as inf:
         year.bill_generation(np.array(load), bad, start=JAN_1, metering=case["metering"])
     assert inf.value.code == "electric.series" and "received[3]" in inf.value.message
+
+
+def test_native_tariff_json_round_trips_and_refuses_unknown_fields() -> None:
+    """A URDB rate once imported is kept in the engine's JSON form and read
+    back billing the same; a misspelt field is refused naming its path, not
+    ignored; a rule broken is a TariffError listing the problems."""
+    year, case = year_of("custom_nb_com4p")
+    tariff = ratepayer.ElectricTariff.from_urdb(json.dumps(case["tariff"]))
+    text = tariff.to_json()
+    again = ratepayer.ElectricTariff.from_json(text)
+    assert again.to_json() == text and again.unused == []
+    load = column(case["load"])
+    assert [m.total for m in again.prepare(2029).bill(load, start=JAN_1)] == [
+        m.total for m in year.bill(load, start=JAN_1)]
+    spec = json.loads(text)
+    spec["energy_periods"][0][0]["rat"] = spec["energy_periods"][0][0].pop("rate")
+    with pytest.raises(ratepayer.TariffError) as typo:
+        ratepayer.ElectricTariff.from_json(json.dumps(spec))
+    assert typo.value.code == "tariff.parse" and "energy_periods[0][0]" in typo.value.message
+    assert "rat" in typo.value.message
+    spec = json.loads(text)
+    spec["surprise"] = 1
+    with pytest.raises(ratepayer.TariffError) as extra:
+        ratepayer.ElectricTariff.from_json(json.dumps(spec))
+    assert "surprise" in extra.value.message
+    spec = json.loads(text)
+    spec["energy_schedule"]["weekday"][0][0] = 9
+    with pytest.raises(ratepayer.TariffError) as broken:
+        ratepayer.ElectricTariff.from_json(json.dumps(spec))
+    assert broken.value.code == "tariff.invalid" and broken.value.problems

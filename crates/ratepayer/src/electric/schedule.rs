@@ -12,6 +12,7 @@ use crate::calendar::Calendar;
 /// (hour 0 = 00:00-01:00), on weekdays and on weekends and holidays.
 /// Period numbers are 0-based.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct Schedule {
     /// Monday to Friday, except holidays.
     pub weekday: [[u8; 24]; 12],

@@ -40,6 +40,7 @@ impl EnergyUnit {
 
 /// One tier of an energy period: up to `max` (cumulative, in `unit`) at `rate` per kWh.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct EnergyTier {
     /// Upper limit of the tier; `None` for the last, unbounded tier.
     pub max: Option<Decimal>,
@@ -52,6 +53,7 @@ pub struct EnergyTier {
 
 /// One tier of a demand charge: up to `max` kW (cumulative) at `rate` per kW.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct DemandTier {
     /// Upper limit in kW; `None` for the last, unbounded tier.
     pub max: Option<Decimal>,
@@ -74,6 +76,7 @@ pub enum ChargeUnit {
 
 /// An amount charged per month, day or year.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct PeriodCharge {
     /// The amount.
     pub amount: Decimal,
@@ -88,6 +91,7 @@ pub struct PeriodCharge {
 /// billed one come from earlier data in the series or from a peak history
 /// given by the caller, across year ends.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct Ratchet {
     /// For each calendar month (January first), the fraction of that month's
     /// peak that later bills cannot go below (0.8 for 80 %; 0: the month's
@@ -136,6 +140,7 @@ pub enum Clock {
 /// [`super::urdb::import`]; [`ElectricTariff::validate`] lists every problem,
 /// and [`ElectricTariff::prepare`] refuses an invalid tariff.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct ElectricTariff {
     /// Tariff id, shown on bills.
     pub id: String,
@@ -189,6 +194,28 @@ pub struct ElectricTariff {
 }
 
 impl ElectricTariff {
+    /// A tariff from its JSON form (what [`ElectricTariff::to_json`]
+    /// writes: the engine's own fields, not URDB's). A field that is not
+    /// known, missing or of the wrong shape is refused naming its path, so
+    /// a misspelt field is never ignored; the tariff is then validated and
+    /// every problem listed.
+    pub fn from_json(text: &str) -> Result<ElectricTariff, ElectricError> {
+        let de = &mut serde_json::Deserializer::from_str(text);
+        let tariff: ElectricTariff = serde_path_to_error::deserialize(de).map_err(|e| {
+            let path = e.path().to_string();
+            ElectricError::Json(format!("{} (at `{path}`)", e.into_inner()))
+        })?;
+        tariff.validate()?;
+        Ok(tariff)
+    }
+
+    /// The tariff's JSON form, which [`ElectricTariff::from_json`] reads
+    /// back: a URDB rate once imported can be kept, reviewed and edited in
+    /// the engine's own terms.
+    pub fn to_json(&self) -> String {
+        serde_json::to_string_pretty(self).unwrap_or_default()
+    }
+
     /// A tariff with a single flat energy rate per kWh and nothing else;
     /// add charges by setting fields.
     pub fn flat(id: &str, currency: Currency, rate: Decimal) -> ElectricTariff {
