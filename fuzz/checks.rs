@@ -779,7 +779,9 @@ pub struct UrdbOutcome {
 }
 
 /// The `urdb` target: UTF-8 text (other bytes are skipped) imported with
-/// `electric::urdb::import`. An imported tariff must validate, give a reason
+/// `electric::urdb::import` (and read as the engine's own JSON form with
+/// `ElectricTariff::from_json`, whose tariffs must write back to
+/// themselves). An imported tariff must validate, give a reason
 /// for every unused field, prepare for a year, and bill a short hourly
 /// series (January and December 2029) into monthly bills whose totals are
 /// the rounded sums of their lines, in US dollars.
@@ -791,10 +793,23 @@ pub fn urdb(data: &[u8]) -> UrdbOutcome {
     let Ok(text) = std::str::from_utf8(data) else {
         return out;
     };
+    // The same text as a tariff in the engine's own JSON form: refused, or
+    // a valid tariff that prepares and writes back to itself.
+    if let Ok(native) = ratepayer::electric::ElectricTariff::from_json(text) {
+        assert!(native.validate().is_ok(), "from_json gave an invalid tariff");
+        let again = ratepayer::electric::ElectricTariff::from_json(&native.to_json());
+        assert!(again.as_ref() == Ok(&native), "to_json does not read back");
+    }
     let Ok(imported) = urdb::import("fuzz", text) else {
         return out;
     };
     out.imported = true;
+    // An imported tariff keeps its JSON form: it reads back as itself.
+    let native = ratepayer::electric::ElectricTariff::from_json(&imported.tariff.to_json());
+    assert!(
+        native.as_ref() == Ok(&imported.tariff),
+        "an imported tariff's JSON form does not read back"
+    );
     assert!(
         imported
             .unused
