@@ -4,7 +4,11 @@
 //! `decimal128` at the currency's minor unit, or the row's error. Usage is
 //! exact (integers or decimal128; floats are refused, as everywhere a
 //! quantity is billed); a null usage with `residents` is an unmetered bill.
+//! Each thread bills each distinct row input once per batch (a monthly run
+//! repeats the same period, usage and meter size many times): the bill is a
+//! pure function of its inputs, so a repeated row gets the same total.
 
+use std::collections::HashMap;
 use std::sync::Arc;
 
 use arrow_array::builder::{Decimal128Builder, StringBuilder, UInt64Builder};
@@ -169,15 +173,31 @@ fn date(a: &ArrayRef, i: usize) -> Option<NaiveDate> {
     NaiveDate::from_ymd_opt(1970, 1, 1)?.checked_add_signed(chrono::Duration::days(i64::from(days)))
 }
 
-/// One row's bill: its total's mantissa at `minor` places, or its error.
-fn bill_row(
-    tariff: &Tariff,
+/// What one row's bill depends on, read from the columns. Two rows with
+/// equal inputs have the same bill (billing is a pure function of them), so
+/// a thread bills each distinct input once per batch (see `Memo`).
+#[derive(PartialEq, Eq, Hash)]
+struct RowInput<'a> {
+    from: NaiveDate,
+    to: NaiveDate,
+    usage: Option<Decimal>,
+    meter_size: Option<&'a str>,
+    class: Option<&'a str>,
+    residents: Option<u32>,
+    estimated: bool,
+}
+
+/// A row's outcome: its total's mantissa at the currency's minor unit, or
+/// its error (code and message, without the row number).
+type Outcome = Result<i128, (&'static str, String)>;
+
+/// Reads row `i`'s inputs, or the error that stops it before billing.
+fn row_input<'a>(
     d: &Defaults,
     cols: &Cols,
-    batch: &RecordBatch,
+    batch: &'a RecordBatch,
     i: usize,
-    minor: u32,
-) -> Result<i128, (&'static str, String)> {
+) -> Result<RowInput<'a>, (&'static str, String)> {
     let col = |c: Option<usize>| c.map(|c| batch.column(c));
     let from = col(cols.start).map_or(d.start, |a| date(a, i));
     let to = col(cols.end).map_or(d.end, |a| date(a, i));
@@ -188,9 +208,7 @@ fn bill_row(
                 .into(),
         ));
     };
-    let period =
-        BillingPeriod::new(from, to).map_err(|e| ("bill.period", format!("`period`: {e}")))?;
-    let value = usage(batch.column(cols.usage), i).map_err(|e| ("bill.usage", e))?;
+    let usage = usage(batch.column(cols.usage), i).map_err(|e| ("bill.usage", e))?;
     let residents = match col(cols.residents).and_then(|a| int(a, i)) {
         None => None,
         Some(n) => Some(u32::try_from(n).map_err(|_| {
@@ -203,21 +221,68 @@ fn bill_row(
     let estimated = col(cols.estimated)
         .filter(|a| a.is_valid(i))
         .is_some_and(|a| a.as_boolean().value(i));
-    let input = BillInput {
-        period,
-        usage: value.map(|v| Quantity::new(v, d.unit)),
+    Ok(RowInput {
+        from,
+        to,
+        usage,
         meter_size: col(cols.meter_size).and_then(|a| text(a, i)),
-        customer_class: col(cols.class).and_then(|a| text(a, i)),
+        class: col(cols.class).and_then(|a| text(a, i)),
         residents,
-        therms_per_ccf: None,
         estimated,
+    })
+}
+
+/// Bills one row's inputs.
+fn bill_input(tariff: &Tariff, unit: Unit, input: &RowInput<'_>, minor: u32) -> Outcome {
+    let period = BillingPeriod::new(input.from, input.to)
+        .map_err(|e| ("bill.period", format!("`period`: {e}")))?;
+    let bill_input = BillInput {
+        period,
+        usage: input.usage.map(|v| Quantity::new(v, unit)),
+        meter_size: input.meter_size,
+        customer_class: input.class,
+        residents: input.residents,
+        therms_per_ccf: None,
+        estimated: input.estimated,
     };
     let bill = tariff
-        .bill(&input)
+        .bill(&bill_input)
         .map_err(|e| (bill_code(&e), e.to_string()))?;
     let mut total = bill.total.amount();
     total.rescale(minor);
     Ok(total.mantissa())
+}
+
+/// The bills a thread has computed in this batch, by input: a monthly run
+/// repeats the same few thousand (period, usage, meter size) combinations
+/// over and over. At most `MEMO_LIMIT` inputs are kept; beyond that, rows
+/// are billed one by one.
+struct Memo<'a> {
+    seen: HashMap<RowInput<'a>, Outcome>,
+}
+
+const MEMO_LIMIT: usize = 1 << 16;
+
+impl<'a> Memo<'a> {
+    fn bill(
+        &mut self,
+        tariff: &Tariff,
+        d: &Defaults,
+        cols: &Cols,
+        batch: &'a RecordBatch,
+        i: usize,
+        minor: u32,
+    ) -> Outcome {
+        let input = row_input(d, cols, batch, i)?;
+        if let Some(known) = self.seen.get(&input) {
+            return known.clone();
+        }
+        let outcome = bill_input(tariff, d.unit, &input, minor);
+        if self.seen.len() < MEMO_LIMIT {
+            self.seen.insert(input, outcome.clone());
+        }
+        outcome
+    }
 }
 
 /// Bills every row of the stream; the result has one row per input row.
@@ -261,8 +326,11 @@ pub fn run(
                     let batch = &batch;
                     let cols = &cols;
                     s.spawn(move || {
+                        let mut memo = Memo {
+                            seen: HashMap::new(),
+                        };
                         (first..(first + chunk).min(n))
-                            .map(|i| bill_row(tariff, d, cols, batch, i, minor))
+                            .map(|i| memo.bill(tariff, d, cols, batch, i, minor))
                             .collect::<Vec<_>>()
                     })
                 })

@@ -341,3 +341,34 @@ def test_native_tariff_json_round_trips_and_refuses_unknown_fields() -> None:
     with pytest.raises(ratepayer.TariffError) as broken:
         ratepayer.ElectricTariff.from_json(json.dumps(spec))
     assert broken.value.code == "tariff.invalid" and broken.value.problems
+
+
+def test_water_rows_repeated_or_all_distinct_bill_as_single_bills() -> None:
+    """Each distinct input is billed once per thread and batch: rows that
+    repeat (a monthly run) and rows that never do (more than the memo
+    keeps) all get their own single bill's total; a bad row among
+    repeated ones keeps its own error."""
+    from datetime import date
+
+    water = ratepayer.Profile.builtin("shelby").tariff("shelby-water-residential")
+    start, end = date(2025, 10, 1), date(2025, 10, 31)
+    usages = [(i * 7919) % 37 * 431 for i in range(20_000)]
+    sizes = ["9 inch" if i % 997 == 0 else ("1" if i % 3 == 0 else "5/8") for i in range(20_000)]
+    out = pa.table(water.bill_table(pa.table({"usage": usages, "meter_size": sizes}),
+                                    start=start, end=end, unit="gal", threads=2))
+    single = {}
+    for u, s in zip(usages, sizes):
+        if s != "9 inch" and (u, s) not in single:
+            single[(u, s)] = water.bill(start=start, end=end, usage=u, unit="gal", meter_size=s).total
+    totals, errors = out.column("total").to_pylist(), out.column("error").to_pylist()
+    for i, (u, s) in enumerate(zip(usages, sizes)):
+        if s == "9 inch":
+            assert totals[i] is None and errors[i].startswith(f"row {i}:"), (i, errors[i])
+        else:
+            assert totals[i] == single[(u, s)] and errors[i] is None
+    many = list(range(70_000))  # more distinct inputs than the memo keeps
+    out = pa.table(water.bill_table(pa.table({"usage": many, "meter_size": ["5/8"] * len(many)}),
+                                    start=start, end=end, unit="gal", threads=1))
+    for i in (0, 1, 65_535, 65_536, 65_537, 69_999):
+        assert out.column("total")[i].as_py() == water.bill(
+            start=start, end=end, usage=i, unit="gal", meter_size="5/8").total
