@@ -796,7 +796,10 @@ pub fn urdb(data: &[u8]) -> UrdbOutcome {
     // The same text as a tariff in the engine's own JSON form: refused, or
     // a valid tariff that prepares and writes back to itself.
     if let Ok(native) = ratepayer::electric::ElectricTariff::from_json(text) {
-        assert!(native.validate().is_ok(), "from_json gave an invalid tariff");
+        assert!(
+            native.validate().is_ok(),
+            "from_json gave an invalid tariff"
+        );
         let again = ratepayer::electric::ElectricTariff::from_json(&native.to_json());
         assert!(again.as_ref() == Ok(&native), "to_json does not read back");
     }

@@ -180,7 +180,9 @@ fn date(a: &ArrayRef, i: usize) -> Option<NaiveDate> {
 struct RowInput<'a> {
     from: NaiveDate,
     to: NaiveDate,
-    usage: Option<Decimal>,
+    /// The usage, normalised, as mantissa and scale: equal quantities
+    /// (7.4 and 7.40) are one input, and comparing two is cheap.
+    usage: Option<(i128, u32)>,
     meter_size: Option<&'a str>,
     class: Option<&'a str>,
     residents: Option<u32>,
@@ -224,7 +226,10 @@ fn row_input<'a>(
     Ok(RowInput {
         from,
         to,
-        usage,
+        usage: usage.map(|u| {
+            let n = u.normalize();
+            (n.mantissa(), n.scale())
+        }),
         meter_size: col(cols.meter_size).and_then(|a| text(a, i)),
         class: col(cols.class).and_then(|a| text(a, i)),
         residents,
@@ -238,7 +243,14 @@ fn bill_input(tariff: &Tariff, unit: Unit, input: &RowInput<'_>, minor: u32) -> 
         .map_err(|e| ("bill.period", format!("`period`: {e}")))?;
     let bill_input = BillInput {
         period,
-        usage: input.usage.map(|v| Quantity::new(v, unit)),
+        usage: match input.usage {
+            Some((m, s)) => Some(Quantity::new(
+                Decimal::try_from_i128_with_scale(m, s)
+                    .map_err(|e| ("bill.usage", format!("`usage`: {e}")))?,
+                unit,
+            )),
+            None => None,
+        },
         meter_size: input.meter_size,
         customer_class: input.class,
         residents: input.residents,
