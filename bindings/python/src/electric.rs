@@ -86,11 +86,14 @@ fn kwh_values(obj: &Bound<'_, PyAny>, what: &str) -> PyResult<Vec<Decimal>> {
 
 /// The values of an array of numbers (a numpy array, or anything numpy
 /// takes through `__array__`: pandas and Polars series, pyarrow arrays) as
-/// floats, read in one copy rather than an object per value; `None` for
-/// anything else (a list, a tuple, an array of `Decimal`s), which is read
-/// value by value. Integer arrays are taken whole (exact below 2^53 kWh).
-/// A value of an array of another kind (objects, strings) goes the slow way.
-fn array_floats(obj: &Bound<'_, PyAny>, what: &str) -> PyResult<Option<Vec<f64>>> {
+/// little-endian doubles in one `bytes` copy rather than an object per
+/// value; `None` for anything else (a list, a tuple, an array of
+/// `Decimal`s), which is read value by value. Integer arrays are taken
+/// whole (exact below 2^53 kWh).
+fn array_floats<'py>(
+    obj: &Bound<'py, PyAny>,
+    what: &str,
+) -> PyResult<Option<Bound<'py, pyo3::types::PyBytes>>> {
     if obj.is_instance_of::<pyo3::types::PyList>()
         || obj.is_instance_of::<pyo3::types::PyTuple>()
         || !obj.hasattr("__array__")?
@@ -114,14 +117,51 @@ fn array_floats(obj: &Bound<'_, PyAny>, what: &str) -> PyResult<Option<Vec<f64>>
         .into());
     }
     let array = numpy.call_method1("ascontiguousarray", (array, "<f8"))?;
-    let bytes = array.call_method0("tobytes")?;
-    let bytes = bytes.cast::<pyo3::types::PyBytes>()?.as_bytes();
     Ok(Some(
-        bytes
-            .chunks_exact(8)
-            .map(|b| f64::from_le_bytes(b.try_into().unwrap_or([0; 8])))
-            .collect(),
+        array
+            .call_method0("tobytes")?
+            .cast_into::<pyo3::types::PyBytes>()?,
     ))
+}
+
+/// The values of a 1-D buffer of doubles (a float64 numpy array, an
+/// `array.array('d')`, a memoryview of either) in micro-kWh, copied once
+/// through the buffer protocol (no Python call, no `bytes` object); `None`
+/// for anything else (other dtypes and 2-D arrays take the numpy path,
+/// which names their problems).
+fn buffer_micro_kwh(obj: &Bound<'_, PyAny>) -> Option<Result<Vec<i64>, (usize, f64)>> {
+    if obj.is_instance_of::<pyo3::types::PyList>() || obj.is_instance_of::<pyo3::types::PyTuple>() {
+        return None;
+    }
+    let buffer = pyo3::buffer::PyBuffer::<f64>::get(obj).ok()?;
+    if buffer.dimensions() != 1 {
+        return None;
+    }
+    let values = buffer.to_vec(obj.py()).ok()?;
+    let mut out = Vec::with_capacity(values.len());
+    Some(match electric::extend_micro_kwh(&values, &mut out) {
+        Ok(()) => Ok(out),
+        Err(i) => Err((i, values.get(i).copied().unwrap_or(f64::NAN))),
+    })
+}
+
+/// Little-endian doubles in micro-kWh, 64 at a time through a stack block
+/// (no second copy of the array); `Err(i)` names the first value that
+/// cannot be read, with the value.
+fn micro_of_le_doubles(bytes: &[u8]) -> Result<Vec<i64>, (usize, f64)> {
+    let mut out = Vec::with_capacity(bytes.len() / 8);
+    let mut block = [0f64; 64];
+    for (b, chunk) in bytes.chunks(64 * 8).enumerate() {
+        let mut n = 0;
+        for (slot, c) in block.iter_mut().zip(chunk.chunks_exact(8)) {
+            *slot = f64::from_le_bytes(c.try_into().unwrap_or([0; 8]));
+            n += 1;
+        }
+        let values = block.get(..n).unwrap_or_default();
+        electric::extend_micro_kwh(values, &mut out)
+            .map_err(|i| (b * 64 + i, values.get(i).copied().unwrap_or(f64::NAN)))?;
+    }
+    Ok(out)
 }
 
 /// The values of an Arrow array (anything with `__arrow_c_array__` or
@@ -160,22 +200,21 @@ fn meter_values(obj: &Bound<'_, PyAny>, what: &str) -> PyResult<Vec<i64>> {
     let refuse = |i: usize, why: String| -> PyErr {
         Raise::new::<BillError>("electric.series", format!("{what}[{i}] {why}")).into()
     };
-    if let Some(floats) = array_floats(obj, what)? {
-        let mut out = Vec::with_capacity(floats.len());
-        return match electric::extend_micro_kwh(&floats, &mut out) {
-            Ok(()) => Ok(out),
-            Err(i) => {
-                let f = floats.get(i).copied().unwrap_or(f64::NAN);
-                Err(refuse(
-                    i,
-                    if f.is_finite() {
-                        format!("is {f}; give kWh within ±10,000,000")
-                    } else {
-                        format!("is {f}; give a finite number of kWh (a missing reading must be estimated, not sent as NaN)")
-                    },
-                ))
-            }
-        };
+    let read = match buffer_micro_kwh(obj) {
+        Some(read) => Some(read),
+        None => array_floats(obj, what)?.map(|bytes| micro_of_le_doubles(bytes.as_bytes())),
+    };
+    if let Some(read) = read {
+        return read.map_err(|(i, f)| {
+            refuse(
+                i,
+                if f.is_finite() {
+                    format!("is {f}; give kWh within ±10,000,000")
+                } else {
+                    format!("is {f}; give a finite number of kWh (a missing reading must be estimated, not sent as NaN)")
+                },
+            )
+        });
     }
     kwh_values(obj, what)?
         .iter()

@@ -372,3 +372,22 @@ def test_water_rows_repeated_or_all_distinct_bill_as_single_bills() -> None:
     for i in (0, 1, 65_535, 65_536, 65_537, 69_999):
         assert out.column("total")[i].as_py() == water.bill(
             start=start, end=end, usage=i, unit="gal", meter_size="5/8").total
+
+
+def test_buffers_of_doubles_bill_as_lists() -> None:
+    """A float64 numpy array, a strided view, an `array.array('d')` and a
+    memoryview are read through the buffer protocol and bill as the list
+    does; NaN in one is named `kwh[i]`."""
+    import array as pyarray
+
+    year, _ = year_of("custom_nb_com4p")
+    load = column("custom_load_small_commercial.csv")
+    want = [(m.total, m.kwh, m.peak_kw) for m in year.bill(load, start=JAN_1)]
+    for values in (np.array(load), np.repeat(np.array(load), 2)[::2],
+                   pyarray.array("d", load), memoryview(pyarray.array("d", load))):
+        assert [(m.total, m.kwh, m.peak_kw) for m in year.bill(values, start=JAN_1)] == want
+    bad = pyarray.array("d", load)
+    bad[77] = math.nan
+    with pytest.raises(ratepayer.BillError) as nan:
+        year.bill(bad, start=JAN_1)
+    assert "kwh[77] is NaN" in nan.value.message

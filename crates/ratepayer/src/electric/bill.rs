@@ -567,7 +567,7 @@ impl PreparedYear {
         }
         // Maxima in 32 bits when every value fits (the usual meter: up to
         // 2,147 kWh an interval): SSE2 compares 32-bit lanes, not 64-bit ones.
-        let narrow = series.max_micro_kwh() <= i64::from(i32::MAX);
+        let narrow = series.bound_micro_kwh() <= i64::from(i32::MAX);
         let mut scratch = Scratch::new(series.per_hour(), narrow);
         self.accumulate_run(&mut scratch, series.start(), series.micro_kwh())?;
         Ok(self.totals(&scratch))

@@ -79,23 +79,24 @@ const MAGIC: f64 = 6_755_399_441_055_744.0;
 pub fn extend_micro_kwh(kwh: &[f64], out: &mut Vec<i64>) -> Result<(), usize> {
     out.reserve(kwh.len());
     let magic_bits = MAGIC.to_bits() as i64;
+    let mut block = [0i64; 64];
     for (c, chunk) in kwh.chunks(64).enumerate() {
         let base = out.len();
-        out.resize(base + chunk.len(), 0);
         let mut bad = false;
-        if let Some(dst) = out.get_mut(base..) {
-            for (d, &k) in dst.iter_mut().zip(chunk) {
-                let x = k * 1e6;
-                let shifted = x + MAGIC;
-                let nearest = shifted - MAGIC;
-                let distance = (x - nearest).abs();
-                let margin = (x.abs() * 1e-15).max(1e-9);
-                // NaN fails both comparisons, so it is caught here too.
-                let fast = (x.abs() < 2.0e15) & (0.5 - distance > margin);
-                bad |= !fast;
-                *d = (shifted.to_bits() as i64).wrapping_sub(magic_bits);
-            }
+        // Into a block on the stack (no clearing of the vector, and a
+        // fixed-size loop the compiler vectorises), then appended.
+        for (d, &k) in block.iter_mut().zip(chunk) {
+            let x = k * 1e6;
+            let shifted = x + MAGIC;
+            let nearest = shifted - MAGIC;
+            let distance = (x - nearest).abs();
+            let margin = (x.abs() * 1e-15).max(1e-9);
+            // NaN fails both comparisons, so it is caught here too.
+            let fast = (x.abs() < 2.0e15) & (0.5 - distance > margin);
+            bad |= !fast;
+            *d = (shifted.to_bits() as i64).wrapping_sub(magic_bits);
         }
+        out.extend_from_slice(block.get(..chunk.len()).unwrap_or_default());
         if bad {
             out.truncate(base);
             for (i, &k) in chunk.iter().enumerate() {

@@ -346,7 +346,7 @@ impl ElectricRate {
                 }
             }
         }
-        let narrow = series.max_micro_kwh() <= i64::from(i32::MAX);
+        let narrow = series.bound_micro_kwh() <= i64::from(i32::MAX);
         let values = series.micro_kwh();
         let mut history = options.history.cloned().unwrap_or_default();
         // Earlier data gives the ratchet its peaks.
