@@ -23,6 +23,7 @@ mod profile;
 mod registration;
 mod store;
 mod tariff;
+mod water_memo;
 mod water_table;
 
 use std::fmt;

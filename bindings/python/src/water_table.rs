@@ -8,7 +8,6 @@
 //! repeats the same period, usage and meter size many times): the bill is a
 //! pure function of its inputs, so a repeated row gets the same total.
 
-use std::collections::HashMap;
 use std::sync::Arc;
 
 use arrow_array::builder::{Decimal128Builder, StringBuilder, UInt64Builder};
@@ -25,6 +24,7 @@ use rust_decimal::Decimal;
 use ratepayer::{BillInput, BillingPeriod, Quantity, Tariff, Unit};
 
 use crate::errors::bill_code;
+use crate::water_memo::Memo;
 
 /// Period and unit given for every row.
 pub struct Defaults {
@@ -176,7 +176,6 @@ fn date(a: &ArrayRef, i: usize) -> Option<NaiveDate> {
 /// What one row's bill depends on, read from the columns. Two rows with
 /// equal inputs have the same bill (billing is a pure function of them), so
 /// a thread bills each distinct input once per batch (see `Memo`).
-#[derive(PartialEq, Eq, Hash)]
 struct RowInput<'a> {
     from: NaiveDate,
     to: NaiveDate,
@@ -265,36 +264,34 @@ fn bill_input(tariff: &Tariff, unit: Unit, input: &RowInput<'_>, minor: u32) -> 
     Ok(total.mantissa())
 }
 
-/// The bills a thread has computed in this batch, by input: a monthly run
-/// repeats the same few thousand (period, usage, meter size) combinations
-/// over and over. At most `MEMO_LIMIT` inputs are kept; beyond that, rows
-/// are billed one by one.
-struct Memo<'a> {
-    seen: HashMap<RowInput<'a>, Outcome>,
-}
-
-const MEMO_LIMIT: usize = 1 << 16;
-
-impl<'a> Memo<'a> {
-    fn bill(
-        &mut self,
-        tariff: &Tariff,
-        d: &Defaults,
-        cols: &Cols,
-        batch: &'a RecordBatch,
-        i: usize,
-        minor: u32,
-    ) -> Outcome {
-        let input = row_input(d, cols, batch, i)?;
-        if let Some(known) = self.seen.get(&input) {
-            return known.clone();
-        }
-        let outcome = bill_input(tariff, d.unit, &input, minor);
-        if self.seen.len() < MEMO_LIMIT {
-            self.seen.insert(input, outcome.clone());
-        }
-        outcome
+/// Bills row `i`, through the thread's memo when the row has a key.
+fn bill_row<'a>(
+    memo: &mut Memo<'a>,
+    tariff: &Tariff,
+    d: &Defaults,
+    cols: &Cols,
+    batch: &'a RecordBatch,
+    i: usize,
+    minor: u32,
+) -> Outcome {
+    let input = row_input(d, cols, batch, i)?;
+    let key = memo.key(
+        input.from,
+        input.to,
+        input.usage,
+        input.meter_size,
+        input.class,
+        input.residents,
+        input.estimated,
+    );
+    if let Some(known) = key.as_ref().and_then(|k| memo.get(k)) {
+        return known;
     }
+    let outcome = bill_input(tariff, d.unit, &input, minor);
+    if let Some(key) = key {
+        memo.keep(key, &outcome);
+    }
+    outcome
 }
 
 /// Bills every row of the stream; the result has one row per input row.
@@ -338,11 +335,9 @@ pub fn run(
                     let batch = &batch;
                     let cols = &cols;
                     s.spawn(move || {
-                        let mut memo = Memo {
-                            seen: HashMap::new(),
-                        };
+                        let mut memo = Memo::new();
                         (first..(first + chunk).min(n))
-                            .map(|i| memo.bill(tariff, d, cols, batch, i, minor))
+                            .map(|i| bill_row(&mut memo, tariff, d, cols, batch, i, minor))
                             .collect::<Vec<_>>()
                     })
                 })

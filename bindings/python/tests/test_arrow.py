@@ -391,3 +391,20 @@ def test_buffers_of_doubles_bill_as_lists() -> None:
     with pytest.raises(ratepayer.BillError) as nan:
         year.bill(bad, start=JAN_1)
     assert "kwh[77] is NaN" in nan.value.message
+
+
+def test_water_memo_keeps_distinct_texts_and_scales_apart() -> None:
+    """More distinct meter sizes than the memo interns still bill row by row,
+    each error naming its own size; 7.4 and 7.40 kgal are one bill."""
+    from datetime import date
+
+    water = ratepayer.Profile.builtin("shelby").tariff("shelby-water-residential")
+    start, end = date(2025, 10, 1), date(2025, 10, 31)
+    sizes = [f"{i} inch" for i in range(1100)] * 2
+    out = pa.table(water.bill_table(pa.table({"usage": [5] * len(sizes), "meter_size": sizes}),
+                                    start=start, end=end, unit="kgal", threads=1)).to_pylist()
+    assert all(r["total"] is None and f"{s}" in r["error"] for r, s in zip(out, sizes))
+    scaled = pa.table({"usage": pa.array([Decimal("7.4"), Decimal("7.40"), Decimal("7.400")], pa.decimal128(10, 3)),
+                       "meter_size": ["5/8"] * 3})
+    totals = pa.table(water.bill_table(scaled, start=start, end=end, unit="kgal")).column("total").to_pylist()
+    assert totals == [water.bill(start=start, end=end, usage=Decimal("7.4"), unit="kgal", meter_size="5/8").total] * 3
