@@ -10,13 +10,16 @@
 
 use std::sync::Arc;
 
-use arrow_array::builder::{Decimal128Builder, StringBuilder, UInt64Builder};
+use arrow_array::builder::StringBuilder;
 use arrow_array::cast::AsArray;
 use arrow_array::types::{
     Date32Type, Decimal128Type, Int16Type, Int32Type, Int64Type, Int8Type, UInt16Type, UInt32Type,
     UInt64Type, UInt8Type,
 };
-use arrow_array::{Array, ArrayRef, RecordBatch, RecordBatchReader};
+use arrow_array::{
+    Array, ArrayRef, Decimal128Array, RecordBatch, RecordBatchReader, StringArray, UInt64Array,
+};
+use arrow_buffer::NullBuffer;
 use arrow_schema::{DataType, Field, Schema, SchemaRef};
 use chrono::NaiveDate;
 use rust_decimal::Decimal;
@@ -328,60 +331,72 @@ pub fn run(
         let n = batch.num_rows();
         let threads = d.threads.clamp(1, n / 4096 + 1);
         let chunk = n.div_ceil(threads).max(1);
-        let results: Vec<Result<i128, (&'static str, String)>> = std::thread::scope(|s| {
-            let handles: Vec<_> = (0..n)
-                .step_by(chunk)
-                .map(|first| {
+        // Each thread writes its rows' totals into its own part of one
+        // vector (8 bytes a row) and keeps its errors aside, by row.
+        let mut totals = vec![0_i128; n];
+        let failures: Option<Vec<(usize, &'static str, String)>> = std::thread::scope(|s| {
+            let handles: Vec<_> = totals
+                .chunks_mut(chunk)
+                .enumerate()
+                .map(|(c, part)| {
                     let batch = &batch;
                     let cols = &cols;
                     s.spawn(move || {
                         let mut memo = Memo::new();
-                        (first..(first + chunk).min(n))
-                            .map(|i| bill_row(&mut memo, tariff, d, cols, batch, i, minor))
-                            .collect::<Vec<_>>()
+                        let mut errors = Vec::new();
+                        for (k, slot) in part.iter_mut().enumerate() {
+                            let i = c * chunk + k;
+                            match bill_row(&mut memo, tariff, d, cols, batch, i, minor) {
+                                Ok(t) if t.abs() < 10_i128.pow(18) => *slot = t,
+                                Ok(_) => errors.push((
+                                    i,
+                                    "bill.overflow",
+                                    "the total does not fit decimal128(18)".to_string(),
+                                )),
+                                Err((code, e)) => errors.push((i, code, e)),
+                            }
+                        }
+                        errors
                     })
                 })
                 .collect();
-            handles
-                .into_iter()
-                .flat_map(|h| {
-                    h.join().unwrap_or_else(|_| {
-                        vec![Err((
-                            "bill.internal",
-                            "a billing thread failed".to_string(),
-                        ))]
-                    })
-                })
-                .collect()
+            let mut all = Vec::new();
+            for h in handles {
+                all.extend(h.join().ok()?);
+            }
+            Some(all)
         });
-        let mut rows = UInt64Builder::with_capacity(n);
-        let mut total = Decimal128Builder::with_capacity(n);
-        let mut code = StringBuilder::new();
-        let mut error = StringBuilder::new();
-        for (i, r) in results.iter().enumerate() {
-            rows.append_value(row0 + i as u64);
-            match r {
-                Ok(t) if t.abs() < 10_i128.pow(18) => {
-                    total.append_value(*t);
-                    code.append_null();
-                    error.append_null();
-                }
-                Ok(_) => {
-                    total.append_null();
-                    code.append_value("bill.overflow");
-                    error.append_value("the total does not fit decimal128(18)");
-                }
-                Err((c, e)) => {
-                    total.append_null();
-                    code.append_value(c);
-                    error.append_value(format!("row {}: {e}", row0 + i as u64));
+        let failures = failures.ok_or_else(|| "a billing thread failed".to_string())?;
+        let rows = UInt64Array::from_iter_values(row0..row0 + n as u64);
+        let (total, code, error) = if failures.is_empty() {
+            (
+                Decimal128Array::from(totals),
+                StringArray::new_null(n),
+                StringArray::new_null(n),
+            )
+        } else {
+            let mut ok = vec![true; n];
+            let mut code = StringBuilder::new();
+            let mut error = StringBuilder::new();
+            let mut next = failures.iter().peekable();
+            for (i, slot) in ok.iter_mut().enumerate() {
+                match next.peek() {
+                    Some((row, c, e)) if *row == i => {
+                        *slot = false;
+                        code.append_value(c);
+                        error.append_value(format!("row {}: {e}", row0 + i as u64));
+                        next.next();
+                    }
+                    _ => {
+                        code.append_null();
+                        error.append_null();
+                    }
                 }
             }
-        }
-        if results.len() != n {
-            return Err("a billing thread failed".into());
-        }
-        let mut arrays: Vec<ArrayRef> = vec![Arc::new(rows.finish())];
+            let total = Decimal128Array::new(totals.into(), Some(NullBuffer::from(ok)));
+            (total, code.finish(), error.finish())
+        };
+        let mut arrays: Vec<ArrayRef> = vec![Arc::new(rows)];
         if let Some(c) = cols.customer {
             let a = batch.column(c);
             let customer: ArrayRef = match a.data_type() {
@@ -403,12 +418,11 @@ pub fn run(
             arrays.push(customer);
         }
         let total = total
-            .finish()
             .with_precision_and_scale(18, i8::try_from(minor).unwrap_or(2))
             .map_err(|e| e.to_string())?;
         arrays.push(Arc::new(total));
-        arrays.push(Arc::new(code.finish()));
-        arrays.push(Arc::new(error.finish()));
+        arrays.push(Arc::new(code));
+        arrays.push(Arc::new(error));
         out.push(RecordBatch::try_new(out_schema.clone(), arrays).map_err(|e| e.to_string())?);
         row0 += n as u64;
     }
