@@ -497,17 +497,7 @@ impl PreparedYear {
         let (bills, lines) = py
             .detach(|| crate::electric_table::run(&self.inner, reader, &options))
             .map_err(crate::arrow_io::input_error)?;
-        let table = |batches: Vec<arrow_array::RecordBatch>| {
-            let schema = batches
-                .first()
-                .map(arrow_array::RecordBatch::schema)
-                .unwrap_or_else(|| std::sync::Arc::new(arrow_schema::Schema::empty()));
-            crate::arrow_io::ArrowTable::new(batches, schema)
-        };
-        Ok(BillTables {
-            bills: Py::new(py, table(bills))?,
-            lines: lines.map(|l| Py::new(py, table(l))).transpose()?,
-        })
+        BillTables::of(py, bills, lines)
     }
 
     fn __repr__(&self) -> String {
@@ -693,6 +683,27 @@ impl GenerationMonth {
 pub struct BillTables {
     bills: Py<crate::arrow_io::ArrowTable>,
     lines: Option<Py<crate::arrow_io::ArrowTable>>,
+}
+
+impl BillTables {
+    /// The tables of `bills` and, when asked for, `lines`.
+    pub fn of(
+        py: Python<'_>,
+        bills: Vec<arrow_array::RecordBatch>,
+        lines: Option<Vec<arrow_array::RecordBatch>>,
+    ) -> PyResult<BillTables> {
+        let table = |batches: Vec<arrow_array::RecordBatch>| {
+            let schema = batches
+                .first()
+                .map(arrow_array::RecordBatch::schema)
+                .unwrap_or_else(|| std::sync::Arc::new(arrow_schema::Schema::empty()));
+            crate::arrow_io::ArrowTable::new(batches, schema)
+        };
+        Ok(BillTables {
+            bills: Py::new(py, table(bills))?,
+            lines: lines.map(|l| Py::new(py, table(l))).transpose()?,
+        })
+    }
 }
 
 #[pymethods]

@@ -876,7 +876,8 @@ fn lines(bill: &Bill, month: u32, wanted: bool) -> Vec<LineRow> {
         .collect()
 }
 
-fn serde_kind(k: ratepayer::LineKind) -> &'static str {
+/// A line kind's name, as the bill's JSON writes it.
+pub(crate) fn serde_kind(k: ratepayer::LineKind) -> &'static str {
     use ratepayer::LineKind as K;
     match k {
         K::Fixed => "fixed",

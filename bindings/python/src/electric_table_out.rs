@@ -122,14 +122,14 @@ fn at_scale(d: Decimal, scale: u32) -> Option<i128> {
 }
 
 /// A `decimal128(38, scale)` column being built.
-struct DecCol {
+pub(crate) struct DecCol {
     b: Decimal128Builder,
     scale: u32,
     precision: u8,
 }
 
 impl DecCol {
-    fn new(precision: u8, scale: u32) -> DecCol {
+    pub(crate) fn new(precision: u8, scale: u32) -> DecCol {
         DecCol {
             b: Decimal128Builder::new(),
             scale,
@@ -137,7 +137,7 @@ impl DecCol {
         }
     }
     /// Appends `d`; false when it does not fit (a null is appended).
-    fn push(&mut self, d: Decimal) -> bool {
+    pub(crate) fn push(&mut self, d: Decimal) -> bool {
         let limit = 10_i128.pow(u32::from(self.precision));
         match at_scale(d, self.scale).filter(|m| m.abs() < limit) {
             Some(m) => {
@@ -153,14 +153,14 @@ impl DecCol {
     fn null(&mut self) {
         self.b.append_null();
     }
-    fn field(&self, name: &str) -> Field {
+    pub(crate) fn field(&self, name: &str) -> Field {
         Field::new(
             name,
             DataType::Decimal128(self.precision, i8::try_from(self.scale).unwrap_or(0)),
             true,
         )
     }
-    fn finish(mut self) -> Result<ArrayRef, String> {
+    pub(crate) fn finish(mut self) -> Result<ArrayRef, String> {
         let a = self
             .b
             .finish()

@@ -254,8 +254,12 @@ impl Tariff {
     /// (carried to the result). Returns an `ArrowTable` with one row per
     /// input row: `row`, `customer`, `total` (decimal128 at the currency's
     /// minor unit), and `error_code`/`error` for a row that cannot be
-    /// billed (its total is null).
-    #[pyo3(signature = (data, *, start = None, end = None, unit = None, threads = None))]
+    /// billed (its total is null). Returns `BillTables`: `.bills`, and with
+    /// `line_items=True` `.lines`, one row per line item of every bill
+    /// (`row`, `customer`, `line`, `description`, `group`, `kind`,
+    /// `quantity`, `unit`, `rate`, `amount`).
+    #[pyo3(signature = (data, *, start = None, end = None, unit = None, line_items = false, threads = None))]
+    #[allow(clippy::too_many_arguments)]
     fn bill_table(
         &self,
         py: Python<'_>,
@@ -263,24 +267,22 @@ impl Tariff {
         start: Option<NaiveDate>,
         end: Option<NaiveDate>,
         unit: Option<&str>,
+        line_items: bool,
         threads: Option<usize>,
-    ) -> PyResult<crate::arrow_io::ArrowTable> {
+    ) -> PyResult<crate::electric::BillTables> {
         let defaults = crate::water_table::Defaults {
             start,
             end,
             unit: unit_or(unit, self.inner.unit())?,
             threads: threads
                 .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get())),
+            line_items,
         };
         let reader = crate::arrow_io::reader(data)?;
-        let batches = py
+        let (bills, lines) = py
             .detach(|| crate::water_table::run(&self.inner, reader, &defaults))
             .map_err(crate::arrow_io::input_error)?;
-        let schema = batches
-            .first()
-            .map(arrow_array::RecordBatch::schema)
-            .unwrap_or_else(|| std::sync::Arc::new(arrow_schema::Schema::empty()));
-        Ok(crate::arrow_io::ArrowTable::new(batches, schema))
+        crate::electric::BillTables::of(py, bills, lines)
     }
 
     fn __repr__(&self) -> String {

@@ -39,6 +39,8 @@ pub struct Defaults {
     pub unit: Unit,
     /// Billing threads.
     pub threads: usize,
+    /// One row per line item too.
+    pub line_items: bool,
 }
 
 /// Column indexes of the input.
@@ -240,7 +242,11 @@ fn row_input<'a>(
 }
 
 /// Bills one row's inputs.
-fn bill_input(tariff: &Tariff, unit: Unit, input: &RowInput<'_>, minor: u32) -> Outcome {
+fn bill_of(
+    tariff: &Tariff,
+    unit: Unit,
+    input: &RowInput<'_>,
+) -> Result<ratepayer::Bill, (&'static str, String)> {
     let period = BillingPeriod::new(input.from, input.to)
         .map_err(|e| ("bill.period", format!("`period`: {e}")))?;
     let bill_input = BillInput {
@@ -259,12 +265,60 @@ fn bill_input(tariff: &Tariff, unit: Unit, input: &RowInput<'_>, minor: u32) -> 
         therms_per_ccf: None,
         estimated: input.estimated,
     };
-    let bill = tariff
+    tariff
         .bill(&bill_input)
-        .map_err(|e| (bill_code(&e), e.to_string()))?;
+        .map_err(|e| (bill_code(&e), e.to_string()))
+}
+
+/// A bill's total as a mantissa at `minor` places.
+fn total_of(bill: &ratepayer::Bill, minor: u32) -> i128 {
     let mut total = bill.total.amount();
     total.rescale(minor);
-    Ok(total.mantissa())
+    total.mantissa()
+}
+
+/// Bills one row's inputs, for its total.
+fn bill_input(tariff: &Tariff, unit: Unit, input: &RowInput<'_>, minor: u32) -> Outcome {
+    bill_of(tariff, unit, input).map(|b| total_of(&b, minor))
+}
+
+/// One line of one row's bill (with `line_items=True`).
+struct WaterLine {
+    row: usize,
+    index: i32,
+    description: String,
+    group: String,
+    kind: &'static str,
+    quantity: Decimal,
+    unit: String,
+    rate: Decimal,
+    amount: Decimal,
+}
+
+/// Bills row `i` whole, keeping its lines (no memo: every row's lines).
+fn bill_row_lines(
+    tariff: &Tariff,
+    d: &Defaults,
+    cols: &Cols,
+    batch: &RecordBatch,
+    i: usize,
+    minor: u32,
+    lines: &mut Vec<WaterLine>,
+) -> Outcome {
+    let input = row_input(d, cols, batch, i)?;
+    let bill = bill_of(tariff, d.unit, &input)?;
+    lines.extend(bill.lines.iter().enumerate().map(|(k, l)| WaterLine {
+        row: i,
+        index: i32::try_from(k + 1).unwrap_or(i32::MAX),
+        description: l.description().to_string(),
+        group: l.group().to_string(),
+        kind: crate::electric_table::serde_kind(l.kind()),
+        quantity: l.quantity,
+        unit: l.unit.to_string(),
+        rate: l.rate,
+        amount: l.amount.amount(),
+    }));
+    Ok(total_of(&bill, minor))
 }
 
 /// Bills row `i`, through the thread's memo when the row has a key.
@@ -302,10 +356,16 @@ pub fn run(
     tariff: &Arc<Tariff>,
     mut reader: Box<dyn RecordBatchReader + Send>,
     d: &Defaults,
-) -> Result<Vec<RecordBatch>, String> {
+) -> Result<(Vec<RecordBatch>, Option<Vec<RecordBatch>>), String> {
     let schema = reader.schema();
     let cols = columns(&schema)?;
     let minor = tariff.currency().minor_units();
+    // Line amounts at the cent when each line is rounded, else to 12 places.
+    let amount_scale = match tariff.rounding().scope {
+        ratepayer::RoundingScope::PerLine => minor,
+        ratepayer::RoundingScope::TotalOnly => 12,
+    };
+    let mut line_batches = Vec::new();
     let out_schema = {
         let mut fields = vec![Field::new("row", DataType::UInt64, false)];
         if let Some(c) = cols.customer {
@@ -334,7 +394,8 @@ pub fn run(
         // Each thread writes its rows' totals into its own part of one
         // vector (8 bytes a row) and keeps its errors aside, by row.
         let mut totals = vec![0_i128; n];
-        let failures: Option<Vec<(usize, &'static str, String)>> = std::thread::scope(|s| {
+        type Found = (Vec<(usize, &'static str, String)>, Vec<WaterLine>);
+        let found: Option<Found> = std::thread::scope(|s| {
             let handles: Vec<_> = totals
                 .chunks_mut(chunk)
                 .enumerate()
@@ -344,9 +405,15 @@ pub fn run(
                     s.spawn(move || {
                         let mut memo = Memo::new();
                         let mut errors = Vec::new();
+                        let mut lines = Vec::new();
                         for (k, slot) in part.iter_mut().enumerate() {
                             let i = c * chunk + k;
-                            match bill_row(&mut memo, tariff, d, cols, batch, i, minor) {
+                            let outcome = if d.line_items {
+                                bill_row_lines(tariff, d, cols, batch, i, minor, &mut lines)
+                            } else {
+                                bill_row(&mut memo, tariff, d, cols, batch, i, minor)
+                            };
+                            match outcome {
                                 Ok(t) if t.abs() < 10_i128.pow(18) => *slot = t,
                                 Ok(_) => errors.push((
                                     i,
@@ -356,17 +423,22 @@ pub fn run(
                                 Err((code, e)) => errors.push((i, code, e)),
                             }
                         }
-                        errors
+                        (errors, lines)
                     })
                 })
                 .collect();
-            let mut all = Vec::new();
+            let mut all = (Vec::new(), Vec::new());
             for h in handles {
-                all.extend(h.join().ok()?);
+                let (errors, lines) = h.join().ok()?;
+                all.0.extend(errors);
+                all.1.extend(lines);
             }
             Some(all)
         });
-        let failures = failures.ok_or_else(|| "a billing thread failed".to_string())?;
+        let (failures, lines) = found.ok_or_else(|| "a billing thread failed".to_string())?;
+        if d.line_items {
+            line_batches.push(lines_batch(&lines, &cols, &batch, row0, amount_scale)?);
+        }
         let rows = UInt64Array::from_iter_values(row0..row0 + n as u64);
         let (total, code, error) = if failures.is_empty() {
             (
@@ -398,24 +470,7 @@ pub fn run(
         };
         let mut arrays: Vec<ArrayRef> = vec![Arc::new(rows)];
         if let Some(c) = cols.customer {
-            let a = batch.column(c);
-            let customer: ArrayRef = match a.data_type() {
-                DataType::Utf8 | DataType::LargeUtf8 | DataType::Utf8View => {
-                    let mut b = StringBuilder::new();
-                    for i in 0..n {
-                        b.append_option(text(a, i));
-                    }
-                    Arc::new(b.finish())
-                }
-                _ => {
-                    let mut b = arrow_array::builder::Int64Builder::with_capacity(n);
-                    for i in 0..n {
-                        b.append_option(int(a, i).and_then(|v| i64::try_from(v).ok()));
-                    }
-                    Arc::new(b.finish())
-                }
-            };
-            arrays.push(customer);
+            arrays.push(customer_column(batch.column(c), 0..n));
         }
         let total = total
             .with_precision_and_scale(18, i8::try_from(minor).unwrap_or(2))
@@ -429,5 +484,88 @@ pub fn run(
     if out.is_empty() {
         out.push(RecordBatch::new_empty(out_schema));
     }
-    Ok(out)
+    if !d.line_items {
+        return Ok((out, None));
+    }
+    if line_batches.is_empty() {
+        let empty = lines_batch(&[], &cols, &RecordBatch::new_empty(schema), 0, amount_scale)?;
+        line_batches.push(empty);
+    }
+    Ok((out, Some(line_batches)))
+}
+
+/// The `customer` values of `rows` of column `a`: text as text, integers
+/// as int64.
+fn customer_column(a: &ArrayRef, rows: impl Iterator<Item = usize>) -> ArrayRef {
+    match a.data_type() {
+        DataType::Utf8 | DataType::LargeUtf8 | DataType::Utf8View => {
+            let mut b = StringBuilder::new();
+            for i in rows {
+                b.append_option(text(a, i));
+            }
+            Arc::new(b.finish())
+        }
+        _ => {
+            let mut b = arrow_array::builder::Int64Builder::new();
+            for i in rows {
+                b.append_option(int(a, i).and_then(|v| i64::try_from(v).ok()));
+            }
+            Arc::new(b.finish())
+        }
+    }
+}
+
+/// The line items of one batch's bills: `row`, `customer` (when the input
+/// has one), `line` (1, 2, … within the bill), `description`, `group`,
+/// `kind`, `quantity` and `rate` (decimal128, 12 places), `unit`, `amount`
+/// (decimal128 at the cent, or 12 places when only totals are rounded).
+fn lines_batch(
+    lines: &[WaterLine],
+    cols: &Cols,
+    batch: &RecordBatch,
+    row0: u64,
+    amount_scale: u32,
+) -> Result<RecordBatch, String> {
+    use crate::electric_table_out::DecCol;
+    let mut fields = vec![Field::new("row", DataType::UInt64, false)];
+    let mut arrays: Vec<ArrayRef> = vec![Arc::new(UInt64Array::from_iter_values(
+        lines.iter().map(|l| row0 + l.row as u64),
+    ))];
+    if let Some(c) = cols.customer {
+        let customer = customer_column(batch.column(c), lines.iter().map(|l| l.row));
+        fields.push(Field::new("customer", customer.data_type().clone(), true));
+        arrays.push(customer);
+    }
+    let mut quantity = DecCol::new(38, 12);
+    let mut rate = DecCol::new(38, 12);
+    let mut amount = DecCol::new(38, amount_scale);
+    for l in lines {
+        quantity.push(l.quantity);
+        rate.push(l.rate);
+        amount.push(l.amount);
+    }
+    let text_col = |f: &dyn Fn(&WaterLine) -> &str| -> ArrayRef {
+        Arc::new(StringArray::from_iter_values(lines.iter().map(f)))
+    };
+    fields.push(Field::new("line", DataType::Int32, false));
+    arrays.push(Arc::new(arrow_array::Int32Array::from_iter_values(
+        lines.iter().map(|l| l.index),
+    )));
+    for (name, col) in [
+        ("description", text_col(&|l| l.description.as_str())),
+        ("group", text_col(&|l| l.group.as_str())),
+        ("kind", text_col(&|l| l.kind)),
+    ] {
+        fields.push(Field::new(name, DataType::Utf8, false));
+        arrays.push(col);
+    }
+    fields.push(quantity.field("quantity"));
+    arrays.push(quantity.finish()?);
+    fields.push(Field::new("unit", DataType::Utf8, false));
+    arrays.push(text_col(&|l| l.unit.as_str()));
+    fields.push(rate.field("rate"));
+    arrays.push(rate.finish()?);
+    fields.push(amount.field("amount"));
+    arrays.push(amount.finish()?);
+    RecordBatch::try_new(Arc::new(Schema::new(fields)), arrays).map_err(|e| e.to_string())
 }

@@ -267,7 +267,7 @@ def test_water_bills_from_arrow_columns_row_by_row() -> None:
         "meter_size": ["5/8", "5/8", "5/8", "5/8", "9 inch"],
         "estimated": [False, True, None, False, False],
     })
-    out = pa.table(water.bill_table(table, start=start, end=end, unit="gal")).to_pylist()
+    out = pa.table(water.bill_table(table, start=start, end=end, unit="gal").bills).to_pylist()
     assert [r["row"] for r in out] == [0, 1, 2, 3, 4]
     assert [r["customer"] for r in out] == ["a", "b", "c", "d", "e"]
     for r, u in zip(out[:4], usages):
@@ -275,26 +275,26 @@ def test_water_bills_from_arrow_columns_row_by_row() -> None:
         assert r["error"] is None
     assert out[4]["total"] is None and out[4]["error_code"].startswith("bill.")
     assert "row 4" in out[4]["error"] and "9 inch" in out[4]["error"]
-    assert pa.table(water.bill_table(table, start=start, end=end, unit="gal")).schema.field(
+    assert pa.table(water.bill_table(table, start=start, end=end, unit="gal").bills).schema.field(
         "total").type == pa.decimal128(18, 2)
     # Decimal usage and per-row dates; a period that runs backwards is that row's error.
     per_row = pa.table({
         "usage": pa.array([Decimal("7.4"), Decimal("12.001")], pa.decimal128(10, 3)),
         "start": [start, end], "end": [end, start], "meter_size": ["5/8", "5/8"]})
-    rows_ = pa.table(water.bill_table(per_row, unit="kgal")).to_pylist()
+    rows_ = pa.table(water.bill_table(per_row, unit="kgal").bills).to_pylist()
     assert rows_[0]["total"] == water.bill(start=start, end=end, usage=7400, unit="gal", meter_size="5/8").total
     assert rows_[1]["error_code"] == "bill.period"
     # Unmetered bills per resident (usage null, residents given).
     gorod = ratepayer.Profile.builtin("gorod").tariff("gorod-cold-water")
     deemed = pa.table({"usage": pa.array([None, 10], pa.int64()), "residents": [3, 3]})
-    got_ = pa.table(gorod.bill_table(deemed, start=start, end=end)).column("total").to_pylist()
+    got_ = pa.table(gorod.bill_table(deemed, start=start, end=end).bills).column("total").to_pylist()
     assert got_ == [gorod.bill(start=start, end=end, residents=3).total,
                     gorod.bill(start=start, end=end, usage=10, residents=3).total]
     # Floats are refused for usage: a bill needs the exact quantity.
     with pytest.raises(ratepayer.BillError) as floats:
-        water.bill_table(pa.table({"usage": [1.5]}), start=start, end=end)
+        water.bill_table(pa.table({"usage": [1.5]}), start=start, end=end).bills
     assert floats.value.code == "batch.input" and "floats are refused" in floats.value.message
-    (missing,) = pa.table(water.bill_table(pa.table({"usage": [5]}))).to_pylist()
+    (missing,) = pa.table(water.bill_table(pa.table({"usage": [5]})).bills).to_pylist()
     assert missing["error_code"] == "bill.period" and "start=" in missing["error"]
 
 
@@ -355,7 +355,7 @@ def test_water_rows_repeated_or_all_distinct_bill_as_single_bills() -> None:
     usages = [(i * 7919) % 37 * 431 for i in range(20_000)]
     sizes = ["9 inch" if i % 997 == 0 else ("1" if i % 3 == 0 else "5/8") for i in range(20_000)]
     out = pa.table(water.bill_table(pa.table({"usage": usages, "meter_size": sizes}),
-                                    start=start, end=end, unit="gal", threads=2))
+                                    start=start, end=end, unit="gal", threads=2).bills)
     single = {}
     for u, s in zip(usages, sizes):
         if s != "9 inch" and (u, s) not in single:
@@ -368,7 +368,7 @@ def test_water_rows_repeated_or_all_distinct_bill_as_single_bills() -> None:
             assert totals[i] == single[(u, s)] and errors[i] is None
     many = list(range(70_000))  # more distinct inputs than the memo keeps
     out = pa.table(water.bill_table(pa.table({"usage": many, "meter_size": ["5/8"] * len(many)}),
-                                    start=start, end=end, unit="gal", threads=1))
+                                    start=start, end=end, unit="gal", threads=1).bills)
     for i in (0, 1, 65_535, 65_536, 65_537, 69_999):
         assert out.column("total")[i].as_py() == water.bill(
             start=start, end=end, usage=i, unit="gal", meter_size="5/8").total
@@ -402,9 +402,37 @@ def test_water_memo_keeps_distinct_texts_and_scales_apart() -> None:
     start, end = date(2025, 10, 1), date(2025, 10, 31)
     sizes = [f"{i} inch" for i in range(1100)] * 2
     out = pa.table(water.bill_table(pa.table({"usage": [5] * len(sizes), "meter_size": sizes}),
-                                    start=start, end=end, unit="kgal", threads=1)).to_pylist()
+                                    start=start, end=end, unit="kgal", threads=1).bills).to_pylist()
     assert all(r["total"] is None and f"{s}" in r["error"] for r, s in zip(out, sizes))
     scaled = pa.table({"usage": pa.array([Decimal("7.4"), Decimal("7.40"), Decimal("7.400")], pa.decimal128(10, 3)),
                        "meter_size": ["5/8"] * 3})
-    totals = pa.table(water.bill_table(scaled, start=start, end=end, unit="kgal")).column("total").to_pylist()
+    totals = pa.table(water.bill_table(scaled, start=start, end=end, unit="kgal").bills).column("total").to_pylist()
     assert totals == [water.bill(start=start, end=end, usage=Decimal("7.4"), unit="kgal", meter_size="5/8").total] * 3
+
+
+def test_water_line_items_on_request() -> None:
+    """With `line_items=True` every bill's lines come as rows (row, customer,
+    line, description, kind, amount) adding up to its total; a failed row
+    has none."""
+    from datetime import date
+
+    water = ratepayer.Profile.builtin("shelby").tariff("shelby-water-residential")
+    start, end = date(2025, 10, 1), date(2025, 10, 31)
+    table = pa.table({"customer": [10, 11, 12], "usage": [7400, 0, 25_000],
+                      "meter_size": ["5/8", "9 inch", "2"]})
+    result = water.bill_table(table, start=start, end=end, unit="gal", line_items=True)
+    bills = pa.table(result.bills).to_pylist()
+    assert result.lines is not None
+    lines = pa.table(result.lines).to_pylist()
+    assert water.bill_table(table, start=start, end=end, unit="gal").lines is None
+    for row, (b, u, s) in enumerate(zip(bills, [7400, 0, 25_000], ["5/8", "9 inch", "2"])):
+        mine = [l for l in lines if l["row"] == row]
+        if s == "9 inch":
+            assert mine == [] and b["error"] is not None
+            continue
+        single = water.bill(start=start, end=end, usage=u, unit="gal", meter_size=s)
+        assert [(l["description"], l["kind"], l["amount"]) for l in mine] == [
+            (l.description, l.kind, l.amount) for l in single.lines]
+        assert [l["line"] for l in mine] == list(range(1, len(mine) + 1))
+        assert all(l["customer"] == 10 + row for l in mine)
+        assert sum(l["amount"] for l in mine) == b["total"] == single.total

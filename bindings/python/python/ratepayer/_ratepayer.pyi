@@ -244,8 +244,9 @@ class Tariff:
         start: datetime.date | None = None,
         end: datetime.date | None = None,
         unit: str | None = None,
+        line_items: bool = False,
         threads: int | None = None,
-    ) -> ArrowTable: ...
+    ) -> BillTables: ...
     def bill_columns(
         self,
         columns: Mapping[str, Any],
