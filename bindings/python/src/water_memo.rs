@@ -1,8 +1,8 @@
 //! The water batch's memo: each distinct row input is billed once per
 //! thread and batch (a bill is a pure function of its inputs, and a monthly
 //! run repeats the same period, usage and meter size over and over). Kept
-//! compact so that a run's lookups stay in the processor's cache: 32-byte
-//! keys with text interned to small ids, 16-byte outcomes, and a seeded
+//! compact so that a run's lookups stay in the processor's cache: 16-byte
+//! keys (an interned context id and the usage), 8-byte outcomes, and a seeded
 //! multiply-rotate hash (the seed comes from std's random hasher state, so
 //! crafted input cannot aim at collisions).
 
@@ -16,12 +16,11 @@ pub const MEMO_LIMIT: usize = 1 << 16;
 /// Distinct texts (meter sizes, classes) interned at most.
 const TEXT_LIMIT: usize = 1024;
 
-/// A row input in 32 bytes. Rows whose usage does not fit an `i64`
-/// mantissa, or with more distinct texts than kept, have no key and are
-/// billed directly.
+/// Everything of a row input but its usage, in 16 bytes: rows of a run
+/// share a few of these (one period, a few meter sizes), so each gets a
+/// small id and a key is the id and the usage.
 #[derive(PartialEq, Eq, Clone, Copy)]
-pub struct Key {
-    usage: i64,
+struct Context {
     from: i32,
     to: i32,
     residents: u32,
@@ -31,16 +30,22 @@ pub struct Key {
     flags: u8,
 }
 
+/// Distinct contexts kept at most (beyond, rows are billed directly).
+const CONTEXT_LIMIT: usize = 4096;
+
+/// A row input in 16 bytes: its context's id and its usage's mantissa.
+/// Rows whose usage does not fit an `i64` mantissa, or beyond the limits
+/// on texts and contexts, have no key and are billed directly.
+#[derive(PartialEq, Eq, Clone, Copy)]
+pub struct Key {
+    usage: i64,
+    context: u32,
+}
+
 impl Hash for Key {
     fn hash<H: Hasher>(&self, state: &mut H) {
         state.write_u64(self.usage as u64);
-        state.write_u64((u64::from(self.from as u32) << 32) | u64::from(self.to as u32));
-        state.write_u64(
-            (u64::from(self.residents) << 32)
-                | (u64::from(self.meter) << 16)
-                | u64::from(self.class),
-        );
-        state.write_u64((u64::from(self.scale) << 8) | u64::from(self.flags));
+        state.write_u64(u64::from(self.context));
     }
 }
 
@@ -91,14 +96,10 @@ impl BuildHasher for Mix {
     }
 }
 
-/// A kept outcome: the total's mantissa, or the index of its error.
-#[derive(Clone, Copy)]
-pub enum Kept {
-    /// The total's mantissa at the currency's minor unit.
-    Total(i64),
-    /// The index of the error in the memo's error list.
-    Error(u32),
-}
+/// Kept outcomes are one `i64`: a total's mantissa, or (from `ERRORS`
+/// up) the index of an error kept aside. Totals that low are not kept.
+const ERRORS: i64 = i64::MIN;
+const ERROR_SLOTS: i64 = 1 << 32;
 
 /// Texts interned to small ids (0 stands for none), with the last one
 /// looked up kept, since rows mostly repeat one meter size.
@@ -131,10 +132,12 @@ impl<'a> Interner<'a> {
 
 /// What one thread has billed in one batch.
 pub struct Memo<'a> {
-    seen: HashMap<Key, Kept, Mix>,
+    seen: HashMap<Key, i64, Mix>,
     errors: Vec<(&'static str, String)>,
     meters: Interner<'a>,
     classes: Interner<'a>,
+    contexts: Vec<Context>,
+    last: Option<(Context, u32)>,
 }
 
 impl<'a> Memo<'a> {
@@ -145,6 +148,8 @@ impl<'a> Memo<'a> {
             errors: Vec::new(),
             meters: Interner::default(),
             classes: Interner::default(),
+            contexts: Vec::new(),
+            last: None,
         }
     }
 
@@ -164,8 +169,7 @@ impl<'a> Memo<'a> {
             Some((m, s)) => (i64::try_from(m).ok()?, u8::try_from(s).ok()?, 1),
             None => (0, 0, 0),
         };
-        Some(Key {
-            usage,
+        let context = Context {
             from: from.num_days_from_ce(),
             to: to.num_days_from_ce(),
             residents: residents.unwrap_or(0),
@@ -173,18 +177,34 @@ impl<'a> Memo<'a> {
             class: self.classes.id(class)?,
             scale,
             flags: has_usage | (u8::from(residents.is_some()) << 1) | (u8::from(estimated) << 2),
-        })
+        };
+        let id = match self.last {
+            Some((c, id)) if c == context => id,
+            _ => {
+                let id = match self.contexts.iter().position(|c| *c == context) {
+                    Some(i) => u32::try_from(i).ok()?,
+                    None if self.contexts.len() < CONTEXT_LIMIT => {
+                        self.contexts.push(context);
+                        u32::try_from(self.contexts.len() - 1).ok()?
+                    }
+                    None => return None,
+                };
+                self.last = Some((context, id));
+                id
+            }
+        };
+        Some(Key { usage, context: id })
     }
 
     /// The outcome kept for `key`, if any.
     pub fn get(&self, key: &Key) -> Option<Result<i128, (&'static str, String)>> {
-        match self.seen.get(key)? {
-            Kept::Total(t) => Some(Ok(i128::from(*t))),
-            Kept::Error(i) => self
-                .errors
-                .get(*i as usize)
-                .map(|(code, message)| Err((*code, message.clone()))),
+        let kept = *self.seen.get(key)?;
+        if kept < ERRORS + ERROR_SLOTS {
+            let index = usize::try_from(kept - ERRORS).ok()?;
+            let (code, message) = self.errors.get(index)?;
+            return Some(Err((*code, message.clone())));
         }
+        Some(Ok(i128::from(kept)))
     }
 
     /// Keeps `outcome` for `key` (while there is room).
@@ -194,15 +214,15 @@ impl<'a> Memo<'a> {
         }
         let kept = match outcome {
             Ok(t) => match i64::try_from(*t) {
-                Ok(t) => Kept::Total(t),
-                Err(_) => return,
+                Ok(t) if t >= ERRORS + ERROR_SLOTS => t,
+                _ => return,
             },
-            Err(e) => match u32::try_from(self.errors.len()) {
-                Ok(i) => {
+            Err(e) => match i64::try_from(self.errors.len()) {
+                Ok(i) if i < ERROR_SLOTS => {
                     self.errors.push(e.clone());
-                    Kept::Error(i)
+                    ERRORS + i
                 }
-                Err(_) => return,
+                _ => return,
             },
         };
         self.seen.insert(key, kept);
