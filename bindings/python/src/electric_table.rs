@@ -732,64 +732,13 @@ pub fn micro_into(
                 );
             }
         }
-        DataType::Int64
-        | DataType::Int32
-        | DataType::Int16
-        | DataType::Int8
-        | DataType::UInt32
-        | DataType::UInt16
-        | DataType::UInt8 => {
-            let ints: Vec<i64> = match a.data_type() {
-                DataType::Int64 => a.as_primitive::<Int64Type>().values().to_vec(),
-                DataType::Int32 => a
-                    .as_primitive::<Int32Type>()
-                    .values()
-                    .iter()
-                    .map(|v| i64::from(*v))
-                    .collect(),
-                DataType::Int16 => a
-                    .as_primitive::<Int16Type>()
-                    .values()
-                    .iter()
-                    .map(|v| i64::from(*v))
-                    .collect(),
-                DataType::Int8 => a
-                    .as_primitive::<Int8Type>()
-                    .values()
-                    .iter()
-                    .map(|v| i64::from(*v))
-                    .collect(),
-                DataType::UInt32 => a
-                    .as_primitive::<UInt32Type>()
-                    .values()
-                    .iter()
-                    .map(|v| i64::from(*v))
-                    .collect(),
-                DataType::UInt16 => a
-                    .as_primitive::<UInt16Type>()
-                    .values()
-                    .iter()
-                    .map(|v| i64::from(*v))
-                    .collect(),
-                _ => a
-                    .as_primitive::<UInt8Type>()
-                    .values()
-                    .iter()
-                    .map(|v| i64::from(*v))
-                    .collect(),
-            };
-            for (k, x) in ints
-                .get(range(ints.len()))
-                .unwrap_or_default()
-                .iter()
-                .enumerate()
-            {
-                out.push(
-                    x.checked_mul(1_000_000)
-                        .ok_or_else(|| (from + k, format!("`{name}` is {x} kWh, out of range")))?,
-                );
-            }
-        }
+        DataType::Int64 => whole_kwh::<Int64Type>(a, from, to, out, name)?,
+        DataType::Int32 => whole_kwh::<Int32Type>(a, from, to, out, name)?,
+        DataType::Int16 => whole_kwh::<Int16Type>(a, from, to, out, name)?,
+        DataType::Int8 => whole_kwh::<Int8Type>(a, from, to, out, name)?,
+        DataType::UInt32 => whole_kwh::<UInt32Type>(a, from, to, out, name)?,
+        DataType::UInt16 => whole_kwh::<UInt16Type>(a, from, to, out, name)?,
+        DataType::UInt8 => whole_kwh::<UInt8Type>(a, from, to, out, name)?,
         DataType::Decimal128(_, scale) => {
             let v = a.as_primitive::<Decimal128Type>().values();
             for (k, x) in v.get(range(v.len())).unwrap_or_default().iter().enumerate() {
@@ -804,6 +753,30 @@ pub fn micro_into(
         other => {
             return Err((from, format!("`{name}` is {other}; give numbers of kWh (float64, float32, integers or decimal128)")));
         }
+    }
+    Ok(())
+}
+
+/// Appends integer kWh values `from..to` of `a` (an integer column of type
+/// `T`) as micro-kWh: only the range is read.
+fn whole_kwh<T: arrow_array::ArrowPrimitiveType>(
+    a: &ArrayRef,
+    from: usize,
+    to: usize,
+    out: &mut Vec<i64>,
+    name: &str,
+) -> Result<(), (usize, String)>
+where
+    T::Native: Into<i64>,
+{
+    let v = a.as_primitive::<T>().values();
+    let part = v.get(from.min(v.len())..to.min(v.len())).unwrap_or_default();
+    for (k, x) in part.iter().enumerate() {
+        let x: i64 = (*x).into();
+        out.push(
+            x.checked_mul(1_000_000)
+                .ok_or_else(|| (from + k, format!("`{name}` is {x} kWh, out of range")))?,
+        );
     }
     Ok(())
 }
