@@ -338,6 +338,41 @@ pub struct PreparedYear {
     inner: electric::PreparedYear,
 }
 
+impl PreparedYear {
+    /// The metering option and its settings for customers who generate:
+    /// `metering` by name, or the rate's `dgrules`; an error when neither
+    /// names one.
+    fn metering_options(
+        &self,
+        metering: Option<&str>,
+        year_end_sell_rate: Option<&Bound<'_, PyAny>>,
+        true_up_month: Option<u32>,
+    ) -> PyResult<MeteringOptions> {
+        let metering = match metering {
+            Some(name) => Metering::parse(name).map_err(|e| electric_error(&e))?,
+            None => self.inner.tariff().metering.ok_or_else(|| -> PyErr {
+                Raise::new::<BillError>(
+                    "electric.metering",
+                    format!(
+                        "the tariff `{}` names no metering option (URDB dgrules); give metering= one of {}",
+                        self.inner.tariff().id,
+                        Metering::ALL.map(Metering::name).join(", ")
+                    ),
+                )
+                .into()
+            })?,
+        };
+        let mut options = MeteringOptions::new(metering);
+        if let Some(rate) = to_decimal_opt(year_end_sell_rate, "year_end_sell_rate")? {
+            options.year_end_sell_rate = rate;
+        }
+        if let Some(m) = true_up_month {
+            options.true_up_month = m;
+        }
+        Ok(options)
+    }
+}
+
 #[pymethods]
 impl PreparedYear {
     /// The year prepared.
@@ -401,27 +436,7 @@ impl PreparedYear {
         let d = meter_values(delivered, "delivered")?;
         let r = meter_values(received, "received")?;
         let step = step(interval_minutes)?;
-        let metering = match metering {
-            Some(name) => Metering::parse(name).map_err(|e| electric_error(&e))?,
-            None => self.inner.tariff().metering.ok_or_else(|| -> PyErr {
-                Raise::new::<BillError>(
-                    "electric.metering",
-                    format!(
-                        "the tariff `{}` names no metering option (URDB dgrules); give metering= one of {}",
-                        self.inner.tariff().id,
-                        Metering::ALL.map(Metering::name).join(", ")
-                    ),
-                )
-                .into()
-            })?,
-        };
-        let mut options = MeteringOptions::new(metering);
-        if let Some(rate) = to_decimal_opt(year_end_sell_rate, "year_end_sell_rate")? {
-            options.year_end_sell_rate = rate;
-        }
-        if let Some(m) = true_up_month {
-            options.true_up_month = m;
-        }
+        let options = self.metering_options(metering, year_end_sell_rate, true_up_month)?;
         let statement = py
             .detach(|| {
                 let channels = MeterChannels::from_micro_kwh(start, step, d, r)?;
@@ -466,31 +481,24 @@ impl PreparedYear {
         threads: Option<usize>,
     ) -> PyResult<BillTables> {
         let step = step(interval_minutes)?;
-        let metering = match metering {
-            Some(name) => Some(Metering::parse(name).map_err(|e| electric_error(&e))?),
-            None => self.inner.tariff().metering,
-        };
-        let metering = match metering {
-            Some(m) => {
-                let mut options = MeteringOptions::new(m);
-                if let Some(rate) = to_decimal_opt(year_end_sell_rate, "year_end_sell_rate")? {
-                    options.year_end_sell_rate = rate;
-                }
-                if let Some(m) = true_up_month {
-                    options.true_up_month = m;
-                }
-                Some(options)
-            }
-            None => None,
-        };
         let reader = crate::arrow_io::reader(data)?;
-        let has_received = reader.schema().index_of("received_kwh").is_ok();
+        let metering = if reader.schema().index_of("received_kwh").is_ok() {
+            Some(self.metering_options(metering, year_end_sell_rate, true_up_month)?)
+        } else if metering.is_some() || year_end_sell_rate.is_some() || true_up_month.is_some() {
+            // Settings for customers who generate, with nothing generated:
+            // refused rather than ignored.
+            return Err(crate::arrow_io::input_error(
+                "metering=, year_end_sell_rate= and true_up_month= bill customers who generate, but the data has no `received_kwh` column; add it (kWh sent to the grid per interval) or leave them out".into(),
+            ));
+        } else {
+            None
+        };
         let options = crate::electric_table::Options {
             step,
             line_items,
             policy: policy(sam),
             whole_months,
-            metering: if has_received { metering } else { None },
+            metering,
             threads: threads
                 .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get())),
         };

@@ -770,7 +770,9 @@ where
     T::Native: Into<i64>,
 {
     let v = a.as_primitive::<T>().values();
-    let part = v.get(from.min(v.len())..to.min(v.len())).unwrap_or_default();
+    let part = v
+        .get(from.min(v.len())..to.min(v.len()))
+        .unwrap_or_default();
     for (k, x) in part.iter().enumerate() {
         let x: i64 = (*x).into();
         out.push(

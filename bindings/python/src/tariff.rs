@@ -249,8 +249,8 @@ impl Tariff {
     /// on every core with the interpreter released. Columns: `usage`
     /// (integers or decimal128, in `unit`; null with `residents` for an
     /// unmetered bill), `start` and `end` (date32; or `start=`/`end=` for
-    /// every row), and optionally `meter_size`, `customer_class` (text),
-    /// `residents` (integers), `estimated` (booleans) and `customer`
+    /// every row, not both), and optionally `meter_size`, `customer_class` (text),
+    /// `residents` (integers), `estimated` (booleans; null is not estimated) and `customer`
     /// (carried to the result). Returns an `ArrowTable` with one row per
     /// input row: `row`, `customer`, `total` (decimal128 at the currency's
     /// minor unit), and `error_code`/`error` for a row that cannot be

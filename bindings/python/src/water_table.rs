@@ -359,6 +359,23 @@ pub fn run(
 ) -> Result<(Vec<RecordBatch>, Option<Vec<RecordBatch>>), String> {
     let schema = reader.schema();
     let cols = columns(&schema)?;
+    for (name, column, given) in [
+        ("start", cols.start, d.start.is_some()),
+        ("end", cols.end, d.end.is_some()),
+    ] {
+        if column.is_some() && given {
+            return Err(format!(
+                "`{name}` is given both as a column and as {name}=; give one (the column per row, or {name}= for every row)"
+            ));
+        }
+    }
+    if let Some(c) = cols.customer {
+        if schema.field(c).data_type() == &DataType::UInt64 {
+            return Err(
+                "`customer` is uint64, which the result's int64 cannot always hold; give int64 or text".into(),
+            );
+        }
+    }
     let minor = tariff.currency().minor_units();
     // Line amounts at the cent when each line is rounded, else to 12 places.
     let amount_scale = match tariff.rounding().scope {

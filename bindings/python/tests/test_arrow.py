@@ -436,3 +436,28 @@ def test_water_line_items_on_request() -> None:
         assert [l["line"] for l in mine] == list(range(1, len(mine) + 1))
         assert all(l["customer"] == 10 + row for l in mine)
         assert sum(l["amount"] for l in mine) == b["total"] == single.total
+
+
+def test_inputs_that_would_be_ignored_are_refused() -> None:
+    """Generation settings without a `received_kwh` column, a period given
+    both as columns and as arguments, and uint64 customers are refused, not
+    quietly dropped."""
+    from datetime import date
+
+    year, _ = year_of("custom_nb_res3p")
+    ts = hours().slice(0, 744)
+    consumption = pa.table({"customer": [1] * 744, "timestamp": ts, "kwh": [1.0] * 744})
+    for kwargs in ({"metering": "net_metering"}, {"true_up_month": 3}, {"year_end_sell_rate": "0.02"}):
+        with pytest.raises(ratepayer.BillError) as settings:
+            year.bill_table(consumption, **kwargs)
+        assert settings.value.code == "batch.input" and "received_kwh" in settings.value.message
+    water = ratepayer.Profile.builtin("shelby").tariff("shelby-water-residential")
+    start, end = date(2025, 10, 1), date(2025, 10, 31)
+    both = pa.table({"usage": [5], "start": [start], "end": [end], "meter_size": ["5/8"]})
+    with pytest.raises(ratepayer.BillError) as twice:
+        water.bill_table(both, start=start, unit="kgal")
+    assert twice.value.code == "batch.input" and "`start`" in twice.value.message
+    wide = pa.table({"customer": pa.array([2**63 + 1], pa.uint64()), "usage": [5], "meter_size": ["5/8"]})
+    with pytest.raises(ratepayer.BillError) as uint:
+        water.bill_table(wide, start=start, end=end, unit="kgal")
+    assert "uint64" in uint.value.message
