@@ -33,34 +33,14 @@ import generate  # noqa: E402  (the conformance cases' URDB -> SAM mapping)
 
 
 def pysam_model(tariff: dict, load: list[float]):
-    import PySAM.Utilityrate5 as Utilityrate5
-
-    m = Utilityrate5.new()
-    m.Lifetime.system_use_lifetime_output = 0
-    m.Lifetime.analysis_period = 1
-    m.Lifetime.inflation_rate = 0.0
-    m.SystemOutput.gen = [0.0] * len(load)
-    m.SystemOutput.degradation = [0.0]
-    m.Load.load = list(load)
-    m.Load.load_escalation = [0.0]
-    er = m.ElectricityRates
-    er.rate_escalation = [0.0]
-    er.ur_en_ts_buy_rate = 0
-    er.ur_en_ts_sell_rate = 0
-    er.ur_ts_buy_rate = [0.0]
-    er.ur_ts_sell_rate = [0.0]
-    er.ur_nm_yearend_sell_rate = 0.0
-    er.ur_sell_eq_buy = 0
-    er.TOU_demand_single_peak = 0
-    er.ur_enable_billing_demand = 0
+    """SAM's model of the rate and load, no system, populated as the
+    conformance cases populate it (`generate.new_model`)."""
     inputs = generate.urdb_to_sam(tariff)
     # No system and net metering: SAM bills each month's kWh through the
     # tiers, which is a consumption bill (the monthly bills agree within
     # half a cent, SAM not rounding).
     inputs["ur_metering_option"] = generate.METERING["net_metering"]
-    for k, v in {**generate.DEFAULT_SETTINGS, **inputs}.items():
-        m.value(k, v)
-    return m
+    return generate.new_model(inputs, load, [0.0] * len(load))
 
 
 def best_of(fn, runs: int) -> float:

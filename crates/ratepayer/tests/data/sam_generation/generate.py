@@ -160,8 +160,8 @@ def case_sam_inputs(case):
     return d
 
 
-def run_sam(sam_inputs, load, gen, analysis_period=1, lifetime=0):
-    """Run utilityrate5; return (expected dict, diagnostics dict) for year 1, with system."""
+def new_model(sam_inputs, load, gen, analysis_period=1, lifetime=0):
+    """A utilityrate5 model populated with the rate, load and generation (not run)."""
     import PySAM.Utilityrate5 as Utilityrate5
     m = Utilityrate5.new()
     m.Lifetime.system_use_lifetime_output = lifetime
@@ -185,6 +185,12 @@ def run_sam(sam_inputs, load, gen, analysis_period=1, lifetime=0):
         m.value(k, v)
     for k, v in sam_inputs.items():
         m.value(k, v)
+    return m
+
+
+def run_sam(sam_inputs, load, gen, analysis_period=1, lifetime=0):
+    """Run utilityrate5; return (expected dict, diagnostics dict) for year 1, with system."""
+    m = new_model(sam_inputs, load, gen, analysis_period, lifetime)
     m.execute(0)
     o = m.Outputs
     res = {k: list(getattr(o, name)[1]) for k, name in EXPECTED_KEYS}
