@@ -33,6 +33,10 @@
 //! Its outcome is drawn from the key: about 10 % soft card declines, 5 %
 //! hard ones, the rest settle.
 
+/// mimalloc, as the CLI's `autopay run` uses (see the workspace's Cargo.toml).
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 use std::error::Error;
 use std::process::ExitCode;
 use std::sync::Arc;
@@ -549,8 +553,13 @@ fn pg_bench(url: &str, n: usize, runners: &[usize]) -> Res<()> {
         let t = Instant::now();
         let children: Vec<_> = (0..k)
             .map(|r| {
-                std::process::Command::new(&exe)
-                    .args(["run", &db])
+                let mut cmd = std::process::Command::new(&exe);
+                cmd.args(["run", &db]);
+                // PG_BENCH_BATCH=N: batches of N enrolments (default 1,000).
+                if let Some(batch) = std::env::var_os("PG_BENCH_BATCH") {
+                    cmd.arg(batch);
+                }
+                cmd
                     .env("AUTOPAY_RUNNER_NAME", format!("bench-runner-{r}"))
                     .stdout(std::process::Stdio::piped())
                     .spawn()

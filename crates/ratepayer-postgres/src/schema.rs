@@ -27,6 +27,12 @@ const MIGRATIONS: &[(&str, &str)] = &[
         "autopay_cycles",
         include_str!("migrations/002_autopay_cycles.sql"),
     ),
+    (
+        // Half of each page of `charges` kept free, so that paying a charge
+        // writes its new version on the same page (a HOT update).
+        "charges_fillfactor",
+        include_str!("migrations/003_charges_fillfactor.sql"),
+    ),
 ];
 
 /// The schema version this build writes: the number of migrations it knows.

@@ -56,7 +56,11 @@ fn an_empty_database_gets_every_table_once() {
     assert_eq!(store.schema_version().unwrap(), SCHEMA_VERSION);
     assert_eq!(
         recorded(&db),
-        [(1, "tables".to_owned()), (2, "autopay_cycles".to_owned())]
+        [
+            (1, "tables".to_owned()),
+            (2, "autopay_cycles".to_owned()),
+            (3, "charges_fillfactor".to_owned())
+        ]
     );
     assert_eq!(
         tables(&db),
@@ -103,6 +107,27 @@ fn an_empty_database_gets_every_table_once() {
     let mut tx = again.begin().unwrap();
     assert!(tx.login("nobody").unwrap().is_none());
     tx.commit().unwrap();
+}
+
+/// Migration 3 leaves half of each page of `charges` free, so that paying a
+/// charge writes its new version on its page (a HOT update, no new index
+/// entry): the AutoPay cycle rewrites every charge it drafts.
+#[test]
+fn charges_keep_room_on_their_pages_for_the_paid_version() {
+    let Some(db) = TempSchema::new("charges_fillfactor") else {
+        return;
+    };
+    drop(db.open());
+    let options: Option<Vec<String>> = db
+        .client()
+        .query_one(
+            "SELECT c.reloptions FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+             WHERE n.nspname = $1 AND c.relname = 'charges'",
+            &[&db.name()],
+        )
+        .unwrap()
+        .get(0);
+    assert_eq!(options, Some(vec!["fillfactor=50".to_owned()]));
 }
 
 #[test]
