@@ -157,6 +157,28 @@ fn four_runners_share_one_cycle_while_one_is_killed_and_restarted() {
         ACCOUNTS,
         "each payment carries its draft's key"
     );
+    // Each payment names the account it pays, and every such row names a
+    // payment (there is no foreign key: the rows are written by their
+    // payment's statement), even across the SIGKILL.
+    assert_eq!(
+        count(
+            &mut c,
+            "SELECT count(*) FROM payment_accounts pa JOIN payments p ON p.seq = pa.payment
+             JOIN drafts d ON d.utility = p.utility AND d.idempotency_key = p.idempotency_key
+             AND d.account = pa.account"
+        ),
+        ACCOUNTS,
+        "each payment's account row, naming its payment and its draft's account"
+    );
+    assert_eq!(
+        count(
+            &mut c,
+            "SELECT count(*) FROM payment_accounts pa
+             WHERE NOT EXISTS (SELECT 1 FROM payments p WHERE p.seq = pa.payment)"
+        ),
+        0,
+        "no account row without its payment"
+    );
     assert_eq!(
         count(
             &mut c,

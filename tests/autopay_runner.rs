@@ -621,6 +621,16 @@ fn pg_bench(url: &str, n: usize, runners: &[usize]) -> Res<()> {
             &mut client,
             "SELECT count(*) FROM charges WHERE amount::numeric <> 0",
         )?;
+        // Each payment's row of the account it pays, naming the payment.
+        let touched = one(
+            &mut client,
+            "SELECT count(*) FROM payment_accounts pa JOIN payments p ON p.seq = pa.payment",
+        )?;
+        let orphans = one(
+            &mut client,
+            "SELECT count(*) FROM payment_accounts pa
+             WHERE NOT EXISTS (SELECT 1 FROM payments p WHERE p.seq = pa.payment)",
+        )?;
         let size = one(
             &mut client,
             &format!(
@@ -632,11 +642,18 @@ fn pg_bench(url: &str, n: usize, runners: &[usize]) -> Res<()> {
         )?;
         println!(
             "{k} runner(s): {drafts} drafts over {accounts} accounts, {payments} payments \
-             with their draft's key, {due} bills left due; schema {} MB",
+             with their draft's key and {touched} account rows naming their payment, {due} \
+             bills left due; schema {} MB",
             size / 1_000_000
         );
         let expected = i64::try_from(n)?;
-        if drafts != expected || accounts != expected || payments != expected || due != 0 {
+        if drafts != expected
+            || accounts != expected
+            || payments != expected
+            || due != 0
+            || touched != expected
+            || orphans != 0
+        {
             return Err("the cycle did not draft every account exactly once".into());
         }
         // PG_BENCH_KEEP=1 keeps the schema, to look at what the cycle wrote.

@@ -59,7 +59,8 @@ fn an_empty_database_gets_every_table_once() {
         [
             (1, "tables".to_owned()),
             (2, "autopay_cycles".to_owned()),
-            (3, "charges_fillfactor".to_owned())
+            (3, "charges_fillfactor".to_owned()),
+            (4, "payment_accounts_unchecked".to_owned())
         ]
     );
     assert_eq!(
