@@ -559,8 +559,7 @@ fn pg_bench(url: &str, n: usize, runners: &[usize]) -> Res<()> {
                 if let Some(batch) = std::env::var_os("PG_BENCH_BATCH") {
                     cmd.arg(batch);
                 }
-                cmd
-                    .env("AUTOPAY_RUNNER_NAME", format!("bench-runner-{r}"))
+                cmd.env("AUTOPAY_RUNNER_NAME", format!("bench-runner-{r}"))
                     .stdout(std::process::Stdio::piped())
                     .spawn()
             })
