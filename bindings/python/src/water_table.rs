@@ -409,7 +409,8 @@ pub fn run(
         let threads = d.threads.clamp(1, n / 4096 + 1);
         let chunk = n.div_ceil(threads).max(1);
         // Each thread writes its rows' totals into its own part of one
-        // vector (8 bytes a row) and keeps its errors aside, by row.
+        // vector (16 bytes a row: it becomes the decimal128 result column)
+        // and keeps its errors aside, by row.
         let mut totals = vec![0_i128; n];
         type Found = (Vec<(usize, &'static str, String)>, Vec<WaterLine>);
         let found: Option<Found> = std::thread::scope(|s| {

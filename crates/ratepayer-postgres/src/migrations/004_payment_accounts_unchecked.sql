@@ -1,13 +1,15 @@
 -- Migration 4: `payment_accounts` without its foreign key to `payments`
 -- (released; never edit: append a migration).
 --
--- A `payment_accounts` row is written only by the statement that writes
--- its payment (an `INSERT … RETURNING seq` feeding the rows, in one
--- statement: `tx/money.rs` for one payment, `tx/pending.rs` for a batch of
--- the AutoPay cycle), and no payment is ever deleted, so the row's
--- `payment` is always a payment's `seq` by construction. The key checked
--- it again row by row: a trigger and a lookup that locked the new payment
--- (`FOR KEY SHARE`) for every row, a third of what writing a payment cost
--- in the 1,000,000-account cycle (see the adapter's README). The
--- reliability and store tests check that every row names its payment.
+-- A `payment_accounts` row is written only in the transaction that
+-- writes its payment, with the `seq` that the payment's `INSERT …
+-- RETURNING seq` gave (`tx/money.rs`: right after it, once it inserted a
+-- row; `tx/pending.rs`: fed by it in the same statement, for a batch of the
+-- AutoPay cycle), and no payment is ever deleted, so the row's `payment`
+-- is always a payment's `seq` by construction. The key checked it again
+-- row by row: a trigger and a lookup that locked the new payment (`FOR KEY
+-- SHARE`) for every row, a third of what writing a payment cost in the
+-- 1,000,000-account cycle (see the adapter's README). The PostgreSQL
+-- reliability test and the cycle benchmark check that every row names its
+-- payment.
 ALTER TABLE payment_accounts DROP CONSTRAINT payment_accounts_payment_fkey;
